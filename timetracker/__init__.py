@@ -1,0 +1,60 @@
+"""timetracker: a self-hosted time-tracking server with an actiTIME-style REST API."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: config, database, auth, rate limit, blueprints, docs."""
+    from timetracker import auth, docs, errors, ratelimit
+    from timetracker.api import all_blueprints
+    from timetracker.config import load_config
+    from timetracker.services.accounts import ADMIN_USERNAME, ensure_admin
+    from timetracker.store import db, migrate
+
+    app = Flask(__name__, static_folder=None)
+    app.config.update(load_config(test_config))
+    app.json.sort_keys = False
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+
+    engine = db.make_engine(app.config["DATABASE_URL"])
+    app.extensions["timetracker"] = {"engine": engine, "public_endpoints": set()}
+    if app.config["AUTO_MIGRATE"]:
+        migrate.upgrade(engine)
+        generated = ensure_admin(
+            engine, app.config["ADMIN_PASSWORD"], app.config["PASSWORD_HASH_METHOD"]
+        )
+        if generated:
+            print(
+                f"Created the administrator account '{ADMIN_USERNAME}' with password: "
+                f"{generated}\n(shown only now; set TIMETRACKER_ADMIN_PASSWORD to choose it)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    errors.register_error_handlers(app)
+    db.init_app(app)
+    auth.init_app(app)
+    ratelimit.init_app(app)
+    app.before_request(_require_json_body)
+    docs.init_app(app, all_blueprints())
+    return app
+
+
+def _require_json_body():
+    """A request body must be JSON: anything else is 415, before any parsing."""
+    from timetracker.errors import ApiError
+
+    has_body = request.content_length or request.headers.get("Transfer-Encoding")
+    if request.method in ("POST", "PUT", "PATCH") and has_body and not request.is_json:
+        raise ApiError(415, "unsupported_media_type",
+                       "HTTP 415 Unsupported Media Type: send the body as application/json")

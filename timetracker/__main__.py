@@ -1,0 +1,3 @@
+from timetracker.cli import main
+
+main()

@@ -1,0 +1,9 @@
+"""One blueprint per resource, registered by ``register``."""
+
+from __future__ import annotations
+
+from timetracker.api import catalogue, health, settings
+
+
+def all_blueprints():
+    return [*health.blueprints, *catalogue.blueprints, *settings.blueprints]

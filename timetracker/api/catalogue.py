@@ -1,0 +1,200 @@
+"""Customers, projects and tasks: the three levels of the work catalogue.
+
+They follow one set of conventions (list, get, create, modify, delete, comments), so their
+endpoints are built by one function from a description of each level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from flask.views import MethodView
+from marshmallow import Schema, fields
+
+from timetracker import access
+from timetracker.access import current_caller
+from timetracker.api.common import Blueprint, list_response
+from timetracker.schemas import catalogue as s
+from timetracker.services import catalogue
+from timetracker.store import comments as comment_store
+from timetracker.store import entities
+from timetracker.store import users as user_store
+from timetracker.store.db import get_db
+
+
+class DeleteArgs(Schema):
+    revokeApprovedWeeks = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Revoke the approval of approved weeks that contain time "
+                                 "tracked on what is deleted"},
+    )
+
+
+@dataclass(frozen=True)
+class Level:
+    kind: str  # customer | project | task
+    collection: str  # URL segment
+    description: str
+    schema: type[Schema]
+    list_schema: type[Schema]
+    list_args: type[Schema]
+    create_schema: type[Schema]
+    update_schema: type[Schema]
+    create: Callable
+    update: Callable
+    # includeReferenced value -> function(conn, page items) -> referenced rows
+    references: Mapping[str, Callable] = field(default_factory=dict)
+
+
+def _referenced(entity, key: str):
+    def fetch(conn, items):
+        return entities.rows_by_ids(conn, entity, (item[key] for item in items))
+
+    return fetch
+
+
+LEVELS = (
+    Level(
+        kind="customer",
+        collection="customers",
+        description="Customers: the top level of the work catalogue.",
+        schema=s.CustomerSchema,
+        list_schema=s.CustomerListSchema,
+        list_args=s.CustomerListArgs,
+        create_schema=s.CustomerCreateSchema,
+        update_schema=s.CustomerUpdateSchema,
+        create=catalogue.create_customer,
+        update=catalogue.update_customer,
+    ),
+    Level(
+        kind="project",
+        collection="projects",
+        description="Projects: the second level of the catalogue; names are unique per customer.",
+        schema=s.ProjectSchema,
+        list_schema=s.ProjectListSchema,
+        list_args=s.ProjectListArgs,
+        create_schema=s.ProjectCreateSchema,
+        update_schema=s.ProjectUpdateSchema,
+        create=catalogue.create_project,
+        update=catalogue.update_project,
+        references={"customers": _referenced(entities.CUSTOMERS, "customer_id")},
+    ),
+    Level(
+        kind="task",
+        collection="tasks",
+        description="Tasks: what time is tracked on; names are unique per project.",
+        schema=s.TaskSchema,
+        list_schema=s.TaskListSchema,
+        list_args=s.TaskListArgs,
+        create_schema=s.TaskCreateSchema,
+        update_schema=s.TaskUpdateSchema,
+        create=catalogue.create_task,
+        update=catalogue.update_task,
+        references={
+            "customers": _referenced(entities.CUSTOMERS, "customer_id"),
+            "projects": _referenced(entities.PROJECTS, "project_id"),
+            "typesOfWork": _referenced(entities.TYPES_OF_WORK, "type_of_work_id"),
+            "workflowStatuses": _referenced(entities.WORKFLOW_STATUSES, "workflow_status_id"),
+        },
+    ),
+)
+
+
+def _visible(kind: str, object_id: int):
+    """The object if it exists (else 404) and the caller may see it (else 403)."""
+    row = catalogue.get(get_db(), kind, object_id)
+    access.ensure_can_see_catalogue(get_db(), current_caller(), kind, row)
+    return row
+
+
+def _doc(text: str):
+    def decorator(func):
+        func.__doc__ = text
+        return func
+
+    return decorator
+
+
+def make_blueprint(level: Level) -> Blueprint:
+    blp = Blueprint(level.collection, __name__, url_prefix=f"/api/v1/{level.collection}",
+                    description=level.description)
+    kind, plural = level.kind, level.collection
+    references = {key: (lambda items, f=f: f(get_db(), items))
+                  for key, f in level.references.items()}
+
+    @blp.route("")
+    class Collection(MethodView):
+        @blp.arguments(level.list_args, location="query")
+        @blp.response(200, level.list_schema)
+        @blp.errors()
+        @_doc(f"List {plural}\n\nFilters combine with AND; items come in ascending id order "
+              f"unless sorted, and ties in a sort are broken by id.")
+        def get(self, args):
+            caller = current_caller()
+            rows = entities.list_rows(get_db(), catalogue.ENTITIES[kind], args,
+                                      access.catalogue_filter(caller, kind))
+            return list_response(args, rows, references)
+
+        @blp.arguments(level.create_schema)
+        @blp.response(200, level.schema)
+        @blp.errors(404, 413, 415)
+        @_doc(f"Create a {kind}\n\nA duplicate name answers 400 api.error.{kind}_exists.")
+        def post(self, body):
+            access.ensure_can_manage_catalogue(current_caller(), kind, body)
+            return level.create(get_db(), body)
+
+    @blp.route("/<id:object_id>")
+    class Item(MethodView):
+        @blp.response(200, level.schema)
+        @blp.errors(404)
+        @_doc(f"Get a {kind}")
+        def get(self, object_id):
+            return _visible(kind, object_id)
+
+        @blp.arguments(level.update_schema)
+        @blp.response(200, level.schema)
+        @blp.errors(404, 413, 415)
+        @_doc(f"Modify a {kind}\n\nOnly the properties sent are changed.")
+        def patch(self, body, object_id):
+            row = _visible(kind, object_id)
+            access.ensure_can_manage_catalogue(current_caller(), kind, row)
+            return level.update(get_db(), row, body)
+
+        @blp.arguments(DeleteArgs, location="query")
+        @blp.response(204)
+        @blp.errors(404)
+        @_doc(f"Delete a {kind}\n\nEverything under it (and its comments) is deleted in the "
+              f"same transaction.")
+        def delete(self, args, object_id):
+            row = _visible(kind, object_id)
+            access.ensure_can_manage_catalogue(current_caller(), kind, row)
+            catalogue.delete(get_db(), kind, row, revoke_approved_weeks=args["revokeApprovedWeeks"])
+
+    @blp.route("/<id:object_id>/comments")
+    class Comments(MethodView):
+        @blp.arguments(s.CommentListArgs, location="query")
+        @blp.response(200, s.CommentListSchema)
+        @blp.errors(404)
+        @_doc(f"List the comments on a {kind}\n\nOldest first.")
+        def get(self, args, object_id):
+            _visible(kind, object_id)
+            rows = comment_store.list_comments(get_db(), kind, object_id, args)
+            return list_response(args, rows, {
+                "users": lambda items: user_store.public_by_ids(
+                    get_db(), (c["user_id"] for c in items)),
+            })
+
+        @blp.arguments(s.CommentCreateSchema)
+        @blp.response(200, s.CommentSchema)
+        @blp.errors(404, 413, 415)
+        @_doc(f"Comment on a {kind}\n\nAnyone who can see the {kind} may comment on it.")
+        def post(self, body, object_id):
+            _visible(kind, object_id)
+            return comment_store.add_comment(get_db(), kind, object_id, current_caller().id,
+                                             body["text"])
+
+    return blp
+
+
+blueprints = [make_blueprint(level) for level in LEVELS]

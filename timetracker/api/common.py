@@ -1,0 +1,79 @@
+"""What every resource blueprint shares: the argument parser (400 on bad input), documented error
+responses, the public-endpoint marker and the list response builder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import flask_smorest
+from webargs.flaskparser import FlaskParser
+
+# Responses any authenticated operation can give, whatever it does.
+AUTH_ERRORS = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    429: "TOO_MANY_REQUESTS",
+}
+ERROR_RESPONSES = {
+    **AUTH_ERRORS,
+    404: "NOT_FOUND",
+    413: "REQUEST_ENTITY_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+class Parser(FlaskParser):
+    """Bad arguments are a 400 in this API (the product's "Cannot parse provided arguments")."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = Parser()
+
+    def errors(self, *codes: int, public: bool = False) -> Callable:
+        """Document the error responses of an operation.
+
+        Authenticated operations always document 400 (bad auth scheme), 401, 403 and 429.
+        """
+        statuses = dict.fromkeys(codes)
+        if not public:
+            statuses.update(dict.fromkeys(AUTH_ERRORS))
+
+        def decorator(func):
+            for code in sorted(statuses, reverse=True):
+                func = self.alt_response(code, response=ERROR_RESPONSES[code])(func)
+            return func
+
+        return decorator
+
+
+def public(view):
+    """Mark a view (function or MethodView class) as reachable without authentication."""
+    view.public = True
+    return view
+
+
+def is_public(view) -> bool:
+    return bool(getattr(view, "public", False) or getattr(getattr(view, "view_class", None),
+                                                          "public", False))
+
+
+def list_response(
+    args: Mapping[str, Any],
+    items: list,
+    references: Mapping[str, Callable[[Iterable], list]] | None = None,
+) -> dict[str, Any]:
+    """The list envelope, with the ``includeReferenced`` maps the caller asked for.
+
+    ``references`` maps a referenced kind to a function that fetches those objects given the
+    page's items (one query per kind, however long the page).
+    """
+    body: dict[str, Any] = {"offset": args.get("offset", 0), "limit": args.get("limit", 1000),
+                            "items": items}
+    for kind in args.get("includeReferenced") or ():
+        fetch = (references or {})[kind]
+        body[kind] = {str(row["id"]): row for row in fetch(items)}
+    return body

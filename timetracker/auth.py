@@ -1,0 +1,171 @@
+"""HTTP Basic authentication, with a cache of verified credentials and a ban on repeated failures.
+
+Basic auth re-sends the password with every request, and a deliberately slow hash (scrypt) on
+each one would cap the server at a few dozen requests per second. A successful verification is
+therefore remembered under ``HMAC(process secret, username, password, stored hash)``:
+
+- the key says nothing about the password without the secret, which lives only in memory;
+- a changed password changes the stored hash, so the old key can never match again;
+- a disabled (or not yet hired, or released) user is refused before the cache is consulted.
+
+Three failed logins from one IP within ten seconds ban that IP for a minute (403). The counters
+live in the rate limiter's storage, so with Redis every server process shares them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import threading
+from collections import OrderedDict
+
+from flask import Flask, current_app, g, request
+from flask_httpauth import HTTPBasicAuth
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from timetracker.access import Caller
+from timetracker.errors import ApiError, error_response
+from timetracker.store import users as user_store
+from timetracker.store.db import get_db
+
+
+class VerifiedCredentials:
+    """A bounded, thread-safe LRU set of keyed hashes of verified credentials."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._secret = secrets.token_bytes(32)
+        self._keys: OrderedDict[bytes, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _key(self, username: str, password: str, stored_hash: str) -> bytes:
+        message = "\0".join((username.lower(), password, stored_hash)).encode()
+        return hmac.new(self._secret, message, hashlib.sha256).digest()
+
+    def contains(self, username: str, password: str, stored_hash: str) -> bool:
+        if self.size <= 0:
+            return False
+        key = self._key(username, password, stored_hash)
+        with self._lock:
+            if key in self._keys:
+                self._keys.move_to_end(key)
+                return True
+        return False
+
+    def add(self, username: str, password: str, stored_hash: str) -> None:
+        if self.size <= 0:
+            return
+        key = self._key(username, password, stored_hash)
+        with self._lock:
+            self._keys[key] = None
+            self._keys.move_to_end(key)
+            while len(self._keys) > self.size:
+                self._keys.popitem(last=False)
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def can_log_in(user, today: dt.date | None = None) -> bool:
+    """Whether an account may be authorized at all: active, already hired, not yet released."""
+    today = today or dt.date.today()
+    if not user["active"]:
+        return False
+    if user["hired"] is not None and user["hired"] > today:
+        return False
+    return not (user["release_date"] is not None and user["release_date"] < today)
+
+
+auth = HTTPBasicAuth(realm="timetracker")
+
+
+@auth.verify_password
+def verify_password(username: str, password: str) -> Caller | None:
+    if not username:
+        return None
+    user = user_store.find_for_login(get_db(), username)
+    cache: VerifiedCredentials = current_app.extensions["timetracker"]["credentials"]
+    if user is None:
+        # Spend the same time as for a real user, so timing does not reveal which names exist.
+        check_password_hash(current_app.extensions["timetracker"]["dummy_hash"], password)
+        g.auth_failure = "invalid"
+        return None
+    verified = cache.contains(username, password, user["password_hash"])
+    if not verified:
+        verified = check_password_hash(user["password_hash"], password)
+        if verified:
+            cache.add(username, password, user["password_hash"])
+    if not verified:
+        g.auth_failure = "invalid"
+        return None
+    if not can_log_in(user):
+        g.auth_failure = "inactive"
+        return None
+    return Caller(id=user["id"], username=user["username"], permissions=user["permissions"])
+
+
+@auth.error_handler
+def auth_error(status: int):
+    if g.get("auth_failure") == "inactive":
+        error = ApiError(401, "user_cannot_be_authorized",
+                         "The account exists but cannot be authorized (disabled, not hired yet "
+                         "or released)")
+    elif g.get("auth_failure") == "invalid":
+        error = ApiError(401, "not_authorized", "Invalid credentials")
+    else:
+        error = ApiError(401, "not_authorized",
+                         "Authentication required: send HTTP Basic credentials")
+    response = error_response(error)
+    response.headers["WWW-Authenticate"] = 'Basic realm="timetracker"'
+    return response
+
+
+def client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+def check_scheme() -> None:
+    """400 for an Authorization header of another scheme (only Basic is supported)."""
+    header = request.headers.get("Authorization")
+    if header and header.split(" ", 1)[0].lower() != "basic":
+        raise ApiError(400, "invalid_auth_scheme",
+                       "Invalid authentication scheme: only Basic authentication is supported")
+
+
+def authenticate():
+    """Before every non-public request: ban check, Basic auth, then ``g.caller``.
+
+    Returns an error response to stop the request, or None to let it through.
+    """
+    from timetracker.api.common import is_public
+
+    endpoint = request.endpoint or ""
+    view = current_app.view_functions.get(endpoint)
+    public_endpoints = current_app.extensions["timetracker"]["public_endpoints"]
+    if view is None or endpoint in public_endpoints or is_public(view):
+        return None
+    check_scheme()
+    limiter = current_app.extensions["timetracker"]["limiter"]
+    ip = client_ip()
+    if limiter.is_banned(ip):
+        raise ApiError(403, "ip_banned",
+                       "Too many failed logins from this address; try again later",
+                       headers={"Retry-After": str(limiter.ban_seconds_left(ip))})
+    response = auth.login_required(lambda: None)()
+    if response is not None:
+        if g.get("auth_failure") == "invalid":
+            limiter.register_failed_login(ip)
+        return response
+    g.caller = auth.current_user()
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["timetracker"]["credentials"] = VerifiedCredentials(app.config["AUTH_CACHE_SIZE"])
+    app.extensions["timetracker"]["dummy_hash"] = generate_password_hash(
+        secrets.token_urlsafe(16), method=app.config["PASSWORD_HASH_METHOD"]
+    )
+    app.before_request(authenticate)

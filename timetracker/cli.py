@@ -1,0 +1,100 @@
+"""The ``timetracker`` command: serve, create-user, demo."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from timetracker.access import PERMISSIONS
+
+
+def _app(db: str | None):
+    from timetracker import create_app
+
+    return create_app({"DATABASE_URL": db} if db else None)
+
+
+@click.group()
+@click.version_option(package_name="timetracker")
+def main() -> None:
+    """Self-hosted time-tracking server with an actiTIME-style REST API."""
+
+
+db_option = click.option(
+    "--db",
+    metavar="PATH_OR_URL",
+    help="SQLite file or database URL [default: TIMETRACKER_DATABASE_URL or data/timetracker.db]",
+)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@db_option
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="Worker threads.")
+def serve(host: str, port: int, db: str | None, threads: int) -> None:
+    """Run the API server (waitress), upgrading the database first."""
+    import waitress
+
+    app = _app(db)
+    click.echo(f"timetracker listening on http://{host}:{port}/api/v1 "
+               f"(Swagger UI: http://{host}:{port}/api/v1/swagger)", err=True)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="timetracker")
+
+
+@main.command("create-user")
+@click.argument("username")
+@click.option("--password", help="Password; asked for when omitted.")
+@click.option(
+    "--permission",
+    "permissions",
+    multiple=True,
+    type=click.Choice(sorted(PERMISSIONS)),
+    help="Permission to grant; repeat for several.",
+)
+@click.option("--first-name", help="First name [default: the username].")
+@click.option("--last-name", default="", help="Last name.")
+@db_option
+def create_user(username, password, permissions, first_name, last_name, db) -> None:
+    """Create a user who can log in with HTTP Basic auth."""
+    from timetracker.services.accounts import create_user as create
+
+    if password is None:
+        if not sys.stdin.isatty():
+            raise click.UsageError("--password is required when not run interactively")
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if not password:
+        raise click.UsageError("The password must not be empty")
+    app = _app(db)
+    try:
+        user_id = create(app.extensions["timetracker"]["engine"], username, password,
+                         permissions, app.config["PASSWORD_HASH_METHOD"],
+                         first_name=first_name, last_name=last_name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created user '{username}' (id {user_id}) with permissions: "
+               f"{', '.join(permissions) or 'none'}")
+
+
+@main.command()
+@db_option
+def demo(db: str | None) -> None:
+    """Load a small demo company (customers, projects, tasks, statuses, types of work)."""
+    from timetracker import demo as demo_data
+    from timetracker.store.entities import CUSTOMERS, count_where
+
+    app = _app(db)
+    engine = app.extensions["timetracker"]["engine"]
+    with engine.begin() as conn:
+        if count_where(conn, CUSTOMERS) > 0:
+            raise click.ClickException(
+                "This database already has customers; the demo loads into an empty database "
+                "(use --db to choose another file)."
+            )
+        counts = demo_data.load(conn)
+    click.echo("Loaded the demo company: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    if not os.environ.get("TIMETRACKER_ADMIN_PASSWORD"):
+        click.echo("Log in as 'admin' with the password printed when the database was created.")

@@ -1,0 +1,87 @@
+"""The OpenAPI document (built by flask-smorest from the schemas and views) and the Swagger UI,
+served from the installed package so it works on a machine without internet."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+from flask_smorest import Api as SmorestApi
+from flask_swagger_ui import get_swaggerui_blueprint
+from werkzeug.routing import IntegerConverter
+
+from timetracker import __version__
+from timetracker.api.common import public
+from timetracker.errors import http_exception_to_api_error, error_response
+from timetracker.schemas.common import ErrorSchema
+
+DESCRIPTION = """\
+Self-hosted time tracking with an actiTIME-style REST API.
+
+* **Authentication**: HTTP Basic on every endpoint except `/health` and the documentation.
+  Three failed logins from one IP within 10 seconds ban that IP for a minute (403).
+* **Throttling**: per user, 100 requests per second and 1000 per minute by default. Every
+  authenticated response carries `X-Ratelimit-Remaining` and `X-Ratelimit-Reset` (seconds until
+  the window ends); beyond the limit the answer is 429 with `Retry-After`.
+* **Errors**: always `{"key": "api.error.<snake_case>", "message": "...", "fields": "..."}`;
+  400 for arguments that cannot be parsed and for duplicate names, 403 when the object exists
+  but is out of your reach, 404 for unknown ids.
+* **Lists**: `{"offset", "limit", "items"}`, `limit` 1000 at most; `includeReferenced` adds
+  top-level maps of referenced objects keyed by id. `created` is epoch milliseconds.
+"""
+
+
+class IdConverter(IntegerConverter):
+    """Object ids in paths: signed 32-bit integers (larger numbers match no route: 404)."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, signed=True, min=-(2**31), max=2**31 - 1)
+
+
+class Api(SmorestApi):
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error):
+        return error_response(http_exception_to_api_error(error))
+
+
+def init_app(app: Flask, blueprints) -> Api:
+    app.url_map.converters["id"] = IdConverter
+    app.config.update(
+        API_TITLE="timetracker",
+        API_VERSION=__version__,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="swagger.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": DESCRIPTION},
+            "security": [{"basicAuth": []}],
+            "components": {
+                "securitySchemes": {"basicAuth": {"type": "http", "scheme": "basic"}}
+            },
+        },
+    )
+    api = Api(app)
+    api.register_converter(
+        IdConverter, lambda _c: {"type": "integer", "format": "int32", "minimum": -(2**31),
+                                 "maximum": 2**31 - 1}
+    )
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+
+    @public
+    def openapi_json():
+        return jsonify(api.spec.to_dict())
+
+    app.add_url_rule("/api/v1/openapi.json", "openapi_json", openapi_json)
+    app.register_blueprint(
+        get_swaggerui_blueprint(
+            "/api/v1/swagger",
+            "/api/v1/swagger.json",
+            config={"app_name": "timetracker API", "validatorUrl": None},
+        )
+    )
+    # The document and the UI are public.
+    app.extensions["timetracker"]["public_endpoints"].update(
+        endpoint for endpoint in app.view_functions
+        if endpoint.startswith(("api-docs.", "swagger_ui."))
+    )
+    return api

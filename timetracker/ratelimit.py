@@ -1,0 +1,110 @@
+"""Per-user throttling and the failed-login ban, on any ``limits`` storage (memory, Redis, ...).
+
+Throttling uses fixed windows, matching the product's headers: ``X-Ratelimit-Remaining`` is what
+is left in the current window and ``X-Ratelimit-Reset`` the seconds until that window ends. With
+two limits (per second and per minute) the headers describe whichever is closer to running out.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g
+from limits import RateLimitItemPerSecond
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+
+from timetracker.errors import ApiError
+
+
+@dataclass(frozen=True)
+class Quota:
+    allowed: bool
+    remaining: int
+    reset: int  # seconds until the window that decides ``remaining`` ends
+
+
+class Limiter:
+    def __init__(self, config: dict):
+        self.storage = storage_from_string(config["RATELIMIT_STORAGE"])
+        self.prefix = config["RATELIMIT_KEY_PREFIX"]
+        self.fixed = FixedWindowRateLimiter(self.storage)
+        self.moving = MovingWindowRateLimiter(self.storage)
+        self.limits = (
+            RateLimitItemPerSecond(config["RATELIMIT_PER_SECOND"], 1, namespace="throttle"),
+            RateLimitItemPerSecond(config["RATELIMIT_PER_MINUTE"], 60, namespace="throttle"),
+        )
+        self.failures = RateLimitItemPerSecond(
+            config["LOGIN_BAN_ATTEMPTS"], config["LOGIN_BAN_WINDOW"], namespace="failed-login"
+        )
+        self.ban = RateLimitItemPerSecond(1, config["LOGIN_BAN_SECONDS"], namespace="ban")
+
+    def hit(self, user_id: int) -> Quota:
+        """Count one request of ``user_id`` against every limit."""
+        key = (self.prefix, str(user_id))
+        now = time.time()
+        allowed = True
+        tightest: Quota | None = None
+        for item in self.limits:
+            if not self.fixed.hit(item, *key):
+                allowed = False
+            stats = self.fixed.get_window_stats(item, *key)
+            quota = Quota(
+                allowed=stats.remaining > 0,
+                remaining=max(stats.remaining, 0),
+                reset=max(math.ceil(stats.reset_time - now), 0),
+            )
+            # Report the limit with the least left; among exhausted ones, the one that resets last.
+            if (
+                tightest is None
+                or quota.remaining < tightest.remaining
+                or (quota.remaining == tightest.remaining == 0 and quota.reset > tightest.reset)
+            ):
+                tightest = quota
+        assert tightest is not None
+        return Quota(allowed=allowed, remaining=tightest.remaining, reset=tightest.reset)
+
+    def register_failed_login(self, ip: str) -> None:
+        """Count a failed login; reaching the limit within the window bans the IP."""
+        self.moving.hit(self.failures, self.prefix, ip)
+        if self.moving.get_window_stats(self.failures, self.prefix, ip).remaining <= 0:
+            self.fixed.hit(self.ban, self.prefix, ip)
+
+    def is_banned(self, ip: str) -> bool:
+        return not self.fixed.test(self.ban, self.prefix, ip)
+
+    def ban_seconds_left(self, ip: str) -> int:
+        stats = self.fixed.get_window_stats(self.ban, self.prefix, ip)
+        return max(math.ceil(stats.reset_time - time.time()), 1)
+
+
+def throttle() -> None:
+    """Before each authenticated request: count it, and refuse it with 429 beyond the limit."""
+    caller = g.get("caller")
+    if caller is None:
+        return
+    quota = current_app.extensions["timetracker"]["limiter"].hit(caller.id)
+    g.quota = quota
+    if not quota.allowed:
+        raise ApiError(
+            429,
+            "too_many_requests",
+            f"Too many requests; retry in {quota.reset} s",
+            headers={"Retry-After": str(quota.reset)},
+        )
+
+
+def add_headers(response):
+    quota: Quota | None = g.get("quota")
+    if quota is not None:
+        response.headers["X-Ratelimit-Remaining"] = str(quota.remaining)
+        response.headers["X-Ratelimit-Reset"] = str(quota.reset)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["timetracker"]["limiter"] = Limiter(app.config)
+    app.before_request(throttle)
+    app.after_request(add_headers)

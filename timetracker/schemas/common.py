@@ -1,0 +1,185 @@
+"""Fields and schemas every resource shares: list arguments, the list envelope, the error shape,
+names, ids, and fields only some callers may see."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from flask import current_app, request
+from marshmallow import Schema, ValidationError, fields, validate
+from webargs.fields import DelimitedList
+
+from timetracker.access import Caller, current_caller
+
+INT32_MAX = 2**31 - 1
+MAX_QUERY_LIMIT = 1000
+
+
+class ErrorSchema(Schema):
+    key = fields.String(
+        required=True, metadata={"description": "Stable error key, api.error.<snake_case>",
+                                 "example": "api.error.customer_exists"}
+    )
+    message = fields.String(required=True, metadata={"description": "Human-readable message"})
+    fields_ = fields.String(
+        data_key="fields",
+        metadata={"description": "The offending field name(s), comma-separated"},
+    )
+
+
+def Id(**kwargs) -> fields.Integer:  # noqa: N802 - a field factory reads like a field class
+    """An object id: a 32-bit integer (the database's id range)."""
+    return fields.Integer(strict=True, validate=validate.Range(-(2**31), INT32_MAX), **kwargs)
+
+
+def IdList(description: str, **kwargs) -> DelimitedList:  # noqa: N802
+    """A comma-separated list of ids in a query string, e.g. ``ids=1,2,3``."""
+    return DelimitedList(
+        fields.Integer(validate=validate.Range(-(2**31), INT32_MAX)),
+        metadata={"description": description},
+        **kwargs,
+    )
+
+
+class Name(fields.String):
+    """An object name: surrounding whitespace is dropped, 1 to 255 characters remain."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Length(1, 255,
+                                                      error="String length must be between 1 and 255"))
+        kwargs.setdefault("metadata", {"description": "Name, 1 to 255 characters"})
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return text.strip()
+
+
+class Words(fields.String):
+    """Space-separated words that a name must all contain (case-insensitive)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        words = super()._deserialize(value, attr, data, **kwargs).split()
+        if not words:
+            raise ValidationError("Give at least one word")
+        return words
+
+
+class Sort(fields.String):
+    """``+field`` / ``-field`` (or bare ``field``), several joined by commas.
+
+    A ``+`` that was not URL-encoded arrives as a space; it is read as ascending too.
+    """
+
+    def __init__(self, allowed: Iterable[str], **kwargs):
+        self.allowed = tuple(allowed)
+        names = "|".join(re.escape(a) for a in self.allowed)
+        token = rf"\s*[+ -]?\s*(?:{names})\s*"
+        metadata = {
+            "description": "Sort order: " + ", ".join(f"+{a} / -{a}" for a in self.allowed)
+            + ". Several fields may be joined with commas; ties are broken by id.",
+            "pattern": rf"^{token}(,{token})*$",
+            "example": f"+{self.allowed[0]}",
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        order: list[tuple[str, bool]] = []
+        for token in text.split(","):
+            token = token.strip()
+            descending = token.startswith("-")
+            name = token.lstrip("+-").strip()
+            if name not in self.allowed:
+                raise ValidationError(
+                    f"Unknown sort field '{name}'; use one of {', '.join(self.allowed)}"
+                )
+            order.append((name, descending))
+        return order
+
+
+def IncludeReferenced(values: Iterable[str]) -> DelimitedList:  # noqa: N802
+    values = tuple(values)
+    return DelimitedList(
+        fields.String(validate=validate.OneOf(values)),
+        data_key="includeReferenced",
+        metadata={
+            "description": "Referenced objects to add as top-level maps keyed by id: "
+            + ", ".join(values)
+        },
+    )
+
+
+class PageArgs(Schema):
+    offset = fields.Integer(
+        load_default=0,
+        validate=validate.Range(0, INT32_MAX),
+        metadata={"description": "Number of items to skip"},
+    )
+    limit = fields.Integer(
+        load_default=MAX_QUERY_LIMIT,
+        validate=validate.Range(0, MAX_QUERY_LIMIT),
+        metadata={"description": f"Maximum number of items (default and maximum "
+                                 f"{MAX_QUERY_LIMIT})"},
+    )
+
+
+class NamedListArgs(PageArgs):
+    ids = IdList("Only the objects with these ids")
+    name = fields.String(metadata={"description": "Exact name, case-insensitive"})
+    words = Words(metadata={"description": "Space-separated words the name must all contain"})
+
+
+class AllowedActionsSchema(Schema):
+    canModify = fields.Boolean(required=True)
+    canDelete = fields.Boolean(required=True)
+
+
+class Restricted(fields.Field):
+    """A field whose value is shown only to callers ``visible_to`` approves; others get null.
+
+    Field-level permissions live here, in the serializer, so no view can forget them.
+    """
+
+    def __init__(self, inner: fields.Field, visible_to: Callable[[Caller | None], bool], **kw):
+        super().__init__(dump_only=True, allow_none=True, **kw)
+        self.inner = inner
+        self.visible_to = visible_to
+
+    def _bind_to_schema(self, field_name, parent):
+        super()._bind_to_schema(field_name, parent)
+        self.inner._bind_to_schema(field_name, parent)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None or not self.visible_to(current_caller()):
+            return None
+        return self.inner._serialize(value, attr, obj, **kwargs)
+
+
+def base_url() -> str:
+    configured = current_app.config.get("PUBLIC_URL")
+    return (configured or request.url_root).rstrip("/")
+
+
+def object_url(collection: str, object_id: int) -> str:
+    """The link to an object; this server has no web UI, so it is the API resource itself."""
+    return f"{base_url()}/api/v1/{collection}/{object_id}"
+
+
+def list_envelope(item_schema: type[Schema], references: dict[str, type[Schema]] | None = None,
+                  name: str | None = None) -> type[Schema]:
+    """The ``{offset, limit, items, <referenced maps>}`` response schema of a list."""
+    attrs: dict[str, fields.Field] = {
+        "offset": fields.Integer(required=True),
+        "limit": fields.Integer(required=True),
+        "items": fields.List(fields.Nested(item_schema), required=True),
+    }
+    for key, schema in (references or {}).items():
+        attrs[key] = fields.Dict(
+            keys=fields.String(),
+            values=fields.Nested(schema),
+            metadata={"description": f"Referenced {key} by id; present when requested "
+                                     f"through includeReferenced"},
+        )
+    return Schema.from_dict(attrs, name=name or f"{item_schema.__name__.removesuffix('Schema')}List")

@@ -1,0 +1,93 @@
+"""Workflow statuses and types of work."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from timetracker.access import can_manage_settings, can_see_rates, current_caller
+from timetracker.schemas.common import (
+    NamedListArgs,
+    Restricted,
+    Name,
+    Sort,
+    list_envelope,
+)
+
+STATUS_TYPES = ("open", "completed")
+
+
+def _status_actions(obj) -> dict[str, bool]:
+    allowed = can_manage_settings(current_caller())
+    return {"canModify": allowed, "canDelete": allowed and not obj["builtin"]}
+
+
+class WorkflowStatusSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(STATUS_TYPES))
+    allowedActions = fields.Function(_status_actions, dump_only=True)
+
+
+class WorkflowStatusCreateSchema(Schema):
+    name = Name(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(STATUS_TYPES))
+
+
+class WorkflowStatusUpdateSchema(Schema):
+    name = Name()
+    type = fields.String(validate=validate.OneOf(STATUS_TYPES))
+
+
+class WorkflowStatusListArgs(NamedListArgs):
+    type = fields.String(validate=validate.OneOf(STATUS_TYPES),
+                         metadata={"description": "Only statuses of this type"})
+    sort = Sort(("name", "type"))
+
+
+class WorkflowStatusDeleteArgs(Schema):
+    replacementId = fields.Integer(
+        validate=validate.Range(-(2**31), 2**31 - 1),
+        metadata={"description": "Workflow status that takes over the tasks of the deleted one; "
+                                 "default: the built-in status of the same type"},
+    )
+
+
+class TypeOfWorkSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    rate = Restricted(
+        fields.Float(),
+        can_see_rates,
+        metadata={"description": "Rate per man-hour in the system currency; null unless the "
+                                 "caller holds Manage Accounts & Permissions, Manage Cost & "
+                                 "Billing Data or Manage System Settings"},
+    )
+    archived = fields.Boolean(required=True)
+    billable = fields.Boolean(required=True)
+    default = fields.Boolean(attribute="is_default", required=True)
+
+
+class _TypeOfWorkWriteFields(Schema):
+    rate = fields.Decimal(allow_none=True, places=2, validate=validate.Range(0, 10**9),
+                          as_string=False, metadata={"type": "number"})
+    archived = fields.Boolean()
+    billable = fields.Boolean()
+    default = fields.Boolean(metadata={"description": "Make this the default type of work"})
+
+
+class TypeOfWorkCreateSchema(_TypeOfWorkWriteFields):
+    name = Name(required=True)
+
+
+class TypeOfWorkUpdateSchema(_TypeOfWorkWriteFields):
+    name = Name()
+
+
+class TypeOfWorkListArgs(NamedListArgs):
+    archived = fields.Boolean(metadata={"description": "Only archived or only active types"})
+    billable = fields.Boolean(metadata={"description": "Only billable or only non-billable types"})
+    sort = Sort(("name",))
+
+
+WorkflowStatusListSchema = list_envelope(WorkflowStatusSchema)
+TypeOfWorkListSchema = list_envelope(TypeOfWorkSchema)

@@ -1,0 +1,66 @@
+"""Accounts: the administrator created on first start, and users made from the command line."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import generate_password_hash
+
+from timetracker.access import PERMISSIONS
+from timetracker.store import users as user_store
+
+ADMIN_USERNAME = "admin"
+
+
+def ensure_admin(engine: Engine, password: str | None, hash_method: str) -> str | None:
+    """Create ``admin`` with every permission when the database has no user yet.
+
+    Returns the generated password when one had to be made up (to be shown once), else None.
+    """
+    with engine.connect() as conn:
+        if user_store.count(conn) > 0:
+            return None
+    generated = None
+    if not password:
+        password = generated = secrets.token_urlsafe(12)
+    try:
+        with engine.begin() as conn:
+            if user_store.count(conn) > 0:
+                return None
+            user_store.create(
+                conn,
+                username=ADMIN_USERNAME,
+                password_hash=generate_password_hash(password, method=hash_method),
+                first_name="System",
+                last_name="Administrator",
+                permissions=PERMISSIONS,
+            )
+    except IntegrityError:
+        # Another process starting at the same moment created it first.
+        return None
+    return generated
+
+
+def create_user(
+    engine: Engine,
+    username: str,
+    password: str,
+    permissions: Iterable[str],
+    hash_method: str,
+    first_name: str | None = None,
+    last_name: str | None = None,
+) -> int:
+    with engine.begin() as conn:
+        if user_store.username_exists(conn, username):
+            raise ValueError(f"User '{username}' already exists")
+        return user_store.create(
+            conn,
+            username=username,
+            password_hash=generate_password_hash(password, method=hash_method),
+            first_name=first_name or username,
+            last_name=last_name or "",
+            permissions=permissions,
+        )

@@ -1,0 +1,164 @@
+"""Rules of the work catalogue: unique names, parents that must exist, task status that follows
+its workflow status, defaults for new tasks.
+
+Every function runs inside the request's transaction and raises :class:`ApiError` on a rule it
+refuses, before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping
+
+from timetracker.errors import ApiError, already_exists, invalid, not_found
+from timetracker.store import entities, settings
+from timetracker.store.entities import CUSTOMERS, PROJECTS, TASKS, TYPES_OF_WORK, WORKFLOW_STATUSES
+
+NAMES = {"customer": "Customer", "project": "Project", "task": "Task"}
+ENTITIES = {"customer": CUSTOMERS, "project": PROJECTS, "task": TASKS}
+
+
+def get(conn: Connection, kind: str, object_id: int) -> RowMapping:
+    """The object, or a 404 for an unknown id."""
+    row = entities.get_row(conn, ENTITIES[kind], object_id)
+    if row is None:
+        raise not_found(NAMES[kind], object_id)
+    return row
+
+
+def _referenced(conn: Connection, kind: str, object_id: int, field: str) -> RowMapping:
+    """A parent or setting named in a request body: unknown ids answer 404 naming the field."""
+    entity = {
+        "customer": CUSTOMERS,
+        "project": PROJECTS,
+        "workflowStatus": WORKFLOW_STATUSES,
+        "typeOfWork": TYPES_OF_WORK,
+    }[kind]
+    row = entities.get_row(conn, entity, object_id)
+    if row is None:
+        raise ApiError(
+            404, "object_not_found", f"{field} {object_id} does not exist", fields=field
+        )
+    return row
+
+
+def _check_name(
+    conn: Connection, kind: str, name: str, scope_id: int | None, exclude_id: int | None = None
+) -> None:
+    if entities.name_is_taken(
+        conn, ENTITIES[kind], name, scope_id=scope_id, exclude_id=exclude_id
+    ):
+        raise already_exists(NAMES[kind], f"{kind}_exists")
+
+
+# --- customers and projects -------------------------------------------------------------------
+
+
+def create_customer(conn: Connection, values: Mapping[str, Any]) -> RowMapping:
+    _check_name(conn, "customer", values["name"], None)
+    return get(conn, "customer", entities.insert_row(conn, CUSTOMERS, values))
+
+
+def update_customer(conn: Connection, row: RowMapping, values: Mapping[str, Any]) -> RowMapping:
+    if "name" in values:
+        _check_name(conn, "customer", values["name"], None, exclude_id=row["id"])
+    entities.update_row(conn, CUSTOMERS, row["id"], values)
+    return get(conn, "customer", row["id"])
+
+
+def create_project(conn: Connection, values: Mapping[str, Any]) -> RowMapping:
+    _referenced(conn, "customer", values["customer_id"], "customerId")
+    _check_name(conn, "project", values["name"], values["customer_id"])
+    return get(conn, "project", entities.insert_row(conn, PROJECTS, values))
+
+
+def update_project(conn: Connection, row: RowMapping, values: Mapping[str, Any]) -> RowMapping:
+    customer_id = values.get("customer_id", row["customer_id"])
+    if "customer_id" in values:
+        _referenced(conn, "customer", customer_id, "customerId")
+    if "name" in values or customer_id != row["customer_id"]:
+        name = values.get("name", row["name"])
+        _check_name(conn, "project", name, customer_id, exclude_id=row["id"])
+    entities.update_row(conn, PROJECTS, row["id"], values)
+    return get(conn, "project", row["id"])
+
+
+# --- tasks ------------------------------------------------------------------------------------
+
+
+def _resolve_workflow_status(
+    conn: Connection, values: Mapping[str, Any], current: RowMapping | None
+) -> int | None:
+    """The workflow status id a task body asks for, or None when it asks for no change.
+
+    ``status`` and ``workflowStatusId`` are mutually exclusive. ``status`` picks the built-in
+    status of that type, unless the task already has a status of that type (then it is kept).
+    """
+    if "status" in values and "workflow_status_id" in values:
+        raise invalid(
+            "Specify either status or workflowStatusId, not both", "status, workflowStatusId"
+        )
+    if "workflow_status_id" in values:
+        _referenced(conn, "workflowStatus", values["workflow_status_id"], "workflowStatusId")
+        return values["workflow_status_id"]
+    if "status" in values:
+        if current is not None and current["status"] == values["status"]:
+            return None
+        return settings.builtin_status_id(conn, values["status"])
+    if current is None:
+        return settings.builtin_status_id(conn, "open")
+    return None
+
+
+def _resolve_type_of_work(conn: Connection, values: Mapping[str, Any], creating: bool) -> int | None:
+    if "type_of_work_id" in values:
+        row = _referenced(conn, "typeOfWork", values["type_of_work_id"], "typeOfWorkId")
+        if row["archived"]:
+            raise invalid("An archived type of work cannot be assigned to a task", "typeOfWorkId")
+        return row["id"]
+    return settings.default_type_of_work(conn)["id"] if creating else None
+
+
+def _task_columns(values: Mapping[str, Any], status_id: int | None, type_id: int | None):
+    columns = {k: v for k, v in values.items() if k not in ("status", "workflow_status_id",
+                                                             "type_of_work_id")}
+    if status_id is not None:
+        columns["workflow_status_id"] = status_id
+    if type_id is not None:
+        columns["type_of_work_id"] = type_id
+    return columns
+
+
+def create_task(conn: Connection, values: Mapping[str, Any]) -> RowMapping:
+    _referenced(conn, "project", values["project_id"], "projectId")
+    _check_name(conn, "task", values["name"], values["project_id"])
+    status_id = _resolve_workflow_status(conn, values, None)
+    type_id = _resolve_type_of_work(conn, values, creating=True)
+    task_id = entities.insert_row(conn, TASKS, _task_columns(values, status_id, type_id))
+    return get(conn, "task", task_id)
+
+
+def update_task(conn: Connection, row: RowMapping, values: Mapping[str, Any]) -> RowMapping:
+    project_id = values.get("project_id", row["project_id"])
+    if "project_id" in values:
+        _referenced(conn, "project", project_id, "projectId")
+    if "name" in values or project_id != row["project_id"]:
+        _check_name(conn, "task", values.get("name", row["name"]), project_id,
+                    exclude_id=row["id"])
+    status_id = _resolve_workflow_status(conn, values, row)
+    type_id = _resolve_type_of_work(conn, values, creating=False)
+    entities.update_row(conn, TASKS, row["id"], _task_columns(values, status_id, type_id))
+    return get(conn, "task", row["id"])
+
+
+def delete(
+    conn: Connection, kind: str, row: RowMapping, *, revoke_approved_weeks: bool = False
+) -> None:
+    """Delete a customer, project or task with everything under it, in the request transaction.
+
+    ``revokeApprovedWeeks`` is accepted by the API; until time-track approval exists there are
+    no approved weeks to revoke, so nothing blocks a deletion.
+    """
+    entities.delete_row(conn, ENTITIES[kind], row["id"])

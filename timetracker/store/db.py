@@ -1,0 +1,121 @@
+"""Engine creation and the per-request connection.
+
+One request is one transaction: the first call to :func:`get_db` opens a connection and begins a
+transaction; the app commits it after a successful response and rolls it back otherwise, so a
+failed request never leaves half a change behind.
+
+SQLite needs care to be a good concurrent citizen: every connection gets ``foreign_keys=ON``, WAL
+and a busy timeout, and a write request begins with ``BEGIN IMMEDIATE``. A deferred transaction
+that reads first and writes later cannot wait for a busy writer (SQLite answers "database is
+locked" at once to avoid a deadlock); taking the write lock up front lets it queue instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app, g
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+BUSY_TIMEOUT_MS = 30_000
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def normalize_url(url_or_path: str) -> str:
+    """Accept a plain file path or any SQLAlchemy URL; PostgreSQL goes through psycopg 3."""
+    if "://" not in url_or_path:
+        path = Path(url_or_path).expanduser()
+        return f"sqlite:///{path}"
+    if url_or_path.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url_or_path.split("://", 1)[1]
+    return url_or_path
+
+
+def make_engine(url_or_path: str, pool_size: int = 8) -> Engine:
+    url = make_url(normalize_url(url_or_path))
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_size=pool_size, max_overflow=8, pool_pre_ping=True)
+
+    database = url.database or ""
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=8,
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _configure_sqlite(dbapi_connection, _record):
+        # Take over transaction control from pysqlite so BEGIN IMMEDIATE is possible.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection):
+        mode = "IMMEDIATE" if conn.get_execution_options().get("write") else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def get_engine() -> Engine:
+    return current_app.extensions["timetracker"]["engine"]
+
+
+def get_db(write: bool | None = None) -> Connection:
+    """The connection of the current request, inside its transaction.
+
+    ``write`` defaults to whether the HTTP method changes data.
+    """
+    conn = g.get("db")
+    if conn is None:
+        from flask import request
+
+        if write is None:
+            write = request.method in WRITE_METHODS
+        conn = get_engine().connect()
+        if write:
+            conn = conn.execution_options(write=True)
+        conn.begin()
+        g.db = conn
+    return conn
+
+
+def finish_request_transaction(commit: bool) -> None:
+    """Commit or roll back the request's transaction and give the connection back."""
+    conn = g.pop("db", None)
+    if conn is None:
+        return
+    try:
+        if conn.in_transaction():
+            if commit:
+                conn.commit()
+            else:
+                conn.rollback()
+    finally:
+        conn.close()
+
+
+def init_app(app) -> None:
+    """Commit the request's transaction after a successful response, roll back otherwise."""
+
+    @app.after_request
+    def _commit(response):
+        finish_request_transaction(commit=response.status_code < 400)
+        return response
+
+    @app.teardown_request
+    def _rollback(_exc):
+        finish_request_transaction(commit=False)

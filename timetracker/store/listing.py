@@ -1,0 +1,75 @@
+"""The list conventions every collection shares: ids, name, words, archived, sort and paging.
+
+Sorting always ends with the primary key, so a page boundary can never repeat or skip a row when
+two rows share a sort value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, Table, and_, func, select
+
+from timetracker.store.util import like_escape
+
+SortSpec = Sequence[tuple[str, bool]]  # (field, descending)
+
+
+def name_conditions(name_col: ColumnElement, args: Mapping[str, Any]) -> list[ColumnElement]:
+    conditions = []
+    if args.get("name") is not None:
+        conditions.append(func.lower(name_col) == args["name"].lower())
+    for word in args.get("words") or ():
+        pattern = f"%{like_escape(word.lower())}%"
+        conditions.append(func.lower(name_col).like(pattern, escape="\\"))
+    return conditions
+
+
+def apply_list(
+    stmt: Select,
+    args: Mapping[str, Any],
+    *,
+    id_col: ColumnElement,
+    name_col: ColumnElement | None = None,
+    sort_columns: Mapping[str, ColumnElement] | None = None,
+    extra: Sequence[ColumnElement] = (),
+) -> Select:
+    """Apply the standard filters, the sort with its tie-breaker, offset and limit."""
+    conditions: list[ColumnElement] = list(extra)
+    if args.get("ids"):
+        conditions.append(id_col.in_(args["ids"]))
+    if name_col is not None:
+        conditions.extend(name_conditions(name_col, args))
+    if conditions:
+        stmt = stmt.where(and_(*conditions))
+
+    order = []
+    for field, descending in args.get("sort") or ():
+        column = (sort_columns or {})[field]
+        order.append(column.desc() if descending else column.asc())
+    order.append(id_col.asc())
+    return stmt.order_by(*order).offset(args.get("offset", 0)).limit(args.get("limit", 1000))
+
+
+def by_ids(conn: Connection, stmt: Select, id_col: ColumnElement, ids: Iterable[int]):
+    """Rows of ``stmt`` whose id is in ``ids``, in id order (for ``includeReferenced`` maps)."""
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    return list(conn.execute(stmt.where(id_col.in_(ids)).order_by(id_col)).mappings())
+
+
+def name_taken(
+    conn: Connection,
+    table: Table,
+    name: str,
+    *,
+    exclude_id: int | None = None,
+    where: Sequence[ColumnElement] = (),
+) -> bool:
+    """Whether ``table`` has another row named ``name`` (case-insensitively) within ``where``."""
+    stmt = select(table.c.id).where(func.lower(table.c.name) == name.lower(), *where)
+    if exclude_id is not None:
+        stmt = stmt.where(table.c.id != exclude_id)
+    return conn.execute(stmt.limit(1)).first() is not None

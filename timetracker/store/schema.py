@@ -1,0 +1,166 @@
+"""Tables, in SQLAlchemy Core. Migrations in ``migrations/versions`` create exactly these.
+
+Timestamps (``created``, ``updated``) are epoch milliseconds, as the API returns them. Names that
+must be unique are unique case-insensitively, enforced by indexes on ``lower(name)`` so that two
+concurrent requests cannot both create "Acme" and "ACME".
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    func,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+NAME_LENGTH = 255
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(NAME_LENGTH), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("first_name", String(NAME_LENGTH), nullable=False),
+    Column("middle_name", String(NAME_LENGTH)),
+    Column("last_name", String(NAME_LENGTH), nullable=False),
+    Column("email", String(NAME_LENGTH)),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("hired", Date),
+    Column("release_date", Date),
+    Column("created", BigInteger, nullable=False),
+)
+Index("uq_users_username", func.lower(users.c.username), unique=True)
+
+user_permissions = Table(
+    "user_permissions",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("permission", String(64), primary_key=True),
+)
+
+workflow_statuses = Table(
+    "workflow_statuses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(NAME_LENGTH), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("builtin", Boolean, nullable=False, default=False),
+    CheckConstraint("type IN ('open', 'completed')", name="type"),
+)
+Index("uq_workflow_statuses_name", func.lower(workflow_statuses.c.name), unique=True)
+
+types_of_work = Table(
+    "types_of_work",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(NAME_LENGTH), nullable=False),
+    Column("rate", Numeric(12, 2)),
+    Column("archived", Boolean, nullable=False, default=False),
+    Column("billable", Boolean, nullable=False, default=True),
+    Column("is_default", Boolean, nullable=False, default=False),
+)
+Index("uq_types_of_work_name", func.lower(types_of_work.c.name), unique=True)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(NAME_LENGTH), nullable=False),
+    Column("description", Text),
+    Column("archived", Boolean, nullable=False, default=False),
+    Column("created", BigInteger, nullable=False),
+)
+Index("uq_customers_name", func.lower(customers.c.name), unique=True)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "customer_id",
+        Integer,
+        ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("name", String(NAME_LENGTH), nullable=False),
+    Column("description", Text),
+    Column("archived", Boolean, nullable=False, default=False),
+    Column("created", BigInteger, nullable=False),
+)
+Index("uq_projects_customer_name", projects.c.customer_id, func.lower(projects.c.name), unique=True)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "project_id",
+        Integer,
+        ForeignKey("projects.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("name", String(NAME_LENGTH), nullable=False),
+    Column("description", Text),
+    Column("created", BigInteger, nullable=False),
+    Column(
+        "workflow_status_id",
+        Integer,
+        ForeignKey("workflow_statuses.id"),
+        nullable=False,
+    ),
+    Column("type_of_work_id", Integer, ForeignKey("types_of_work.id"), nullable=False),
+    Column("deadline", Date),
+    Column("estimated_time", Integer),
+)
+Index("uq_tasks_project_name", tasks.c.project_id, func.lower(tasks.c.name), unique=True)
+Index("ix_tasks_workflow_status_id", tasks.c.workflow_status_id)
+Index("ix_tasks_type_of_work_id", tasks.c.type_of_work_id)
+
+# One table for the comments of customers, projects and tasks: exactly one of the three owner
+# columns is set, and each one cascades, so deleting a customer also removes the comments of
+# everything under it.
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE")),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE")),
+    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="CASCADE")),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+    Column("updating_user_id", Integer, ForeignKey("users.id"), nullable=False),
+    CheckConstraint(
+        "(CASE WHEN customer_id IS NULL THEN 0 ELSE 1 END)"
+        " + (CASE WHEN project_id IS NULL THEN 0 ELSE 1 END)"
+        " + (CASE WHEN task_id IS NULL THEN 0 ELSE 1 END) = 1",
+        name="one_owner",
+    ),
+)
+Index("ix_comments_customer_id", comments.c.customer_id)
+Index("ix_comments_project_id", comments.c.project_id)
+Index("ix_comments_task_id", comments.c.task_id)
+Index("ix_comments_user_id", comments.c.user_id)

@@ -1,0 +1,38 @@
+"""Queries specific to workflow statuses and types of work (the rest is in ``entities``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, RowMapping, select, update
+
+from timetracker.store.schema import tasks, types_of_work, workflow_statuses
+
+
+def builtin_status_id(conn: Connection, status_type: str) -> int:
+    """The built-in workflow status of ``status_type`` (``open`` or ``completed``)."""
+    return conn.execute(
+        select(workflow_statuses.c.id)
+        .where(workflow_statuses.c.type == status_type, workflow_statuses.c.builtin.is_(True))
+        .order_by(workflow_statuses.c.id)
+        .limit(1)
+    ).scalar_one()
+
+
+def move_tasks_to_status(conn: Connection, from_id: int, to_id: int) -> int:
+    result = conn.execute(
+        update(tasks).where(tasks.c.workflow_status_id == from_id).values(workflow_status_id=to_id)
+    )
+    return result.rowcount
+
+
+def default_type_of_work(conn: Connection) -> RowMapping:
+    return (
+        conn.execute(select(types_of_work).where(types_of_work.c.is_default.is_(True)).limit(1))
+        .mappings()
+        .one()
+    )
+
+
+def clear_default_type_of_work(conn: Connection) -> None:
+    conn.execute(
+        update(types_of_work).where(types_of_work.c.is_default.is_(True)).values(is_default=False)
+    )

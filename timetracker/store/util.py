@@ -1,0 +1,15 @@
+"""Small helpers shared by the query modules."""
+
+from __future__ import annotations
+
+import time
+
+
+def now_ms() -> int:
+    """Current time in epoch milliseconds, the API's timestamp format."""
+    return int(time.time() * 1000)
+
+
+def like_escape(text: str) -> str:
+    """Escape LIKE wildcards so user text matches literally (used with ``escape='\\\\'``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
