@@ -83,7 +83,8 @@ def flatten_messages(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
     if isinstance(messages, dict):
         pairs: list[tuple[str, str]] = []
         for name, inner in messages.items():
-            label = f"{prefix}.{name}" if prefix else str(name)
+            # List positions (ints) add nothing useful to a field name.
+            label = prefix if isinstance(name, int) else f"{prefix}.{name}" if prefix else name
             pairs.extend(flatten_messages(inner, label))
         return pairs
     if isinstance(messages, list | tuple):

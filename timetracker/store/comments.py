@@ -46,12 +46,14 @@ def add_comment(conn: Connection, kind: str, owner_id: int, user_id: int, text: 
     comment_id = conn.execute(
         insert(comments)
         .values(
-            {OWNER_COLUMNS[kind].name: owner_id},
-            user_id=user_id,
-            updating_user_id=user_id,
-            text=text,
-            created=now,
-            updated=now,
+            {
+                OWNER_COLUMNS[kind].name: owner_id,
+                "user_id": user_id,
+                "updating_user_id": user_id,
+                "text": text,
+                "created": now,
+                "updated": now,
+            }
         )
         .returning(comments.c.id)
     ).scalar_one()
