@@ -44,7 +44,6 @@ class Limiter:
     def hit(self, user_id: int) -> Quota:
         """Count one request of ``user_id`` against every limit."""
         key = (self.prefix, str(user_id))
-        now = time.time()
         allowed = True
         tightest: Quota | None = None
         for item in self.limits:
@@ -54,7 +53,7 @@ class Limiter:
             quota = Quota(
                 allowed=stats.remaining > 0,
                 remaining=max(stats.remaining, 0),
-                reset=max(math.ceil(stats.reset_time - now), 0),
+                reset=max(math.ceil(stats.reset_time - time.time()), 0),
             )
             # Report the limit with the least left; among exhausted ones, the one that resets last.
             if (

@@ -1,0 +1,86 @@
+"""Every failure answers in the one error shape, and a failed request changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ADMIN_PASSWORD, ApiClient
+from timetracker.services import catalogue
+
+
+def assert_error(response, status, key):
+    assert response.status_code == status, response.get_json()
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["key"] == key
+    assert isinstance(body["message"], str) and body["message"]
+    assert set(body) <= {"key", "message", "fields"}
+    return body
+
+
+def test_unknown_path(admin):
+    assert_error(admin.get("/nothing/here"), 404, "api.error.not_found")
+
+
+def test_method_not_allowed(admin):
+    response = admin.client.put("/api/v1/customers", headers=admin.headers, json={})
+    assert_error(response, 405, "api.error.method_not_allowed")
+    assert "GET" in response.headers["Allow"]
+
+
+def test_malformed_json(admin):
+    response = admin.client.post("/api/v1/customers", data="{oops",
+                                 headers={**admin.headers, "Content-Type": "application/json"})
+    assert_error(response, 400, "api.error.invalid_argument")
+
+
+@pytest.mark.parametrize("body", ["[1, 2]", '"text"', "42", "null"])
+def test_json_that_is_not_an_object(admin, body):
+    response = admin.client.post("/api/v1/customers", data=body,
+                                 headers={**admin.headers, "Content-Type": "application/json"})
+    assert_error(response, 400, "api.error.invalid_argument")
+
+
+def test_body_that_is_not_json(admin):
+    response = admin.client.post("/api/v1/customers", data="name=Acme",
+                                 headers={**admin.headers,
+                                          "Content-Type": "application/x-www-form-urlencoded"})
+    assert_error(response, 415, "api.error.unsupported_media_type")
+    assert admin.ok("get", "/customers")["items"] == []
+
+
+def test_oversized_body(make_app):
+    app = make_app(MAX_CONTENT_LENGTH=1000)
+    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    response = admin.post("/customers", json={"name": "A", "description": "x" * 5000})
+    assert_error(response, 413, "api.error.request_too_large")
+    assert admin.ok("get", "/customers")["items"] == []
+
+
+def test_validation_names_every_bad_field(admin):
+    body = assert_error(admin.post("/tasks", json={"name": "", "estimatedTime": -1}), 400,
+                        "api.error.invalid_argument")
+    assert set(body["fields"].split(", ")) == {"name", "estimatedTime", "projectId"}
+
+
+def test_internal_errors_leak_nothing_and_roll_back(admin, monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("secret detail from deep inside")
+
+    # The customer is inserted, then reading it back fails: the insert must not survive.
+    monkeypatch.setattr(catalogue, "get", fail)
+    response = admin.post("/customers", json={"name": "Half done"})
+    body = assert_error(response, 500, "api.error.internal_error")
+    assert "secret" not in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert body["message"] == "Internal server error"
+    monkeypatch.undo()
+    assert admin.ok("get", "/customers")["items"] == []
+
+
+def test_a_refused_write_leaves_no_trace(admin, catalogue):
+    web = catalogue["projects"]["web"]
+    before = admin.ok("get", "/tasks")
+    response = admin.post("/tasks", json={"projectId": web["id"], "name": "Build"})
+    assert_error(response, 400, "api.error.task_exists")
+    assert admin.ok("get", "/tasks") == before

@@ -1,0 +1,83 @@
+"""Per-user throttling: headers on every authenticated response, 429 with Retry-After beyond it."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from tests.conftest import ADMIN_PASSWORD, ApiClient
+
+
+def test_headers_on_authenticated_responses(admin):
+    first = admin.get("/customers")
+    second = admin.get("/customers/999")  # errors count and carry the headers too
+    assert int(first.headers["X-Ratelimit-Remaining"]) == 99
+    assert int(second.headers["X-Ratelimit-Remaining"]) == 98
+    assert 0 <= int(first.headers["X-Ratelimit-Reset"]) <= 1
+
+
+def test_minute_limit_answers_429(make_app):
+    app = make_app(RATELIMIT_PER_MINUTE=5)
+    client = app.test_client()
+    admin = ApiClient(client, "admin", ADMIN_PASSWORD)
+    remaining = [int(admin.get("/customers").headers["X-Ratelimit-Remaining"]) for _ in range(5)]
+    assert remaining == [4, 3, 2, 1, 0]
+    response = admin.get("/customers")
+    assert response.status_code == 429
+    assert response.get_json()["key"] == "api.error.too_many_requests"
+    assert response.headers["X-Ratelimit-Remaining"] == "0"
+    retry = int(response.headers["Retry-After"])
+    assert 1 <= retry <= 60
+    assert response.headers["X-Ratelimit-Reset"] == str(retry)
+    # A refused write changes nothing.
+    assert admin.post("/customers", json={"name": "Late"}).status_code == 429
+
+
+def test_the_limit_is_per_user(make_app, make_user):
+    app = make_app(RATELIMIT_PER_MINUTE=2)
+    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    for _ in range(2):
+        admin.get("/customers")
+    assert admin.get("/customers").status_code == 429
+    from timetracker.services.accounts import create_user
+
+    create_user(app.extensions["timetracker"]["engine"], "other", "other", (),
+                app.config["PASSWORD_HASH_METHOD"])
+    other = ApiClient(app.test_client(), "other", "other")
+    assert other.get("/customers").status_code == 200
+
+
+def test_second_limit_answers_429(make_app):
+    admin = ApiClient(make_app(RATELIMIT_PER_SECOND=3).test_client(), "admin", ADMIN_PASSWORD)
+    statuses = [admin.get("/customers") for _ in range(8)]
+    refused = [r for r in statuses if r.status_code == 429]
+    assert refused, [r.status_code for r in statuses]
+    assert all(int(r.headers["Retry-After"]) <= 1 for r in refused)
+
+
+def test_unauthenticated_requests_are_not_counted_against_a_user(make_app, client):
+    app = make_app(RATELIMIT_PER_MINUTE=2)
+    anonymous = app.test_client()
+    for _ in range(5):
+        assert anonymous.get("/api/v1/customers").status_code == 401
+    assert anonymous.get("/api/v1/health").status_code == 200
+    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    assert admin.get("/customers").status_code == 200
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TIMETRACKER_RATELIMIT_STORAGE", "").startswith("redis"),
+    reason="sharing counters between processes needs a shared storage (Redis)",
+)
+def test_processes_sharing_redis_share_the_budget(make_app):
+    prefix = "shared-" + uuid.uuid4().hex
+    one = ApiClient(make_app(RATELIMIT_PER_MINUTE=4, RATELIMIT_KEY_PREFIX=prefix).test_client(),
+                    "admin", ADMIN_PASSWORD)
+    two = ApiClient(make_app(RATELIMIT_PER_MINUTE=4, RATELIMIT_KEY_PREFIX=prefix).test_client(),
+                    "admin", ADMIN_PASSWORD)
+    for client in (one, two, one, two):
+        assert client.get("/customers").status_code == 200
+    assert one.get("/customers").status_code == 429
+    assert two.get("/customers").status_code == 429
