@@ -124,8 +124,13 @@ def make_user(app, client):
         unknown = set(permissions) - set(PERMISSIONS)
         assert not unknown, unknown
         username = username or f"user{next(counter)}"
-        create_user(app.extensions["timetracker"]["engine"], username, username, permissions,
-                    app.config["PASSWORD_HASH_METHOD"])
+        create_user(
+            app.extensions["timetracker"]["engine"],
+            username,
+            username,
+            permissions,
+            app.config["PASSWORD_HASH_METHOD"],
+        )
         return ApiClient(client, username, username)
 
     return factory
@@ -142,9 +147,13 @@ def catalogue(admin):
     tasks = {
         "design": admin.ok("post", "/tasks", {"projectId": web["id"], "name": "Design"}),
         "build": admin.ok("post", "/tasks", {"projectId": web["id"], "name": "Build"}),
-        "release": admin.ok("post", "/tasks", {"projectId": app["id"], "name": "Release",
-                                               "status": "completed"}),
+        "release": admin.ok(
+            "post", "/tasks", {"projectId": app["id"], "name": "Release", "status": "completed"}
+        ),
         "migrate": admin.ok("post", "/tasks", {"projectId": erp["id"], "name": "Migrate data"}),
     }
-    return {"customers": {"acme": acme, "globex": globex},
-            "projects": {"web": web, "app": app, "erp": erp}, "tasks": tasks}
+    return {
+        "customers": {"acme": acme, "globex": globex},
+        "projects": {"web": web, "app": app, "erp": erp},
+        "tasks": tasks,
+    }

@@ -27,8 +27,9 @@ def test_missing_credentials(client):
     assert "X-Ratelimit-Remaining" not in response.headers
 
 
-@pytest.mark.parametrize("credentials", [("admin", "wrong"), ("nobody", ADMIN_PASSWORD),
-                                         ("", ""), ("admin", "")])
+@pytest.mark.parametrize(
+    "credentials", [("admin", "wrong"), ("nobody", ADMIN_PASSWORD), ("", ""), ("admin", "")]
+)
 def test_invalid_credentials(client, credentials):
     response = client.get("/api/v1/customers", headers=basic(*credentials))
     assert response.status_code == 401
@@ -37,8 +38,9 @@ def test_invalid_credentials(client, credentials):
 
 
 def test_username_is_case_insensitive(client):
-    assert client.get("/api/v1/customers", headers=basic("ADMIN", ADMIN_PASSWORD)).status_code \
-        == 200
+    assert (
+        client.get("/api/v1/customers", headers=basic("ADMIN", ADMIN_PASSWORD)).status_code == 200
+    )
 
 
 @pytest.mark.parametrize("header", ["Bearer abc", "Digest username=admin", "Token x"])
@@ -95,8 +97,11 @@ def test_three_failures_ban_the_ip(client):
     assert response.get_json()["key"] == "api.error.ip_banned"
     assert 1 <= int(response.headers["Retry-After"]) <= 60
     # Another address is not affected.
-    other = client.get("/api/v1/customers", headers=basic("admin", ADMIN_PASSWORD),
-                       environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    other = client.get(
+        "/api/v1/customers",
+        headers=basic("admin", ADMIN_PASSWORD),
+        environ_base={"REMOTE_ADDR": "10.9.8.7"},
+    )
     assert other.status_code == 200
     # Public endpoints stay reachable.
     assert client.get("/api/v1/health").status_code == 200
@@ -105,15 +110,17 @@ def test_three_failures_ban_the_ip(client):
 def test_two_failures_do_not_ban(client):
     for _ in range(2):
         client.get("/api/v1/customers", headers=basic("admin", "x"))
-    assert client.get("/api/v1/customers",
-                      headers=basic("admin", ADMIN_PASSWORD)).status_code == 200
+    assert (
+        client.get("/api/v1/customers", headers=basic("admin", ADMIN_PASSWORD)).status_code == 200
+    )
 
 
 def test_missing_credentials_do_not_count_as_failures(client):
     for _ in range(5):
         assert client.get("/api/v1/customers").status_code == 401
-    assert client.get("/api/v1/customers",
-                      headers=basic("admin", ADMIN_PASSWORD)).status_code == 200
+    assert (
+        client.get("/api/v1/customers", headers=basic("admin", ADMIN_PASSWORD)).status_code == 200
+    )
 
 
 def test_failures_older_than_the_window_do_not_count(make_app):
@@ -122,19 +129,22 @@ def test_failures_older_than_the_window_do_not_count(make_app):
         client.get("/api/v1/customers", headers=basic("admin", "x"))
     time.sleep(1.2)
     client.get("/api/v1/customers", headers=basic("admin", "x"))
-    assert client.get("/api/v1/customers",
-                      headers=basic("admin", ADMIN_PASSWORD)).status_code == 200
+    assert (
+        client.get("/api/v1/customers", headers=basic("admin", ADMIN_PASSWORD)).status_code == 200
+    )
 
 
 def test_the_ban_ends(make_app):
     client = make_app(LOGIN_BAN_SECONDS=1).test_client()
     for _ in range(3):
         client.get("/api/v1/customers", headers=basic("admin", "x"))
-    assert client.get("/api/v1/customers",
-                      headers=basic("admin", ADMIN_PASSWORD)).status_code == 403
+    assert (
+        client.get("/api/v1/customers", headers=basic("admin", ADMIN_PASSWORD)).status_code == 403
+    )
     time.sleep(1.2)
-    assert client.get("/api/v1/customers",
-                      headers=basic("admin", ADMIN_PASSWORD)).status_code == 200
+    assert (
+        client.get("/api/v1/customers", headers=basic("admin", ADMIN_PASSWORD)).status_code == 200
+    )
 
 
 # --- the verification cache -----------------------------------------------------------------

@@ -6,13 +6,11 @@ import pytest
 
 from timetracker.access import MANAGE_ACCOUNTS, MANAGE_SCOPE_OF_WORK
 
-
 # --- customers --------------------------------------------------------------------------------
 
 
 def test_create_customer_returns_the_full_object(admin):
-    body = admin.ok("post", "/customers", {"name": "  Big Bang Company ",
-                                           "description": "Retail"})
+    body = admin.ok("post", "/customers", {"name": "  Big Bang Company ", "description": "Retail"})
     assert body["name"] == "Big Bang Company"
     assert body["description"] == "Retail"
     assert body["archived"] is False
@@ -35,6 +33,15 @@ def test_customer_names_are_unique_case_insensitively(admin):
     response = admin.patch(f"/customers/{other['id']}", json={"name": "acme"})
     assert response.get_json()["key"] == "api.error.customer_exists"
     assert admin.ok("get", f"/customers/{other['id']}")["name"] == "Other"
+
+
+def test_names_compare_case_insensitively_beyond_ascii(admin):
+    admin.ok("post", "/customers", {"name": "Ölwerk Straße"})
+    response = admin.post("/customers", json={"name": "ÖLWERK STRASSE"})
+    assert response.get_json()["key"] == "api.error.customer_exists"
+    body = admin.ok("get", "/customers?name=ölwerk%20straße")
+    assert [c["name"] for c in body["items"]] == ["Ölwerk Straße"]
+    assert len(admin.ok("get", "/customers?words=ÖLW%20strasse")["items"]) == 1
 
 
 @pytest.mark.parametrize(
@@ -118,8 +125,7 @@ def test_moving_a_project_checks_the_name_in_the_new_customer(admin, catalogue):
     admin.ok("post", "/projects", {"customerId": acme["id"], "name": "ERP"})
     response = admin.patch(f"/projects/{erp['id']}", json={"customerId": acme["id"]})
     assert response.get_json()["key"] == "api.error.project_exists"
-    moved = admin.ok("patch", f"/projects/{erp['id']}",
-                     {"customerId": acme["id"], "name": "ERP 2"})
+    moved = admin.ok("patch", f"/projects/{erp['id']}", {"customerId": acme["id"], "name": "ERP 2"})
     assert (moved["customerId"], moved["customerName"]) == (acme["id"], "Acme")
     task = admin.ok("get", f"/tasks/{catalogue['tasks']['migrate']['id']}")
     assert task["customerId"] == acme["id"]
@@ -150,8 +156,10 @@ def test_task_defaults(admin, catalogue):
     assert task["status"] == "open"
     assert (task["workflowStatusId"], task["workflowStatusName"]) == (1, "New")
     default_type = admin.ok("get", "/typesOfWork/default")
-    assert (task["typeOfWorkId"], task["typeOfWorkName"]) == (default_type["id"],
-                                                              default_type["name"])
+    assert (task["typeOfWorkId"], task["typeOfWorkName"]) == (
+        default_type["id"],
+        default_type["name"],
+    )
     assert task["projectName"] == "Website" and task["customerName"] == "Acme"
     assert task["deadline"] is None and task["estimatedTime"] is None
 
@@ -162,8 +170,10 @@ def test_task_status_follows_its_workflow_status(admin, catalogue):
     task = admin.ok("patch", f"/tasks/{task['id']}", {"workflowStatusId": review["id"]})
     assert (task["status"], task["workflowStatusName"]) == ("open", "Review")
     # Asking for the status the task already has keeps its workflow status.
-    assert admin.ok("patch", f"/tasks/{task['id']}", {"status": "open"})["workflowStatusId"] \
+    assert (
+        admin.ok("patch", f"/tasks/{task['id']}", {"status": "open"})["workflowStatusId"]
         == review["id"]
+    )
     done = admin.ok("patch", f"/tasks/{task['id']}", {"status": "completed"})
     assert (done["status"], done["workflowStatusName"]) == ("completed", "Completed")
     admin.ok("patch", f"/workflowStatuses/{review['id']}", {"type": "completed"})
@@ -173,8 +183,10 @@ def test_task_status_follows_its_workflow_status(admin, catalogue):
 
 def test_task_status_and_workflow_status_are_exclusive(admin, catalogue):
     web = catalogue["projects"]["web"]
-    response = admin.post("/tasks", json={"projectId": web["id"], "name": "X",
-                                          "status": "open", "workflowStatusId": 1})
+    response = admin.post(
+        "/tasks",
+        json={"projectId": web["id"], "name": "X", "status": "open", "workflowStatusId": 1},
+    )
     assert response.status_code == 400
     assert admin.ok("get", f"/tasks?projectIds={web['id']}&words=X")["items"] == []
 
@@ -186,8 +198,7 @@ def test_task_fields_are_validated(admin, catalogue):
         ({"projectId": web["id"], "name": "X", "estimatedTime": -5}, 400, "estimatedTime"),
         ({"projectId": web["id"], "name": "X", "estimatedTime": "ten"}, 400, "estimatedTime"),
         ({"projectId": web["id"], "name": "X", "status": "paused"}, 400, "status"),
-        ({"projectId": web["id"], "name": "X", "workflowStatusId": 999}, 404,
-         "workflowStatusId"),
+        ({"projectId": web["id"], "name": "X", "workflowStatusId": 999}, 404, "workflowStatusId"),
         ({"projectId": web["id"], "name": "X", "typeOfWorkId": 999}, 404, "typeOfWorkId"),
         ({"projectId": 999, "name": "X"}, 404, "projectId"),
         ({"projectId": 2**40, "name": "X"}, 400, "projectId"),
@@ -201,9 +212,17 @@ def test_task_fields_are_validated(admin, catalogue):
 def test_task_with_all_fields_and_move(admin, catalogue):
     web = catalogue["projects"]["web"]
     erp = catalogue["projects"]["erp"]
-    task = admin.ok("post", "/tasks", {"projectId": web["id"], "name": "Audit",
-                                       "description": "Yearly", "deadline": "2026-12-31",
-                                       "estimatedTime": 90})
+    task = admin.ok(
+        "post",
+        "/tasks",
+        {
+            "projectId": web["id"],
+            "name": "Audit",
+            "description": "Yearly",
+            "deadline": "2026-12-31",
+            "estimatedTime": 90,
+        },
+    )
     assert (task["deadline"], task["estimatedTime"]) == ("2026-12-31", 90)
     moved = admin.ok("patch", f"/tasks/{task['id']}", {"projectId": erp["id"]})
     assert (moved["projectId"], moved["customerName"]) == (erp["id"], "Globex")
@@ -213,8 +232,14 @@ def test_task_with_all_fields_and_move(admin, catalogue):
 
 def test_archived_type_of_work_cannot_be_given_to_a_task(admin, catalogue):
     old = admin.ok("post", "/typesOfWork", {"name": "Old", "archived": True})
-    response = admin.post("/tasks", json={"projectId": catalogue["projects"]["web"]["id"],
-                                          "name": "Z", "typeOfWorkId": old["id"]})
+    response = admin.post(
+        "/tasks",
+        json={
+            "projectId": catalogue["projects"]["web"]["id"],
+            "name": "Z",
+            "typeOfWorkId": old["id"],
+        },
+    )
     assert response.status_code == 400 and response.get_json()["fields"] == "typeOfWorkId"
 
 
@@ -226,8 +251,11 @@ def test_task_filters_and_referenced_objects(admin, catalogue):
     assert [t["name"] for t in body["items"]] == ["Migrate data"]
     body = admin.ok("get", "/tasks?workflowStatusIds=2")
     assert [t["name"] for t in body["items"]] == ["Release"]
-    body = admin.ok("get", f"/tasks?projectIds={web['id']}&includeReferenced="
-                           "customers%2Cprojects%2CtypesOfWork%2CworkflowStatuses")
+    body = admin.ok(
+        "get",
+        f"/tasks?projectIds={web['id']}&includeReferenced="
+        "customers%2Cprojects%2CtypesOfWork%2CworkflowStatuses",
+    )
     assert [t["name"] for t in body["items"]] == ["Design", "Build"]
     assert list(body["projects"]) == [str(web["id"])]
     assert list(body["customers"]) == [str(catalogue["customers"]["acme"]["id"])]
@@ -242,9 +270,11 @@ def test_task_filters_and_referenced_objects(admin, catalogue):
 
 @pytest.mark.parametrize("level", ["customers", "projects", "tasks"])
 def test_comments(admin, make_user, catalogue, level):
-    target = {"customers": catalogue["customers"]["acme"],
-              "projects": catalogue["projects"]["web"],
-              "tasks": catalogue["tasks"]["design"]}[level]
+    target = {
+        "customers": catalogue["customers"]["acme"],
+        "projects": catalogue["projects"]["web"],
+        "tasks": catalogue["tasks"]["design"],
+    }[level]
     reader = make_user()
     first = admin.ok("post", f"/{level}/{target['id']}/comments", {"text": "Kick-off done"})
     second = reader.ok("post", f"/{level}/{target['id']}/comments", {"text": "Thanks"})

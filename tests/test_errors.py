@@ -29,22 +29,30 @@ def test_method_not_allowed(admin):
 
 
 def test_malformed_json(admin):
-    response = admin.client.post("/api/v1/customers", data="{oops",
-                                 headers={**admin.headers, "Content-Type": "application/json"})
+    response = admin.client.post(
+        "/api/v1/customers",
+        data="{oops",
+        headers={**admin.headers, "Content-Type": "application/json"},
+    )
     assert_error(response, 400, "api.error.invalid_argument")
 
 
 @pytest.mark.parametrize("body", ["[1, 2]", '"text"', "42", "null"])
 def test_json_that_is_not_an_object(admin, body):
-    response = admin.client.post("/api/v1/customers", data=body,
-                                 headers={**admin.headers, "Content-Type": "application/json"})
+    response = admin.client.post(
+        "/api/v1/customers",
+        data=body,
+        headers={**admin.headers, "Content-Type": "application/json"},
+    )
     assert_error(response, 400, "api.error.invalid_argument")
 
 
 def test_body_that_is_not_json(admin):
-    response = admin.client.post("/api/v1/customers", data="name=Acme",
-                                 headers={**admin.headers,
-                                          "Content-Type": "application/x-www-form-urlencoded"})
+    response = admin.client.post(
+        "/api/v1/customers",
+        data="name=Acme",
+        headers={**admin.headers, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert_error(response, 415, "api.error.unsupported_media_type")
     assert admin.ok("get", "/customers")["items"] == []
 
@@ -58,8 +66,11 @@ def test_oversized_body(make_app):
 
 
 def test_validation_names_every_bad_field(admin):
-    body = assert_error(admin.post("/tasks", json={"name": "", "estimatedTime": -1}), 400,
-                        "api.error.invalid_argument")
+    body = assert_error(
+        admin.post("/tasks", json={"name": "", "estimatedTime": -1}),
+        400,
+        "api.error.invalid_argument",
+    )
     assert set(body["fields"].split(", ")) == {"name", "estimatedTime", "projectId"}
 
 

@@ -12,8 +12,7 @@ from timetracker.store.schema import customers
 @pytest.fixture
 def many_customers(admin):
     names = ["delta", "Alpha", "charlie", "Bravo", "echo 50% off", "alpha_beta", "Foxtrot"]
-    return [admin.ok("post", "/customers", {"name": n, "archived": n == "Foxtrot"})
-            for n in names]
+    return [admin.ok("post", "/customers", {"name": n, "archived": n == "Foxtrot"}) for n in names]
 
 
 def names(body):
@@ -34,9 +33,19 @@ def test_paging(admin, many_customers):
     assert admin.ok("get", "/customers?limit=0")["items"] == []
 
 
-@pytest.mark.parametrize("query", ["limit=1001", "limit=-1", "offset=-1", "limit=ten",
-                                   "ids=1,x", "archived=perhaps", "sort=+colour",
-                                   "sort=name;drop", "words=%20"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=1001",
+        "limit=-1",
+        "offset=-1",
+        "limit=ten",
+        "ids=1,x",
+        "archived=perhaps",
+        "sort=+colour",
+        "sort=name;drop",
+    ],
+)
 def test_bad_list_arguments_are_400(admin, query):
     response = admin.get(f"/customers?{query}")
     assert response.status_code == 400, query
@@ -80,6 +89,10 @@ def test_ids_name_and_words_filters(admin, many_customers):
     # LIKE wildcards in the words are matched literally.
     assert names(admin.ok("get", "/customers?words=50%25")) == ["echo 50% off"]
     assert names(admin.ok("get", "/customers?words=a_b")) == ["alpha_beta"]
+
+
+def test_empty_words_do_not_filter(admin, many_customers):
+    assert len(admin.ok("get", "/customers?words=%20")["items"]) == len(many_customers)
 
 
 def test_archived_filter(admin, many_customers):

@@ -43,8 +43,13 @@ def test_the_limit_is_per_user(make_app, make_user):
     assert admin.get("/customers").status_code == 429
     from timetracker.services.accounts import create_user
 
-    create_user(app.extensions["timetracker"]["engine"], "other", "other", (),
-                app.config["PASSWORD_HASH_METHOD"])
+    create_user(
+        app.extensions["timetracker"]["engine"],
+        "other",
+        "other",
+        (),
+        app.config["PASSWORD_HASH_METHOD"],
+    )
     other = ApiClient(app.test_client(), "other", "other")
     assert other.get("/customers").status_code == 200
 
@@ -73,10 +78,16 @@ def test_unauthenticated_requests_are_not_counted_against_a_user(make_app, clien
 )
 def test_processes_sharing_redis_share_the_budget(make_app):
     prefix = "shared-" + uuid.uuid4().hex
-    one = ApiClient(make_app(RATELIMIT_PER_MINUTE=4, RATELIMIT_KEY_PREFIX=prefix).test_client(),
-                    "admin", ADMIN_PASSWORD)
-    two = ApiClient(make_app(RATELIMIT_PER_MINUTE=4, RATELIMIT_KEY_PREFIX=prefix).test_client(),
-                    "admin", ADMIN_PASSWORD)
+    one = ApiClient(
+        make_app(RATELIMIT_PER_MINUTE=4, RATELIMIT_KEY_PREFIX=prefix).test_client(),
+        "admin",
+        ADMIN_PASSWORD,
+    )
+    two = ApiClient(
+        make_app(RATELIMIT_PER_MINUTE=4, RATELIMIT_KEY_PREFIX=prefix).test_client(),
+        "admin",
+        ADMIN_PASSWORD,
+    )
     for client in (one, two, one, two):
         assert client.get("/customers").status_code == 200
     assert one.get("/customers").status_code == 429

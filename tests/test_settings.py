@@ -18,10 +18,18 @@ from timetracker.access import (
 def test_builtin_statuses(admin):
     body = admin.ok("get", "/workflowStatuses")
     assert body["items"] == [
-        {"id": 1, "name": "New", "type": "open",
-         "allowedActions": {"canModify": True, "canDelete": False}},
-        {"id": 2, "name": "Completed", "type": "completed",
-         "allowedActions": {"canModify": True, "canDelete": False}},
+        {
+            "id": 1,
+            "name": "New",
+            "type": "open",
+            "allowedActions": {"canModify": True, "canDelete": False},
+        },
+        {
+            "id": 2,
+            "name": "Completed",
+            "type": "completed",
+            "allowedActions": {"canModify": True, "canDelete": False},
+        },
     ]
 
 
@@ -63,10 +71,11 @@ def test_deleting_a_status_moves_its_tasks(admin, catalogue):
 
     response = admin.delete(f"/workflowStatuses/{doing['id']}?replacementId=999")
     assert response.status_code == 404 and response.get_json()["fields"] == "replacementId"
-    assert admin.delete(f"/workflowStatuses/{doing['id']}?replacementId={doing['id']}") \
-        .status_code == 400
-    admin.ok("delete", f"/workflowStatuses/{doing['id']}?replacementId={review['id']}",
-             status=204)
+    assert (
+        admin.delete(f"/workflowStatuses/{doing['id']}?replacementId={doing['id']}").status_code
+        == 400
+    )
+    admin.ok("delete", f"/workflowStatuses/{doing['id']}?replacementId={review['id']}", status=204)
     assert admin.ok("get", f"/tasks/{design['id']}")["workflowStatusName"] == "Review"
     admin.ok("delete", f"/workflowStatuses/{review['id']}", status=204)
     for task in (design, build):
@@ -83,7 +92,9 @@ def test_status_list_filters(admin):
 def test_only_system_settings_managers_change_statuses(make_user, permission):
     user = make_user(*([permission] if permission else []))
     assert user.ok("get", "/workflowStatuses/1")["allowedActions"] == {
-        "canModify": False, "canDelete": False}
+        "canModify": False,
+        "canDelete": False,
+    }
     assert user.post("/workflowStatuses", json={"name": "X", "type": "open"}).status_code == 403
     assert user.patch("/workflowStatuses/1", json={"name": "X"}).status_code == 403
     manager = make_user(MANAGE_SYSTEM_SETTINGS)
@@ -95,13 +106,18 @@ def test_only_system_settings_managers_change_statuses(make_user, permission):
 
 def test_default_type_of_work(admin):
     default = admin.ok("get", "/typesOfWork/default")
-    assert default == {"id": 1, "name": "General", "rate": None, "archived": False,
-                       "billable": True, "default": True}
+    assert default == {
+        "id": 1,
+        "name": "General",
+        "rate": None,
+        "archived": False,
+        "billable": True,
+        "default": True,
+    }
 
 
 def test_create_and_switch_default_type(admin):
-    design = admin.ok("post", "/typesOfWork", {"name": "Design", "rate": 95.5,
-                                               "billable": True})
+    design = admin.ok("post", "/typesOfWork", {"name": "Design", "rate": 95.5, "billable": True})
     assert (design["rate"], design["default"]) == (95.5, False)
     admin.ok("patch", f"/typesOfWork/{design['id']}", {"default": True})
     assert admin.ok("get", "/typesOfWork/default")["id"] == design["id"]
@@ -126,9 +142,9 @@ def test_type_of_work_filters(admin):
     admin.ok("post", "/typesOfWork", {"name": "Meetings", "billable": False})
     admin.ok("post", "/typesOfWork", {"name": "Legacy", "archived": True})
     assert [t["name"] for t in admin.ok("get", "/typesOfWork?billable=false")["items"]] == [
-        "Meetings"]
-    assert [t["name"] for t in admin.ok("get", "/typesOfWork?archived=true")["items"]] == [
-        "Legacy"]
+        "Meetings"
+    ]
+    assert [t["name"] for t in admin.ok("get", "/typesOfWork?archived=true")["items"]] == ["Legacy"]
 
 
 @pytest.mark.parametrize(
@@ -142,8 +158,9 @@ def test_type_of_work_filters(admin):
         (MANAGE_SYSTEM_SETTINGS, True),
     ],
 )
-def test_rate_is_visible_only_to_billing_and_admin_permissions(admin, make_user, catalogue,
-                                                                permission, sees_rate):
+def test_rate_is_visible_only_to_billing_and_admin_permissions(
+    admin, make_user, catalogue, permission, sees_rate
+):
     admin.ok("patch", "/typesOfWork/1", {"rate": 110})
     user = make_user(*([permission] if permission else []))
     expected = 110 if sees_rate else None

@@ -56,5 +56,8 @@ def _require_json_body():
 
     has_body = request.content_length or request.headers.get("Transfer-Encoding")
     if request.method in ("POST", "PUT", "PATCH") and has_body and not request.is_json:
-        raise ApiError(415, "unsupported_media_type",
-                       "HTTP 415 Unsupported Media Type: send the body as application/json")
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "HTTP 415 Unsupported Media Type: send the body as application/json",
+        )

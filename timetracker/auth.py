@@ -29,6 +29,7 @@ from timetracker.access import Caller
 from timetracker.errors import ApiError, error_response
 from timetracker.store import users as user_store
 from timetracker.store.db import get_db
+from timetracker.store.util import name_key
 
 
 class VerifiedCredentials:
@@ -41,7 +42,7 @@ class VerifiedCredentials:
         self._lock = threading.Lock()
 
     def _key(self, username: str, password: str, stored_hash: str) -> bytes:
-        message = "\0".join((username.lower(), password, stored_hash)).encode()
+        message = "\0".join((name_key(username), password, stored_hash)).encode()
         return hmac.new(self._secret, message, hashlib.sha256).digest()
 
     def contains(self, username: str, password: str, stored_hash: str) -> bool:
@@ -110,14 +111,17 @@ def verify_password(username: str, password: str) -> Caller | None:
 @auth.error_handler
 def auth_error(status: int):
     if g.get("auth_failure") == "inactive":
-        error = ApiError(401, "user_cannot_be_authorized",
-                         "The account exists but cannot be authorized (disabled, not hired yet "
-                         "or released)")
+        error = ApiError(
+            401,
+            "user_cannot_be_authorized",
+            "The account exists but cannot be authorized (disabled, not hired yet or released)",
+        )
     elif g.get("auth_failure") == "invalid":
         error = ApiError(401, "not_authorized", "Invalid credentials")
     else:
-        error = ApiError(401, "not_authorized",
-                         "Authentication required: send HTTP Basic credentials")
+        error = ApiError(
+            401, "not_authorized", "Authentication required: send HTTP Basic credentials"
+        )
     response = error_response(error)
     response.headers["WWW-Authenticate"] = 'Basic realm="timetracker"'
     return response
@@ -131,8 +135,11 @@ def check_scheme() -> None:
     """400 for an Authorization header of another scheme (only Basic is supported)."""
     header = request.headers.get("Authorization")
     if header and header.split(" ", 1)[0].lower() != "basic":
-        raise ApiError(400, "invalid_auth_scheme",
-                       "Invalid authentication scheme: only Basic authentication is supported")
+        raise ApiError(
+            400,
+            "invalid_auth_scheme",
+            "Invalid authentication scheme: only Basic authentication is supported",
+        )
 
 
 def authenticate():
@@ -151,9 +158,12 @@ def authenticate():
     limiter = current_app.extensions["timetracker"]["limiter"]
     ip = client_ip()
     if limiter.is_banned(ip):
-        raise ApiError(403, "ip_banned",
-                       "Too many failed logins from this address; try again later",
-                       headers={"Retry-After": str(limiter.ban_seconds_left(ip))})
+        raise ApiError(
+            403,
+            "ip_banned",
+            "Too many failed logins from this address; try again later",
+            headers={"Retry-After": str(limiter.ban_seconds_left(ip))},
+        )
     response = auth.login_required(lambda: None)()
     if response is not None:
         if g.get("auth_failure") == "invalid":
@@ -164,7 +174,9 @@ def authenticate():
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["timetracker"]["credentials"] = VerifiedCredentials(app.config["AUTH_CACHE_SIZE"])
+    app.extensions["timetracker"]["credentials"] = VerifiedCredentials(
+        app.config["AUTH_CACHE_SIZE"]
+    )
     app.extensions["timetracker"]["dummy_hash"] = generate_password_hash(
         secrets.token_urlsafe(16), method=app.config["PASSWORD_HASH_METHOD"]
     )

@@ -33,15 +33,19 @@ db_option = click.option(
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @db_option
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
-              help="Worker threads.")
+@click.option(
+    "--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Worker threads."
+)
 def serve(host: str, port: int, db: str | None, threads: int) -> None:
     """Run the API server (waitress), upgrading the database first."""
     import waitress
 
     app = _app(db)
-    click.echo(f"timetracker listening on http://{host}:{port}/api/v1 "
-               f"(Swagger UI: http://{host}:{port}/api/v1/swagger)", err=True)
+    click.echo(
+        f"timetracker listening on http://{host}:{port}/api/v1 "
+        f"(Swagger UI: http://{host}:{port}/api/v1/swagger)",
+        err=True,
+    )
     waitress.serve(app, host=host, port=port, threads=threads, ident="timetracker")
 
 
@@ -70,13 +74,21 @@ def create_user(username, password, permissions, first_name, last_name, db) -> N
         raise click.UsageError("The password must not be empty")
     app = _app(db)
     try:
-        user_id = create(app.extensions["timetracker"]["engine"], username, password,
-                         permissions, app.config["PASSWORD_HASH_METHOD"],
-                         first_name=first_name, last_name=last_name)
+        user_id = create(
+            app.extensions["timetracker"]["engine"],
+            username,
+            password,
+            permissions,
+            app.config["PASSWORD_HASH_METHOD"],
+            first_name=first_name,
+            last_name=last_name,
+        )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Created user '{username}' (id {user_id}) with permissions: "
-               f"{', '.join(permissions) or 'none'}")
+    click.echo(
+        f"Created user '{username}' (id {user_id}) with permissions: "
+        f"{', '.join(permissions) or 'none'}"
+    )
 
 
 @main.command()

@@ -8,8 +8,11 @@ from sqlalchemy import Connection
 
 from timetracker.services import catalogue, settings
 
-WORKFLOW_STATUSES = [("In Progress", "open"), ("Ready for Review", "open"),
-                     ("Cancelled", "completed")]
+WORKFLOW_STATUSES = [
+    ("In Progress", "open"),
+    ("Ready for Review", "open"),
+    ("Cancelled", "completed"),
+]
 
 TYPES_OF_WORK = [
     # name, rate per hour, billable
@@ -84,13 +87,16 @@ def load(conn: Connection, today: dt.date | None = None) -> dict[str, int]:
             )["id"]
             counts["projects"] += 1
             for offset, (task_name, status, type_name, estimate) in enumerate(tasks):
-                catalogue.create_task(conn, {
-                    "project_id": project_id,
-                    "name": task_name,
-                    "workflow_status_id": status_ids[status],
-                    "type_of_work_id": type_ids[type_name],
-                    "estimated_time": estimate,
-                    "deadline": today + dt.timedelta(days=14 * (offset + 1)),
-                })
+                catalogue.create_task(
+                    conn,
+                    {
+                        "project_id": project_id,
+                        "name": task_name,
+                        "workflow_status_id": status_ids[status],
+                        "type_of_work_id": type_ids[type_name],
+                        "estimated_time": estimate,
+                        "deadline": today + dt.timedelta(days=14 * (offset + 1)),
+                    },
+                )
                 counts["tasks"] += 1
     return counts

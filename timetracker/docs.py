@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from timetracker import __version__
 from timetracker.api.common import public
-from timetracker.errors import http_exception_to_api_error, error_response
+from timetracker.errors import error_response, http_exception_to_api_error
 from timetracker.schemas.common import ErrorSchema
 
 DESCRIPTION = """\
@@ -54,15 +54,18 @@ def init_app(app: Flask, blueprints) -> Api:
         API_SPEC_OPTIONS={
             "info": {"description": DESCRIPTION},
             "security": [{"basicAuth": []}],
-            "components": {
-                "securitySchemes": {"basicAuth": {"type": "http", "scheme": "basic"}}
-            },
+            "components": {"securitySchemes": {"basicAuth": {"type": "http", "scheme": "basic"}}},
         },
     )
     api = Api(app)
     api.register_converter(
-        IdConverter, lambda _c: {"type": "integer", "format": "int32", "minimum": -(2**31),
-                                 "maximum": 2**31 - 1}
+        IdConverter,
+        lambda _c: {
+            "type": "integer",
+            "format": "int32",
+            "minimum": -(2**31),
+            "maximum": 2**31 - 1,
+        },
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
@@ -81,7 +84,8 @@ def init_app(app: Flask, blueprints) -> Api:
     )
     # The document and the UI are public.
     app.extensions["timetracker"]["public_endpoints"].update(
-        endpoint for endpoint in app.view_functions
+        endpoint
+        for endpoint in app.view_functions
         if endpoint.startswith(("api-docs.", "swagger_ui."))
     )
     return api

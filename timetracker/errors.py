@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -110,8 +111,9 @@ def validation_error(messages: Any) -> ApiError:
     if not pairs:
         return invalid("Cannot parse provided arguments")
     names = list(dict.fromkeys(name for name, _ in pairs if name and name != "_schema"))
-    detail = "; ".join(f"{name}: {msg}" if name and name != "_schema" else msg
-                       for name, msg in pairs)
+    detail = "; ".join(
+        f"{name}: {msg}" if name and name != "_schema" else msg for name, msg in pairs
+    )
     return invalid(f"Cannot parse provided arguments: {detail}", ", ".join(names) or None)
 
 
@@ -150,5 +152,17 @@ def register_error_handlers(app: Flask) -> None:
         log.exception("Unhandled error")
         return error_response(ApiError(500, "internal_error", "Internal server error"))
 
+    def handle_integrity_error(exc: IntegrityError):
+        # The checks before each write make this a race between two concurrent requests.
+        log.warning("Constraint violation: %s", exc.orig)
+        return error_response(
+            ApiError(
+                400,
+                "constraint_violation",
+                "The change conflicts with data written at the same moment; reload and retry",
+            )
+        )
+
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -26,8 +26,10 @@ from timetracker.store.db import get_db
 class DeleteArgs(Schema):
     revokeApprovedWeeks = fields.Boolean(
         load_default=False,
-        metadata={"description": "Revoke the approval of approved weeks that contain time "
-                                 "tracked on what is deleted"},
+        metadata={
+            "description": "Revoke the approval of approved weeks that contain time "
+            "tracked on what is deleted"
+        },
     )
 
 
@@ -117,23 +119,31 @@ def _doc(text: str):
 
 
 def make_blueprint(level: Level) -> Blueprint:
-    blp = Blueprint(level.collection, __name__, url_prefix=f"/api/v1/{level.collection}",
-                    description=level.description)
+    blp = Blueprint(
+        level.collection,
+        __name__,
+        url_prefix=f"/api/v1/{level.collection}",
+        description=level.description,
+    )
     kind, plural = level.kind, level.collection
-    references = {key: (lambda items, f=f: f(get_db(), items))
-                  for key, f in level.references.items()}
+    references = {
+        key: (lambda items, f=f: f(get_db(), items)) for key, f in level.references.items()
+    }
 
     @blp.route("")
     class Collection(MethodView):
         @blp.arguments(level.list_args, location="query")
         @blp.response(200, level.list_schema)
         @blp.errors()
-        @_doc(f"List {plural}\n\nFilters combine with AND; items come in ascending id order "
-              f"unless sorted, and ties in a sort are broken by id.")
+        @_doc(
+            f"List {plural}\n\nFilters combine with AND; items come in ascending id order "
+            f"unless sorted, and ties in a sort are broken by id."
+        )
         def get(self, args):
             caller = current_caller()
-            rows = entities.list_rows(get_db(), catalogue.ENTITIES[kind], args,
-                                      access.catalogue_filter(caller, kind))
+            rows = entities.list_rows(
+                get_db(), catalogue.ENTITIES[kind], args, access.catalogue_filter(caller, kind)
+            )
             return list_response(args, rows, references)
 
         @blp.arguments(level.create_schema)
@@ -164,8 +174,10 @@ def make_blueprint(level: Level) -> Blueprint:
         @blp.arguments(DeleteArgs, location="query")
         @blp.response(204)
         @blp.errors(404)
-        @_doc(f"Delete a {kind}\n\nEverything under it (and its comments) is deleted in the "
-              f"same transaction.")
+        @_doc(
+            f"Delete a {kind}\n\nEverything under it (and its comments) is deleted in the "
+            f"same transaction."
+        )
         def delete(self, args, object_id):
             row = _visible(kind, object_id)
             access.ensure_can_manage_catalogue(current_caller(), kind, row)
@@ -180,10 +192,15 @@ def make_blueprint(level: Level) -> Blueprint:
         def get(self, args, object_id):
             _visible(kind, object_id)
             rows = comment_store.list_comments(get_db(), kind, object_id, args)
-            return list_response(args, rows, {
-                "users": lambda items: user_store.public_by_ids(
-                    get_db(), (c["user_id"] for c in items)),
-            })
+            return list_response(
+                args,
+                rows,
+                {
+                    "users": lambda items: user_store.public_by_ids(
+                        get_db(), (c["user_id"] for c in items)
+                    ),
+                },
+            )
 
         @blp.arguments(s.CommentCreateSchema)
         @blp.response(200, s.CommentSchema)
@@ -191,8 +208,9 @@ def make_blueprint(level: Level) -> Blueprint:
         @_doc(f"Comment on a {kind}\n\nAnyone who can see the {kind} may comment on it.")
         def post(self, body, object_id):
             _visible(kind, object_id)
-            return comment_store.add_comment(get_db(), kind, object_id, current_caller().id,
-                                             body["text"])
+            return comment_store.add_comment(
+                get_db(), kind, object_id, current_caller().id, body["text"]
+            )
 
     return blp
 

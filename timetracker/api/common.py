@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import flask_smorest
+from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
 
 # Responses any authenticated operation can give, whatever it does.
@@ -25,9 +26,18 @@ ERROR_RESPONSES = {
 
 
 class Parser(FlaskParser):
-    """Bad arguments are a 400 in this API (the product's "Cannot parse provided arguments")."""
+    """Bad arguments are a 400 in this API (the product's "Cannot parse provided arguments").
+
+    Unknown query parameters are refused too: a misspelt filter (``taskIds`` for ``ids``) must
+    not silently return everything.
+    """
 
     DEFAULT_VALIDATION_STATUS = 400
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": RAISE,
+        "querystring": RAISE,
+    }
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -57,8 +67,10 @@ def public(view):
 
 
 def is_public(view) -> bool:
-    return bool(getattr(view, "public", False) or getattr(getattr(view, "view_class", None),
-                                                          "public", False))
+    return bool(
+        getattr(view, "public", False)
+        or getattr(getattr(view, "view_class", None), "public", False)
+    )
 
 
 def list_response(
@@ -71,8 +83,11 @@ def list_response(
     ``references`` maps a referenced kind to a function that fetches those objects given the
     page's items (one query per kind, however long the page).
     """
-    body: dict[str, Any] = {"offset": args.get("offset", 0), "limit": args.get("limit", 1000),
-                            "items": items}
+    body: dict[str, Any] = {
+        "offset": args.get("offset", 0),
+        "limit": args.get("limit", 1000),
+        "items": items,
+    }
     for kind in args.get("includeReferenced") or ():
         fetch = (references or {})[kind]
         body[kind] = {str(row["id"]): row for row in fetch(items)}

@@ -10,8 +10,12 @@ from timetracker.api.common import Blueprint, public
 from timetracker.errors import ApiError
 from timetracker.store.db import get_db
 
-blp = Blueprint("health", __name__, url_prefix="/api/v1/health",
-                description="Health check for load balancers and monitoring (no authentication).")
+blp = Blueprint(
+    "health",
+    __name__,
+    url_prefix="/api/v1/health",
+    description="Health check for load balancers and monitoring (no authentication).",
+)
 
 
 class HealthSchema(Schema):

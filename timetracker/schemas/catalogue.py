@@ -7,14 +7,15 @@ from marshmallow import Schema, fields, validate
 from timetracker.access import catalogue_actions, current_caller
 from timetracker.schemas.common import (
     INT32_MAX,
-    AllowedActionsSchema,
     Id,
     IdList,
     IncludeReferenced,
+    JsonBoolean,
     Name,
     NamedListArgs,
     PageArgs,
     Sort,
+    Text,
     list_envelope,
     object_url,
 )
@@ -28,8 +29,10 @@ def _url(collection: str):
     return fields.Function(
         lambda obj: object_url(collection, obj["id"]),
         dump_only=True,
-        metadata={"description": "Link to this object (its API resource; the server has no "
-                                 "web UI to deep-link into)"},
+        metadata={
+            "description": "Link to this object (its API resource; the server has no "
+            "web UI to deep-link into)"
+        },
     )
 
 
@@ -39,8 +42,6 @@ def _allowed_actions(kind: str):
         dump_only=True,
         metadata={"description": "What the caller may do with this object"},
     )
-
-
 
 
 class CustomerSchema(Schema):
@@ -55,19 +56,22 @@ class CustomerSchema(Schema):
 
 class CustomerCreateSchema(Schema):
     name = Name(required=True)
-    description = fields.String(allow_none=True, validate=validate.Length(max=100_000))
-    archived = fields.Boolean(load_default=False)
+    description = Text(allow_none=True, validate=validate.Length(max=100_000))
+    archived = JsonBoolean(load_default=False)
 
 
 class CustomerUpdateSchema(Schema):
     name = Name()
-    description = fields.String(allow_none=True, validate=validate.Length(max=100_000))
-    archived = fields.Boolean()
+    description = Text(allow_none=True, validate=validate.Length(max=100_000))
+    archived = JsonBoolean()
 
 
 class CustomerListArgs(NamedListArgs):
-    archived = fields.Boolean(metadata={"description": "Only archived (true) or only active "
-                                                       "(false) customers; both if omitted"})
+    archived = fields.Boolean(
+        metadata={
+            "description": "Only archived (true) or only active (false) customers; both if omitted"
+        }
+    )
     sort = Sort(("name", "created"))
 
 
@@ -86,22 +90,26 @@ class ProjectSchema(Schema):
 class ProjectCreateSchema(Schema):
     customerId = Id(attribute="customer_id", required=True)
     name = Name(required=True)
-    description = fields.String(allow_none=True, validate=validate.Length(max=100_000))
-    archived = fields.Boolean(load_default=False)
+    description = Text(allow_none=True, validate=validate.Length(max=100_000))
+    archived = JsonBoolean(load_default=False)
 
 
 class ProjectUpdateSchema(Schema):
-    customerId = Id(attribute="customer_id",
-                    metadata={"description": "Move the project to this customer"})
+    customerId = Id(
+        attribute="customer_id", metadata={"description": "Move the project to this customer"}
+    )
     name = Name()
-    description = fields.String(allow_none=True, validate=validate.Length(max=100_000))
-    archived = fields.Boolean()
+    description = Text(allow_none=True, validate=validate.Length(max=100_000))
+    archived = JsonBoolean()
 
 
 class ProjectListArgs(NamedListArgs):
     customerIds = IdList(attribute="customer_ids", description="Only projects of these customers")
-    archived = fields.Boolean(metadata={"description": "Only archived (true) or only active "
-                                                       "(false) projects; both if omitted"})
+    archived = fields.Boolean(
+        metadata={
+            "description": "Only archived (true) or only active (false) projects; both if omitted"
+        }
+    )
     sort = Sort(("name", "created", "customerName"))
     includeReferenced = IncludeReferenced(("customers",))
 
@@ -111,15 +119,19 @@ class TaskSchema(Schema):
     name = fields.String(required=True)
     description = fields.String(allow_none=True)
     created = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES),
-                           metadata={"description": "The type of the task's workflow status"})
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(STATUSES),
+        metadata={"description": "The type of the task's workflow status"},
+    )
     workflowStatusId = fields.Integer(attribute="workflow_status_id", required=True)
     workflowStatusName = fields.String(attribute="workflow_status_name", required=True)
     typeOfWorkId = fields.Integer(attribute="type_of_work_id", required=True)
     typeOfWorkName = fields.String(attribute="type_of_work_name", required=True)
     deadline = fields.Date(allow_none=True, metadata={"description": "YYYY-MM-DD"})
-    estimatedTime = fields.Integer(attribute="estimated_time", allow_none=True,
-                                   metadata={"description": "Minutes"})
+    estimatedTime = fields.Integer(
+        attribute="estimated_time", allow_none=True, metadata={"description": "Minutes"}
+    )
     customerId = fields.Integer(attribute="customer_id", required=True)
     customerName = fields.String(attribute="customer_name", required=True)
     projectId = fields.Integer(attribute="project_id", required=True)
@@ -130,16 +142,21 @@ class TaskSchema(Schema):
 
 class _TaskWriteFields(Schema):
     name = Name()
-    description = fields.String(allow_none=True, validate=validate.Length(max=100_000))
+    description = Text(allow_none=True, validate=validate.Length(max=100_000))
     status = fields.String(
         validate=validate.OneOf(STATUSES),
-        metadata={"description": "open or completed; picks the built-in workflow status of that "
-                                 "type. Mutually exclusive with workflowStatusId."},
+        metadata={
+            "description": "open or completed; picks the built-in workflow status of that "
+            "type. Mutually exclusive with workflowStatusId."
+        },
     )
-    workflowStatusId = Id(attribute="workflow_status_id",
-                          metadata={"description": "Mutually exclusive with status"})
-    typeOfWorkId = Id(attribute="type_of_work_id",
-                      metadata={"description": "Defaults to the default type of work"})
+    workflowStatusId = Id(
+        attribute="workflow_status_id", metadata={"description": "Mutually exclusive with status"}
+    )
+    typeOfWorkId = Id(
+        attribute="type_of_work_id",
+        metadata={"description": "Defaults to the default type of work"},
+    )
     deadline = fields.Date(allow_none=True, metadata={"description": "YYYY-MM-DD"})
     estimatedTime = fields.Integer(
         attribute="estimated_time",
@@ -156,25 +173,33 @@ class TaskCreateSchema(_TaskWriteFields):
 
 
 class TaskUpdateSchema(_TaskWriteFields):
-    projectId = Id(attribute="project_id", metadata={"description": "Move the task to this project"})
+    projectId = Id(
+        attribute="project_id", metadata={"description": "Move the task to this project"}
+    )
 
 
 class TaskListArgs(NamedListArgs):
     customerIds = IdList(attribute="customer_ids", description="Only tasks of these customers")
     projectIds = IdList(attribute="project_ids", description="Only tasks of these projects")
-    typeOfWorkIds = IdList(attribute="type_of_work_ids", description="Only tasks of these types of work")
-    workflowStatusIds = IdList(attribute="workflow_status_ids", description="Only tasks in these workflow statuses")
-    status = fields.String(validate=validate.OneOf(STATUSES),
-                           metadata={"description": "Only open or only completed tasks"})
+    typeOfWorkIds = IdList(
+        attribute="type_of_work_ids", description="Only tasks of these types of work"
+    )
+    workflowStatusIds = IdList(
+        attribute="workflow_status_ids", description="Only tasks in these workflow statuses"
+    )
+    status = fields.String(
+        validate=validate.OneOf(STATUSES),
+        metadata={"description": "Only open or only completed tasks"},
+    )
     sort = Sort(("name", "created", "status", "deadline"))
-    includeReferenced = IncludeReferenced(("customers", "projects", "typesOfWork",
-                                           "workflowStatuses"))
+    includeReferenced = IncludeReferenced(
+        ("customers", "projects", "typesOfWork", "workflowStatuses")
+    )
 
 
 class CommentSchema(Schema):
     id = fields.Integer(required=True)
-    userId = fields.Integer(attribute="user_id", required=True,
-                            metadata={"description": "Author"})
+    userId = fields.Integer(attribute="user_id", required=True, metadata={"description": "Author"})
     created = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
     updated = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
     updatingUserId = fields.Integer(attribute="updating_user_id", required=True)
@@ -182,7 +207,7 @@ class CommentSchema(Schema):
 
 
 class CommentCreateSchema(Schema):
-    text = fields.String(required=True, validate=validate.Length(1, 100_000))
+    text = Text(required=True, validate=validate.Length(1, 100_000))
 
 
 class CommentListArgs(PageArgs):

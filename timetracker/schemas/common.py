@@ -18,8 +18,11 @@ MAX_QUERY_LIMIT = 1000
 
 class ErrorSchema(Schema):
     key = fields.String(
-        required=True, metadata={"description": "Stable error key, api.error.<snake_case>",
-                                 "example": "api.error.customer_exists"}
+        required=True,
+        metadata={
+            "description": "Stable error key, api.error.<snake_case>",
+            "example": "api.error.customer_exists",
+        },
     )
     message = fields.String(required=True, metadata={"description": "Human-readable message"})
     fields_ = fields.String(
@@ -42,28 +45,79 @@ def IdList(description: str, **kwargs) -> DelimitedList:  # noqa: N802
     )
 
 
-class Name(fields.String):
-    """An object name: surrounding whitespace is dropped, 1 to 255 characters remain."""
+class Text(fields.String):
+    """Text every supported database can store: no NUL characters (PostgreSQL refuses them)."""
+
+    PATTERN = r"^[^\x00]*$"
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("validate", validate.Length(1, 255,
-                                                      error="String length must be between 1 and 255"))
-        kwargs.setdefault("metadata", {"description": "Name, 1 to 255 characters"})
+        kwargs["metadata"] = {"pattern": self.PATTERN, **kwargs.get("metadata", {})}
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("Text must not contain NUL characters")
+        return text
+
+
+class Name(Text):
+    """An object name: 1 to 255 characters with at least one that is not a space; surrounding
+    whitespace is dropped."""
+
+    LENGTH_ERROR = "String length must be between 1 and 255"
+    PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Length(1, 255, error=self.LENGTH_ERROR))
+        kwargs.setdefault("metadata", {"description": "Name, 1 to 255 characters, not blank"})
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > 255:
+            raise ValidationError(self.LENGTH_ERROR)
+        if not text.strip():
+            raise ValidationError("Name must not be blank")
         return text.strip()
 
 
-class Words(fields.String):
-    """Space-separated words that a name must all contain (case-insensitive)."""
+class Words(Text):
+    """Space-separated words that a name must all contain (case-insensitive); empty: no filter."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        words = super()._deserialize(value, attr, data, **kwargs).split()
-        if not words:
-            raise ValidationError("Give at least one word")
-        return words
+        return super()._deserialize(value, attr, data, **kwargs).split()
+
+
+class JsonBoolean(fields.Boolean):
+    """A boolean in a JSON body: only ``true`` or ``false``, not 0, 1 or "yes"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class JsonNumber(fields.Decimal):
+    """A number in a JSON body (not a string) within [minimum, maximum], kept exact."""
+
+    def __init__(self, minimum: float, maximum: float, **kwargs):
+        self.minimum, self.maximum = minimum, maximum
+        kwargs["metadata"] = {
+            "type": "number",
+            "minimum": minimum,
+            "maximum": maximum,
+            **kwargs.get("metadata", {}),
+        }
+        super().__init__(as_string=False, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if not self.minimum <= number <= self.maximum:
+            raise ValidationError(f"Must be between {self.minimum} and {self.maximum}")
+        return number
 
 
 class Sort(fields.String):
@@ -77,7 +131,8 @@ class Sort(fields.String):
         names = "|".join(re.escape(a) for a in self.allowed)
         token = rf"\s*[+ -]?\s*(?:{names})\s*"
         metadata = {
-            "description": "Sort order: " + ", ".join(f"+{a} / -{a}" for a in self.allowed)
+            "description": "Sort order: "
+            + ", ".join(f"+{a} / -{a}" for a in self.allowed)
             + ". Several fields may be joined with commas; ties are broken by id.",
             "pattern": rf"^{token}(,{token})*$",
             "example": f"+{self.allowed[0]}",
@@ -120,14 +175,15 @@ class PageArgs(Schema):
     limit = fields.Integer(
         load_default=MAX_QUERY_LIMIT,
         validate=validate.Range(0, MAX_QUERY_LIMIT),
-        metadata={"description": f"Maximum number of items (default and maximum "
-                                 f"{MAX_QUERY_LIMIT})"},
+        metadata={
+            "description": f"Maximum number of items (default and maximum {MAX_QUERY_LIMIT})"
+        },
     )
 
 
 class NamedListArgs(PageArgs):
     ids = IdList("Only the objects with these ids")
-    name = fields.String(metadata={"description": "Exact name, case-insensitive"})
+    name = Text(metadata={"description": "Exact name, case-insensitive"})
     words = Words(metadata={"description": "Space-separated words the name must all contain"})
 
 
@@ -167,8 +223,11 @@ def object_url(collection: str, object_id: int) -> str:
     return f"{base_url()}/api/v1/{collection}/{object_id}"
 
 
-def list_envelope(item_schema: type[Schema], references: dict[str, type[Schema]] | None = None,
-                  name: str | None = None) -> type[Schema]:
+def list_envelope(
+    item_schema: type[Schema],
+    references: dict[str, type[Schema]] | None = None,
+    name: str | None = None,
+) -> type[Schema]:
     """The ``{offset, limit, items, <referenced maps>}`` response schema of a list."""
     attrs: dict[str, fields.Field] = {
         "offset": fields.Integer(required=True),
@@ -179,7 +238,11 @@ def list_envelope(item_schema: type[Schema], references: dict[str, type[Schema]]
         attrs[key] = fields.Dict(
             keys=fields.String(),
             values=fields.Nested(schema),
-            metadata={"description": f"Referenced {key} by id; present when requested "
-                                     f"through includeReferenced"},
+            metadata={
+                "description": f"Referenced {key} by id; present when requested "
+                f"through includeReferenced"
+            },
         )
-    return Schema.from_dict(attrs, name=name or f"{item_schema.__name__.removesuffix('Schema')}List")
+    return Schema.from_dict(
+        attrs, name=name or f"{item_schema.__name__.removesuffix('Schema')}List"
+    )

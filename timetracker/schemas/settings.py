@@ -6,9 +6,11 @@ from marshmallow import Schema, fields, validate
 
 from timetracker.access import can_manage_settings, can_see_rates, current_caller
 from timetracker.schemas.common import (
+    JsonBoolean,
+    JsonNumber,
+    Name,
     NamedListArgs,
     Restricted,
-    Name,
     Sort,
     list_envelope,
 )
@@ -39,16 +41,20 @@ class WorkflowStatusUpdateSchema(Schema):
 
 
 class WorkflowStatusListArgs(NamedListArgs):
-    type = fields.String(validate=validate.OneOf(STATUS_TYPES),
-                         metadata={"description": "Only statuses of this type"})
+    type = fields.String(
+        validate=validate.OneOf(STATUS_TYPES),
+        metadata={"description": "Only statuses of this type"},
+    )
     sort = Sort(("name", "type"))
 
 
 class WorkflowStatusDeleteArgs(Schema):
     replacementId = fields.Integer(
         validate=validate.Range(-(2**31), 2**31 - 1),
-        metadata={"description": "Workflow status that takes over the tasks of the deleted one; "
-                                 "default: the built-in status of the same type"},
+        metadata={
+            "description": "Workflow status that takes over the tasks of the deleted one; "
+            "default: the built-in status of the same type"
+        },
     )
 
 
@@ -58,9 +64,11 @@ class TypeOfWorkSchema(Schema):
     rate = Restricted(
         fields.Float(),
         can_see_rates,
-        metadata={"description": "Rate per man-hour in the system currency; null unless the "
-                                 "caller holds Manage Accounts & Permissions, Manage Cost & "
-                                 "Billing Data or Manage System Settings"},
+        metadata={
+            "description": "Rate per man-hour in the system currency; null unless the "
+            "caller holds Manage Accounts & Permissions, Manage Cost & "
+            "Billing Data or Manage System Settings"
+        },
     )
     archived = fields.Boolean(required=True)
     billable = fields.Boolean(required=True)
@@ -68,11 +76,16 @@ class TypeOfWorkSchema(Schema):
 
 
 class _TypeOfWorkWriteFields(Schema):
-    rate = fields.Decimal(allow_none=True, places=2, validate=validate.Range(0, 10**9),
-                          as_string=False, metadata={"type": "number"})
-    archived = fields.Boolean()
-    billable = fields.Boolean()
-    default = fields.Boolean(metadata={"description": "Make this the default type of work"})
+    rate = JsonNumber(
+        0,
+        10**9,
+        allow_none=True,
+        places=2,
+        metadata={"description": "Rate per man-hour in the system currency"},
+    )
+    archived = JsonBoolean()
+    billable = JsonBoolean()
+    default = JsonBoolean(metadata={"description": "Make this the default type of work"})
 
 
 class TypeOfWorkCreateSchema(_TypeOfWorkWriteFields):

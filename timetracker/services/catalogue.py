@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
-from timetracker.errors import ApiError, already_exists, invalid, not_found
+from timetracker.errors import ApiError, already_exists, not_found
 from timetracker.store import entities, settings
 from timetracker.store.entities import CUSTOMERS, PROJECTS, TASKS, TYPES_OF_WORK, WORKFLOW_STATUSES
 
@@ -38,18 +38,14 @@ def _referenced(conn: Connection, kind: str, object_id: int, field: str) -> RowM
     }[kind]
     row = entities.get_row(conn, entity, object_id)
     if row is None:
-        raise ApiError(
-            404, "object_not_found", f"{field} {object_id} does not exist", fields=field
-        )
+        raise ApiError(404, "object_not_found", f"{field} {object_id} does not exist", fields=field)
     return row
 
 
 def _check_name(
     conn: Connection, kind: str, name: str, scope_id: int | None, exclude_id: int | None = None
 ) -> None:
-    if entities.name_is_taken(
-        conn, ENTITIES[kind], name, scope_id=scope_id, exclude_id=exclude_id
-    ):
+    if entities.name_is_taken(conn, ENTITIES[kind], name, scope_id=scope_id, exclude_id=exclude_id):
         raise already_exists(NAMES[kind], f"{kind}_exists")
 
 
@@ -97,8 +93,11 @@ def _resolve_workflow_status(
     status of that type, unless the task already has a status of that type (then it is kept).
     """
     if "status" in values and "workflow_status_id" in values:
-        raise invalid(
-            "Specify either status or workflowStatusId, not both", "status, workflowStatusId"
+        raise ApiError(
+            400,
+            "conflicting_fields",
+            "Specify either status or workflowStatusId, not both",
+            fields="status, workflowStatusId",
         )
     if "workflow_status_id" in values:
         _referenced(conn, "workflowStatus", values["workflow_status_id"], "workflowStatusId")
@@ -112,18 +111,28 @@ def _resolve_workflow_status(
     return None
 
 
-def _resolve_type_of_work(conn: Connection, values: Mapping[str, Any], creating: bool) -> int | None:
+def _resolve_type_of_work(
+    conn: Connection, values: Mapping[str, Any], creating: bool
+) -> int | None:
     if "type_of_work_id" in values:
         row = _referenced(conn, "typeOfWork", values["type_of_work_id"], "typeOfWorkId")
         if row["archived"]:
-            raise invalid("An archived type of work cannot be assigned to a task", "typeOfWorkId")
+            raise ApiError(
+                400,
+                "type_of_work_archived",
+                "An archived type of work cannot be assigned to a task",
+                fields="typeOfWorkId",
+            )
         return row["id"]
     return settings.default_type_of_work(conn)["id"] if creating else None
 
 
 def _task_columns(values: Mapping[str, Any], status_id: int | None, type_id: int | None):
-    columns = {k: v for k, v in values.items() if k not in ("status", "workflow_status_id",
-                                                             "type_of_work_id")}
+    columns = {
+        k: v
+        for k, v in values.items()
+        if k not in ("status", "workflow_status_id", "type_of_work_id")
+    }
     if status_id is not None:
         columns["workflow_status_id"] = status_id
     if type_id is not None:
@@ -145,8 +154,7 @@ def update_task(conn: Connection, row: RowMapping, values: Mapping[str, Any]) ->
     if "project_id" in values:
         _referenced(conn, "project", project_id, "projectId")
     if "name" in values or project_id != row["project_id"]:
-        _check_name(conn, "task", values.get("name", row["name"]), project_id,
-                    exclude_id=row["id"])
+        _check_name(conn, "task", values.get("name", row["name"]), project_id, exclude_id=row["id"])
     status_id = _resolve_workflow_status(conn, values, row)
     type_id = _resolve_type_of_work(conn, values, creating=False)
     entities.update_row(conn, TASKS, row["id"], _task_columns(values, status_id, type_id))

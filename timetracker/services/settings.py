@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
-from timetracker.errors import ApiError, already_exists, invalid, not_found
+from timetracker.errors import ApiError, already_exists, not_found
 from timetracker.store import entities, settings
 from timetracker.store.entities import TYPES_OF_WORK, WORKFLOW_STATUSES
 
@@ -60,7 +60,12 @@ def delete_status(conn: Connection, row: RowMapping, replacement_id: int | None)
     if replacement_id is None:
         replacement_id = settings.builtin_status_id(conn, row["type"])
     elif replacement_id == row["id"]:
-        raise invalid("A workflow status cannot replace itself", "replacementId")
+        raise ApiError(
+            400,
+            "invalid_replacement",
+            "A workflow status cannot replace itself",
+            fields="replacementId",
+        )
     elif entities.get_row(conn, WORKFLOW_STATUSES, replacement_id) is None:
         raise ApiError(
             404,
@@ -90,12 +95,23 @@ def _store_type_values(
     columns = dict(values)
     is_default = columns.pop("default", None)
     archived = columns.get("archived", current["archived"] if current else False)
-    will_be_default = bool(is_default) or (current is not None and current["is_default"]
-                                           and is_default is None)
+    will_be_default = bool(is_default) or (
+        current is not None and current["is_default"] and is_default is None
+    )
     if current is not None and current["is_default"] and is_default is False:
-        raise invalid("Make another type of work the default instead", "default")
+        raise ApiError(
+            400,
+            "default_type_of_work",
+            "Make another type of work the default instead",
+            fields="default",
+        )
     if will_be_default and archived:
-        raise invalid("The default type of work cannot be archived", "archived")
+        raise ApiError(
+            400,
+            "default_type_of_work",
+            "The default type of work cannot be archived",
+            fields="archived",
+        )
     if is_default and not (current is not None and current["is_default"]):
         settings.clear_default_type_of_work(conn)
         columns["is_default"] = True

@@ -21,7 +21,6 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    true,
     update,
 )
 
@@ -33,7 +32,7 @@ from timetracker.store.schema import (
     types_of_work,
     workflow_statuses,
 )
-from timetracker.store.util import now_ms
+from timetracker.store.util import name_key, now_ms
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ class Entity:
 CUSTOMERS = Entity(
     table=customers,
     base=select(customers),
-    sort={"name": func.lower(customers.c.name), "created": customers.c.created},
+    sort={"name": customers.c.name_key, "created": customers.c.created},
     eq_filters={"archived": customers.c.archived},
 )
 
@@ -65,9 +64,9 @@ PROJECTS = Entity(
         customers, customers.c.id == projects.c.customer_id
     ),
     sort={
-        "name": func.lower(projects.c.name),
+        "name": projects.c.name_key,
         "created": projects.c.created,
-        "customerName": func.lower(customers.c.name),
+        "customerName": customers.c.name_key,
     },
     in_filters={"customer_ids": projects.c.customer_id},
     eq_filters={"archived": projects.c.archived},
@@ -90,7 +89,7 @@ TASKS = Entity(
     .join(workflow_statuses, workflow_statuses.c.id == tasks.c.workflow_status_id)
     .join(types_of_work, types_of_work.c.id == tasks.c.type_of_work_id),
     sort={
-        "name": func.lower(tasks.c.name),
+        "name": tasks.c.name_key,
         "created": tasks.c.created,
         "status": workflow_statuses.c.type,
         "deadline": tasks.c.deadline,
@@ -108,14 +107,14 @@ TASKS = Entity(
 WORKFLOW_STATUSES = Entity(
     table=workflow_statuses,
     base=select(workflow_statuses),
-    sort={"name": func.lower(workflow_statuses.c.name), "type": workflow_statuses.c.type},
+    sort={"name": workflow_statuses.c.name_key, "type": workflow_statuses.c.type},
     eq_filters={"type": workflow_statuses.c.type},
 )
 
 TYPES_OF_WORK = Entity(
     table=types_of_work,
     base=select(types_of_work),
-    sort={"name": func.lower(types_of_work.c.name)},
+    sort={"name": types_of_work.c.name_key},
     eq_filters={"archived": types_of_work.c.archived, "billable": types_of_work.c.billable},
 )
 
@@ -124,10 +123,13 @@ def list_rows(
     conn: Connection,
     entity: Entity,
     args: Mapping[str, Any],
-    visible: ColumnElement = true(),
+    visible: ColumnElement | None = None,
 ) -> list[RowMapping]:
-    """One page of ``entity`` matching the standard list arguments in ``args``."""
-    extra = [visible]
+    """One page of ``entity`` matching the standard list arguments in ``args``.
+
+    ``visible`` is the caller's visibility condition from ``access`` (None: everything).
+    """
+    extra = [] if visible is None else [visible]
     for arg, column in entity.in_filters.items():
         if args.get(arg):
             extra.append(column.in_(args[arg]))
@@ -138,7 +140,7 @@ def list_rows(
         entity.base,
         args,
         id_col=entity.id,
-        name_col=entity.table.c.name,
+        key_col=entity.table.c.name_key,
         sort_columns=entity.sort,
         extra=extra,
     )
@@ -165,18 +167,25 @@ def name_is_taken(
     return name_taken(conn, entity.table, name, exclude_id=exclude_id, where=where)
 
 
-def insert_row(conn: Connection, entity: Entity, values: Mapping[str, Any]) -> int:
+def _with_name_key(values: Mapping[str, Any]) -> dict[str, Any]:
     values = dict(values)
+    if "name" in values:
+        values["name_key"] = name_key(values["name"])
+    return values
+
+
+def insert_row(conn: Connection, entity: Entity, values: Mapping[str, Any]) -> int:
+    values = _with_name_key(values)
     if "created" in entity.table.c:
         values.setdefault("created", now_ms())
-    return conn.execute(
-        insert(entity.table).values(**values).returning(entity.id)
-    ).scalar_one()
+    return conn.execute(insert(entity.table).values(**values).returning(entity.id)).scalar_one()
 
 
 def update_row(conn: Connection, entity: Entity, row_id: int, values: Mapping[str, Any]) -> None:
     if values:
-        conn.execute(update(entity.table).where(entity.id == row_id).values(**values))
+        conn.execute(
+            update(entity.table).where(entity.id == row_id).values(**_with_name_key(values))
+        )
 
 
 def delete_row(conn: Connection, entity: Entity, row_id: int) -> None:

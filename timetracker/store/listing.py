@@ -9,20 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, and_, func, select
+from sqlalchemy import ColumnElement, Connection, Select, Table, and_, select
 
-from timetracker.store.util import like_escape
+from timetracker.store.util import like_escape, name_key
 
 SortSpec = Sequence[tuple[str, bool]]  # (field, descending)
 
 
-def name_conditions(name_col: ColumnElement, args: Mapping[str, Any]) -> list[ColumnElement]:
+def name_conditions(key_col: ColumnElement, args: Mapping[str, Any]) -> list[ColumnElement]:
+    """``name`` (exact) and ``words`` (all contained) filters, on the case-folded name key."""
     conditions = []
     if args.get("name") is not None:
-        conditions.append(func.lower(name_col) == args["name"].lower())
+        conditions.append(key_col == name_key(args["name"]))
     for word in args.get("words") or ():
-        pattern = f"%{like_escape(word.lower())}%"
-        conditions.append(func.lower(name_col).like(pattern, escape="\\"))
+        conditions.append(key_col.like(f"%{like_escape(name_key(word))}%", escape="\\"))
     return conditions
 
 
@@ -31,7 +31,7 @@ def apply_list(
     args: Mapping[str, Any],
     *,
     id_col: ColumnElement,
-    name_col: ColumnElement | None = None,
+    key_col: ColumnElement | None = None,
     sort_columns: Mapping[str, ColumnElement] | None = None,
     extra: Sequence[ColumnElement] = (),
 ) -> Select:
@@ -39,8 +39,8 @@ def apply_list(
     conditions: list[ColumnElement] = list(extra)
     if args.get("ids"):
         conditions.append(id_col.in_(args["ids"]))
-    if name_col is not None:
-        conditions.extend(name_conditions(name_col, args))
+    if key_col is not None:
+        conditions.extend(name_conditions(key_col, args))
     if conditions:
         stmt = stmt.where(and_(*conditions))
 
@@ -69,7 +69,7 @@ def name_taken(
     where: Sequence[ColumnElement] = (),
 ) -> bool:
     """Whether ``table`` has another row named ``name`` (case-insensitively) within ``where``."""
-    stmt = select(table.c.id).where(func.lower(table.c.name) == name.lower(), *where)
+    stmt = select(table.c.id).where(table.c.name_key == name_key(name), *where)
     if exclude_id is not None:
         stmt = stmt.where(table.c.id != exclude_id)
     return conn.execute(stmt.limit(1)).first() is not None

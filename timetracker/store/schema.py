@@ -1,8 +1,11 @@
 """Tables, in SQLAlchemy Core. Migrations in ``migrations/versions`` create exactly these.
 
-Timestamps (``created``, ``updated``) are epoch milliseconds, as the API returns them. Names that
-must be unique are unique case-insensitively, enforced by indexes on ``lower(name)`` so that two
-concurrent requests cannot both create "Acme" and "ACME".
+Timestamps (``created``, ``updated``) are epoch milliseconds, as the API returns them.
+
+Names are unique case-insensitively. Each named table keeps ``name_key``, the name case-folded by
+Python (``store.util.name_key``), with the unique index on it: SQL ``lower()`` folds only ASCII
+on SQLite but all of Unicode on PostgreSQL, and the rules must not depend on the database. The
+same key serves the ``name``/``words`` filters and sorting by name.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    func,
 )
 
 metadata = MetaData(
@@ -41,6 +43,7 @@ users = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("username", String(NAME_LENGTH), nullable=False),
+    Column("username_key", String(NAME_LENGTH * 3), nullable=False),
     Column("password_hash", String(255), nullable=False),
     Column("first_name", String(NAME_LENGTH), nullable=False),
     Column("middle_name", String(NAME_LENGTH)),
@@ -51,7 +54,7 @@ users = Table(
     Column("release_date", Date),
     Column("created", BigInteger, nullable=False),
 )
-Index("uq_users_username", func.lower(users.c.username), unique=True)
+Index("uq_users_username_key", users.c.username_key, unique=True)
 
 user_permissions = Table(
     "user_permissions",
@@ -65,34 +68,37 @@ workflow_statuses = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(NAME_LENGTH), nullable=False),
+    Column("name_key", String(NAME_LENGTH * 3), nullable=False),
     Column("type", String(16), nullable=False),
     Column("builtin", Boolean, nullable=False, default=False),
     CheckConstraint("type IN ('open', 'completed')", name="type"),
 )
-Index("uq_workflow_statuses_name", func.lower(workflow_statuses.c.name), unique=True)
+Index("uq_workflow_statuses_name_key", workflow_statuses.c.name_key, unique=True)
 
 types_of_work = Table(
     "types_of_work",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(NAME_LENGTH), nullable=False),
+    Column("name_key", String(NAME_LENGTH * 3), nullable=False),
     Column("rate", Numeric(12, 2)),
     Column("archived", Boolean, nullable=False, default=False),
     Column("billable", Boolean, nullable=False, default=True),
     Column("is_default", Boolean, nullable=False, default=False),
 )
-Index("uq_types_of_work_name", func.lower(types_of_work.c.name), unique=True)
+Index("uq_types_of_work_name_key", types_of_work.c.name_key, unique=True)
 
 customers = Table(
     "customers",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(NAME_LENGTH), nullable=False),
+    Column("name_key", String(NAME_LENGTH * 3), nullable=False),
     Column("description", Text),
     Column("archived", Boolean, nullable=False, default=False),
     Column("created", BigInteger, nullable=False),
 )
-Index("uq_customers_name", func.lower(customers.c.name), unique=True)
+Index("uq_customers_name_key", customers.c.name_key, unique=True)
 
 projects = Table(
     "projects",
@@ -105,11 +111,12 @@ projects = Table(
         nullable=False,
     ),
     Column("name", String(NAME_LENGTH), nullable=False),
+    Column("name_key", String(NAME_LENGTH * 3), nullable=False),
     Column("description", Text),
     Column("archived", Boolean, nullable=False, default=False),
     Column("created", BigInteger, nullable=False),
 )
-Index("uq_projects_customer_name", projects.c.customer_id, func.lower(projects.c.name), unique=True)
+Index("uq_projects_customer_name_key", projects.c.customer_id, projects.c.name_key, unique=True)
 
 tasks = Table(
     "tasks",
@@ -122,6 +129,7 @@ tasks = Table(
         nullable=False,
     ),
     Column("name", String(NAME_LENGTH), nullable=False),
+    Column("name_key", String(NAME_LENGTH * 3), nullable=False),
     Column("description", Text),
     Column("created", BigInteger, nullable=False),
     Column(
@@ -134,7 +142,7 @@ tasks = Table(
     Column("deadline", Date),
     Column("estimated_time", Integer),
 )
-Index("uq_tasks_project_name", tasks.c.project_id, func.lower(tasks.c.name), unique=True)
+Index("uq_tasks_project_name_key", tasks.c.project_id, tasks.c.name_key, unique=True)
 Index("ix_tasks_workflow_status_id", tasks.c.workflow_status_id)
 Index("ix_tasks_type_of_work_id", tasks.c.type_of_work_id)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, RowMapping, delete, func, insert, select
 
 from timetracker.store.schema import user_permissions, users
-from timetracker.store.util import now_ms
+from timetracker.store.util import name_key, now_ms
 
 PUBLIC_COLUMNS = (
     users.c.id,
@@ -22,9 +22,14 @@ def find_for_login(conn: Connection, username: str) -> RowMapping | None:
     """The user row needed to authenticate ``username``, with its permissions."""
     row = (
         conn.execute(
-            select(users.c.id, users.c.username, users.c.password_hash, users.c.active,
-                   users.c.hired, users.c.release_date)
-            .where(func.lower(users.c.username) == username.lower())
+            select(
+                users.c.id,
+                users.c.username,
+                users.c.password_hash,
+                users.c.active,
+                users.c.hired,
+                users.c.release_date,
+            ).where(users.c.username_key == name_key(username))
         )
         .mappings()
         .first()
@@ -43,9 +48,7 @@ def count(conn: Connection) -> int:
 
 def username_exists(conn: Connection, username: str) -> bool:
     return (
-        conn.execute(
-            select(users.c.id).where(func.lower(users.c.username) == username.lower())
-        ).first()
+        conn.execute(select(users.c.id).where(users.c.username_key == name_key(username))).first()
         is not None
     )
 
@@ -64,6 +67,7 @@ def create(
         insert(users)
         .values(
             username=username,
+            username_key=name_key(username),
             password_hash=password_hash,
             first_name=first_name,
             last_name=last_name,

@@ -19,6 +19,7 @@ def upgrade() -> None:
         "users",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("username", sa.String(255), nullable=False),
+        sa.Column("username_key", sa.String(765), nullable=False),
         sa.Column("password_hash", sa.String(255), nullable=False),
         sa.Column("first_name", sa.String(255), nullable=False),
         sa.Column("middle_name", sa.String(255)),
@@ -30,7 +31,7 @@ def upgrade() -> None:
         sa.Column("created", sa.BigInteger, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_users"),
     )
-    op.create_index("uq_users_username", "users", [sa.text("lower(username)")], unique=True)
+    op.create_index("uq_users_username_key", "users", ["username_key"], unique=True)
 
     op.create_table(
         "user_permissions",
@@ -38,7 +39,9 @@ def upgrade() -> None:
         sa.Column("permission", sa.String(64), nullable=False),
         sa.PrimaryKeyConstraint("user_id", "permission", name="pk_user_permissions"),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], ondelete="CASCADE",
+            ["user_id"],
+            ["users.id"],
+            ondelete="CASCADE",
             name="fk_user_permissions_user_id_users",
         ),
     )
@@ -47,59 +50,58 @@ def upgrade() -> None:
         "workflow_statuses",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("name", sa.String(255), nullable=False),
+        sa.Column("name_key", sa.String(765), nullable=False),
         sa.Column("type", sa.String(16), nullable=False),
         sa.Column("builtin", sa.Boolean, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_workflow_statuses"),
         sa.CheckConstraint("type IN ('open', 'completed')", name="ck_workflow_statuses_type"),
     )
-    op.create_index(
-        "uq_workflow_statuses_name", "workflow_statuses", [sa.text("lower(name)")], unique=True
-    )
+    op.create_index("uq_workflow_statuses_name_key", "workflow_statuses", ["name_key"], unique=True)
 
     op.create_table(
         "types_of_work",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("name", sa.String(255), nullable=False),
+        sa.Column("name_key", sa.String(765), nullable=False),
         sa.Column("rate", sa.Numeric(12, 2)),
         sa.Column("archived", sa.Boolean, nullable=False),
         sa.Column("billable", sa.Boolean, nullable=False),
         sa.Column("is_default", sa.Boolean, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_types_of_work"),
     )
-    op.create_index(
-        "uq_types_of_work_name", "types_of_work", [sa.text("lower(name)")], unique=True
-    )
+    op.create_index("uq_types_of_work_name_key", "types_of_work", ["name_key"], unique=True)
 
     op.create_table(
         "customers",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("name", sa.String(255), nullable=False),
+        sa.Column("name_key", sa.String(765), nullable=False),
         sa.Column("description", sa.Text),
         sa.Column("archived", sa.Boolean, nullable=False),
         sa.Column("created", sa.BigInteger, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_customers"),
     )
-    op.create_index("uq_customers_name", "customers", [sa.text("lower(name)")], unique=True)
+    op.create_index("uq_customers_name_key", "customers", ["name_key"], unique=True)
 
     op.create_table(
         "projects",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("customer_id", sa.Integer, nullable=False),
         sa.Column("name", sa.String(255), nullable=False),
+        sa.Column("name_key", sa.String(765), nullable=False),
         sa.Column("description", sa.Text),
         sa.Column("archived", sa.Boolean, nullable=False),
         sa.Column("created", sa.BigInteger, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_projects"),
         sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], ondelete="CASCADE",
+            ["customer_id"],
+            ["customers.id"],
+            ondelete="CASCADE",
             name="fk_projects_customer_id_customers",
         ),
     )
     op.create_index(
-        "uq_projects_customer_name",
-        "projects",
-        ["customer_id", sa.text("lower(name)")],
-        unique=True,
+        "uq_projects_customer_name_key", "projects", ["customer_id", "name_key"], unique=True
     )
 
     op.create_table(
@@ -107,6 +109,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("project_id", sa.Integer, nullable=False),
         sa.Column("name", sa.String(255), nullable=False),
+        sa.Column("name_key", sa.String(765), nullable=False),
         sa.Column("description", sa.Text),
         sa.Column("created", sa.BigInteger, nullable=False),
         sa.Column("workflow_status_id", sa.Integer, nullable=False),
@@ -115,21 +118,23 @@ def upgrade() -> None:
         sa.Column("estimated_time", sa.Integer),
         sa.PrimaryKeyConstraint("id", name="pk_tasks"),
         sa.ForeignKeyConstraint(
-            ["project_id"], ["projects.id"], ondelete="CASCADE",
+            ["project_id"],
+            ["projects.id"],
+            ondelete="CASCADE",
             name="fk_tasks_project_id_projects",
         ),
         sa.ForeignKeyConstraint(
-            ["workflow_status_id"], ["workflow_statuses.id"],
+            ["workflow_status_id"],
+            ["workflow_statuses.id"],
             name="fk_tasks_workflow_status_id_workflow_statuses",
         ),
         sa.ForeignKeyConstraint(
-            ["type_of_work_id"], ["types_of_work.id"],
+            ["type_of_work_id"],
+            ["types_of_work.id"],
             name="fk_tasks_type_of_work_id_types_of_work",
         ),
     )
-    op.create_index(
-        "uq_tasks_project_name", "tasks", ["project_id", sa.text("lower(name)")], unique=True
-    )
+    op.create_index("uq_tasks_project_name_key", "tasks", ["project_id", "name_key"], unique=True)
     op.create_index("ix_tasks_workflow_status_id", "tasks", ["workflow_status_id"])
     op.create_index("ix_tasks_type_of_work_id", "tasks", ["type_of_work_id"])
 
@@ -146,11 +151,15 @@ def upgrade() -> None:
         sa.Column("updating_user_id", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_comments"),
         sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], ondelete="CASCADE",
+            ["customer_id"],
+            ["customers.id"],
+            ondelete="CASCADE",
             name="fk_comments_customer_id_customers",
         ),
         sa.ForeignKeyConstraint(
-            ["project_id"], ["projects.id"], ondelete="CASCADE",
+            ["project_id"],
+            ["projects.id"],
+            ondelete="CASCADE",
             name="fk_comments_project_id_projects",
         ),
         sa.ForeignKeyConstraint(
@@ -176,20 +185,28 @@ def upgrade() -> None:
         "workflow_statuses",
         sa.column("id", sa.Integer),
         sa.column("name", sa.String),
+        sa.column("name_key", sa.String),
         sa.column("type", sa.String),
         sa.column("builtin", sa.Boolean),
     )
     op.bulk_insert(
         statuses,
         [
-            {"id": 1, "name": "New", "type": "open", "builtin": True},
-            {"id": 2, "name": "Completed", "type": "completed", "builtin": True},
+            {"id": 1, "name": "New", "name_key": "new", "type": "open", "builtin": True},
+            {
+                "id": 2,
+                "name": "Completed",
+                "name_key": "completed",
+                "type": "completed",
+                "builtin": True,
+            },
         ],
     )
     types = sa.table(
         "types_of_work",
         sa.column("id", sa.Integer),
         sa.column("name", sa.String),
+        sa.column("name_key", sa.String),
         sa.column("rate", sa.Numeric),
         sa.column("archived", sa.Boolean),
         sa.column("billable", sa.Boolean),
@@ -197,8 +214,17 @@ def upgrade() -> None:
     )
     op.bulk_insert(
         types,
-        [{"id": 1, "name": "General", "rate": None, "archived": False, "billable": True,
-          "is_default": True}],
+        [
+            {
+                "id": 1,
+                "name": "General",
+                "name_key": "general",
+                "rate": None,
+                "archived": False,
+                "billable": True,
+                "is_default": True,
+            }
+        ],
     )
     if op.get_bind().dialect.name == "postgresql":
         # Explicit ids above do not advance PostgreSQL sequences.
@@ -207,6 +233,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("comments", "tasks", "projects", "customers", "types_of_work",
-                  "workflow_statuses", "user_permissions", "users"):
+    for table in (
+        "comments",
+        "tasks",
+        "projects",
+        "customers",
+        "types_of_work",
+        "workflow_statuses",
+        "user_permissions",
+        "users",
+    ):
         op.drop_table(table)
