@@ -44,7 +44,7 @@ class Api(SmorestApi):
 
 
 def init_app(app: Flask, blueprints) -> Api:
-    app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["int32"] = IdConverter
     app.config.update(
         API_TITLE="timetracker",
         API_VERSION=__version__,

@@ -103,9 +103,9 @@ LEVELS = (
 )
 
 
-def _visible(kind: str, object_id: int):
+def _visible(kind: str, id: int):
     """The object if it exists (else 404) and the caller may see it (else 403)."""
-    row = catalogue.get(get_db(), kind, object_id)
+    row = catalogue.get(get_db(), kind, id)
     access.ensure_can_see_catalogue(get_db(), current_caller(), kind, row)
     return row
 
@@ -154,20 +154,20 @@ def make_blueprint(level: Level) -> Blueprint:
             access.ensure_can_manage_catalogue(current_caller(), kind, body)
             return level.create(get_db(), body)
 
-    @blp.route("/<id:object_id>")
+    @blp.route("/<int32:id>")
     class Item(MethodView):
         @blp.response(200, level.schema)
         @blp.errors(404)
         @_doc(f"Get a {kind}")
-        def get(self, object_id):
-            return _visible(kind, object_id)
+        def get(self, id):
+            return _visible(kind, id)
 
         @blp.arguments(level.update_schema)
         @blp.response(200, level.schema)
         @blp.errors(404, 413, 415)
         @_doc(f"Modify a {kind}\n\nOnly the properties sent are changed.")
-        def patch(self, body, object_id):
-            row = _visible(kind, object_id)
+        def patch(self, body, id):
+            row = _visible(kind, id)
             access.ensure_can_manage_catalogue(current_caller(), kind, row)
             return level.update(get_db(), row, body)
 
@@ -178,20 +178,20 @@ def make_blueprint(level: Level) -> Blueprint:
             f"Delete a {kind}\n\nEverything under it (and its comments) is deleted in the "
             f"same transaction."
         )
-        def delete(self, args, object_id):
-            row = _visible(kind, object_id)
+        def delete(self, args, id):
+            row = _visible(kind, id)
             access.ensure_can_manage_catalogue(current_caller(), kind, row)
             catalogue.delete(get_db(), kind, row, revoke_approved_weeks=args["revokeApprovedWeeks"])
 
-    @blp.route("/<id:object_id>/comments")
+    @blp.route("/<int32:id>/comments")
     class Comments(MethodView):
         @blp.arguments(s.CommentListArgs, location="query")
         @blp.response(200, s.CommentListSchema)
         @blp.errors(404)
         @_doc(f"List the comments on a {kind}\n\nOldest first.")
-        def get(self, args, object_id):
-            _visible(kind, object_id)
-            rows = comment_store.list_comments(get_db(), kind, object_id, args)
+        def get(self, args, id):
+            _visible(kind, id)
+            rows = comment_store.list_comments(get_db(), kind, id, args)
             return list_response(
                 args,
                 rows,
@@ -206,10 +206,10 @@ def make_blueprint(level: Level) -> Blueprint:
         @blp.response(200, s.CommentSchema)
         @blp.errors(404, 413, 415)
         @_doc(f"Comment on a {kind}\n\nAnyone who can see the {kind} may comment on it.")
-        def post(self, body, object_id):
-            _visible(kind, object_id)
+        def post(self, body, id):
+            _visible(kind, id)
             return comment_store.add_comment(
-                get_db(), kind, object_id, current_caller().id, body["text"]
+                get_db(), kind, id, current_caller().id, body["text"]
             )
 
     return blp

@@ -43,35 +43,35 @@ class WorkflowStatuses(MethodView):
         return settings.create_status(get_db(), body)
 
 
-@statuses.route("/<id:status_id>")
+@statuses.route("/<int32:id>")
 class WorkflowStatus(MethodView):
     @statuses.response(200, s.WorkflowStatusSchema)
     @statuses.errors(404)
-    def get(self, status_id):
+    def get(self, id):
         """Get a workflow status"""
-        return settings.get_status(get_db(), status_id)
+        return settings.get_status(get_db(), id)
 
     @statuses.arguments(s.WorkflowStatusUpdateSchema)
     @statuses.response(200, s.WorkflowStatusSchema)
     @statuses.errors(404, 413, 415)
-    def patch(self, body, status_id):
+    def patch(self, body, id):
         """Modify a workflow status
 
         Changing the type also changes the status of every task in this workflow status.
         """
-        row = settings.get_status(get_db(), status_id)
+        row = settings.get_status(get_db(), id)
         access.ensure_can_manage_settings(current_caller(), "workflow statuses")
         return settings.update_status(get_db(), row, body)
 
     @statuses.arguments(s.WorkflowStatusDeleteArgs, location="query")
     @statuses.response(204)
     @statuses.errors(404)
-    def delete(self, args, status_id):
+    def delete(self, args, id):
         """Delete a workflow status
 
         Its tasks move to `replacementId`, by default the built-in status of the same type.
         """
-        row = settings.get_status(get_db(), status_id)
+        row = settings.get_status(get_db(), id)
         access.ensure_can_manage_settings(current_caller(), "workflow statuses")
         settings.delete_status(get_db(), row, args.get("replacementId"))
 
@@ -113,23 +113,23 @@ class DefaultTypeOfWork(MethodView):
         return settings_store.default_type_of_work(get_db())
 
 
-@types_of_work.route("/<id:type_id>")
+@types_of_work.route("/<int32:id>")
 class TypeOfWork(MethodView):
     @types_of_work.response(200, s.TypeOfWorkSchema)
     @types_of_work.errors(404)
-    def get(self, type_id):
+    def get(self, id):
         """Get a type of work"""
-        return settings.get_type_of_work(get_db(), type_id)
+        return settings.get_type_of_work(get_db(), id)
 
     @types_of_work.arguments(s.TypeOfWorkUpdateSchema)
     @types_of_work.response(200, s.TypeOfWorkSchema)
     @types_of_work.errors(404, 413, 415)
-    def patch(self, body, type_id):
+    def patch(self, body, id):
         """Modify a type of work
 
         Setting `default: true` makes this the default type of work instead of the current one.
         """
-        row = settings.get_type_of_work(get_db(), type_id)
+        row = settings.get_type_of_work(get_db(), id)
         access.ensure_can_manage_settings(current_caller(), "types of work")
         return settings.update_type_of_work(get_db(), row, body)
 

@@ -1,0 +1,113 @@
+"""The OpenAPI document and the offline Swagger UI."""
+
+from __future__ import annotations
+
+import re
+from importlib.resources import files
+
+import pytest
+from openapi_spec_validator import validate
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+@pytest.fixture
+def spec(client):
+    return client.get("/api/v1/swagger.json").get_json()
+
+
+def operations(spec):
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:
+                yield path, method, operation
+
+
+def test_document_is_valid_openapi(spec):
+    validate(spec)
+    assert spec["openapi"].startswith("3.")
+
+
+def test_openapi_json_is_the_same_document(client, spec):
+    assert client.get("/api/v1/openapi.json").get_json() == spec
+
+
+def test_basic_auth_is_declared_for_everything_but_health(spec):
+    assert spec["components"]["securitySchemes"]["basicAuth"] == {"type": "http",
+                                                                   "scheme": "basic"}
+    assert spec["security"] == [{"basicAuth": []}]
+    for path, method, operation in operations(spec):
+        if path == "/api/v1/health":
+            assert operation["security"] == []
+        else:
+            assert "security" not in operation, (method, path)  # the global requirement applies
+
+
+def test_every_operation_is_described(spec):
+    ops = list(operations(spec))
+    assert len(ops) >= 30
+    for path, method, operation in ops:
+        label = f"{method.upper()} {path}"
+        assert operation.get("summary"), label
+        assert operation.get("tags"), label
+        responses = operation["responses"]
+        assert any(code.startswith("2") for code in responses), label
+        if path != "/api/v1/health":
+            for code in ("400", "401", "403", "429"):
+                assert code in responses, (label, code)
+        if "{id}" in path:
+            assert "404" in responses, label
+        if "requestBody" in operation:
+            assert {"413", "415"} <= set(responses), label
+            assert "application/json" in operation["requestBody"]["content"], label
+
+
+def test_error_responses_use_the_error_shape(spec):
+    error = spec["components"]["schemas"]["Error"]
+    assert set(error["required"]) == {"key", "message"}
+    assert set(error["properties"]) == {"key", "message", "fields"}
+    not_found = spec["components"]["responses"]["NOT_FOUND"]
+    assert not_found["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"}
+
+
+def test_list_parameters_are_documented(spec):
+    parameters = {p["name"]: p for p in spec["paths"]["/api/v1/tasks"]["get"]["parameters"]}
+    assert {"offset", "limit", "ids", "name", "words", "sort", "includeReferenced",
+            "customerIds", "projectIds", "status"} <= set(parameters)
+    assert parameters["limit"]["schema"]["maximum"] == 1000
+    assert parameters["includeReferenced"]["schema"]["items"]["enum"] == [
+        "customers", "projects", "typesOfWork", "workflowStatuses"]
+
+
+def test_rate_field_says_who_sees_it(spec):
+    rate = spec["components"]["schemas"]["TypeOfWork"]["properties"]["rate"]
+    assert "Manage Cost & Billing Data" in rate["description"]
+
+
+def test_swagger_ui_is_served_offline(client):
+    response = client.get("/api/v1/swagger/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert '"url": "/api/v1/swagger.json"' in html
+    assert '"validatorUrl": null' in html
+    # Every asset the page loads comes from this server.
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets
+    for asset in assets:
+        assert asset.startswith("/api/v1/swagger/"), asset
+        assert client.get(asset).status_code == 200, asset
+    # The only absolute URL (the OAuth2 redirect) points back at this server.
+    for url in re.findall(r"https?://[^\"' ]+", html):
+        assert url.startswith("http://localhost/api/v1/swagger/"), url
+
+
+def test_swagger_ui_is_version_5():
+    version = files("flask_swagger_ui").joinpath("dist/VERSION").read_text().strip()
+    assert version.startswith("v5."), version
+
+
+def test_swagger_ui_without_trailing_slash_redirects(client):
+    response = client.get("/api/v1/swagger")
+    assert response.status_code in (301, 308)
+    assert response.headers["Location"].endswith("/api/v1/swagger/")
