@@ -33,8 +33,7 @@ def test_openapi_json_is_the_same_document(client, spec):
 
 
 def test_basic_auth_is_declared_for_everything_but_health(spec):
-    assert spec["components"]["securitySchemes"]["basicAuth"] == {"type": "http",
-                                                                   "scheme": "basic"}
+    assert spec["components"]["securitySchemes"]["basicAuth"] == {"type": "http", "scheme": "basic"}
     assert spec["security"] == [{"basicAuth": []}]
     for path, method, operation in operations(spec):
         if path == "/api/v1/health":
@@ -68,16 +67,31 @@ def test_error_responses_use_the_error_shape(spec):
     assert set(error["properties"]) == {"key", "message", "fields"}
     not_found = spec["components"]["responses"]["NOT_FOUND"]
     assert not_found["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Error"}
+        "$ref": "#/components/schemas/Error"
+    }
 
 
 def test_list_parameters_are_documented(spec):
     parameters = {p["name"]: p for p in spec["paths"]["/api/v1/tasks"]["get"]["parameters"]}
-    assert {"offset", "limit", "ids", "name", "words", "sort", "includeReferenced",
-            "customerIds", "projectIds", "status"} <= set(parameters)
+    assert {
+        "offset",
+        "limit",
+        "ids",
+        "name",
+        "words",
+        "sort",
+        "includeReferenced",
+        "customerIds",
+        "projectIds",
+        "status",
+    } <= set(parameters)
     assert parameters["limit"]["schema"]["maximum"] == 1000
     assert parameters["includeReferenced"]["schema"]["items"]["enum"] == [
-        "customers", "projects", "typesOfWork", "workflowStatuses"]
+        "customers",
+        "projects",
+        "typesOfWork",
+        "workflowStatuses",
+    ]
 
 
 def test_rate_field_says_who_sees_it(spec):

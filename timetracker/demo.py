@@ -48,6 +48,7 @@ CATALOGUE = {
             "Data Warehouse": [
                 ("Nightly import", "Completed", "Engineering", 1800),
                 ("Quarterly report", "New", "Project management", 480),
+                ("Schema review", "Ready for Review", "Engineering", 600),
             ],
         },
     },
@@ -57,6 +58,7 @@ CATALOGUE = {
             "Administration": [
                 ("Team meetings", "New", "Internal meetings", None),
                 ("Hiring", "In Progress", "Internal meetings", None),
+                ("Office move", "Cancelled", "Internal meetings", None),
             ],
         },
     },

@@ -208,9 +208,7 @@ def make_blueprint(level: Level) -> Blueprint:
         @_doc(f"Comment on a {kind}\n\nAnyone who can see the {kind} may comment on it.")
         def post(self, body, id):
             _visible(kind, id)
-            return comment_store.add_comment(
-                get_db(), kind, id, current_caller().id, body["text"]
-            )
+            return comment_store.add_comment(get_db(), kind, id, current_caller().id, body["text"])
 
     return blp
 

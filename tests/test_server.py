@@ -1,0 +1,187 @@
+"""The real server: `timetracker serve` under waitress on 127.0.0.1, driven over HTTP."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIMETRACKER_")}
+    env["TIMETRACKER_RATELIMIT_STORAGE"] = os.environ.get(
+        "TIMETRACKER_RATELIMIT_STORAGE", "memory://"
+    )
+    env["TIMETRACKER_RATELIMIT_KEY_PREFIX"] = f"server-test-{os.getpid()}-{time.time_ns()}"
+    env.update(extra)
+    return env
+
+
+def request(port, path, method="GET", body=None, auth=None):
+    """Send one request; return (status, headers, parsed JSON or None)."""
+    headers = {}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    if auth:
+        headers["Authorization"] = "Basic " + base64.b64encode(":".join(auth).encode()).decode()
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", data=data, method=method, headers=headers
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            raw = response.read()
+            return response.status, response.headers, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        return error.code, error.headers, json.loads(raw) if raw else None
+
+
+@contextmanager
+def serve(database_url: str, env: dict[str, str]):
+    """Run `python -m timetracker serve` until the block ends; yield (port, stderr lines)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "timetracker",
+            "serve",
+            "--port",
+            str(port),
+            "--db",
+            database_url,
+            "--threads",
+            "8",
+        ],
+        env=env,
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stderr), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if request(port, "/api/v1/health")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("server did not start:\n" + "".join(lines))
+            time.sleep(0.1)
+        yield port, lines
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_first_start_creates_admin_with_a_printed_password(database_url):
+    with serve(database_url, server_env()) as (port, lines):
+        output = "".join(lines)
+        match = re.search(r"'admin' with password: (\S+)", output)
+        assert match, output
+        password = match.group(1)
+        status, headers, body = request(port, "/api/v1/customers", auth=("admin", password))
+        assert (status, body["items"]) == (200, [])
+        assert int(headers["X-Ratelimit-Remaining"]) == 99
+        assert request(port, "/api/v1/customers")[0] == 401
+        assert request(port, "/api/v1/customers", auth=("admin", "guess"))[0] == 401
+    # A second start keeps the account and prints no password.
+    with serve(database_url, server_env()) as (port, lines):
+        assert "password" not in "".join(lines)
+        assert request(port, "/api/v1/customers", auth=("admin", password))[0] == 200
+
+
+def test_concurrent_writes_all_succeed(database_url):
+    """Eight clients creating customers at once: no 500, no 'database is locked'."""
+    env = server_env(
+        TIMETRACKER_ADMIN_PASSWORD="pw",
+        TIMETRACKER_RATELIMIT_PER_SECOND="100000",
+        TIMETRACKER_RATELIMIT_PER_MINUTE="100000",
+    )
+    with serve(database_url, env) as (port, _lines):
+        statuses: list[int] = []
+
+        def worker(n: int):
+            for i in range(20):
+                status, _, _ = request(
+                    port,
+                    "/api/v1/customers",
+                    "POST",
+                    {"name": f"Client {n}-{i}"},
+                    auth=("admin", "pw"),
+                )
+                statuses.append(status)
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert statuses == [200] * 160
+        _, _, body = request(port, "/api/v1/customers", auth=("admin", "pw"))
+        assert len(body["items"]) == 160
+
+
+def readme_curl_examples() -> list[tuple[str, int]]:
+    text = (ROOT / "README.md").read_text()
+    examples = []
+    for line in text.splitlines():
+        match = re.match(r"^(curl .*?)\s+#\s*(\d{3})$", line)
+        if match:
+            examples.append((match.group(1), int(match.group(2))))
+    return examples
+
+
+def test_readme_walkthrough(database_url, tmp_path):
+    """The README's demo commands and every curl example answer as the README says."""
+    examples = readme_curl_examples()
+    assert len(examples) >= 10
+    env = server_env(TIMETRACKER_ADMIN_PASSWORD="manager")
+    demo = subprocess.run(
+        [sys.executable, "-m", "timetracker", "demo", "--db", database_url],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert demo.returncode == 0, demo.stderr
+    assert "3 customers, 5 projects, 13 tasks" in demo.stdout
+    with serve(database_url, env) as (port, _lines):
+        for command, expected in examples:
+            command = command.replace("127.0.0.1:8080", f"127.0.0.1:{port}")
+            result = subprocess.run(
+                f"{command} -s -o /dev/null -w '%{{http_code}}'",
+                shell=True,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert result.stdout == str(expected), (command, result.stdout, result.stderr)
