@@ -1,0 +1,148 @@
+"""Requests per second of the real server: unauthenticated health check versus an authenticated
+GET /api/v1/customers/{id}, measured in one run on the same machine.
+
+The authenticated request pays for Basic auth (user lookup plus the verification cache instead of
+a full scrypt), the throttle, the customer query and serialization. Target: at least 50% of the
+health endpoint's rate. A second server with the verification cache turned off shows what the
+cache buys.
+
+    python bench/bench_auth.py [--seconds 5] [--clients 4]
+
+The throttle is raised for the run (the default 100 requests/s per user would only measure
+429s); everything else is the production configuration, including scrypt password hashing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "bench-password"
+AUTH = {"Authorization": "Basic " + base64.b64encode(f"admin:{PASSWORD}".encode()).decode()}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def server(db: str, **settings: str):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIMETRACKER_")}
+    env.update(
+        TIMETRACKER_ADMIN_PASSWORD=PASSWORD,
+        TIMETRACKER_RATELIMIT_PER_SECOND="10000000",
+        TIMETRACKER_RATELIMIT_PER_MINUTE="10000000",
+        **{f"TIMETRACKER_{k}": v for k, v in settings.items()},
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "timetracker", "serve", "--port", str(port), "--db", db],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                status, _ = call(port, "GET", "/api/v1/health")
+                if status == 200:
+                    break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def call(port: int, method: str, path: str, body=None, headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    data = json.dumps(body) if body is not None else None
+    all_headers = {**(headers or {}), **({"Content-Type": "application/json"} if data else {})}
+    conn.request(method, path, body=data, headers=all_headers)
+    response = conn.getresponse()
+    payload = response.read()
+    conn.close()
+    return response.status, json.loads(payload) if payload else None
+
+
+def rate(port: int, path: str, headers: dict, seconds: float, clients: int) -> float:
+    """Requests per second with ``clients`` keep-alive connections hammering ``path``."""
+    counts = [0] * clients
+    errors: list[int] = []
+    stop = time.perf_counter() + seconds
+
+    def worker(index: int):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.perf_counter() < stop:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                errors.append(response.status)
+            counts[index] += 1
+        conn.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise SystemExit(f"{path}: {len(errors)} non-200 answers, e.g. {errors[:3]}")
+    return sum(counts) / elapsed
+
+
+def measure(db: str, seconds: float, clients: int, **settings: str) -> tuple[float, float]:
+    with server(db, **settings) as port:
+        status, customer = call(port, "POST", "/api/v1/customers", {"name": "Bench customer"},
+                                AUTH) if not settings else call(
+            port, "GET", "/api/v1/customers?limit=1", headers=AUTH)
+        customer_id = customer["id"] if "id" in customer else customer["items"][0]["id"]
+        # Warm up both paths (connection pools, the verification cache).
+        rate(port, "/api/v1/health", {}, 0.5, clients)
+        rate(port, f"/api/v1/customers/{customer_id}", AUTH, 0.5, clients)
+        health = rate(port, "/api/v1/health", {}, seconds, clients)
+        authed = rate(port, f"/api/v1/customers/{customer_id}", AUTH, seconds, clients)
+    return health, authed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="duration of each measurement")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent keep-alive clients")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "bench.db")
+        health, authed = measure(db, args.seconds, args.clients)
+        _, uncached = measure(db, args.seconds, args.clients, AUTH_CACHE_SIZE="0")
+
+    print(f"clients: {args.clients}, {args.seconds:.0f} s per measurement, SQLite, waitress "
+          f"8 threads, {os.cpu_count()} CPUs")
+    print(f"GET /api/v1/health (no auth)             {health:8.0f} req/s")
+    print(f"GET /api/v1/customers/{{id}} (Basic auth)  {authed:8.0f} req/s  "
+          f"= {authed / health:.0%} of health (target >= 50%)")
+    print(f"  same, verification cache off           {uncached:8.0f} req/s  "
+          f"= {uncached / health:.0%} of health (one scrypt per request)")
+
+
+if __name__ == "__main__":
+    main()
