@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -17,6 +18,7 @@ from sqlalchemy import (
     RowMapping,
     Select,
     Table,
+    bindparam,
     delete,
     func,
     insert,
@@ -35,7 +37,7 @@ from timetracker.store.schema import (
 from timetracker.store.util import name_key, now_ms
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Entity:
     table: Table
     base: Select
@@ -49,6 +51,11 @@ class Entity:
     @property
     def id(self) -> ColumnElement:
         return self.table.c.id
+
+    @cached_property
+    def by_id(self) -> Select:
+        """One row by id, built once (fetching one object is the hottest read)."""
+        return self.base.where(self.id == bindparam("id"))
 
 
 CUSTOMERS = Entity(
@@ -148,7 +155,7 @@ def list_rows(
 
 
 def get_row(conn: Connection, entity: Entity, row_id: int) -> RowMapping | None:
-    return conn.execute(entity.base.where(entity.id == row_id)).mappings().first()
+    return conn.execute(entity.by_id, {"id": row_id}).mappings().first()
 
 
 def rows_by_ids(conn: Connection, entity: Entity, ids: Iterable[int]) -> list[RowMapping]:

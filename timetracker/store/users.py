@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, RowMapping, delete, func, insert, select
+from sqlalchemy import Connection, RowMapping, bindparam, delete, func, insert, select
 
 from timetracker.store.schema import user_permissions, users
 from timetracker.store.util import name_key, now_ms
@@ -18,28 +18,30 @@ PUBLIC_COLUMNS = (
 )
 
 
-def find_for_login(conn: Connection, username: str) -> RowMapping | None:
-    """The user row needed to authenticate ``username``, with its permissions."""
-    row = (
-        conn.execute(
-            select(
-                users.c.id,
-                users.c.username,
-                users.c.password_hash,
-                users.c.active,
-                users.c.hired,
-                users.c.release_date,
-            ).where(users.c.username_key == name_key(username))
-        )
-        .mappings()
-        .first()
+# Runs on every authenticated request: one round trip, built once.
+_LOGIN = (
+    select(
+        users.c.id,
+        users.c.username,
+        users.c.password_hash,
+        users.c.active,
+        users.c.hired,
+        users.c.release_date,
+        user_permissions.c.permission,
     )
-    if row is None:
+    .select_from(users.outerjoin(user_permissions, user_permissions.c.user_id == users.c.id))
+    .where(users.c.username_key == bindparam("key"))
+)
+
+
+def find_for_login(conn: Connection, username: str) -> dict | None:
+    """The user row needed to authenticate ``username``, with its permissions."""
+    rows = conn.execute(_LOGIN, {"key": name_key(username)}).mappings().all()
+    if not rows:
         return None
-    permissions = conn.execute(
-        select(user_permissions.c.permission).where(user_permissions.c.user_id == row["id"])
-    ).scalars()
-    return {**row, "permissions": frozenset(permissions)}
+    user = {k: v for k, v in rows[0].items() if k != "permission"}
+    user["permissions"] = frozenset(r["permission"] for r in rows if r["permission"])
+    return user
 
 
 def count(conn: Connection) -> int:
