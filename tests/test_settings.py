@@ -133,8 +133,9 @@ def test_default_type_rules(admin):
     assert response.status_code == 400 and response.get_json()["fields"] == "default"
     response = admin.post("/typesOfWork", json={"name": "general"})
     assert response.get_json()["key"] == "api.error.type_of_work_exists"
-    response = admin.post("/typesOfWork", json={"name": "Neg", "rate": -1})
-    assert response.status_code == 400 and response.get_json()["fields"] == "rate"
+    for rate in (-1, -0.001, 1_000_000_000.0000001, "12", True):
+        response = admin.post("/typesOfWork", json={"name": "Odd", "rate": rate})
+        assert response.status_code == 400 and response.get_json()["fields"] == "rate", rate
     assert admin.get("/typesOfWork/77").status_code == 404
 
 

@@ -114,10 +114,10 @@ class JsonNumber(fields.Decimal):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.make_error("invalid")
-        number = super()._deserialize(value, attr, data, **kwargs)
-        if not self.minimum <= number <= self.maximum:
+        # Check the number as sent, before rounding to ``places`` could pull it into range.
+        if not self.minimum <= value <= self.maximum:
             raise ValidationError(f"Must be between {self.minimum} and {self.maximum}")
-        return number
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class Sort(fields.String):
