@@ -89,62 +89,55 @@ def test_public_endpoints_need_no_credentials(client):
 # --- the ban on repeated failed logins ----------------------------------------------------------
 
 
-def test_three_failures_ban_the_ip(client):
-    for _ in range(3):
+def fail_logins(client, times: int) -> None:
+    for _ in range(times):
         assert client.get("/api/v1/customers", headers=basic("admin", "x")).status_code == 401
+
+
+def admin_status(client, **kwargs) -> int:
+    """The status a correct login gets now."""
+    return client.get(
+        "/api/v1/customers", headers=basic("admin", ADMIN_PASSWORD), **kwargs
+    ).status_code
+
+
+def test_three_failures_ban_the_ip(client):
+    fail_logins(client, 3)
     response = client.get("/api/v1/customers", headers=basic("admin", ADMIN_PASSWORD))
     assert response.status_code == 403
     assert response.get_json()["key"] == "api.error.ip_banned"
     assert 1 <= int(response.headers["Retry-After"]) <= 60
     # Another address is not affected.
-    other = client.get(
-        "/api/v1/customers",
-        headers=basic("admin", ADMIN_PASSWORD),
-        environ_base={"REMOTE_ADDR": "10.9.8.7"},
-    )
-    assert other.status_code == 200
+    assert admin_status(client, environ_base={"REMOTE_ADDR": "10.9.8.7"}) == 200
     # Public endpoints stay reachable.
     assert client.get("/api/v1/health").status_code == 200
 
 
 def test_two_failures_do_not_ban(client):
-    for _ in range(2):
-        client.get("/api/v1/customers", headers=basic("admin", "x"))
-    assert (
-        client.get("/api/v1/customers", headers=basic("admin", ADMIN_PASSWORD)).status_code == 200
-    )
+    fail_logins(client, 2)
+    assert admin_status(client) == 200
 
 
 def test_missing_credentials_do_not_count_as_failures(client):
     for _ in range(5):
         assert client.get("/api/v1/customers").status_code == 401
-    assert (
-        client.get("/api/v1/customers", headers=basic("admin", ADMIN_PASSWORD)).status_code == 200
-    )
+    assert admin_status(client) == 200
 
 
 def test_failures_older_than_the_window_do_not_count(make_app):
     client = make_app(LOGIN_BAN_WINDOW=1).test_client()
-    for _ in range(2):
-        client.get("/api/v1/customers", headers=basic("admin", "x"))
+    fail_logins(client, 2)
     time.sleep(1.2)
-    client.get("/api/v1/customers", headers=basic("admin", "x"))
-    assert (
-        client.get("/api/v1/customers", headers=basic("admin", ADMIN_PASSWORD)).status_code == 200
-    )
+    fail_logins(client, 1)
+    assert admin_status(client) == 200
 
 
 def test_the_ban_ends(make_app):
     client = make_app(LOGIN_BAN_SECONDS=1).test_client()
-    for _ in range(3):
-        client.get("/api/v1/customers", headers=basic("admin", "x"))
-    assert (
-        client.get("/api/v1/customers", headers=basic("admin", ADMIN_PASSWORD)).status_code == 403
-    )
+    fail_logins(client, 3)
+    assert admin_status(client) == 403
     time.sleep(1.2)
-    assert (
-        client.get("/api/v1/customers", headers=basic("admin", ADMIN_PASSWORD)).status_code == 200
-    )
+    assert admin_status(client) == 200
 
 
 # --- the verification cache -----------------------------------------------------------------

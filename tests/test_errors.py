@@ -28,17 +28,8 @@ def test_method_not_allowed(admin):
     assert "GET" in response.headers["Allow"]
 
 
-def test_malformed_json(admin):
-    response = admin.client.post(
-        "/api/v1/customers",
-        data="{oops",
-        headers={**admin.headers, "Content-Type": "application/json"},
-    )
-    assert_error(response, 400, "api.error.invalid_argument")
-
-
-@pytest.mark.parametrize("body", ["[1, 2]", '"text"', "42", "null"])
-def test_json_that_is_not_an_object(admin, body):
+@pytest.mark.parametrize("body", ["{oops", "[1, 2]", '"text"', "42", "null"])
+def test_bodies_that_are_not_a_json_object(admin, body):
     response = admin.client.post(
         "/api/v1/customers",
         data=body,
