@@ -120,18 +120,22 @@ def make_user(app, client):
     """Create a user with the given permissions and return a client logged in as them."""
     counter = iter(range(1, 10_000))
 
-    def factory(*permissions: str, username: str | None = None) -> ApiClient:
+    def factory(*permissions: str, username: str | None = None, **flags) -> ApiClient:
+        """``flags``: account columns such as assign_all, scope_all, team_all, sees_all_data."""
         unknown = set(permissions) - set(PERMISSIONS)
         assert not unknown, unknown
         username = username or f"user{next(counter)}"
-        create_user(
+        user_id = create_user(
             app.extensions["timetracker"]["engine"],
             username,
             username,
             permissions,
             app.config["PASSWORD_HASH_METHOD"],
+            **flags,
         )
-        return ApiClient(client, username, username)
+        api = ApiClient(client, username, username)
+        api.id = user_id
+        return api
 
     return factory
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from timetracker.access import MANAGE_ACCOUNTS, MANAGE_SCOPE_OF_WORK
+from timetracker.access import ENTER_TIME_TRACK, MANAGE_ACCOUNTS, MANAGE_SCOPE_OF_WORK
 
 # --- customers --------------------------------------------------------------------------------
 
@@ -275,7 +275,7 @@ def test_comments(admin, make_user, catalogue, level):
         "projects": catalogue["projects"]["web"],
         "tasks": catalogue["tasks"]["design"],
     }[level]
-    reader = make_user()
+    reader = make_user(ENTER_TIME_TRACK, assign_all=True)
     first = admin.ok("post", f"/{level}/{target['id']}/comments", {"text": "Kick-off done"})
     second = reader.ok("post", f"/{level}/{target['id']}/comments", {"text": "Thanks"})
     assert first["userId"] == 1 and first["updatingUserId"] == 1
@@ -296,7 +296,7 @@ def test_comments(admin, make_user, catalogue, level):
 
 
 def test_readers_see_but_cannot_change_the_catalogue(make_user, admin, catalogue):
-    reader = make_user()
+    reader = make_user(ENTER_TIME_TRACK, assign_all=True)
     acme = catalogue["customers"]["acme"]
     body = reader.ok("get", f"/customers/{acme['id']}")
     assert body["allowedActions"] == {"canModify": False, "canDelete": False}
@@ -319,7 +319,7 @@ def test_readers_see_but_cannot_change_the_catalogue(make_user, admin, catalogue
 
 @pytest.mark.parametrize("permission", [MANAGE_SCOPE_OF_WORK, MANAGE_ACCOUNTS])
 def test_catalogue_managers_can_change_it(make_user, permission):
-    manager = make_user(permission)
+    manager = make_user(permission, scope_all=True)
     customer = manager.ok("post", "/customers", {"name": "Initech"})
     assert customer["allowedActions"] == {"canModify": True, "canDelete": True}
     project = manager.ok("post", "/projects", {"customerId": customer["id"], "name": "TPS"})

@@ -163,7 +163,8 @@ def test_rate_is_visible_only_to_billing_and_admin_permissions(
     admin, make_user, catalogue, permission, sees_rate
 ):
     admin.ok("patch", "/typesOfWork/1", {"rate": 110})
-    user = make_user(*([permission] if permission else []))
+    # Enter Time-Track with every task assigned only makes the tasks visible; it shows no rate.
+    user = make_user(ENTER_TIME_TRACK, *([permission] if permission else []), assign_all=True)
     expected = 110 if sees_rate else None
     assert user.ok("get", "/typesOfWork/1")["rate"] == expected
     assert user.ok("get", "/typesOfWork/default")["rate"] == expected

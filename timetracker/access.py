@@ -1,17 +1,33 @@
 """Who may see and change what: the permission matrix, and only here.
 
 Views ask this module; store queries apply the SQL conditions it returns, so a list never loads
-rows it would throw away. The rules today:
+rows it would throw away. Several permissions add up (a union of what each one grants).
 
-- every authenticated user reads the work catalogue, workflow statuses and types of work;
-- customers, projects and tasks are created, changed and deleted by holders of Manage Scope of
-  Work or Manage Accounts & Permissions;
-- workflow statuses and types of work are changed by holders of Manage System Settings;
-- the ``rate`` of a type of work is visible with Manage Accounts & Permissions, Manage Cost &
-  Billing Data or Manage System Settings (enforced by the serializer through :func:`can_see_rates`).
+Reach of a caller:
 
-Scopes of work, assigned teams and work assignments narrow these rules further as they arrive;
-the functions below are the points where they plug in.
+- **Users.** Everyone reaches themselves. Holders of Modify & Approve Users' Time-Track, Manage
+  Scope of Work or Manage Cost & Billing Data also reach their *assigned team* (or everyone, when
+  their team is the whole company). Manage Accounts & Permissions, and the company setting
+  "allow selected users to see all users' data", reach every user.
+- **Customers, projects, tasks.** Manage Accounts & Permissions reaches everything. The manager
+  permissions above reach their *scope of work* (customers and projects, with everything below
+  them). Enter Time-Track reaches the caller's *work assignments*. A customer or project is also
+  visible when one of its tasks is.
+
+What may be changed:
+
+- Customers, projects and tasks: Manage Accounts & Permissions, or Manage Scope of Work within
+  the scope of work. Creating a customer needs the whole company as scope.
+- Work assignments: Manage Accounts & Permissions, or Manage Scope of Work for objects within the
+  scope of work.
+- Users, their permissions, teams, scopes, schedules, departments and time zone groups: Manage
+  Accounts & Permissions.
+- Workflow statuses and types of work: Manage System Settings. Leave types: Manage PTO & Sick
+  Days Settings or Manage System Settings.
+- Rates: the ``rate`` of a type of work is visible with Manage Accounts & Permissions, Manage
+  Cost & Billing Data or Manage System Settings. User rates are read with Manage Accounts &
+  Permissions (everyone) or Manage Cost & Billing Data (the assigned team), and written only with
+  Manage Accounts & Permissions.
 """
 
 from __future__ import annotations
@@ -19,9 +35,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import g
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, Connection, Table, false, or_, select, true
 
 from timetracker.errors import ApiError
+from timetracker.store.schema import (
+    customers,
+    projects,
+    scope_items,
+    tasks,
+    team_members,
+    users,
+    work_assignments,
+)
 
 ENTER_TIME_TRACK = "enterTimeTrack"
 MODIFY_APPROVE_TIME_TRACK = "modifyApproveTimeTrack"
@@ -44,6 +69,9 @@ PERMISSIONS: dict[str, str] = {
     LOCK_TIME_TRACK: "Lock Time-Track For Any User",
 }
 
+# The permissions that work on an assigned team and a scope of work.
+MANAGER_PERMISSIONS = (MODIFY_APPROVE_TIME_TRACK, MANAGE_SCOPE_OF_WORK, MANAGE_COST_BILLING)
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -52,10 +80,18 @@ class Caller:
     id: int
     username: str
     permissions: frozenset[str] = field(default_factory=frozenset)
+    sees_all_data: bool = False
+    team_all: bool = False
+    scope_all: bool = False
+    assign_all: bool = False
 
     def has(self, *permissions: str) -> bool:
         """True when the caller holds at least one of ``permissions``."""
         return not self.permissions.isdisjoint(permissions)
+
+    @property
+    def is_manager(self) -> bool:
+        return self.has(*MANAGER_PERMISSIONS)
 
 
 def current_caller() -> Caller | None:
@@ -67,37 +103,231 @@ def _require(allowed: bool, message: str) -> None:
         raise ApiError(403, "access_denied", message)
 
 
+# --- users ----------------------------------------------------------------------------------
+
+
+def sees_all_users(caller: Caller) -> bool:
+    return (
+        caller.has(MANAGE_ACCOUNTS)
+        or caller.sees_all_data
+        or (caller.is_manager and caller.team_all)
+    )
+
+
+def team_ids(caller_id: int):
+    """SQL: the ids of the users in the assigned team of ``caller_id``."""
+    return select(team_members.c.member_id).where(team_members.c.manager_id == caller_id)
+
+
+def user_filter(caller: Caller) -> ColumnElement[bool] | None:
+    """SQL condition selecting the users ``caller`` may see (None: all of them)."""
+    if sees_all_users(caller):
+        return None
+    if caller.is_manager:
+        return or_(users.c.id == caller.id, users.c.id.in_(team_ids(caller.id)))
+    return users.c.id == caller.id
+
+
+def can_see_private_user_fields(caller: Caller | None) -> bool:
+    """``username``, ``email``, ``hired`` and ``releaseDate`` of other users."""
+    return caller is not None and caller.has(MANAGE_ACCOUNTS)
+
+
+def can_manage_accounts(caller: Caller) -> bool:
+    return caller.has(MANAGE_ACCOUNTS)
+
+
+def ensure_can_manage_accounts(caller: Caller, what: str = "users") -> None:
+    _require(can_manage_accounts(caller), f"Changing {what} requires Manage Accounts & Permissions")
+
+
+def _team_set(conn: Connection, caller: Caller) -> frozenset[int]:
+    """The caller's team as a set, loaded once per request (for per-row answers in lists)."""
+    cached = g.get("access_team")
+    if cached is None:
+        cached = frozenset(conn.execute(team_ids(caller.id)).scalars())
+        g.access_team = cached
+    return cached
+
+
+def in_team(conn: Connection, caller: Caller, user_id: int) -> bool:
+    return caller.team_all or user_id in _team_set(conn, caller)
+
+
+def can_submit_timetrack_for(conn: Connection, caller: Caller, user) -> bool:
+    """Whether ``caller`` may enter time-track for ``user`` (the spec's modification table)."""
+    if not user["active"]:
+        return False
+    if user["id"] == caller.id:
+        return caller.has(ENTER_TIME_TRACK)
+    return caller.has(MODIFY_APPROVE_TIME_TRACK) and in_team(conn, caller, user["id"])
+
+
+def can_read_rates_of(conn: Connection, caller: Caller, user_id: int) -> bool:
+    if caller.has(MANAGE_ACCOUNTS):
+        return True
+    return caller.has(MANAGE_COST_BILLING) and in_team(conn, caller, user_id)
+
+
+def rates_user_filter(caller: Caller) -> ColumnElement[bool]:
+    """SQL: the users whose rates ``caller`` may read."""
+    if caller.has(MANAGE_ACCOUNTS) or (caller.has(MANAGE_COST_BILLING) and caller.team_all):
+        return true()
+    if caller.has(MANAGE_COST_BILLING):
+        return users.c.id.in_(team_ids(caller.id))
+    return false()
+
+
 # --- the work catalogue (customers, projects, tasks) -----------------------------------------
 
 CATALOGUE_KINDS = ("customer", "project", "task")
 
 
-def catalogue_filter(caller: Caller, kind: str) -> ColumnElement[bool]:
-    """SQL condition selecting the customers/projects/tasks ``caller`` may see."""
-    return true()
+def _linked(table: Table, column: str, user_id: int):
+    return select(table.c[column]).where(table.c.user_id == user_id, table.c[column].is_not(None))
 
 
-def ensure_can_see_catalogue(conn, caller: Caller, kind: str, row) -> None:
-    """403 when ``caller`` may not see this customer/project/task."""
+def _reached_through(kind: str, links: Table, user_id: int) -> ColumnElement[bool]:
+    """SQL: objects of ``kind`` that ``links`` (scope items or work assignments) give to a user.
+
+    A customer link covers its projects and tasks; a project link covers its tasks; a task link
+    also makes its project and customer visible. Task conditions need ``projects`` joined.
+    """
+    customer_ids = _linked(links, "customer_id", user_id)
+    project_ids = _linked(links, "project_id", user_id)
+    task_ids = _linked(links, "task_id", user_id) if "task_id" in links.c else None
+    if kind == "customer":
+        conditions = [
+            customers.c.id.in_(customer_ids),
+            customers.c.id.in_(
+                select(projects.c.customer_id).where(projects.c.id.in_(project_ids))
+            ),
+        ]
+        if task_ids is not None:
+            conditions.append(
+                customers.c.id.in_(
+                    select(projects.c.customer_id)
+                    .join(tasks, tasks.c.project_id == projects.c.id)
+                    .where(tasks.c.id.in_(task_ids))
+                )
+            )
+    elif kind == "project":
+        conditions = [projects.c.customer_id.in_(customer_ids), projects.c.id.in_(project_ids)]
+        if task_ids is not None:
+            conditions.append(
+                projects.c.id.in_(select(tasks.c.project_id).where(tasks.c.id.in_(task_ids)))
+            )
+    else:
+        conditions = [projects.c.customer_id.in_(customer_ids), tasks.c.project_id.in_(project_ids)]
+        if task_ids is not None:
+            conditions.append(tasks.c.id.in_(task_ids))
+    return or_(*conditions)
 
 
-def can_manage_catalogue(caller: Caller, kind: str, row=None) -> bool:
-    return caller.has(MANAGE_SCOPE_OF_WORK, MANAGE_ACCOUNTS)
+def catalogue_filter(caller: Caller, kind: str) -> ColumnElement[bool] | None:
+    """SQL condition selecting the customers/projects/tasks ``caller`` may see (None: all)."""
+    if caller.has(MANAGE_ACCOUNTS):
+        return None
+    through_scope = caller.is_manager
+    through_assignments = caller.has(ENTER_TIME_TRACK)
+    if (through_scope and caller.scope_all) or (through_assignments and caller.assign_all):
+        return None
+    conditions = []
+    if through_scope:
+        conditions.append(_reached_through(kind, scope_items, caller.id))
+    if through_assignments:
+        conditions.append(_reached_through(kind, work_assignments, caller.id))
+    return or_(*conditions) if conditions else false()
 
 
-def ensure_can_manage_catalogue(caller: Caller, kind: str, row=None) -> None:
+@dataclass(frozen=True)
+class Scope:
+    """A caller's scope of work as sets, loaded once per request."""
+
+    everything: bool
+    customer_ids: frozenset[int]
+    project_ids: frozenset[int]
+
+    def covers(self, kind: str, row) -> bool:
+        if self.everything:
+            return True
+        if kind == "customer":
+            return row["id"] in self.customer_ids
+        if kind == "project":
+            return row["customer_id"] in self.customer_ids or row["id"] in self.project_ids
+        return row["customer_id"] in self.customer_ids or row["project_id"] in self.project_ids
+
+
+def scope_of(conn: Connection, caller: Caller) -> Scope:
+    cached = g.get("access_scope")
+    if cached is None:
+        if caller.has(MANAGE_ACCOUNTS) or caller.scope_all:
+            cached = Scope(True, frozenset(), frozenset())
+        else:
+            rows = conn.execute(
+                select(scope_items.c.customer_id, scope_items.c.project_id).where(
+                    scope_items.c.user_id == caller.id
+                )
+            ).all()
+            cached = Scope(
+                False,
+                frozenset(r.customer_id for r in rows if r.customer_id is not None),
+                frozenset(r.project_id for r in rows if r.project_id is not None),
+            )
+        g.access_scope = cached
+    return cached
+
+
+def ensure_can_see_catalogue(conn: Connection, caller: Caller, kind: str, row) -> None:
+    """403 when ``caller`` may not see this existing customer/project/task."""
+    from timetracker.store import entities
+
+    condition = catalogue_filter(caller, kind)
+    if condition is None:
+        return
+    entity = {"customer": entities.CUSTOMERS, "project": entities.PROJECTS, "task": entities.TASKS}[
+        kind
+    ]
     _require(
-        can_manage_catalogue(caller, kind, row),
-        f"Changing a {kind} requires the Manage Scope of Work permission",
+        entities.get_row_where(conn, entity, row["id"], condition) is not None,
+        f"You do not have access to this {kind}",
     )
 
 
-def catalogue_actions(caller: Caller, kind: str, row) -> dict[str, bool]:
-    allowed = can_manage_catalogue(caller, kind, row)
+def can_manage_catalogue(conn: Connection, caller: Caller, kind: str, row=None) -> bool:
+    """Whether ``caller`` may change ``row`` (or, with ``row`` None, create a ``kind``).
+
+    ``row`` for a new project or task is its parent's fields: ``customer_id`` for a project,
+    ``project_id`` and ``customer_id`` for a task.
+    """
+    if caller.has(MANAGE_ACCOUNTS):
+        return True
+    if not caller.has(MANAGE_SCOPE_OF_WORK):
+        return False
+    scope = scope_of(conn, caller)
+    if row is None:
+        return scope.everything
+    return scope.covers(kind, row)
+
+
+def ensure_can_manage_catalogue(conn: Connection, caller: Caller, kind: str, row=None) -> None:
+    _require(
+        can_manage_catalogue(conn, caller, kind, row),
+        f"Changing this {kind} requires Manage Scope of Work covering it",
+    )
+
+
+def catalogue_actions(conn: Connection, caller: Caller, kind: str, row) -> dict[str, bool]:
+    allowed = can_manage_catalogue(conn, caller, kind, row)
     return {"canModify": allowed, "canDelete": allowed}
 
 
-# --- system settings (workflow statuses, types of work) ---------------------------------------
+def can_assign_work(conn: Connection, caller: Caller, kind: str, row) -> bool:
+    """Whether ``caller`` may change who works on ``row``."""
+    return can_manage_catalogue(conn, caller, kind, row)
+
+
+# --- system settings (workflow statuses, types of work, leave types) ---------------------------
 
 
 def can_manage_settings(caller: Caller) -> bool:
@@ -106,6 +336,13 @@ def can_manage_settings(caller: Caller) -> bool:
 
 def ensure_can_manage_settings(caller: Caller, what: str) -> None:
     _require(can_manage_settings(caller), f"Changing {what} requires Manage System Settings")
+
+
+def ensure_can_manage_leave_types(caller: Caller) -> None:
+    _require(
+        caller.has(MANAGE_PTO_SICK, MANAGE_SYSTEM_SETTINGS),
+        "Changing leave types requires Manage PTO & Sick Days Settings",
+    )
 
 
 def can_see_rates(caller: Caller | None) -> bool:

@@ -105,7 +105,15 @@ def verify_password(username: str, password: str) -> Caller | None:
     if not can_log_in(user):
         g.auth_failure = "inactive"
         return None
-    return Caller(id=user["id"], username=user["username"], permissions=user["permissions"])
+    return Caller(
+        id=user["id"],
+        username=user["username"],
+        permissions=user["permissions"],
+        sees_all_data=user["sees_all_data"],
+        team_all=user["team_all"],
+        scope_all=user["scope_all"],
+        assign_all=user["assign_all"],
+    )
 
 
 @auth.error_handler

@@ -15,6 +15,7 @@ from marshmallow import Schema, fields
 from timetracker import access
 from timetracker.access import current_caller
 from timetracker.api.common import Blueprint, list_response
+from timetracker.errors import access_denied
 from timetracker.schemas import catalogue as s
 from timetracker.services import catalogue
 from timetracker.store import comments as comment_store
@@ -110,6 +111,26 @@ def _visible(kind: str, id: int):
     return row
 
 
+def _placement(kind: str, body) -> dict | None:
+    """Where a created or moved object goes, as the fields the access check needs.
+
+    None when the body places nothing (a customer, or a change that moves nothing).
+    """
+    conn = get_db()
+    if kind == "project" and "customer_id" in body:
+        catalogue.referenced(conn, "customer", body["customer_id"], "customerId")
+        return {"id": None, "customer_id": body["customer_id"]}
+    if kind == "task" and "project_id" in body:
+        project = catalogue.referenced(conn, "project", body["project_id"], "projectId")
+        return {"id": None, "project_id": project["id"], "customer_id": project["customer_id"]}
+    return None
+
+
+def _ensure_can_place(kind: str, body) -> None:
+    """A new object needs rights where it goes (top level: on the whole catalogue)."""
+    access.ensure_can_manage_catalogue(get_db(), current_caller(), kind, _placement(kind, body))
+
+
 def _doc(text: str):
     def decorator(func):
         func.__doc__ = text
@@ -151,7 +172,7 @@ def make_blueprint(level: Level) -> Blueprint:
         @blp.errors(404, 413, 415)
         @_doc(f"Create a {kind}\n\nA duplicate name answers 400 api.error.{kind}_exists.")
         def post(self, body):
-            access.ensure_can_manage_catalogue(current_caller(), kind, body)
+            _ensure_can_place(kind, body)
             return level.create(get_db(), body)
 
     @blp.route("/<int32:id>")
@@ -168,7 +189,9 @@ def make_blueprint(level: Level) -> Blueprint:
         @_doc(f"Modify a {kind}\n\nOnly the properties sent are changed.")
         def patch(self, body, id):
             row = _visible(kind, id)
-            access.ensure_can_manage_catalogue(current_caller(), kind, row)
+            access.ensure_can_manage_catalogue(get_db(), current_caller(), kind, row)
+            if _placement(kind, body) is not None:  # a move also needs rights at the target
+                _ensure_can_place(kind, body)
             return level.update(get_db(), row, body)
 
         @blp.arguments(DeleteArgs, location="query")
@@ -180,7 +203,7 @@ def make_blueprint(level: Level) -> Blueprint:
         )
         def delete(self, args, id):
             row = _visible(kind, id)
-            access.ensure_can_manage_catalogue(current_caller(), kind, row)
+            access.ensure_can_manage_catalogue(get_db(), current_caller(), kind, row)
             catalogue.delete(get_db(), kind, row, revoke_approved_weeks=args["revokeApprovedWeeks"])
 
     @blp.route("/<int32:id>/comments")
@@ -210,7 +233,42 @@ def make_blueprint(level: Level) -> Blueprint:
             _visible(kind, id)
             return comment_store.add_comment(get_db(), kind, id, current_caller().id, body["text"])
 
+    @blp.route("/<int32:id>/assignedUsers")
+    class AssignedUsers(MethodView):
+        @blp.response(200, s.AssignedUsersSchema)
+        @blp.errors(404)
+        @_doc(
+            f"List the users who may track time on a {kind}\n\nUsers assigned to it, to "
+            f"what contains it, or to all work."
+        )
+        def get(self, id):
+            row = _visible(kind, id)
+            return {"userIds": user_store.assigned_user_ids(get_db(), kind, row)}
+
+        @blp.arguments(s.AssignedUsersSchema)
+        @blp.response(200, s.AssignedUsersSchema)
+        @blp.errors(404, 413, 415)
+        @_doc(
+            f"Set the users assigned to a {kind}\n\nReplaces the users assigned directly "
+            f"to this {kind}; assignments through a parent or to all work stay. Needs Manage "
+            f"Scope of Work covering the {kind}, or Manage Accounts & Permissions."
+        )
+        def put(self, body, id):
+            row = _visible(kind, id)
+            conn = get_db()
+            _require_assignable(conn, kind, row)
+            catalogue.ensure_users_exist(conn, body["userIds"], "userIds")
+            user_store.set_direct_assignments(conn, kind, id, body["userIds"])
+            return {"userIds": user_store.assigned_user_ids(conn, kind, row)}
+
     return blp
+
+
+def _require_assignable(conn, kind: str, row) -> None:
+    if not access.can_assign_work(conn, current_caller(), kind, row):
+        raise access_denied(
+            f"Assigning users to this {kind} requires Manage Scope of Work covering it"
+        )
 
 
 blueprints = [make_blueprint(level) for level in LEVELS]

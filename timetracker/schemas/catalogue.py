@@ -21,6 +21,7 @@ from timetracker.schemas.common import (
 )
 from timetracker.schemas.settings import TypeOfWorkSchema, WorkflowStatusSchema
 from timetracker.schemas.users import UserRefSchema
+from timetracker.store.db import get_db
 
 STATUSES = ("open", "completed")
 
@@ -38,7 +39,7 @@ def _url(collection: str):
 
 def _allowed_actions(kind: str):
     return fields.Function(
-        lambda obj: catalogue_actions(current_caller(), kind, obj),
+        lambda obj: catalogue_actions(get_db(), current_caller(), kind, obj),
         dump_only=True,
         metadata={"description": "What the caller may do with this object"},
     )
@@ -212,6 +213,10 @@ class CommentCreateSchema(Schema):
 
 class CommentListArgs(PageArgs):
     includeReferenced = IncludeReferenced(("users",))
+
+
+class AssignedUsersSchema(Schema):
+    userIds = fields.List(Id(), required=True, validate=validate.Length(max=100_000))
 
 
 CustomerListSchema = list_envelope(CustomerSchema)

@@ -37,6 +37,10 @@ def ensure_admin(engine: Engine, password: str | None, hash_method: str) -> str 
                 first_name="System",
                 last_name="Administrator",
                 permissions=PERMISSIONS,
+                # The whole company as team, scope of work and work assignments.
+                team_all=True,
+                scope_all=True,
+                assign_all=True,
             )
     except IntegrityError:
         # Another process starting at the same moment created it first.
@@ -52,6 +56,7 @@ def create_user(
     hash_method: str,
     first_name: str | None = None,
     last_name: str | None = None,
+    **values,
 ) -> int:
     with engine.begin() as conn:
         if user_store.username_exists(conn, username):
@@ -63,4 +68,5 @@ def create_user(
             first_name=first_name or username,
             last_name=last_name or "",
             permissions=permissions,
+            **values,
         )

@@ -28,7 +28,7 @@ def get(conn: Connection, kind: str, object_id: int) -> RowMapping:
     return row
 
 
-def _referenced(conn: Connection, kind: str, object_id: int, field: str) -> RowMapping:
+def referenced(conn: Connection, kind: str, object_id: int, field: str) -> RowMapping:
     """A parent or setting named in a request body: unknown ids answer 404 naming the field."""
     entity = {
         "customer": CUSTOMERS,
@@ -65,7 +65,7 @@ def update_customer(conn: Connection, row: RowMapping, values: Mapping[str, Any]
 
 
 def create_project(conn: Connection, values: Mapping[str, Any]) -> RowMapping:
-    _referenced(conn, "customer", values["customer_id"], "customerId")
+    referenced(conn, "customer", values["customer_id"], "customerId")
     _check_name(conn, "project", values["name"], values["customer_id"])
     return get(conn, "project", entities.insert_row(conn, PROJECTS, values))
 
@@ -73,7 +73,7 @@ def create_project(conn: Connection, values: Mapping[str, Any]) -> RowMapping:
 def update_project(conn: Connection, row: RowMapping, values: Mapping[str, Any]) -> RowMapping:
     customer_id = values.get("customer_id", row["customer_id"])
     if "customer_id" in values:
-        _referenced(conn, "customer", customer_id, "customerId")
+        referenced(conn, "customer", customer_id, "customerId")
     if "name" in values or customer_id != row["customer_id"]:
         name = values.get("name", row["name"])
         _check_name(conn, "project", name, customer_id, exclude_id=row["id"])
@@ -100,7 +100,7 @@ def _resolve_workflow_status(
             fields="status, workflowStatusId",
         )
     if "workflow_status_id" in values:
-        _referenced(conn, "workflowStatus", values["workflow_status_id"], "workflowStatusId")
+        referenced(conn, "workflowStatus", values["workflow_status_id"], "workflowStatusId")
         return values["workflow_status_id"]
     if "status" in values:
         if current is not None and current["status"] == values["status"]:
@@ -115,7 +115,7 @@ def _resolve_type_of_work(
     conn: Connection, values: Mapping[str, Any], creating: bool
 ) -> int | None:
     if "type_of_work_id" in values:
-        row = _referenced(conn, "typeOfWork", values["type_of_work_id"], "typeOfWorkId")
+        row = referenced(conn, "typeOfWork", values["type_of_work_id"], "typeOfWorkId")
         if row["archived"]:
             raise ApiError(
                 400,
@@ -141,7 +141,7 @@ def _task_columns(values: Mapping[str, Any], status_id: int | None, type_id: int
 
 
 def create_task(conn: Connection, values: Mapping[str, Any]) -> RowMapping:
-    _referenced(conn, "project", values["project_id"], "projectId")
+    referenced(conn, "project", values["project_id"], "projectId")
     _check_name(conn, "task", values["name"], values["project_id"])
     status_id = _resolve_workflow_status(conn, values, None)
     type_id = _resolve_type_of_work(conn, values, creating=True)
@@ -152,7 +152,7 @@ def create_task(conn: Connection, values: Mapping[str, Any]) -> RowMapping:
 def update_task(conn: Connection, row: RowMapping, values: Mapping[str, Any]) -> RowMapping:
     project_id = values.get("project_id", row["project_id"])
     if "project_id" in values:
-        _referenced(conn, "project", project_id, "projectId")
+        referenced(conn, "project", project_id, "projectId")
     if "name" in values or project_id != row["project_id"]:
         _check_name(conn, "task", values.get("name", row["name"]), project_id, exclude_id=row["id"])
     status_id = _resolve_workflow_status(conn, values, row)
@@ -170,3 +170,18 @@ def delete(
     no approved weeks to revoke, so nothing blocks a deletion.
     """
     entities.delete_row(conn, ENTITIES[kind], row["id"])
+
+
+def ensure_users_exist(conn: Connection, user_ids, field: str) -> None:
+    """404 naming ``field`` when a body lists user ids that do not exist."""
+    from timetracker.store import users as user_store
+    from timetracker.store.schema import users
+
+    missing = sorted(set(user_ids) - user_store.existing_ids(conn, users, user_ids))
+    if missing:
+        raise ApiError(
+            404,
+            "object_not_found",
+            f"Users {', '.join(map(str, missing))} do not exist",
+            fields=field,
+        )

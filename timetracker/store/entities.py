@@ -29,9 +29,13 @@ from sqlalchemy import (
 from timetracker.store.listing import apply_list, by_ids, name_taken
 from timetracker.store.schema import (
     customers,
+    departments,
+    leave_types,
     projects,
     tasks,
+    time_zone_groups,
     types_of_work,
+    users,
     workflow_statuses,
 )
 from timetracker.store.util import name_key, now_ms
@@ -126,6 +130,48 @@ TYPES_OF_WORK = Entity(
 )
 
 
+DEPARTMENTS = Entity(
+    table=departments,
+    base=select(departments),
+    sort={"name": departments.c.name_key},
+)
+
+TIME_ZONE_GROUPS = Entity(
+    table=time_zone_groups,
+    base=select(time_zone_groups),
+    sort={"name": time_zone_groups.c.name_key},
+)
+
+LEAVE_TYPES = Entity(
+    table=leave_types,
+    base=select(leave_types),
+    sort={"name": leave_types.c.name_key},
+    eq_filters={"archived": leave_types.c.archived, "balance": leave_types.c.balance},
+)
+
+# Users: never select the password hash into a row that could be serialized.
+USERS = Entity(
+    table=users,
+    base=select(*(c for c in users.c if c.name != "password_hash")),
+    sort={
+        "lastName": func.lower(users.c.last_name),
+        "firstName": func.lower(users.c.first_name),
+        "username": users.c.username_key,
+        "hired": users.c.hired,
+        "releaseDate": users.c.release_date,
+    },
+    in_filters={
+        "department_ids": users.c.department_id,
+        "time_zone_group_ids": users.c.time_zone_group_id,
+    },
+    eq_filters={
+        "active": users.c.active,
+        "username_key": users.c.username_key,
+        "email_key": func.lower(users.c.email),
+    },
+)
+
+
 def list_rows(
     conn: Connection,
     entity: Entity,
@@ -172,6 +218,13 @@ def name_is_taken(
 ) -> bool:
     where = [entity.name_scope == scope_id] if entity.name_scope is not None else []
     return name_taken(conn, entity.table, name, exclude_id=exclude_id, where=where)
+
+
+def get_row_where(
+    conn: Connection, entity: Entity, row_id: int, condition: ColumnElement
+) -> RowMapping | None:
+    """The row if it exists and meets ``condition`` (a visibility check in SQL)."""
+    return conn.execute(entity.by_id.where(condition), {"id": row_id}).mappings().first()
 
 
 def _with_name_key(values: Mapping[str, Any]) -> dict[str, Any]:

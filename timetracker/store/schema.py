@@ -17,6 +17,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 metadata = MetaData(
@@ -53,8 +55,68 @@ users = Table(
     Column("hired", Date),
     Column("release_date", Date),
     Column("created", BigInteger, nullable=False),
+    Column(
+        "department_id",
+        Integer,
+        ForeignKey("departments.id", name="fk_users_department_id_departments"),
+        nullable=False,
+        server_default="-1",
+    ),
+    Column(
+        "time_zone_group_id",
+        Integer,
+        ForeignKey("time_zone_groups.id", name="fk_users_time_zone_group_id_time_zone_groups"),
+        nullable=False,
+        server_default="-1",
+    ),
+    # Listed in the company setting "allow selected users to see all users' data".
+    Column("sees_all_data", Boolean, nullable=False, server_default=false()),
+    # The whole company as assigned team / scope of work / work assignments.
+    Column("team_all", Boolean, nullable=False, server_default=false()),
+    Column("scope_all", Boolean, nullable=False, server_default=false()),
+    Column("assign_all", Boolean, nullable=False, server_default=false()),
+    # Workday minutes Sunday..Saturday, comma-separated; NULL: the company's schedule.
+    Column("weekly_schedule", String(64)),
+    # "first middle last", case-folded: the name search of the users list.
+    Column("name_key", String(2300), nullable=False, server_default=""),
 )
 Index("uq_users_username_key", users.c.username_key, unique=True)
+Index("ix_users_department_id", users.c.department_id)
+Index("ix_users_time_zone_group_id", users.c.time_zone_group_id)
+
+departments = Table(
+    "departments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(NAME_LENGTH), nullable=False),
+    Column("name_key", String(NAME_LENGTH * 3), nullable=False),
+    Column("is_default", Boolean, nullable=False, default=False),
+)
+Index("uq_departments_name_key", departments.c.name_key, unique=True)
+
+time_zone_groups = Table(
+    "time_zone_groups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(NAME_LENGTH), nullable=False),
+    Column("name_key", String(NAME_LENGTH * 3), nullable=False),
+    Column("time_zone_id", String(64), nullable=False),
+    Column("is_default", Boolean, nullable=False, default=False),
+)
+Index("uq_time_zone_groups_name_key", time_zone_groups.c.name_key, unique=True)
+
+leave_types = Table(
+    "leave_types",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(NAME_LENGTH), nullable=False),
+    Column("name_key", String(NAME_LENGTH * 3), nullable=False),
+    Column("balance", String(8), nullable=False),
+    Column("rate_factor", Numeric(6, 3), nullable=False),
+    Column("archived", Boolean, nullable=False, default=False),
+    CheckConstraint("balance IN ('None', 'Sick', 'PTO')", name="balance"),
+)
+Index("uq_leave_types_name_key", leave_types.c.name_key, unique=True)
 
 user_permissions = Table(
     "user_permissions",
@@ -172,3 +234,69 @@ Index("ix_comments_customer_id", comments.c.customer_id)
 Index("ix_comments_project_id", comments.c.project_id)
 Index("ix_comments_task_id", comments.c.task_id)
 Index("ix_comments_user_id", comments.c.user_id)
+
+team_members = Table(
+    "team_members",
+    metadata,
+    Column("manager_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+Index("ix_team_members_member_id", team_members.c.member_id)
+
+
+def _links(name: str, targets: tuple[str, ...]) -> Table:
+    """A user's links to catalogue objects: exactly one target column per row."""
+    one = " + ".join(f"(CASE WHEN {t}_id IS NULL THEN 0 ELSE 1 END)" for t in targets)
+    table = Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+        *(Column(f"{t}_id", Integer, ForeignKey(f"{t}s.id", ondelete="CASCADE")) for t in targets),
+        CheckConstraint(f"{one} = 1", name="one_target"),
+    )
+    Index(f"ix_{name}_user_id", table.c.user_id)
+    for t in targets:
+        Index(f"ix_{name}_{t}_id", table.c[f"{t}_id"])
+    return table
+
+
+# A manager's scope of work, and the work assignments of users (who may track time on what).
+scope_items = _links("scope_items", ("customer", "project"))
+work_assignments = _links("work_assignments", ("customer", "project", "task"))
+
+user_rates = Table(
+    "user_rates",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("date_from", Date, primary_key=True),
+    Column("regular_rate", Numeric(12, 2), nullable=False),
+    Column("overtime_rate", Numeric(12, 2), nullable=False),
+)
+
+user_leave_rates = Table(
+    "user_leave_rates",
+    metadata,
+    Column("user_id", Integer, primary_key=True),
+    Column("date_from", Date, primary_key=True),
+    Column(
+        "leave_type_id",
+        Integer,
+        ForeignKey("leave_types.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("rate", Numeric(12, 2), nullable=False),
+    ForeignKeyConstraint(
+        ["user_id", "date_from"],
+        ["user_rates.user_id", "user_rates.date_from"],
+        ondelete="CASCADE",
+        name="fk_user_leave_rates_user_id_user_rates",
+    ),
+)
+
+company_settings = Table(
+    "company_settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)

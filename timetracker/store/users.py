@@ -1,12 +1,33 @@
-"""Queries on users and their permissions."""
+"""Queries on users: accounts, permissions, teams, scopes of work, work assignments, schedules."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, delete, func, insert, select
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
-from timetracker.store.schema import user_permissions, users
+from timetracker.store.schema import (
+    comments,
+    company_settings,
+    scope_items,
+    team_members,
+    user_permissions,
+    users,
+    work_assignments,
+)
 from timetracker.store.util import name_key, now_ms
 
 PUBLIC_COLUMNS = (
@@ -15,8 +36,9 @@ PUBLIC_COLUMNS = (
     users.c.middle_name,
     users.c.last_name,
     users.c.active,
+    users.c.department_id,
+    users.c.time_zone_group_id,
 )
-
 
 # Runs on every authenticated request: one round trip, built once.
 _LOGIN = (
@@ -27,6 +49,10 @@ _LOGIN = (
         users.c.active,
         users.c.hired,
         users.c.release_date,
+        users.c.sees_all_data,
+        users.c.team_all,
+        users.c.scope_all,
+        users.c.assign_all,
         user_permissions.c.permission,
     )
     .select_from(users.outerjoin(user_permissions, user_permissions.c.user_id == users.c.id))
@@ -48,11 +74,30 @@ def count(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(users)).scalar_one()
 
 
-def username_exists(conn: Connection, username: str) -> bool:
-    return (
-        conn.execute(select(users.c.id).where(users.c.username_key == name_key(username))).first()
-        is not None
-    )
+def username_exists(conn: Connection, username: str, exclude_id: int | None = None) -> bool:
+    stmt = select(users.c.id).where(users.c.username_key == name_key(username))
+    if exclude_id is not None:
+        stmt = stmt.where(users.c.id != exclude_id)
+    return conn.execute(stmt.limit(1)).first() is not None
+
+
+def id_for_username(conn: Connection, username: str) -> int | None:
+    return conn.execute(
+        select(users.c.id).where(users.c.username_key == name_key(username))
+    ).scalar_one_or_none()
+
+
+def full_name_key(values: Mapping[str, Any]) -> str:
+    parts = (values.get("first_name"), values.get("middle_name"), values.get("last_name"))
+    return name_key(" ".join(p for p in parts if p))
+
+
+def _columns(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Table columns for ``values``, with the derived keys."""
+    columns = dict(values)
+    if "username" in columns:
+        columns["username_key"] = name_key(columns["username"])
+    return columns
 
 
 def create(
@@ -63,24 +108,48 @@ def create(
     first_name: str,
     last_name: str,
     permissions: Iterable[str] = (),
-    email: str | None = None,
+    **values: Any,
 ) -> int:
-    user_id = conn.execute(
-        insert(users)
-        .values(
-            username=username,
-            username_key=name_key(username),
-            password_hash=password_hash,
-            first_name=first_name,
-            last_name=last_name,
-            email=email,
-            active=True,
-            created=now_ms(),
-        )
-        .returning(users.c.id)
-    ).scalar_one()
+    """Insert a user; ``values`` are further columns (email, hired, team_all, ...)."""
+    columns = _columns(
+        {
+            "username": username,
+            "password_hash": password_hash,
+            "first_name": first_name,
+            "last_name": last_name,
+            "active": True,
+            "created": now_ms(),
+            **values,
+        }
+    )
+    columns["name_key"] = full_name_key(columns)
+    user_id = conn.execute(insert(users).values(**columns).returning(users.c.id)).scalar_one()
     set_permissions(conn, user_id, permissions)
     return user_id
+
+
+def update_user(conn: Connection, current: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+    if not values:
+        return
+    columns = _columns(values)
+    if {"first_name", "middle_name", "last_name"} & set(values):
+        columns["name_key"] = full_name_key({**current, **values})
+    conn.execute(update(users).where(users.c.id == current["id"]).values(**columns))
+
+
+def delete_user(conn: Connection, user_id: int) -> None:
+    conn.execute(delete(users).where(users.c.id == user_id))
+
+
+def has_tracked_data(conn: Connection, user_id: int) -> bool:
+    """Whether the user wrote anything that must outlive the account (comments, ...)."""
+    return conn.execute(
+        select(
+            exists().where(
+                or_(comments.c.user_id == user_id, comments.c.updating_user_id == user_id)
+            )
+        )
+    ).scalar_one()
 
 
 def set_permissions(conn: Connection, user_id: int, permissions: Iterable[str]) -> None:
@@ -88,6 +157,14 @@ def set_permissions(conn: Connection, user_id: int, permissions: Iterable[str]) 
     rows = [{"user_id": user_id, "permission": p} for p in sorted(set(permissions))]
     if rows:
         conn.execute(insert(user_permissions), rows)
+
+
+def permissions_of(conn: Connection, user_id: int) -> list[str]:
+    return sorted(
+        conn.execute(
+            select(user_permissions.c.permission).where(user_permissions.c.user_id == user_id)
+        ).scalars()
+    )
 
 
 def public_by_ids(conn: Connection, ids: Iterable[int]) -> list[RowMapping]:
@@ -100,3 +177,120 @@ def public_by_ids(conn: Connection, ids: Iterable[int]) -> list[RowMapping]:
         .mappings()
         .all()
     )
+
+
+def existing_ids(conn: Connection, table: Table, ids: Iterable[int]) -> set[int]:
+    ids = set(ids)
+    if not ids:
+        return set()
+    return set(conn.execute(select(table.c.id).where(table.c.id.in_(ids))).scalars())
+
+
+# --- team -----------------------------------------------------------------------------------
+
+
+def team_of(conn: Connection, manager_id: int) -> list[int]:
+    return list(
+        conn.execute(
+            select(team_members.c.member_id)
+            .where(team_members.c.manager_id == manager_id)
+            .order_by(team_members.c.member_id)
+        ).scalars()
+    )
+
+
+def set_team(conn: Connection, manager_id: int, member_ids: Iterable[int]) -> None:
+    conn.execute(delete(team_members).where(team_members.c.manager_id == manager_id))
+    rows = [{"manager_id": manager_id, "member_id": m} for m in sorted(set(member_ids))]
+    if rows:
+        conn.execute(insert(team_members), rows)
+
+
+# --- scope of work and work assignments ------------------------------------------------------
+
+LINK_TABLES = {"scope": scope_items, "assignments": work_assignments}
+
+
+def links_of(conn: Connection, links: str, user_id: int) -> dict[str, list[int]]:
+    """``{"customer_ids": [...], "project_ids": [...], ("task_ids": [...])}`` of one user."""
+    table = LINK_TABLES[links]
+    targets = [c.name for c in table.c if c.name not in ("id", "user_id")]
+    rows = conn.execute(select(table).where(table.c.user_id == user_id)).mappings().all()
+    return {
+        f"{t.removesuffix('_id')}_ids": sorted(r[t] for r in rows if r[t] is not None)
+        for t in targets
+    }
+
+
+def set_links(conn: Connection, links: str, user_id: int, ids: Mapping[str, Iterable[int]]):
+    table = LINK_TABLES[links]
+    conn.execute(delete(table).where(table.c.user_id == user_id))
+    rows = [
+        {
+            "user_id": user_id,
+            "customer_id": None,
+            "project_id": None,
+            **({"task_id": None} if "task_id" in table.c else {}),
+            column: object_id,
+        }
+        for key, object_ids in ids.items()
+        for column in [key.removesuffix("s")]  # customer_ids -> customer_id
+        for object_id in sorted(set(object_ids))
+    ]
+    if rows:
+        conn.execute(insert(table), rows)
+
+
+def assigned_user_ids(conn: Connection, kind: str, row: Mapping[str, Any]) -> list[int]:
+    """Users who may track time on ``row``: assigned to it, to a parent, or to everything."""
+    conditions = [users.c.assign_all.is_(True)]
+    wa = work_assignments
+    if kind == "task":
+        conditions += [
+            users.c.id.in_(select(wa.c.user_id).where(wa.c.task_id == row["id"])),
+            users.c.id.in_(select(wa.c.user_id).where(wa.c.project_id == row["project_id"])),
+            users.c.id.in_(select(wa.c.user_id).where(wa.c.customer_id == row["customer_id"])),
+        ]
+    elif kind == "project":
+        conditions += [
+            users.c.id.in_(select(wa.c.user_id).where(wa.c.project_id == row["id"])),
+            users.c.id.in_(select(wa.c.user_id).where(wa.c.customer_id == row["customer_id"])),
+        ]
+    else:
+        conditions.append(users.c.id.in_(select(wa.c.user_id).where(wa.c.customer_id == row["id"])))
+    return list(
+        conn.execute(select(users.c.id).where(or_(*conditions)).order_by(users.c.id)).scalars()
+    )
+
+
+def directly_assigned_user_ids(conn: Connection, kind: str, object_id: int) -> list[int]:
+    column = work_assignments.c[f"{kind}_id"]
+    return list(
+        conn.execute(
+            select(work_assignments.c.user_id).where(column == object_id).distinct()
+        ).scalars()
+    )
+
+
+def set_direct_assignments(conn: Connection, kind: str, object_id: int, user_ids: Iterable[int]):
+    column = work_assignments.c[f"{kind}_id"]
+    conn.execute(delete(work_assignments).where(column == object_id))
+    rows = [
+        {
+            "user_id": u,
+            "customer_id": None,
+            "project_id": None,
+            "task_id": None,
+            column.name: object_id,
+        }
+        for u in sorted(set(user_ids))
+    ]
+    if rows:
+        conn.execute(insert(work_assignments), rows)
+
+
+# --- company settings -------------------------------------------------------------------------
+
+
+def company_settings_map(conn: Connection) -> dict[str, str]:
+    return dict(conn.execute(select(company_settings.c.key, company_settings.c.value)).all())
