@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask, jsonify
 from flask_smorest import Api as SmorestApi
 from flask_swagger_ui import get_swaggerui_blueprint
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from timetracker import __version__
 from timetracker.api.common import public
@@ -36,6 +36,12 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, signed=True, min=-(2**31), max=2**31 - 1)
 
 
+class UidConverter(BaseConverter):
+    """A user id or username in a path; never "me", which is the caller's own resource."""
+
+    regex = r"(?!me(?:/|$))[^/]+"
+
+
 class Api(SmorestApi):
     ERROR_SCHEMA = ErrorSchema
 
@@ -45,6 +51,7 @@ class Api(SmorestApi):
 
 def init_app(app: Flask, blueprints) -> Api:
     app.url_map.converters["int32"] = IdConverter
+    app.url_map.converters["uid"] = UidConverter
     app.config.update(
         API_TITLE="timetracker",
         API_VERSION=__version__,
@@ -58,6 +65,10 @@ def init_app(app: Flask, blueprints) -> Api:
         },
     )
     api = Api(app)
+    api.register_converter(
+        UidConverter,
+        lambda _c: {"type": "string", "description": "User id or username", "pattern": "^(?!me$)"},
+    )
     api.register_converter(
         IdConverter,
         lambda _c: {

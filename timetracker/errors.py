@@ -52,6 +52,11 @@ def invalid(message: str, fields: str | None = None) -> ApiError:
     return ApiError(400, "invalid_argument", message, fields=fields)
 
 
+def invalid_date_range(message: str, fields: str) -> ApiError:
+    """Dates that parse but do not fit together (an end before its start, a span too long)."""
+    return ApiError(400, "invalid_date_range", message, fields=fields)
+
+
 # Keys for the statuses werkzeug raises on its own; the others are derived from the status name.
 _HTTP_KEYS = {
     400: "invalid_argument",

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from timetracker.api import catalogue, health, settings
+from timetracker.api import catalogue, health, people, settings, users
 
 
 def all_blueprints():
-    return [*health.blueprints, *catalogue.blueprints, *settings.blueprints]
+    return [
+        *health.blueprints,
+        *catalogue.blueprints,
+        *settings.blueprints,
+        *users.blueprints,
+        *people.blueprints,
+    ]

@@ -36,10 +36,16 @@ def Id(**kwargs) -> fields.Integer:  # noqa: N802 - a field factory reads like a
     return fields.Integer(strict=True, validate=validate.Range(-(2**31), INT32_MAX), **kwargs)
 
 
+def QueryId(**kwargs) -> fields.Integer:  # noqa: N802
+    """An object id in a query string (text that must read as a 32-bit integer)."""
+    return fields.Integer(validate=validate.Range(-(2**31), INT32_MAX), **kwargs)
+
+
 def IdList(description: str, **kwargs) -> DelimitedList:  # noqa: N802
     """A comma-separated list of ids in a query string, e.g. ``ids=1,2,3``."""
     return DelimitedList(
         fields.Integer(validate=validate.Range(-(2**31), INT32_MAX)),
+        validate=validate.Length(min=1),
         metadata={"description": description},
         **kwargs,
     )
@@ -119,6 +125,10 @@ class JsonNumber(fields.Decimal):
             raise ValidationError(f"Must be between {self.minimum} and {self.maximum}")
         return super()._deserialize(value, attr, data, **kwargs)
 
+    def _serialize(self, value, attr, obj, **kwargs):
+        # A JSON number on the way out too (Flask would write a Decimal as a string).
+        return None if value is None else float(value)
+
 
 class Sort(fields.String):
     """``+field`` / ``-field`` (or bare ``field``), several joined by commas.
@@ -158,6 +168,7 @@ def IncludeReferenced(values: Iterable[str]) -> DelimitedList:  # noqa: N802
     values = tuple(values)
     return DelimitedList(
         fields.String(validate=validate.OneOf(values)),
+        validate=validate.Length(min=1),
         data_key="includeReferenced",
         metadata={
             "description": "Referenced objects to add as top-level maps keyed by id: "

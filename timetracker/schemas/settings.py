@@ -10,6 +10,7 @@ from timetracker.schemas.common import (
     JsonNumber,
     Name,
     NamedListArgs,
+    QueryId,
     Restricted,
     Sort,
     list_envelope,
@@ -49,8 +50,7 @@ class WorkflowStatusListArgs(NamedListArgs):
 
 
 class WorkflowStatusDeleteArgs(Schema):
-    replacementId = fields.Integer(
-        validate=validate.Range(-(2**31), 2**31 - 1),
+    replacementId = QueryId(
         metadata={
             "description": "Workflow status that takes over the tasks of the deleted one; "
             "default: the built-in status of the same type"

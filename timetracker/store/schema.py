@@ -91,6 +91,7 @@ departments = Table(
     Column("name", String(NAME_LENGTH), nullable=False),
     Column("name_key", String(NAME_LENGTH * 3), nullable=False),
     Column("is_default", Boolean, nullable=False, default=False),
+    sqlite_autoincrement=True,
 )
 Index("uq_departments_name_key", departments.c.name_key, unique=True)
 
@@ -102,6 +103,7 @@ time_zone_groups = Table(
     Column("name_key", String(NAME_LENGTH * 3), nullable=False),
     Column("time_zone_id", String(64), nullable=False),
     Column("is_default", Boolean, nullable=False, default=False),
+    sqlite_autoincrement=True,
 )
 Index("uq_time_zone_groups_name_key", time_zone_groups.c.name_key, unique=True)
 
@@ -115,6 +117,7 @@ leave_types = Table(
     Column("rate_factor", Numeric(6, 3), nullable=False),
     Column("archived", Boolean, nullable=False, default=False),
     CheckConstraint("balance IN ('None', 'Sick', 'PTO')", name="balance"),
+    sqlite_autoincrement=True,
 )
 Index("uq_leave_types_name_key", leave_types.c.name_key, unique=True)
 

@@ -25,6 +25,9 @@ def _named(name, *columns, **kw):
         sa.Column("name_key", sa.String(765), nullable=False),
         *columns,
         sa.PrimaryKeyConstraint("id", name=f"pk_{name}"),
+        # SQLite would number the row after the built-in -1 as 0; AUTOINCREMENT with a
+        # seeded sequence starts user-made rows at 1, as on PostgreSQL.
+        sqlite_autoincrement=True,
         **kw,
     )
 
@@ -99,6 +102,11 @@ def upgrade() -> None:
             },
         ],
     )
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            "INSERT INTO sqlite_sequence (name, seq) VALUES "
+            "('departments', 0), ('time_zone_groups', 0)"
+        )
     if op.get_bind().dialect.name == "postgresql":
         op.execute("SELECT setval('departments_id_seq', 1, false)")
         op.execute("SELECT setval('time_zone_groups_id_seq', 1, false)")
