@@ -90,17 +90,23 @@ class ApiClient:
     def _url(self, path: str) -> str:
         return path if path.startswith("/api/") else "/api/v1" + path
 
+    def request(self, method: str, path: str, **kw):
+        return self.client.open(self._url(path), method=method.upper(), headers=self.headers, **kw)
+
     def get(self, path, **kw):
-        return self.client.get(self._url(path), headers=self.headers, **kw)
+        return self.request("get", path, **kw)
 
     def post(self, path, json=None, **kw):
-        return self.client.post(self._url(path), headers=self.headers, json=json, **kw)
+        return self.request("post", path, json=json, **kw)
+
+    def put(self, path, json=None, **kw):
+        return self.request("put", path, json=json, **kw)
 
     def patch(self, path, json=None, **kw):
-        return self.client.patch(self._url(path), headers=self.headers, json=json, **kw)
+        return self.request("patch", path, json=json, **kw)
 
     def delete(self, path, **kw):
-        return self.client.delete(self._url(path), headers=self.headers, **kw)
+        return self.request("delete", path, **kw)
 
     def ok(self, method: str, path: str, json=None, status: int = 200):
         """Send a request and assert its status; return the JSON body."""

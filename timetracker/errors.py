@@ -44,8 +44,8 @@ def access_denied(message: str = "You do not have access to this object") -> Api
     return ApiError(403, "access_denied", message)
 
 
-def already_exists(kind: str, key: str) -> ApiError:
-    return ApiError(400, key, f"{kind} with specified name already exists", fields="name")
+def already_exists(kind: str, key: str, field: str = "name") -> ApiError:
+    return ApiError(400, key, f"{kind} with specified {field} already exists", fields=field)
 
 
 def invalid(message: str, fields: str | None = None) -> ApiError:

@@ -262,6 +262,15 @@ class _LeaveTypeWriteFields(Schema):
 class LeaveTypeCreateSchema(_LeaveTypeWriteFields):
     name = Name(required=True)
     balance = fields.String(required=True, validate=validate.OneOf(BALANCES))
+    rateFactor = JsonNumber(
+        0,
+        100,
+        attribute="rate_factor",
+        places=3,
+        load_default=1,
+        metadata={"description": "Share of the rate paid for leave; default 1"},
+    )
+    archived = JsonBoolean(load_default=False)
 
 
 class LeaveTypeUpdateSchema(_LeaveTypeWriteFields):

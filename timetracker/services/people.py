@@ -93,7 +93,7 @@ def _check_employment(values: Mapping[str, Any]) -> None:
 
 def create_user(conn: Connection, values: Mapping[str, Any], hash_method: str) -> RowMapping:
     if user_store.username_exists(conn, values["username"]):
-        raise already_exists("User", "user_exists")
+        raise already_exists("User", "user_exists", "username")
     _check_references(conn, values)
     _check_employment(values)
     columns = _account_columns(values, hash_method)
@@ -107,7 +107,7 @@ def update_user(
     if "username" in values and user_store.username_exists(
         conn, values["username"], exclude_id=row["id"]
     ):
-        raise already_exists("User", "user_exists")
+        raise already_exists("User", "user_exists", "username")
     _check_references(conn, values)
     merged = {**row, **values}
     if merged["hired"] and merged["release_date"] and merged["release_date"] < merged["hired"]:

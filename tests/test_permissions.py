@@ -1,0 +1,303 @@
+"""The permission matrix as a table: for every role, what it sees and what it may change.
+
+The company below has two customers. Acme has the projects Web (tasks Design, Build) and App
+(task Release); Globex has ERP (task Migrate). The worker is assigned to Web. Each manager role
+holds one permission with the worker as assigned team and Acme as scope of work.
+
+These tables are the contract of ``timetracker.access``: change them only with the rules.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from timetracker.access import (
+    ENTER_TIME_TRACK,
+    LOCK_TIME_TRACK,
+    MANAGE_ACCOUNTS,
+    MANAGE_COST_BILLING,
+    MANAGE_PTO_SICK,
+    MANAGE_SCOPE_OF_WORK,
+    MANAGE_SYSTEM_SETTINGS,
+    MODIFY_APPROVE_TIME_TRACK,
+)
+
+# role -> (permissions, account flags)
+ROLES = {
+    "nobody": ((), {}),
+    "worker": ((ENTER_TIME_TRACK,), {}),
+    "approver": ((MODIFY_APPROVE_TIME_TRACK,), {}),
+    "scoper": ((MANAGE_SCOPE_OF_WORK,), {}),
+    "biller": ((MANAGE_COST_BILLING,), {}),
+    "accounts": ((MANAGE_ACCOUNTS,), {}),
+    "settings": ((MANAGE_SYSTEM_SETTINGS,), {}),
+    "pto": ((MANAGE_PTO_SICK,), {}),
+    "locker": ((LOCK_TIME_TRACK,), {}),
+    "seer": ((), {"sees_all_data": True}),
+}
+MANAGERS = ("approver", "scoper", "biller")
+
+ALL_TASKS = {"Design", "Build", "Release", "Migrate"}
+ACME_TASKS = {"Design", "Build", "Release"}
+
+# --- what each role sees ------------------------------------------------------------------------
+
+VISIBLE_TASKS = {
+    "nobody": set(),
+    "worker": {"Design", "Build"},  # work assignments: project Web
+    "approver": ACME_TASKS,  # scope of work: customer Acme
+    "scoper": ACME_TASKS,
+    "biller": ACME_TASKS,
+    "accounts": ALL_TASKS,
+    "settings": set(),
+    "pto": set(),
+    "locker": set(),
+    "seer": set(),  # "see all users' data" is about people, not the catalogue
+}
+VISIBLE_PROJECTS = {
+    "nobody": set(),
+    "worker": {"Web"},
+    "approver": {"Web", "App"},
+    "scoper": {"Web", "App"},
+    "biller": {"Web", "App"},
+    "accounts": {"Web", "App", "ERP"},
+    "settings": set(),
+    "pto": set(),
+    "locker": set(),
+    "seer": set(),
+}
+VISIBLE_CUSTOMERS = {
+    "nobody": set(),
+    "worker": {"Acme"},
+    "approver": {"Acme"},
+    "scoper": {"Acme"},
+    "biller": {"Acme"},
+    "accounts": {"Acme", "Globex"},
+    "settings": set(),
+    "pto": set(),
+    "locker": set(),
+    "seer": set(),
+}
+EVERYONE = {"admin", *ROLES}
+VISIBLE_USERS = {
+    "nobody": {"nobody"},
+    "worker": {"worker"},
+    "approver": {"approver", "worker"},  # self and assigned team
+    "scoper": {"scoper", "worker"},
+    "biller": {"biller", "worker"},
+    "accounts": EVERYONE,
+    "settings": {"settings"},
+    "pto": {"pto"},
+    "locker": {"locker"},
+    "seer": EVERYONE,
+}
+
+# --- what each role may change: (method, path template, body) -> roles answered 200 -------------
+# Every other role gets 403 api.error.access_denied (or 404 nowhere: all objects exist).
+
+WRITES = [
+    ("post", "/customers", {"name": "New customer"}, {"accounts"}),
+    ("post", "/projects", {"customerId": "{Acme}", "name": "New"}, {"accounts", "scoper"}),
+    ("post", "/projects", {"customerId": "{Globex}", "name": "New"}, {"accounts"}),
+    ("patch", "/customers/{Acme}", {"description": "x"}, {"accounts", "scoper"}),
+    ("patch", "/tasks/{Design}", {"description": "x"}, {"accounts", "scoper"}),
+    ("patch", "/tasks/{Migrate}", {"description": "x"}, {"accounts"}),
+    ("post", "/tasks", {"projectId": "{App}", "name": "New"}, {"accounts", "scoper"}),
+    ("put", "/tasks/{Release}/assignedUsers", {"userIds": ["{worker}"]}, {"accounts", "scoper"}),
+    ("post", "/workflowStatuses", {"name": "Doing", "type": "open"}, {"settings"}),
+    ("post", "/typesOfWork", {"name": "Design work"}, {"settings"}),
+    ("post", "/leaveTypes", {"name": "Jury duty", "balance": "None"}, {"pto", "settings"}),
+    ("post", "/departments", {"name": "Sales"}, {"accounts"}),
+    ("post", "/timeZoneGroups", {"name": "Paris", "timeZoneId": "Europe/Paris"}, {"accounts"}),
+    (
+        "post",
+        "/users",
+        {"username": "new", "password": "pw", "firstName": "N", "lastName": "U"},
+        {"accounts"},
+    ),
+    ("patch", "/users/{worker}", {"firstName": "Wendy"}, {"accounts"}),
+    ("put", "/users/{worker}/permissions", {"permissions": [ENTER_TIME_TRACK]}, {"accounts"}),
+    ("put", "/users/{worker}/team", {"userIds": []}, {"accounts"}),
+    ("put", "/users/{worker}/scope", {"customerIds": []}, {"accounts"}),
+    ("put", "/users/{worker}/workAssignments", {"projectIds": ["{App}"]}, {"accounts", "scoper"}),
+    (
+        "put",
+        "/userRates/{worker}",
+        [{"dateFrom": "2025-01-01", "regularRate": 40, "overtimeRate": 60}],
+        {"accounts"},
+    ),
+]
+
+READS = [
+    ("/userRates/{worker}", {"accounts", "biller"}),
+    ("/users/{worker}/permissions", {"accounts", "worker"}),
+    ("/users/{worker}/team", {"accounts", "worker"}),
+    ("/users/{worker}/workAssignments", {"accounts", "worker", *MANAGERS, "seer"}),
+    (
+        "/users/{worker}/schedule?dateFrom=2025-01-06&dateTo=2025-01-10",
+        {"accounts", "worker", *MANAGERS, "seer"},
+    ),
+]
+
+
+@pytest.fixture
+def company(admin, make_user):
+    ids = {"admin": 1}
+    for name in ("Acme", "Globex"):
+        ids[name] = admin.ok("post", "/customers", {"name": name})["id"]
+    for customer, project in (("Acme", "Web"), ("Acme", "App"), ("Globex", "ERP")):
+        ids[project] = admin.ok(
+            "post", "/projects", {"customerId": ids[customer], "name": project}
+        )["id"]
+    for project, task in (
+        ("Web", "Design"),
+        ("Web", "Build"),
+        ("App", "Release"),
+        ("ERP", "Migrate"),
+    ):
+        ids[task] = admin.ok("post", "/tasks", {"projectId": ids[project], "name": task})["id"]
+    clients = {"admin": admin}
+    for role, (permissions, flags) in ROLES.items():
+        clients[role] = make_user(*permissions, username=role, **flags)
+        ids[role] = clients[role].id
+    admin.ok("put", f"/users/{ids['worker']}/workAssignments", {"projectIds": [ids["Web"]]})
+    for manager in MANAGERS:
+        admin.ok("put", f"/users/{ids[manager]}/team", {"userIds": [ids["worker"]]})
+        admin.ok("put", f"/users/{ids[manager]}/scope", {"customerIds": [ids["Acme"]]})
+    return clients, ids
+
+
+def fill(template, ids):
+    """Replace ``{Name}`` placeholders (in paths and bodies) with the ids of the company."""
+    if isinstance(template, str):
+        if template.startswith("{") and template.endswith("}") and template[1:-1] in ids:
+            return ids[template[1:-1]]
+        return template.format(**ids)
+    if isinstance(template, list):
+        return [fill(item, ids) for item in template]
+    if isinstance(template, dict):
+        return {key: fill(value, ids) for key, value in template.items()}
+    return template
+
+
+def names(body, key="name"):
+    return {item[key] for item in body["items"]}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_visible_catalogue(company, role):
+    clients, ids = company
+    client = clients[role]
+    assert names(client.ok("get", "/tasks")) == VISIBLE_TASKS[role]
+    assert names(client.ok("get", "/projects")) == VISIBLE_PROJECTS[role]
+    assert names(client.ok("get", "/customers")) == VISIBLE_CUSTOMERS[role]
+    # Single objects: visible ones answer 200, the others 403 (never 404: they exist).
+    for task in ALL_TASKS:
+        response = client.get(f"/tasks/{ids[task]}")
+        expected = 200 if task in VISIBLE_TASKS[role] else 403
+        assert response.status_code == expected, (role, task)
+        comments = client.get(f"/tasks/{ids[task]}/comments")
+        assert comments.status_code == expected, (role, task)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_visible_users(company, role):
+    clients, ids = company
+    client = clients[role]
+    listed = client.ok("get", "/users")["items"]
+    by_id = {ids[name]: name for name in EVERYONE}
+    assert {by_id[u["id"]] for u in listed} == VISIBLE_USERS[role]
+    for other in EVERYONE:
+        expected = 200 if other in VISIBLE_USERS[role] else 403
+        assert client.get(f"/users/{ids[other]}").status_code == expected, (role, other)
+    assert client.ok("get", "/users/me")["id"] == ids[role]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_private_user_fields(company, role):
+    clients, ids = company
+    client = clients[role]
+    me = client.ok("get", "/users/me")
+    assert me["username"] == role  # everyone sees their own account
+    for user in client.ok("get", "/users")["items"]:
+        private = {"username", "email", "hired", "releaseDate"} & set(user)
+        if role == "accounts" or user["id"] == ids[role]:
+            assert private == {"username", "email", "hired", "releaseDate"}
+        else:
+            assert private == set(), (role, user["id"])
+        assert "password" not in user and "passwordHash" not in user
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_writes(company, role):
+    clients, ids = company
+    for method, path, body, allowed in WRITES:
+        response = getattr(clients[role], method)(fill(path, ids), json=fill(body, ids))
+        expected = 200 if role in allowed else 403
+        assert response.status_code == expected, (role, method, path, response.get_json())
+        if expected == 403:
+            assert response.get_json()["key"] == "api.error.access_denied"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_reads_of_other_users_data(company, role):
+    clients, ids = company
+    for path, allowed in READS:
+        response = clients[role].get(fill(path, ids))
+        expected = 200 if role in allowed else 403
+        assert response.status_code == expected, (role, path, response.get_json())
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_allowed_actions_follow_the_rules(company, role):
+    clients, ids = company
+    client = clients[role]
+    can_change_acme = role in {"accounts", "scoper"}
+    for task in client.ok("get", "/tasks")["items"]:
+        assert task["allowedActions"] == {
+            "canModify": can_change_acme,
+            "canDelete": can_change_acme,
+        }, (role, task["name"])
+    statuses = client.ok("get", "/workflowStatuses")["items"]
+    assert all(s["allowedActions"]["canModify"] == (role == "settings") for s in statuses)
+    # canSubmitTimetrack: for yourself with Enter Time-Track, for your team with Modify &
+    # Approve Users' Time-Track.
+    for user in client.ok("get", "/users")["items"]:
+        name = {ids[n]: n for n in EVERYONE}[user["id"]]
+        expected = (name == role == "worker") or (role == "approver" and name == "worker")
+        assert user["allowedActions"]["canSubmitTimetrack"] == expected, (role, name)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_rate_fields(company, role):
+    clients, _ = company
+    clients["admin"].ok("patch", "/typesOfWork/1", {"rate": 99})
+    expected = 99 if role in {"accounts", "biller", "settings"} else None
+    assert clients[role].ok("get", "/typesOfWork/1")["rate"] == expected
+
+
+def test_scoped_manager_keeps_assignments_outside_the_scope(company):
+    clients, ids = company
+    admin, scoper = clients["admin"], clients["scoper"]
+    admin.ok(
+        "put", f"/users/{ids['worker']}/workAssignments", {"projectIds": [ids["Web"], ids["ERP"]]}
+    )
+    # The scoper (scope: Acme) replaces the worker's assignments with App only...
+    body = scoper.ok("put", f"/users/{ids['worker']}/workAssignments", {"projectIds": [ids["App"]]})
+    # ...which removes Web (inside the scope) but keeps ERP (outside it).
+    assert sorted(body["projectIds"]) == sorted([ids["App"], ids["ERP"]])
+    response = scoper.put(
+        f"/users/{ids['worker']}/workAssignments", json={"projectIds": [ids["ERP"]]}
+    )
+    assert response.status_code == 403
+    response = scoper.put(f"/users/{ids['worker']}/workAssignments", json={"allScope": True})
+    assert response.status_code == 403
+
+
+def test_new_tasks_are_open_to_the_first_administrator(admin, company):
+    _, ids = company
+    task = admin.ok("post", "/tasks", {"projectId": ids["ERP"], "name": "Fresh"})
+    assert ids["admin"] in admin.ok("get", f"/tasks/{task['id']}/assignedUsers")["userIds"]
+    assert admin.ok("get", "/users/1/workAssignments")["allScope"] is True
+    assert admin.ok("get", "/users/1/team")["allUsers"] is True
+    assert admin.ok("get", "/users/1/scope")["allScope"] is True
