@@ -106,3 +106,37 @@ def test_readme_documents_every_setting():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     documented = set(re.findall(r"`TIMETRACKER_([A-Z_]+)`", readme))
     assert {s.name for s in SETTINGS} <= documented
+
+
+def test_demo_accounts_behave_as_documented(run, database_url):
+    assert run("demo").exit_code == 0
+    app = create_app({"DATABASE_URL": database_url})
+    client = app.test_client()
+
+    def get(user, path):
+        return client.get(f"/api/v1{path}", headers=basic(user, user))
+
+    def names(user, path, key="name"):
+        return {item[key] for item in get(user, path).get_json()["items"]}
+
+    # Engineers see the tasks of the projects they are assigned to.
+    assert names("jsmith", "/projects") == {"Online Store"}
+    assert names("trainee", "/projects") == {"Administration"}
+    # Managers see their team and their scope of work.
+    # mhill's team is Engineering and Design: 9 + 3 people, plus mhill.
+    assert len(names("mhill", "/users", "id")) == 13
+    assert get("mhill", "/users/jsmith").status_code == 200
+    assert get("mhill", "/users/sjohnson").status_code == 403  # Support is not in the team
+    assert names("kbrown", "/customers") == {"Galaxy Corporation"}
+    # Account and billing roles.
+    assert names("hreed", "/customers") == {"Big Bang Company", "Galaxy Corporation",
+                                           "Our Company"}
+    assert get("awong", "/typesOfWork/default").get_json()["rate"] == 110
+    assert get("jsmith", "/typesOfWork/default").get_json()["rate"] is None
+    assert len(names("vstone", "/users", "id")) == 21
+    # Released and not-yet-hired accounts cannot log in.
+    assert get("fgrey", "/users/me").status_code == 401
+    assert get("npark", "/users/me").status_code == 401
+    zones = {z["timeZoneId"] for z in get("hreed", "/timeZoneGroups").get_json()["items"]}
+    assert {"America/New_York", "Europe/London", "Asia/Tokyo"} <= zones
+    app.extensions["timetracker"]["engine"].dispose()

@@ -106,7 +106,8 @@ def demo(db: str | None) -> None:
                 "This database already has customers; the demo loads into an empty database "
                 "(use --db to choose another file)."
             )
-        counts = demo_data.load(conn)
+        counts = demo_data.load(conn, hash_method=app.config["PASSWORD_HASH_METHOD"])
     click.echo("Loaded the demo company: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    click.echo("Every demo user's password is their username (for example jsmith / jsmith).")
     if not os.environ.get("TIMETRACKER_ADMIN_PASSWORD"):
         click.echo("Log in as 'admin' with the password printed when the database was created.")
