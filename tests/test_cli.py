@@ -129,8 +129,7 @@ def test_demo_accounts_behave_as_documented(run, database_url):
     assert get("mhill", "/users/sjohnson").status_code == 403  # Support is not in the team
     assert names("kbrown", "/customers") == {"Galaxy Corporation"}
     # Account and billing roles.
-    assert names("hreed", "/customers") == {"Big Bang Company", "Galaxy Corporation",
-                                           "Our Company"}
+    assert names("hreed", "/customers") == {"Big Bang Company", "Galaxy Corporation", "Our Company"}
     assert get("awong", "/typesOfWork/default").get_json()["rate"] == 110
     assert get("jsmith", "/typesOfWork/default").get_json()["rate"] is None
     assert len(names("vstone", "/users", "id")) == 21

@@ -86,3 +86,10 @@ def test_a_refused_write_leaves_no_trace(admin, catalogue):
     response = admin.post("/tasks", json={"projectId": web["id"], "name": "Build"})
     assert_error(response, 400, "api.error.task_exists")
     assert admin.ok("get", "/tasks") == before
+
+
+def test_unrouted_method_with_a_body_is_405_not_415(admin):
+    response = admin.client.put(
+        "/api/v1/users/import", data="x", headers={**admin.headers, "Content-Type": "text/plain"}
+    )
+    assert_error(response, 405, "api.error.method_not_allowed")

@@ -58,7 +58,8 @@ def test_every_operation_is_described(spec):
             assert "404" in responses, label
         if "requestBody" in operation:
             assert {"413", "415"} <= set(responses), label
-            assert "application/json" in operation["requestBody"]["content"], label
+            expected = "text/csv" if path == "/api/v1/users/import" else "application/json"
+            assert list(operation["requestBody"]["content"]) == [expected], label
 
 
 def test_error_responses_use_the_error_shape(spec):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 __version__ = "0.1.0"
@@ -51,11 +51,25 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _require_json_body():
-    """A request body must be JSON: anything else is 415, before any parsing."""
+    """A request body must be JSON (or what the view declares in ``accepts``): anything else
+    is 415, before any parsing."""
     from timetracker.errors import ApiError
 
     has_body = request.content_length or request.headers.get("Transfer-Encoding")
-    if request.method in ("POST", "PUT", "PATCH") and has_body and not request.is_json:
+    if request.method not in ("POST", "PUT", "PATCH") or not has_body:
+        return
+    if request.routing_exception is not None:
+        return  # no such route or method: the 404/405 says more than a 415 would
+    view = current_app.view_functions.get(request.endpoint or "")
+    accepts = getattr(getattr(view, "view_class", None), "accepts", None)
+    if accepts:
+        if request.mimetype not in accepts:
+            raise ApiError(
+                415,
+                "unsupported_media_type",
+                f"HTTP 415 Unsupported Media Type: send the body as {' or '.join(accepts)}",
+            )
+    elif not request.is_json:
         raise ApiError(
             415,
             "unsupported_media_type",

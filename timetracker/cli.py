@@ -111,3 +111,38 @@ def demo(db: str | None) -> None:
     click.echo("Every demo user's password is their username (for example jsmith / jsmith).")
     if not os.environ.get("TIMETRACKER_ADMIN_PASSWORD"):
         click.echo("Log in as 'admin' with the password printed when the database was created.")
+
+
+@main.group("import")
+def import_group() -> None:
+    """Import data from files."""
+
+
+@import_group.command("users")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@db_option
+def import_users(csv_file, db: str | None) -> None:
+    """Import users from a CSV file (see the README for the template).
+
+    Every row is checked first; if any row is bad, every problem is listed with its line
+    number and nothing is imported.
+    """
+    from timetracker.errors import ApiError
+    from timetracker.services import user_import
+
+    app = _app(db)
+    engine = app.extensions["timetracker"]["engine"]
+    with engine.connect() as conn:
+        plan = user_import.plan(conn, csv_file.read())
+    if plan.errors:
+        for error in plan.errors:
+            click.echo(error, err=True)
+        raise click.ClickException(f"Nothing was imported: {len(plan.errors)} problem(s).")
+    with click.progressbar(length=len(plan.rows), label="Hashing passwords") as bar:
+        user_import.hash_passwords(plan.rows, app.config["PASSWORD_HASH_METHOD"], bar.update)
+    try:
+        with engine.connect() as conn, conn.execution_options(write=True).begin():
+            user_ids = user_import.insert(conn, plan.rows)
+    except ApiError as exc:  # the re-check found a username taken meanwhile
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Imported {len(user_ids)} users.")

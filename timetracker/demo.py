@@ -90,43 +90,142 @@ TIME_ZONE_GROUPS = {  # the default group -1 is New York
     "San Francisco": "America/Los_Angeles",
 }
 
-ET, MA, SW, CB = ENTER_TIME_TRACK, MODIFY_APPROVE_TIME_TRACK, MANAGE_SCOPE_OF_WORK, \
-    MANAGE_COST_BILLING
+ET, MA, SW, CB = (
+    ENTER_TIME_TRACK,
+    MODIFY_APPROVE_TIME_TRACK,
+    MANAGE_SCOPE_OF_WORK,
+    MANAGE_COST_BILLING,
+)
 
 # username, first, last, department, time zone group, permissions, assigned projects, extras.
 USERS = [
-    ("mhill", "Martin", "Hill", "Management", None, (ET, MA, SW, CB), ["Online Store"],
-     {"team": "Engineering Design", "scope": ["Big Bang Company", "Galaxy Corporation"]}),
-    ("kbrown", "Kate", "Brown", "Management", "London", (ET, MA), ["Fleet Tracking"],
-     {"team": "London Berlin", "scope": ["Galaxy Corporation"]}),
-    ("awong", "Alice", "Wong", "Management", None, (CB,), [],
-     {"team_all": True, "scope_all": True}),
-    ("hreed", "Harriet", "Reed", "Management", None, (MANAGE_ACCOUNTS, MANAGE_PTO_SICK), [],
-     {"team_all": True, "scope_all": True}),
+    (
+        "mhill",
+        "Martin",
+        "Hill",
+        "Management",
+        None,
+        (ET, MA, SW, CB),
+        ["Online Store"],
+        {"team": "Engineering Design", "scope": ["Big Bang Company", "Galaxy Corporation"]},
+    ),
+    (
+        "kbrown",
+        "Kate",
+        "Brown",
+        "Management",
+        "London",
+        (ET, MA),
+        ["Fleet Tracking"],
+        {"team": "London Berlin", "scope": ["Galaxy Corporation"]},
+    ),
+    (
+        "awong",
+        "Alice",
+        "Wong",
+        "Management",
+        None,
+        (CB,),
+        [],
+        {"team_all": True, "scope_all": True},
+    ),
+    (
+        "hreed",
+        "Harriet",
+        "Reed",
+        "Management",
+        None,
+        (MANAGE_ACCOUNTS, MANAGE_PTO_SICK),
+        [],
+        {"team_all": True, "scope_all": True},
+    ),
     ("sortiz", "Sam", "Ortiz", "Support", None, (MANAGE_SYSTEM_SETTINGS, LOCK_TIME_TRACK), [], {}),
     ("jsmith", "John", "Smith", "Engineering", None, (ET,), ["Online Store"], {"rate": 85}),
     ("ewhite", "Emma", "White", "Engineering", "London", (ET,), ["Mobile App"], {"rate": 80}),
-    ("dlee", "David", "Lee", "Engineering", "San Francisco", (ET,), ["Fleet Tracking"],
-     {"rate": 90}),
-    ("oivanova", "Olga", "Ivanova", "Engineering", "Berlin", (ET,), ["Data Warehouse"],
-     {"rate": 85}),
-    ("tnakamura", "Takeshi", "Nakamura", "Engineering", "Tokyo", (ET,), ["Mobile App"],
-     {"rate": 80}),
-    ("pgarcia", "Pablo", "Garcia", "Engineering", "San Francisco", (ET,),
-     ["Online Store", "Fleet Tracking"], {"rate": 75}),
-    ("mrossi", "Marco", "Rossi", "Engineering", "Berlin", (ET,),
-     ["Fleet Tracking", "Data Warehouse"], {"rate": 85}),
-    ("lmartin", "Lucie", "Martin", "Design", "Berlin", (ET,), ["Online Store", "Fleet Tracking"],
-     {"rate": 70}),
-    ("rkhan", "Rahul", "Khan", "Design", "London", (ET,), ["Mobile App"],
-     {"rate": 70, "week": [0, 480, 480, 480, 480, 0, 0]}),
+    (
+        "dlee",
+        "David",
+        "Lee",
+        "Engineering",
+        "San Francisco",
+        (ET,),
+        ["Fleet Tracking"],
+        {"rate": 90},
+    ),
+    (
+        "oivanova",
+        "Olga",
+        "Ivanova",
+        "Engineering",
+        "Berlin",
+        (ET,),
+        ["Data Warehouse"],
+        {"rate": 85},
+    ),
+    (
+        "tnakamura",
+        "Takeshi",
+        "Nakamura",
+        "Engineering",
+        "Tokyo",
+        (ET,),
+        ["Mobile App"],
+        {"rate": 80},
+    ),
+    (
+        "pgarcia",
+        "Pablo",
+        "Garcia",
+        "Engineering",
+        "San Francisco",
+        (ET,),
+        ["Online Store", "Fleet Tracking"],
+        {"rate": 75},
+    ),
+    (
+        "mrossi",
+        "Marco",
+        "Rossi",
+        "Engineering",
+        "Berlin",
+        (ET,),
+        ["Fleet Tracking", "Data Warehouse"],
+        {"rate": 85},
+    ),
+    (
+        "lmartin",
+        "Lucie",
+        "Martin",
+        "Design",
+        "Berlin",
+        (ET,),
+        ["Online Store", "Fleet Tracking"],
+        {"rate": 70},
+    ),
+    (
+        "rkhan",
+        "Rahul",
+        "Khan",
+        "Design",
+        "London",
+        (ET,),
+        ["Mobile App"],
+        {"rate": 70, "week": [0, 480, 480, 480, 480, 0, 0]},
+    ),
     ("sjohnson", "Sarah", "Johnson", "Support", None, (ET,), ["Administration"], {"rate": 50}),
-    ("slopez", "Sofia", "Lopez", "Sales", "San Francisco", (ET,), ["Administration"],
-     {"rate": 60}),
+    ("slopez", "Sofia", "Lopez", "Sales", "San Francisco", (ET,), ["Administration"], {"rate": 60}),
     ("trainee", "Tom", "Young", "Engineering", None, (ET,), ["Administration"], {"rate": 35}),
     ("vstone", "Victor", "Stone", "Management", "London", (), [], {"sees_all_data": True}),
-    ("fgrey", "Fiona", "Grey", "Engineering", "Berlin", (ET,), ["Data Warehouse"],
-     {"released_days_ago": 60}),
+    (
+        "fgrey",
+        "Fiona",
+        "Grey",
+        "Engineering",
+        "Berlin",
+        (ET,),
+        ["Data Warehouse"],
+        {"released_days_ago": 60},
+    ),
     ("npark", "Nina", "Park", "Design", "Tokyo", (ET,), ["Mobile App"], {"hired_in_days": 14}),
 ]
 
@@ -172,20 +271,33 @@ def load(conn: Connection, today: dt.date | None = None, hash_method: str = "scr
 
 
 def _load_people(conn: Connection, today: dt.date, hash_method: str) -> int:
-    departments = {name: people.create_named(conn, "department", {"name": name})["id"]
-                   for name in DEPARTMENTS}
-    zones = {name: people.create_named(conn, "timeZoneGroup",
-                                       {"name": name, "time_zone_id": zone})["id"]
-             for name, zone in TIME_ZONE_GROUPS.items()}
-    people.create_named(conn, "leaveType", {"name": "Parental Leave", "balance": "None",
-                                            "rate_factor": Decimal("0.8"), "archived": False})
+    departments = {
+        name: people.create_named(conn, "department", {"name": name})["id"] for name in DEPARTMENTS
+    }
+    zones = {
+        name: people.create_named(conn, "timeZoneGroup", {"name": name, "time_zone_id": zone})["id"]
+        for name, zone in TIME_ZONE_GROUPS.items()
+    }
+    people.create_named(
+        conn,
+        "leaveType",
+        {
+            "name": "Parental Leave",
+            "balance": "None",
+            "rate_factor": Decimal("0.8"),
+            "archived": False,
+        },
+    )
     projects = {p["name"]: p for p in entities.list_rows(conn, entities.PROJECTS, {})}
     customers = {c["name"]: c for c in entities.list_rows(conn, entities.CUSTOMERS, {})}
     users = {}
     for username, first, last, department, zone, permissions, projects_of, extra in USERS:
         values = {
-            "username": username, "password": username, "first_name": first,
-            "last_name": last, "email": f"{username}@example.com",
+            "username": username,
+            "password": username,
+            "first_name": first,
+            "last_name": last,
+            "email": f"{username}@example.com",
             "department_id": departments[department],
             "time_zone_group_id": zones[zone] if zone else people.DEFAULT_ID,
             "hired": today - dt.timedelta(days=730),
@@ -201,28 +313,48 @@ def _load_people(conn: Connection, today: dt.date, hash_method: str) -> int:
         user = people.create_user(conn, values, hash_method)
         users[username] = user
         user_store.set_permissions(conn, user["id"], permissions)
-        user_store.set_links(conn, "assignments", user["id"],
-                             {"project_ids": [projects[p]["id"] for p in projects_of]})
+        user_store.set_links(
+            conn,
+            "assignments",
+            user["id"],
+            {"project_ids": [projects[p]["id"] for p in projects_of]},
+        )
         if "week" in extra:
             people.set_weekly_schedule(conn, user, extra["week"])
         if "rate" in extra:
-            people.set_rates(conn, user, [{
-                "date_from": values["hired"], "regular_rate": Decimal(extra["rate"]),
-                "overtime_rate": Decimal(extra["rate"]) * Decimal("1.5"),
-                "leave_rates": [{"leave_type_id": 2, "rate": Decimal(extra["rate"])}],
-            }])
+            people.set_rates(
+                conn,
+                user,
+                [
+                    {
+                        "date_from": values["hired"],
+                        "regular_rate": Decimal(extra["rate"]),
+                        "overtime_rate": Decimal(extra["rate"]) * Decimal("1.5"),
+                        "leave_rates": [{"leave_type_id": 2, "rate": Decimal(extra["rate"])}],
+                    }
+                ],
+            )
     zone_names = {v: k for k, v in zones.items()}
     for username, *_rest, extra in USERS:
         if "team" in extra:
             wanted = extra["team"].split()
-            members = [u["id"] for name, u in users.items() if name != username and (
-                _department_name(departments, u["department_id"]) in wanted
-                or zone_names.get(u["time_zone_group_id"]) in wanted)]
+            members = [
+                u["id"]
+                for name, u in users.items()
+                if name != username
+                and (
+                    _department_name(departments, u["department_id"]) in wanted
+                    or zone_names.get(u["time_zone_group_id"]) in wanted
+                )
+            ]
             user_store.set_team(conn, users[username]["id"], members)
         if "scope" in extra:
-            user_store.set_links(conn, "scope", users[username]["id"], {
-                "customer_ids": [customers[c]["id"] for c in extra["scope"]],
-                "project_ids": []})
+            user_store.set_links(
+                conn,
+                "scope",
+                users[username]["id"],
+                {"customer_ids": [customers[c]["id"] for c in extra["scope"]], "project_ids": []},
+            )
     return len(users)
 
 

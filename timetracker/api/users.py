@@ -5,17 +5,18 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 from flask.views import MethodView
+from marshmallow import Schema, fields
 
 from timetracker import access
 from timetracker.access import MANAGE_SCOPE_OF_WORK, current_caller
 from timetracker.api.common import Blueprint, list_response
 from timetracker.errors import ApiError, access_denied
 from timetracker.schemas import people as s
-from timetracker.services import people
+from timetracker.services import people, user_import
 from timetracker.store import entities
-from timetracker.store.db import get_db
+from timetracker.store.db import get_db, restart_as_write
 from timetracker.store.entities import DEPARTMENTS, TIME_ZONE_GROUPS, USERS
 from timetracker.store.util import name_key
 
@@ -101,6 +102,48 @@ class Users(MethodView):
         """
         access.ensure_can_manage_accounts(current_caller())
         return people.create_user(get_db(), body, _hash_method())
+
+
+class ImportResultSchema(Schema):
+    imported = fields.Integer(required=True)
+    userIds = fields.List(fields.Integer(), required=True)
+
+
+@blp.route("/import")
+class Import(MethodView):
+    accepts = ("text/csv",)
+    late_write = True  # hashing every password must not hold the write lock
+
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}, "example": user_import.TEMPLATE}
+            },
+        }
+    )
+    @blp.response(200, ImportResultSchema)
+    @blp.errors(413, 415)
+    def post(self):
+        """Import users from CSV
+
+        Columns: username, password, firstName, middleName, lastName, email, department (name),
+        timeZoneGroup (name), hired, releaseDate, permissions (separated by `;`); the header row
+        names them. Every row is checked first: if any is bad, the answer is 400
+        api.error.invalid_csv listing every problem with its line number, and nothing is
+        imported. Needs Manage Accounts & Permissions.
+        """
+        access.ensure_can_manage_accounts(current_caller())
+        try:
+            text = request.get_data().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise user_import.refuse([f"The file is not UTF-8 text ({exc.reason})"]) from exc
+        plan = user_import.plan(get_db(), text)
+        if plan.errors:
+            raise user_import.refuse(plan.errors)
+        user_import.hash_passwords(plan.rows, _hash_method())
+        user_ids = user_import.insert(restart_as_write(), plan.rows)
+        return {"imported": len(user_ids), "userIds": user_ids}
 
 
 @blp.route("/me")

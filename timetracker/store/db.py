@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, g
+from flask import current_app, g, request
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
@@ -74,23 +74,36 @@ def get_engine() -> Engine:
     return current_app.extensions["timetracker"]["engine"]
 
 
+def _view_class():
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "view_class", None)
+
+
 def get_db(write: bool | None = None) -> Connection:
     """The connection of the current request, inside its transaction.
 
-    ``write`` defaults to whether the HTTP method changes data.
+    ``write`` defaults to whether the HTTP method changes data, except for views marked
+    ``late_write``: they do slow work first and call :func:`restart_as_write` to write.
     """
     conn = g.get("db")
     if conn is None:
-        from flask import request
-
         if write is None:
-            write = request.method in WRITE_METHODS
+            write = request.method in WRITE_METHODS and not getattr(
+                _view_class(), "late_write", False
+            )
         conn = get_engine().connect()
         if write:
             conn = conn.execution_options(write=True)
         conn.begin()
         g.db = conn
     return conn
+
+
+def restart_as_write() -> Connection:
+    """Commit the request's read transaction and begin a write transaction (BEGIN IMMEDIATE),
+    so slow preparation (password hashing) never holds the write lock."""
+    finish_request_transaction(commit=True)
+    return get_db(write=True)
 
 
 def finish_request_transaction(commit: bool) -> None:

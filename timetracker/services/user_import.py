@@ -1,0 +1,165 @@
+"""Importing users from CSV: every row is checked first, every problem is reported with its line
+number, and nothing is imported unless every row is good.
+
+The template (the header row names the columns; their order is free)::
+
+    username,password,firstName,middleName,lastName,email,department,timeZoneGroup,hired,releaseDate,permissions
+    jdoe,s3cret,John,,Doe,john@example.com,Engineering,London,2024-01-15,,enterTimeTrack;manageScopeOfWork
+
+``username``, ``password``, ``firstName`` and ``lastName`` are required. ``department`` and
+``timeZoneGroup`` are names of existing ones (empty: the defaults). ``hired`` and
+``releaseDate`` are ``YYYY-MM-DD``. ``permissions`` are permission identifiers separated by
+semicolons.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from marshmallow import ValidationError
+from sqlalchemy import Connection
+from werkzeug.security import generate_password_hash
+
+from timetracker.access import PERMISSIONS
+from timetracker.errors import ApiError, flatten_messages
+from timetracker.store import entities
+from timetracker.store import users as user_store
+from timetracker.store.entities import DEPARTMENTS, TIME_ZONE_GROUPS
+from timetracker.store.util import name_key
+
+COLUMNS = (
+    "username",
+    "password",
+    "firstName",
+    "middleName",
+    "lastName",
+    "email",
+    "department",
+    "timeZoneGroup",
+    "hired",
+    "releaseDate",
+    "permissions",
+)
+REQUIRED = ("username", "password", "firstName", "lastName")
+MAX_ROWS = 10_000
+TEMPLATE = (
+    ",".join(COLUMNS)
+    + "\n"
+    + (
+        "jdoe,s3cret,John,,Doe,john@example.com,Engineering,London,2024-01-15,,"
+        "enterTimeTrack;manageScopeOfWork\n"
+    )
+)
+
+
+@dataclass
+class ImportPlan:
+    rows: list[dict] = field(default_factory=list)  # user columns, one dict per CSV row
+    errors: list[str] = field(default_factory=list)
+
+
+def _names_to_ids(conn: Connection, entity) -> dict[str, int]:
+    return {row["name_key"]: row["id"] for row in entities.list_rows(conn, entity, {})}
+
+
+def plan(conn: Connection, text: str) -> ImportPlan:
+    """Parse and check the CSV; collects every problem instead of stopping at the first."""
+    from timetracker.schemas.people import UserCreateSchema
+
+    result = ImportPlan()
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    unknown = [c for c in header if c not in COLUMNS]
+    missing = [c for c in REQUIRED if c not in header]
+    if unknown:
+        result.errors.append(
+            f"Line 1: unknown columns {', '.join(unknown)}; the template's "
+            f"columns are {', '.join(COLUMNS)}"
+        )
+    if missing:
+        result.errors.append(f"Line 1: missing required columns {', '.join(missing)}")
+    if result.errors:
+        return result
+
+    departments = _names_to_ids(conn, DEPARTMENTS)
+    zones = _names_to_ids(conn, TIME_ZONE_GROUPS)
+    schema = UserCreateSchema()
+    seen: dict[str, int] = {}
+    for record in reader:
+        line = reader.line_num
+        if len(result.rows) + len(result.errors) >= MAX_ROWS:
+            result.errors.append(f"More than {MAX_ROWS} rows: split the file")
+            break
+        if None in record:  # more cells than header columns
+            result.errors.append(f"Line {line}: more values than columns")
+            continue
+        values = {k: v.strip() for k, v in record.items() if v is not None and v.strip() != ""}
+        problems: list[str] = []
+        department = values.pop("department", None)
+        zone = values.pop("timeZoneGroup", None)
+        permissions = [p.strip() for p in values.pop("permissions", "").split(";") if p.strip()]
+        try:
+            user = schema.load(values)
+        except ValidationError as error:
+            problems += [f"{name}: {msg}" for name, msg in flatten_messages(error.messages)]
+            user = {}
+        if department is not None and name_key(department) not in departments:
+            problems.append(f"department: no department named '{department}'")
+        if zone is not None and name_key(zone) not in zones:
+            problems.append(f"timeZoneGroup: no time zone group named '{zone}'")
+        bad = [p for p in permissions if p not in PERMISSIONS]
+        if bad:
+            problems.append(f"permissions: unknown {', '.join(bad)}")
+        username = values.get("username")
+        if username:
+            key = name_key(username)
+            if key in seen:
+                problems.append(f"username: '{username}' is also on line {seen[key]}")
+            elif user_store.username_exists(conn, username):
+                problems.append(f"username: '{username}' already exists")
+            seen.setdefault(key, line)
+        if user.get("hired") and user.get("release_date") and user["release_date"] < user["hired"]:
+            problems.append("releaseDate: cannot precede hired")
+        if problems:
+            result.errors.append(f"Line {line}: " + "; ".join(problems))
+            continue
+        if department is not None:
+            user["department_id"] = departments[name_key(department)]
+        if zone is not None:
+            user["time_zone_group_id"] = zones[name_key(zone)]
+        user["permissions"] = permissions
+        result.rows.append(user)
+    if not result.rows and not result.errors:
+        result.errors.append("The file has no users")
+    return result
+
+
+def refuse(errors: Iterable[str]) -> ApiError:
+    errors = list(errors)
+    return ApiError(
+        400,
+        "invalid_csv",
+        f"Nothing was imported; fix these {len(errors)} problem(s): " + " | ".join(errors),
+    )
+
+
+def hash_passwords(
+    rows: list[dict], hash_method: str, progress: Callable[[int], None] | None = None
+) -> None:
+    """Replace each row's password with its hash (slow on purpose: scrypt)."""
+    for row in rows:
+        row["password_hash"] = generate_password_hash(row.pop("password"), method=hash_method)
+        if progress:
+            progress(1)
+
+
+def insert(conn: Connection, rows: list[dict]) -> list[int]:
+    """Create the planned users in ``conn``'s (write) transaction; usernames are re-checked
+    there, since another request may have taken one meanwhile."""
+    taken = [r["username"] for r in rows if user_store.username_exists(conn, r["username"])]
+    if taken:
+        raise refuse(f"username: '{u}' already exists" for u in taken)
+    return [user_store.create(conn, **row) for row in rows]
