@@ -37,9 +37,10 @@ class IdConverter(IntegerConverter):
 
 
 class UidConverter(BaseConverter):
-    """A user id or username in a path; never "me", which is the caller's own resource."""
+    """A user id or username in a path; never "me" or "import", which are resources of their
+    own (users with those names are reached by id)."""
 
-    regex = r"(?!me(?:/|$))[^/]+"
+    regex = r"(?!(?:me|import)(?:/|$))[^/]+"
 
 
 class Api(SmorestApi):
@@ -67,7 +68,11 @@ def init_app(app: Flask, blueprints) -> Api:
     api = Api(app)
     api.register_converter(
         UidConverter,
-        lambda _c: {"type": "string", "description": "User id or username", "pattern": "^(?!me$)"},
+        lambda _c: {
+            "type": "string",
+            "description": "User id or username",
+            "pattern": "^(?!(me|import)$)",
+        },
     )
     api.register_converter(
         IdConverter,
