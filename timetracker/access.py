@@ -154,13 +154,24 @@ def in_team(conn: Connection, caller: Caller, user_id: int) -> bool:
     return caller.team_all or user_id in _team_set(conn, caller)
 
 
-def can_submit_timetrack_for(conn: Connection, caller: Caller, user) -> bool:
-    """Whether ``caller`` may enter time-track for ``user`` (the spec's modification table)."""
-    if not user["active"]:
-        return False
-    if user["id"] == caller.id:
-        return caller.has(ENTER_TIME_TRACK)
-    return caller.has(MODIFY_APPROVE_TIME_TRACK) and in_team(conn, caller, user["id"])
+def submit_checker(conn: Connection, caller: Caller | None):
+    """A function telling whether ``caller`` may enter time-track for a user (the spec's
+    modification table): themselves with Enter Time-Track, their team with Modify & Approve
+    Users' Time-Track. The team is loaded once, however many users are asked about."""
+    if caller is None:
+        return lambda user: False
+    own = caller.has(ENTER_TIME_TRACK)
+    approver = caller.has(MODIFY_APPROVE_TIME_TRACK)
+    team = frozenset() if not approver or caller.team_all else _team_set(conn, caller)
+
+    def can_submit_for(user) -> bool:
+        if not user["active"]:
+            return False
+        if user["id"] == caller.id:
+            return own
+        return approver and (caller.team_all or user["id"] in team)
+
+    return can_submit_for
 
 
 def can_read_rates_of(conn: Connection, caller: Caller, user_id: int) -> bool:

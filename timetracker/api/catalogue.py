@@ -17,6 +17,7 @@ from timetracker.access import current_caller
 from timetracker.api.common import Blueprint, list_response
 from timetracker.errors import access_denied
 from timetracker.schemas import catalogue as s
+from timetracker.schemas.base import ApiSchema
 from timetracker.services import catalogue
 from timetracker.store import comments as comment_store
 from timetracker.store import entities
@@ -24,7 +25,7 @@ from timetracker.store import users as user_store
 from timetracker.store.db import get_db
 
 
-class DeleteArgs(Schema):
+class DeleteArgs(ApiSchema):
     revokeApprovedWeeks = fields.Boolean(
         load_default=False,
         metadata={

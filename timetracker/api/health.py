@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import Schema, fields
+from marshmallow import fields
 from sqlalchemy import text
 
 from timetracker.api.common import Blueprint, public
 from timetracker.errors import ApiError
+from timetracker.schemas.base import ApiSchema
 from timetracker.store.db import get_db
 
 blp = Blueprint(
@@ -18,7 +19,7 @@ blp = Blueprint(
 )
 
 
-class HealthSchema(Schema):
+class HealthSchema(ApiSchema):
     status = fields.String(required=True, metadata={"example": "ok"})
 
 

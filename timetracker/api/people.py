@@ -13,6 +13,7 @@ from timetracker.access import current_caller
 from timetracker.api.common import Blueprint, list_response
 from timetracker.errors import access_denied
 from timetracker.schemas import people as s
+from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import MAX_QUERY_LIMIT, base_url
 from timetracker.services import people
 from timetracker.store import entities
@@ -245,12 +246,12 @@ info = Blueprint(
 )
 
 
-class _Names(Schema):
+class _Names(ApiSchema):
     singular = fields.String(required=True)
     plural = fields.String(required=True)
 
 
-class InfoSchema(Schema):
+class InfoSchema(ApiSchema):
     company = fields.Dict(
         required=True, metadata={"example": {"name": "My Company", "logoUri": None}}
     )

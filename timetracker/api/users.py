@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask.views import MethodView
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from timetracker import access
 from timetracker.access import MANAGE_SCOPE_OF_WORK, current_caller
 from timetracker.api.common import Blueprint, list_response
 from timetracker.errors import ApiError, access_denied
 from timetracker.schemas import people as s
+from timetracker.schemas.base import ApiSchema
 from timetracker.services import people, user_import
 from timetracker.store import entities
 from timetracker.store.db import get_db, restart_as_write
@@ -104,7 +105,7 @@ class Users(MethodView):
         return people.create_user(get_db(), body, _hash_method())
 
 
-class ImportResultSchema(Schema):
+class ImportResultSchema(ApiSchema):
     imported = fields.Integer(required=True)
     userIds = fields.List(fields.Integer(), required=True)
 

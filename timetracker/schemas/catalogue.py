@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from timetracker.access import catalogue_actions, current_caller
+from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
     INT32_MAX,
+    AllowedActionsSchema,
     Id,
     IdList,
     IncludeReferenced,
@@ -16,8 +18,8 @@ from timetracker.schemas.common import (
     PageArgs,
     Sort,
     Text,
+    base_url,
     list_envelope,
-    object_url,
 )
 from timetracker.schemas.settings import TypeOfWorkSchema, WorkflowStatusSchema
 from timetracker.schemas.users import UserRefSchema
@@ -26,42 +28,54 @@ from timetracker.store.db import get_db
 STATUSES = ("open", "completed")
 
 
-def _url(collection: str):
-    return fields.Function(
-        lambda obj: object_url(collection, obj["id"]),
+class CatalogueObjectSchema(ApiSchema):
+    """What customers, projects and tasks share: the link and the caller's allowed actions,
+    worked out once per dump (the caller's scope) and then per object."""
+
+    kind = ""
+    collection = ""
+    computed_fields = ("url", "allowedActions")
+
+    url = fields.String(
         dump_only=True,
         metadata={
             "description": "Link to this object (its API resource; the server has no "
             "web UI to deep-link into)"
         },
     )
-
-
-def _allowed_actions(kind: str):
-    return fields.Function(
-        lambda obj: catalogue_actions(get_db(), current_caller(), kind, obj),
+    allowedActions = fields.Nested(
+        AllowedActionsSchema,
         dump_only=True,
         metadata={"description": "What the caller may do with this object"},
     )
 
+    def prepare(self):
+        return f"{base_url()}/api/v1/{self.collection}/", get_db(), current_caller()
 
-class CustomerSchema(Schema):
+    def finish(self, data, obj, state):
+        prefix, conn, caller = state
+        data["url"] = f"{prefix}{obj['id']}"
+        data["allowedActions"] = catalogue_actions(conn, caller, self.kind, obj)
+        return data
+
+
+class CustomerSchema(CatalogueObjectSchema):
+    kind, collection = "customer", "customers"
+
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     archived = fields.Boolean(required=True)
     created = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
     description = fields.String(allow_none=True)
-    url = _url("customers")
-    allowedActions = _allowed_actions("customer")
 
 
-class CustomerCreateSchema(Schema):
+class CustomerCreateSchema(ApiSchema):
     name = Name(required=True)
     description = Text(allow_none=True, validate=validate.Length(max=100_000))
     archived = JsonBoolean(load_default=False)
 
 
-class CustomerUpdateSchema(Schema):
+class CustomerUpdateSchema(ApiSchema):
     name = Name()
     description = Text(allow_none=True, validate=validate.Length(max=100_000))
     archived = JsonBoolean()
@@ -76,7 +90,9 @@ class CustomerListArgs(NamedListArgs):
     sort = Sort(("name", "created"))
 
 
-class ProjectSchema(Schema):
+class ProjectSchema(CatalogueObjectSchema):
+    kind, collection = "project", "projects"
+
     id = fields.Integer(required=True)
     customerId = fields.Integer(attribute="customer_id", required=True)
     customerName = fields.String(attribute="customer_name", required=True)
@@ -84,18 +100,16 @@ class ProjectSchema(Schema):
     archived = fields.Boolean(required=True)
     created = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
     description = fields.String(allow_none=True)
-    url = _url("projects")
-    allowedActions = _allowed_actions("project")
 
 
-class ProjectCreateSchema(Schema):
+class ProjectCreateSchema(ApiSchema):
     customerId = Id(attribute="customer_id", required=True)
     name = Name(required=True)
     description = Text(allow_none=True, validate=validate.Length(max=100_000))
     archived = JsonBoolean(load_default=False)
 
 
-class ProjectUpdateSchema(Schema):
+class ProjectUpdateSchema(ApiSchema):
     customerId = Id(
         attribute="customer_id", metadata={"description": "Move the project to this customer"}
     )
@@ -115,7 +129,9 @@ class ProjectListArgs(NamedListArgs):
     includeReferenced = IncludeReferenced(("customers",))
 
 
-class TaskSchema(Schema):
+class TaskSchema(CatalogueObjectSchema):
+    kind, collection = "task", "tasks"
+
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     description = fields.String(allow_none=True)
@@ -137,11 +153,9 @@ class TaskSchema(Schema):
     customerName = fields.String(attribute="customer_name", required=True)
     projectId = fields.Integer(attribute="project_id", required=True)
     projectName = fields.String(attribute="project_name", required=True)
-    url = _url("tasks")
-    allowedActions = _allowed_actions("task")
 
 
-class _TaskWriteFields(Schema):
+class _TaskWriteFields(ApiSchema):
     name = Name()
     description = Text(allow_none=True, validate=validate.Length(max=100_000))
     status = fields.String(
@@ -198,7 +212,7 @@ class TaskListArgs(NamedListArgs):
     )
 
 
-class CommentSchema(Schema):
+class CommentSchema(ApiSchema):
     id = fields.Integer(required=True)
     userId = fields.Integer(attribute="user_id", required=True, metadata={"description": "Author"})
     created = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
@@ -207,7 +221,7 @@ class CommentSchema(Schema):
     text = fields.String(required=True)
 
 
-class CommentCreateSchema(Schema):
+class CommentCreateSchema(ApiSchema):
     text = Text(required=True, validate=validate.Length(1, 100_000))
 
 
@@ -215,7 +229,7 @@ class CommentListArgs(PageArgs):
     includeReferenced = IncludeReferenced(("users",))
 
 
-class AssignedUsersSchema(Schema):
+class AssignedUsersSchema(ApiSchema):
     userIds = fields.List(Id(), required=True, validate=validate.Length(max=100_000))
 
 

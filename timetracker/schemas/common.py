@@ -11,12 +11,13 @@ from marshmallow import Schema, ValidationError, fields, validate
 from webargs.fields import DelimitedList
 
 from timetracker.access import Caller, current_caller
+from timetracker.schemas.base import ApiSchema
 
 INT32_MAX = 2**31 - 1
 MAX_QUERY_LIMIT = 1000
 
 
-class ErrorSchema(Schema):
+class ErrorSchema(ApiSchema):
     key = fields.String(
         required=True,
         metadata={
@@ -177,7 +178,7 @@ def IncludeReferenced(values: Iterable[str]) -> DelimitedList:  # noqa: N802
     )
 
 
-class PageArgs(Schema):
+class PageArgs(ApiSchema):
     offset = fields.Integer(
         load_default=0,
         validate=validate.Range(0, INT32_MAX),
@@ -198,7 +199,7 @@ class NamedListArgs(PageArgs):
     words = Words(metadata={"description": "Space-separated words the name must all contain"})
 
 
-class AllowedActionsSchema(Schema):
+class AllowedActionsSchema(ApiSchema):
     canModify = fields.Boolean(required=True)
     canDelete = fields.Boolean(required=True)
 
@@ -229,11 +230,6 @@ def base_url() -> str:
     return (configured or request.url_root).rstrip("/")
 
 
-def object_url(collection: str, object_id: int) -> str:
-    """The link to an object; this server has no web UI, so it is the API resource itself."""
-    return f"{base_url()}/api/v1/{collection}/{object_id}"
-
-
 def list_envelope(
     item_schema: type[Schema],
     references: dict[str, type[Schema]] | None = None,
@@ -254,6 +250,6 @@ def list_envelope(
                 f"through includeReferenced"
             },
         )
-    return Schema.from_dict(
+    return ApiSchema.from_dict(
         attrs, name=name or f"{item_schema.__name__.removesuffix('Schema')}List"
     )

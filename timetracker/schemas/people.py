@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from marshmallow import Schema, ValidationError, fields, post_dump, validate
+from marshmallow import ValidationError, fields, validate
 
 from timetracker.access import (
     PERMISSIONS,
     can_see_private_user_fields,
-    can_submit_timetrack_for,
     current_caller,
+    submit_checker,
 )
+from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
     Id,
     IdList,
@@ -51,7 +52,7 @@ def CalendarDate(**kwargs) -> fields.Date:  # noqa: N802
 # --- users ----------------------------------------------------------------------------------
 
 
-class UserAllowedActionsSchema(Schema):
+class UserAllowedActionsSchema(ApiSchema):
     canSubmitTimetrack = fields.Boolean(
         required=True, metadata={"description": "Whether the caller may enter time for this user"}
     )
@@ -67,27 +68,28 @@ class UserSchema(UserRefSchema):
     email = fields.String(allow_none=True)
     hired = fields.Date(allow_none=True)
     releaseDate = fields.Date(attribute="release_date", allow_none=True)
-    allowedActions = fields.Function(
-        lambda user: {
-            "canSubmitTimetrack": can_submit_timetrack_for(get_db(), current_caller(), user)
-        },
+    allowedActions = fields.Nested(
+        UserAllowedActionsSchema,
         dump_only=True,
         metadata={"description": "What the caller may do for this user"},
     )
 
-    @post_dump(pass_original=True)
-    def hide_private_fields(self, data, original, **kwargs):
+    computed_fields = ("allowedActions",)
+
+    def prepare(self):
         caller = current_caller()
-        if not (
-            can_see_private_user_fields(caller)
-            or (caller is not None and caller.id == original["id"])
-        ):
+        return caller, can_see_private_user_fields(caller), submit_checker(get_db(), caller)
+
+    def finish(self, data, obj, state):
+        caller, sees_private, can_submit_for = state
+        if not (sees_private or (caller is not None and caller.id == obj["id"])):
             for key in PRIVATE_USER_FIELDS:
                 data.pop(key, None)
+        data["allowedActions"] = {"canSubmitTimetrack": can_submit_for(obj)}
         return data
 
 
-class _UserWriteFields(Schema):
+class _UserWriteFields(ApiSchema):
     username = Name(metadata={"description": "Login name, unique (case-insensitive)"})
     password = Text(
         load_only=True, validate=validate.Length(1, 255), metadata={"description": "Write-only"}
@@ -137,12 +139,12 @@ class UserListArgs(PageArgs):
     includeReferenced = IncludeReferenced(("departments", "timeZoneGroups"))
 
 
-class ScheduleArgs(Schema):
+class ScheduleArgs(ApiSchema):
     dateFrom = CalendarDate(required=True)
     dateTo = CalendarDate(required=True)
 
 
-class ScheduleSchema(Schema):
+class ScheduleSchema(ApiSchema):
     dateFrom = fields.Date(required=True)
     dateTo = fields.Date(required=True)
     schedule = fields.List(
@@ -152,7 +154,7 @@ class ScheduleSchema(Schema):
     )
 
 
-class WeeklyScheduleSchema(Schema):
+class WeeklyScheduleSchema(ApiSchema):
     days = fields.List(
         fields.Integer(strict=True, validate=validate.Range(0, 1440)),
         required=True,
@@ -163,7 +165,7 @@ class WeeklyScheduleSchema(Schema):
     companyDefault = fields.Boolean(dump_only=True)
 
 
-class PermissionsSchema(Schema):
+class PermissionsSchema(ApiSchema):
     permissions = fields.List(
         fields.String(validate=validate.OneOf(sorted(PERMISSIONS))),
         required=True,
@@ -175,14 +177,14 @@ class PermissionsSchema(Schema):
     )
 
 
-class TeamSchema(Schema):
+class TeamSchema(ApiSchema):
     allUsers = JsonBoolean(
         load_default=False, metadata={"description": "The whole company is the team"}
     )
     userIds = fields.List(Id(), load_default=list)
 
 
-class ScopeSchema(Schema):
+class ScopeSchema(ApiSchema):
     allScope = JsonBoolean(
         load_default=False, metadata={"description": "The whole catalogue is the scope"}
     )
@@ -198,13 +200,13 @@ class WorkAssignmentsSchema(ScopeSchema):
 # --- departments, time zone groups, leave types ------------------------------------------------
 
 
-class DepartmentSchema(Schema):
+class DepartmentSchema(ApiSchema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     default = fields.Boolean(attribute="is_default", required=True)
 
 
-class DepartmentWriteSchema(Schema):
+class DepartmentWriteSchema(ApiSchema):
     name = Name(required=True)
 
 
@@ -224,7 +226,7 @@ def TimeZoneId(**kwargs) -> fields.String:  # noqa: N802
     )
 
 
-class TimeZoneGroupSchema(Schema):
+class TimeZoneGroupSchema(ApiSchema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     timeZoneId = fields.String(
@@ -233,17 +235,17 @@ class TimeZoneGroupSchema(Schema):
     default = fields.Boolean(attribute="is_default", required=True)
 
 
-class TimeZoneGroupCreateSchema(Schema):
+class TimeZoneGroupCreateSchema(ApiSchema):
     name = Name(required=True)
     timeZoneId = TimeZoneId(required=True)
 
 
-class TimeZoneGroupUpdateSchema(Schema):
+class TimeZoneGroupUpdateSchema(ApiSchema):
     name = Name()
     timeZoneId = TimeZoneId()
 
 
-class LeaveTypeSchema(Schema):
+class LeaveTypeSchema(ApiSchema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     balance = fields.String(required=True, validate=validate.OneOf(BALANCES))
@@ -251,7 +253,7 @@ class LeaveTypeSchema(Schema):
     archived = fields.Boolean(required=True)
 
 
-class _LeaveTypeWriteFields(Schema):
+class _LeaveTypeWriteFields(ApiSchema):
     balance = fields.String(
         validate=validate.OneOf(BALANCES), metadata={"description": "None, Sick or PTO"}
     )
@@ -299,12 +301,12 @@ class LeaveTypeListArgs(NamedListArgs):
 # --- user rates ---------------------------------------------------------------------------
 
 
-class LeaveRateSchema(Schema):
+class LeaveRateSchema(ApiSchema):
     leaveTypeId = Id(attribute="leave_type_id", required=True)
     rate = JsonNumber(0, 10**9, places=2, required=True)
 
 
-class RateSchema(Schema):
+class RateSchema(ApiSchema):
     dateFrom = CalendarDate(
         attribute="date_from",
         required=True,
@@ -317,7 +319,7 @@ class RateSchema(Schema):
     )
 
 
-class UserRatesSchema(Schema):
+class UserRatesSchema(ApiSchema):
     userId = fields.Integer(required=True)
     rates = fields.List(fields.Nested(RateSchema), required=True)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from timetracker.access import can_manage_settings, can_see_rates, current_caller
+from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
     JsonBoolean,
     JsonNumber,
@@ -24,19 +25,19 @@ def _status_actions(obj) -> dict[str, bool]:
     return {"canModify": allowed, "canDelete": allowed and not obj["builtin"]}
 
 
-class WorkflowStatusSchema(Schema):
+class WorkflowStatusSchema(ApiSchema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     type = fields.String(required=True, validate=validate.OneOf(STATUS_TYPES))
     allowedActions = fields.Function(_status_actions, dump_only=True)
 
 
-class WorkflowStatusCreateSchema(Schema):
+class WorkflowStatusCreateSchema(ApiSchema):
     name = Name(required=True)
     type = fields.String(required=True, validate=validate.OneOf(STATUS_TYPES))
 
 
-class WorkflowStatusUpdateSchema(Schema):
+class WorkflowStatusUpdateSchema(ApiSchema):
     name = Name()
     type = fields.String(validate=validate.OneOf(STATUS_TYPES))
 
@@ -49,7 +50,7 @@ class WorkflowStatusListArgs(NamedListArgs):
     sort = Sort(("name", "type"))
 
 
-class WorkflowStatusDeleteArgs(Schema):
+class WorkflowStatusDeleteArgs(ApiSchema):
     replacementId = QueryId(
         metadata={
             "description": "Workflow status that takes over the tasks of the deleted one; "
@@ -58,7 +59,7 @@ class WorkflowStatusDeleteArgs(Schema):
     )
 
 
-class TypeOfWorkSchema(Schema):
+class TypeOfWorkSchema(ApiSchema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     rate = Restricted(
@@ -75,7 +76,7 @@ class TypeOfWorkSchema(Schema):
     default = fields.Boolean(attribute="is_default", required=True)
 
 
-class _TypeOfWorkWriteFields(Schema):
+class _TypeOfWorkWriteFields(ApiSchema):
     rate = JsonNumber(
         0,
         10**9,

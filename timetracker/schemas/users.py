@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import fields
+
+from timetracker.schemas.base import ApiSchema
 
 
 def full_name(user) -> str:
@@ -14,7 +16,7 @@ def full_name(user) -> str:
     return " ".join(p for p in parts if p)
 
 
-class UserRefSchema(Schema):
+class UserRefSchema(ApiSchema):
     """The fields of a user that every authenticated caller may see."""
 
     id = fields.Integer(required=True)
