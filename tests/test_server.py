@@ -151,7 +151,7 @@ def readme_curl_examples() -> list[tuple[str, int]]:
     text = (ROOT / "README.md").read_text()
     examples = []
     for line in text.splitlines():
-        match = re.match(r"^(curl .*?)\s+#\s*(\d{3})$", line)
+        match = re.match(r"^((?:printf .*\| )?curl .*?)\s+#\s*(\d{3})$", line)
         if match:
             examples.append((match.group(1), int(match.group(2))))
     return examples

@@ -25,7 +25,13 @@ Self-hosted time tracking with an actiTIME-style REST API.
   400 for arguments that cannot be parsed and for duplicate names, 403 when the object exists
   but is out of your reach, 404 for unknown ids.
 * **Lists**: `{"offset", "limit", "items"}`, `limit` 1000 at most; `includeReferenced` adds
-  top-level maps of referenced objects keyed by id. `created` is epoch milliseconds.
+  top-level maps of referenced objects keyed by id. `created` is epoch milliseconds. Unknown
+  query parameters are refused (400).
+* **Permissions**: users see themselves; the manager permissions (Modify & Approve Users'
+  Time-Track, Manage Scope of Work, Manage Cost & Billing Data) add their assigned team and their
+  scope of work; Enter Time-Track adds the work assignments; Manage Accounts & Permissions sees
+  everything. Catalogue changes need Manage Scope of Work covering the object; settings need
+  Manage System Settings. Every object's `allowedActions` says what the caller may do with it.
 """
 
 
