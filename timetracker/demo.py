@@ -20,7 +20,7 @@ from timetracker.access import (
     MANAGE_SYSTEM_SETTINGS,
     MODIFY_APPROVE_TIME_TRACK,
 )
-from timetracker.services import catalogue, people, settings
+from timetracker.services import catalogue, named, people, settings
 from timetracker.store import entities
 from timetracker.store import users as user_store
 
@@ -272,13 +272,13 @@ def load(conn: Connection, today: dt.date | None = None, hash_method: str = "scr
 
 def _load_people(conn: Connection, today: dt.date, hash_method: str) -> int:
     departments = {
-        name: people.create_named(conn, "department", {"name": name})["id"] for name in DEPARTMENTS
+        name: named.create(conn, "department", {"name": name})["id"] for name in DEPARTMENTS
     }
     zones = {
-        name: people.create_named(conn, "timeZoneGroup", {"name": name, "time_zone_id": zone})["id"]
+        name: named.create(conn, "timeZoneGroup", {"name": name, "time_zone_id": zone})["id"]
         for name, zone in TIME_ZONE_GROUPS.items()
     }
-    people.create_named(
+    named.create(
         conn,
         "leaveType",
         {

@@ -14,11 +14,11 @@ from marshmallow import Schema, fields
 
 from timetracker import access
 from timetracker.access import current_caller
-from timetracker.api.common import Blueprint, list_response
+from timetracker.api.common import Blueprint, doc, list_response
 from timetracker.errors import access_denied
 from timetracker.schemas import catalogue as s
 from timetracker.schemas.base import ApiSchema
-from timetracker.services import catalogue
+from timetracker.services import catalogue, named
 from timetracker.store import comments as comment_store
 from timetracker.store import entities
 from timetracker.store import users as user_store
@@ -132,14 +132,6 @@ def _ensure_can_place(kind: str, body) -> None:
     access.ensure_can_manage_catalogue(get_db(), current_caller(), kind, _placement(kind, body))
 
 
-def _doc(text: str):
-    def decorator(func):
-        func.__doc__ = text
-        return func
-
-    return decorator
-
-
 def make_blueprint(level: Level) -> Blueprint:
     blp = Blueprint(
         level.collection,
@@ -157,21 +149,21 @@ def make_blueprint(level: Level) -> Blueprint:
         @blp.arguments(level.list_args, location="query")
         @blp.response(200, level.list_schema)
         @blp.errors()
-        @_doc(
+        @doc(
             f"List {plural}\n\nFilters combine with AND; items come in ascending id order "
             f"unless sorted, and ties in a sort are broken by id."
         )
         def get(self, args):
             caller = current_caller()
             rows = entities.list_rows(
-                get_db(), catalogue.ENTITIES[kind], args, access.catalogue_filter(caller, kind)
+                get_db(), named.KINDS[kind].entity, args, access.catalogue_filter(caller, kind)
             )
             return list_response(args, rows, references)
 
         @blp.arguments(level.create_schema)
         @blp.response(200, level.schema)
         @blp.errors(404, 413, 415)
-        @_doc(f"Create a {kind}\n\nA duplicate name answers 400 api.error.{kind}_exists.")
+        @doc(f"Create a {kind}\n\nA duplicate name answers 400 api.error.{kind}_exists.")
         def post(self, body):
             _ensure_can_place(kind, body)
             return level.create(get_db(), body)
@@ -180,14 +172,14 @@ def make_blueprint(level: Level) -> Blueprint:
     class Item(MethodView):
         @blp.response(200, level.schema)
         @blp.errors(404)
-        @_doc(f"Get a {kind}")
+        @doc(f"Get a {kind}")
         def get(self, id):
             return _visible(kind, id)
 
         @blp.arguments(level.update_schema)
         @blp.response(200, level.schema)
         @blp.errors(404, 413, 415)
-        @_doc(f"Modify a {kind}\n\nOnly the properties sent are changed.")
+        @doc(f"Modify a {kind}\n\nOnly the properties sent are changed.")
         def patch(self, body, id):
             row = _visible(kind, id)
             access.ensure_can_manage_catalogue(get_db(), current_caller(), kind, row)
@@ -198,7 +190,7 @@ def make_blueprint(level: Level) -> Blueprint:
         @blp.arguments(DeleteArgs, location="query")
         @blp.response(204)
         @blp.errors(404)
-        @_doc(
+        @doc(
             f"Delete a {kind}\n\nEverything under it (and its comments) is deleted in the "
             f"same transaction."
         )
@@ -212,7 +204,7 @@ def make_blueprint(level: Level) -> Blueprint:
         @blp.arguments(s.CommentListArgs, location="query")
         @blp.response(200, s.CommentListSchema)
         @blp.errors(404)
-        @_doc(f"List the comments on a {kind}\n\nOldest first.")
+        @doc(f"List the comments on a {kind}\n\nOldest first.")
         def get(self, args, id):
             _visible(kind, id)
             rows = comment_store.list_comments(get_db(), kind, id, args)
@@ -229,7 +221,7 @@ def make_blueprint(level: Level) -> Blueprint:
         @blp.arguments(s.CommentCreateSchema)
         @blp.response(200, s.CommentSchema)
         @blp.errors(404, 413, 415)
-        @_doc(f"Comment on a {kind}\n\nAnyone who can see the {kind} may comment on it.")
+        @doc(f"Comment on a {kind}\n\nAnyone who can see the {kind} may comment on it.")
         def post(self, body, id):
             _visible(kind, id)
             return comment_store.add_comment(get_db(), kind, id, current_caller().id, body["text"])
@@ -238,7 +230,7 @@ def make_blueprint(level: Level) -> Blueprint:
     class AssignedUsers(MethodView):
         @blp.response(200, s.AssignedUsersSchema)
         @blp.errors(404)
-        @_doc(
+        @doc(
             f"List the users who may track time on a {kind}\n\nUsers assigned to it, to "
             f"what contains it, or to all work."
         )
@@ -249,7 +241,7 @@ def make_blueprint(level: Level) -> Blueprint:
         @blp.arguments(s.AssignedUsersSchema)
         @blp.response(200, s.AssignedUsersSchema)
         @blp.errors(404, 413, 415)
-        @_doc(
+        @doc(
             f"Set the users assigned to a {kind}\n\nReplaces the users assigned directly "
             f"to this {kind}; assignments through a parent or to all work stay. Needs Manage "
             f"Scope of Work covering the {kind}, or Manage Accounts & Permissions."

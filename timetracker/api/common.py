@@ -60,6 +60,16 @@ class Blueprint(flask_smorest.Blueprint):
         return decorator
 
 
+def doc(text: str):
+    """Set a view's docstring (its OpenAPI summary and description) from a built string."""
+
+    def decorator(func):
+        func.__doc__ = text
+        return func
+
+    return decorator
+
+
 def public(view):
     """Mark a view (function or MethodView class) as reachable without authentication."""
     view.public = True

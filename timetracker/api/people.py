@@ -10,12 +10,12 @@ from marshmallow import Schema, fields
 
 from timetracker import __version__, access
 from timetracker.access import current_caller
-from timetracker.api.common import Blueprint, list_response
+from timetracker.api.common import Blueprint, doc, list_response
 from timetracker.errors import access_denied
 from timetracker.schemas import people as s
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import MAX_QUERY_LIMIT, base_url
-from timetracker.services import people
+from timetracker.services import named, people
 from timetracker.store import entities
 from timetracker.store import users as user_store
 from timetracker.store.db import get_db
@@ -36,14 +36,6 @@ class Grouping:
     deletable: bool
 
 
-def _doc(text: str):
-    def decorator(func):
-        func.__doc__ = text
-        return func
-
-    return decorator
-
-
 def make_blueprint(spec: Grouping) -> Blueprint:
     blp = Blueprint(
         spec.collection,
@@ -51,53 +43,53 @@ def make_blueprint(spec: Grouping) -> Blueprint:
         url_prefix=f"/api/v1/{spec.collection}",
         description=spec.description,
     )
-    entity = people.NAMED[spec.kind][0]
-    label = people.NAMED[spec.kind][1].lower()
+    entity = named.KINDS[spec.kind].entity
+    label = named.KINDS[spec.kind].label.lower()
 
     @blp.route("")
     class Collection(MethodView):
         @blp.arguments(spec.list_args, location="query")
         @blp.response(200, spec.list_schema)
         @blp.errors()
-        @_doc(f"List {label}s")
+        @doc(f"List {label}s")
         def get(self, args):
             return list_response(args, entities.list_rows(get_db(), entity, args))
 
         @blp.arguments(spec.create_schema)
         @blp.response(200, spec.schema)
         @blp.errors(413, 415)
-        @_doc(f"Create a {label}")
+        @doc(f"Create a {label}")
         def post(self, body):
             spec.ensure_can_change(current_caller())
-            return people.create_named(get_db(), spec.kind, body)
+            return named.create(get_db(), spec.kind, body)
 
     @blp.route("/<int32:id>")
     class Item(MethodView):
         @blp.response(200, spec.schema)
         @blp.errors(404)
-        @_doc(f"Get a {label}")
+        @doc(f"Get a {label}")
         def get(self, id):
-            return people.get_named(get_db(), spec.kind, id)
+            return named.get(get_db(), spec.kind, id)
 
         @blp.arguments(spec.update_schema)
         @blp.response(200, spec.schema)
         @blp.errors(404, 413, 415)
-        @_doc(f"Modify a {label}")
+        @doc(f"Modify a {label}")
         def patch(self, body, id):
-            row = people.get_named(get_db(), spec.kind, id)
+            row = named.get(get_db(), spec.kind, id)
             spec.ensure_can_change(current_caller())
-            return people.update_named(get_db(), spec.kind, row, body)
+            return named.update(get_db(), spec.kind, row, body)
 
         if spec.deletable:
 
             @blp.response(204)
             @blp.errors(404)
-            @_doc(
+            @doc(
                 f"Delete a {label}\n\nIts users move to the default {label}, which itself "
                 f"cannot be deleted."
             )
             def delete(self, id):
-                row = people.get_named(get_db(), spec.kind, id)
+                row = named.get(get_db(), spec.kind, id)
                 spec.ensure_can_change(current_caller())
                 people.delete_grouping(get_db(), spec.kind, row)
 
@@ -162,7 +154,7 @@ class DefaultTimeZoneGroup(MethodView):
     @time_zone_groups.errors()
     def get(self):
         """Get the default time zone group"""
-        return people.get_named(get_db(), "timeZoneGroup", people.DEFAULT_ID)
+        return named.get(get_db(), "timeZoneGroup", people.DEFAULT_ID)
 
 
 # --- user rates ---------------------------------------------------------------------------

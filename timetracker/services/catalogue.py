@@ -12,20 +12,15 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
-from timetracker.errors import ApiError, already_exists, not_found
+from timetracker.errors import ApiError
+from timetracker.services import named
 from timetracker.store import entities, settings
-from timetracker.store.entities import CUSTOMERS, PROJECTS, TASKS, TYPES_OF_WORK, WORKFLOW_STATUSES
-
-NAMES = {"customer": "Customer", "project": "Project", "task": "Task"}
-ENTITIES = {"customer": CUSTOMERS, "project": PROJECTS, "task": TASKS}
+from timetracker.store.entities import CUSTOMERS, PROJECTS, TYPES_OF_WORK, WORKFLOW_STATUSES
 
 
 def get(conn: Connection, kind: str, object_id: int) -> RowMapping:
-    """The object, or a 404 for an unknown id."""
-    row = entities.get_row(conn, ENTITIES[kind], object_id)
-    if row is None:
-        raise not_found(NAMES[kind], object_id)
-    return row
+    """The customer, project or task, or a 404 for an unknown id."""
+    return named.get(conn, kind, object_id)
 
 
 def referenced(conn: Connection, kind: str, object_id: int, field: str) -> RowMapping:
@@ -42,43 +37,29 @@ def referenced(conn: Connection, kind: str, object_id: int, field: str) -> RowMa
     return row
 
 
-def _check_name(
-    conn: Connection, kind: str, name: str, scope_id: int | None, exclude_id: int | None = None
-) -> None:
-    if entities.name_is_taken(conn, ENTITIES[kind], name, scope_id=scope_id, exclude_id=exclude_id):
-        raise already_exists(NAMES[kind], f"{kind}_exists")
-
-
 # --- customers and projects -------------------------------------------------------------------
 
 
 def create_customer(conn: Connection, values: Mapping[str, Any]) -> RowMapping:
-    _check_name(conn, "customer", values["name"], None)
-    return get(conn, "customer", entities.insert_row(conn, CUSTOMERS, values))
+    return named.create(conn, "customer", values)
 
 
 def update_customer(conn: Connection, row: RowMapping, values: Mapping[str, Any]) -> RowMapping:
-    if "name" in values:
-        _check_name(conn, "customer", values["name"], None, exclude_id=row["id"])
-    entities.update_row(conn, CUSTOMERS, row["id"], values)
-    return get(conn, "customer", row["id"])
+    return named.update(conn, "customer", row, values)
 
 
 def create_project(conn: Connection, values: Mapping[str, Any]) -> RowMapping:
     referenced(conn, "customer", values["customer_id"], "customerId")
-    _check_name(conn, "project", values["name"], values["customer_id"])
-    return get(conn, "project", entities.insert_row(conn, PROJECTS, values))
+    return named.create(conn, "project", values, scope_id=values["customer_id"])
 
 
 def update_project(conn: Connection, row: RowMapping, values: Mapping[str, Any]) -> RowMapping:
     customer_id = values.get("customer_id", row["customer_id"])
     if "customer_id" in values:
         referenced(conn, "customer", customer_id, "customerId")
-    if "name" in values or customer_id != row["customer_id"]:
-        name = values.get("name", row["name"])
-        _check_name(conn, "project", name, customer_id, exclude_id=row["id"])
-    entities.update_row(conn, PROJECTS, row["id"], values)
-    return get(conn, "project", row["id"])
+    return named.update(
+        conn, "project", row, values, scope_id=customer_id, moved=customer_id != row["customer_id"]
+    )
 
 
 # --- tasks ------------------------------------------------------------------------------------
@@ -142,23 +123,27 @@ def _task_columns(values: Mapping[str, Any], status_id: int | None, type_id: int
 
 def create_task(conn: Connection, values: Mapping[str, Any]) -> RowMapping:
     referenced(conn, "project", values["project_id"], "projectId")
-    _check_name(conn, "task", values["name"], values["project_id"])
     status_id = _resolve_workflow_status(conn, values, None)
     type_id = _resolve_type_of_work(conn, values, creating=True)
-    task_id = entities.insert_row(conn, TASKS, _task_columns(values, status_id, type_id))
-    return get(conn, "task", task_id)
+    return named.create(
+        conn, "task", _task_columns(values, status_id, type_id), scope_id=values["project_id"]
+    )
 
 
 def update_task(conn: Connection, row: RowMapping, values: Mapping[str, Any]) -> RowMapping:
     project_id = values.get("project_id", row["project_id"])
     if "project_id" in values:
         referenced(conn, "project", project_id, "projectId")
-    if "name" in values or project_id != row["project_id"]:
-        _check_name(conn, "task", values.get("name", row["name"]), project_id, exclude_id=row["id"])
     status_id = _resolve_workflow_status(conn, values, row)
     type_id = _resolve_type_of_work(conn, values, creating=False)
-    entities.update_row(conn, TASKS, row["id"], _task_columns(values, status_id, type_id))
-    return get(conn, "task", row["id"])
+    return named.update(
+        conn,
+        "task",
+        row,
+        _task_columns(values, status_id, type_id),
+        scope_id=project_id,
+        moved=project_id != row["project_id"],
+    )
 
 
 def delete(
@@ -169,7 +154,7 @@ def delete(
     ``revokeApprovedWeeks`` is accepted by the API; until time-track approval exists there are
     no approved weeks to revoke, so nothing blocks a deletion.
     """
-    entities.delete_row(conn, ENTITIES[kind], row["id"])
+    entities.delete_row(conn, named.KINDS[kind].entity, row["id"])
 
 
 def ensure_users_exist(conn: Connection, user_ids, field: str) -> None:

@@ -19,6 +19,7 @@ from timetracker.errors import (
     invalid_date_range,
     not_found,
 )
+from timetracker.services import named
 from timetracker.store import entities
 from timetracker.store import users as user_store
 from timetracker.store.entities import (
@@ -305,50 +306,17 @@ def set_work_assignments(
 
 # --- departments, time zone groups, leave types -----------------------------------------------
 
-NAMED = {
-    "department": (DEPARTMENTS, "Department", "department_exists"),
-    "timeZoneGroup": (TIME_ZONE_GROUPS, "Time zone group", "time_zone_group_exists"),
-    "leaveType": (LEAVE_TYPES, "Leave type", "leave_type_exists"),
-}
-
-
-def get_named(conn: Connection, kind: str, object_id: int) -> RowMapping:
-    entity, label, _ = NAMED[kind]
-    row = entities.get_row(conn, entity, object_id)
-    if row is None:
-        raise not_found(label, object_id)
-    return row
-
-
-def create_named(conn: Connection, kind: str, values: Mapping[str, Any]) -> RowMapping:
-    entity, label, exists_key = NAMED[kind]
-    if entities.name_is_taken(conn, entity, values["name"]):
-        raise already_exists(label, exists_key)
-    return get_named(conn, kind, entities.insert_row(conn, entity, values))
-
-
-def update_named(
-    conn: Connection, kind: str, row: RowMapping, values: Mapping[str, Any]
-) -> RowMapping:
-    entity, label, exists_key = NAMED[kind]
-    if "name" in values and entities.name_is_taken(
-        conn, entity, values["name"], exclude_id=row["id"]
-    ):
-        raise already_exists(label, exists_key)
-    entities.update_row(conn, entity, row["id"], values)
-    return get_named(conn, kind, row["id"])
-
 
 def delete_grouping(conn: Connection, kind: str, row: RowMapping) -> None:
     """Delete a department or time zone group; its users move to the built-in one."""
-    entity, label, _ = NAMED[kind]
+    spec = named.KINDS[kind]
     if row["is_default"]:
         raise ApiError(
-            400, "default_cannot_be_deleted", f"The default {label.lower()} cannot be deleted"
+            400, "default_cannot_be_deleted", f"The default {spec.label.lower()} cannot be deleted"
         )
     column = users.c.department_id if kind == "department" else users.c.time_zone_group_id
     conn.execute(update(users).where(column == row["id"]).values({column: DEFAULT_ID}))
-    entities.delete_row(conn, entity, row["id"])
+    entities.delete_row(conn, spec.entity, row["id"])
 
 
 # --- user rates ---------------------------------------------------------------------------------

@@ -15,32 +15,21 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
-from timetracker.errors import ApiError, already_exists, not_found
+from timetracker.errors import ApiError
+from timetracker.services import named
 from timetracker.store import entities, settings
-from timetracker.store.entities import TYPES_OF_WORK, WORKFLOW_STATUSES
+from timetracker.store.entities import WORKFLOW_STATUSES
 
 
 def get_status(conn: Connection, status_id: int) -> RowMapping:
-    row = entities.get_row(conn, WORKFLOW_STATUSES, status_id)
-    if row is None:
-        raise not_found("Workflow status", status_id)
-    return row
-
-
-def _check_status_name(conn: Connection, name: str, exclude_id: int | None = None) -> None:
-    if entities.name_is_taken(conn, WORKFLOW_STATUSES, name, exclude_id=exclude_id):
-        raise already_exists("Workflow status", "workflow_status_exists")
+    return named.get(conn, "workflowStatus", status_id)
 
 
 def create_status(conn: Connection, values: Mapping[str, Any]) -> RowMapping:
-    _check_status_name(conn, values["name"])
-    status_id = entities.insert_row(conn, WORKFLOW_STATUSES, {**values, "builtin": False})
-    return get_status(conn, status_id)
+    return named.create(conn, "workflowStatus", {**values, "builtin": False})
 
 
 def update_status(conn: Connection, row: RowMapping, values: Mapping[str, Any]) -> RowMapping:
-    if "name" in values:
-        _check_status_name(conn, values["name"], exclude_id=row["id"])
     if row["builtin"] and values.get("type", row["type"]) != row["type"]:
         raise ApiError(
             400,
@@ -48,8 +37,7 @@ def update_status(conn: Connection, row: RowMapping, values: Mapping[str, Any]) 
             "The type of a built-in workflow status cannot be changed",
             fields="type",
         )
-    entities.update_row(conn, WORKFLOW_STATUSES, row["id"], values)
-    return get_status(conn, row["id"])
+    return named.update(conn, "workflowStatus", row, values)
 
 
 def delete_status(conn: Connection, row: RowMapping, replacement_id: int | None) -> None:
@@ -78,15 +66,7 @@ def delete_status(conn: Connection, row: RowMapping, replacement_id: int | None)
 
 
 def get_type_of_work(conn: Connection, type_id: int) -> RowMapping:
-    row = entities.get_row(conn, TYPES_OF_WORK, type_id)
-    if row is None:
-        raise not_found("Type of work", type_id)
-    return row
-
-
-def _check_type_name(conn: Connection, name: str, exclude_id: int | None = None) -> None:
-    if entities.name_is_taken(conn, TYPES_OF_WORK, name, exclude_id=exclude_id):
-        raise already_exists("Type of work", "type_of_work_exists")
+    return named.get(conn, "typeOfWork", type_id)
 
 
 def _store_type_values(
@@ -119,13 +99,10 @@ def _store_type_values(
 
 
 def create_type_of_work(conn: Connection, values: Mapping[str, Any]) -> RowMapping:
-    _check_type_name(conn, values["name"])
+    # A refused name raises after the default was moved; the request's rollback undoes both.
     columns = {"is_default": False, **_store_type_values(conn, values, None)}
-    return get_type_of_work(conn, entities.insert_row(conn, TYPES_OF_WORK, columns))
+    return named.create(conn, "typeOfWork", columns)
 
 
 def update_type_of_work(conn: Connection, row: RowMapping, values: Mapping[str, Any]):
-    if "name" in values:
-        _check_type_name(conn, values["name"], exclude_id=row["id"])
-    entities.update_row(conn, TYPES_OF_WORK, row["id"], _store_type_values(conn, values, row))
-    return get_type_of_work(conn, row["id"])
+    return named.update(conn, "typeOfWork", row, _store_type_values(conn, values, row))
