@@ -38,6 +38,7 @@ from flask import g
 from sqlalchemy import ColumnElement, Connection, Table, false, or_, select, true
 
 from timetracker.errors import ApiError
+from timetracker.store import entities
 from timetracker.store.schema import (
     customers,
     projects,
@@ -291,8 +292,6 @@ def scope_of(conn: Connection, caller: Caller) -> Scope:
 
 def ensure_can_see_catalogue(conn: Connection, caller: Caller, kind: str, row) -> None:
     """403 when ``caller`` may not see this existing customer/project/task."""
-    from timetracker.store import entities
-
     condition = catalogue_filter(caller, kind)
     if condition is None:
         return
