@@ -183,3 +183,40 @@ def test_readme_walkthrough(database_url, tmp_path):
                 timeout=60,
             )
             assert result.stdout == str(expected), (command, result.stdout, result.stderr)
+
+
+def test_concurrent_deltas_to_one_record_all_count(database_url):
+    """8 clients each send 200 "+1 minute" deltas to the same record at once. No update is lost
+    and the 1440-minute day is enforced exactly: 1440 succeed, the other 160 are refused with
+    api.error.day_limit_exceeded, and nothing answers 500 or "database is locked"."""
+    env = server_env(
+        TIMETRACKER_ADMIN_PASSWORD="pw",
+        TIMETRACKER_RATELIMIT_PER_SECOND="100000",
+        TIMETRACKER_RATELIMIT_PER_MINUTE="100000",
+    )
+    auth = ("admin", "pw")
+    with serve(database_url, env) as (port, lines):
+        _, _, customer = request(port, "/api/v1/customers", "POST", {"name": "C"}, auth=auth)
+        _, _, project = request(
+            port, "/api/v1/projects", "POST", {"customerId": customer["id"], "name": "P"}, auth=auth
+        )
+        _, _, task = request(
+            port, "/api/v1/tasks", "POST", {"projectId": project["id"], "name": "T"}, auth=auth
+        )
+        record = f"/api/v1/timetrack/admin/2025-03-04/{task['id']}"
+        answers: list[tuple[int, str | None]] = []
+
+        def worker():
+            for _ in range(200):
+                status, _, body = request(port, record + "/time", "PATCH", {"delta": 1}, auth=auth)
+                answers.append((status, (body or {}).get("key")))
+
+        threads = [threading.Thread(target=worker) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert answers.count((200, None)) == 1440
+        assert answers.count((400, "api.error.day_limit_exceeded")) == 160
+        assert request(port, record, auth=auth)[2] == {"taskId": task["id"], "time": 1440}
+        assert "database is locked" not in "".join(lines)

@@ -337,6 +337,75 @@ def can_assign_work(conn: Connection, caller: Caller, kind: str, row) -> bool:
     return can_manage_catalogue(conn, caller, kind, row)
 
 
+# --- time-track ---------------------------------------------------------------------------------
+#
+# The spec pairs users with tasks per permission (its two tables); a caller reaches a record when
+# one of their permissions grants both its user and its task:
+#
+#   read:   Enter Time-Track          -> themselves          x their work assignments
+#           the manager permissions   -> their assigned team x their scope of work
+#           Manage Accounts & Perm.,
+#           "see all users' data"     -> every user          x every task
+#   modify: Enter Time-Track          -> themselves          x their work assignments
+#           Modify & Approve with
+#           Manage Scope of Work      -> their assigned team x their scope of work
+#           Modify & Approve without  -> their assigned team x their scope of work that is also
+#                                        in the team user's work assignments
+
+
+def task_in(conn: Connection, task_id: int, links: Table, user_id: int, everything: bool) -> bool:
+    """Whether ``links`` (scope items or work assignments) of ``user_id`` reach the task."""
+    if everything:
+        return True
+    stmt = (
+        select(tasks.c.id)
+        .join(projects, projects.c.id == tasks.c.project_id)
+        .where(tasks.c.id == task_id, _reached_through("task", links, user_id))
+    )
+    return conn.execute(stmt).first() is not None
+
+
+def _in_scope(conn: Connection, caller: Caller, task_id: int) -> bool:
+    return task_in(conn, task_id, scope_items, caller.id, caller.scope_all)
+
+
+def is_assigned(conn: Connection, user, task_id: int) -> bool:
+    """Whether ``user`` (a row) may track time on the task: their work assignments."""
+    return task_in(conn, task_id, work_assignments, user["id"], user["assign_all"])
+
+
+def can_read_timetrack(conn: Connection, caller: Caller, user, task_id: int) -> bool:
+    if caller.has(MANAGE_ACCOUNTS) or caller.sees_all_data:
+        return True
+    if (
+        user["id"] == caller.id
+        and caller.has(ENTER_TIME_TRACK)
+        and is_assigned(conn, user, task_id)
+    ):
+        return True
+    return (
+        caller.is_manager and in_team(conn, caller, user["id"]) and _in_scope(conn, caller, task_id)
+    )
+
+
+def can_modify_timetrack(conn: Connection, caller: Caller, user, task_id: int) -> bool:
+    if (
+        user["id"] == caller.id
+        and caller.has(ENTER_TIME_TRACK)
+        and is_assigned(conn, user, task_id)
+    ):
+        return True
+    if not (caller.has(MODIFY_APPROVE_TIME_TRACK) and in_team(conn, caller, user["id"])):
+        return False
+    if not _in_scope(conn, caller, task_id):
+        return False
+    return caller.has(MANAGE_SCOPE_OF_WORK) or is_assigned(conn, user, task_id)
+
+
+def can_lock_timetrack(caller: Caller) -> bool:
+    return caller.has(LOCK_TIME_TRACK)
+
+
 # --- system settings (workflow statuses, types of work, leave types) ---------------------------
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from timetracker.api import catalogue, health, people, settings, users
+from timetracker.api import catalogue, health, people, settings, timetrack, users
 
 
 def all_blueprints():
@@ -12,4 +12,5 @@ def all_blueprints():
         *settings.blueprints,
         *users.blueprints,
         *people.blueprints,
+        *timetrack.blueprints,
     ]

@@ -303,3 +303,31 @@ company_settings = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# Minutes one user tracked on one task on one day (the API's time-track record).
+time_entries = Table(
+    "time_entries",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("date", Date, primary_key=True),
+    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("minutes", Integer, nullable=False),
+    Column("comment", Text),
+    CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes"),
+)
+Index("ix_time_entries_date_user_id", time_entries.c.date, time_entries.c.user_id)
+Index("ix_time_entries_task_id", time_entries.c.task_id)
+
+# Lock and unlock operations over date ranges (user_id NULL: every user). A day of a user is
+# locked when the latest event covering it is a lock.
+lock_events = Table(
+    "lock_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE")),
+    Column("date_from", Date, nullable=False),
+    Column("date_to", Date, nullable=False),
+    Column("locked", Boolean, nullable=False),
+    CheckConstraint("date_from <= date_to", name="range"),
+)
+Index("ix_lock_events_user_id", lock_events.c.user_id)

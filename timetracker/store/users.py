@@ -24,6 +24,7 @@ from timetracker.store.schema import (
     company_settings,
     scope_items,
     team_members,
+    time_entries,
     user_permissions,
     users,
     work_assignments,
@@ -142,10 +143,11 @@ def delete_user(conn: Connection, user_id: int) -> None:
 
 
 def has_tracked_data(conn: Connection, user_id: int) -> bool:
-    """Whether the user wrote anything that must outlive the account (comments, ...)."""
+    """Whether the user has data that must outlive the account: time-track or comments."""
     return conn.execute(
         select(
-            exists().where(
+            exists().where(time_entries.c.user_id == user_id)
+            | exists().where(
                 or_(comments.c.user_id == user_id, comments.c.updating_user_id == user_id)
             )
         )

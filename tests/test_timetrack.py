@@ -1,0 +1,207 @@
+"""Time-track records: set, shift, delete, validation, locks and who may do what."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from timetracker.access import (
+    ENTER_TIME_TRACK,
+    LOCK_TIME_TRACK,
+    MODIFY_APPROVE_TIME_TRACK,
+)
+
+DAY = "2025-03-04"
+
+
+@pytest.fixture
+def setup(admin, make_user, catalogue):
+    """A worker assigned to the Website project (tasks Design and Build)."""
+    worker = make_user(ENTER_TIME_TRACK, username="worker")
+    admin.ok(
+        "put",
+        f"/users/{worker.id}/workAssignments",
+        {"projectIds": [catalogue["projects"]["web"]["id"]]},
+    )
+    tasks = {name: t["id"] for name, t in catalogue["tasks"].items()}
+    return worker, tasks
+
+
+def path(user, task, day=DAY, suffix=""):
+    return f"/timetrack/{user}/{day}/{task}{suffix}"
+
+
+def test_set_read_and_delete(setup):
+    worker, tasks = setup
+    design = tasks["design"]
+    assert worker.ok("get", path("worker", design)) == {"taskId": design, "time": 0}
+    body = worker.ok(
+        "patch", path("worker", design), {"time": "120", "comment": "completed the task"}
+    )
+    assert body == {"taskId": design, "time": 120, "comment": "completed the task"}
+    assert worker.ok("get", path(worker.id, design)) == body
+    assert (
+        worker.ok("patch", path("worker", design), {"time": 90})["comment"] == "completed the task"
+    )  # the comment stays when only time is sent
+    assert worker.ok("patch", path("worker", design), {"comment": None}) == {
+        "taskId": design,
+        "time": 90,
+    }
+    assert worker.ok("patch", path("worker", design), {"time": 0}) == {"taskId": design, "time": 0}
+
+
+def test_delta(setup):
+    worker, tasks = setup
+    build = tasks["build"]
+    assert worker.ok("patch", path("worker", build, suffix="/time"), {"delta": 30})["time"] == 30
+    assert worker.ok("patch", path("worker", build, suffix="/time"), {"delta": "-20"})["time"] == 10
+    response = worker.patch(path("worker", build, suffix="/time"), json={"delta": -11})
+    assert response.status_code == 400
+    assert response.get_json()["key"] == "api.error.negative_time"
+    assert worker.ok("get", path("worker", build))["time"] == 10  # refused, not clamped
+    assert worker.ok("patch", path("worker", build, suffix="/time"), {"delta": 0})["time"] == 10
+
+
+def test_a_day_holds_at_most_1440_minutes(setup):
+    worker, tasks = setup
+    worker.ok("patch", path("worker", tasks["design"]), {"time": 1000})
+    response = worker.patch(path("worker", tasks["build"]), json={"time": 441})
+    assert response.status_code == 400
+    assert response.get_json()["key"] == "api.error.day_limit_exceeded"
+    worker.ok("patch", path("worker", tasks["build"]), {"time": 440})
+    response = worker.patch(path("worker", tasks["build"], suffix="/time"), json={"delta": 1})
+    assert response.get_json()["key"] == "api.error.day_limit_exceeded"
+    # Another day is another budget.
+    worker.ok("patch", path("worker", tasks["build"], day="2025-03-05"), {"time": 1440})
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"time": -1}, "time"),
+        ({"time": 1441}, "time"),
+        ({"time": "2h"}, "time"),
+        ({"time": 1.5}, "time"),
+        ({"time": True}, "time"),
+        ({"minutes": 5}, "minutes"),
+    ],
+)
+def test_bad_bodies(setup, body, field):
+    worker, tasks = setup
+    response = worker.patch(path("worker", tasks["design"]), json=body)
+    assert response.status_code == 400 and field in response.get_json()["fields"]
+
+
+def test_paths_are_checked(setup):
+    worker, tasks = setup
+    assert worker.get(path("worker", tasks["design"], day="2025-02-30")).status_code == 400
+    assert worker.get(path("worker", tasks["design"], day="03-04-2025")).status_code == 400
+    assert worker.get(path("worker", 9999)).status_code == 404
+    assert worker.get(path("nobody", tasks["design"])).status_code == 404
+
+
+def test_today_is_the_users_day(setup):
+    worker, tasks = setup
+    worker.ok("patch", path("worker", tasks["design"], day="today"), {"time": 15})
+    # The worker's time zone group is the default, America/New_York.
+    import zoneinfo
+
+    today = dt.datetime.now(zoneinfo.ZoneInfo("America/New_York")).date().isoformat()
+    assert worker.ok("get", path("worker", tasks["design"], day=today))["time"] == 15
+
+
+def test_only_assigned_tasks_within_employment(admin, setup):
+    worker, tasks = setup
+    response = worker.patch(path("worker", tasks["release"]), json={"time": 10})
+    assert response.status_code == 403  # not the worker's task: not theirs to change
+    # The administrator may change the worker's time (Modify & Approve with Manage Scope of
+    # Work over the whole company), but only on tasks assigned to the worker.
+    response = admin.patch(path("worker", tasks["release"]), json={"time": 10})
+    assert response.status_code == 400
+    assert response.get_json()["key"] == "api.error.task_not_assigned"
+    admin.ok("patch", path("worker", tasks["design"]), {"time": 10})
+    admin.ok("patch", f"/users/{worker.id}", {"hired": "2025-03-10"})
+    response = worker.patch(path("worker", tasks["design"]), json={"time": 10})
+    assert response.get_json()["key"] == "api.error.outside_employment"
+
+
+def test_locks(admin, make_user, setup):
+    worker, tasks = setup
+    locker = make_user(LOCK_TIME_TRACK)
+    worker.ok("patch", path("worker", tasks["design"]), {"time": 60})
+    assert worker.post("/timetrack/lock", json={"dateFrom": DAY, "dateTo": DAY}).status_code == 403
+    body = locker.ok("post", "/timetrack/lock", {"dateFrom": "2025-03-01", "dateTo": "2025-03-31"})
+    assert set(body["userIds"]) == {1, worker.id, locker.id}
+    for method, suffix, payload in (("patch", "", {"time": 30}), ("patch", "/time", {"delta": 5})):
+        response = getattr(worker, method)(
+            path("worker", tasks["design"], suffix=suffix), json=payload
+        )
+        assert response.status_code == 403
+        assert response.get_json()["key"] == "api.error.timetrack_locked"
+    assert worker.ok("get", path("worker", tasks["design"]))["time"] == 60  # unchanged
+    # Unlock one day of one user inside the all-users lock.
+    assert locker.ok(
+        "post", "/timetrack/unlock", {"userIds": [worker.id], "dateFrom": DAY, "dateTo": DAY}
+    ) == {"userIds": [worker.id]}
+    worker.ok("patch", path("worker", tasks["design"]), {"time": 30})
+    response = worker.patch(path("worker", tasks["design"], day="2025-03-05"), json={"time": 30})
+    assert response.get_json()["key"] == "api.error.timetrack_locked"
+    # A later lock of everyone covers the unlocked day again.
+    locker.ok("post", "/timetrack/lock", {"dateFrom": DAY, "dateTo": DAY})
+    assert worker.patch(path("worker", tasks["design"]), json={"time": 45}).status_code == 403
+    locker.ok("post", "/timetrack/unlock", {"dateFrom": "2025-01-01", "dateTo": "2025-12-31"})
+    worker.ok("patch", path("worker", tasks["design"]), {"time": 45})
+
+
+def test_lock_arguments(make_user):
+    locker = make_user(LOCK_TIME_TRACK)
+    response = locker.post(
+        "/timetrack/lock", json={"dateFrom": "2025-03-02", "dateTo": "2025-03-01"}
+    )
+    assert response.get_json()["key"] == "api.error.invalid_date_range"
+    response = locker.post(
+        "/timetrack/lock", json={"userIds": [999], "dateFrom": DAY, "dateTo": DAY}
+    )
+    assert response.status_code == 404
+    assert locker.post("/timetrack/lock", json={"dateFrom": DAY}).status_code == 400
+
+
+def test_locking_everyone_for_a_year_is_one_row(app, make_user):
+    from sqlalchemy import func, select
+
+    from timetracker.store.schema import lock_events
+
+    locker = make_user(LOCK_TIME_TRACK)
+    for _ in range(3):
+        locker.ok("post", "/timetrack/lock", {"dateFrom": "2025-01-01", "dateTo": "2025-12-31"})
+    with app.extensions["timetracker"]["engine"].connect() as conn:
+        assert conn.execute(select(func.count()).select_from(lock_events)).scalar_one() == 1
+
+
+def test_who_may_read_and_change(admin, make_user, setup, catalogue):
+    worker, tasks = setup
+    acme = catalogue["customers"]["acme"]["id"]
+    approver = make_user(MODIFY_APPROVE_TIME_TRACK)  # without Manage Scope of Work
+    admin.ok("put", f"/users/{approver.id}/team", {"userIds": [worker.id]})
+    admin.ok("put", f"/users/{approver.id}/scope", {"customerIds": [acme]})
+    outsider = make_user(MODIFY_APPROVE_TIME_TRACK)  # no team
+    other_worker = make_user(ENTER_TIME_TRACK, assign_all=True)
+
+    worker.ok("patch", path("worker", tasks["design"]), {"time": 60})
+    assert approver.ok("get", path("worker", tasks["design"]))["time"] == 60
+    approver.ok("patch", path("worker", tasks["design"], suffix="/time"), {"delta": 15})
+    # Scope covers Release, but it is not among the worker's assignments: not for an approver
+    # without Manage Scope of Work.
+    assert approver.patch(path("worker", tasks["release"]), json={"time": 5}).status_code == 403
+    assert outsider.get(path("worker", tasks["design"])).status_code == 403
+    assert outsider.patch(path("worker", tasks["design"]), json={"time": 5}).status_code == 403
+    assert other_worker.get(path("worker", tasks["design"])).status_code == 403
+    assert worker.ok("get", path("worker", tasks["design"]))["time"] == 75
+
+
+def test_users_with_time_cannot_be_deleted(admin, setup):
+    worker, tasks = setup
+    worker.ok("patch", path("worker", tasks["design"]), {"time": 60})
+    response = admin.delete(f"/users/{worker.id}")
+    assert response.get_json()["key"] == "api.error.user_has_data"

@@ -1,0 +1,78 @@
+"""Time-track records, changes and locks."""
+
+from __future__ import annotations
+
+import re
+
+from marshmallow import ValidationError, fields, validate
+
+from timetracker.schemas.base import ApiSchema
+from timetracker.schemas.common import Id, Text
+from timetracker.schemas.people import CalendarDate
+
+MINUTES_PER_DAY = 1440
+
+
+# 0..1440 written without leading zeros; the same pattern documents and parses the string form.
+_UP_TO_A_DAY = r"(0|[1-9][0-9]{0,2}|1[0-3][0-9]{2}|14[0-3][0-9]|1440)"
+
+
+class Minutes(fields.Field):
+    """Minutes within a day (or, with ``signed``, a change of up to a day either way), as a
+    number or as a string of digits (the spec's examples send ``"time": "120"``)."""
+
+    def __init__(self, signed: bool = False, **kwargs):
+        self.low, self.high = (-MINUTES_PER_DAY if signed else 0), MINUTES_PER_DAY
+        self.pattern = rf"^{'-?' if signed else ''}{_UP_TO_A_DAY}$"
+        kwargs["metadata"] = {
+            "oneOf": [
+                {"type": "integer", "minimum": self.low, "maximum": self.high},
+                {"type": "string", "pattern": self.pattern},
+            ],
+            **kwargs.get("metadata", {}),
+        }
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            if not re.fullmatch(self.pattern, value):
+                raise ValidationError(f"Not a number of minutes from {self.low} to {self.high}")
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError("Not a whole number of minutes")
+        if not self.low <= value <= self.high:
+            raise ValidationError(f"Must be between {self.low} and {self.high}")
+        return value
+
+
+class TimeRecordSchema(ApiSchema):
+    taskId = fields.Integer(required=True)
+    time = fields.Integer(required=True, metadata={"description": "Minutes"})
+    comment = fields.String(metadata={"description": "Present when the record has one"})
+
+
+class TimeSetSchema(ApiSchema):
+    time = Minutes(metadata={"description": "Minutes; 0 deletes the record"})
+    comment = Text(allow_none=True, validate=validate.Length(max=10_000))
+
+
+class TimeDeltaSchema(ApiSchema):
+    delta = Minutes(
+        signed=True,
+        required=True,
+        metadata={"description": "Minutes to add (negative: to take away)"},
+    )
+
+
+class LockSchema(ApiSchema):
+    userIds = fields.List(
+        Id(),
+        validate=validate.Length(max=100_000),
+        metadata={"description": "Users to (un)lock; all users if omitted"},
+    )
+    dateFrom = CalendarDate(required=True)
+    dateTo = CalendarDate(required=True)
+
+
+class LockResultSchema(ApiSchema):
+    userIds = fields.List(fields.Integer(), required=True)

@@ -1,0 +1,148 @@
+"""Rules of time-track records.
+
+A write is refused whole, with nothing changed, when:
+
+- the task does not exist (404) or the caller may not change this user's time on it (403);
+- the task is not among the user's work assignments (400 ``task_not_assigned``);
+- the day is outside the user's employment (400 ``outside_employment``);
+- the day is locked for that user (403 ``timetrack_locked``);
+- the result would be negative (400 ``negative_time``, never clamped) or would make the user's
+  day exceed 1440 minutes over all tasks (400 ``day_limit_exceeded``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping
+
+from timetracker import access
+from timetracker.access import Caller
+from timetracker.errors import ApiError, access_denied
+from timetracker.services import named
+from timetracker.services.people import find_user
+from timetracker.store import entities
+from timetracker.store import timetrack as store
+from timetracker.store.entities import TIME_ZONE_GROUPS
+
+MINUTES_PER_DAY = 1440
+
+
+def resolve_date(conn: Connection, user: RowMapping, text: str) -> dt.date:
+    """``YYYY-MM-DD``, or ``today`` in the time zone of the user's time zone group."""
+    if text == "today":
+        group = entities.get_row(conn, TIME_ZONE_GROUPS, user["time_zone_group_id"])
+        return dt.datetime.now(zoneinfo.ZoneInfo(group["time_zone_id"])).date()
+    try:
+        return dt.date.fromisoformat(text) if len(text) == 10 else _bad_date(text)
+    except ValueError:
+        return _bad_date(text)
+
+
+def _bad_date(text: str) -> dt.date:
+    raise ApiError(
+        400, "invalid_argument", f"'{text}' is not a date: use YYYY-MM-DD or today", fields="date"
+    )
+
+
+def record(entry: RowMapping | None, task_id: int) -> dict[str, Any]:
+    """The API's record; a day without time reads as 0 minutes."""
+    if entry is None:
+        return {"taskId": task_id, "time": 0}
+    body = {"taskId": task_id, "time": entry["minutes"]}
+    if entry["comment"] is not None:
+        body["comment"] = entry["comment"]
+    return body
+
+
+def locate(conn: Connection, uid: str, date_text: str, task_id: int):
+    """The user, the day and the task of a record path; 404 for unknown ones."""
+    user = find_user(conn, uid)
+    task = named.get(conn, "task", task_id)
+    return user, resolve_date(conn, user, date_text), task
+
+
+def read(conn: Connection, caller: Caller, uid: str, date_text: str, task_id: int):
+    user, day, task = locate(conn, uid, date_text, task_id)
+    if not access.can_read_timetrack(conn, caller, user, task["id"]):
+        raise access_denied("You may not see this user's time on this task")
+    return record(store.get_entry(conn, user["id"], day, task["id"]), task["id"])
+
+
+def change(
+    conn: Connection,
+    caller: Caller,
+    uid: str,
+    date_text: str,
+    task_id: int,
+    *,
+    minutes: int | None = None,
+    delta: int | None = None,
+    comment: str | None = None,
+    set_comment: bool = False,
+) -> dict[str, Any]:
+    """Set (``minutes``) or shift (``delta``) a record, and/or its comment."""
+    user, day, task = locate(conn, uid, date_text, task_id)
+    if not access.can_modify_timetrack(conn, caller, user, task["id"]):
+        raise access_denied("You may not change this user's time on this task")
+    if not access.is_assigned(conn, user, task["id"]):
+        raise ApiError(
+            400,
+            "task_not_assigned",
+            "The task is not among the user's work assignments",
+            fields="taskId",
+        )
+    if (user["hired"] and day < user["hired"]) or (
+        user["release_date"] and day > user["release_date"]
+    ):
+        raise ApiError(
+            400,
+            "outside_employment",
+            "The day is outside the user's employment (hired / release date)",
+            fields="date",
+        )
+    store.hold_user(conn, user["id"])
+    if store.is_locked(conn, user["id"], day):
+        raise ApiError(403, "timetrack_locked", "The user's time-track for this day is locked")
+    entry = store.get_entry(conn, user["id"], day, task["id"])
+    current = entry["minutes"] if entry else 0
+    new = current + delta if delta is not None else (current if minutes is None else minutes)
+    if new < 0:
+        raise ApiError(
+            400,
+            "negative_time",
+            f"The record has {current} minutes; it cannot go below 0",
+            fields="delta" if delta is not None else "time",
+        )
+    others = store.day_total(conn, user["id"], day) - current
+    if others + new > MINUTES_PER_DAY:
+        raise ApiError(
+            400,
+            "day_limit_exceeded",
+            f"The user has {others} other minutes on this day; a day holds at most "
+            f"{MINUTES_PER_DAY}",
+            fields="time" if delta is None else "delta",
+        )
+    new_comment = comment if set_comment else (entry["comment"] if entry else None)
+    if new == 0 and set_comment and comment:
+        raise ApiError(
+            400, "no_time_tracked", "A comment needs time on the record", fields="comment"
+        )
+    store.save_entry(conn, user["id"], day, task["id"], new, new_comment, entry is not None)
+    return record(store.get_entry(conn, user["id"], day, task["id"]), task["id"])
+
+
+def lock(conn: Connection, caller: Caller, values: dict[str, Any], locked: bool) -> list[int]:
+    if not access.can_lock_timetrack(caller):
+        raise access_denied("Locking time-track requires Lock Time-Track For Any User")
+    if values["dateTo"] < values["dateFrom"]:
+        raise ApiError(400, "invalid_date_range", "dateTo cannot precede dateFrom", fields="dateTo")
+    user_ids = values.get("userIds")
+    if user_ids is not None:
+        from timetracker.services.catalogue import ensure_users_exist
+
+        ensure_users_exist(conn, user_ids, "userIds")
+    store.record_lock(conn, user_ids, values["dateFrom"], values["dateTo"], locked)
+    return sorted(set(user_ids)) if user_ids is not None else store.all_user_ids(conn)
