@@ -76,8 +76,9 @@ def test_patch_changes_only_what_is_sent(admin):
 
 
 def test_unknown_ids_answer_404(admin):
-    for method in ("get", "patch", "delete"):
-        response = getattr(admin, method)("/customers/4242")
+    for method, body in (("get", None), ("patch", {}), ("delete", None)):
+        kwargs = {} if body is None else {"json": body}
+        response = getattr(admin, method)("/customers/4242", **kwargs)
         assert response.status_code == 404, method
         assert response.get_json()["key"] == "api.error.object_not_found"
     assert admin.get("/customers/99999999999").status_code == 404

@@ -93,3 +93,12 @@ def test_unrouted_method_with_a_body_is_405_not_415(admin):
         "/api/v1/users/import", data="x", headers={**admin.headers, "Content-Type": "text/plain"}
     )
     assert_error(response, 405, "api.error.method_not_allowed")
+
+
+def test_writes_need_a_body(admin, catalogue):
+    customer = catalogue["customers"]["acme"]
+    response = admin.client.patch(f"/api/v1/customers/{customer['id']}", headers=admin.headers)
+    assert_error(response, 400, "api.error.invalid_argument")
+    assert admin.ok("patch", f"/customers/{customer['id']}", {}) == admin.ok(
+        "get", f"/customers/{customer['id']}"
+    )

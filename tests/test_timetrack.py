@@ -205,3 +205,126 @@ def test_users_with_time_cannot_be_deleted(admin, setup):
     worker.ok("patch", path("worker", tasks["design"]), {"time": 60})
     response = admin.delete(f"/users/{worker.id}")
     assert response.get_json()["key"] == "api.error.user_has_data"
+
+
+# --- GET /timetrack -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tracked(admin, make_user, setup):
+    """The worker's time over three days, plus the admin's own on the first."""
+    worker, tasks = setup
+    entries = [
+        ("2025-03-04", "design", 120, "kick-off"),
+        ("2025-03-04", "build", 150, None),
+        ("2025-03-05", "build", 290, None),
+        ("2025-03-07", "design", 60, None),
+    ]
+    for day, task, minutes, comment in entries:
+        body = {"time": minutes, **({"comment": comment} if comment else {})}
+        worker.ok("patch", path("worker", tasks[task], day=day), body)
+    admin.ok("patch", path("admin", tasks["release"], day="2025-03-04"), {"time": 30})
+    return worker, tasks
+
+
+def test_list_is_grouped_per_user_and_day(admin, tracked):
+    worker, tasks = tracked
+    body = worker.ok("get", "/timetrack?dateFrom=2025-03-04&dateTo=2025-03-06")
+    assert body == {
+        "dateFrom": "2025-03-04",
+        "dateTo": "2025-03-06",
+        "data": [
+            {
+                "userId": worker.id,
+                "dayOffset": 0,
+                "date": "2025-03-04",
+                "records": [
+                    {"taskId": tasks["design"], "time": 120},
+                    {"taskId": tasks["build"], "time": 150},
+                ],
+            },
+            {
+                "userId": worker.id,
+                "dayOffset": 1,
+                "date": "2025-03-05",
+                "records": [{"taskId": tasks["build"], "time": 290}],
+            },
+        ],
+    }
+    # The worker reads only their own time; the administrator reads everyone's.
+    everyone = admin.ok("get", "/timetrack?dateFrom=2025-03-04&dateTo=2025-03-04")
+    assert [d["userId"] for d in everyone["data"]] == [1, worker.id]
+
+
+def test_list_without_date_to_runs_to_the_last_tracked_day(tracked):
+    worker, _ = tracked
+    body = worker.ok("get", "/timetrack?dateFrom=2025-03-05")
+    assert body["dateTo"] == "2025-03-07"
+    assert [d["date"] for d in body["data"]] == ["2025-03-05", "2025-03-07"]
+
+
+def test_stop_after_keeps_whole_days(admin, tracked):
+    worker, _ = tracked
+    body = admin.ok("get", "/timetrack?dateFrom=2025-03-01&stopAfter=2")
+    # 2025-03-04 holds 3 records (two of the worker's, one of the admin's): all of them come,
+    # and the answer stops there.
+    assert [(d["userId"], d["date"]) for d in body["data"]] == [
+        (1, "2025-03-04"),
+        (worker.id, "2025-03-04"),
+    ]
+    assert sum(len(d["records"]) for d in body["data"]) == 3
+    assert (body["dateTo"], body["nextDateFrom"]) == ("2025-03-04", "2025-03-05")
+    rest = admin.ok("get", f"/timetrack?dateFrom={body['nextDateFrom']}&stopAfter=2")
+    assert [d["date"] for d in rest["data"]] == ["2025-03-05", "2025-03-07"]
+    assert "nextDateFrom" not in rest
+
+
+def test_filters_priority_comments_and_references(admin, tracked, catalogue):
+    worker, tasks = tracked
+    query = (
+        f"/timetrack?dateFrom=2025-03-04&dateTo=2025-03-04&taskIds={tasks['design']}"
+        f"&customerIds={catalogue['customers']['globex']['id']}"
+    )
+    body = admin.ok("get", query + "&includeReferenced=comments,tasks,users,projects")
+    assert body["data"] == [
+        {
+            "userId": worker.id,
+            "dayOffset": 0,
+            "date": "2025-03-04",
+            "records": [{"taskId": tasks["design"], "time": 120, "comment": "kick-off"}],
+        }
+    ]
+    assert list(body["tasks"]) == [str(tasks["design"])]
+    assert body["users"][str(worker.id)]["username"] == "worker"
+    assert list(body["projects"]) == [str(catalogue["projects"]["web"]["id"])]
+    by_project = admin.ok(
+        "get",
+        "/timetrack?dateFrom=2025-03-04&dateTo=2025-03-04"
+        f"&projectIds={catalogue['projects']['app']['id']}",
+    )
+    assert [d["userId"] for d in by_project["data"]] == [1]
+    by_user = admin.ok("get", f"/timetrack?dateFrom=2025-03-01&userIds={worker.id}")
+    assert {d["userId"] for d in by_user["data"]} == {worker.id}
+
+
+def test_list_shows_locked_days(admin, make_user, tracked):
+    worker, _ = tracked
+    make_user(LOCK_TIME_TRACK, username="locker").ok(
+        "post",
+        "/timetrack/lock",
+        {"userIds": [worker.id], "dateFrom": "2025-03-05", "dateTo": "2025-03-31"},
+    )
+    body = worker.ok("get", "/timetrack?dateFrom=2025-03-04&includeReferenced=lockStatus")
+    assert [(d["date"], d["locked"]) for d in body["data"]] == [
+        ("2025-03-04", False),
+        ("2025-03-05", True),
+        ("2025-03-07", True),
+    ]
+
+
+def test_list_arguments(admin):
+    assert admin.get("/timetrack").status_code == 400  # dateFrom is required
+    response = admin.get("/timetrack?dateFrom=2025-03-04&dateTo=2025-03-01")
+    assert response.get_json()["key"] == "api.error.invalid_date_range"
+    assert admin.get("/timetrack?dateFrom=2025-03-04&stopAfter=1001").status_code == 400
+    assert admin.ok("get", "/timetrack?dateFrom=2025-03-04")["data"] == []

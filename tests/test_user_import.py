@@ -85,7 +85,11 @@ def test_import_refuses_bad_headers_and_encodings(admin):
         headers={**admin.headers, "Content-Type": "text/csv"},
     )
     assert response.get_json()["key"] == "api.error.invalid_csv"
-    assert import_csv(admin, "").get_json()["key"] == "api.error.invalid_csv"
+    assert (
+        import_csv(admin, "username,password,firstName,lastName\n").get_json()["key"]
+        == "api.error.invalid_csv"
+    )  # a header and no users
+    assert import_csv(admin, "").get_json()["key"] == "api.error.invalid_argument"  # no body
     assert import_csv(admin, GOOD, "application/json").status_code == 415
 
 

@@ -51,15 +51,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _require_json_body():
-    """A request body must be JSON (or what the view declares in ``accepts``): anything else
-    is 415, before any parsing."""
+    """Every POST, PUT and PATCH carries a body, in JSON (or what the view declares in
+    ``accepts``): no body is 400, another media type 415, before any parsing."""
     from timetracker.errors import ApiError
 
-    has_body = request.content_length or request.headers.get("Transfer-Encoding")
-    if request.method not in ("POST", "PUT", "PATCH") or not has_body:
+    if request.method not in ("POST", "PUT", "PATCH"):
         return
     if request.routing_exception is not None:
         return  # no such route or method: the 404/405 says more than a 415 would
+    if not (request.content_length or request.headers.get("Transfer-Encoding")):
+        raise ApiError(
+            400,
+            "invalid_argument",
+            "Mandatory field is not specified: this request needs a body",
+            fields="body",
+        )
     view = current_app.view_functions.get(request.endpoint or "")
     accepts = getattr(getattr(view, "view_class", None), "accepts", None)
     if accepts:

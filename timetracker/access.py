@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import g
-from sqlalchemy import ColumnElement, Connection, Table, false, or_, select, true
+from sqlalchemy import ColumnElement, Connection, Table, and_, false, or_, select, true
 
 from timetracker.errors import ApiError
 from timetracker.store import entities
@@ -45,6 +45,7 @@ from timetracker.store.schema import (
     scope_items,
     tasks,
     team_members,
+    time_entries,
     users,
     work_assignments,
 )
@@ -400,6 +401,29 @@ def can_modify_timetrack(conn: Connection, caller: Caller, user, task_id: int) -
     if not _in_scope(conn, caller, task_id):
         return False
     return caller.has(MANAGE_SCOPE_OF_WORK) or is_assigned(conn, user, task_id)
+
+
+def timetrack_filter(caller: Caller) -> ColumnElement[bool] | None:
+    """SQL: the time entries ``caller`` may read (None: all). Needs ``tasks`` and ``projects``
+    joined to ``time_entries``."""
+    if caller.has(MANAGE_ACCOUNTS) or caller.sees_all_data:
+        return None
+    grants = []
+    if caller.has(ENTER_TIME_TRACK):
+        own = time_entries.c.user_id == caller.id
+        grants.append(
+            own
+            if caller.assign_all
+            else and_(own, _reached_through("task", work_assignments, caller.id))
+        )
+    if caller.is_manager:
+        conditions = []
+        if not caller.team_all:
+            conditions.append(time_entries.c.user_id.in_(team_ids(caller.id)))
+        if not caller.scope_all:
+            conditions.append(_reached_through("task", scope_items, caller.id))
+        grants.append(and_(*conditions) if conditions else true())
+    return or_(*grants) if grants else false()
 
 
 def can_lock_timetrack(caller: Caller) -> bool:

@@ -28,6 +28,23 @@ blp = Blueprint(
 RECORD = "/<uid:userId>/<date>/<int32:taskId>"
 
 
+@blp.route("")
+class TimeTrack(MethodView):
+    @blp.arguments(s.TimeTrackListArgs, location="query")
+    @blp.response(200, s.TimeTrackListSchema)
+    @blp.errors()
+    def get(self, args):
+        """List time-track per user and day
+
+        Records from `dateFrom` (to `dateTo`, or to the last tracked day), ordered by day and
+        user, only those the caller may read. `stopAfter` (default and maximum 1000) cuts
+        after the day on which that many records are reached; `nextDateFrom` then says where
+        to continue. `includeReferenced`: `comments` adds each record's comment, `lockStatus`
+        adds `locked` per day, the others add maps of the referenced objects keyed by id.
+        """
+        return timetrack.listing(get_db(), current_caller(), args)
+
+
 @blp.route(RECORD)
 class Record(MethodView):
     @blp.response(200, s.TimeRecordSchema)

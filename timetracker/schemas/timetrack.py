@@ -7,8 +7,15 @@ import re
 from marshmallow import ValidationError, fields, validate
 
 from timetracker.schemas.base import ApiSchema
-from timetracker.schemas.common import Id, Text
-from timetracker.schemas.people import CalendarDate
+from timetracker.schemas.catalogue import CustomerSchema, ProjectSchema, TaskSchema
+from timetracker.schemas.common import Id, IdList, IncludeReferenced, Text
+from timetracker.schemas.people import (
+    CalendarDate,
+    DepartmentSchema,
+    TimeZoneGroupSchema,
+    UserSchema,
+)
+from timetracker.schemas.settings import TypeOfWorkSchema
 
 MINUTES_PER_DAY = 1440
 
@@ -76,3 +83,87 @@ class LockSchema(ApiSchema):
 
 class LockResultSchema(ApiSchema):
     userIds = fields.List(fields.Integer(), required=True)
+
+
+class ListRecordSchema(ApiSchema):
+    taskId = fields.Integer(required=True)
+    time = fields.Integer(required=True, metadata={"description": "Minutes"})
+    comment = fields.String(
+        metadata={"description": "With includeReferenced=comments, when the record has one"}
+    )
+
+
+class DaySchema(ApiSchema):
+    userId = fields.Integer(required=True)
+    dayOffset = fields.Integer(
+        required=True, metadata={"description": "date = dateFrom + dayOffset"}
+    )
+    date = fields.Date(required=True)
+    records = fields.List(fields.Nested(ListRecordSchema), required=True)
+    locked = fields.Boolean(metadata={"description": "With includeReferenced=lockStatus"})
+
+
+def _map(schema) -> fields.Dict:
+    return fields.Dict(keys=fields.String(), values=fields.Nested(schema))
+
+
+class TimeTrackListSchema(ApiSchema):
+    dateFrom = fields.Date(required=True)
+    dateTo = fields.Date(
+        required=True,
+        metadata={
+            "description": "The last day covered; earlier than asked when stopAfter cut the answer"
+        },
+    )
+    nextDateFrom = fields.Date(
+        metadata={"description": "Present when stopAfter cut the answer: ask again from this day"}
+    )
+    data = fields.List(fields.Nested(DaySchema), required=True)
+    users = _map(UserSchema)
+    departments = _map(DepartmentSchema)
+    timeZoneGroups = _map(TimeZoneGroupSchema)
+    tasks = _map(TaskSchema)
+    projects = _map(ProjectSchema)
+    customers = _map(CustomerSchema)
+    typesOfWork = _map(TypeOfWorkSchema)
+
+
+REFERENCES = (
+    "comments",
+    "approvalStatus",
+    "lockStatus",
+    "tasks",
+    "projects",
+    "customers",
+    "users",
+    "departments",
+    "timeZoneGroups",
+    "typesOfWork",
+)
+
+
+class TimeTrackListArgs(ApiSchema):
+    dateFrom = CalendarDate(required=True)
+    dateTo = CalendarDate(metadata={"description": "Default: up to the last tracked day"})
+    userIds = IdList(attribute="user_ids", description="Only these users")
+    taskIds = IdList(
+        attribute="task_ids", description="Only these tasks (wins over projectIds and customerIds)"
+    )
+    projectIds = IdList(
+        attribute="project_ids", description="Only tasks of these projects (wins over customerIds)"
+    )
+    customerIds = IdList(attribute="customer_ids", description="Only tasks of these customers")
+    approved = fields.Boolean(
+        metadata={
+            "description": "Time-track approval is not switched "
+            "on in this server yet: accepted and "
+            "not filtered by, as the product does "
+            "with the feature off"
+        }
+    )
+    stopAfter = fields.Integer(
+        load_default=1000,
+        validate=validate.Range(1, 1000),
+        metadata={"description": "About this many records: whole days are kept together"},
+    )
+    includeReferenced = IncludeReferenced(REFERENCES)

@@ -146,3 +146,109 @@ def lock(conn: Connection, caller: Caller, values: dict[str, Any], locked: bool)
         ensure_users_exist(conn, user_ids, "userIds")
     store.record_lock(conn, user_ids, values["dateFrom"], values["dateTo"], locked)
     return sorted(set(user_ids)) if user_ids is not None else store.all_user_ids(conn)
+
+
+# --- GET /timetrack ------------------------------------------------------------------------------
+
+MAX_STOP_AFTER = 1000
+
+
+def _filters(args: dict[str, Any]) -> list:
+    """userIds, then the first of taskIds > projectIds > customerIds (the spec's priority)."""
+    from timetracker.store.schema import projects, time_entries
+
+    filters = []
+    if args.get("user_ids"):
+        filters.append(time_entries.c.user_id.in_(args["user_ids"]))
+    if args.get("task_ids"):
+        filters.append(time_entries.c.task_id.in_(args["task_ids"]))
+    elif args.get("project_ids"):
+        filters.append(projects.c.id.in_(args["project_ids"]))
+    elif args.get("customer_ids"):
+        filters.append(projects.c.customer_id.in_(args["customer_ids"]))
+    return filters
+
+
+def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str, Any]:
+    """Records grouped per user and day, whole days at a time up to ``stopAfter`` records."""
+    date_from, date_to = args["dateFrom"], args.get("dateTo")
+    if date_to is not None and date_to < date_from:
+        raise ApiError(400, "invalid_date_range", "dateTo cannot precede dateFrom", fields="dateTo")
+    visible = access.timetrack_filter(caller)
+    filters = _filters(args)
+    counts = store.day_counts(conn, visible, filters, date_from, date_to)
+    stop_after = args["stopAfter"]
+    included, total, next_date = [], 0, None
+    for day, records in counts:
+        if total >= stop_after:
+            next_date = day
+            break
+        included.append(day)
+        total += records
+    last = included[-1] if included else None
+    response_to = last if next_date is not None else (date_to or last or date_from)
+    rows = store.entries_between(conn, visible, filters, date_from, last) if last else []
+
+    wanted = set(args.get("includeReferenced") or ())
+    days: list[dict[str, Any]] = []
+    for row in rows:
+        if not days or (days[-1]["userId"], days[-1]["date"]) != (row["user_id"], row["date"]):
+            days.append(
+                {
+                    "userId": row["user_id"],
+                    "dayOffset": (row["date"] - date_from).days,
+                    "date": row["date"],
+                    "records": [],
+                }
+            )
+        record_body = {"taskId": row["task_id"], "time": row["minutes"]}
+        if "comments" in wanted and row["comment"] is not None:
+            record_body["comment"] = row["comment"]
+        days[-1]["records"].append(record_body)
+    if "lockStatus" in wanted and days:
+        locked = store.locked_days(conn, (d["userId"] for d in days), date_from, response_to)
+        for day in days:
+            day["locked"] = locked(day["userId"], day["date"])
+
+    body: dict[str, Any] = {"dateFrom": date_from, "dateTo": response_to, "data": days}
+    if next_date is not None:
+        body["nextDateFrom"] = next_date
+    body.update(_referenced(conn, wanted, rows, days))
+    return body
+
+
+def _referenced(conn: Connection, wanted: set[str], rows, days) -> dict[str, Any]:
+    from timetracker.store import entities as e
+
+    maps: dict[str, Any] = {}
+    task_rows = (
+        e.rows_by_ids(conn, e.TASKS, {r["task_id"] for r in rows})
+        if wanted & {"tasks", "projects", "customers", "typesOfWork"}
+        else []
+    )
+    user_rows = (
+        e.rows_by_ids(conn, e.USERS, {d["userId"] for d in days})
+        if wanted & {"users", "departments", "timeZoneGroups"}
+        else []
+    )
+    fetch = {
+        "tasks": lambda: task_rows,
+        "projects": lambda: e.rows_by_ids(conn, e.PROJECTS, {t["project_id"] for t in task_rows}),
+        "customers": lambda: e.rows_by_ids(
+            conn, e.CUSTOMERS, {t["customer_id"] for t in task_rows}
+        ),
+        "typesOfWork": lambda: e.rows_by_ids(
+            conn, e.TYPES_OF_WORK, {t["type_of_work_id"] for t in task_rows}
+        ),
+        "users": lambda: user_rows,
+        "departments": lambda: e.rows_by_ids(
+            conn, e.DEPARTMENTS, {u["department_id"] for u in user_rows}
+        ),
+        "timeZoneGroups": lambda: e.rows_by_ids(
+            conn, e.TIME_ZONE_GROUPS, {u["time_zone_group_id"] for u in user_rows}
+        ),
+    }
+    for key, rows_of in fetch.items():
+        if key in wanted:
+            maps[key] = {str(r["id"]): r for r in rows_of()}
+    return maps

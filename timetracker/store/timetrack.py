@@ -5,9 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, RowMapping, and_, delete, exists, func, insert, or_, select
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+)
 
-from timetracker.store.schema import lock_events, time_entries, users
+from timetracker.store.schema import lock_events, projects, tasks, time_entries, users
 
 
 def get_entry(conn: Connection, user_id: int, day: dt.date, task_id: int) -> RowMapping | None:
@@ -121,3 +132,66 @@ def record_lock(
 
 def all_user_ids(conn: Connection) -> list[int]:
     return list(conn.execute(select(users.c.id).order_by(users.c.id)).scalars())
+
+
+# --- reading many records ---------------------------------------------------------------------
+
+
+def _visible_entries(visible, filters) -> Select:
+    """time_entries joined to their task and project, with visibility and filters applied."""
+    stmt = (
+        select(time_entries)
+        .join(tasks, tasks.c.id == time_entries.c.task_id)
+        .join(projects, projects.c.id == tasks.c.project_id)
+    )
+    if visible is not None:
+        stmt = stmt.where(visible)
+    return stmt.where(*filters)
+
+
+def day_counts(conn: Connection, visible, filters, date_from: dt.date, date_to: dt.date | None):
+    """``[(date, records)]`` in date order: what ``stopAfter`` cuts by, whole days at a time."""
+    inner = _visible_entries(visible, filters).where(time_entries.c.date >= date_from)
+    if date_to is not None:
+        inner = inner.where(time_entries.c.date <= date_to)
+    inner = inner.subquery()
+    stmt = select(inner.c.date, func.count()).group_by(inner.c.date).order_by(inner.c.date)
+    return [(row[0], row[1]) for row in conn.execute(stmt)]
+
+
+def entries_between(conn: Connection, visible, filters, date_from: dt.date, date_to: dt.date):
+    stmt = (
+        _visible_entries(visible, filters)
+        .where(time_entries.c.date >= date_from, time_entries.c.date <= date_to)
+        .order_by(time_entries.c.date, time_entries.c.user_id, time_entries.c.task_id)
+    )
+    return conn.execute(stmt).mappings().all()
+
+
+def locked_days(conn: Connection, user_ids, date_from: dt.date, date_to: dt.date):
+    """A function (user_id, date) -> locked, from the events overlapping the period."""
+    user_ids = sorted(set(user_ids))
+    events = (
+        conn.execute(
+            select(lock_events)
+            .where(
+                lock_events.c.date_to >= date_from,
+                lock_events.c.date_from <= date_to,
+                or_(lock_events.c.user_id.is_(None), lock_events.c.user_id.in_(user_ids)),
+            )
+            .order_by(lock_events.c.id.desc())
+        )
+        .mappings()
+        .all()
+    )
+
+    def locked(user_id: int, day: dt.date) -> bool:
+        for event in events:  # newest first: the first covering event decides
+            if (
+                event["user_id"] in (None, user_id)
+                and event["date_from"] <= day <= event["date_to"]
+            ):
+                return event["locked"]
+        return False
+
+    return locked
