@@ -89,7 +89,7 @@ def test_import_refuses_bad_headers_and_encodings(admin):
         import_csv(admin, "username,password,firstName,lastName\n").get_json()["key"]
         == "api.error.invalid_csv"
     )  # a header and no users
-    assert import_csv(admin, "").get_json()["key"] == "api.error.invalid_argument"  # no body
+    assert import_csv(admin, "").get_json()["key"] == "api.error.invalid_csv"  # no users
     assert import_csv(admin, GOOD, "application/json").status_code == 415
 
 

@@ -15,7 +15,9 @@ from sqlalchemy import Connection, RowMapping
 from timetracker.errors import ApiError
 from timetracker.services import named
 from timetracker.store import entities, settings
+from timetracker.store import users as user_store
 from timetracker.store.entities import CUSTOMERS, PROJECTS, TYPES_OF_WORK, WORKFLOW_STATUSES
+from timetracker.store.schema import users
 
 
 def get(conn: Connection, kind: str, object_id: int) -> RowMapping:
@@ -159,9 +161,6 @@ def delete(
 
 def ensure_users_exist(conn: Connection, user_ids, field: str) -> None:
     """404 naming ``field`` when a body lists user ids that do not exist."""
-    from timetracker.store import users as user_store
-    from timetracker.store.schema import users
-
     missing = sorted(set(user_ids) - user_store.existing_ids(conn, users, user_ids))
     if missing:
         raise ApiError(

@@ -22,10 +22,12 @@ from timetracker import access
 from timetracker.access import Caller
 from timetracker.errors import ApiError, access_denied
 from timetracker.services import named
+from timetracker.services.catalogue import ensure_users_exist
 from timetracker.services.people import find_user
 from timetracker.store import entities
 from timetracker.store import timetrack as store
 from timetracker.store.entities import TIME_ZONE_GROUPS
+from timetracker.store.schema import projects, time_entries
 
 MINUTES_PER_DAY = 1440
 
@@ -141,8 +143,6 @@ def lock(conn: Connection, caller: Caller, values: dict[str, Any], locked: bool)
         raise ApiError(400, "invalid_date_range", "dateTo cannot precede dateFrom", fields="dateTo")
     user_ids = values.get("userIds")
     if user_ids is not None:
-        from timetracker.services.catalogue import ensure_users_exist
-
         ensure_users_exist(conn, user_ids, "userIds")
     store.record_lock(conn, user_ids, values["dateFrom"], values["dateTo"], locked)
     return sorted(set(user_ids)) if user_ids is not None else store.all_user_ids(conn)
@@ -155,8 +155,6 @@ MAX_STOP_AFTER = 1000
 
 def _filters(args: dict[str, Any]) -> list:
     """userIds, then the first of taskIds > projectIds > customerIds (the spec's priority)."""
-    from timetracker.store.schema import projects, time_entries
-
     filters = []
     if args.get("user_ids"):
         filters.append(time_entries.c.user_id.in_(args["user_ids"]))
@@ -218,34 +216,34 @@ def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str,
 
 
 def _referenced(conn: Connection, wanted: set[str], rows, days) -> dict[str, Any]:
-    from timetracker.store import entities as e
-
     maps: dict[str, Any] = {}
     task_rows = (
-        e.rows_by_ids(conn, e.TASKS, {r["task_id"] for r in rows})
+        entities.rows_by_ids(conn, entities.TASKS, {r["task_id"] for r in rows})
         if wanted & {"tasks", "projects", "customers", "typesOfWork"}
         else []
     )
     user_rows = (
-        e.rows_by_ids(conn, e.USERS, {d["userId"] for d in days})
+        entities.rows_by_ids(conn, entities.USERS, {d["userId"] for d in days})
         if wanted & {"users", "departments", "timeZoneGroups"}
         else []
     )
     fetch = {
         "tasks": lambda: task_rows,
-        "projects": lambda: e.rows_by_ids(conn, e.PROJECTS, {t["project_id"] for t in task_rows}),
-        "customers": lambda: e.rows_by_ids(
-            conn, e.CUSTOMERS, {t["customer_id"] for t in task_rows}
+        "projects": lambda: entities.rows_by_ids(
+            conn, entities.PROJECTS, {t["project_id"] for t in task_rows}
         ),
-        "typesOfWork": lambda: e.rows_by_ids(
-            conn, e.TYPES_OF_WORK, {t["type_of_work_id"] for t in task_rows}
+        "customers": lambda: entities.rows_by_ids(
+            conn, entities.CUSTOMERS, {t["customer_id"] for t in task_rows}
+        ),
+        "typesOfWork": lambda: entities.rows_by_ids(
+            conn, entities.TYPES_OF_WORK, {t["type_of_work_id"] for t in task_rows}
         ),
         "users": lambda: user_rows,
-        "departments": lambda: e.rows_by_ids(
-            conn, e.DEPARTMENTS, {u["department_id"] for u in user_rows}
+        "departments": lambda: entities.rows_by_ids(
+            conn, entities.DEPARTMENTS, {u["department_id"] for u in user_rows}
         ),
-        "timeZoneGroups": lambda: e.rows_by_ids(
-            conn, e.TIME_ZONE_GROUPS, {u["time_zone_group_id"] for u in user_rows}
+        "timeZoneGroups": lambda: entities.rows_by_ids(
+            conn, entities.TIME_ZONE_GROUPS, {u["time_zone_group_id"] for u in user_rows}
         ),
     }
     for key, rows_of in fetch.items():
