@@ -59,6 +59,27 @@ def request(port, path, method="GET", body=None, auth=None):
         return error.code, error.headers, json.loads(raw) if raw else None
 
 
+def make_task(port: int, auth) -> dict:
+    """A customer, a project and a task, made through the API; returns the task."""
+    _, _, customer = request(port, "/api/v1/customers", "POST", {"name": "C"}, auth=auth)
+    _, _, project = request(
+        port, "/api/v1/projects", "POST", {"customerId": customer["id"], "name": "P"}, auth=auth
+    )
+    _, _, task = request(
+        port, "/api/v1/tasks", "POST", {"projectId": project["id"], "name": "T"}, auth=auth
+    )
+    return task
+
+
+def unthrottled_env() -> dict[str, str]:
+    """A server whose only user is admin/pw and whose throttle these load tests never reach."""
+    return server_env(
+        TIMETRACKER_ADMIN_PASSWORD="pw",
+        TIMETRACKER_RATELIMIT_PER_SECOND="100000",
+        TIMETRACKER_RATELIMIT_PER_MINUTE="100000",
+    )
+
+
 @contextmanager
 def serve(database_url: str, env: dict[str, str]):
     """Run `python -m timetracker serve` until the block ends; yield (port, stderr lines,
@@ -123,11 +144,7 @@ def test_first_start_creates_admin_with_a_printed_password(database_url):
 
 def test_concurrent_writes_all_succeed(database_url):
     """Eight clients creating customers at once: no 500, no 'database is locked'."""
-    env = server_env(
-        TIMETRACKER_ADMIN_PASSWORD="pw",
-        TIMETRACKER_RATELIMIT_PER_SECOND="100000",
-        TIMETRACKER_RATELIMIT_PER_MINUTE="100000",
-    )
+    env = unthrottled_env()
     with serve(database_url, env) as (port, _lines, _process):
         statuses: list[int] = []
 
@@ -194,20 +211,10 @@ def test_concurrent_deltas_to_one_record_all_count(database_url):
     """8 clients each send 200 "+1 minute" deltas to the same record at once. No update is lost
     and the 1440-minute day is enforced exactly: 1440 succeed, the other 160 are refused with
     api.error.day_limit_exceeded, and nothing answers 500 or "database is locked"."""
-    env = server_env(
-        TIMETRACKER_ADMIN_PASSWORD="pw",
-        TIMETRACKER_RATELIMIT_PER_SECOND="100000",
-        TIMETRACKER_RATELIMIT_PER_MINUTE="100000",
-    )
+    env = unthrottled_env()
     auth = ("admin", "pw")
     with serve(database_url, env) as (port, lines, _process):
-        _, _, customer = request(port, "/api/v1/customers", "POST", {"name": "C"}, auth=auth)
-        _, _, project = request(
-            port, "/api/v1/projects", "POST", {"customerId": customer["id"], "name": "P"}, auth=auth
-        )
-        _, _, task = request(
-            port, "/api/v1/tasks", "POST", {"projectId": project["id"], "name": "T"}, auth=auth
-        )
+        task = make_task(port, auth)
         record = f"/api/v1/timetrack/admin/2025-03-04/{task['id']}"
         answers: list[tuple[int, str | None]] = []
 
@@ -230,21 +237,11 @@ def test_concurrent_deltas_to_one_record_all_count(database_url):
 def test_acknowledged_writes_survive_a_kill(database_url):
     """Writes stream in; the server dies by SIGKILL mid-stream; after a restart every write
     that was answered 200 is there, and the SQLite file passes its integrity check."""
-    env = server_env(
-        TIMETRACKER_ADMIN_PASSWORD="pw",
-        TIMETRACKER_RATELIMIT_PER_SECOND="100000",
-        TIMETRACKER_RATELIMIT_PER_MINUTE="100000",
-    )
+    env = unthrottled_env()
     auth = ("admin", "pw")
     acknowledged: dict[str, int] = {}
     with serve(database_url, env) as (port, _lines, process):
-        _, _, customer = request(port, "/api/v1/customers", "POST", {"name": "C"}, auth=auth)
-        _, _, project = request(
-            port, "/api/v1/projects", "POST", {"customerId": customer["id"], "name": "P"}, auth=auth
-        )
-        _, _, task = request(
-            port, "/api/v1/tasks", "POST", {"projectId": project["id"], "name": "T"}, auth=auth
-        )
+        task = make_task(port, auth)
 
         def writer():
             day = dt.date(2024, 1, 1)
