@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from timetracker.errors import ApiError
+
 __version__ = "0.1.0"
 
 
@@ -53,8 +55,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _require_json_body():
     """Every POST, PUT and PATCH carries a body, in JSON (or what the view declares in
     ``accepts``): no body is 400, another media type 415, before any parsing."""
-    from timetracker.errors import ApiError
-
     if request.method not in ("POST", "PUT", "PATCH"):
         return
     if request.routing_exception is not None:

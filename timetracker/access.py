@@ -193,8 +193,6 @@ def rates_user_filter(caller: Caller) -> ColumnElement[bool]:
 
 # --- the work catalogue (customers, projects, tasks) -----------------------------------------
 
-CATALOGUE_KINDS = ("customer", "project", "task")
-
 
 def _linked(table: Table, column: str, user_id: int):
     return select(table.c[column]).where(table.c.user_id == user_id, table.c[column].is_not(None))

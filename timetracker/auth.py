@@ -26,6 +26,7 @@ from flask_httpauth import HTTPBasicAuth
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from timetracker.access import Caller
+from timetracker.api.common import is_public
 from timetracker.errors import ApiError, error_response
 from timetracker.store import users as user_store
 from timetracker.store.db import get_db
@@ -64,10 +65,6 @@ class VerifiedCredentials:
             self._keys.move_to_end(key)
             while len(self._keys) > self.size:
                 self._keys.popitem(last=False)
-
-
-def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def can_log_in(user, today: dt.date | None = None) -> bool:
@@ -155,8 +152,6 @@ def authenticate():
 
     Returns an error response to stop the request, or None to let it through.
     """
-    from timetracker.api.common import is_public
-
     endpoint = request.endpoint or ""
     view = current_app.view_functions.get(endpoint)
     public_endpoints = current_app.extensions["timetracker"]["public_endpoints"]

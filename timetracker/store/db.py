@@ -66,10 +66,6 @@ def make_engine(url_or_path: str, pool_size: int = 8) -> Engine:
     return engine
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def get_engine() -> Engine:
     return current_app.extensions["timetracker"]["engine"]
 

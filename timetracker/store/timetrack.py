@@ -11,7 +11,6 @@ from sqlalchemy import (
     Select,
     and_,
     delete,
-    exists,
     func,
     insert,
     or_,
@@ -75,10 +74,6 @@ def save_entry(
                 user_id=user_id, date=day, task_id=task_id, minutes=minutes, comment=comment
             )
         )
-
-
-def user_has_time(conn: Connection, user_id: int) -> bool:
-    return conn.execute(select(exists().where(time_entries.c.user_id == user_id))).scalar_one()
 
 
 # --- locks -------------------------------------------------------------------------------------

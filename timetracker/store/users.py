@@ -265,15 +265,6 @@ def assigned_user_ids(conn: Connection, kind: str, row: Mapping[str, Any]) -> li
     )
 
 
-def directly_assigned_user_ids(conn: Connection, kind: str, object_id: int) -> list[int]:
-    column = work_assignments.c[f"{kind}_id"]
-    return list(
-        conn.execute(
-            select(work_assignments.c.user_id).where(column == object_id).distinct()
-        ).scalars()
-    )
-
-
 def set_direct_assignments(conn: Connection, kind: str, object_id: int, user_ids: Iterable[int]):
     column = work_assignments.c[f"{kind}_id"]
     conn.execute(delete(work_assignments).where(column == object_id))
