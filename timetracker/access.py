@@ -41,6 +41,7 @@ from timetracker.errors import ApiError
 from timetracker.store import entities
 from timetracker.store.schema import (
     customers,
+    leave_entries,
     projects,
     scope_items,
     tasks,
@@ -426,6 +427,48 @@ def timetrack_filter(caller: Caller) -> ColumnElement[bool] | None:
 
 def can_lock_timetrack(caller: Caller) -> bool:
     return caller.has(LOCK_TIME_TRACK)
+
+
+def can_approve_timetrack(conn: Connection, caller: Caller, user_id: int) -> bool:
+    """Approve, reject or revoke a user's weeks: Modify & Approve over a team holding them."""
+    return caller.has(MODIFY_APPROVE_TIME_TRACK) and in_team(conn, caller, user_id)
+
+
+# --- leave time (the reference's section 3.11) ---------------------------------------------
+#
+# Read: yourself with Enter Time-Track; everyone with Manage PTO & Sick Days Settings, Manage
+# Accounts & Permissions or "see all users' data"; the assigned team with Modify & Approve.
+# Change: the same, except that Manage Accounts & Permissions and "see all users' data" alone
+# only read.
+
+
+def _leave_grants(caller: Caller, writing: bool) -> tuple[bool, bool, bool]:
+    """(everyone, own, team) the caller reaches for leave time."""
+    everyone = caller.has(MANAGE_PTO_SICK) or (
+        not writing and (caller.has(MANAGE_ACCOUNTS) or caller.sees_all_data)
+    )
+    team = caller.has(MODIFY_APPROVE_TIME_TRACK)
+    return everyone or (team and caller.team_all), caller.has(ENTER_TIME_TRACK), team
+
+
+def leave_filter(caller: Caller) -> ColumnElement[bool] | None:
+    """SQL: the leave entries ``caller`` may read (None: all)."""
+    everyone, own, team = _leave_grants(caller, writing=False)
+    if everyone:
+        return None
+    grants = []
+    if own:
+        grants.append(leave_entries.c.user_id == caller.id)
+    if team:
+        grants.append(leave_entries.c.user_id.in_(team_ids(caller.id)))
+    return or_(*grants) if grants else false()
+
+
+def can_reach_leave(conn: Connection, caller: Caller, user_id: int, writing: bool) -> bool:
+    everyone, own, team = _leave_grants(caller, writing)
+    return (
+        everyone or (own and user_id == caller.id) or (team and user_id in _team_set(conn, caller))
+    )
 
 
 # --- system settings (workflow statuses, types of work, leave types) ---------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from timetracker.api import catalogue, health, people, settings, timetrack, users
+from timetracker.api import catalogue, health, leave, people, settings, timetrack, users
 
 
 def all_blueprints():
@@ -13,4 +13,5 @@ def all_blueprints():
         *users.blueprints,
         *people.blueprints,
         *timetrack.blueprints,
+        *leave.blueprints,
     ]

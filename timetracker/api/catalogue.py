@@ -30,7 +30,8 @@ class DeleteArgs(ApiSchema):
         load_default=False,
         metadata={
             "description": "Revoke the approval of approved weeks that contain time "
-            "tracked on what is deleted"
+            "tracked on what is deleted. Without it, deleting something with time in an "
+            "approved week is refused (400 api.error.approved_time)"
         },
     )
 
@@ -191,8 +192,9 @@ def make_blueprint(level: Level) -> Blueprint:
         @blp.response(204)
         @blp.errors(404)
         @doc(
-            f"Delete a {kind}\n\nEverything under it (and its comments) is deleted in the "
-            f"same transaction."
+            f"Delete a {kind}\n\nEverything under it (its comments and time-track too) is "
+            f"deleted in the same transaction. Time in approved weeks blocks the deletion "
+            f"unless revokeApprovedWeeks=true."
         )
         def delete(self, args, id):
             row = _visible(kind, id)

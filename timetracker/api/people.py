@@ -291,7 +291,7 @@ class Info(MethodView):
                 "taskWorkflow": True,
                 "workAssignments": True,
                 "typesOfWork": True,
-                "leavetimeRegistration": False,
+                "leavetimeRegistration": True,
             },
             "urls": {
                 "actiTime": base,

@@ -11,7 +11,8 @@ from flask.views import MethodView
 from timetracker.access import current_caller
 from timetracker.api.common import Blueprint
 from timetracker.schemas import timetrack as s
-from timetracker.services import timetrack
+from timetracker.services import approval, timetrack
+from timetracker.store import approvals
 from timetracker.store.db import get_db
 
 blp = Blueprint(
@@ -120,5 +121,53 @@ class Unlock(MethodView):
         """
         return {"userIds": timetrack.lock(get_db(), current_caller(), body, locked=False)}
 
+
+def _approval_view(status: str | None, schema, summary: str):
+    class Decision(MethodView):
+        @blp.arguments(schema)
+        @blp.response(200, s.ApprovalResultSchema)
+        @blp.errors(404, 413, 415)
+        def post(self, body):
+            return approval.decide(get_db(), current_caller(), body, status)
+
+    Decision.post.__doc__ = summary
+    return Decision
+
+
+blp.route("/approve", endpoint="Approve")(
+    _approval_view(
+        approvals.APPROVED,
+        s.ApprovalSchema,
+        """Approve users' weeks
+
+        Every week (from the company's first day of the week) holding a day from `dateFrom` to
+        `dateTo` is approved for the users (all of your team when `userIds` is omitted). An
+        approved week refuses changes to work and leave time (403 api.error.timetrack_approved)
+        until the approval is revoked. Needs Modify & Approve Users' Time-Track over the users.
+        """,
+    )
+)
+blp.route("/reject", endpoint="Reject")(
+    _approval_view(
+        approvals.REJECTED,
+        s.RejectionSchema,
+        """Reject users' weeks
+
+        The weeks are sent back with an optional `comment` and stay open to changes; a rejection
+        replaces an approval. Needs Modify & Approve Users' Time-Track over the users.
+        """,
+    )
+)
+blp.route("/revoke", endpoint="Revoke")(
+    _approval_view(
+        None,
+        s.ApprovalSchema,
+        """Revoke the decision on users' weeks
+
+        Approved or rejected weeks go back to undecided and take changes again. Needs Modify &
+        Approve Users' Time-Track over the users.
+        """,
+    )
+)
 
 blueprints = [blp]

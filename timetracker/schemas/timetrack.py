@@ -101,9 +101,20 @@ class DaySchema(ApiSchema):
     date = fields.Date(required=True)
     records = fields.List(fields.Nested(ListRecordSchema), required=True)
     locked = fields.Boolean(metadata={"description": "With includeReferenced=lockStatus"})
+    approved = fields.Boolean(
+        metadata={"description": "With includeReferenced=approvalStatus: the week is approved"}
+    )
+    rejected = fields.Boolean(
+        metadata={
+            "description": "With includeReferenced=approvalStatus, when the week was rejected"
+        }
+    )
+    rejectionComment = fields.String(
+        metadata={"description": "With includeReferenced=approvalStatus: why it was rejected"}
+    )
 
 
-def _map(schema) -> fields.Dict:
+def map_of(schema) -> fields.Dict:
     return fields.Dict(keys=fields.String(), values=fields.Nested(schema))
 
 
@@ -119,13 +130,13 @@ class TimeTrackListSchema(ApiSchema):
         metadata={"description": "Present when stopAfter cut the answer: ask again from this day"}
     )
     data = fields.List(fields.Nested(DaySchema), required=True)
-    users = _map(UserSchema)
-    departments = _map(DepartmentSchema)
-    timeZoneGroups = _map(TimeZoneGroupSchema)
-    tasks = _map(TaskSchema)
-    projects = _map(ProjectSchema)
-    customers = _map(CustomerSchema)
-    typesOfWork = _map(TypeOfWorkSchema)
+    users = map_of(UserSchema)
+    departments = map_of(DepartmentSchema)
+    timeZoneGroups = map_of(TimeZoneGroupSchema)
+    tasks = map_of(TaskSchema)
+    projects = map_of(ProjectSchema)
+    customers = map_of(CustomerSchema)
+    typesOfWork = map_of(TypeOfWorkSchema)
 
 
 REFERENCES = (
@@ -155,10 +166,8 @@ class TimeTrackListArgs(ApiSchema):
     customerIds = IdList(attribute="customer_ids", description="Only tasks of these customers")
     approved = fields.Boolean(
         metadata={
-            "description": "Time-track approval is not switched "
-            "on in this server yet: accepted and "
-            "not filtered by, as the product does "
-            "with the feature off"
+            "description": "true: only days in approved weeks; false: only days in weeks not "
+            "approved"
         }
     )
     stopAfter = fields.Integer(
@@ -167,3 +176,29 @@ class TimeTrackListArgs(ApiSchema):
         metadata={"description": "About this many records: whole days are kept together"},
     )
     includeReferenced = IncludeReferenced(REFERENCES)
+
+
+class ApprovalSchema(ApiSchema):
+    userIds = fields.List(
+        Id(),
+        validate=validate.Length(max=100_000),
+        metadata={"description": "Users whose weeks to decide; all of your team if omitted"},
+    )
+    dateFrom = CalendarDate(required=True)
+    dateTo = CalendarDate(
+        required=True, metadata={"description": "Every week holding a day of the period counts"}
+    )
+
+
+class RejectionSchema(ApprovalSchema):
+    comment = Text(
+        allow_none=True,
+        validate=validate.Length(max=10_000),
+        metadata={"description": "What the user should fix"},
+    )
+
+
+class ApprovalResultSchema(ApiSchema):
+    userIds = fields.List(fields.Integer(), required=True)
+    dateFrom = fields.Date(required=True, metadata={"description": "First day of the first week"})
+    dateTo = fields.Date(required=True, metadata={"description": "Last day of the last week"})

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, RowMapping
 
 from timetracker.errors import ApiError
 from timetracker.services import named
-from timetracker.store import entities, settings
+from timetracker.store import approvals, entities, settings
 from timetracker.store import users as user_store
 from timetracker.store.entities import CUSTOMERS, PROJECTS, TYPES_OF_WORK, WORKFLOW_STATUSES
 from timetracker.store.schema import users
@@ -153,9 +153,19 @@ def delete(
 ) -> None:
     """Delete a customer, project or task with everything under it, in the request transaction.
 
-    ``revokeApprovedWeeks`` is accepted by the API; until time-track approval exists there are
-    no approved weeks to revoke, so nothing blocks a deletion.
+    Time on it inside approved weeks blocks the deletion, unless ``revoke_approved_weeks``:
+    then those weeks' approvals are revoked first.
     """
+    if revoke_approved_weeks:
+        approvals.revoke_weeks_with_time_on(conn, kind, row["id"])
+    elif approvals.has_approved_time(conn, kind, row["id"]):
+        raise ApiError(
+            400,
+            "approved_time",
+            f"The {kind} holds time in approved weeks: delete it with revokeApprovedWeeks=true "
+            "to revoke those approvals, or revoke them first",
+            fields="revokeApprovedWeeks",
+        )
     entities.delete_row(conn, named.KINDS[kind].entity, row["id"])
 
 

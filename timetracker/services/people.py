@@ -129,8 +129,8 @@ def delete_user(conn: Connection, caller: Caller, row: RowMapping) -> None:
         raise ApiError(
             400,
             "user_has_data",
-            "This user has tracked time or left comments and cannot be deleted; disable the "
-            'account instead (PATCH with {"active": false})',
+            "This user has tracked time or leave, or left comments, and cannot be deleted; "
+            'disable the account instead (PATCH with {"active": false})',
         )
     user_store.delete_user(conn, row["id"])
 

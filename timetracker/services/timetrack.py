@@ -20,11 +20,12 @@ from sqlalchemy import Connection, RowMapping
 
 from timetracker import access
 from timetracker.access import Caller
-from timetracker.errors import ApiError, access_denied
+from timetracker.errors import ApiError, access_denied, invalid_date_range
 from timetracker.services import named
 from timetracker.services.catalogue import ensure_users_exist
 from timetracker.services.people import find_user
-from timetracker.store import entities
+from timetracker.store import approvals, entities
+from timetracker.store import leave as leave_store
 from timetracker.store import timetrack as store
 from timetracker.store.entities import TIME_ZONE_GROUPS
 from timetracker.store.schema import projects, time_entries
@@ -96,6 +97,32 @@ def change(
             "The task is not among the user's work assignments",
             fields="taskId",
         )
+    ensure_day_open(conn, user, day)
+    entry = store.get_entry(conn, user["id"], day, task["id"])
+    current = entry["minutes"] if entry else 0
+    new = current + delta if delta is not None else (current if minutes is None else minutes)
+    if new < 0:
+        raise ApiError(
+            400,
+            "negative_time",
+            f"The record has {current} minutes; it cannot go below 0",
+            fields="delta" if delta is not None else "time",
+        )
+    ensure_day_fits(conn, user["id"], day, new - current, "time" if delta is None else "delta")
+    new_comment = comment if set_comment else (entry["comment"] if entry else None)
+    if new == 0 and set_comment and comment:
+        raise ApiError(
+            400, "no_time_tracked", "A comment needs time on the record", fields="comment"
+        )
+    store.save_entry(conn, user["id"], day, task["id"], new, new_comment, entry is not None)
+    return record(store.get_entry(conn, user["id"], day, task["id"]), task["id"])
+
+
+def ensure_day_open(conn: Connection, user: RowMapping, day: dt.date) -> None:
+    """Refuse a change to a day outside the user's employment, locked or in an approved week.
+
+    Takes the user's write lock first, so the checks and the change that follows are atomic
+    against concurrent writes to the same user."""
     if (user["hired"] and day < user["hired"]) or (
         user["release_date"] and day > user["release_date"]
     ):
@@ -108,39 +135,34 @@ def change(
     store.hold_user(conn, user["id"])
     if store.is_locked(conn, user["id"], day):
         raise ApiError(403, "timetrack_locked", "The user's time-track for this day is locked")
-    entry = store.get_entry(conn, user["id"], day, task["id"])
-    current = entry["minutes"] if entry else 0
-    new = current + delta if delta is not None else (current if minutes is None else minutes)
-    if new < 0:
+    if approvals.is_approved(conn, user["id"], day):
         raise ApiError(
-            400,
-            "negative_time",
-            f"The record has {current} minutes; it cannot go below 0",
-            fields="delta" if delta is not None else "time",
+            403,
+            "timetrack_approved",
+            "The user's week holding this day is approved: revoke the approval to change it",
         )
-    others = store.day_total(conn, user["id"], day) - current
-    if others + new > MINUTES_PER_DAY:
+
+
+def ensure_day_fits(conn: Connection, user_id: int, day: dt.date, change: int, field: str) -> None:
+    """Refuse a change that would make the user's day (work and leave together) exceed 1440
+    minutes."""
+    if change <= 0:
+        return
+    total = store.day_total(conn, user_id, day) + leave_store.day_total(conn, user_id, day)
+    if total + change > MINUTES_PER_DAY:
         raise ApiError(
             400,
             "day_limit_exceeded",
-            f"The user has {others} other minutes on this day; a day holds at most "
-            f"{MINUTES_PER_DAY}",
-            fields="time" if delta is None else "delta",
+            f"The user has {total} minutes of work and leave on this day; adding {change} "
+            f"would exceed the {MINUTES_PER_DAY} a day holds",
+            fields=field,
         )
-    new_comment = comment if set_comment else (entry["comment"] if entry else None)
-    if new == 0 and set_comment and comment:
-        raise ApiError(
-            400, "no_time_tracked", "A comment needs time on the record", fields="comment"
-        )
-    store.save_entry(conn, user["id"], day, task["id"], new, new_comment, entry is not None)
-    return record(store.get_entry(conn, user["id"], day, task["id"]), task["id"])
 
 
 def lock(conn: Connection, caller: Caller, values: dict[str, Any], locked: bool) -> list[int]:
     if not access.can_lock_timetrack(caller):
         raise access_denied("Locking time-track requires Lock Time-Track For Any User")
-    if values["dateTo"] < values["dateFrom"]:
-        raise ApiError(400, "invalid_date_range", "dateTo cannot precede dateFrom", fields="dateTo")
+    check_range(values["dateFrom"], values["dateTo"])
     user_ids = values.get("userIds")
     if user_ids is not None:
         ensure_users_exist(conn, user_ids, "userIds")
@@ -164,26 +186,50 @@ def _filters(args: dict[str, Any]) -> list:
         filters.append(projects.c.id.in_(args["project_ids"]))
     elif args.get("customer_ids"):
         filters.append(projects.c.customer_id.in_(args["customer_ids"]))
+    if args.get("approved") is not None:
+        approved = approvals.covering(time_entries.c.user_id, time_entries.c.date)
+        filters.append(approved if args["approved"] else ~approved)
     return filters
+
+
+def approval_status(decision: RowMapping | None) -> dict[str, Any]:
+    """A day's ``approved`` flag, plus ``rejected`` and the comment when its week was sent
+    back."""
+    if decision is None:
+        return {"approved": False}
+    if decision["status"] == approvals.APPROVED:
+        return {"approved": True}
+    status = {"approved": False, "rejected": True}
+    if decision["comment"]:
+        status["rejectionComment"] = decision["comment"]
+    return status
+
+
+def check_range(date_from: dt.date, date_to: dt.date | None) -> None:
+    if date_to is not None and date_to < date_from:
+        raise invalid_date_range("dateTo cannot precede dateFrom", "dateTo")
+
+
+def cut_whole_days(counts, stop_after: int) -> tuple[dt.date | None, dt.date | None]:
+    """From ``[(date, records)]``: the last day to return and the day to continue from (None
+    when everything fits). Whole days are kept together, so the answer may hold a little more
+    than ``stop_after`` records, and always at least one day."""
+    total, last = 0, None
+    for day, records in counts:
+        if total >= stop_after:
+            return last, day
+        last, total = day, total + records
+    return last, None
 
 
 def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str, Any]:
     """Records grouped per user and day, whole days at a time up to ``stopAfter`` records."""
     date_from, date_to = args["dateFrom"], args.get("dateTo")
-    if date_to is not None and date_to < date_from:
-        raise ApiError(400, "invalid_date_range", "dateTo cannot precede dateFrom", fields="dateTo")
+    check_range(date_from, date_to)
     visible = access.timetrack_filter(caller)
     filters = _filters(args)
     counts = store.day_counts(conn, visible, filters, date_from, date_to)
-    stop_after = args["stopAfter"]
-    included, total, next_date = [], 0, None
-    for day, records in counts:
-        if total >= stop_after:
-            next_date = day
-            break
-        included.append(day)
-        total += records
-    last = included[-1] if included else None
+    last, next_date = cut_whole_days(counts, args["stopAfter"])
     response_to = last if next_date is not None else (date_to or last or date_from)
     rows = store.entries_between(conn, visible, filters, date_from, last) if last else []
 
@@ -207,6 +253,10 @@ def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str,
         locked = store.locked_days(conn, (d["userId"] for d in days), date_from, response_to)
         for day in days:
             day["locked"] = locked(day["userId"], day["date"])
+    if "approvalStatus" in wanted and days:
+        decision = approvals.decisions(conn, (d["userId"] for d in days), date_from, response_to)
+        for day in days:
+            day.update(approval_status(decision(day["userId"], day["date"])))
 
     body: dict[str, Any] = {"dateFrom": date_from, "dateTo": response_to, "data": days}
     if next_date is not None:
@@ -216,15 +266,9 @@ def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str,
 
 
 def _referenced(conn: Connection, wanted: set[str], rows, days) -> dict[str, Any]:
-    maps: dict[str, Any] = {}
     task_rows = (
         entities.rows_by_ids(conn, entities.TASKS, {r["task_id"] for r in rows})
         if wanted & {"tasks", "projects", "customers", "typesOfWork"}
-        else []
-    )
-    user_rows = (
-        entities.rows_by_ids(conn, entities.USERS, {d["userId"] for d in days})
-        if wanted & {"users", "departments", "timeZoneGroups"}
         else []
     )
     fetch = {
@@ -238,15 +282,34 @@ def _referenced(conn: Connection, wanted: set[str], rows, days) -> dict[str, Any
         "typesOfWork": lambda: entities.rows_by_ids(
             conn, entities.TYPES_OF_WORK, {t["type_of_work_id"] for t in task_rows}
         ),
-        "users": lambda: user_rows,
-        "departments": lambda: entities.rows_by_ids(
-            conn, entities.DEPARTMENTS, {u["department_id"] for u in user_rows}
-        ),
-        "timeZoneGroups": lambda: entities.rows_by_ids(
-            conn, entities.TIME_ZONE_GROUPS, {u["time_zone_group_id"] for u in user_rows}
-        ),
     }
-    for key, rows_of in fetch.items():
-        if key in wanted:
-            maps[key] = {str(r["id"]): r for r in rows_of()}
+    maps = {key: by_id(rows_of()) for key, rows_of in fetch.items() if key in wanted}
+    maps.update(referenced_people(conn, wanted, {d["userId"] for d in days}))
+    return maps
+
+
+def by_id(rows) -> dict[str, Any]:
+    return {str(r["id"]): r for r in rows}
+
+
+def referenced_people(conn: Connection, wanted: set[str], user_ids: set[int]) -> dict[str, Any]:
+    """The ``users``, ``departments`` and ``timeZoneGroups`` maps a listing asked for."""
+    if not wanted & {"users", "departments", "timeZoneGroups"}:
+        return {}
+    user_rows = entities.rows_by_ids(conn, entities.USERS, user_ids)
+    maps: dict[str, Any] = {}
+    if "users" in wanted:
+        maps["users"] = by_id(user_rows)
+    if "departments" in wanted:
+        maps["departments"] = by_id(
+            entities.rows_by_ids(
+                conn, entities.DEPARTMENTS, {u["department_id"] for u in user_rows}
+            )
+        )
+    if "timeZoneGroups" in wanted:
+        maps["timeZoneGroups"] = by_id(
+            entities.rows_by_ids(
+                conn, entities.TIME_ZONE_GROUPS, {u["time_zone_group_id"] for u in user_rows}
+            )
+        )
     return maps

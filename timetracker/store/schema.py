@@ -331,3 +331,31 @@ lock_events = Table(
     CheckConstraint("date_from <= date_to", name="range"),
 )
 Index("ix_lock_events_user_id", lock_events.c.user_id)
+
+# Minutes of leave one user took of one leave type on one day (the API's leave-time record).
+leave_entries = Table(
+    "leave_entries",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("date", Date, primary_key=True),
+    Column("leave_type_id", Integer, ForeignKey("leave_types.id"), primary_key=True),
+    Column("minutes", Integer, nullable=False),
+    CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes"),
+)
+Index("ix_leave_entries_date_user_id", leave_entries.c.date, leave_entries.c.user_id)
+
+# The approval decision on one user's week (week_start .. week_end, seven days from the company's
+# first day of the week). No row: not decided yet. An approved week takes no changes.
+week_approvals = Table(
+    "week_approvals",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("week_start", Date, primary_key=True),
+    Column("week_end", Date, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("comment", Text),
+    Column("decided_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("decided", BigInteger, nullable=False),
+    CheckConstraint("status IN ('approved', 'rejected')", name="status"),
+    CheckConstraint("week_start <= week_end", name="week"),
+)

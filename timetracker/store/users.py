@@ -22,6 +22,7 @@ from sqlalchemy import (
 from timetracker.store.schema import (
     comments,
     company_settings,
+    leave_entries,
     scope_items,
     team_members,
     time_entries,
@@ -143,10 +144,12 @@ def delete_user(conn: Connection, user_id: int) -> None:
 
 
 def has_tracked_data(conn: Connection, user_id: int) -> bool:
-    """Whether the user has data that must outlive the account: time-track or comments."""
+    """Whether the user has data that must outlive the account: time-track, leave time or
+    comments."""
     return conn.execute(
         select(
             exists().where(time_entries.c.user_id == user_id)
+            | exists().where(leave_entries.c.user_id == user_id)
             | exists().where(
                 or_(comments.c.user_id == user_id, comments.c.updating_user_id == user_id)
             )

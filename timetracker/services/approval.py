@@ -1,0 +1,81 @@
+"""Approval of time-track, per user and week.
+
+A week starts on the company's first day of the week (``/info`` ``format.dayOfWeekStart``,
+0 = Sunday). Approving, rejecting or revoking a period acts on every week holding one of its
+days. An approved week takes no change of work or leave time until the approval is revoked;
+a rejected week stays open, and its comment tells the user what to fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection
+
+from timetracker import access
+from timetracker.access import Caller
+from timetracker.errors import access_denied, invalid_date_range
+from timetracker.services.catalogue import ensure_users_exist
+from timetracker.services.timetrack import check_range
+from timetracker.store import approvals
+from timetracker.store import users as user_store
+from timetracker.store.timetrack import all_user_ids
+
+MAX_WEEKS = 54  # a year, whichever day it starts on, plus a week either side
+
+
+def first_weekday(conn: Connection) -> int:
+    return int(user_store.company_settings_map(conn)["day_of_week_start"])
+
+
+def week_start(day: dt.date, first: int) -> dt.date:
+    """The first day of the week holding ``day``; ``first`` counts from 0 = Sunday."""
+    return day - dt.timedelta(days=((day.isoweekday() % 7) - first) % 7)
+
+
+def weeks_between(
+    date_from: dt.date, date_to: dt.date, first: int
+) -> list[tuple[dt.date, dt.date]]:
+    """(start, end) of every week holding a day from ``date_from`` to ``date_to``."""
+    start = week_start(date_from, first)
+    weeks = []
+    while start <= date_to:
+        weeks.append((start, start + dt.timedelta(days=6)))
+        start += dt.timedelta(weeks=1)
+    return weeks
+
+
+def decide(
+    conn: Connection, caller: Caller, values: dict[str, Any], status: str | None
+) -> dict[str, Any]:
+    """Approve (``approvals.APPROVED``), reject (``approvals.REJECTED``) or revoke (None) the
+    weeks of the users (default: the caller's whole team) covering the period."""
+    if not caller.has(access.MODIFY_APPROVE_TIME_TRACK):
+        raise access_denied("Approving time-track requires Modify & Approve Users' Time-Track")
+    check_range(values["dateFrom"], values["dateTo"])
+    weeks = weeks_between(values["dateFrom"], values["dateTo"], first_weekday(conn))
+    if len(weeks) > MAX_WEEKS:
+        raise invalid_date_range(f"At most {MAX_WEEKS} weeks at once", "dateTo")
+    user_ids = values.get("userIds")
+    if user_ids is None:
+        user_ids = [u for u in all_user_ids(conn) if access.in_team(conn, caller, u)]
+    else:
+        user_ids = sorted(set(user_ids))
+        ensure_users_exist(conn, user_ids, "userIds")
+        outside = [u for u in user_ids if not access.can_approve_timetrack(conn, caller, u)]
+        if outside:
+            raise access_denied(
+                f"Users {', '.join(map(str, outside))} are not in your team: you may not "
+                "approve their time-track"
+            )
+    if user_ids:
+        approvals.decide(
+            conn,
+            user_ids,
+            weeks,
+            status,
+            comment=values.get("comment"),
+            decided_by=caller.id,
+        )
+    return {"userIds": user_ids, "dateFrom": weeks[0][0], "dateTo": weeks[-1][1]}

@@ -1,0 +1,125 @@
+"""Rules of leave time: minutes of leave per user, day and leave type.
+
+Leave shares the day with work: both together hold at most 1440 minutes. Locks and approved
+weeks refuse leave changes as they refuse time-track changes. An archived leave type takes no
+new leave, but what it holds can still be reduced or deleted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from timetracker import access
+from timetracker.access import Caller
+from timetracker.errors import ApiError, access_denied
+from timetracker.services import named
+from timetracker.services.people import find_user
+from timetracker.services.timetrack import (
+    by_id,
+    check_range,
+    cut_whole_days,
+    ensure_day_fits,
+    ensure_day_open,
+    referenced_people,
+    resolve_date,
+)
+from timetracker.store import entities
+from timetracker.store import leave as store
+from timetracker.store.schema import leave_entries
+
+
+def record(user_id: int, day, leave_type_id: int, minutes: int) -> dict[str, Any]:
+    return {"userId": user_id, "date": day, "leaveTypeId": leave_type_id, "leaveTime": minutes}
+
+
+def _locate(
+    conn: Connection, caller: Caller, uid: str, date_text: str, leave_type_id: int, *, writing: bool
+):
+    user = find_user(conn, uid)
+    leave_type = named.get(conn, "leaveType", leave_type_id)
+    day = resolve_date(conn, user, date_text)
+    if not access.can_reach_leave(conn, caller, user["id"], writing):
+        raise access_denied(f"You may not {'change' if writing else 'see'} this user's leave time")
+    return user, day, leave_type
+
+
+def read(conn: Connection, caller: Caller, uid: str, date_text: str, leave_type_id: int):
+    user, day, leave_type = _locate(conn, caller, uid, date_text, leave_type_id, writing=False)
+    entry = store.get_entry(conn, user["id"], day, leave_type["id"])
+    return record(user["id"], day, leave_type["id"], entry["minutes"] if entry else 0)
+
+
+def change(
+    conn: Connection,
+    caller: Caller,
+    uid: str,
+    date_text: str,
+    leave_type_id: int,
+    *,
+    minutes: int | None = None,
+    delta: int | None = None,
+) -> dict[str, Any]:
+    """Set (``minutes``) or shift (``delta``) a user's leave of one type on one day."""
+    user, day, leave_type = _locate(conn, caller, uid, date_text, leave_type_id, writing=True)
+    field = "leaveTime" if delta is None else "delta"
+    ensure_day_open(conn, user, day)
+    entry = store.get_entry(conn, user["id"], day, leave_type["id"])
+    current = entry["minutes"] if entry else 0
+    new = current + delta if delta is not None else minutes
+    if new < 0:
+        raise ApiError(
+            400,
+            "negative_time",
+            f"The record has {current} minutes of leave; it cannot go below 0",
+            fields=field,
+        )
+    if leave_type["archived"] and new > current:
+        raise ApiError(
+            400,
+            "leave_type_archived",
+            "The leave type is archived: it takes no new leave",
+            fields="leaveTypeId",
+        )
+    ensure_day_fits(conn, user["id"], day, new - current, field)
+    store.save_entry(conn, user["id"], day, leave_type["id"], new, entry is not None)
+    return record(user["id"], day, leave_type["id"], new)
+
+
+def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str, Any]:
+    """Leave flat per user, day and leave type, whole days at a time up to ``stopAfter``."""
+    date_from, date_to = args["dateFrom"], args.get("dateTo")
+    check_range(date_from, date_to)
+    visible = access.leave_filter(caller)
+    filters = []
+    if args.get("user_ids"):
+        filters.append(leave_entries.c.user_id.in_(args["user_ids"]))
+    if args.get("leave_type_ids"):
+        filters.append(leave_entries.c.leave_type_id.in_(args["leave_type_ids"]))
+    counts = store.day_counts(conn, visible, filters, date_from, date_to)
+    last, next_date = cut_whole_days(counts, args["stopAfter"])
+    rows = store.entries_between(conn, visible, filters, date_from, last) if last else []
+    body: dict[str, Any] = {
+        "dateFrom": date_from,
+        "dateTo": last if next_date is not None else (date_to or last or date_from),
+        "data": [
+            {
+                "userId": row["user_id"],
+                "dayOffset": (row["date"] - date_from).days,
+                "date": row["date"],
+                "leaveTypeId": row["leave_type_id"],
+                "leaveTime": row["minutes"],
+            }
+            for row in rows
+        ],
+    }
+    if next_date is not None:
+        body["nextDateFrom"] = next_date
+    wanted = set(args.get("includeReferenced") or ())
+    body.update(referenced_people(conn, wanted, {row["user_id"] for row in rows}))
+    if "leaveTypes" in wanted:
+        body["leaveTypes"] = by_id(
+            entities.rows_by_ids(conn, entities.LEAVE_TYPES, {r["leave_type_id"] for r in rows})
+        )
+    return body
