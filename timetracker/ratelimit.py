@@ -11,7 +11,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from limits import RateLimitItemPerSecond
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
@@ -41,13 +41,14 @@ class Limiter:
         )
         self.ban = RateLimitItemPerSecond(1, config["LOGIN_BAN_SECONDS"], namespace="ban")
 
-    def hit(self, user_id: int) -> Quota:
-        """Count one request of ``user_id`` against every limit."""
+    def hit(self, user_id: int, count: bool = True) -> Quota:
+        """Count one request of ``user_id`` against every limit (with ``count`` False: only
+        tell where the user stands)."""
         key = (self.prefix, str(user_id))
         allowed = True
         tightest: Quota | None = None
         for item in self.limits:
-            if not self.fixed.hit(item, *key):
+            if count and not self.fixed.hit(item, *key):
                 allowed = False
             stats = self.fixed.get_window_stats(item, *key)
             quota = Quota(
@@ -79,12 +80,18 @@ class Limiter:
         return max(math.ceil(stats.reset_time - time.time()), 1)
 
 
+# Set on the environ of a batch's first sub-request: the batch request itself already paid for
+# it, so a batch costs as many requests as it has items (and at least one).
+PREPAID = "timetracker.prepaid"
+
+
 def throttle() -> None:
     """Before each authenticated request: count it, and refuse it with 429 beyond the limit."""
     caller = g.get("caller")
     if caller is None:
         return
-    quota = current_app.extensions["timetracker"]["limiter"].hit(caller.id)
+    prepaid = request.environ.get(PREPAID, False)
+    quota = current_app.extensions["timetracker"]["limiter"].hit(caller.id, count=not prepaid)
     g.quota = quota
     if not quota.allowed:
         raise ApiError(

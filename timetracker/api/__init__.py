@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from timetracker.api import catalogue, health, leave, people, settings, timetrack, users
+from timetracker.api import batch, catalogue, health, leave, people, settings, timetrack, users
 
 
 def all_blueprints():
@@ -14,4 +14,5 @@ def all_blueprints():
         *people.blueprints,
         *timetrack.blueprints,
         *leave.blueprints,
+        *batch.blueprints,
     ]

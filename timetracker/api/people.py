@@ -10,6 +10,7 @@ from marshmallow import Schema, fields
 
 from timetracker import __version__, access
 from timetracker.access import current_caller
+from timetracker.api.batch import MAX_BATCH_SIZE
 from timetracker.api.common import Blueprint, doc, list_response
 from timetracker.errors import access_denied
 from timetracker.schemas import people as s
@@ -254,9 +255,6 @@ class InfoSchema(ApiSchema):
     limits = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     serverUUID = fields.String(required=True)
     version = fields.String(required=True)
-
-
-MAX_BATCH_SIZE = 100
 
 
 @info.route("")

@@ -1,0 +1,159 @@
+"""POST /batch: sub-requests run in order, each as a request of its own."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ADMIN_PASSWORD, ApiClient
+from timetracker.access import ENTER_TIME_TRACK
+
+
+def test_items_run_in_order_and_independently(admin, catalogue):
+    acme = catalogue["customers"]["acme"]["id"]
+    results = admin.ok(
+        "post",
+        "/batch",
+        [
+            {
+                "method": "POST",
+                "relativeUrl": "customers",
+                "body": {"name": "Initech"},
+                "id": "new",
+            },
+            {"method": "POST", "relativeUrl": "/customers", "body": {"name": "Initech"}},
+            {"method": "PATCH", "relativeUrl": f"customers/{acme}", "body": {"archived": True}},
+            {"method": "GET", "relativeUrl": "customers?archived=true&sort=name"},
+            {"method": "DELETE", "relativeUrl": "customers/99999"},
+            {"method": "GET", "relativeUrl": "nothing-here"},
+        ],
+    )
+    assert [r["status"] for r in results] == [200, 400, 200, 200, 404, 404]
+    assert results[0]["id"] == "new" and results[0]["body"]["name"] == "Initech"
+    assert "id" not in results[1]
+    assert results[1]["body"]["key"] == "api.error.customer_exists"
+    # The GET saw the PATCH before it (Globex is archived from the start).
+    assert [c["name"] for c in results[3]["body"]["items"]] == ["Acme", "Globex"]
+    assert results[4]["body"]["key"] == "api.error.object_not_found"
+    # The failures undid nothing: both writes are there.
+    names = {c["name"] for c in admin.ok("get", "/customers")["items"]}
+    assert {"Initech", "Acme"} <= names
+    assert admin.ok("get", f"/customers/{acme}")["archived"] is True
+
+
+def test_time_track_in_one_batch(admin, make_user, catalogue):
+    worker = make_user(ENTER_TIME_TRACK, assign_all=True, username="worker")
+    design = catalogue["tasks"]["design"]["id"]
+    results = worker.ok(
+        "post",
+        "/batch?includeResponseBody=never",
+        [
+            {
+                "method": "PATCH",
+                "relativeUrl": f"timetrack/worker/2025-03-0{day}/{design}",
+                "body": {"time": 60 * day},
+            }
+            for day in range(3, 8)
+        ]
+        + [
+            {
+                "method": "PATCH",
+                "relativeUrl": f"timetrack/worker/2025-03-07/{design}/time",
+                "body": {"delta": -1000},
+            }
+        ],
+    )
+    assert results == [{"status": 200}] * 5 + [{"status": 400}]
+    body = worker.ok("get", "/timetrack?dateFrom=2025-03-01")
+    assert [(d["date"], d["records"][0]["time"]) for d in body["data"]] == [
+        (f"2025-03-0{day}", 60 * day) for day in range(3, 8)
+    ]
+
+
+def test_include_response_body(admin):
+    items = [
+        {"method": "GET", "relativeUrl": "users/me"},
+        {"method": "POST", "relativeUrl": "customers", "body": {"name": "Hooli"}},
+    ]
+    results = admin.ok("post", "/batch?includeResponseBody=get", items)
+    assert results[0]["body"]["username"] == "admin"
+    assert results[1] == {"status": 200}
+    results = admin.ok("post", "/batch?includeResponseBody=never", items)
+    assert results == [{"status": 200}, {"status": 400}]
+    assert admin.post("/batch?includeResponseBody=some", json=items).status_code == 400
+
+
+def test_sub_requests_use_the_callers_rights(make_user):
+    worker = make_user(ENTER_TIME_TRACK)
+    results = worker.ok(
+        "post",
+        "/batch",
+        [
+            {"method": "POST", "relativeUrl": "customers", "body": {"name": "Mine"}},
+            {"method": "GET", "relativeUrl": "users/1"},
+            {"method": "GET", "relativeUrl": "users/me"},
+        ],
+    )
+    assert [r["status"] for r in results] == [403, 403, 200]
+    assert results[0]["body"]["key"] == "api.error.access_denied"
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ({"method": "POST", "relativeUrl": "customers"}, "POST needs a body"),
+        ({"method": "GET", "relativeUrl": "customers", "body": {}}, "GET takes no body"),
+        ({"method": "GET", "relativeUrl": "batch"}, "another batch"),
+        ({"method": "GET", "relativeUrl": "../health"}, "plain path"),
+        ({"method": "GET", "relativeUrl": "customers/../users"}, "plain path"),
+        ({"method": "GET", "relativeUrl": "?limit=1"}, "plain path"),
+    ],
+)
+def test_items_that_cannot_be_sent(admin, item, message):
+    """Such an item answers 400 in its place, without running; the others still run."""
+    results = admin.ok("post", "/batch", [item, {"method": "GET", "relativeUrl": "users/me"}])
+    assert results[0]["status"] == 400
+    assert results[0]["body"]["key"] == "api.error.invalid_argument"
+    assert message in results[0]["body"]["message"]
+    assert results[1]["status"] == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"method": "GET", "relativeUrl": "users/me"},  # not an array
+        [{"method": "get", "relativeUrl": "users/me"}],  # methods are upper case
+        [{"method": "OPTIONS", "relativeUrl": "users/me"}],
+        [{"method": "GET"}],
+        [{"method": "GET", "relativeUrl": "users/me", "headers": {}}],
+        [{"method": "GET", "relativeUrl": "users/me"}] * 101,
+    ],
+)
+def test_bad_batches_run_nothing(admin, body):
+    response = admin.post("/batch", json=body)
+    assert response.status_code == 400
+    assert response.get_json()["key"] == "api.error.invalid_argument"
+
+
+def test_the_limit_is_in_info(admin):
+    assert admin.ok("get", "/info")["limits"]["maxBatchSize"] == 100
+
+
+def test_a_full_batch_fits_the_per_second_limit(make_user):
+    user = make_user()  # created in the database: no request spent yet
+    results = user.ok("post", "/batch", [{"method": "GET", "relativeUrl": "users/me"}] * 100)
+    assert {r["status"] for r in results} == {200}
+
+
+def test_every_sub_request_counts_toward_the_rate_limit(make_app):
+    app = make_app(RATELIMIT_PER_MINUTE=5)
+    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    response = admin.post("/batch", json=[{"method": "GET", "relativeUrl": "users/me"}] * 6)
+    assert response.status_code == 200
+    # It costs as many requests as it has items: the first is the batch request itself.
+    assert [r["status"] for r in response.get_json()] == [200, 200, 200, 200, 200, 429]
+    assert admin.get("/users/me").status_code == 429
+
+
+def test_needs_authentication(client):
+    response = client.post("/api/v1/batch", json=[{"method": "GET", "relativeUrl": "users/me"}])
+    assert response.status_code == 401
