@@ -277,6 +277,11 @@ def test_stop_after_keeps_whole_days(admin, tracked):
     rest = admin.ok("get", f"/timetrack?dateFrom={body['nextDateFrom']}&stopAfter=2")
     assert [d["date"] for d in rest["data"]] == ["2025-03-05", "2025-03-07"]
     assert "nextDateFrom" not in rest
+    # Exactly stopAfter records in all: everything, and nothing to continue from.
+    exact = admin.ok("get", "/timetrack?dateFrom=2025-03-01&stopAfter=5")
+    assert sum(len(d["records"]) for d in exact["data"]) == 5
+    assert "nextDateFrom" not in exact
+    assert exact["dateTo"] == "2025-03-07"
 
 
 def test_filters_priority_comments_and_references(admin, tracked, catalogue):

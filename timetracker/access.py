@@ -32,10 +32,22 @@ What may be changed:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from flask import g
-from sqlalchemy import ColumnElement, Connection, Table, and_, false, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    false,
+    or_,
+    select,
+    true,
+)
 
 from timetracker.errors import ApiError
 from timetracker.store import entities
@@ -353,16 +365,26 @@ def can_assign_work(conn: Connection, caller: Caller, kind: str, row) -> bool:
 #                                        in the team user's work assignments
 
 
+@functools.cache
+def _task_reached_through(links: Table) -> Select:
+    """A pre-built statement (parameters ``task_id``, ``user_id``): the task, if ``links`` of the
+    user reach it. Built once: constructing it costs more than running it."""
+    return (
+        select(tasks.c.id)
+        .join(projects, projects.c.id == tasks.c.project_id)
+        .where(
+            tasks.c.id == bindparam("task_id"),
+            _reached_through("task", links, bindparam("user_id")),
+        )
+    )
+
+
 def task_in(conn: Connection, task_id: int, links: Table, user_id: int, everything: bool) -> bool:
     """Whether ``links`` (scope items or work assignments) of ``user_id`` reach the task."""
     if everything:
         return True
-    stmt = (
-        select(tasks.c.id)
-        .join(projects, projects.c.id == tasks.c.project_id)
-        .where(tasks.c.id == task_id, _reached_through("task", links, user_id))
-    )
-    return conn.execute(stmt).first() is not None
+    params = {"task_id": task_id, "user_id": user_id}
+    return conn.execute(_task_reached_through(links), params).first() is not None
 
 
 def _in_scope(conn: Connection, caller: Caller, task_id: int) -> bool:
@@ -370,8 +392,13 @@ def _in_scope(conn: Connection, caller: Caller, task_id: int) -> bool:
 
 
 def is_assigned(conn: Connection, user, task_id: int) -> bool:
-    """Whether ``user`` (a row) may track time on the task: their work assignments."""
-    return task_in(conn, task_id, work_assignments, user["id"], user["assign_all"])
+    """Whether ``user`` (a row) may track time on the task: their work assignments. Answered
+    once per request for a user and task (permission checks and rules both ask)."""
+    answers = g.setdefault("access_assigned", {})
+    key = (user["id"], task_id)
+    if key not in answers:
+        answers[key] = task_in(conn, task_id, work_assignments, user["id"], user["assign_all"])
+    return answers[key]
 
 
 def can_read_timetrack(conn: Connection, caller: Caller, user, task_id: int) -> bool:

@@ -54,7 +54,7 @@ class BatchItemSchema(ApiSchema):
         metadata={
             "description": "The JSON body: needed by POST, PUT and PATCH, not allowed "
             "with GET and DELETE"
-        }
+        },
     )
 
 

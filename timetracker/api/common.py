@@ -43,6 +43,11 @@ class Parser(FlaskParser):
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = Parser()
 
+    def arguments(self, schema, *args, **kwargs):
+        """As flask-smorest's, with a schema class instantiated once here: webargs would build
+        a new instance for every request (a quarter of a millisecond for a larger schema)."""
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
     def errors(self, *codes: int, public: bool = False) -> Callable:
         """Document the error responses of an operation.
 

@@ -19,7 +19,6 @@ from timetracker.services.people import find_user
 from timetracker.services.timetrack import (
     by_id,
     check_range,
-    cut_whole_days,
     ensure_day_fits,
     ensure_day_open,
     referenced_people,
@@ -97,9 +96,9 @@ def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str,
         filters.append(leave_entries.c.user_id.in_(args["user_ids"]))
     if args.get("leave_type_ids"):
         filters.append(leave_entries.c.leave_type_id.in_(args["leave_type_ids"]))
-    counts = store.day_counts(conn, visible, filters, date_from, date_to)
-    last, next_date = cut_whole_days(counts, args["stopAfter"])
-    rows = store.entries_between(conn, visible, filters, date_from, last) if last else []
+    rows, last, next_date = store.entries_by_day(
+        conn, visible, filters, date_from, date_to, args["stopAfter"]
+    )
     body: dict[str, Any] = {
         "dateFrom": date_from,
         "dateTo": last if next_date is not None else (date_to or last or date_from),

@@ -28,7 +28,7 @@ from timetracker.store import approvals, entities
 from timetracker.store import leave as leave_store
 from timetracker.store import timetrack as store
 from timetracker.store.entities import TIME_ZONE_GROUPS
-from timetracker.store.schema import projects, time_entries
+from timetracker.store.schema import projects, tasks, time_entries
 
 MINUTES_PER_DAY = 1440
 
@@ -115,7 +115,7 @@ def change(
             400, "no_time_tracked", "A comment needs time on the record", fields="comment"
         )
     store.save_entry(conn, user["id"], day, task["id"], new, new_comment, entry is not None)
-    return record(store.get_entry(conn, user["id"], day, task["id"]), task["id"])
+    return record({"minutes": new, "comment": new_comment} if new else None, task["id"])
 
 
 def ensure_day_open(conn: Connection, user: RowMapping, day: dt.date) -> None:
@@ -175,21 +175,22 @@ def lock(conn: Connection, caller: Caller, values: dict[str, Any], locked: bool)
 MAX_STOP_AFTER = 1000
 
 
-def _filters(args: dict[str, Any]) -> list:
-    """userIds, then the first of taskIds > projectIds > customerIds (the spec's priority)."""
+def _filters(args: dict[str, Any]) -> tuple[list, bool]:
+    """userIds, then the first of taskIds > projectIds > customerIds (the spec's priority);
+    and whether they need the entries' tasks and projects joined."""
     filters = []
     if args.get("user_ids"):
         filters.append(time_entries.c.user_id.in_(args["user_ids"]))
     if args.get("task_ids"):
         filters.append(time_entries.c.task_id.in_(args["task_ids"]))
     elif args.get("project_ids"):
-        filters.append(projects.c.id.in_(args["project_ids"]))
+        filters.append(tasks.c.project_id.in_(args["project_ids"]))
     elif args.get("customer_ids"):
         filters.append(projects.c.customer_id.in_(args["customer_ids"]))
     if args.get("approved") is not None:
         approved = approvals.covering(time_entries.c.user_id, time_entries.c.date)
         filters.append(approved if args["approved"] else ~approved)
-    return filters
+    return filters, bool(args.get("project_ids") or args.get("customer_ids"))
 
 
 def approval_status(decision: RowMapping | None) -> dict[str, Any]:
@@ -210,28 +211,19 @@ def check_range(date_from: dt.date, date_to: dt.date | None) -> None:
         raise invalid_date_range("dateTo cannot precede dateFrom", "dateTo")
 
 
-def cut_whole_days(counts, stop_after: int) -> tuple[dt.date | None, dt.date | None]:
-    """From ``[(date, records)]``: the last day to return and the day to continue from (None
-    when everything fits). Whole days are kept together, so the answer may hold a little more
-    than ``stop_after`` records, and always at least one day."""
-    total, last = 0, None
-    for day, records in counts:
-        if total >= stop_after:
-            return last, day
-        last, total = day, total + records
-    return last, None
-
-
 def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str, Any]:
     """Records grouped per user and day, whole days at a time up to ``stopAfter`` records."""
     date_from, date_to = args["dateFrom"], args.get("dateTo")
     check_range(date_from, date_to)
-    visible = access.timetrack_filter(caller)
-    filters = _filters(args)
-    counts = store.day_counts(conn, visible, filters, date_from, date_to)
-    last, next_date = cut_whole_days(counts, args["stopAfter"])
+    rows, last, next_date = store.entries_by_day(
+        conn,
+        access.timetrack_filter(caller),
+        *_filters(args),
+        date_from,
+        date_to,
+        args["stopAfter"],
+    )
     response_to = last if next_date is not None else (date_to or last or date_from)
-    rows = store.entries_between(conn, visible, filters, date_from, last) if last else []
 
     wanted = set(args.get("includeReferenced") or ())
     days: list[dict[str, Any]] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, exists, insert, select
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, delete, exists, insert, select
 
 from timetracker.store.schema import (
     projects,
@@ -29,8 +29,11 @@ def covering(user_id, day) -> ColumnElement[bool]:
     )
 
 
+_IS_APPROVED = select(covering(bindparam("user_id"), bindparam("date")))
+
+
 def is_approved(conn: Connection, user_id: int, day: dt.date) -> bool:
-    return conn.execute(select(covering(user_id, day))).scalar_one()
+    return conn.execute(_IS_APPROVED, {"user_id": user_id, "date": day}).scalar_one()
 
 
 def decide(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, RowMapping, and_, delete, func, insert, select
+from sqlalchemy import Connection, RowMapping, and_, bindparam, delete, func, insert, select
 
+from timetracker.store.listing import whole_days
 from timetracker.store.schema import leave_entries
 
 
@@ -27,13 +28,14 @@ def get_entry(
     )
 
 
+_DAY_TOTAL = select(func.coalesce(func.sum(leave_entries.c.minutes), 0)).where(
+    leave_entries.c.user_id == bindparam("user_id"), leave_entries.c.date == bindparam("date")
+)
+
+
 def day_total(conn: Connection, user_id: int, day: dt.date) -> int:
     """Minutes of leave the user has on ``day`` over all leave types."""
-    return conn.execute(
-        select(func.coalesce(func.sum(leave_entries.c.minutes), 0)).where(
-            leave_entries.c.user_id == user_id, leave_entries.c.date == day
-        )
-    ).scalar_one()
+    return conn.execute(_DAY_TOTAL, {"user_id": user_id, "date": day}).scalar_one()
 
 
 def save_entry(
@@ -53,22 +55,25 @@ def save_entry(
         )
 
 
-def _visible(visible, filters, date_from: dt.date, date_to: dt.date | None):
-    stmt = select(leave_entries).where(leave_entries.c.date >= date_from, *filters)
-    if date_to is not None:
-        stmt = stmt.where(leave_entries.c.date <= date_to)
-    return stmt.where(visible) if visible is not None else stmt
-
-
-def day_counts(conn: Connection, visible, filters, date_from: dt.date, date_to: dt.date | None):
-    """``[(date, records)]`` in date order (what ``stopAfter`` cuts by)."""
-    inner = _visible(visible, filters, date_from, date_to).subquery()
-    stmt = select(inner.c.date, func.count()).group_by(inner.c.date).order_by(inner.c.date)
-    return [(row[0], row[1]) for row in conn.execute(stmt)]
-
-
-def entries_between(conn: Connection, visible, filters, date_from: dt.date, date_to: dt.date):
-    stmt = _visible(visible, filters, date_from, date_to).order_by(
-        leave_entries.c.date, leave_entries.c.user_id, leave_entries.c.leave_type_id
+def entries_by_day(
+    conn: Connection,
+    visible,
+    filters,
+    date_from: dt.date,
+    date_to: dt.date | None,
+    stop_after: int,
+):
+    """Visible, filtered leave by day, user and leave type, whole days up to ``stop_after``
+    entries: (rows, last day, next day or None)."""
+    stmt = select(leave_entries).where(*filters)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    return whole_days(
+        conn,
+        stmt,
+        leave_entries.c.date,
+        (leave_entries.c.user_id, leave_entries.c.leave_type_id),
+        date_from,
+        date_to,
+        stop_after,
     )
-    return conn.execute(stmt).mappings().all()

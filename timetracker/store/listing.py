@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, and_, select
+from sqlalchemy import ColumnElement, Connection, Select, Table, and_, select, tuple_
 
 from timetracker.store.util import like_escape, name_key
 
@@ -73,3 +73,38 @@ def name_taken(
     if exclude_id is not None:
         stmt = stmt.where(table.c.id != exclude_id)
     return conn.execute(stmt.limit(1)).first() is not None
+
+
+def whole_days(
+    conn: Connection,
+    stmt: Select,
+    date_col: ColumnElement,
+    order: Sequence[ColumnElement],
+    date_from: Any,
+    date_to: Any,
+    stop_after: int,
+) -> tuple[list, Any, Any]:
+    """Rows of ``stmt`` from ``date_from`` (to ``date_to`` when given), in ``date_col`` then
+    ``order`` order, cut after the day on which ``stop_after`` rows are reached: that day is
+    returned whole. Returns (rows, the last day returned, the next day holding rows or None).
+
+    One query when everything fits, which is the common case; otherwise three (the first
+    ``stop_after`` rows, the rest of their last day, the next day holding rows). ``order`` must
+    make rows unique within a day.
+    """
+    stmt = stmt.where(date_col >= date_from)
+    if date_to is not None:
+        stmt = stmt.where(date_col <= date_to)
+    rows = conn.execute(stmt.order_by(date_col, *order).limit(stop_after)).mappings().all()
+    if len(rows) < stop_after:
+        return list(rows), (rows[-1][date_col.key] if rows else None), None
+    last = rows[-1][date_col.key]
+    after_last_row = tuple_(*order) > tuple_(*(rows[-1][c.key] for c in order))
+    rest_of_last = conn.execute(
+        stmt.where(date_col == last, after_last_row).order_by(*order)
+    ).mappings()
+    rows = [*rows, *rest_of_last]
+    next_day = conn.execute(
+        stmt.where(date_col > last).with_only_columns(date_col).order_by(date_col).limit(1)
+    ).scalar_one_or_none()
+    return rows, last, next_day

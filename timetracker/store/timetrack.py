@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from sqlalchemy import (
     Connection,
     RowMapping,
-    Select,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -17,36 +17,56 @@ from sqlalchemy import (
     select,
 )
 
+from timetracker.store.listing import whole_days
 from timetracker.store.schema import lock_events, projects, tasks, time_entries, users
+
+# Statements of the write path, built once with parameters: building a statement costs more
+# than running it. (Update statements reserve the column names for their SET values, hence
+# the ``key_`` names.)
+_KEY = and_(
+    time_entries.c.user_id == bindparam("key_user_id"),
+    time_entries.c.date == bindparam("key_date"),
+    time_entries.c.task_id == bindparam("key_task_id"),
+)
+_GET_ENTRY = select(time_entries).where(_KEY)
+_DAY_TOTAL = select(func.coalesce(func.sum(time_entries.c.minutes), 0)).where(
+    time_entries.c.user_id == bindparam("user_id"), time_entries.c.date == bindparam("date")
+)
+_HOLD_USER = select(users.c.id).where(users.c.id == bindparam("user_id")).with_for_update()
+_DELETE_ENTRY = delete(time_entries).where(_KEY)
+_UPDATE_ENTRY = (
+    time_entries.update()
+    .where(_KEY)
+    .values(minutes=bindparam("new_minutes"), comment=bindparam("new_comment"))
+)
+_INSERT_ENTRY = insert(time_entries)
+_LATEST_LOCK = (
+    select(lock_events.c.locked)
+    .where(
+        or_(lock_events.c.user_id == bindparam("user_id"), lock_events.c.user_id.is_(None)),
+        lock_events.c.date_from <= bindparam("date"),
+        lock_events.c.date_to >= bindparam("date"),
+    )
+    .order_by(lock_events.c.id.desc())
+    .limit(1)
+)
 
 
 def get_entry(conn: Connection, user_id: int, day: dt.date, task_id: int) -> RowMapping | None:
-    return (
-        conn.execute(
-            select(time_entries).where(
-                time_entries.c.user_id == user_id,
-                time_entries.c.date == day,
-                time_entries.c.task_id == task_id,
-            )
-        )
-        .mappings()
-        .first()
-    )
+    key = {"key_user_id": user_id, "key_date": day, "key_task_id": task_id}
+    return conn.execute(_GET_ENTRY, key).mappings().first()
 
 
 def day_total(conn: Connection, user_id: int, day: dt.date) -> int:
     """Minutes the user tracked on ``day`` over all tasks."""
-    return conn.execute(
-        select(func.coalesce(func.sum(time_entries.c.minutes), 0)).where(
-            time_entries.c.user_id == user_id, time_entries.c.date == day
-        )
-    ).scalar_one()
+    return conn.execute(_DAY_TOTAL, {"user_id": user_id, "date": day}).scalar_one()
 
 
 def hold_user(conn: Connection, user_id: int) -> None:
-    """Serialize concurrent writes to one user's time (a row lock on PostgreSQL; SQLite
-    write transactions are serialized already)."""
-    conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update())
+    """Serialize concurrent writes to one user's time: a row lock on PostgreSQL. SQLite write
+    transactions begin with the database's write lock (BEGIN IMMEDIATE) and need nothing more."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(_HOLD_USER, {"user_id": user_id})
 
 
 def save_entry(
@@ -59,21 +79,14 @@ def save_entry(
     existed: bool,
 ) -> None:
     """Write the entry; 0 minutes deletes it."""
-    key = and_(
-        time_entries.c.user_id == user_id,
-        time_entries.c.date == day,
-        time_entries.c.task_id == task_id,
-    )
+    key = {"key_user_id": user_id, "key_date": day, "key_task_id": task_id}
     if minutes == 0:
-        conn.execute(delete(time_entries).where(key))
+        conn.execute(_DELETE_ENTRY, key)
     elif existed:
-        conn.execute(time_entries.update().where(key).values(minutes=minutes, comment=comment))
+        conn.execute(_UPDATE_ENTRY, {**key, "new_minutes": minutes, "new_comment": comment})
     else:
-        conn.execute(
-            insert(time_entries).values(
-                user_id=user_id, date=day, task_id=task_id, minutes=minutes, comment=comment
-            )
-        )
+        values = {"user_id": user_id, "date": day, "task_id": task_id}
+        conn.execute(_INSERT_ENTRY, {**values, "minutes": minutes, "comment": comment})
 
 
 # --- locks -------------------------------------------------------------------------------------
@@ -81,16 +94,7 @@ def save_entry(
 
 def is_locked(conn: Connection, user_id: int, day: dt.date) -> bool:
     """Whether the latest lock event covering this user and day is a lock."""
-    latest = conn.execute(
-        select(lock_events.c.locked)
-        .where(
-            or_(lock_events.c.user_id == user_id, lock_events.c.user_id.is_(None)),
-            lock_events.c.date_from <= day,
-            lock_events.c.date_to >= day,
-        )
-        .order_by(lock_events.c.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    latest = conn.execute(_LATEST_LOCK, {"user_id": user_id, "date": day}).scalar_one_or_none()
     return bool(latest)
 
 
@@ -132,35 +136,34 @@ def all_user_ids(conn: Connection) -> list[int]:
 # --- reading many records ---------------------------------------------------------------------
 
 
-def _visible_entries(visible, filters) -> Select:
-    """time_entries joined to their task and project, with visibility and filters applied."""
-    stmt = (
-        select(time_entries)
-        .join(tasks, tasks.c.id == time_entries.c.task_id)
-        .join(projects, projects.c.id == tasks.c.project_id)
-    )
+def entries_by_day(
+    conn: Connection,
+    visible,
+    filters,
+    needs_catalogue: bool,
+    date_from: dt.date,
+    date_to: dt.date | None,
+    stop_after: int,
+):
+    """Visible, filtered entries by day, user and task, whole days up to ``stop_after``
+    entries: (rows, last day, next day or None). Tasks and projects are joined only when the
+    visibility condition or a filter needs them."""
+    stmt = select(time_entries)
+    if visible is not None or needs_catalogue:
+        stmt = stmt.join(tasks, tasks.c.id == time_entries.c.task_id).join(
+            projects, projects.c.id == tasks.c.project_id
+        )
     if visible is not None:
         stmt = stmt.where(visible)
-    return stmt.where(*filters)
-
-
-def day_counts(conn: Connection, visible, filters, date_from: dt.date, date_to: dt.date | None):
-    """``[(date, records)]`` in date order: what ``stopAfter`` cuts by, whole days at a time."""
-    inner = _visible_entries(visible, filters).where(time_entries.c.date >= date_from)
-    if date_to is not None:
-        inner = inner.where(time_entries.c.date <= date_to)
-    inner = inner.subquery()
-    stmt = select(inner.c.date, func.count()).group_by(inner.c.date).order_by(inner.c.date)
-    return [(row[0], row[1]) for row in conn.execute(stmt)]
-
-
-def entries_between(conn: Connection, visible, filters, date_from: dt.date, date_to: dt.date):
-    stmt = (
-        _visible_entries(visible, filters)
-        .where(time_entries.c.date >= date_from, time_entries.c.date <= date_to)
-        .order_by(time_entries.c.date, time_entries.c.user_id, time_entries.c.task_id)
+    return whole_days(
+        conn,
+        stmt.where(*filters),
+        time_entries.c.date,
+        (time_entries.c.user_id, time_entries.c.task_id),
+        date_from,
+        date_to,
+        stop_after,
     )
-    return conn.execute(stmt).mappings().all()
 
 
 def locked_days(conn: Connection, user_ids, date_from: dt.date, date_to: dt.date):
