@@ -104,6 +104,12 @@ def test_locks_cover_leave(make_user, worker, leave_types):
         response = worker.patch(path("worker", vacation, suffix=suffix), json=body)
         assert error_key(response) == (403, "api.error.timetrack_locked")
     assert worker.ok("get", path("worker", vacation))["leaveTime"] == 480
+    worker.ok("patch", path("worker", vacation, day="2025-03-05"), {"leaveTime": 60})
+    listed = worker.ok("get", "/leavetime?dateFrom=2025-03-01&includeReferenced=lockStatus")
+    assert [(r["date"], r["locked"]) for r in listed["data"]] == [
+        (DAY, True),
+        ("2025-03-05", False),
+    ]
     locker.ok("post", "/timetrack/unlock", {"dateFrom": DAY, "dateTo": DAY})
     worker.ok("patch", path("worker", vacation), {"leaveTime": 0})
 

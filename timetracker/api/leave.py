@@ -40,7 +40,8 @@ class LeaveTime(MethodView):
         Records from `dateFrom` (to `dateTo`, or to the last day with leave), ordered by day,
         user and leave type, only those the caller may read. `stopAfter` (default and maximum
         1000) cuts after the day on which that many records are reached; `nextDateFrom` then
-        says where to continue.
+        says where to continue. `includeReferenced`: `lockStatus` adds `locked` per record, the
+        others add maps of the referenced objects keyed by id.
         """
         return leave.listing(get_db(), current_caller(), args)
 

@@ -31,6 +31,7 @@ class LeaveListItemSchema(LeaveRecordSchema):
     dayOffset = fields.Integer(
         required=True, metadata={"description": "date = dateFrom + dayOffset"}
     )
+    locked = fields.Boolean(metadata={"description": "With includeReferenced=lockStatus"})
 
 
 class LeaveListSchema(ApiSchema):
@@ -61,4 +62,6 @@ class LeaveListArgs(ApiSchema):
         validate=validate.Range(1, 1000),
         metadata={"description": "About this many records: whole days are kept together"},
     )
-    includeReferenced = IncludeReferenced(("users", "departments", "timeZoneGroups", "leaveTypes"))
+    includeReferenced = IncludeReferenced(
+        ("lockStatus", "users", "departments", "timeZoneGroups", "leaveTypes")
+    )

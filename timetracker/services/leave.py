@@ -26,6 +26,7 @@ from timetracker.services.timetrack import (
 )
 from timetracker.store import entities
 from timetracker.store import leave as store
+from timetracker.store import timetrack as timetrack_store
 from timetracker.store.schema import leave_entries
 
 
@@ -116,6 +117,12 @@ def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str,
     if next_date is not None:
         body["nextDateFrom"] = next_date
     wanted = set(args.get("includeReferenced") or ())
+    if "lockStatus" in wanted and rows:
+        locked = timetrack_store.locked_days(
+            conn, (r["user_id"] for r in rows), date_from, body["dateTo"]
+        )
+        for item in body["data"]:
+            item["locked"] = locked(item["userId"], item["date"])
     body.update(referenced_people(conn, wanted, {row["user_id"] for row in rows}))
     if "leaveTypes" in wanted:
         body["leaveTypes"] = by_id(
