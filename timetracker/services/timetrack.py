@@ -172,8 +172,6 @@ def lock(conn: Connection, caller: Caller, values: dict[str, Any], locked: bool)
 
 # --- GET /timetrack ------------------------------------------------------------------------------
 
-MAX_STOP_AFTER = 1000
-
 
 def _filters(args: dict[str, Any]) -> tuple[list, bool]:
     """userIds, then the first of taskIds > projectIds > customerIds (the spec's priority);
