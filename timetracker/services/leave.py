@@ -97,12 +97,12 @@ def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str,
         filters.append(leave_entries.c.user_id.in_(args["user_ids"]))
     if args.get("leave_type_ids"):
         filters.append(leave_entries.c.leave_type_id.in_(args["leave_type_ids"]))
-    rows, last, next_date = store.entries_by_day(
+    rows, covered_to, next_date = store.entries_by_day(
         conn, visible, filters, date_from, date_to, args["stopAfter"]
     )
     body: dict[str, Any] = {
         "dateFrom": date_from,
-        "dateTo": last if next_date is not None else (date_to or last or date_from),
+        "dateTo": covered_to,
         "data": [
             {
                 "userId": row["user_id"],

@@ -213,7 +213,7 @@ def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str,
     """Records grouped per user and day, whole days at a time up to ``stopAfter`` records."""
     date_from, date_to = args["dateFrom"], args.get("dateTo")
     check_range(date_from, date_to)
-    rows, last, next_date = store.entries_by_day(
+    rows, response_to, next_date = store.entries_by_day(
         conn,
         access.timetrack_filter(caller),
         *_filters(args),
@@ -221,7 +221,6 @@ def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str,
         date_to,
         args["stopAfter"],
     )
-    response_to = last if next_date is not None else (date_to or last or date_from)
 
     wanted = set(args.get("includeReferenced") or ())
     days: list[dict[str, Any]] = []

@@ -64,7 +64,7 @@ def entries_by_day(
     stop_after: int,
 ):
     """Visible, filtered leave by day, user and leave type, whole days up to ``stop_after``
-    entries: (rows, last day, next day or None)."""
+    entries: (rows, the last day covered, the next day or None)."""
     stmt = select(leave_entries).where(*filters)
     if visible is not None:
         stmt = stmt.where(visible)

@@ -86,7 +86,9 @@ def whole_days(
 ) -> tuple[list, Any, Any]:
     """Rows of ``stmt`` from ``date_from`` (to ``date_to`` when given), in ``date_col`` then
     ``order`` order, cut after the day on which ``stop_after`` rows are reached: that day is
-    returned whole. Returns (rows, the last day returned, the next day holding rows or None).
+    returned whole. Returns (rows, the last day the answer covers, the next day holding rows or
+    None). The answer covers up to ``date_to`` (or the last day holding rows, or ``date_from``
+    when there are none) unless the cut came first: then up to the last day returned.
 
     One query when everything fits, which is the common case; otherwise three (the first
     ``stop_after`` rows, the rest of their last day, the next day holding rows). ``order`` must
@@ -97,7 +99,7 @@ def whole_days(
         stmt = stmt.where(date_col <= date_to)
     rows = conn.execute(stmt.order_by(date_col, *order).limit(stop_after)).mappings().all()
     if len(rows) < stop_after:
-        return list(rows), (rows[-1][date_col.key] if rows else None), None
+        return list(rows), date_to or (rows[-1][date_col.key] if rows else date_from), None
     last = rows[-1][date_col.key]
     after_last_row = tuple_(*order) > tuple_(*(rows[-1][c.key] for c in order))
     rest_of_last = conn.execute(
@@ -107,4 +109,4 @@ def whole_days(
     next_day = conn.execute(
         stmt.where(date_col > last).with_only_columns(date_col).order_by(date_col).limit(1)
     ).scalar_one_or_none()
-    return rows, last, next_day
+    return rows, last if next_day is not None else (date_to or last), next_day

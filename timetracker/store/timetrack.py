@@ -146,8 +146,8 @@ def entries_by_day(
     stop_after: int,
 ):
     """Visible, filtered entries by day, user and task, whole days up to ``stop_after``
-    entries: (rows, last day, next day or None). Tasks and projects are joined only when the
-    visibility condition or a filter needs them."""
+    entries: (rows, the last day covered, the next day or None). Tasks and projects are joined
+    only when the visibility condition or a filter needs them."""
     stmt = select(time_entries)
     if visible is not None or needs_catalogue:
         stmt = stmt.join(tasks, tasks.c.id == time_entries.c.task_id).join(
