@@ -59,7 +59,7 @@ def decide(
         raise invalid_date_range(f"At most {MAX_WEEKS} weeks at once", "dateTo")
     user_ids = values.get("userIds")
     if user_ids is None:
-        user_ids = [u for u in all_user_ids(conn) if access.in_team(conn, caller, u)]
+        user_ids = all_user_ids(conn) if caller.team_all else user_store.team_of(conn, caller.id)
     else:
         user_ids = sorted(set(user_ids))
         ensure_users_exist(conn, user_ids, "userIds")
