@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from timetracker.access import current_caller
-from timetracker.api.common import Blueprint
+from timetracker.api.common import Blueprint, doc
 from timetracker.schemas import timetrack as s
 from timetracker.services import approval, timetrack
 from timetracker.store import approvals
@@ -95,79 +95,75 @@ class RecordTime(MethodView):
         )
 
 
-@blp.route("/lock")
-class Lock(MethodView):
-    @blp.arguments(s.LockSchema)
-    @blp.response(200, s.LockResultSchema)
-    @blp.errors(404, 413, 415)
-    def post(self, body):
-        """Lock users' time-track for a period
+def _period_action(path: str, schema, result_schema, summary: str, act) -> None:
+    """A POST acting on users' time-track over a period (lock, unlock, approve, ...)."""
 
-        Work and leave time of the users (all users when `userIds` is omitted) from `dateFrom`
-        to `dateTo` inclusive can no longer be changed. Needs Lock Time-Track For Any User.
-        """
-        return {"userIds": timetrack.lock(get_db(), current_caller(), body, locked=True)}
-
-
-@blp.route("/unlock")
-class Unlock(MethodView):
-    @blp.arguments(s.LockSchema)
-    @blp.response(200, s.LockResultSchema)
-    @blp.errors(404, 413, 415)
-    def post(self, body):
-        """Unlock users' time-track for a period
-
-        Needs Lock Time-Track For Any User.
-        """
-        return {"userIds": timetrack.lock(get_db(), current_caller(), body, locked=False)}
-
-
-def _approval_view(status: str | None, schema, summary: str):
-    class Decision(MethodView):
+    class Action(MethodView):
         @blp.arguments(schema)
-        @blp.response(200, s.ApprovalResultSchema)
+        @blp.response(200, result_schema)
         @blp.errors(404, 413, 415)
+        @doc(summary)
         def post(self, body):
-            return approval.decide(get_db(), current_caller(), body, status)
+            return act(get_db(), current_caller(), body)
 
-    Decision.post.__doc__ = summary
-    return Decision
+    blp.route(path, endpoint=path.strip("/").capitalize())(Action)
 
 
-blp.route("/approve", endpoint="Approve")(
-    _approval_view(
-        approvals.APPROVED,
-        s.ApprovalSchema,
-        """Approve users' weeks
+_period_action(
+    "/lock",
+    s.LockSchema,
+    s.LockResultSchema,
+    """Lock users' time-track for a period
 
-        Every week (from the company's first day of the week) holding a day from `dateFrom` to
-        `dateTo` is approved for the users (all of your team when `userIds` is omitted). An
-        approved week refuses changes to work and leave time (403 api.error.timetrack_approved)
-        until the approval is revoked. Needs Modify & Approve Users' Time-Track over the users.
-        """,
-    )
+    Work and leave time of the users (all users when `userIds` is omitted) from `dateFrom`
+    to `dateTo` inclusive can no longer be changed. Needs Lock Time-Track For Any User.
+    """,
+    lambda conn, caller, body: {"userIds": timetrack.lock(conn, caller, body, locked=True)},
 )
-blp.route("/reject", endpoint="Reject")(
-    _approval_view(
-        approvals.REJECTED,
-        s.RejectionSchema,
-        """Reject users' weeks
+_period_action(
+    "/unlock",
+    s.LockSchema,
+    s.LockResultSchema,
+    """Unlock users' time-track for a period
 
-        The weeks are sent back with an optional `comment` and stay open to changes; a rejection
-        replaces an approval. Needs Modify & Approve Users' Time-Track over the users.
-        """,
-    )
+    Needs Lock Time-Track For Any User.
+    """,
+    lambda conn, caller, body: {"userIds": timetrack.lock(conn, caller, body, locked=False)},
 )
-blp.route("/revoke", endpoint="Revoke")(
-    _approval_view(
-        None,
-        s.ApprovalSchema,
-        """Revoke the decision on users' weeks
+_period_action(
+    "/approve",
+    s.ApprovalSchema,
+    s.ApprovalResultSchema,
+    """Approve users' weeks
 
-        Approved or rejected weeks go back to undecided and take changes again. Needs Modify &
-        Approve Users' Time-Track over the users.
-        """,
-    )
+    Every week (from the company's first day of the week) holding a day from `dateFrom` to
+    `dateTo` is approved for the users (all of your team when `userIds` is omitted). An
+    approved week refuses changes to work and leave time (403 api.error.timetrack_approved)
+    until the approval is revoked. Needs Modify & Approve Users' Time-Track over the users.
+    """,
+    lambda conn, caller, body: approval.decide(conn, caller, body, approvals.APPROVED),
+)
+_period_action(
+    "/reject",
+    s.RejectionSchema,
+    s.ApprovalResultSchema,
+    """Reject users' weeks
+
+    The weeks are sent back with an optional `comment` and stay open to changes; a rejection
+    replaces an approval. Needs Modify & Approve Users' Time-Track over the users.
+    """,
+    lambda conn, caller, body: approval.decide(conn, caller, body, approvals.REJECTED),
+)
+_period_action(
+    "/revoke",
+    s.ApprovalSchema,
+    s.ApprovalResultSchema,
+    """Revoke the decision on users' weeks
+
+    Approved or rejected weeks go back to undecided and take changes again. Needs Modify &
+    Approve Users' Time-Track over the users.
+    """,
+    lambda conn, caller, body: approval.decide(conn, caller, body, None),
 )
 
 blueprints = [blp]
