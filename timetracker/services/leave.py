@@ -14,15 +14,13 @@ from sqlalchemy import Connection
 from timetracker import access
 from timetracker.access import Caller
 from timetracker.errors import ApiError, access_denied
-from timetracker.services import named
-from timetracker.services.people import find_user
 from timetracker.services.timetrack import (
     by_id,
     check_range,
     ensure_day_fits,
     ensure_day_open,
+    locate,
     referenced_people,
-    resolve_date,
 )
 from timetracker.store import entities
 from timetracker.store import leave as store
@@ -37,9 +35,7 @@ def record(user_id: int, day, leave_type_id: int, minutes: int) -> dict[str, Any
 def _locate(
     conn: Connection, caller: Caller, uid: str, date_text: str, leave_type_id: int, *, writing: bool
 ):
-    user = find_user(conn, uid)
-    leave_type = named.get(conn, "leaveType", leave_type_id)
-    day = resolve_date(conn, user, date_text)
+    user, day, leave_type = locate(conn, uid, date_text, "leaveType", leave_type_id)
     if not access.can_reach_leave(conn, caller, user["id"], writing):
         raise access_denied(f"You may not {'change' if writing else 'see'} this user's leave time")
     return user, day, leave_type

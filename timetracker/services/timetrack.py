@@ -60,15 +60,16 @@ def record(entry: RowMapping | None, task_id: int) -> dict[str, Any]:
     return body
 
 
-def locate(conn: Connection, uid: str, date_text: str, task_id: int):
-    """The user, the day and the task of a record path; 404 for unknown ones."""
+def locate(conn: Connection, uid: str, date_text: str, kind: str, object_id: int):
+    """The user, the day and the task (or leave type: ``kind``) of a record path; 404 for
+    unknown ones."""
     user = find_user(conn, uid)
-    task = named.get(conn, "task", task_id)
-    return user, resolve_date(conn, user, date_text), task
+    target = named.get(conn, kind, object_id)
+    return user, resolve_date(conn, user, date_text), target
 
 
 def read(conn: Connection, caller: Caller, uid: str, date_text: str, task_id: int):
-    user, day, task = locate(conn, uid, date_text, task_id)
+    user, day, task = locate(conn, uid, date_text, "task", task_id)
     if not access.can_read_timetrack(conn, caller, user, task["id"]):
         raise access_denied("You may not see this user's time on this task")
     return record(store.get_entry(conn, user["id"], day, task["id"]), task["id"])
@@ -87,7 +88,7 @@ def change(
     set_comment: bool = False,
 ) -> dict[str, Any]:
     """Set (``minutes``) or shift (``delta``) a record, and/or its comment."""
-    user, day, task = locate(conn, uid, date_text, task_id)
+    user, day, task = locate(conn, uid, date_text, "task", task_id)
     if not access.can_modify_timetrack(conn, caller, user, task["id"]):
         raise access_denied("You may not change this user's time on this task")
     if not access.is_assigned(conn, user, task["id"]):
