@@ -7,10 +7,7 @@ from marshmallow import fields
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import IdList, IncludeReferenced
 from timetracker.schemas.people import (
-    DepartmentSchema,
     LeaveTypeSchema,
-    TimeZoneGroupSchema,
-    UserSchema,
 )
 from timetracker.schemas.timetrack import Minutes, PeriodListArgs, PeriodListSchema, map_of
 
@@ -35,9 +32,6 @@ class LeaveListItemSchema(LeaveRecordSchema):
 
 class LeaveListSchema(PeriodListSchema):
     data = fields.List(fields.Nested(LeaveListItemSchema), required=True)
-    users = map_of(UserSchema)
-    departments = map_of(DepartmentSchema)
-    timeZoneGroups = map_of(TimeZoneGroupSchema)
     leaveTypes = map_of(LeaveTypeSchema)
 
 

@@ -134,6 +134,9 @@ class PeriodListSchema(ApiSchema):
     nextDateFrom = fields.Date(
         metadata={"description": "Present when stopAfter cut the answer: ask again from this day"}
     )
+    users = map_of(UserSchema)
+    departments = map_of(DepartmentSchema)
+    timeZoneGroups = map_of(TimeZoneGroupSchema)
 
 
 class PeriodListArgs(ApiSchema):
@@ -149,9 +152,6 @@ class PeriodListArgs(ApiSchema):
 
 class TimeTrackListSchema(PeriodListSchema):
     data = fields.List(fields.Nested(DaySchema), required=True)
-    users = map_of(UserSchema)
-    departments = map_of(DepartmentSchema)
-    timeZoneGroups = map_of(TimeZoneGroupSchema)
     tasks = map_of(TaskSchema)
     projects = map_of(ProjectSchema)
     customers = map_of(CustomerSchema)
