@@ -84,22 +84,23 @@ def call(port: int, method: str, path: str, body=None, headers=None):
     return response.status, json.loads(payload) if payload else None
 
 
-def rate(port: int, path: str, headers: dict, seconds: float, clients: int) -> float:
-    """Requests per second with ``clients`` keep-alive connections hammering ``path``."""
+def run_clients(label: str, clients: int, seconds: float, start) -> float:
+    """Requests per second of ``clients`` threads, each running ``start(index)``'s request
+    function ``step(n) -> (status, detail)`` for n = 0, 1, ... until ``seconds`` are over.
+    Any answer other than 200 ends the benchmark."""
     counts = [0] * clients
-    errors: list[int] = []
+    errors: list = []
     stop = time.perf_counter() + seconds
 
     def worker(index: int):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        step = start(index)
+        n = 0
         while time.perf_counter() < stop:
-            conn.request("GET", path, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            if response.status != 200:
-                errors.append(response.status)
-            counts[index] += 1
-        conn.close()
+            status, detail = step(n)
+            if status != 200:
+                errors.append((status, detail))
+            n += 1
+        counts[index] = n
 
     started = time.perf_counter()
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
@@ -109,8 +110,25 @@ def rate(port: int, path: str, headers: dict, seconds: float, clients: int) -> f
         thread.join()
     elapsed = time.perf_counter() - started
     if errors:
-        raise SystemExit(f"{path}: {len(errors)} non-200 answers, e.g. {errors[:3]}")
+        raise SystemExit(f"{label}: {len(errors)} non-200 answers, e.g. {errors[:3]}")
     return sum(counts) / elapsed
+
+
+def rate(port: int, path: str, headers: dict, seconds: float, clients: int) -> float:
+    """Requests per second with ``clients`` keep-alive connections hammering ``path``."""
+
+    def start(_index: int):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+        def step(_n: int):
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            return response.status, None
+
+        return step
+
+    return run_clients(path, clients, seconds, start)
 
 
 def bench_customer(port: int) -> int:

@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import itertools
 import json
 import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -33,7 +31,7 @@ from sqlalchemy import create_engine, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_auth import AUTH, server  # noqa: E402
+from bench_auth import AUTH, run_clients, server  # noqa: E402
 from timetrack_dataset import build  # noqa: E402
 
 from timetracker.store.db import normalize_url  # noqa: E402
@@ -98,44 +96,29 @@ def compare_read(port: int, engine, label: str, path: str, sql: str, params: dic
 def write_rate(port: int, built: dict, seconds: float, clients: int, kind: str) -> float:
     """PATCHes per second; client i writes to users i, i+clients, ... (no shared user)."""
     users, assigned, days = built["users"], built["assigned"], built["days"]
-    counts, errors = [0] * clients, []
-    stop = time.perf_counter() + seconds
 
-    def worker(index: int):
+    def start(index: int):
         client = Client(port)
         mine = users[index::clients]
-        for n in itertools.count():
-            if time.perf_counter() >= stop:
-                break
+
+        def step(n: int):
             # Deltas come in pairs on one record (+1 then -1), so no record goes below 0.
             k = n if kind == "set" else n // 2
             user = mine[k % len(mine)]
             day = days[(k // len(mine)) % len(days)]
             task = assigned[user][k % len(assigned[user])]
+            path = f"/api/v1/timetrack/{user}/{day}/{task}"
             if kind == "set":
-                status, payload = client.send(
-                    "PATCH", f"/api/v1/timetrack/{user}/{day}/{task}", {"time": 15 * (1 + n % 8)}
-                )
+                status, payload = client.send("PATCH", path, {"time": 15 * (1 + n % 8)})
             else:
                 status, payload = client.send(
-                    "PATCH",
-                    f"/api/v1/timetrack/{user}/{day}/{task}/time",
-                    {"delta": 1 if n % 2 == 0 else -1},
+                    "PATCH", path + "/time", {"delta": 1 if n % 2 == 0 else -1}
                 )
-            if status != 200:
-                errors.append((status, payload[:200]))
-            counts[index] += 1
+            return status, payload[:200]
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if errors:
-        raise SystemExit(f"{kind}: {len(errors)} failed writes, e.g. {errors[:3]}")
-    return sum(counts) / elapsed
+        return step
+
+    return run_clients(f"PATCH {kind}", clients, seconds, start)
 
 
 def main() -> None:
