@@ -7,24 +7,36 @@ from flask import g
 
 from timetracker.access import ENTER_TIME_TRACK, Caller
 from timetracker.schemas import catalogue as c
-from timetracker.schemas import people as p
+from timetracker.schemas import departments, leave_types, time_zone_groups, user_rates, users
 from timetracker.schemas import settings as s
-from timetracker.services import people as people_service
-from timetracker.store import comments, entities
+from timetracker.services import catalogue, crud
+from timetracker.services import departments as department_service
+from timetracker.services import leave_types as leave_type_service
+from timetracker.services import settings as settings_service
+from timetracker.services import time_zone_groups as time_zone_group_service
+from timetracker.services import users as user_service
+from timetracker.store import catalogue as catalogue_store
+from timetracker.store import user_rates as rates_store
 from timetracker.store.db import get_db
 
+
+def items(resource: crud.Resource):
+    """The rows a resource's list answers, as the schema receives them."""
+    return lambda conn, caller: resource.list(conn, caller, {})["items"]
+
+
 CASES = [
-    (c.CustomerSchema, lambda conn: entities.list_rows(conn, entities.CUSTOMERS, {})),
-    (c.ProjectSchema, lambda conn: entities.list_rows(conn, entities.PROJECTS, {})),
-    (c.TaskSchema, lambda conn: entities.list_rows(conn, entities.TASKS, {})),
-    (c.CommentSchema, lambda conn: comments.list_comments(conn, "task", 1, {})),
-    (s.WorkflowStatusSchema, lambda conn: entities.list_rows(conn, entities.WORKFLOW_STATUSES, {})),
-    (s.TypeOfWorkSchema, lambda conn: entities.list_rows(conn, entities.TYPES_OF_WORK, {})),
-    (p.UserSchema, lambda conn: entities.list_rows(conn, entities.USERS, {})),
-    (p.DepartmentSchema, lambda conn: entities.list_rows(conn, entities.DEPARTMENTS, {})),
-    (p.TimeZoneGroupSchema, lambda conn: entities.list_rows(conn, entities.TIME_ZONE_GROUPS, {})),
-    (p.LeaveTypeSchema, lambda conn: entities.list_rows(conn, entities.LEAVE_TYPES, {})),
-    (p.RateSchema, lambda conn: people_service.rates_of(conn, [1])[1]),
+    (c.CustomerSchema, items(catalogue.customers)),
+    (c.ProjectSchema, items(catalogue.projects)),
+    (c.TaskSchema, items(catalogue.tasks)),
+    (c.CommentSchema, lambda conn, caller: catalogue_store.list_comments(conn, "task", 1, {})),
+    (s.WorkflowStatusSchema, items(settings_service.workflow_statuses)),
+    (s.TypeOfWorkSchema, items(settings_service.types_of_work)),
+    (users.UserSchema, items(user_service.users)),
+    (departments.DepartmentSchema, items(department_service.departments)),
+    (time_zone_groups.TimeZoneGroupSchema, items(time_zone_group_service.time_zone_groups)),
+    (leave_types.LeaveTypeSchema, items(leave_type_service.leave_types)),
+    (user_rates.RateSchema, lambda conn, caller: rates_store.rates_of(conn, [1])[1]),
 ]
 
 
@@ -64,7 +76,7 @@ def test_compiled_dump_matches_marshmallow(app, data, schema, rows, caller_id):
             team_all=caller_id == 1,
             scope_all=caller_id == 1,
         )
-        objects = rows(get_db())
+        objects = rows(get_db(), g.caller)
         assert objects, schema.__name__
         compiled = schema(many=True).dump(objects)
         reference = schema(many=True).reference_dump(objects)
@@ -72,8 +84,6 @@ def test_compiled_dump_matches_marshmallow(app, data, schema, rows, caller_id):
 
 
 def test_list_envelopes_with_referenced_maps_match(app, data):
-    from timetracker.api.common import list_response
-
     with app.test_request_context("/api/v1/anything"):
         g.caller = Caller(
             id=1,
@@ -83,21 +93,9 @@ def test_list_envelopes_with_referenced_maps_match(app, data):
             scope_all=True,
             assign_all=True,
         )
-        conn = get_db()
         args = {"includeReferenced": ["customers", "projects"]}
-        tasks = entities.list_rows(conn, entities.TASKS, {})
-        body = list_response(
-            args,
-            tasks,
-            {
-                "customers": lambda items: entities.rows_by_ids(
-                    conn, entities.CUSTOMERS, (t["customer_id"] for t in items)
-                ),
-                "projects": lambda items: entities.rows_by_ids(
-                    conn, entities.PROJECTS, (t["project_id"] for t in items)
-                ),
-            },
-        )
+        body = catalogue.tasks.list(get_db(), g.caller, args)
+        tasks = body["items"]
         schema = c.TaskListSchema()
         compiled = schema.dump(body)
         assert compiled == schema.reference_dump(body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import ADMIN_PASSWORD, ApiClient
-from timetracker.services import named
+from timetracker.services import catalogue
 
 
 def assert_error(response, status, key):
@@ -70,7 +70,7 @@ def test_internal_errors_leak_nothing_and_roll_back(admin, monkeypatch):
         raise RuntimeError("secret detail from deep inside")
 
     # The customer is inserted, then reading it back fails: the insert must not survive.
-    monkeypatch.setattr(named, "get", fail)
+    monkeypatch.setattr(catalogue.customers, "find", fail)
     response = admin.post("/customers", json={"name": "Half done"})
     body = assert_error(response, 500, "api.error.internal_error")
     assert "secret" not in response.get_data(as_text=True)

@@ -1,7 +1,8 @@
 """Who may see and change what: the permission matrix, and only here.
 
-Views ask this module; store queries apply the SQL conditions it returns, so a list never loads
-rows it would throw away. Several permissions add up (a union of what each one grants).
+Services ask this module; store queries apply the SQL conditions it returns (built by
+``store/access.py``, the same matrix in SQL), so a list never loads rows it would throw away.
+Several permissions add up (a union of what each one grants).
 
 Reach of a caller:
 
@@ -32,36 +33,14 @@ What may be changed:
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 
 from flask import g
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Select,
-    Table,
-    and_,
-    bindparam,
-    false,
-    or_,
-    select,
-    true,
-)
+from sqlalchemy import ColumnElement, Connection
 
 from timetracker.errors import ApiError
-from timetracker.store import entities
-from timetracker.store.schema import (
-    customers,
-    leave_entries,
-    projects,
-    scope_items,
-    tasks,
-    team_members,
-    time_entries,
-    users,
-    work_assignments,
-)
+from timetracker.store import access as sql
+from timetracker.store import catalogue, entities
 
 ENTER_TIME_TRACK = "enterTimeTrack"
 MODIFY_APPROVE_TIME_TRACK = "modifyApproveTimeTrack"
@@ -118,6 +97,50 @@ def _require(allowed: bool, message: str) -> None:
         raise ApiError(403, "access_denied", message)
 
 
+# --- per-request facts about the caller --------------------------------------------------------
+
+
+def _memo(name: str, load):
+    """A fact about the caller loaded once per request (the team, the scope of work, ...)."""
+    value = g.get(name)
+    if value is None:
+        value = load()
+        setattr(g, name, value)
+    return value
+
+
+def _team_set(conn: Connection, caller: Caller) -> frozenset[int]:
+    """The caller's team as a set, loaded once per request (for per-row answers in lists)."""
+    return _memo("access_team", lambda: sql.team_member_ids(conn, caller.id))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A caller's scope of work as sets, loaded once per request."""
+
+    everything: bool
+    customer_ids: frozenset[int]
+    project_ids: frozenset[int]
+
+    def covers(self, kind: str, row) -> bool:
+        if self.everything:
+            return True
+        if kind == "customer":
+            return row["id"] in self.customer_ids
+        if kind == "project":
+            return row["customer_id"] in self.customer_ids or row["id"] in self.project_ids
+        return row["customer_id"] in self.customer_ids or row["project_id"] in self.project_ids
+
+
+def scope_of(conn: Connection, caller: Caller) -> Scope:
+    def load() -> Scope:
+        if caller.has(MANAGE_ACCOUNTS) or caller.scope_all:
+            return Scope(True, frozenset(), frozenset())
+        return Scope(False, *sql.scope_links(conn, caller.id))
+
+    return _memo("access_scope", load)
+
+
 # --- users ----------------------------------------------------------------------------------
 
 
@@ -129,18 +152,13 @@ def sees_all_users(caller: Caller) -> bool:
     )
 
 
-def team_ids(caller_id: int):
-    """SQL: the ids of the users in the assigned team of ``caller_id``."""
-    return select(team_members.c.member_id).where(team_members.c.manager_id == caller_id)
-
-
 def user_filter(caller: Caller) -> ColumnElement[bool] | None:
     """SQL condition selecting the users ``caller`` may see (None: all of them)."""
     if sees_all_users(caller):
-        return None
+        return sql.EVERYTHING
     if caller.is_manager:
-        return or_(users.c.id == caller.id, users.c.id.in_(team_ids(caller.id)))
-    return users.c.id == caller.id
+        return sql.any_of([sql.user_is(caller.id), sql.user_in_team(caller.id)])
+    return sql.user_is(caller.id)
 
 
 def can_see_private_user_fields(caller: Caller | None) -> bool:
@@ -154,15 +172,6 @@ def can_manage_accounts(caller: Caller) -> bool:
 
 def ensure_can_manage_accounts(caller: Caller, what: str = "users") -> None:
     _require(can_manage_accounts(caller), f"Changing {what} requires Manage Accounts & Permissions")
-
-
-def _team_set(conn: Connection, caller: Caller) -> frozenset[int]:
-    """The caller's team as a set, loaded once per request (for per-row answers in lists)."""
-    cached = g.get("access_team")
-    if cached is None:
-        cached = frozenset(conn.execute(team_ids(caller.id)).scalars())
-        g.access_team = cached
-    return cached
 
 
 def in_team(conn: Connection, caller: Caller, user_id: int) -> bool:
@@ -189,117 +198,51 @@ def submit_checker(conn: Connection, caller: Caller | None):
     return can_submit_for
 
 
+def can_manage_work_assignments_of(conn: Connection, caller: Caller, user_id: int) -> bool:
+    """Manage Accounts & Permissions, or Manage Scope of Work over the user (or oneself)."""
+    return can_manage_accounts(caller) or (
+        caller.has(MANAGE_SCOPE_OF_WORK)
+        and (user_id == caller.id or in_team(conn, caller, user_id))
+    )
+
+
 def can_read_rates_of(conn: Connection, caller: Caller, user_id: int) -> bool:
     if caller.has(MANAGE_ACCOUNTS):
         return True
     return caller.has(MANAGE_COST_BILLING) and in_team(conn, caller, user_id)
 
 
+def can_read_rates(caller: Caller) -> bool:
+    """Whether ``caller`` may read the rates of anyone at all."""
+    return caller.has(MANAGE_ACCOUNTS, MANAGE_COST_BILLING)
+
+
 def rates_user_filter(caller: Caller) -> ColumnElement[bool]:
     """SQL: the users whose rates ``caller`` may read."""
     if caller.has(MANAGE_ACCOUNTS) or (caller.has(MANAGE_COST_BILLING) and caller.team_all):
-        return true()
+        return sql.ALL
     if caller.has(MANAGE_COST_BILLING):
-        return users.c.id.in_(team_ids(caller.id))
-    return false()
+        return sql.user_in_team(caller.id)
+    return sql.NOTHING
 
 
 # --- the work catalogue (customers, projects, tasks) -----------------------------------------
 
 
-def _linked(table: Table, column: str, user_id: int):
-    return select(table.c[column]).where(table.c.user_id == user_id, table.c[column].is_not(None))
-
-
-def _reached_through(kind: str, links: Table, user_id: int) -> ColumnElement[bool]:
-    """SQL: objects of ``kind`` that ``links`` (scope items or work assignments) give to a user.
-
-    A customer link covers its projects and tasks; a project link covers its tasks; a task link
-    also makes its project and customer visible. Task conditions need ``projects`` joined.
-    """
-    customer_ids = _linked(links, "customer_id", user_id)
-    project_ids = _linked(links, "project_id", user_id)
-    task_ids = _linked(links, "task_id", user_id) if "task_id" in links.c else None
-    if kind == "customer":
-        conditions = [
-            customers.c.id.in_(customer_ids),
-            customers.c.id.in_(
-                select(projects.c.customer_id).where(projects.c.id.in_(project_ids))
-            ),
-        ]
-        if task_ids is not None:
-            conditions.append(
-                customers.c.id.in_(
-                    select(projects.c.customer_id)
-                    .join(tasks, tasks.c.project_id == projects.c.id)
-                    .where(tasks.c.id.in_(task_ids))
-                )
-            )
-    elif kind == "project":
-        conditions = [projects.c.customer_id.in_(customer_ids), projects.c.id.in_(project_ids)]
-        if task_ids is not None:
-            conditions.append(
-                projects.c.id.in_(select(tasks.c.project_id).where(tasks.c.id.in_(task_ids)))
-            )
-    else:
-        conditions = [projects.c.customer_id.in_(customer_ids), tasks.c.project_id.in_(project_ids)]
-        if task_ids is not None:
-            conditions.append(tasks.c.id.in_(task_ids))
-    return or_(*conditions)
-
-
 def catalogue_filter(caller: Caller, kind: str) -> ColumnElement[bool] | None:
     """SQL condition selecting the customers/projects/tasks ``caller`` may see (None: all)."""
     if caller.has(MANAGE_ACCOUNTS):
-        return None
+        return sql.EVERYTHING
     through_scope = caller.is_manager
     through_assignments = caller.has(ENTER_TIME_TRACK)
     if (through_scope and caller.scope_all) or (through_assignments and caller.assign_all):
-        return None
+        return sql.EVERYTHING
     conditions = []
     if through_scope:
-        conditions.append(_reached_through(kind, scope_items, caller.id))
+        conditions.append(sql.reached_through(kind, sql.SCOPE, caller.id))
     if through_assignments:
-        conditions.append(_reached_through(kind, work_assignments, caller.id))
-    return or_(*conditions) if conditions else false()
-
-
-@dataclass(frozen=True)
-class Scope:
-    """A caller's scope of work as sets, loaded once per request."""
-
-    everything: bool
-    customer_ids: frozenset[int]
-    project_ids: frozenset[int]
-
-    def covers(self, kind: str, row) -> bool:
-        if self.everything:
-            return True
-        if kind == "customer":
-            return row["id"] in self.customer_ids
-        if kind == "project":
-            return row["customer_id"] in self.customer_ids or row["id"] in self.project_ids
-        return row["customer_id"] in self.customer_ids or row["project_id"] in self.project_ids
-
-
-def scope_of(conn: Connection, caller: Caller) -> Scope:
-    cached = g.get("access_scope")
-    if cached is None:
-        if caller.has(MANAGE_ACCOUNTS) or caller.scope_all:
-            cached = Scope(True, frozenset(), frozenset())
-        else:
-            rows = conn.execute(
-                select(scope_items.c.customer_id, scope_items.c.project_id).where(
-                    scope_items.c.user_id == caller.id
-                )
-            ).all()
-            cached = Scope(
-                False,
-                frozenset(r.customer_id for r in rows if r.customer_id is not None),
-                frozenset(r.project_id for r in rows if r.project_id is not None),
-            )
-        g.access_scope = cached
-    return cached
+        conditions.append(sql.reached_through(kind, sql.ASSIGNMENTS, caller.id))
+    return sql.any_of(conditions)
 
 
 def ensure_can_see_catalogue(conn: Connection, caller: Caller, kind: str, row) -> None:
@@ -307,11 +250,8 @@ def ensure_can_see_catalogue(conn: Connection, caller: Caller, kind: str, row) -
     condition = catalogue_filter(caller, kind)
     if condition is None:
         return
-    entity = {"customer": entities.CUSTOMERS, "project": entities.PROJECTS, "task": entities.TASKS}[
-        kind
-    ]
     _require(
-        entities.get_row_where(conn, entity, row["id"], condition) is not None,
+        entities.get_row_where(conn, catalogue.BY_KIND[kind], row["id"], condition) is not None,
         f"You do not have access to this {kind}",
     )
 
@@ -339,9 +279,14 @@ def ensure_can_manage_catalogue(conn: Connection, caller: Caller, kind: str, row
     )
 
 
-def catalogue_actions(conn: Connection, caller: Caller, kind: str, row) -> dict[str, bool]:
-    allowed = can_manage_catalogue(conn, caller, kind, row)
-    return {"canModify": allowed, "canDelete": allowed}
+def catalogue_actions(conn: Connection, caller: Caller, kind: str):
+    """A function: a customer/project/task row -> what ``caller`` may do with it."""
+
+    def actions(row) -> dict[str, bool]:
+        allowed = can_manage_catalogue(conn, caller, kind, row)
+        return {"canModify": allowed, "canDelete": allowed}
+
+    return actions
 
 
 def can_assign_work(conn: Connection, caller: Caller, kind: str, row) -> bool:
@@ -365,30 +310,8 @@ def can_assign_work(conn: Connection, caller: Caller, kind: str, row) -> bool:
 #                                        in the team user's work assignments
 
 
-@functools.cache
-def _task_reached_through(links: Table) -> Select:
-    """A pre-built statement (parameters ``task_id``, ``user_id``): the task, if ``links`` of the
-    user reach it. Built once: constructing it costs more than running it."""
-    return (
-        select(tasks.c.id)
-        .join(projects, projects.c.id == tasks.c.project_id)
-        .where(
-            tasks.c.id == bindparam("task_id"),
-            _reached_through("task", links, bindparam("user_id")),
-        )
-    )
-
-
-def task_in(conn: Connection, task_id: int, links: Table, user_id: int, everything: bool) -> bool:
-    """Whether ``links`` (scope items or work assignments) of ``user_id`` reach the task."""
-    if everything:
-        return True
-    params = {"task_id": task_id, "user_id": user_id}
-    return conn.execute(_task_reached_through(links), params).first() is not None
-
-
 def _in_scope(conn: Connection, caller: Caller, task_id: int) -> bool:
-    return task_in(conn, task_id, scope_items, caller.id, caller.scope_all)
+    return caller.scope_all or sql.task_reached(conn, task_id, sql.SCOPE, caller.id)
 
 
 def is_assigned(conn: Connection, user, task_id: int) -> bool:
@@ -397,7 +320,9 @@ def is_assigned(conn: Connection, user, task_id: int) -> bool:
     answers = g.setdefault("access_assigned", {})
     key = (user["id"], task_id)
     if key not in answers:
-        answers[key] = task_in(conn, task_id, work_assignments, user["id"], user["assign_all"])
+        answers[key] = user["assign_all"] or sql.task_reached(
+            conn, task_id, sql.ASSIGNMENTS, user["id"]
+        )
     return answers[key]
 
 
@@ -433,23 +358,21 @@ def timetrack_filter(caller: Caller) -> ColumnElement[bool] | None:
     """SQL: the time entries ``caller`` may read (None: all). Needs ``tasks`` and ``projects``
     joined to ``time_entries``."""
     if caller.has(MANAGE_ACCOUNTS) or caller.sees_all_data:
-        return None
+        return sql.EVERYTHING
     grants = []
     if caller.has(ENTER_TIME_TRACK):
-        own = time_entries.c.user_id == caller.id
-        grants.append(
-            own
-            if caller.assign_all
-            else and_(own, _reached_through("task", work_assignments, caller.id))
-        )
+        own = [sql.own_time(caller.id)]
+        if not caller.assign_all:
+            own.append(sql.reached_through("task", sql.ASSIGNMENTS, caller.id))
+        grants.append(sql.all_of(own))
     if caller.is_manager:
         conditions = []
         if not caller.team_all:
-            conditions.append(time_entries.c.user_id.in_(team_ids(caller.id)))
+            conditions.append(sql.time_of_team(caller.id))
         if not caller.scope_all:
-            conditions.append(_reached_through("task", scope_items, caller.id))
-        grants.append(and_(*conditions) if conditions else true())
-    return or_(*grants) if grants else false()
+            conditions.append(sql.reached_through("task", sql.SCOPE, caller.id))
+        grants.append(sql.all_of(conditions))
+    return sql.any_of(grants)
 
 
 def can_lock_timetrack(caller: Caller) -> bool:
@@ -482,13 +405,13 @@ def leave_filter(caller: Caller) -> ColumnElement[bool] | None:
     """SQL: the leave entries ``caller`` may read (None: all)."""
     everyone, own, team = _leave_grants(caller, writing=False)
     if everyone:
-        return None
+        return sql.EVERYTHING
     grants = []
     if own:
-        grants.append(leave_entries.c.user_id == caller.id)
+        grants.append(sql.own_leave(caller.id))
     if team:
-        grants.append(leave_entries.c.user_id.in_(team_ids(caller.id)))
-    return or_(*grants) if grants else false()
+        grants.append(sql.leave_of_team(caller.id))
+    return sql.any_of(grants)
 
 
 def can_reach_leave(conn: Connection, caller: Caller, user_id: int, writing: bool) -> bool:

@@ -84,7 +84,8 @@ auth = HTTPBasicAuth(realm="timetracker")
 def verify_password(username: str, password: str) -> Caller | None:
     if not username:
         return None
-    user = user_store.find_for_login(get_db(), username)
+    # A read: checking a (wrong) password is slow and must never hold the write lock.
+    user = user_store.find_for_login(get_db(write=False), username)
     cache: VerifiedCredentials = current_app.extensions["timetracker"]["credentials"]
     if user is None:
         # Spend the same time as for a real user, so timing does not reveal which names exist.

@@ -96,11 +96,12 @@ def create_user(username, password, permissions, first_name, last_name, db) -> N
 def demo(db: str | None) -> None:
     """Load a small demo company (customers, projects, tasks, statuses, types of work)."""
     from timetracker import demo as demo_data
-    from timetracker.store.entities import CUSTOMERS, count_where
+    from timetracker.store.catalogue import CUSTOMERS
+    from timetracker.store.entities import count_where
 
     app = _app(db)
     engine = app.extensions["timetracker"]["engine"]
-    with engine.begin() as conn:
+    with app.app_context(), engine.begin() as conn:
         if count_where(conn, CUSTOMERS) > 0:
             raise click.ClickException(
                 "This database already has customers; the demo loads into an empty database "

@@ -19,10 +19,29 @@ from timetracker.access import (
     MANAGE_SCOPE_OF_WORK,
     MANAGE_SYSTEM_SETTINGS,
     MODIFY_APPROVE_TIME_TRACK,
+    PERMISSIONS,
+    Caller,
 )
-from timetracker.services import catalogue, named, people, settings
+from timetracker.services import catalogue, settings
+from timetracker.services import users as user_service
+from timetracker.services.departments import departments as department_service
+from timetracker.services.leave_types import leave_types
+from timetracker.services.time_zone_groups import time_zone_groups
+from timetracker.services.user_rates import set_rates
 from timetracker.store import entities
 from timetracker.store import users as user_store
+from timetracker.store.catalogue import CUSTOMERS, PROJECTS
+
+# The demo is loaded as the system itself: every permission over the whole company.
+LOADER = Caller(
+    id=0,
+    username="demo",
+    permissions=frozenset(PERMISSIONS),
+    sees_all_data=True,
+    team_all=True,
+    scope_all=True,
+    assign_all=True,
+)
 
 WORKFLOW_STATUSES = [
     ("In Progress", "open"),
@@ -235,27 +254,29 @@ def load(conn: Connection, today: dt.date | None = None, hash_method: str = "scr
     today = today or dt.date.today()
     status_ids = {"New": 1, "Completed": 2}
     for name, status_type in WORKFLOW_STATUSES:
-        status_ids[name] = settings.create_status(conn, {"name": name, "type": status_type})["id"]
+        status = {"name": name, "type": status_type}
+        status_ids[name] = settings.workflow_statuses.create(conn, LOADER, status)["id"]
     type_ids = {}
     for index, (name, rate, billable) in enumerate(TYPES_OF_WORK):
-        row = settings.create_type_of_work(
-            conn, {"name": name, "rate": rate, "billable": billable, "default": index == 0}
+        row = settings.types_of_work.create(
+            conn, LOADER, {"name": name, "rate": rate, "billable": billable, "default": index == 0}
         )
         type_ids[name] = row["id"]
     counts = {"customers": 0, "projects": 0, "tasks": 0}
     for customer_name, customer in CATALOGUE.items():
-        customer_id = catalogue.create_customer(
-            conn, {"name": customer_name, "description": customer["description"]}
+        customer_id = catalogue.customers.create(
+            conn, LOADER, {"name": customer_name, "description": customer["description"]}
         )["id"]
         counts["customers"] += 1
         for project_name, tasks in customer["projects"].items():
-            project_id = catalogue.create_project(
-                conn, {"customer_id": customer_id, "name": project_name}
+            project_id = catalogue.projects.create(
+                conn, LOADER, {"customer_id": customer_id, "name": project_name}
             )["id"]
             counts["projects"] += 1
             for offset, (task_name, status, type_name, estimate) in enumerate(tasks):
-                catalogue.create_task(
+                catalogue.tasks.create(
                     conn,
+                    LOADER,
                     {
                         "project_id": project_id,
                         "name": task_name,
@@ -272,15 +293,15 @@ def load(conn: Connection, today: dt.date | None = None, hash_method: str = "scr
 
 def _load_people(conn: Connection, today: dt.date, hash_method: str) -> int:
     departments = {
-        name: named.create(conn, "department", {"name": name})["id"] for name in DEPARTMENTS
+        name: department_service.create(conn, LOADER, {"name": name})["id"] for name in DEPARTMENTS
     }
     zones = {
-        name: named.create(conn, "timeZoneGroup", {"name": name, "time_zone_id": zone})["id"]
+        name: time_zone_groups.create(conn, LOADER, {"name": name, "time_zone_id": zone})["id"]
         for name, zone in TIME_ZONE_GROUPS.items()
     }
-    named.create(
+    leave_types.create(
         conn,
-        "leaveType",
+        LOADER,
         {
             "name": "Parental Leave",
             "balance": "None",
@@ -288,8 +309,8 @@ def _load_people(conn: Connection, today: dt.date, hash_method: str) -> int:
             "archived": False,
         },
     )
-    projects = {p["name"]: p for p in entities.list_rows(conn, entities.PROJECTS, {})}
-    customers = {c["name"]: c for c in entities.list_rows(conn, entities.CUSTOMERS, {})}
+    projects = {p["name"]: p for p in entities.list_rows(conn, PROJECTS, {})}
+    customers = {c["name"]: c for c in entities.list_rows(conn, CUSTOMERS, {})}
     users = {}
     for username, first, last, department, zone, permissions, projects_of, extra in USERS:
         values = {
@@ -299,7 +320,7 @@ def _load_people(conn: Connection, today: dt.date, hash_method: str) -> int:
             "last_name": last,
             "email": f"{username}@example.com",
             "department_id": departments[department],
-            "time_zone_group_id": zones[zone] if zone else people.DEFAULT_ID,
+            "time_zone_group_id": zones[zone] if zone else user_store.DEFAULT_ID,
             "hired": today - dt.timedelta(days=730),
         }
         if "released_days_ago" in extra:
@@ -310,7 +331,9 @@ def _load_people(conn: Connection, today: dt.date, hash_method: str) -> int:
         for flag in ("team_all", "scope_all", "sees_all_data"):
             if extra.get(flag):
                 values[flag] = True
-        user = people.create_user(conn, values, hash_method)
+        user = user_service.users.create(
+            conn, LOADER, user_service.with_password_hash(values, hash_method)
+        )
         users[username] = user
         user_store.set_permissions(conn, user["id"], permissions)
         user_store.set_links(
@@ -320,11 +343,12 @@ def _load_people(conn: Connection, today: dt.date, hash_method: str) -> int:
             {"project_ids": [projects[p]["id"] for p in projects_of]},
         )
         if "week" in extra:
-            people.set_weekly_schedule(conn, user, extra["week"])
+            user_service.set_weekly_schedule(conn, LOADER, user["id"], extra["week"])
         if "rate" in extra:
-            people.set_rates(
+            set_rates(
                 conn,
-                user,
+                LOADER,
+                user["id"],
                 [
                     {
                         "date_from": values["hired"],

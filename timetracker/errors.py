@@ -40,6 +40,11 @@ def not_found(kind: str, object_id: Any) -> ApiError:
     return ApiError(404, "object_not_found", f"{kind} with id {object_id} does not exist")
 
 
+def object_not_found(message: str, field: str) -> ApiError:
+    """An id named in a request body (``field``) that does not exist."""
+    return ApiError(404, "object_not_found", message, fields=field)
+
+
 def access_denied(message: str = "You do not have access to this object") -> ApiError:
     return ApiError(403, "access_denied", message)
 

@@ -1,8 +1,21 @@
-"""One blueprint per resource, registered by ``register``."""
+"""One blueprint module per resource; ``all_blueprints`` lists them in the document's order."""
 
 from __future__ import annotations
 
-from timetracker.api import batch, catalogue, health, leave, people, settings, timetrack, users
+from timetracker.api import (
+    approval,
+    batch,
+    catalogue,
+    departments,
+    health,
+    leave,
+    leave_types,
+    settings,
+    time_zone_groups,
+    timetrack,
+    user_rates,
+    users,
+)
 
 
 def all_blueprints():
@@ -11,8 +24,13 @@ def all_blueprints():
         *catalogue.blueprints,
         *settings.blueprints,
         *users.blueprints,
-        *people.blueprints,
+        *departments.blueprints,
+        *time_zone_groups.blueprints,
+        *leave_types.blueprints,
+        *user_rates.blueprints,
+        settings.info,
         *timetrack.blueprints,
+        *approval.blueprints,
         *leave.blueprints,
         *batch.blueprints,
     ]

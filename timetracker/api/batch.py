@@ -13,19 +13,21 @@ from typing import Any
 
 from flask import current_app, request
 from flask.views import MethodView
-from marshmallow import fields, validate
 from werkzeug.test import EnvironBuilder
 
 from timetracker.api.common import Blueprint
 from timetracker.errors import ApiError
 from timetracker.ratelimit import PREPAID
-from timetracker.schemas.base import ApiSchema
-from timetracker.schemas.common import Text
+from timetracker.schemas.batch import (
+    WITH_BODY,
+    WITHOUT_BODY,
+    BatchArgs,
+    BatchItemSchema,
+    BatchResultSchema,
+)
 from timetracker.store.db import finish_request_transaction
 
 MAX_BATCH_SIZE = 100
-WITH_BODY = ("POST", "PUT", "PATCH")
-WITHOUT_BODY = ("GET", "DELETE")
 
 blp = Blueprint(
     "batch",
@@ -33,46 +35,6 @@ blp = Blueprint(
     url_prefix="/api/v1/batch",
     description="Several requests in one: each runs as a request of its own, in order.",
 )
-
-
-class BatchItemSchema(ApiSchema):
-    id = Text(
-        validate=validate.Length(max=200),
-        metadata={"description": "Any label; repeated in this item's result"},
-    )
-    method = fields.String(required=True, validate=validate.OneOf(WITH_BODY + WITHOUT_BODY))
-    relativeUrl = Text(
-        required=True,
-        validate=validate.Length(1, 4000),
-        metadata={
-            "description": "The path after /api/v1/, with its query string, e.g. "
-            "'timetrack/5/2025-03-04/7' or '/customers?archived=false'"
-        },
-    )
-    body = fields.Raw(
-        allow_none=True,
-        metadata={
-            "description": "The JSON body: needed by POST, PUT and PATCH, not allowed "
-            "with GET and DELETE"
-        },
-    )
-
-
-class BatchArgs(ApiSchema):
-    includeResponseBody = fields.String(
-        load_default="always",
-        validate=validate.OneOf(("always", "never", "get")),
-        metadata={
-            "description": "Which results carry the response body: all (default), none, "
-            "or those of GET requests"
-        },
-    )
-
-
-class BatchResultSchema(ApiSchema):
-    id = fields.String(metadata={"description": "The item's id, when it had one"})
-    status = fields.Integer(required=True, metadata={"description": "The HTTP status"})
-    body = fields.Raw(metadata={"description": "The response body, as includeResponseBody says"})
 
 
 def _item_problem(item: dict[str, Any]) -> str | None:
@@ -117,9 +79,6 @@ def _dispatch(item: dict[str, Any], prepaid: bool) -> tuple[int, Any]:
 
 @blp.route("")
 class Batch(MethodView):
-    # Authentication reads; the sub-requests write in transactions of their own.
-    late_write = True
-
     @blp.arguments(BatchArgs, location="query")
     @blp.arguments(BatchItemSchema(many=True))
     @blp.response(200, BatchResultSchema(many=True))

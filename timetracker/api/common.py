@@ -1,14 +1,17 @@
 """What every resource blueprint shares: the argument parser (400 on bad input), documented error
-responses, the public-endpoint marker and the list response builder."""
+responses, the public-endpoint marker and the period actions (lock, approve, ...)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 import flask_smorest
+from flask.views import MethodView
 from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
+
+from timetracker.access import current_caller
+from timetracker.store.db import get_db
 
 # Responses any authenticated operation can give, whatever it does.
 AUTH_ERRORS = {
@@ -88,22 +91,17 @@ def is_public(view) -> bool:
     )
 
 
-def list_response(
-    args: Mapping[str, Any],
-    items: list,
-    references: Mapping[str, Callable[[Iterable], list]] | None = None,
-) -> dict[str, Any]:
-    """The list envelope, with the ``includeReferenced`` maps the caller asked for.
+def period_action(
+    blp: Blueprint, path: str, schema, result_schema, summary: str, act: Callable
+) -> None:
+    """A POST acting on users' time-track over a period (lock, unlock, approve, ...)."""
 
-    ``references`` maps a referenced kind to a function that fetches those objects given the
-    page's items (one query per kind, however long the page).
-    """
-    body: dict[str, Any] = {
-        "offset": args.get("offset", 0),
-        "limit": args.get("limit", 1000),
-        "items": items,
-    }
-    for kind in args.get("includeReferenced") or ():
-        fetch = (references or {})[kind]
-        body[kind] = {str(row["id"]): row for row in fetch(items)}
-    return body
+    class Action(MethodView):
+        @blp.arguments(schema)
+        @blp.response(200, result_schema)
+        @blp.errors(404, 413, 415)
+        @doc(summary)
+        def post(self, body):
+            return act(get_db(), current_caller(), body)
+
+    blp.route(path, endpoint=path.strip("/").capitalize())(Action)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import fields
-from sqlalchemy import text
 
 from timetracker.api.common import Blueprint, public
 from timetracker.errors import ApiError
-from timetracker.schemas.base import ApiSchema
-from timetracker.store.db import get_db
+from timetracker.schemas.health import HealthSchema
+from timetracker.store.db import ping
 
 blp = Blueprint(
     "health",
@@ -17,10 +15,6 @@ blp = Blueprint(
     url_prefix="/api/v1/health",
     description="Health check for load balancers and monitoring (no authentication).",
 )
-
-
-class HealthSchema(ApiSchema):
-    status = fields.String(required=True, metadata={"example": "ok"})
 
 
 @blp.route("")
@@ -32,7 +26,7 @@ class Health(MethodView):
     def get(self):
         """Check that the server and its database answer"""
         try:
-            get_db(write=False).execute(text("SELECT 1"))
+            ping()
         except Exception as exc:  # any database failure means "not ready"
             raise ApiError(503, "database_unavailable", "The database does not answer") from exc
         return {"status": "ok"}

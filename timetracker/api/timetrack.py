@@ -9,10 +9,9 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from timetracker.access import current_caller
-from timetracker.api.common import Blueprint, doc
+from timetracker.api.common import Blueprint, period_action
 from timetracker.schemas import timetrack as s
-from timetracker.services import approval, timetrack
-from timetracker.store import approvals
+from timetracker.services import timetrack
 from timetracker.store.db import get_db
 
 blp = Blueprint(
@@ -95,21 +94,8 @@ class RecordTime(MethodView):
         )
 
 
-def _period_action(path: str, schema, result_schema, summary: str, act) -> None:
-    """A POST acting on users' time-track over a period (lock, unlock, approve, ...)."""
-
-    class Action(MethodView):
-        @blp.arguments(schema)
-        @blp.response(200, result_schema)
-        @blp.errors(404, 413, 415)
-        @doc(summary)
-        def post(self, body):
-            return act(get_db(), current_caller(), body)
-
-    blp.route(path, endpoint=path.strip("/").capitalize())(Action)
-
-
-_period_action(
+period_action(
+    blp,
     "/lock",
     s.LockSchema,
     s.LockResultSchema,
@@ -118,9 +104,10 @@ _period_action(
     Work and leave time of the users (all users when `userIds` is omitted) from `dateFrom`
     to `dateTo` inclusive can no longer be changed. Needs Lock Time-Track For Any User.
     """,
-    lambda conn, caller, body: {"userIds": timetrack.lock(conn, caller, body, locked=True)},
+    timetrack.lock,
 )
-_period_action(
+period_action(
+    blp,
     "/unlock",
     s.LockSchema,
     s.LockResultSchema,
@@ -128,42 +115,6 @@ _period_action(
 
     Needs Lock Time-Track For Any User.
     """,
-    lambda conn, caller, body: {"userIds": timetrack.lock(conn, caller, body, locked=False)},
+    timetrack.unlock,
 )
-_period_action(
-    "/approve",
-    s.ApprovalSchema,
-    s.ApprovalResultSchema,
-    """Approve users' weeks
-
-    Every week (from the company's first day of the week) holding a day from `dateFrom` to
-    `dateTo` is approved for the users (all of your team when `userIds` is omitted). An
-    approved week refuses changes to work and leave time (403 api.error.timetrack_approved)
-    until the approval is revoked. Needs Modify & Approve Users' Time-Track over the users.
-    """,
-    lambda conn, caller, body: approval.decide(conn, caller, body, approvals.APPROVED),
-)
-_period_action(
-    "/reject",
-    s.RejectionSchema,
-    s.ApprovalResultSchema,
-    """Reject users' weeks
-
-    The weeks are sent back with an optional `comment` and stay open to changes; a rejection
-    replaces an approval. Needs Modify & Approve Users' Time-Track over the users.
-    """,
-    lambda conn, caller, body: approval.decide(conn, caller, body, approvals.REJECTED),
-)
-_period_action(
-    "/revoke",
-    s.ApprovalSchema,
-    s.ApprovalResultSchema,
-    """Revoke the decision on users' weeks
-
-    Approved or rejected weeks go back to undecided and take changes again. Needs Modify &
-    Approve Users' Time-Track over the users.
-    """,
-    lambda conn, caller, body: approval.decide(conn, caller, body, None),
-)
-
 blueprints = [blp]

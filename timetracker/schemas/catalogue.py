@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from timetracker.access import catalogue_actions, current_caller
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
     INT32_MAX,
@@ -23,18 +22,27 @@ from timetracker.schemas.common import (
 )
 from timetracker.schemas.settings import TypeOfWorkSchema, WorkflowStatusSchema
 from timetracker.schemas.users import UserRefSchema
-from timetracker.store.db import get_db
 
 STATUSES = ("open", "completed")
 
 
-class CatalogueObjectSchema(ApiSchema):
-    """What customers, projects and tasks share: the link and the caller's allowed actions,
-    worked out once per dump (the caller's scope) and then per object."""
+class DeleteArgs(ApiSchema):
+    revokeApprovedWeeks = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Revoke the approval of approved weeks that contain time "
+            "tracked on what is deleted. Without it, deleting something with time in an "
+            "approved week is refused (400 api.error.approved_time)"
+        },
+    )
 
-    kind = ""
+
+class CatalogueObjectSchema(ApiSchema):
+    """What customers, projects and tasks share: the link, and the caller's allowed actions
+    (worked out by the service)."""
+
     collection = ""
-    computed_fields = ("url", "allowedActions")
+    computed_fields = ("url",)
 
     url = fields.String(
         dump_only=True,
@@ -45,22 +53,21 @@ class CatalogueObjectSchema(ApiSchema):
     )
     allowedActions = fields.Nested(
         AllowedActionsSchema,
+        attribute="allowed_actions",
         dump_only=True,
         metadata={"description": "What the caller may do with this object"},
     )
 
     def prepare(self):
-        return f"{base_url()}/api/v1/{self.collection}/", get_db(), current_caller()
+        return f"{base_url()}/api/v1/{self.collection}/"
 
-    def finish(self, data, obj, state):
-        prefix, conn, caller = state
+    def finish(self, data, obj, prefix):
         data["url"] = f"{prefix}{obj['id']}"
-        data["allowedActions"] = catalogue_actions(conn, caller, self.kind, obj)
         return data
 
 
 class CustomerSchema(CatalogueObjectSchema):
-    kind, collection = "customer", "customers"
+    collection = "customers"
 
     id = fields.Integer(required=True)
     name = fields.String(required=True)
@@ -91,7 +98,7 @@ class CustomerListArgs(NamedListArgs):
 
 
 class ProjectSchema(CatalogueObjectSchema):
-    kind, collection = "project", "projects"
+    collection = "projects"
 
     id = fields.Integer(required=True)
     customerId = fields.Integer(attribute="customer_id", required=True)
@@ -130,7 +137,7 @@ class ProjectListArgs(NamedListArgs):
 
 
 class TaskSchema(CatalogueObjectSchema):
-    kind, collection = "task", "tasks"
+    collection = "tasks"
 
     id = fields.Integer(required=True)
     name = fields.String(required=True)

@@ -3,6 +3,7 @@ names, ids, and fields only some callers may see."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 
@@ -15,6 +16,8 @@ from timetracker.schemas.base import ApiSchema
 
 INT32_MAX = 2**31 - 1
 MAX_QUERY_LIMIT = 1000
+EARLIEST = dt.date(1970, 1, 1)
+LATEST = dt.date(3000, 12, 31)
 
 
 class ErrorSchema(ApiSchema):
@@ -42,6 +45,13 @@ def QueryId(**kwargs) -> fields.Integer:  # noqa: N802
     return fields.Integer(validate=validate.Range(-(2**31), INT32_MAX), **kwargs)
 
 
+def body_user_ids(description: str) -> fields.List:
+    """An optional list of user ids in a body."""
+    return fields.List(
+        Id(), validate=validate.Length(max=100_000), metadata={"description": description}
+    )
+
+
 def IdList(description: str, **kwargs) -> DelimitedList:  # noqa: N802
     """A comma-separated list of ids in a query string, e.g. ``ids=1,2,3``."""
     return DelimitedList(
@@ -50,6 +60,17 @@ def IdList(description: str, **kwargs) -> DelimitedList:  # noqa: N802
         metadata={"description": description},
         **kwargs,
     )
+
+
+def CalendarDate(**kwargs) -> fields.Date:  # noqa: N802
+    """A date within the product's range, 1970-01-01 to 3000-12-31."""
+    kwargs["metadata"] = {
+        "description": "YYYY-MM-DD, 1970-01-01 to 3000-12-31",
+        # The document's way to say the year range (OpenAPI has no date minimum).
+        "pattern": r"^(19[7-9][0-9]|2[0-9]{3}|3000)-",
+        **kwargs.get("metadata", {}),
+    }
+    return fields.Date(validate=validate.Range(EARLIEST, LATEST), **kwargs)
 
 
 class Text(fields.String):

@@ -6,9 +6,7 @@ from marshmallow import fields
 
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import IdList, IncludeReferenced
-from timetracker.schemas.people import (
-    LeaveTypeSchema,
-)
+from timetracker.schemas.leave_types import LeaveTypeSchema
 from timetracker.schemas.timetrack import Minutes, PeriodListArgs, PeriodListSchema, map_of
 
 

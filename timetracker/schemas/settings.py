@@ -1,4 +1,4 @@
-"""Workflow statuses and types of work."""
+"""Company settings: workflow statuses, types of work, /info."""
 
 from __future__ import annotations
 
@@ -105,3 +105,21 @@ class TypeOfWorkListArgs(NamedListArgs):
 
 WorkflowStatusListSchema = list_envelope(WorkflowStatusSchema)
 TypeOfWorkListSchema = list_envelope(TypeOfWorkSchema)
+
+
+class _Names(ApiSchema):
+    singular = fields.String(required=True)
+    plural = fields.String(required=True)
+
+
+class InfoSchema(ApiSchema):
+    company = fields.Dict(
+        required=True, metadata={"example": {"name": "My Company", "logoUri": None}}
+    )
+    customNames = fields.Dict(keys=fields.String(), values=fields.Nested(_Names), required=True)
+    format = fields.Dict(required=True)
+    features = fields.Dict(keys=fields.String(), values=fields.Boolean(), required=True)
+    urls = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), required=True)
+    limits = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    serverUUID = fields.String(required=True)
+    version = fields.String(required=True)

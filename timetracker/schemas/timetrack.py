@@ -1,4 +1,4 @@
-"""Time-track records, changes and locks."""
+"""Time-track records, changes, lists and locks."""
 
 from __future__ import annotations
 
@@ -8,14 +8,17 @@ from marshmallow import ValidationError, fields, validate
 
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.catalogue import CustomerSchema, ProjectSchema, TaskSchema
-from timetracker.schemas.common import Id, IdList, IncludeReferenced, Text
-from timetracker.schemas.people import (
+from timetracker.schemas.common import (
     CalendarDate,
-    DepartmentSchema,
-    TimeZoneGroupSchema,
-    UserSchema,
+    IdList,
+    IncludeReferenced,
+    Text,
+    body_user_ids,
 )
+from timetracker.schemas.departments import DepartmentSchema
 from timetracker.schemas.settings import TypeOfWorkSchema
+from timetracker.schemas.time_zone_groups import TimeZoneGroupSchema
+from timetracker.schemas.users import UserSchema
 
 MINUTES_PER_DAY = 1440
 
@@ -71,15 +74,8 @@ class TimeDeltaSchema(ApiSchema):
     )
 
 
-def user_ids(description: str) -> fields.List:
-    """An optional list of user ids in a body."""
-    return fields.List(
-        Id(), validate=validate.Length(max=100_000), metadata={"description": description}
-    )
-
-
 class LockSchema(ApiSchema):
-    userIds = user_ids("Users to (un)lock; all users if omitted")
+    userIds = body_user_ids("Users to (un)lock; all users if omitted")
     dateFrom = CalendarDate(required=True)
     dateTo = CalendarDate(required=True)
 
@@ -187,25 +183,3 @@ class TimeTrackListArgs(PeriodListArgs):
         }
     )
     includeReferenced = IncludeReferenced(REFERENCES)
-
-
-class ApprovalSchema(ApiSchema):
-    userIds = user_ids("Users whose weeks to decide; all of your team if omitted")
-    dateFrom = CalendarDate(required=True)
-    dateTo = CalendarDate(
-        required=True, metadata={"description": "Every week holding a day of the period counts"}
-    )
-
-
-class RejectionSchema(ApprovalSchema):
-    comment = Text(
-        allow_none=True,
-        validate=validate.Length(max=10_000),
-        metadata={"description": "What the user should fix"},
-    )
-
-
-class ApprovalResultSchema(ApiSchema):
-    userIds = fields.List(fields.Integer(), required=True)
-    dateFrom = fields.Date(required=True, metadata={"description": "First day of the first week"})
-    dateTo = fields.Date(required=True, metadata={"description": "Last day of the last week"})

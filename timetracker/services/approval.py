@@ -11,14 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, RowMapping
 
 from timetracker import access
 from timetracker.access import Caller
 from timetracker.errors import access_denied, invalid_date_range
 from timetracker.services.catalogue import ensure_users_exist
-from timetracker.services.timetrack import check_range
-from timetracker.store import approvals
+from timetracker.services.periods import check_range
+from timetracker.store import approval as store
+from timetracker.store import settings
 from timetracker.store import users as user_store
 from timetracker.store.timetrack import all_user_ids
 
@@ -26,7 +27,7 @@ MAX_WEEKS = 54  # a year, whichever day it starts on, plus a week either side
 
 
 def first_weekday(conn: Connection) -> int:
-    return int(user_store.company_settings_map(conn)["day_of_week_start"])
+    return int(settings.company_settings_map(conn)["day_of_week_start"])
 
 
 def week_start(day: dt.date, first: int) -> dt.date:
@@ -49,7 +50,7 @@ def weeks_between(
 def decide(
     conn: Connection, caller: Caller, values: dict[str, Any], status: str | None
 ) -> dict[str, Any]:
-    """Approve (``approvals.APPROVED``), reject (``approvals.REJECTED``) or revoke (None) the
+    """Approve (``store.APPROVED``), reject (``store.REJECTED``) or revoke (None) the
     weeks of the users (default: the caller's whole team) covering the period."""
     if not caller.has(access.MODIFY_APPROVE_TIME_TRACK):
         raise access_denied("Approving time-track requires Modify & Approve Users' Time-Track")
@@ -70,7 +71,7 @@ def decide(
                 "approve their time-track"
             )
     if user_ids:
-        approvals.decide(
+        store.decide(
             conn,
             user_ids,
             weeks,
@@ -79,3 +80,35 @@ def decide(
             decided_by=caller.id,
         )
     return {"userIds": user_ids, "dateFrom": weeks[0][0], "dateTo": weeks[-1][1]}
+
+
+def approve(conn: Connection, caller: Caller, values: dict[str, Any]) -> dict[str, Any]:
+    return decide(conn, caller, values, store.APPROVED)
+
+
+def reject(conn: Connection, caller: Caller, values: dict[str, Any]) -> dict[str, Any]:
+    return decide(conn, caller, values, store.REJECTED)
+
+
+def revoke(conn: Connection, caller: Caller, values: dict[str, Any]) -> dict[str, Any]:
+    return decide(conn, caller, values, None)
+
+
+def approval_statuses(conn: Connection, user_ids, date_from: dt.date, date_to: dt.date):
+    """A function (user_id, day) -> the day's ``approved`` flag, plus ``rejected`` and the
+    comment when its week was sent back."""
+    decision = store.decisions(conn, user_ids, date_from, date_to)
+    return lambda user_id, day: _status(decision(user_id, day))
+
+
+def _status(decision: RowMapping | None) -> dict[str, Any]:
+    """A day's ``approved`` flag, plus ``rejected`` and the comment when its week was sent
+    back."""
+    if decision is None:
+        return {"approved": False}
+    if decision["status"] == store.APPROVED:
+        return {"approved": True}
+    status = {"approved": False, "rejected": True}
+    if decision["comment"]:
+        status["rejectionComment"] = decision["comment"]
+    return status

@@ -1,6 +1,9 @@
-"""Rules of the work catalogue: unique names, parents that must exist, task status that follows
-its workflow status, defaults for new tasks.
+"""Rules of the work catalogue: customers, projects and tasks.
 
+Names are unique within the parent (customers: company-wide), parents must exist, a task's
+status follows its workflow status, new tasks get the defaults. Seeing an object follows the
+caller's scope of work and work assignments; changing one needs Manage Scope of Work covering
+it (creating at the top level: the whole catalogue), and a move needs rights at the target too.
 Every function runs inside the request's transaction and raises :class:`ApiError` on a rule it
 refuses, before anything is written.
 """
@@ -12,59 +15,155 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
-from timetracker.errors import ApiError
-from timetracker.services import named
-from timetracker.store import approvals, entities, settings
+from timetracker import access
+from timetracker.access import Caller
+from timetracker.errors import ApiError, access_denied
+from timetracker.services import crud
+from timetracker.services.crud import reference, referenced
+from timetracker.store import approval, entities, settings
+from timetracker.store import catalogue as store
 from timetracker.store import users as user_store
-from timetracker.store.entities import CUSTOMERS, PROJECTS, TYPES_OF_WORK, WORKFLOW_STATUSES
-from timetracker.store.schema import users
+from timetracker.store.catalogue import CUSTOMERS, PROJECTS, TASKS
+from timetracker.store.settings import TYPES_OF_WORK, WORKFLOW_STATUSES
+from timetracker.store.users import USERS
 
 
-def get(conn: Connection, kind: str, object_id: int) -> RowMapping:
-    """The customer, project or task, or a 404 for an unknown id."""
-    return named.get(conn, kind, object_id)
+class CatalogueLevel(crud.Resource):
+    """What customers, projects and tasks share: visibility through scope of work and work
+    assignments, rights through Manage Scope of Work, and ``allowedActions``."""
+
+    def visible(self, caller: Caller):
+        return access.catalogue_filter(caller, self.kind)
+
+    def ensure_can_see(self, conn: Connection, caller: Caller, row: RowMapping) -> None:
+        access.ensure_can_see_catalogue(conn, caller, self.kind, row)
+
+    def ensure_can_change(self, conn: Connection, caller: Caller, row) -> None:
+        access.ensure_can_manage_catalogue(conn, caller, self.kind, row)
+
+    def present(self, conn: Connection, caller: Caller, rows: list) -> list:
+        actions = access.catalogue_actions(conn, caller, self.kind)
+        return [{**row, "allowed_actions": actions(row)} for row in rows]
+
+    def placement(self, conn: Connection, values: Mapping[str, Any]) -> dict | None:
+        """Where a created or moved object goes, as the fields the access check needs (its
+        parent must exist: 404 naming the field). None when the body places nothing."""
+        return None
+
+    def prepare_create(self, conn, caller, values):
+        # A new object needs rights where it goes (top level: on the whole catalogue).
+        self.ensure_can_change(conn, caller, self.placement(conn, values))
+        return self.columns(conn, values, None)
+
+    def prepare_update(self, conn, caller, row, values):
+        self.ensure_can_change(conn, caller, row)
+        target = self.placement(conn, values)
+        if target is not None:  # a move also needs rights at the target
+            self.ensure_can_change(conn, caller, target)
+        return self.columns(conn, values, row)
+
+    def columns(self, conn: Connection, values, current: RowMapping | None) -> dict[str, Any]:
+        """The columns to write for a body (after the resource's own checks)."""
+        return dict(values)
+
+    def before_delete(self, conn, caller, row, options) -> None:
+        """Time on it inside approved weeks blocks the deletion, unless
+        ``revokeApprovedWeeks``: then those weeks' approvals are revoked first. Everything under
+        it goes with it (ON DELETE CASCADE), in the request's transaction."""
+        if options.get("revokeApprovedWeeks"):
+            approval.revoke_weeks_with_time_on(conn, self.kind, row["id"])
+        elif approval.has_approved_time(conn, self.kind, row["id"]):
+            raise ApiError(
+                400,
+                "approved_time",
+                f"The {self.kind} holds time in approved weeks: delete it with "
+                "revokeApprovedWeeks=true to revoke those approvals, or revoke them first",
+                fields="revokeApprovedWeeks",
+            )
+
+    # --- comments and assigned users ---------------------------------------------------------
+
+    def comments(self, conn: Connection, caller: Caller, object_id: int, args) -> dict:
+        self.reachable(conn, caller, object_id)
+        rows = store.list_comments(conn, self.kind, object_id, args)
+        return crud.list_body(
+            args,
+            rows,
+            {"users": lambda items: user_store.public_by_ids(conn, (c["user_id"] for c in items))},
+        )
+
+    def add_comment(self, conn: Connection, caller: Caller, object_id: int, text: str):
+        """Anyone who can see the object may comment on it."""
+        self.reachable(conn, caller, object_id)
+        return store.add_comment(conn, self.kind, object_id, caller.id, text)
+
+    def assigned_users(self, conn: Connection, caller: Caller, object_id: int) -> list[int]:
+        row = self.reachable(conn, caller, object_id)
+        return store.assigned_user_ids(conn, self.kind, row)
+
+    def set_assigned_users(
+        self, conn: Connection, caller: Caller, object_id: int, user_ids: list[int]
+    ) -> list[int]:
+        """Replace the users assigned directly to the object (assignments through a parent or
+        to all work stay)."""
+        row = self.reachable(conn, caller, object_id)
+        if not access.can_assign_work(conn, caller, self.kind, row):
+            raise access_denied(
+                f"Assigning users to this {self.kind} requires Manage Scope of Work covering it"
+            )
+        ensure_users_exist(conn, user_ids, "userIds")
+        store.set_direct_assignments(conn, self.kind, row["id"], user_ids)
+        return store.assigned_user_ids(conn, self.kind, row)
 
 
-def referenced(conn: Connection, kind: str, object_id: int, field: str) -> RowMapping:
-    """A parent or setting named in a request body: unknown ids answer 404 naming the field."""
-    entity = {
-        "customer": CUSTOMERS,
-        "project": PROJECTS,
-        "workflowStatus": WORKFLOW_STATUSES,
-        "typeOfWork": TYPES_OF_WORK,
-    }[kind]
-    row = entities.get_row(conn, entity, object_id)
-    if row is None:
-        raise ApiError(404, "object_not_found", f"{field} {object_id} does not exist", fields=field)
-    return row
+class Customers(CatalogueLevel):
+    kind, label, exists_key, entity = "customer", "Customer", "customer_exists", CUSTOMERS
 
 
-# --- customers and projects -------------------------------------------------------------------
+def _shown_as(kind: str):
+    """Present referenced catalogue rows as their own level does (with ``allowedActions``)."""
+    return lambda conn, caller, rows: LEVELS[kind].present(conn, caller, rows)
 
 
-def create_customer(conn: Connection, values: Mapping[str, Any]) -> RowMapping:
-    return named.create(conn, "customer", values)
+class Projects(CatalogueLevel):
+    kind, label, exists_key, entity = "project", "Project", "project_exists", PROJECTS
+    references = {"customers": referenced(CUSTOMERS, "customer_id", _shown_as("customer"))}
+
+    def placement(self, conn, values):
+        if "customer_id" not in values:
+            return None
+        reference(conn, CUSTOMERS, values["customer_id"], "customerId")
+        return {"id": None, "customer_id": values["customer_id"]}
 
 
-def update_customer(conn: Connection, row: RowMapping, values: Mapping[str, Any]) -> RowMapping:
-    return named.update(conn, "customer", row, values)
+class Tasks(CatalogueLevel):
+    kind, label, exists_key, entity = "task", "Task", "task_exists", TASKS
+    references = {
+        "customers": referenced(CUSTOMERS, "customer_id", _shown_as("customer")),
+        "projects": referenced(PROJECTS, "project_id", _shown_as("project")),
+        "typesOfWork": referenced(TYPES_OF_WORK, "type_of_work_id"),
+        "workflowStatuses": referenced(WORKFLOW_STATUSES, "workflow_status_id"),
+    }
 
+    def placement(self, conn, values):
+        if "project_id" not in values:
+            return None
+        project = reference(conn, PROJECTS, values["project_id"], "projectId")
+        return {"id": None, "project_id": project["id"], "customer_id": project["customer_id"]}
 
-def create_project(conn: Connection, values: Mapping[str, Any]) -> RowMapping:
-    referenced(conn, "customer", values["customer_id"], "customerId")
-    return named.create(conn, "project", values, scope_id=values["customer_id"])
-
-
-def update_project(conn: Connection, row: RowMapping, values: Mapping[str, Any]) -> RowMapping:
-    customer_id = values.get("customer_id", row["customer_id"])
-    if "customer_id" in values:
-        referenced(conn, "customer", customer_id, "customerId")
-    return named.update(
-        conn, "project", row, values, scope_id=customer_id, moved=customer_id != row["customer_id"]
-    )
-
-
-# --- tasks ------------------------------------------------------------------------------------
+    def columns(self, conn, values, current):
+        status_id = _resolve_workflow_status(conn, values, current)
+        type_id = _resolve_type_of_work(conn, values, creating=current is None)
+        columns = {
+            k: v
+            for k, v in values.items()
+            if k not in ("status", "workflow_status_id", "type_of_work_id")
+        }
+        if status_id is not None:
+            columns["workflow_status_id"] = status_id
+        if type_id is not None:
+            columns["type_of_work_id"] = type_id
+        return columns
 
 
 def _resolve_workflow_status(
@@ -83,7 +182,7 @@ def _resolve_workflow_status(
             fields="status, workflowStatusId",
         )
     if "workflow_status_id" in values:
-        referenced(conn, "workflowStatus", values["workflow_status_id"], "workflowStatusId")
+        reference(conn, WORKFLOW_STATUSES, values["workflow_status_id"], "workflowStatusId")
         return values["workflow_status_id"]
     if "status" in values:
         if current is not None and current["status"] == values["status"]:
@@ -98,7 +197,7 @@ def _resolve_type_of_work(
     conn: Connection, values: Mapping[str, Any], creating: bool
 ) -> int | None:
     if "type_of_work_id" in values:
-        row = referenced(conn, "typeOfWork", values["type_of_work_id"], "typeOfWorkId")
+        row = reference(conn, TYPES_OF_WORK, values["type_of_work_id"], "typeOfWorkId")
         if row["archived"]:
             raise ApiError(
                 400,
@@ -110,72 +209,22 @@ def _resolve_type_of_work(
     return settings.default_type_of_work(conn)["id"] if creating else None
 
 
-def _task_columns(values: Mapping[str, Any], status_id: int | None, type_id: int | None):
-    columns = {
-        k: v
-        for k, v in values.items()
-        if k not in ("status", "workflow_status_id", "type_of_work_id")
-    }
-    if status_id is not None:
-        columns["workflow_status_id"] = status_id
-    if type_id is not None:
-        columns["type_of_work_id"] = type_id
-    return columns
-
-
-def create_task(conn: Connection, values: Mapping[str, Any]) -> RowMapping:
-    referenced(conn, "project", values["project_id"], "projectId")
-    status_id = _resolve_workflow_status(conn, values, None)
-    type_id = _resolve_type_of_work(conn, values, creating=True)
-    return named.create(
-        conn, "task", _task_columns(values, status_id, type_id), scope_id=values["project_id"]
-    )
-
-
-def update_task(conn: Connection, row: RowMapping, values: Mapping[str, Any]) -> RowMapping:
-    project_id = values.get("project_id", row["project_id"])
-    if "project_id" in values:
-        referenced(conn, "project", project_id, "projectId")
-    status_id = _resolve_workflow_status(conn, values, row)
-    type_id = _resolve_type_of_work(conn, values, creating=False)
-    return named.update(
-        conn,
-        "task",
-        row,
-        _task_columns(values, status_id, type_id),
-        scope_id=project_id,
-        moved=project_id != row["project_id"],
-    )
-
-
-def delete(
-    conn: Connection, kind: str, row: RowMapping, *, revoke_approved_weeks: bool = False
-) -> None:
-    """Delete a customer, project or task with everything under it, in the request transaction.
-
-    Time on it inside approved weeks blocks the deletion, unless ``revoke_approved_weeks``:
-    then those weeks' approvals are revoked first.
-    """
-    if revoke_approved_weeks:
-        approvals.revoke_weeks_with_time_on(conn, kind, row["id"])
-    elif approvals.has_approved_time(conn, kind, row["id"]):
-        raise ApiError(
-            400,
-            "approved_time",
-            f"The {kind} holds time in approved weeks: delete it with revokeApprovedWeeks=true "
-            "to revoke those approvals, or revoke them first",
-            fields="revokeApprovedWeeks",
-        )
-    entities.delete_row(conn, named.KINDS[kind].entity, row["id"])
-
-
 def ensure_users_exist(conn: Connection, user_ids, field: str) -> None:
     """404 naming ``field`` when a body lists user ids that do not exist."""
-    missing = sorted(set(user_ids) - user_store.existing_ids(conn, users, user_ids))
-    if missing:
-        raise ApiError(
-            404,
-            "object_not_found",
-            f"Users {', '.join(map(str, missing))} do not exist",
-            fields=field,
-        )
+    crud.ensure_exist(conn, USERS, user_ids, field, what="Users")
+
+
+customers = Customers()
+projects = Projects()
+tasks = Tasks()
+LEVELS = {"customer": customers, "project": projects, "task": tasks}
+
+
+def present(conn: Connection, caller: Caller, kind: str, rows: list) -> list:
+    """Catalogue rows as the API shows them (with ``allowedActions``), for other resources'
+    ``includeReferenced`` maps."""
+    return LEVELS[kind].present(conn, caller, rows)
+
+
+def entity_rows(conn: Connection, kind: str, ids) -> list[RowMapping]:
+    return entities.rows_by_ids(conn, LEVELS[kind].entity, ids)

@@ -14,18 +14,20 @@ from sqlalchemy import Connection
 from timetracker import access
 from timetracker.access import Caller
 from timetracker.errors import ApiError, access_denied
+from timetracker.services.leave_types import leave_types
+from timetracker.services.periods import check_range
 from timetracker.services.timetrack import (
     by_id,
-    check_range,
     ensure_day_fits,
     ensure_day_open,
     locate,
     referenced_people,
+    shifted,
 )
 from timetracker.store import entities
 from timetracker.store import leave as store
 from timetracker.store import timetrack as timetrack_store
-from timetracker.store.schema import leave_entries
+from timetracker.store.leave_types import LEAVE_TYPES
 
 
 def record(user_id: int, day, leave_type_id: int, minutes: int) -> dict[str, Any]:
@@ -35,7 +37,7 @@ def record(user_id: int, day, leave_type_id: int, minutes: int) -> dict[str, Any
 def _locate(
     conn: Connection, caller: Caller, uid: str, date_text: str, leave_type_id: int, *, writing: bool
 ):
-    user, day, leave_type = locate(conn, uid, date_text, "leaveType", leave_type_id)
+    user, day, leave_type = locate(conn, uid, date_text, leave_types, leave_type_id)
     if not access.can_reach_leave(conn, caller, user["id"], writing):
         raise access_denied(f"You may not {'change' if writing else 'see'} this user's leave time")
     return user, day, leave_type
@@ -63,14 +65,7 @@ def change(
     ensure_day_open(conn, user, day)
     entry = store.get_entry(conn, user["id"], day, leave_type["id"])
     current = entry["minutes"] if entry else 0
-    new = current + delta if delta is not None else minutes
-    if new < 0:
-        raise ApiError(
-            400,
-            "negative_time",
-            f"The record has {current} minutes of leave; it cannot go below 0",
-            fields=field,
-        )
+    new = shifted(current, minutes, delta, field, "minutes of leave")
     if leave_type["archived"] and new > current:
         raise ApiError(
             400,
@@ -87,14 +82,8 @@ def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str,
     """Leave flat per user, day and leave type, whole days at a time up to ``stopAfter``."""
     date_from, date_to = args["dateFrom"], args.get("dateTo")
     check_range(date_from, date_to)
-    visible = access.leave_filter(caller)
-    filters = []
-    if args.get("user_ids"):
-        filters.append(leave_entries.c.user_id.in_(args["user_ids"]))
-    if args.get("leave_type_ids"):
-        filters.append(leave_entries.c.leave_type_id.in_(args["leave_type_ids"]))
     rows, covered_to, next_date = store.entries_by_day(
-        conn, visible, filters, date_from, date_to, args["stopAfter"]
+        conn, access.leave_filter(caller), args, date_from, date_to, args["stopAfter"]
     )
     body: dict[str, Any] = {
         "dateFrom": date_from,
@@ -119,9 +108,9 @@ def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str,
         )
         for item in body["data"]:
             item["locked"] = locked(item["userId"], item["date"])
-    body.update(referenced_people(conn, wanted, {row["user_id"] for row in rows}))
+    body.update(referenced_people(conn, caller, wanted, {row["user_id"] for row in rows}))
     if "leaveTypes" in wanted:
         body["leaveTypes"] = by_id(
-            entities.rows_by_ids(conn, entities.LEAVE_TYPES, {r["leave_type_id"] for r in rows})
+            entities.rows_by_ids(conn, LEAVE_TYPES, {r["leave_type_id"] for r in rows})
         )
     return body

@@ -1,4 +1,4 @@
-"""Rules of workflow statuses and types of work.
+"""Rules of company settings: workflow statuses, types of work, and the ``/info`` answer.
 
 Workflow statuses: the two built-in ones ("New", open; "Completed", completed) can be renamed but
 neither deleted nor given another type, so every type always has a status. Deleting any other
@@ -15,61 +15,82 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
-from timetracker.errors import ApiError
-from timetracker.services import named
-from timetracker.store import entities, settings
-from timetracker.store.entities import WORKFLOW_STATUSES
+from timetracker import __version__, access
+from timetracker.access import Caller
+from timetracker.errors import ApiError, object_not_found
+from timetracker.services import crud
+from timetracker.store import entities
+from timetracker.store import settings as store
+from timetracker.store.settings import TYPES_OF_WORK, WORKFLOW_STATUSES
 
 
-def get_status(conn: Connection, status_id: int) -> RowMapping:
-    return named.get(conn, "workflowStatus", status_id)
+class SystemSetting(crud.Resource):
+    what: str  # "workflow statuses", for messages
+
+    def ensure_can_change(self, conn: Connection, caller: Caller, row) -> None:
+        access.ensure_can_manage_settings(caller, self.what)
 
 
-def create_status(conn: Connection, values: Mapping[str, Any]) -> RowMapping:
-    return named.create(conn, "workflowStatus", {**values, "builtin": False})
+class WorkflowStatuses(SystemSetting):
+    kind, label, exists_key = "workflowStatus", "Workflow status", "workflow_status_exists"
+    entity, what = WORKFLOW_STATUSES, "workflow statuses"
+
+    def prepare_create(self, conn, caller, values):
+        self.ensure_can_change(conn, caller, None)
+        return {**values, "builtin": False}
+
+    def prepare_update(self, conn, caller, row, values):
+        self.ensure_can_change(conn, caller, row)
+        if row["builtin"] and values.get("type", row["type"]) != row["type"]:
+            raise ApiError(
+                400,
+                "workflow_status_builtin",
+                "The type of a built-in workflow status cannot be changed",
+                fields="type",
+            )
+        return dict(values)
+
+    def before_delete(self, conn, caller, row, options) -> None:
+        """Its tasks move to ``replacementId`` (default: the built-in status of its type)."""
+        if row["builtin"]:
+            raise ApiError(
+                400, "workflow_status_builtin", "A built-in workflow status cannot be deleted"
+            )
+        replacement_id = options.get("replacementId")
+        if replacement_id is None:
+            replacement_id = store.builtin_status_id(conn, row["type"])
+        elif replacement_id == row["id"]:
+            raise ApiError(
+                400,
+                "invalid_replacement",
+                "A workflow status cannot replace itself",
+                fields="replacementId",
+            )
+        elif entities.get_row(conn, WORKFLOW_STATUSES, replacement_id) is None:
+            raise object_not_found(
+                f"Workflow status {replacement_id} does not exist", "replacementId"
+            )
+        store.move_tasks_to_status(conn, row["id"], replacement_id)
 
 
-def update_status(conn: Connection, row: RowMapping, values: Mapping[str, Any]) -> RowMapping:
-    if row["builtin"] and values.get("type", row["type"]) != row["type"]:
-        raise ApiError(
-            400,
-            "workflow_status_builtin",
-            "The type of a built-in workflow status cannot be changed",
-            fields="type",
-        )
-    return named.update(conn, "workflowStatus", row, values)
+class TypesOfWork(SystemSetting):
+    kind, label, exists_key = "typeOfWork", "Type of work", "type_of_work_exists"
+    entity, what = TYPES_OF_WORK, "types of work"
+
+    def prepare_create(self, conn, caller, values):
+        self.ensure_can_change(conn, caller, None)
+        # A refused name raises after the default was moved; the request's rollback undoes both.
+        return {"is_default": False, **_type_columns(conn, values, None)}
+
+    def prepare_update(self, conn, caller, row, values):
+        self.ensure_can_change(conn, caller, row)
+        return _type_columns(conn, values, row)
+
+    def default(self, conn: Connection, caller: Caller) -> RowMapping:
+        return store.default_type_of_work(conn)
 
 
-def delete_status(conn: Connection, row: RowMapping, replacement_id: int | None) -> None:
-    if row["builtin"]:
-        raise ApiError(
-            400, "workflow_status_builtin", "A built-in workflow status cannot be deleted"
-        )
-    if replacement_id is None:
-        replacement_id = settings.builtin_status_id(conn, row["type"])
-    elif replacement_id == row["id"]:
-        raise ApiError(
-            400,
-            "invalid_replacement",
-            "A workflow status cannot replace itself",
-            fields="replacementId",
-        )
-    elif entities.get_row(conn, WORKFLOW_STATUSES, replacement_id) is None:
-        raise ApiError(
-            404,
-            "object_not_found",
-            f"Workflow status {replacement_id} does not exist",
-            fields="replacementId",
-        )
-    settings.move_tasks_to_status(conn, row["id"], replacement_id)
-    entities.delete_row(conn, WORKFLOW_STATUSES, row["id"])
-
-
-def get_type_of_work(conn: Connection, type_id: int) -> RowMapping:
-    return named.get(conn, "typeOfWork", type_id)
-
-
-def _store_type_values(
+def _type_columns(
     conn: Connection, values: Mapping[str, Any], current: RowMapping | None
 ) -> dict[str, Any]:
     columns = dict(values)
@@ -93,16 +114,51 @@ def _store_type_values(
             fields="archived",
         )
     if is_default and not (current is not None and current["is_default"]):
-        settings.clear_default_type_of_work(conn)
+        store.clear_default_type_of_work(conn)
         columns["is_default"] = True
     return columns
 
 
-def create_type_of_work(conn: Connection, values: Mapping[str, Any]) -> RowMapping:
-    # A refused name raises after the default was moved; the request's rollback undoes both.
-    columns = {"is_default": False, **_store_type_values(conn, values, None)}
-    return named.create(conn, "typeOfWork", columns)
+workflow_statuses = WorkflowStatuses()
+types_of_work = TypesOfWork()
 
 
-def update_type_of_work(conn: Connection, row: RowMapping, values: Mapping[str, Any]):
-    return named.update(conn, "typeOfWork", row, _store_type_values(conn, values, row))
+def info(conn: Connection, base_url: str, limits: Mapping[str, int]) -> dict[str, Any]:
+    """The server's settings, features and limits (``/info``)."""
+    settings = store.company_settings_map(conn)
+    return {
+        "company": {"name": settings["company_name"], "logoUri": None},
+        "customNames": {
+            "firstLevel": {"singular": "Customer", "plural": "Customers"},
+            "secondLevel": {"singular": "Project", "plural": "Projects"},
+            "thirdLevel": {"singular": "Task", "plural": "Tasks"},
+            "department": {"singular": "Department", "plural": "Departments"},
+        },
+        "format": {
+            "currency": settings["currency"],
+            "decimalSeparator": ".",
+            "timeFormat": "HH:mm",
+            "clockFormat": "24",
+            "dayOfWeekStart": int(settings["day_of_week_start"]),
+        },
+        # What this server implements today.
+        "features": {
+            "overtimeRegistration": False,
+            "departments": True,
+            "timeZoneGroups": True,
+            "taskEstimates": True,
+            "taskWorkflow": True,
+            "workAssignments": True,
+            "typesOfWork": True,
+            "leavetimeRegistration": True,
+        },
+        "urls": {
+            "actiTime": base_url,
+            "actiPlans": None,
+            "api": f"{base_url}/api/v1",
+            "apiDocumentation": f"{base_url}/api/v1/swagger/",
+        },
+        "limits": dict(limits),
+        "serverUUID": settings["server_uuid"],
+        "version": __version__,
+    }

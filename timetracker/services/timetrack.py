@@ -20,15 +20,19 @@ from sqlalchemy import Connection, RowMapping
 
 from timetracker import access
 from timetracker.access import Caller
-from timetracker.errors import ApiError, access_denied, invalid_date_range
-from timetracker.services import named
+from timetracker.errors import ApiError, access_denied
+from timetracker.services import catalogue, crud
+from timetracker.services.approval import approval_statuses
 from timetracker.services.catalogue import ensure_users_exist
-from timetracker.services.people import find_user
-from timetracker.store import approvals, entities
+from timetracker.services.periods import check_range
+from timetracker.services.users import users
+from timetracker.store import approval, entities
 from timetracker.store import leave as leave_store
 from timetracker.store import timetrack as store
-from timetracker.store.entities import TIME_ZONE_GROUPS
-from timetracker.store.schema import projects, tasks, time_entries
+from timetracker.store.departments import DEPARTMENTS
+from timetracker.store.settings import TYPES_OF_WORK
+from timetracker.store.time_zone_groups import TIME_ZONE_GROUPS
+from timetracker.store.users import USERS
 
 MINUTES_PER_DAY = 1440
 
@@ -60,16 +64,30 @@ def record(entry: RowMapping | None, task_id: int) -> dict[str, Any]:
     return body
 
 
-def locate(conn: Connection, uid: str, date_text: str, kind: str, object_id: int):
-    """The user, the day and the task (or leave type: ``kind``) of a record path; 404 for
+def locate(conn: Connection, uid: str, date_text: str, target: crud.Resource, object_id: int):
+    """The user, the day and the task (or leave type: ``target``) of a record path; 404 for
     unknown ones."""
-    user = find_user(conn, uid)
-    target = named.get(conn, kind, object_id)
-    return user, resolve_date(conn, user, date_text), target
+    user = users.find(conn, uid)
+    found = target.find(conn, object_id)
+    return user, resolve_date(conn, user, date_text), found
+
+
+def shifted(current: int, minutes: int | None, delta: int | None, field: str, unit: str) -> int:
+    """A record's minutes after a set (``minutes``; None keeps them) or a shift (``delta``):
+    never below 0 (400 ``negative_time``, not clamped)."""
+    new = current + delta if delta is not None else (current if minutes is None else minutes)
+    if new < 0:
+        raise ApiError(
+            400,
+            "negative_time",
+            f"The record has {current} {unit}; it cannot go below 0",
+            fields=field,
+        )
+    return new
 
 
 def read(conn: Connection, caller: Caller, uid: str, date_text: str, task_id: int):
-    user, day, task = locate(conn, uid, date_text, "task", task_id)
+    user, day, task = locate(conn, uid, date_text, catalogue.tasks, task_id)
     if not access.can_read_timetrack(conn, caller, user, task["id"]):
         raise access_denied("You may not see this user's time on this task")
     return record(store.get_entry(conn, user["id"], day, task["id"]), task["id"])
@@ -88,7 +106,7 @@ def change(
     set_comment: bool = False,
 ) -> dict[str, Any]:
     """Set (``minutes``) or shift (``delta``) a record, and/or its comment."""
-    user, day, task = locate(conn, uid, date_text, "task", task_id)
+    user, day, task = locate(conn, uid, date_text, catalogue.tasks, task_id)
     if not access.can_modify_timetrack(conn, caller, user, task["id"]):
         raise access_denied("You may not change this user's time on this task")
     if not access.is_assigned(conn, user, task["id"]):
@@ -101,15 +119,9 @@ def change(
     ensure_day_open(conn, user, day)
     entry = store.get_entry(conn, user["id"], day, task["id"])
     current = entry["minutes"] if entry else 0
-    new = current + delta if delta is not None else (current if minutes is None else minutes)
-    if new < 0:
-        raise ApiError(
-            400,
-            "negative_time",
-            f"The record has {current} minutes; it cannot go below 0",
-            fields="delta" if delta is not None else "time",
-        )
-    ensure_day_fits(conn, user["id"], day, new - current, "time" if delta is None else "delta")
+    field = "time" if delta is None else "delta"
+    new = shifted(current, minutes, delta, field, "minutes")
+    ensure_day_fits(conn, user["id"], day, new - current, field)
     new_comment = comment if set_comment else (entry["comment"] if entry else None)
     if new == 0 and set_comment and comment:
         raise ApiError(
@@ -136,7 +148,7 @@ def ensure_day_open(conn: Connection, user: RowMapping, day: dt.date) -> None:
     store.hold_user(conn, user["id"])
     if store.is_locked(conn, user["id"], day):
         raise ApiError(403, "timetrack_locked", "The user's time-track for this day is locked")
-    if approvals.is_approved(conn, user["id"], day):
+    if approval.is_approved(conn, user["id"], day):
         raise ApiError(
             403,
             "timetrack_approved",
@@ -160,7 +172,8 @@ def ensure_day_fits(conn: Connection, user_id: int, day: dt.date, change: int, f
         )
 
 
-def lock(conn: Connection, caller: Caller, values: dict[str, Any], locked: bool) -> list[int]:
+def lock(conn: Connection, caller: Caller, values: dict[str, Any], locked: bool = True):
+    """Lock (or unlock) the users' (all users') time-track from ``dateFrom`` to ``dateTo``."""
     if not access.can_lock_timetrack(caller):
         raise access_denied("Locking time-track requires Lock Time-Track For Any User")
     check_range(values["dateFrom"], values["dateTo"])
@@ -168,46 +181,14 @@ def lock(conn: Connection, caller: Caller, values: dict[str, Any], locked: bool)
     if user_ids is not None:
         ensure_users_exist(conn, user_ids, "userIds")
     store.record_lock(conn, user_ids, values["dateFrom"], values["dateTo"], locked)
-    return sorted(set(user_ids)) if user_ids is not None else store.all_user_ids(conn)
+    return {"userIds": sorted(set(user_ids)) if user_ids is not None else store.all_user_ids(conn)}
+
+
+def unlock(conn: Connection, caller: Caller, values: dict[str, Any]):
+    return lock(conn, caller, values, locked=False)
 
 
 # --- GET /timetrack ------------------------------------------------------------------------------
-
-
-def _filters(args: dict[str, Any]) -> tuple[list, bool]:
-    """userIds, then the first of taskIds > projectIds > customerIds (the spec's priority);
-    and whether they need the entries' tasks and projects joined."""
-    filters = []
-    if args.get("user_ids"):
-        filters.append(time_entries.c.user_id.in_(args["user_ids"]))
-    if args.get("task_ids"):
-        filters.append(time_entries.c.task_id.in_(args["task_ids"]))
-    elif args.get("project_ids"):
-        filters.append(tasks.c.project_id.in_(args["project_ids"]))
-    elif args.get("customer_ids"):
-        filters.append(projects.c.customer_id.in_(args["customer_ids"]))
-    if args.get("approved") is not None:
-        approved = approvals.covering(time_entries.c.user_id, time_entries.c.date)
-        filters.append(approved if args["approved"] else ~approved)
-    return filters, bool(args.get("project_ids") or args.get("customer_ids"))
-
-
-def approval_status(decision: RowMapping | None) -> dict[str, Any]:
-    """A day's ``approved`` flag, plus ``rejected`` and the comment when its week was sent
-    back."""
-    if decision is None:
-        return {"approved": False}
-    if decision["status"] == approvals.APPROVED:
-        return {"approved": True}
-    status = {"approved": False, "rejected": True}
-    if decision["comment"]:
-        status["rejectionComment"] = decision["comment"]
-    return status
-
-
-def check_range(date_from: dt.date, date_to: dt.date | None) -> None:
-    if date_to is not None and date_to < date_from:
-        raise invalid_date_range("dateTo cannot precede dateFrom", "dateTo")
 
 
 def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str, Any]:
@@ -215,12 +196,7 @@ def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str,
     date_from, date_to = args["dateFrom"], args.get("dateTo")
     check_range(date_from, date_to)
     rows, response_to, next_date = store.entries_by_day(
-        conn,
-        access.timetrack_filter(caller),
-        *_filters(args),
-        date_from,
-        date_to,
-        args["stopAfter"],
+        conn, access.timetrack_filter(caller), args, date_from, date_to, args["stopAfter"]
     )
 
     wanted = set(args.get("includeReferenced") or ())
@@ -244,37 +220,38 @@ def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str,
         for day in days:
             day["locked"] = locked(day["userId"], day["date"])
     if "approvalStatus" in wanted and days:
-        decision = approvals.decisions(conn, (d["userId"] for d in days), date_from, response_to)
+        status = approval_statuses(conn, (d["userId"] for d in days), date_from, response_to)
         for day in days:
-            day.update(approval_status(decision(day["userId"], day["date"])))
+            day.update(status(day["userId"], day["date"]))
 
     body: dict[str, Any] = {"dateFrom": date_from, "dateTo": response_to, "data": days}
     if next_date is not None:
         body["nextDateFrom"] = next_date
-    body.update(_referenced(conn, wanted, rows, days))
+    body.update(_referenced(conn, caller, wanted, rows, days))
     return body
 
 
-def _referenced(conn: Connection, wanted: set[str], rows, days) -> dict[str, Any]:
+def _referenced(conn: Connection, caller: Caller, wanted: set[str], rows, days) -> dict:
     task_rows = (
-        entities.rows_by_ids(conn, entities.TASKS, {r["task_id"] for r in rows})
+        entities.rows_by_ids(conn, catalogue.tasks.entity, {r["task_id"] for r in rows})
         if wanted & {"tasks", "projects", "customers", "typesOfWork"}
         else []
     )
+
+    def catalogue_map(kind: str, key: str):
+        rows_of = catalogue.entity_rows(conn, kind, {t[key] for t in task_rows})
+        return catalogue.present(conn, caller, kind, rows_of)
+
     fetch = {
-        "tasks": lambda: task_rows,
-        "projects": lambda: entities.rows_by_ids(
-            conn, entities.PROJECTS, {t["project_id"] for t in task_rows}
-        ),
-        "customers": lambda: entities.rows_by_ids(
-            conn, entities.CUSTOMERS, {t["customer_id"] for t in task_rows}
-        ),
+        "tasks": lambda: catalogue.present(conn, caller, "task", task_rows),
+        "projects": lambda: catalogue_map("project", "project_id"),
+        "customers": lambda: catalogue_map("customer", "customer_id"),
         "typesOfWork": lambda: entities.rows_by_ids(
-            conn, entities.TYPES_OF_WORK, {t["type_of_work_id"] for t in task_rows}
+            conn, TYPES_OF_WORK, {t["type_of_work_id"] for t in task_rows}
         ),
     }
     maps = {key: by_id(rows_of()) for key, rows_of in fetch.items() if key in wanted}
-    maps.update(referenced_people(conn, wanted, {d["userId"] for d in days}))
+    maps.update(referenced_people(conn, caller, wanted, {d["userId"] for d in days}))
     return maps
 
 
@@ -282,24 +259,24 @@ def by_id(rows) -> dict[str, Any]:
     return {str(r["id"]): r for r in rows}
 
 
-def referenced_people(conn: Connection, wanted: set[str], user_ids: set[int]) -> dict[str, Any]:
+def referenced_people(
+    conn: Connection, caller: Caller, wanted: set[str], user_ids: set[int]
+) -> dict[str, Any]:
     """The ``users``, ``departments`` and ``timeZoneGroups`` maps a listing asked for."""
     if not wanted & {"users", "departments", "timeZoneGroups"}:
         return {}
-    user_rows = entities.rows_by_ids(conn, entities.USERS, user_ids)
+    user_rows = entities.rows_by_ids(conn, USERS, user_ids)
     maps: dict[str, Any] = {}
     if "users" in wanted:
-        maps["users"] = by_id(user_rows)
+        maps["users"] = by_id(users.present(conn, caller, user_rows))
     if "departments" in wanted:
         maps["departments"] = by_id(
-            entities.rows_by_ids(
-                conn, entities.DEPARTMENTS, {u["department_id"] for u in user_rows}
-            )
+            entities.rows_by_ids(conn, DEPARTMENTS, {u["department_id"] for u in user_rows})
         )
     if "timeZoneGroups" in wanted:
         maps["timeZoneGroups"] = by_id(
             entities.rows_by_ids(
-                conn, entities.TIME_ZONE_GROUPS, {u["time_zone_group_id"] for u in user_rows}
+                conn, TIME_ZONE_GROUPS, {u["time_zone_group_id"] for u in user_rows}
             )
         )
     return maps

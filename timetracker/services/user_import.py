@@ -23,11 +23,13 @@ from marshmallow import ValidationError
 from sqlalchemy import Connection
 from werkzeug.security import generate_password_hash
 
-from timetracker.access import PERMISSIONS
+from timetracker import access
+from timetracker.access import PERMISSIONS, Caller
 from timetracker.errors import ApiError, flatten_messages
 from timetracker.store import entities
 from timetracker.store import users as user_store
-from timetracker.store.entities import DEPARTMENTS, TIME_ZONE_GROUPS
+from timetracker.store.departments import DEPARTMENTS
+from timetracker.store.time_zone_groups import TIME_ZONE_GROUPS
 from timetracker.store.util import name_key
 
 COLUMNS = (
@@ -67,7 +69,7 @@ def _names_to_ids(conn: Connection, entity) -> dict[str, int]:
 
 def plan(conn: Connection, text: str) -> ImportPlan:
     """Parse and check the CSV; collects every problem instead of stopping at the first."""
-    from timetracker.schemas.people import UserCreateSchema
+    from timetracker.schemas.users import UserCreateSchema
 
     result = ImportPlan()
     reader = csv.DictReader(io.StringIO(text))
@@ -163,3 +165,23 @@ def insert(conn: Connection, rows: list[dict]) -> list[int]:
     if taken:
         raise refuse(f"username: '{u}' already exists" for u in taken)
     return [user_store.create(conn, **row) for row in rows]
+
+
+def import_csv(
+    connect: Callable[[bool], Connection], caller: Caller, data: bytes, hash_method: str
+) -> list[int]:
+    """Import users from CSV sent to the API, for a holder of Manage Accounts & Permissions.
+
+    ``connect(write)`` gives the request's connection: checking and hashing (slow on purpose)
+    happen on a read, and only the inserts take the write lock.
+    """
+    access.ensure_can_manage_accounts(caller)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise refuse([f"The file is not UTF-8 text ({exc.reason})"]) from exc
+    result = plan(connect(False), text)
+    if result.errors:
+        raise refuse(result.errors)
+    hash_passwords(result.rows, hash_method)
+    return insert(connect(True), result.rows)

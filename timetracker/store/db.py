@@ -70,36 +70,35 @@ def get_engine() -> Engine:
     return current_app.extensions["timetracker"]["engine"]
 
 
-def _view_class():
-    view = current_app.view_functions.get(request.endpoint or "")
-    return getattr(view, "view_class", None)
-
-
 def get_db(write: bool | None = None) -> Connection:
     """The connection of the current request, inside its transaction.
 
-    ``write`` defaults to whether the HTTP method changes data, except for views marked
-    ``late_write``: they do slow work first and call :func:`restart_as_write` to write.
+    ``write`` defaults to whether the HTTP method changes data. A request that began on a read
+    (authentication always does, and so does slow preparation such as hashing passwords) and
+    then asks to write gets its write transaction then: on SQLite the read transaction is
+    committed and ``BEGIN IMMEDIATE`` takes the write lock, so a slow or failing check never
+    holds it. (PostgreSQL needs no such switch: its writers lock rows, not the database.)
     """
+    if write is None:
+        write = request.method in WRITE_METHODS
     conn = g.get("db")
     if conn is None:
-        if write is None:
-            write = request.method in WRITE_METHODS and not getattr(
-                _view_class(), "late_write", False
-            )
         conn = get_engine().connect()
         if write:
             conn = conn.execution_options(write=True)
         conn.begin()
         g.db = conn
+    elif write and not conn.get_execution_options().get("write"):
+        conn.execution_options(write=True)
+        if conn.dialect.name == "sqlite" and conn.in_transaction():
+            conn.commit()
+            conn.begin()
     return conn
 
 
-def restart_as_write() -> Connection:
-    """Commit the request's read transaction and begin a write transaction (BEGIN IMMEDIATE),
-    so slow preparation (password hashing) never holds the write lock."""
-    finish_request_transaction(commit=True)
-    return get_db(write=True)
+def ping() -> None:
+    """Raise unless the database answers."""
+    get_db(write=False).exec_driver_sql("SELECT 1")
 
 
 def finish_request_transaction(commit: bool) -> None:

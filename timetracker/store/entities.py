@@ -1,5 +1,6 @@
-"""Generic queries over the named entities: customers, projects, tasks, workflow statuses, types
-of work. Each one is described once by an :class:`Entity`; the functions below do the rest.
+"""Generic queries over listable tables. Each resource's store module describes its table once
+as an :class:`Entity` (``store/catalogue.py`` has customers, projects and tasks,
+``store/users.py`` users, ...); the functions below do the rest.
 
 Reads return row mappings with snake_case keys; schemas turn them into the API's camelCase.
 Lists take a ``visible`` SQL condition from ``access`` and apply it inside the query.
@@ -27,17 +28,6 @@ from sqlalchemy import (
 )
 
 from timetracker.store.listing import apply_list, by_ids, name_taken
-from timetracker.store.schema import (
-    customers,
-    departments,
-    leave_types,
-    projects,
-    tasks,
-    time_zone_groups,
-    types_of_work,
-    users,
-    workflow_statuses,
-)
 from timetracker.store.util import name_key, now_ms
 
 
@@ -60,116 +50,6 @@ class Entity:
     def by_id(self) -> Select:
         """One row by id, built once (fetching one object is the hottest read)."""
         return self.base.where(self.id == bindparam("id"))
-
-
-CUSTOMERS = Entity(
-    table=customers,
-    base=select(customers),
-    sort={"name": customers.c.name_key, "created": customers.c.created},
-    eq_filters={"archived": customers.c.archived},
-)
-
-PROJECTS = Entity(
-    table=projects,
-    base=select(projects, customers.c.name.label("customer_name")).join(
-        customers, customers.c.id == projects.c.customer_id
-    ),
-    sort={
-        "name": projects.c.name_key,
-        "created": projects.c.created,
-        "customerName": customers.c.name_key,
-    },
-    in_filters={"customer_ids": projects.c.customer_id},
-    eq_filters={"archived": projects.c.archived},
-    name_scope=projects.c.customer_id,
-)
-
-TASKS = Entity(
-    table=tasks,
-    base=select(
-        tasks,
-        projects.c.name.label("project_name"),
-        projects.c.customer_id,
-        customers.c.name.label("customer_name"),
-        workflow_statuses.c.name.label("workflow_status_name"),
-        workflow_statuses.c.type.label("status"),
-        types_of_work.c.name.label("type_of_work_name"),
-    )
-    .join(projects, projects.c.id == tasks.c.project_id)
-    .join(customers, customers.c.id == projects.c.customer_id)
-    .join(workflow_statuses, workflow_statuses.c.id == tasks.c.workflow_status_id)
-    .join(types_of_work, types_of_work.c.id == tasks.c.type_of_work_id),
-    sort={
-        "name": tasks.c.name_key,
-        "created": tasks.c.created,
-        "status": workflow_statuses.c.type,
-        "deadline": tasks.c.deadline,
-    },
-    in_filters={
-        "customer_ids": projects.c.customer_id,
-        "project_ids": tasks.c.project_id,
-        "type_of_work_ids": tasks.c.type_of_work_id,
-        "workflow_status_ids": tasks.c.workflow_status_id,
-    },
-    eq_filters={"status": workflow_statuses.c.type},
-    name_scope=tasks.c.project_id,
-)
-
-WORKFLOW_STATUSES = Entity(
-    table=workflow_statuses,
-    base=select(workflow_statuses),
-    sort={"name": workflow_statuses.c.name_key, "type": workflow_statuses.c.type},
-    eq_filters={"type": workflow_statuses.c.type},
-)
-
-TYPES_OF_WORK = Entity(
-    table=types_of_work,
-    base=select(types_of_work),
-    sort={"name": types_of_work.c.name_key},
-    eq_filters={"archived": types_of_work.c.archived, "billable": types_of_work.c.billable},
-)
-
-
-DEPARTMENTS = Entity(
-    table=departments,
-    base=select(departments),
-    sort={"name": departments.c.name_key},
-)
-
-TIME_ZONE_GROUPS = Entity(
-    table=time_zone_groups,
-    base=select(time_zone_groups),
-    sort={"name": time_zone_groups.c.name_key},
-)
-
-LEAVE_TYPES = Entity(
-    table=leave_types,
-    base=select(leave_types),
-    sort={"name": leave_types.c.name_key},
-    eq_filters={"archived": leave_types.c.archived, "balance": leave_types.c.balance},
-)
-
-# Users: never select the password hash into a row that could be serialized.
-USERS = Entity(
-    table=users,
-    base=select(*(c for c in users.c if c.name != "password_hash")),
-    sort={
-        "lastName": func.lower(users.c.last_name),
-        "firstName": func.lower(users.c.first_name),
-        "username": users.c.username_key,
-        "hired": users.c.hired,
-        "releaseDate": users.c.release_date,
-    },
-    in_filters={
-        "department_ids": users.c.department_id,
-        "time_zone_group_ids": users.c.time_zone_group_id,
-    },
-    eq_filters={
-        "active": users.c.active,
-        "username_key": users.c.username_key,
-        "email_key": func.lower(users.c.email),
-    },
-)
 
 
 def list_rows(
@@ -257,3 +137,20 @@ def count_where(conn: Connection, entity: Entity, *conditions: ColumnElement) ->
     return conn.execute(
         select(func.count()).select_from(entity.table).where(*conditions)
     ).scalar_one()
+
+
+def existing_ids(conn: Connection, entity: Entity, ids: Iterable[int]) -> set[int]:
+    ids = set(ids)
+    if not ids:
+        return set()
+    return set(conn.execute(select(entity.id).where(entity.id.in_(ids))).scalars())
+
+
+def replace_rows(
+    conn: Connection, table: Table, owner: ColumnElement[bool], rows: list[dict[str, Any]]
+) -> None:
+    """Replace the set of ``table`` rows selected by ``owner`` (a user's permissions, team,
+    links...) with ``rows``."""
+    conn.execute(delete(table).where(owner))
+    if rows:
+        conn.execute(insert(table), rows)

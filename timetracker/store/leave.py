@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, bindparam, delete, func, insert, select
 
@@ -58,13 +60,19 @@ def save_entry(
 def entries_by_day(
     conn: Connection,
     visible,
-    filters,
+    args: Mapping[str, Any],
     date_from: dt.date,
     date_to: dt.date | None,
     stop_after: int,
 ):
-    """Visible, filtered leave by day, user and leave type, whole days up to ``stop_after``
-    entries: (rows, the last day covered, the next day or None)."""
+    """Visible leave matching the list arguments (``userIds``, ``leaveTypeIds``) by day, user
+    and leave type, whole days up to ``stop_after`` entries: (rows, the last day covered, the
+    next day or None)."""
+    filters = []
+    if args.get("user_ids"):
+        filters.append(leave_entries.c.user_id.in_(args["user_ids"]))
+    if args.get("leave_type_ids"):
+        filters.append(leave_entries.c.leave_type_id.in_(args["leave_type_ids"]))
     stmt = select(leave_entries).where(*filters)
     if visible is not None:
         stmt = stmt.where(visible)

@@ -1,10 +1,25 @@
-"""Queries specific to workflow statuses and types of work (the rest is in ``entities``)."""
+"""Queries on company settings: workflow statuses, types of work and the settings map."""
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, RowMapping, select, update
 
-from timetracker.store.schema import tasks, types_of_work, workflow_statuses
+from timetracker.store.entities import Entity
+from timetracker.store.schema import company_settings, tasks, types_of_work, workflow_statuses
+
+WORKFLOW_STATUSES = Entity(
+    table=workflow_statuses,
+    base=select(workflow_statuses),
+    sort={"name": workflow_statuses.c.name_key, "type": workflow_statuses.c.type},
+    eq_filters={"type": workflow_statuses.c.type},
+)
+
+TYPES_OF_WORK = Entity(
+    table=types_of_work,
+    base=select(types_of_work),
+    sort={"name": types_of_work.c.name_key},
+    eq_filters={"archived": types_of_work.c.archived, "billable": types_of_work.c.billable},
+)
 
 
 def builtin_status_id(conn: Connection, status_type: str) -> int:
@@ -36,3 +51,7 @@ def clear_default_type_of_work(conn: Connection) -> None:
     conn.execute(
         update(types_of_work).where(types_of_work.c.is_default.is_(True)).values(is_default=False)
     )
+
+
+def company_settings_map(conn: Connection) -> dict[str, str]:
+    return dict(conn.execute(select(company_settings.c.key, company_settings.c.value)).all())

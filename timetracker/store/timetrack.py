@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     select,
 )
 
+from timetracker.store.approval import covering
 from timetracker.store.listing import whole_days
 from timetracker.store.schema import lock_events, projects, tasks, time_entries, users
 
@@ -136,18 +138,36 @@ def all_user_ids(conn: Connection) -> list[int]:
 # --- reading many records ---------------------------------------------------------------------
 
 
+def _filters(args: Mapping[str, Any]) -> tuple[list, bool]:
+    """userIds, then the first of taskIds > projectIds > customerIds (the spec's priority), and
+    ``approved``; and whether they need the entries' tasks and projects joined."""
+    filters = []
+    if args.get("user_ids"):
+        filters.append(time_entries.c.user_id.in_(args["user_ids"]))
+    if args.get("task_ids"):
+        filters.append(time_entries.c.task_id.in_(args["task_ids"]))
+    elif args.get("project_ids"):
+        filters.append(tasks.c.project_id.in_(args["project_ids"]))
+    elif args.get("customer_ids"):
+        filters.append(projects.c.customer_id.in_(args["customer_ids"]))
+    if args.get("approved") is not None:
+        approved = covering(time_entries.c.user_id, time_entries.c.date)
+        filters.append(approved if args["approved"] else ~approved)
+    return filters, bool(args.get("project_ids") or args.get("customer_ids"))
+
+
 def entries_by_day(
     conn: Connection,
     visible,
-    filters,
-    needs_catalogue: bool,
+    args: Mapping[str, Any],
     date_from: dt.date,
     date_to: dt.date | None,
     stop_after: int,
 ):
-    """Visible, filtered entries by day, user and task, whole days up to ``stop_after``
-    entries: (rows, the last day covered, the next day or None). Tasks and projects are joined
-    only when the visibility condition or a filter needs them."""
+    """Visible entries matching the list arguments, by day, user and task, whole days up to
+    ``stop_after`` entries: (rows, the last day covered, the next day or None). Tasks and
+    projects are joined only when the visibility condition or a filter needs them."""
+    filters, needs_catalogue = _filters(args)
     stmt = select(time_entries)
     if visible is not None or needs_catalogue:
         stmt = stmt.join(tasks, tasks.c.id == time_entries.c.task_id).join(

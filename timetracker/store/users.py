@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     RowMapping,
-    Table,
     bindparam,
     delete,
     exists,
@@ -19,9 +18,10 @@ from sqlalchemy import (
     update,
 )
 
+from timetracker.store.catalogue import link_row
+from timetracker.store.entities import Entity, replace_rows
 from timetracker.store.schema import (
     comments,
-    company_settings,
     leave_entries,
     scope_items,
     team_members,
@@ -31,6 +31,29 @@ from timetracker.store.schema import (
     work_assignments,
 )
 from timetracker.store.util import name_key, now_ms
+
+DEFAULT_ID = -1  # the built-in department and time zone group
+
+USERS = Entity(
+    table=users,
+    base=select(*(c for c in users.c if c.name != "password_hash")),
+    sort={
+        "lastName": func.lower(users.c.last_name),
+        "firstName": func.lower(users.c.first_name),
+        "username": users.c.username_key,
+        "hired": users.c.hired,
+        "releaseDate": users.c.release_date,
+    },
+    in_filters={
+        "department_ids": users.c.department_id,
+        "time_zone_group_ids": users.c.time_zone_group_id,
+    },
+    eq_filters={
+        "active": users.c.active,
+        "username_key": users.c.username_key,
+        "email_key": func.lower(users.c.email),
+    },
+)
 
 PUBLIC_COLUMNS = (
     users.c.id,
@@ -158,10 +181,8 @@ def has_tracked_data(conn: Connection, user_id: int) -> bool:
 
 
 def set_permissions(conn: Connection, user_id: int, permissions: Iterable[str]) -> None:
-    conn.execute(delete(user_permissions).where(user_permissions.c.user_id == user_id))
     rows = [{"user_id": user_id, "permission": p} for p in sorted(set(permissions))]
-    if rows:
-        conn.execute(insert(user_permissions), rows)
+    replace_rows(conn, user_permissions, user_permissions.c.user_id == user_id, rows)
 
 
 def permissions_of(conn: Connection, user_id: int) -> list[str]:
@@ -184,13 +205,6 @@ def public_by_ids(conn: Connection, ids: Iterable[int]) -> list[RowMapping]:
     )
 
 
-def existing_ids(conn: Connection, table: Table, ids: Iterable[int]) -> set[int]:
-    ids = set(ids)
-    if not ids:
-        return set()
-    return set(conn.execute(select(table.c.id).where(table.c.id.in_(ids))).scalars())
-
-
 # --- team -----------------------------------------------------------------------------------
 
 
@@ -205,10 +219,8 @@ def team_of(conn: Connection, manager_id: int) -> list[int]:
 
 
 def set_team(conn: Connection, manager_id: int, member_ids: Iterable[int]) -> None:
-    conn.execute(delete(team_members).where(team_members.c.manager_id == manager_id))
     rows = [{"manager_id": manager_id, "member_id": m} for m in sorted(set(member_ids))]
-    if rows:
-        conn.execute(insert(team_members), rows)
+    replace_rows(conn, team_members, team_members.c.manager_id == manager_id, rows)
 
 
 # --- scope of work and work assignments ------------------------------------------------------
@@ -229,64 +241,20 @@ def links_of(conn: Connection, links: str, user_id: int) -> dict[str, list[int]]
 
 def set_links(conn: Connection, links: str, user_id: int, ids: Mapping[str, Iterable[int]]):
     table = LINK_TABLES[links]
-    conn.execute(delete(table).where(table.c.user_id == user_id))
     rows = [
-        {
-            "user_id": user_id,
-            "customer_id": None,
-            "project_id": None,
-            **({"task_id": None} if "task_id" in table.c else {}),
-            column: object_id,
-        }
+        link_row(table, user_id, key.removesuffix("s"), object_id)  # customer_ids -> customer_id
         for key, object_ids in ids.items()
-        for column in [key.removesuffix("s")]  # customer_ids -> customer_id
         for object_id in sorted(set(object_ids))
     ]
-    if rows:
-        conn.execute(insert(table), rows)
+    replace_rows(conn, table, table.c.user_id == user_id, rows)
 
 
-def assigned_user_ids(conn: Connection, kind: str, row: Mapping[str, Any]) -> list[int]:
-    """Users who may track time on ``row``: assigned to it, to a parent, or to everything."""
-    conditions = [users.c.assign_all.is_(True)]
-    wa = work_assignments
-    if kind == "task":
-        conditions += [
-            users.c.id.in_(select(wa.c.user_id).where(wa.c.task_id == row["id"])),
-            users.c.id.in_(select(wa.c.user_id).where(wa.c.project_id == row["project_id"])),
-            users.c.id.in_(select(wa.c.user_id).where(wa.c.customer_id == row["customer_id"])),
-        ]
-    elif kind == "project":
-        conditions += [
-            users.c.id.in_(select(wa.c.user_id).where(wa.c.project_id == row["id"])),
-            users.c.id.in_(select(wa.c.user_id).where(wa.c.customer_id == row["customer_id"])),
-        ]
-    else:
-        conditions.append(users.c.id.in_(select(wa.c.user_id).where(wa.c.customer_id == row["id"])))
-    return list(
-        conn.execute(select(users.c.id).where(or_(*conditions)).order_by(users.c.id)).scalars()
-    )
+def set_columns(conn: Connection, user_id: int, **columns: Any) -> None:
+    """Set account columns that need no derived keys (flags, the weekly schedule)."""
+    conn.execute(update(users).where(users.c.id == user_id).values(**columns))
 
 
-def set_direct_assignments(conn: Connection, kind: str, object_id: int, user_ids: Iterable[int]):
-    column = work_assignments.c[f"{kind}_id"]
-    conn.execute(delete(work_assignments).where(column == object_id))
-    rows = [
-        {
-            "user_id": u,
-            "customer_id": None,
-            "project_id": None,
-            "task_id": None,
-            column.name: object_id,
-        }
-        for u in sorted(set(user_ids))
-    ]
-    if rows:
-        conn.execute(insert(work_assignments), rows)
-
-
-# --- company settings -------------------------------------------------------------------------
-
-
-def company_settings_map(conn: Connection) -> dict[str, str]:
-    return dict(conn.execute(select(company_settings.c.key, company_settings.c.value)).all())
+def move_to_default(conn: Connection, column: str, from_id: int) -> None:
+    """Move the users of a deleted department or time zone group (``column``) to the built-in
+    one."""
+    conn.execute(update(users).where(users.c[column] == from_id).values({column: DEFAULT_ID}))

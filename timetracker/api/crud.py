@@ -1,0 +1,125 @@
+"""The endpoints of the shared CRUD shape, built from a description of a resource.
+
+``GET /x`` (the list conventions), ``POST /x``, ``GET /x/{id}``, ``PATCH /x/{id}`` and
+``DELETE /x/{id}``: each view parses its arguments, calls the resource's service
+(:class:`timetracker.services.crud.Resource`) with the caller, and dumps the answer. What differs
+between resources is data here (schemas, documentation, the path parameter) and hooks in the
+service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from flask.views import MethodView
+from marshmallow import Schema
+
+from timetracker.access import current_caller
+from timetracker.api.common import Blueprint, doc
+from timetracker.services.crud import Resource
+from timetracker.store.db import get_db
+
+# Errors each operation documents (authenticated operations add 400, 401, 403 and 429).
+ERRORS = {
+    "list": (),
+    "create": (413, 415),
+    "get": (404,),
+    "update": (404, 413, 415),
+    "delete": (404,),
+}
+
+
+@dataclass(frozen=True)
+class Crud:
+    service: Resource
+    collection: str  # the URL segment, and the blueprint's (tag's) name
+    description: str
+    schema: type[Schema]
+    list_schema: type[Schema]
+    list_args: type[Schema]
+    create_schema: type[Schema]
+    update_schema: type[Schema]
+    # operation ("list", "create", "get", "update", "delete") -> its summary and description
+    docs: Mapping[str, str]
+    delete_args: type[Schema] | None = None
+    deletable: bool = True
+    # The path parameter of one object: its name and URL converter.
+    param: str = "id"
+    converter: str = "int32"
+    # Extra documented error statuses per operation.
+    errors: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    # Applied to a create or update body before the service sees it (outside the transaction).
+    prepare_body: Callable[[dict], dict] | None = None
+    # Routes to register between the collection and the item (their order in the document).
+    extra_routes: Callable[[Blueprint], None] | None = None
+
+
+def crud_blueprint(spec: Crud) -> Blueprint:
+    blp = Blueprint(
+        spec.collection,
+        __name__,
+        url_prefix=f"/api/v1/{spec.collection}",
+        description=spec.description,
+    )
+    service, param = spec.service, spec.param
+    prepare = spec.prepare_body or (lambda body: body)
+
+    def errors(operation: str):
+        return blp.errors(*ERRORS[operation], *spec.errors.get(operation, ()))
+
+    @blp.route("")
+    class Collection(MethodView):
+        @blp.arguments(spec.list_args, location="query")
+        @blp.response(200, spec.list_schema)
+        @errors("list")
+        @doc(spec.docs["list"])
+        def get(self, args):
+            return service.list(get_db(), current_caller(), args)
+
+        @blp.arguments(spec.create_schema)
+        @blp.response(200, spec.schema)
+        @errors("create")
+        @doc(spec.docs["create"])
+        def post(self, body):
+            body = prepare(body)
+            return service.create(get_db(), current_caller(), body)
+
+    if spec.extra_routes is not None:
+        spec.extra_routes(blp)
+
+    class Item(MethodView):
+        @blp.response(200, spec.schema)
+        @errors("get")
+        @doc(spec.docs["get"])
+        def get(self, **path):
+            return service.get(get_db(), current_caller(), path[param])
+
+        @blp.arguments(spec.update_schema)
+        @blp.response(200, spec.schema)
+        @errors("update")
+        @doc(spec.docs["update"])
+        def patch(self, body, **path):
+            body = prepare(body)
+            return service.update(get_db(), current_caller(), path[param], body)
+
+        if spec.deletable:
+            if spec.delete_args is not None:
+
+                @blp.arguments(spec.delete_args, location="query")
+                @blp.response(204)
+                @errors("delete")
+                @doc(spec.docs["delete"])
+                def delete(self, args, **path):
+                    service.delete(get_db(), current_caller(), path[param], args)
+
+            else:
+
+                @blp.response(204)
+                @errors("delete")
+                @doc(spec.docs["delete"])
+                def delete(self, **path):
+                    service.delete(get_db(), current_caller(), path[param], {})
+
+    blp.route(f"/<{spec.converter}:{param}>")(Item)
+    return blp

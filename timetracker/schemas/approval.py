@@ -1,0 +1,30 @@
+"""Approval of users' weeks: approve, reject, revoke."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from timetracker.schemas.base import ApiSchema
+from timetracker.schemas.common import CalendarDate, Text, body_user_ids
+
+
+class ApprovalSchema(ApiSchema):
+    userIds = body_user_ids("Users whose weeks to decide; all of your team if omitted")
+    dateFrom = CalendarDate(required=True)
+    dateTo = CalendarDate(
+        required=True, metadata={"description": "Every week holding a day of the period counts"}
+    )
+
+
+class RejectionSchema(ApprovalSchema):
+    comment = Text(
+        allow_none=True,
+        validate=validate.Length(max=10_000),
+        metadata={"description": "What the user should fix"},
+    )
+
+
+class ApprovalResultSchema(ApiSchema):
+    userIds = fields.List(fields.Integer(), required=True)
+    dateFrom = fields.Date(required=True, metadata={"description": "First day of the first week"})
+    dateTo = fields.Date(required=True, metadata={"description": "Last day of the last week"})

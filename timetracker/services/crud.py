@@ -1,0 +1,201 @@
+"""The rules every resource with the shared CRUD shape follows, in one class.
+
+A :class:`Resource` lists (the standard filters, the caller's visibility, ``includeReferenced``
+maps), gets (404 for an unknown id, 403 for one out of reach), creates, modifies and deletes
+named objects, with a free name (400 ``api.error.<kind>_exists``, case-insensitive, within the
+parent when there is one). A resource says only how it differs by overriding the hooks:
+``visible`` (what the caller may see), ``ensure_can_change`` (who may write),
+``prepare_create`` / ``prepare_update`` (its own rules on a body), ``before_delete`` and
+``present`` (per-object extras such as ``allowedActions``). ``api/crud.py`` builds the
+endpoints from a resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, RowMapping
+
+from timetracker.access import Caller
+from timetracker.errors import already_exists, not_found, object_not_found
+from timetracker.store import entities
+from timetracker.store.entities import Entity
+
+# includeReferenced fetchers: (conn, caller, the page's items) -> referenced rows
+Fetch = Callable[[Connection, Caller, list], list]
+
+
+def list_body(
+    args: Mapping[str, Any], items: list, references: Mapping[str, Callable[[list], list]]
+) -> dict[str, Any]:
+    """The list envelope, with the ``includeReferenced`` maps the caller asked for.
+
+    ``references`` maps a referenced kind to a function that fetches those objects given the
+    page's items (one query per kind, however long the page).
+    """
+    body: dict[str, Any] = {
+        "offset": args.get("offset", 0),
+        "limit": args.get("limit", 1000),
+        "items": items,
+    }
+    for kind in args.get("includeReferenced") or ():
+        body[kind] = {str(row["id"]): row for row in references[kind](items)}
+    return body
+
+
+def referenced(entity: Entity, key: str, present: Fetch | None = None) -> Fetch:
+    """An ``includeReferenced`` fetcher: the ``entity`` rows the items name in ``key``, as
+    ``present`` shows them (default: as they are)."""
+
+    def fetch(conn: Connection, caller: Caller, items: list) -> list:
+        rows = entities.rows_by_ids(conn, entity, (item[key] for item in items))
+        return present(conn, caller, rows) if present else rows
+
+    return fetch
+
+
+def ensure_exist(
+    conn: Connection, entity: Entity, ids: Iterable[int], field: str, what: str | None = None
+) -> None:
+    """404 naming ``field`` when a body lists ids of ``entity`` that do not exist."""
+    ids = set(ids)
+    missing = sorted(ids - entities.existing_ids(conn, entity, ids))
+    if missing:
+        listed = ", ".join(map(str, missing))
+        raise object_not_found(f"{what or field + ':'} {listed} do not exist", field)
+
+
+def reference(conn: Connection, entity: Entity, object_id: int, field: str) -> RowMapping:
+    """An object a request body names (a parent, a setting): 404 naming ``field`` if unknown."""
+    row = entities.get_row(conn, entity, object_id)
+    if row is None:
+        raise object_not_found(f"{field} {object_id} does not exist", field)
+    return row
+
+
+class Resource:
+    kind: ClassVar[str]  # "customer": the API's name of one object
+    label: ClassVar[str]  # "Customer", for messages
+    exists_key: ClassVar[str]  # the error key of a duplicate name
+    entity: ClassVar[Entity]
+    # includeReferenced value -> fetcher
+    references: ClassVar[Mapping[str, Fetch]] = {}
+
+    # --- hooks ------------------------------------------------------------------------------
+
+    def visible(self, caller: Caller):
+        """The SQL condition (from ``access``) of the objects ``caller`` may see; None: all."""
+        return None
+
+    def ensure_can_see(self, conn: Connection, caller: Caller, row: RowMapping) -> None:
+        """403 when ``caller`` may not see this existing object."""
+
+    def ensure_can_change(
+        self, conn: Connection, caller: Caller, row: Mapping[str, Any] | None
+    ) -> None:
+        """403 unless ``caller`` may change ``row`` (None: create one)."""
+        raise NotImplementedError
+
+    def list_filters(self, caller: Caller, args: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The list arguments as the store reads them (a resource may refuse or rewrite some)."""
+        return args
+
+    def prepare_create(
+        self, conn: Connection, caller: Caller, values: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Check a create body against the resource's rules; return the columns to insert."""
+        self.ensure_can_change(conn, caller, None)
+        return dict(values)
+
+    def prepare_update(
+        self, conn: Connection, caller: Caller, row: RowMapping, values: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Check a change against the resource's rules; return the columns to update."""
+        self.ensure_can_change(conn, caller, row)
+        return dict(values)
+
+    def before_delete(
+        self, conn: Connection, caller: Caller, row: RowMapping, options: Mapping[str, Any]
+    ) -> None:
+        """Check (and prepare) a deletion, after the permission check."""
+
+    def present(self, conn: Connection, caller: Caller, rows: list) -> list:
+        """The rows as the API shows them (a resource may add per-object fields)."""
+        return rows
+
+    # --- the shared shape -------------------------------------------------------------------
+
+    def find(self, conn: Connection, object_id) -> RowMapping:
+        """The object, or a 404 for an unknown id."""
+        row = entities.get_row(conn, self.entity, object_id)
+        if row is None:
+            raise not_found(self.label, object_id)
+        return row
+
+    def reachable(self, conn: Connection, caller: Caller, object_id) -> RowMapping:
+        """The object if it exists (404) and ``caller`` may see it (403)."""
+        row = self.find(conn, object_id)
+        self.ensure_can_see(conn, caller, row)
+        return row
+
+    def one(self, conn: Connection, caller: Caller, row: RowMapping):
+        return self.present(conn, caller, [row])[0]
+
+    def list(self, conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
+        rows = entities.list_rows(
+            conn, self.entity, self.list_filters(caller, args), self.visible(caller)
+        )
+        fetchers = {
+            key: (lambda items, f=f: f(conn, caller, items)) for key, f in self.references.items()
+        }
+        return list_body(args, self.present(conn, caller, rows), fetchers)
+
+    def get(self, conn: Connection, caller: Caller, object_id) -> Any:
+        return self.one(conn, caller, self.reachable(conn, caller, object_id))
+
+    def check_name(
+        self, conn: Connection, name: str, *, scope_id=None, exclude_id: int | None = None
+    ) -> None:
+        if entities.name_is_taken(
+            conn, self.entity, name, scope_id=scope_id, exclude_id=exclude_id
+        ):
+            raise already_exists(self.label, self.exists_key)
+
+    def _scope_id(self, values: Mapping[str, Any], row: Mapping[str, Any] | None = None):
+        """The parent the name must be unique within (None: the whole table)."""
+        column = self.entity.name_scope
+        if column is None:
+            return None
+        return values.get(column.key, row[column.key] if row is not None else None)
+
+    def create(self, conn: Connection, caller: Caller, values: Mapping[str, Any]) -> Any:
+        columns = self.prepare_create(conn, caller, values)
+        self.check_name(conn, columns["name"], scope_id=self._scope_id(columns))
+        return self.one(conn, caller, self.find(conn, self.insert(conn, columns)))
+
+    def insert(self, conn: Connection, columns: Mapping[str, Any]) -> int:
+        return entities.insert_row(conn, self.entity, columns)
+
+    def update(self, conn: Connection, caller: Caller, object_id, values: Mapping[str, Any]) -> Any:
+        row = self.reachable(conn, caller, object_id)
+        columns = self.prepare_update(conn, caller, row, values)
+        scope_id = self._scope_id(columns, row)
+        moved = self.entity.name_scope is not None and scope_id != row[self.entity.name_scope.key]
+        if "name" in columns or moved:
+            self.check_name(
+                conn, columns.get("name", row["name"]), scope_id=scope_id, exclude_id=row["id"]
+            )
+        self.write(conn, row, columns)
+        return self.one(conn, caller, self.find(conn, row["id"]))
+
+    def write(self, conn: Connection, row: RowMapping, columns: Mapping[str, Any]) -> None:
+        entities.update_row(conn, self.entity, row["id"], columns)
+
+    def delete(
+        self, conn: Connection, caller: Caller, object_id, options: Mapping[str, Any]
+    ) -> None:
+        row = self.reachable(conn, caller, object_id)
+        self.ensure_can_change(conn, caller, row)
+        self.before_delete(conn, caller, row, options)
+        entities.delete_row(conn, self.entity, row["id"])

@@ -1,0 +1,167 @@
+"""The permission matrix in SQL: the conditions ``timetracker.access`` hands to list queries,
+and the few facts its rules look up (a manager's team, scope of work, what links reach a task).
+
+Nothing here decides who may do what; ``access`` does, and asks for these pieces.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    false,
+    or_,
+    select,
+    true,
+)
+
+from timetracker.store.schema import (
+    customers,
+    leave_entries,
+    projects,
+    scope_items,
+    tasks,
+    team_members,
+    time_entries,
+    users,
+    work_assignments,
+)
+
+# The two kinds of link from a user to the catalogue.
+SCOPE = scope_items  # a manager's scope of work
+ASSIGNMENTS = work_assignments  # what a user may track time on
+
+EVERYTHING = None  # a condition that selects everything: no WHERE at all
+NOTHING = false()
+ALL = true()
+
+
+def any_of(conditions: list) -> ColumnElement[bool]:
+    """OR of ``conditions``; nothing when there are none."""
+    return or_(*conditions) if conditions else false()
+
+
+# --- users ----------------------------------------------------------------------------------
+
+
+def team_ids(manager_id: int) -> Select:
+    """SQL: the ids of the users in the assigned team of ``manager_id``."""
+    return select(team_members.c.member_id).where(team_members.c.manager_id == manager_id)
+
+
+def team_member_ids(conn: Connection, manager_id: int) -> frozenset[int]:
+    return frozenset(conn.execute(team_ids(manager_id)).scalars())
+
+
+def user_is(user_id: int) -> ColumnElement[bool]:
+    return users.c.id == user_id
+
+
+def user_in_team(manager_id: int) -> ColumnElement[bool]:
+    return users.c.id.in_(team_ids(manager_id))
+
+
+# --- the work catalogue ------------------------------------------------------------------------
+
+
+def _linked(table: Table, column: str, user_id):
+    return select(table.c[column]).where(table.c.user_id == user_id, table.c[column].is_not(None))
+
+
+def reached_through(kind: str, links: Table, user_id) -> ColumnElement[bool]:
+    """SQL: objects of ``kind`` that ``links`` (scope items or work assignments) give to a user.
+
+    A customer link covers its projects and tasks; a project link covers its tasks; a task link
+    also makes its project and customer visible. Task conditions need ``projects`` joined.
+    """
+    customer_ids = _linked(links, "customer_id", user_id)
+    project_ids = _linked(links, "project_id", user_id)
+    task_ids = _linked(links, "task_id", user_id) if "task_id" in links.c else None
+    if kind == "customer":
+        conditions = [
+            customers.c.id.in_(customer_ids),
+            customers.c.id.in_(
+                select(projects.c.customer_id).where(projects.c.id.in_(project_ids))
+            ),
+        ]
+        if task_ids is not None:
+            conditions.append(
+                customers.c.id.in_(
+                    select(projects.c.customer_id)
+                    .join(tasks, tasks.c.project_id == projects.c.id)
+                    .where(tasks.c.id.in_(task_ids))
+                )
+            )
+    elif kind == "project":
+        conditions = [projects.c.customer_id.in_(customer_ids), projects.c.id.in_(project_ids)]
+        if task_ids is not None:
+            conditions.append(
+                projects.c.id.in_(select(tasks.c.project_id).where(tasks.c.id.in_(task_ids)))
+            )
+    else:
+        conditions = [projects.c.customer_id.in_(customer_ids), tasks.c.project_id.in_(project_ids)]
+        if task_ids is not None:
+            conditions.append(tasks.c.id.in_(task_ids))
+    return or_(*conditions)
+
+
+def scope_links(conn: Connection, user_id: int) -> tuple[frozenset[int], frozenset[int]]:
+    """The customer ids and project ids of a manager's scope of work."""
+    rows = conn.execute(
+        select(scope_items.c.customer_id, scope_items.c.project_id).where(
+            scope_items.c.user_id == user_id
+        )
+    ).all()
+    return (
+        frozenset(r.customer_id for r in rows if r.customer_id is not None),
+        frozenset(r.project_id for r in rows if r.project_id is not None),
+    )
+
+
+@functools.cache
+def _task_reached_through(links: Table) -> Select:
+    """A pre-built statement (parameters ``task_id``, ``user_id``): the task, if ``links`` of the
+    user reach it. Built once: constructing it costs more than running it."""
+    return (
+        select(tasks.c.id)
+        .join(projects, projects.c.id == tasks.c.project_id)
+        .where(
+            tasks.c.id == bindparam("task_id"),
+            reached_through("task", links, bindparam("user_id")),
+        )
+    )
+
+
+def task_reached(conn: Connection, task_id: int, links: Table, user_id: int) -> bool:
+    """Whether ``links`` (scope items or work assignments) of ``user_id`` reach the task."""
+    params = {"task_id": task_id, "user_id": user_id}
+    return conn.execute(_task_reached_through(links), params).first() is not None
+
+
+# --- time-track and leave ------------------------------------------------------------------------
+
+
+def own_time(user_id: int) -> ColumnElement[bool]:
+    return time_entries.c.user_id == user_id
+
+
+def time_of_team(manager_id: int) -> ColumnElement[bool]:
+    return time_entries.c.user_id.in_(team_ids(manager_id))
+
+
+def all_of(conditions: list) -> ColumnElement[bool]:
+    return and_(*conditions) if conditions else true()
+
+
+def own_leave(user_id: int) -> ColumnElement[bool]:
+    return leave_entries.c.user_id == user_id
+
+
+def leave_of_team(manager_id: int) -> ColumnElement[bool]:
+    return leave_entries.c.user_id.in_(team_ids(manager_id))
