@@ -33,112 +33,36 @@ What may be changed:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from flask import g
 from sqlalchemy import ColumnElement, Connection
 
+# The permission identifiers and the caller are part of the matrix's vocabulary: rules and
+# callers of this module name them through it.
+from timetracker.caller import (  # noqa: F401
+    ENTER_TIME_TRACK,
+    LOCK_TIME_TRACK,
+    MANAGE_ACCOUNTS,
+    MANAGE_COST_BILLING,
+    MANAGE_PTO_SICK,
+    MANAGE_SCOPE_OF_WORK,
+    MANAGE_SYSTEM_SETTINGS,
+    MANAGER_PERMISSIONS,
+    MODIFY_APPROVE_TIME_TRACK,
+    PERMISSIONS,
+    Caller,
+    Scope,
+    current_caller,
+    scope_of,
+    team_set,
+)
 from timetracker.errors import ApiError
 from timetracker.store import access as sql
 from timetracker.store import catalogue, entities
-
-ENTER_TIME_TRACK = "enterTimeTrack"
-MODIFY_APPROVE_TIME_TRACK = "modifyApproveTimeTrack"
-MANAGE_SCOPE_OF_WORK = "manageScopeOfWork"
-MANAGE_COST_BILLING = "manageCostBilling"
-MANAGE_ACCOUNTS = "manageAccounts"
-MANAGE_SYSTEM_SETTINGS = "manageSystemSettings"
-MANAGE_PTO_SICK = "managePtoSick"
-LOCK_TIME_TRACK = "lockTimeTrack"
-
-# API identifier -> the permission's name in the product.
-PERMISSIONS: dict[str, str] = {
-    ENTER_TIME_TRACK: "Enter Time-Track",
-    MODIFY_APPROVE_TIME_TRACK: "Modify & Approve Users' Time-Track",
-    MANAGE_SCOPE_OF_WORK: "Manage Scope of Work",
-    MANAGE_COST_BILLING: "Manage Cost & Billing Data",
-    MANAGE_ACCOUNTS: "Manage Accounts & Permissions",
-    MANAGE_SYSTEM_SETTINGS: "Manage System Settings",
-    MANAGE_PTO_SICK: "Manage PTO & Sick Days Settings",
-    LOCK_TIME_TRACK: "Lock Time-Track For Any User",
-}
-
-# The permissions that work on an assigned team and a scope of work.
-MANAGER_PERMISSIONS = (MODIFY_APPROVE_TIME_TRACK, MANAGE_SCOPE_OF_WORK, MANAGE_COST_BILLING)
-
-
-@dataclass(frozen=True)
-class Caller:
-    """The authenticated user of the current request."""
-
-    id: int
-    username: str
-    permissions: frozenset[str] = field(default_factory=frozenset)
-    sees_all_data: bool = False
-    team_all: bool = False
-    scope_all: bool = False
-    assign_all: bool = False
-
-    def has(self, *permissions: str) -> bool:
-        """True when the caller holds at least one of ``permissions``."""
-        return not self.permissions.isdisjoint(permissions)
-
-    @property
-    def is_manager(self) -> bool:
-        return self.has(*MANAGER_PERMISSIONS)
-
-
-def current_caller() -> Caller | None:
-    return g.get("caller")
 
 
 def _require(allowed: bool, message: str) -> None:
     if not allowed:
         raise ApiError(403, "access_denied", message)
-
-
-# --- per-request facts about the caller --------------------------------------------------------
-
-
-def _memo(name: str, load):
-    """A fact about the caller loaded once per request (the team, the scope of work, ...)."""
-    value = g.get(name)
-    if value is None:
-        value = load()
-        setattr(g, name, value)
-    return value
-
-
-def _team_set(conn: Connection, caller: Caller) -> frozenset[int]:
-    """The caller's team as a set, loaded once per request (for per-row answers in lists)."""
-    return _memo("access_team", lambda: sql.team_member_ids(conn, caller.id))
-
-
-@dataclass(frozen=True)
-class Scope:
-    """A caller's scope of work as sets, loaded once per request."""
-
-    everything: bool
-    customer_ids: frozenset[int]
-    project_ids: frozenset[int]
-
-    def covers(self, kind: str, row) -> bool:
-        if self.everything:
-            return True
-        if kind == "customer":
-            return row["id"] in self.customer_ids
-        if kind == "project":
-            return row["customer_id"] in self.customer_ids or row["id"] in self.project_ids
-        return row["customer_id"] in self.customer_ids or row["project_id"] in self.project_ids
-
-
-def scope_of(conn: Connection, caller: Caller) -> Scope:
-    def load() -> Scope:
-        if caller.has(MANAGE_ACCOUNTS) or caller.scope_all:
-            return Scope(True, frozenset(), frozenset())
-        return Scope(False, *sql.scope_links(conn, caller.id))
-
-    return _memo("access_scope", load)
 
 
 # --- users ----------------------------------------------------------------------------------
@@ -175,7 +99,7 @@ def ensure_can_manage_accounts(caller: Caller, what: str = "users") -> None:
 
 
 def in_team(conn: Connection, caller: Caller, user_id: int) -> bool:
-    return caller.team_all or user_id in _team_set(conn, caller)
+    return caller.team_all or user_id in team_set(conn, caller)
 
 
 def submit_checker(conn: Connection, caller: Caller | None):
@@ -186,7 +110,7 @@ def submit_checker(conn: Connection, caller: Caller | None):
         return lambda user: False
     own = caller.has(ENTER_TIME_TRACK)
     approver = caller.has(MODIFY_APPROVE_TIME_TRACK)
-    team = frozenset() if not approver or caller.team_all else _team_set(conn, caller)
+    team = frozenset() if not approver or caller.team_all else team_set(conn, caller)
 
     def can_submit_for(user) -> bool:
         if not user["active"]:
@@ -417,7 +341,7 @@ def leave_filter(caller: Caller) -> ColumnElement[bool] | None:
 def can_reach_leave(conn: Connection, caller: Caller, user_id: int, writing: bool) -> bool:
     everyone, own, team = _leave_grants(caller, writing)
     return (
-        everyone or (own and user_id == caller.id) or (team and user_id in _team_set(conn, caller))
+        everyone or (own and user_id == caller.id) or (team and user_id in team_set(conn, caller))
     )
 
 

@@ -78,6 +78,15 @@ def change(
     return record(user["id"], day, leave_type["id"], new)
 
 
+def set_record(conn: Connection, caller: Caller, uid: str, date_text: str, leave_type_id, body):
+    """``leaveTime`` replaces the minutes (0 deletes the record)."""
+    return change(conn, caller, uid, date_text, leave_type_id, minutes=body["leaveTime"])
+
+
+def shift_record(conn: Connection, caller: Caller, uid: str, date_text: str, leave_type_id, delta):
+    return change(conn, caller, uid, date_text, leave_type_id, delta=delta)
+
+
 def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str, Any]:
     """Leave flat per user, day and leave type, whole days at a time up to ``stopAfter``."""
     date_from, date_to = args["dateFrom"], args.get("dateTo")

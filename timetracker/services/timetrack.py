@@ -131,6 +131,24 @@ def change(
     return record({"minutes": new, "comment": new_comment} if new else None, task["id"])
 
 
+def set_record(conn: Connection, caller: Caller, uid: str, date_text: str, task_id: int, body):
+    """``time`` replaces the minutes (0 deletes the record); ``comment`` replaces the comment."""
+    return change(
+        conn,
+        caller,
+        uid,
+        date_text,
+        task_id,
+        minutes=body.get("time"),
+        comment=body.get("comment"),
+        set_comment="comment" in body,
+    )
+
+
+def shift_record(conn: Connection, caller: Caller, uid: str, date_text: str, task_id: int, delta):
+    return change(conn, caller, uid, date_text, task_id, delta=delta)
+
+
 def ensure_day_open(conn: Connection, user: RowMapping, day: dt.date) -> None:
     """Refuse a change to a day outside the user's employment, locked or in an approved week.
 

@@ -1,0 +1,73 @@
+"""The endpoints time-track and leave time share: records of minutes per user, day and object
+(a task, a leave type), listed whole days at a time, read, set and shifted.
+
+``{userId}`` is an id or a username; ``{date}`` is ``YYYY-MM-DD`` or ``today`` (in the time zone
+of the user's time zone group).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import ModuleType
+
+from flask.views import MethodView
+from marshmallow import Schema
+
+from timetracker.access import current_caller
+from timetracker.api.common import Blueprint, doc
+from timetracker.store.db import get_db
+
+
+@dataclass(frozen=True)
+class DayRecords:
+    # A service module with listing, read, set_record and shift_record.
+    service: ModuleType
+    param: str  # the path parameter naming the object: taskId, leaveTypeId
+    list_args: type[Schema]
+    list_schema: type[Schema]
+    record_schema: type[Schema]
+    set_schema: type[Schema]
+    delta_schema: type[Schema]
+    # "list", "get", "set", "shift" -> the operation's summary and description
+    docs: Mapping[str, str]
+
+
+def add_day_record_routes(blp: Blueprint, spec: DayRecords) -> None:
+    service, param = spec.service, spec.param
+    record = f"/<uid:userId>/<date>/<int32:{param}>"
+
+    @blp.route("")
+    class Records(MethodView):
+        @blp.arguments(spec.list_args, location="query")
+        @blp.response(200, spec.list_schema)
+        @blp.errors()
+        @doc(spec.docs["list"])
+        def get(self, args):
+            return service.listing(get_db(), current_caller(), args)
+
+    @blp.route(record)
+    class Record(MethodView):
+        @blp.response(200, spec.record_schema)
+        @blp.errors(404)
+        @doc(spec.docs["get"])
+        def get(self, userId, date, **path):  # noqa: N803 - the spec's parameter names
+            return service.read(get_db(), current_caller(), userId, date, path[param])
+
+        @blp.arguments(spec.set_schema)
+        @blp.response(200, spec.record_schema)
+        @blp.errors(404, 413, 415)
+        @doc(spec.docs["set"])
+        def patch(self, body, userId, date, **path):  # noqa: N803
+            return service.set_record(get_db(), current_caller(), userId, date, path[param], body)
+
+    @blp.route(record + "/time")
+    class RecordTime(MethodView):
+        @blp.arguments(spec.delta_schema)
+        @blp.response(200, spec.record_schema)
+        @blp.errors(404, 413, 415)
+        @doc(spec.docs["shift"])
+        def patch(self, body, userId, date, **path):  # noqa: N803
+            return service.shift_record(
+                get_db(), current_caller(), userId, date, path[param], body["delta"]
+            )
