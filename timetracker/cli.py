@@ -143,7 +143,7 @@ def import_users(csv_file, db: str | None) -> None:
         user_import.hash_passwords(plan.rows, app.config["PASSWORD_HASH_METHOD"], bar.update)
     try:
         with engine.connect() as conn, conn.execution_options(write=True).begin():
-            user_ids = user_import.insert(conn, plan.rows)
+            user_ids = user_import.create_users(conn, plan.rows)
     except ApiError as exc:  # the re-check found a username taken meanwhile
         raise click.ClickException(exc.message) from exc
     click.echo(f"Imported {len(user_ids)} users.")

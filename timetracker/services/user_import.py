@@ -158,7 +158,7 @@ def hash_passwords(
             progress(1)
 
 
-def insert(conn: Connection, rows: list[dict]) -> list[int]:
+def create_users(conn: Connection, rows: list[dict]) -> list[int]:
     """Create the planned users in ``conn``'s (write) transaction; usernames are re-checked
     there, since another request may have taken one meanwhile."""
     taken = [r["username"] for r in rows if user_store.username_exists(conn, r["username"])]
@@ -184,4 +184,4 @@ def import_csv(
     if result.errors:
         raise refuse(result.errors)
     hash_passwords(result.rows, hash_method)
-    return insert(connect(True), result.rows)
+    return create_users(connect(True), result.rows)
