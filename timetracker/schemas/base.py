@@ -34,28 +34,39 @@ def _convert(field: fields.Field) -> Callable[[Any], Any] | None:
         return float
     if kind is fields.Date and field.format in (None, "iso", "iso8601"):
         return dt.date.isoformat
-    # Lists and maps of nested API objects: one dump of all of them, so the nested schema's
-    # ``prepare`` runs once per list rather than once per item.
-    if kind is fields.List and type(field.inner) is fields.Nested:
+    # Nested API objects, alone, in lists and in maps: one dump of all of them, so the nested
+    # schema's ``prepare`` runs once per list rather than once per item. Any other nested schema
+    # serializes itself.
+    if kind is fields.Nested and _compiles(field):
+        return _nested_schema(field).dump
+    if kind is fields.List and type(field.inner) is fields.Nested and _compiles(field.inner):
         nested = field.inner
         return lambda values: _nested_schema(nested).dump(list(values), many=True)
     if kind is fields.Dict and type(field.value_field) is fields.Nested:
         nested = field.value_field
-        return lambda mapping: dict(
-            zip(
-                map(str, mapping),
-                _nested_schema(nested).dump(list(mapping.values()), many=True),
-                strict=True,
+        if _compiles(nested):
+            return lambda mapping: dict(
+                zip(
+                    map(str, mapping),
+                    _nested_schema(nested).dump(list(mapping.values()), many=True),
+                    strict=True,
+                )
             )
-        )
     return None
 
 
-def _nested_schema(field: fields.Nested) -> Schema:
-    schema = field.schema
-    if not isinstance(schema, ApiSchema) or field.only or field.exclude:
-        raise TypeError(f"{schema!r} cannot be dumped by the compiled plan")
-    return schema
+def _compiles(field: fields.Nested) -> bool:
+    """Whether the compiled plan can dump this nested field (one API object per value)."""
+    return (
+        isinstance(field.schema, ApiSchema)
+        and not field.schema.many
+        and not field.many
+        and not (field.only or field.exclude)
+    )
+
+
+def _nested_schema(field: fields.Nested) -> ApiSchema:
+    return field.schema
 
 
 class ApiSchema(Schema):

@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
     INT32_MAX,
+    AllowedActions,
     AllowedActionsSchema,
     Id,
     IdList,
@@ -51,12 +52,7 @@ class CatalogueObjectSchema(ApiSchema):
             "web UI to deep-link into)"
         },
     )
-    allowedActions = fields.Nested(
-        AllowedActionsSchema,
-        attribute="allowed_actions",
-        dump_only=True,
-        metadata={"description": "What the caller may do with this object"},
-    )
+    allowedActions = AllowedActions(AllowedActionsSchema, "What the caller may do with this object")
 
     def prepare(self):
         return f"{base_url()}/api/v1/{self.collection}/"

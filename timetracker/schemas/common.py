@@ -225,6 +225,13 @@ class AllowedActionsSchema(ApiSchema):
     canDelete = fields.Boolean(required=True)
 
 
+def AllowedActions(schema: type[Schema], description: str) -> fields.Nested:  # noqa: N802
+    """What the caller may do with an object: worked out by its service (``present``)."""
+    return fields.Nested(
+        schema, attribute="allowed_actions", dump_only=True, metadata={"description": description}
+    )
+
+
 class Restricted(fields.Field):
     """A field whose value is shown only to callers ``visible_to`` approves; others get null.
 

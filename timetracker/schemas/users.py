@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 from timetracker.access import PERMISSIONS, can_see_private_user_fields, current_caller
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
+    AllowedActions,
     CalendarDate,
     Id,
     IdList,
@@ -62,11 +63,8 @@ class UserSchema(UserRefSchema):
     email = fields.String(allow_none=True)
     hired = fields.Date(allow_none=True)
     releaseDate = fields.Date(attribute="release_date", allow_none=True)
-    allowedActions = fields.Nested(
-        UserAllowedActionsSchema,
-        attribute="allowed_actions",
-        dump_only=True,
-        metadata={"description": "What the caller may do for this user"},
+    allowedActions = AllowedActions(
+        UserAllowedActionsSchema, "What the caller may do for this user"
     )
 
     def prepare(self):

@@ -40,6 +40,22 @@ metadata = MetaData(
 
 NAME_LENGTH = 255
 
+
+def named() -> tuple[Column, Column]:
+    """The columns of a named object: the name and its case-folded key."""
+    return (
+        Column("name", String(NAME_LENGTH), nullable=False),
+        Column("name_key", String(NAME_LENGTH * 3), nullable=False),
+    )
+
+
+def unique_names(table: Table, *within: Column) -> Index:
+    """Names unique in the table (or within the parent columns ``within``)."""
+    suffix = "_".join(c.key.removesuffix("_id") for c in within)
+    name = f"uq_{table.name}_{suffix + '_' if suffix else ''}name_key"
+    return Index(name, *within, table.c.name_key, unique=True)
+
+
 users = Table(
     "users",
     metadata,
@@ -88,38 +104,35 @@ departments = Table(
     "departments",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(NAME_LENGTH), nullable=False),
-    Column("name_key", String(NAME_LENGTH * 3), nullable=False),
+    *named(),
     Column("is_default", Boolean, nullable=False, default=False),
     sqlite_autoincrement=True,
 )
-Index("uq_departments_name_key", departments.c.name_key, unique=True)
+unique_names(departments)
 
 time_zone_groups = Table(
     "time_zone_groups",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(NAME_LENGTH), nullable=False),
-    Column("name_key", String(NAME_LENGTH * 3), nullable=False),
+    *named(),
     Column("time_zone_id", String(64), nullable=False),
     Column("is_default", Boolean, nullable=False, default=False),
     sqlite_autoincrement=True,
 )
-Index("uq_time_zone_groups_name_key", time_zone_groups.c.name_key, unique=True)
+unique_names(time_zone_groups)
 
 leave_types = Table(
     "leave_types",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(NAME_LENGTH), nullable=False),
-    Column("name_key", String(NAME_LENGTH * 3), nullable=False),
+    *named(),
     Column("balance", String(8), nullable=False),
     Column("rate_factor", Numeric(6, 3), nullable=False),
     Column("archived", Boolean, nullable=False, default=False),
     CheckConstraint("balance IN ('None', 'Sick', 'PTO')", name="balance"),
     sqlite_autoincrement=True,
 )
-Index("uq_leave_types_name_key", leave_types.c.name_key, unique=True)
+unique_names(leave_types)
 
 user_permissions = Table(
     "user_permissions",
@@ -132,38 +145,35 @@ workflow_statuses = Table(
     "workflow_statuses",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(NAME_LENGTH), nullable=False),
-    Column("name_key", String(NAME_LENGTH * 3), nullable=False),
+    *named(),
     Column("type", String(16), nullable=False),
     Column("builtin", Boolean, nullable=False, default=False),
     CheckConstraint("type IN ('open', 'completed')", name="type"),
 )
-Index("uq_workflow_statuses_name_key", workflow_statuses.c.name_key, unique=True)
+unique_names(workflow_statuses)
 
 types_of_work = Table(
     "types_of_work",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(NAME_LENGTH), nullable=False),
-    Column("name_key", String(NAME_LENGTH * 3), nullable=False),
+    *named(),
     Column("rate", Numeric(12, 2)),
     Column("archived", Boolean, nullable=False, default=False),
     Column("billable", Boolean, nullable=False, default=True),
     Column("is_default", Boolean, nullable=False, default=False),
 )
-Index("uq_types_of_work_name_key", types_of_work.c.name_key, unique=True)
+unique_names(types_of_work)
 
 customers = Table(
     "customers",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(NAME_LENGTH), nullable=False),
-    Column("name_key", String(NAME_LENGTH * 3), nullable=False),
+    *named(),
     Column("description", Text),
     Column("archived", Boolean, nullable=False, default=False),
     Column("created", BigInteger, nullable=False),
 )
-Index("uq_customers_name_key", customers.c.name_key, unique=True)
+unique_names(customers)
 
 projects = Table(
     "projects",
@@ -175,13 +185,12 @@ projects = Table(
         ForeignKey("customers.id", ondelete="CASCADE"),
         nullable=False,
     ),
-    Column("name", String(NAME_LENGTH), nullable=False),
-    Column("name_key", String(NAME_LENGTH * 3), nullable=False),
+    *named(),
     Column("description", Text),
     Column("archived", Boolean, nullable=False, default=False),
     Column("created", BigInteger, nullable=False),
 )
-Index("uq_projects_customer_name_key", projects.c.customer_id, projects.c.name_key, unique=True)
+unique_names(projects, projects.c.customer_id)
 
 tasks = Table(
     "tasks",
@@ -193,8 +202,7 @@ tasks = Table(
         ForeignKey("projects.id", ondelete="CASCADE"),
         nullable=False,
     ),
-    Column("name", String(NAME_LENGTH), nullable=False),
-    Column("name_key", String(NAME_LENGTH * 3), nullable=False),
+    *named(),
     Column("description", Text),
     Column("created", BigInteger, nullable=False),
     Column(
@@ -207,7 +215,7 @@ tasks = Table(
     Column("deadline", Date),
     Column("estimated_time", Integer),
 )
-Index("uq_tasks_project_name_key", tasks.c.project_id, tasks.c.name_key, unique=True)
+unique_names(tasks, tasks.c.project_id)
 Index("ix_tasks_workflow_status_id", tasks.c.workflow_status_id)
 Index("ix_tasks_type_of_work_id", tasks.c.type_of_work_id)
 

@@ -49,25 +49,20 @@ def rates_of(conn: Connection, user_ids: list[int]) -> dict[int, list[dict[str, 
 
 def set_rates(conn: Connection, user_id: int, rates: list[Mapping[str, Any]]) -> None:
     """Replace a user's whole rate history (the leave rates go with their periods)."""
-    periods = [
-        {
-            "user_id": user_id,
-            "date_from": r["date_from"],
-            "regular_rate": r["regular_rate"],
-            "overtime_rate": r["overtime_rate"],
-        }
-        for r in rates
-    ]
-    leave = [
-        {
-            "user_id": user_id,
-            "date_from": r["date_from"],
-            "leave_type_id": lr["leave_type_id"],
-            "rate": lr["rate"],
-        }
-        for r in rates
-        for lr in r["leave_rates"]
-    ]
+    periods, leave = [], []
+    for rate in rates:
+        period = {"user_id": user_id, "date_from": rate["date_from"]}
+        periods.append(
+            {
+                **period,
+                "regular_rate": rate["regular_rate"],
+                "overtime_rate": rate["overtime_rate"],
+            }
+        )
+        leave.extend(
+            {**period, "leave_type_id": lr["leave_type_id"], "rate": lr["rate"]}
+            for lr in rate["leave_rates"]
+        )
     # Deleting the periods deletes their leave rates (ON DELETE CASCADE).
     replace_rows(conn, user_rates, user_rates.c.user_id == user_id, periods)
     if leave:
