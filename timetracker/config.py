@@ -32,6 +32,7 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "Password of the 'admin' account created on first start; random and printed if unset.",
     ),
+    # One row per setting: the rows look alike by design (this table is the README's too).
     Setting(
         "RATELIMIT_STORAGE",
         "memory://",

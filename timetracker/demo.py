@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection
 
+# The permissions the demo accounts hold (the same identifiers access.py names).
 from timetracker.access import (
     ENTER_TIME_TRACK,
     LOCK_TIME_TRACK,

@@ -4,7 +4,7 @@
 ``DELETE /x/{id}``: each view parses its arguments, calls the resource's service
 (:class:`timetracker.services.crud.Resource`) with the caller, and dumps the answer. What differs
 between resources is data here (schemas, documentation, the path parameter) and hooks in the
-service.
+service. The ``Crud(...)`` declarations in the resource modules therefore look alike by design.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ blp = Blueprint(
     "the day's 1440 minutes; locked days and approved weeks refuse changes.",
 )
 
+# Declared like time-track's records: api/day_records.py builds both from these descriptions.
 add_day_record_routes(
     blp,
     DayRecords(

@@ -19,6 +19,7 @@ blp = Blueprint(
     "Scope of Work: only tasks also assigned to that user). A refused change changes nothing.",
 )
 
+# Declared like leave time's records: api/day_records.py builds both from these descriptions.
 add_day_record_routes(
     blp,
     DayRecords(

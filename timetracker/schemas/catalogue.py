@@ -63,6 +63,8 @@ class CatalogueObjectSchema(ApiSchema):
 
 
 class CustomerSchema(CatalogueObjectSchema):
+    # The three levels declare their fields each in their own order (the document's), so
+    # customers, projects and tasks repeat id, name, created and description.
     collection = "customers"
 
     id = fields.Integer(required=True)

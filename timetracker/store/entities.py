@@ -4,6 +4,7 @@ as an :class:`Entity` (``store/catalogue.py`` has customers, projects and tasks,
 
 Reads return row mappings with snake_case keys; schemas turn them into the API's camelCase.
 Lists take a ``visible`` SQL condition from ``access`` and apply it inside the query.
+The ``Entity(...)`` declarations in the resource modules look alike by design: each is data.
 """
 
 from __future__ import annotations

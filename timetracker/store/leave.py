@@ -76,6 +76,7 @@ def entries_by_day(
     stmt = select(leave_entries).where(*filters)
     if visible is not None:
         stmt = stmt.where(visible)
+    # The same whole-days listing as time-track's (store/listing.py), on the leave table.
     return whole_days(
         conn,
         stmt,

@@ -6,6 +6,9 @@ Names are unique case-insensitively. Each named table keeps ``name_key``, the na
 Python (``store.util.name_key``), with the unique index on it: SQL ``lower()`` folds only ASCII
 on SQLite but all of Unicode on PostgreSQL, and the rules must not depend on the database. The
 same key serves the ``name``/``words`` filters and sorting by name.
+
+Tables of named objects look alike by nature; ``named()`` and ``unique_names()`` hold what they
+share, and the rest of each declaration is that table's own.
 """
 
 from __future__ import annotations

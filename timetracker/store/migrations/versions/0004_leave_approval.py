@@ -5,6 +5,10 @@ Revises: 0003
 Create Date: 2026-11-22
 """
 
+# A migration is frozen history: it spells out its tables in full, so tables of the same shape
+# repeat here and in store/schema.py by design. tests/test_migrations.py checks that the
+# migrations build exactly the tables store/schema.py declares.
+
 import sqlalchemy as sa
 from alembic import op
 
