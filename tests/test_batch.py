@@ -125,7 +125,7 @@ def test_items_that_cannot_be_sent(admin, item, message):
         [{"method": "OPTIONS", "relativeUrl": "users/me"}],
         [{"method": "GET"}],
         [{"method": "GET", "relativeUrl": "users/me", "headers": {}}],
-        [{"method": "GET", "relativeUrl": "users/me"}] * 101,
+        [{"method": "GET", "relativeUrl": "users/me"}] * 1001,
     ],
 )
 def test_bad_batches_run_nothing(admin, body):
@@ -134,24 +134,75 @@ def test_bad_batches_run_nothing(admin, body):
     assert response.get_json()["key"] == "api.error.invalid_argument"
 
 
-def test_the_limit_is_in_info(admin):
-    assert admin.ok("get", "/info")["limits"]["maxBatchSize"] == 100
+def test_the_limit_is_in_info_and_configurable(admin, make_app):
+    assert admin.ok("get", "/info")["limits"]["maxBatchSize"] == 1000
+    app = make_app(BATCH_MAX_SIZE=3)
+    small = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    assert small.ok("get", "/info")["limits"]["maxBatchSize"] == 3
+    response = small.post("/batch", json=[{"method": "GET", "relativeUrl": "users/me"}] * 4)
+    assert response.status_code == 400
+    assert "at most 3" in response.get_json()["message"]
 
 
-def test_a_full_batch_fits_the_per_second_limit(make_user):
+def test_a_full_batch_fits_the_default_limits(make_user):
     user = make_user()  # created in the database: no request spent yet
-    results = user.ok("post", "/batch", [{"method": "GET", "relativeUrl": "users/me"}] * 100)
+    results = user.ok("post", "/batch", [{"method": "GET", "relativeUrl": "users/me"}] * 1000)
+    assert len(results) == 1000
     assert {r["status"] for r in results} == {200}
 
 
-def test_every_sub_request_counts_toward_the_rate_limit(make_app):
-    app = make_app(RATELIMIT_PER_MINUTE=5)
+@pytest.mark.parametrize(("items", "cost"), [(1, 1), (100, 1), (101, 2), (450, 5)])
+def test_a_batch_costs_one_request_per_started_hundred_items(make_app, items, cost):
+    app = make_app(RATELIMIT_PER_MINUTE=6)
     admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
-    response = admin.post("/batch", json=[{"method": "GET", "relativeUrl": "users/me"}] * 6)
-    assert response.status_code == 200
-    # It costs as many requests as it has items: the first is the batch request itself.
-    assert [r["status"] for r in response.get_json()] == [200, 200, 200, 200, 200, 429]
-    assert admin.get("/users/me").status_code == 429
+    results = admin.ok("post", "/batch", [{"method": "GET", "relativeUrl": "users/me"}] * items)
+    assert {r["status"] for r in results} == {200}
+    remaining = admin.get("/users/me").headers["X-Ratelimit-Remaining"]
+    assert int(remaining) == 6 - cost - 1
+
+
+def test_a_batch_over_the_limit_runs_nothing(make_app):
+    app = make_app(RATELIMIT_PER_MINUTE=3)
+    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    body = [
+        {"method": "POST", "relativeUrl": "customers", "body": {"name": f"C{i}"}}
+        for i in range(301)
+    ]
+    response = admin.post("/batch", json=body)  # costs 4
+    assert response.status_code == 429
+    assert response.get_json()["key"] == "api.error.too_many_requests"
+    assert "Retry-After" in response.headers
+    app.extensions["timetracker"]["limiter"].storage.reset()
+    assert admin.ok("get", "/customers")["items"] == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["%62atch", "%2562atch", "./batch", "batch/", "BATCH", "b%61tch?x=1", "customers/../batch"],
+)
+def test_a_batch_inside_a_batch_is_refused_however_it_is_spelt(admin, path):
+    inner = [{"method": "POST", "relativeUrl": "customers", "body": {"name": "Nested"}}]
+    results = admin.ok("post", "/batch", [{"method": "POST", "relativeUrl": path, "body": inner}])
+    assert results[0]["status"] in (400, 404), results
+    assert results[0]["body"]["key"] in ("api.error.invalid_argument", "api.error.not_found")
+    # Nothing ran inside: the customer was never created.
+    assert admin.ok("get", "/customers")["items"] == []
+
+
+def test_an_encoded_nested_batch_is_refused_by_the_mark_not_the_path(admin):
+    results = admin.ok(
+        "post",
+        "/batch",
+        [
+            {
+                "method": "POST",
+                "relativeUrl": "%62atch",
+                "body": [{"method": "GET", "relativeUrl": "users/me"}],
+            }
+        ],
+    )
+    assert results[0]["status"] == 400
+    assert results[0]["body"]["message"] == "A batch cannot contain another batch"
 
 
 def test_needs_authentication(client):

@@ -59,6 +59,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PASSWORD_HASH_METHOD", "scrypt", str, "werkzeug password hash method."),
     Setting("MAX_CONTENT_LENGTH", 1024 * 1024, int, "Largest accepted request body in bytes."),
     Setting(
+        "BATCH_MAX_SIZE",
+        1000,
+        int,
+        "Most requests one POST /batch may hold (each started 100 count as one request).",
+    ),
+    Setting(
         "PUBLIC_URL",
         None,
         str,

@@ -41,14 +41,14 @@ class Limiter:
         )
         self.ban = RateLimitItemPerSecond(1, config["LOGIN_BAN_SECONDS"], namespace="ban")
 
-    def hit(self, user_id: int, count: bool = True) -> Quota:
-        """Count one request of ``user_id`` against every limit (with ``count`` False: only
+    def hit(self, user_id: int, cost: int = 1) -> Quota:
+        """Count ``cost`` requests of ``user_id`` against every limit (with ``cost`` 0: only
         tell where the user stands)."""
         key = (self.prefix, str(user_id))
         allowed = True
         tightest: Quota | None = None
         for item in self.limits:
-            if count and not self.fixed.hit(item, *key):
+            if cost and not self.fixed.hit(item, *key, cost=cost):
                 allowed = False
             stats = self.fixed.get_window_stats(item, *key)
             quota = Quota(
@@ -80,19 +80,22 @@ class Limiter:
         return max(math.ceil(stats.reset_time - time.time()), 1)
 
 
-# Set on the environ of a batch's first sub-request: the batch request itself already paid for
-# it, so a batch costs as many requests as it has items (and at least one).
+# Set on the environ of every batch sub-request: the batch request paid for it already.
 PREPAID = "timetracker.prepaid"
 
 
 def throttle() -> None:
     """Before each authenticated request: count it, and refuse it with 429 beyond the limit."""
-    caller = g.get("caller")
-    if caller is None:
+    if g.get("caller") is None:
         return
-    prepaid = request.environ.get(PREPAID, False)
-    quota = current_app.extensions["timetracker"]["limiter"].hit(caller.id, count=not prepaid)
-    g.quota = quota
+    charge(0 if request.environ.get(PREPAID, False) else 1)
+
+
+def charge(cost: int) -> None:
+    """Count ``cost`` requests of the caller (0: only look), and refuse with 429 beyond the
+    limit."""
+    limiter = current_app.extensions["timetracker"]["limiter"]
+    quota = g.quota = limiter.hit(g.caller.id, cost=cost)
     if not quota.allowed:
         raise ApiError(
             429,

@@ -1,13 +1,18 @@
 """Batch: several API requests in one HTTP request.
 
 Each sub-request is dispatched through the application exactly like a request of its own, with
-the caller's credentials: authentication, the rate limit (every sub-request counts), the
-permission checks, validation and its own transaction. They run one after another, and one
-failing does not undo the others.
+the caller's credentials: authentication, the permission checks, validation and its own
+transaction. They run one after another, and one failing does not undo the others. The rate
+limit counts the batch by its size: one request per started 100 items.
+
+A sub-request is marked in its WSGI environ, so a batch inside a batch is refused however its
+path was spelt (``batch``, ``%62atch``, ``./batch``...): the mark travels with the request,
+a string match on the path would not.
 """
 
 from __future__ import annotations
 
+import math
 import posixpath
 from typing import Any
 
@@ -17,7 +22,7 @@ from werkzeug.test import EnvironBuilder
 
 from timetracker.api.common import Blueprint
 from timetracker.errors import ApiError
-from timetracker.ratelimit import PREPAID
+from timetracker.ratelimit import PREPAID, charge
 from timetracker.schemas.batch import (
     WITH_BODY,
     WITHOUT_BODY,
@@ -27,7 +32,8 @@ from timetracker.schemas.batch import (
 )
 from timetracker.store.db import finish_request_transaction
 
-MAX_BATCH_SIZE = 100
+ITEMS_PER_REQUEST = 100  # what one request of the rate limit buys in a batch
+IN_BATCH = "timetracker.batch_item"  # the WSGI environ mark of a sub-request
 
 blp = Blueprint(
     "batch",
@@ -49,14 +55,16 @@ def _item_problem(item: dict[str, Any]) -> str | None:
     if not path or normal != path.rstrip("/") or normal.startswith(".."):
         return "relativeUrl must be a plain path under /api/v1/"
     if normal.split("/", 1)[0] == "batch":
-        return "A batch cannot contain another batch"
+        return NESTED
     return None
 
 
-def _dispatch(item: dict[str, Any], prepaid: bool) -> tuple[int, Any]:
-    """Run one item through the application, with the caller's credentials and address.
+NESTED = "A batch cannot contain another batch"
 
-    ``prepaid``: the batch request itself counted toward the rate limit for this item."""
+
+def _dispatch(item: dict[str, Any]) -> tuple[int, Any]:
+    """Run one item through the application, with the caller's credentials and address; the
+    batch paid for it toward the rate limit."""
     path, _, query = item["relativeUrl"].lstrip("/").partition("?")
     builder = EnvironBuilder(
         path="/api/v1/" + path,
@@ -70,7 +78,8 @@ def _dispatch(item: dict[str, Any], prepaid: bool) -> tuple[int, Any]:
         environ = builder.get_environ()
     finally:
         builder.close()
-    environ[PREPAID] = prepaid
+    environ[PREPAID] = True
+    environ[IN_BATCH] = True
     # A fresh application context: the sub-request gets its own ``g`` (caller, connection).
     with current_app.app_context():
         response = current_app.response_class.from_app(current_app.wsgi_app, environ)
@@ -85,47 +94,44 @@ class Batch(MethodView):
     @blp.errors(413, 415)
     @blp.doc(
         requestBody={
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "array",
-                        "maxItems": MAX_BATCH_SIZE,
-                        "items": BatchItemSchema,
-                    }
-                }
-            }
+            "content": {"application/json": {"schema": {"type": "array", "items": BatchItemSchema}}}
         }
     )
     def post(self, args, items):
         """Run several requests in one
 
-        The body is an array of `{method, relativeUrl, body?, id?}` (at most 100, also given
-        by `/info` `limits.maxBatchSize`); the answer is an array of `{status, body?, id?}` in
-        the same order. Each item runs as a request of its own with your credentials, counts
-        toward your rate limit (a batch costs as many requests as it has items, at least one)
-        and commits on its own: a failed item does not undo the others.
+        The body is an array of `{method, relativeUrl, body?, id?}` (at most 1000 by default;
+        `/info` `limits.maxBatchSize` gives this server's limit); the answer is an array of
+        `{status, body?, id?}` in the same order. Each item runs as a request of its own with
+        your credentials and commits on its own: a failed item does not undo the others. Toward
+        your rate limit the batch counts one request per started 100 items (a full batch of
+        1000 counts 10), charged before anything runs.
         An item that cannot be sent (a GET with a body, a nested batch, a path leaving the API)
         gets status 400 without running.
         """
-        if len(items) > MAX_BATCH_SIZE:
+        if request.environ.get(IN_BATCH):
+            raise ApiError(400, "invalid_argument", NESTED)
+        limit = current_app.config["BATCH_MAX_SIZE"]
+        if len(items) > limit:
             raise ApiError(
                 400,
                 "invalid_argument",
-                f"A batch holds at most {MAX_BATCH_SIZE} requests",
+                f"A batch holds at most {limit} requests",
                 fields="body",
             )
+        # The batch request itself counted as one request; the rest of its price comes first.
+        charge(max(math.ceil(len(items) / ITEMS_PER_REQUEST) - 1, 0))
         # Hold no transaction while the sub-requests run their own.
         finish_request_transaction(commit=True)
         show = args["includeResponseBody"]
-        results, dispatched = [], 0
+        results = []
         for item in items:
             problem = _item_problem(item)
             if problem:
                 status = 400
                 body: Any = {"key": "api.error.invalid_argument", "message": problem}
             else:
-                status, body = _dispatch(item, prepaid=dispatched == 0)
-                dispatched += 1
+                status, body = _dispatch(item)
             result: dict[str, Any] = {"status": status}
             if "id" in item:
                 result["id"] = item["id"]

@@ -3,10 +3,10 @@ Manage System Settings change them), and the /info resource."""
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 
 from timetracker.access import current_caller
-from timetracker.api.batch import MAX_BATCH_SIZE
 from timetracker.api.common import Blueprint
 from timetracker.api.crud import Crud, crud_blueprint
 from timetracker.schemas import settings as s
@@ -92,7 +92,10 @@ class Info(MethodView):
     @info.errors()
     def get(self):
         """Get the server's settings, features and limits"""
-        limits = {"maxBatchSize": MAX_BATCH_SIZE, "maxQueryLimit": MAX_QUERY_LIMIT}
+        limits = {
+            "maxBatchSize": current_app.config["BATCH_MAX_SIZE"],
+            "maxQueryLimit": MAX_QUERY_LIMIT,
+        }
         return settings.info(get_db(), base_url(), limits)
 
 
