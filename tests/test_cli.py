@@ -126,7 +126,8 @@ def test_demo_accounts_behave_as_documented(run, database_url):
     # mhill's team is Engineering and Design: 9 + 3 people, plus mhill.
     assert len(names("mhill", "/users", "id")) == 13
     assert get("mhill", "/users/jsmith").status_code == 200
-    assert get("mhill", "/users/sjohnson").status_code == 403  # Support is not in the team
+    # Support is not in the team: by username, as if unknown (usernames are private).
+    assert get("mhill", "/users/sjohnson").status_code == 404
     assert names("kbrown", "/customers") == {"Galaxy Corporation"}
     # Account and billing roles.
     assert names("hreed", "/customers") == {"Big Bang Company", "Galaxy Corporation", "Our Company"}

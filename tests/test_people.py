@@ -57,6 +57,75 @@ def test_invalid_users_are_refused(admin, john, change, status, key, field):
     assert len(admin.ok("get", "/users")["items"]) == 2
 
 
+def test_a_release_before_the_hire_date_has_one_key_on_create_and_update(admin, john):
+    created = admin.post("/users", json={**JOHN, "username": "other", "releaseDate": "2024-02-01"})
+    updated = admin.patch("/users/jdoe", json={"releaseDate": "2024-02-01"})
+    for response in (created, updated):
+        assert response.status_code == 400
+        assert response.get_json()["key"] == "api.error.invalid_date_range"
+        assert response.get_json()["fields"] == "releaseDate"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/users/me",
+        "/users/me/schedule?dateFrom=2025-03-03&dateTo=2025-03-04",
+        "/users/me/weeklySchedule",
+        "/users/me/permissions",
+        "/users/me/team",
+        "/users/me/scope",
+        "/users/me/workAssignments",
+        "/userRates/me",
+        "/timetrack/me/2025-03-04/{task}",
+        "/leavetime/me/2025-03-04/1",
+        "/timetrack?dateFrom=2025-03-01&userIds=me",
+        "/leavetime?dateFrom=2025-03-01&userIds=me",
+        "/userRates?userIds=me",
+    ],
+)
+def test_me_means_the_caller_wherever_a_user_goes(make_user, catalogue, path):
+    me = make_user(
+        "enterTimeTrack", "manageCostBilling", username="jsmith", assign_all=True, team_all=True
+    )
+    task = catalogue["tasks"]["design"]["id"]
+    response = me.get(path.format(task=task))
+    assert response.status_code == 200, response.get_json()
+    by_name = me.get(path.replace("/me", "/jsmith").replace("=me", f"={me.id}").format(task=task))
+    assert response.get_json() == by_name.get_json()
+
+
+def test_me_in_user_lists_is_the_caller(make_user, catalogue):
+    me = make_user("enterTimeTrack", username="jsmith", assign_all=True)
+    task = catalogue["tasks"]["design"]["id"]
+    me.ok("patch", f"/timetrack/me/2025-03-04/{task}", {"time": 30})
+    body = me.ok("get", "/timetrack?dateFrom=2025-03-01&userIds=me,me")
+    assert [d["userId"] for d in body["data"]] == [me.id]
+    assert me.get("/timetrack?dateFrom=2025-03-01&userIds=you").status_code == 400
+
+
+def test_an_unknown_username_in_a_path_is_a_404_naming_it(admin):
+    for path in (
+        "/users/nobody/schedule?dateFrom=2025-03-03&dateTo=2025-03-04",
+        "/timetrack/nobody/2025-03-04/1",
+        "/userRates/nobody",
+    ):
+        response = admin.get(path)
+        assert response.status_code == 404, path
+        assert response.get_json()["key"] == "api.error.object_not_found"
+        assert "nobody" in response.get_json()["message"]
+
+
+def test_a_username_out_of_reach_answers_as_an_unknown_one(admin, make_user, john):
+    worker = make_user(username="worker")
+    hidden, unknown = worker.get("/users/jdoe"), worker.get("/users/nobody-at-all")
+    assert (hidden.status_code, unknown.status_code) == (404, 404)
+    assert hidden.get_json()["key"] == unknown.get_json()["key"] == "api.error.object_not_found"
+    assert worker.get("/users/jdoe/weeklySchedule").status_code == 404
+    # An id is not private: out of reach is 403, as for every other object.
+    assert worker.get(f"/users/{john['id']}").status_code == 403
+
+
 def test_changing_the_password_takes_effect_at_once(admin, client, john):
     old = ApiClient(client, "jdoe", "s3cret")
     assert old.get("/users/me").status_code == 200  # now in the verification cache
@@ -125,9 +194,22 @@ def test_user_list_filters(admin, john):
     assert body["timeZoneGroups"]["-1"]["timeZoneId"] == "America/New_York"
 
 
-def test_private_filters_need_account_management(admin, make_user, john):
-    manager = make_user("modifyApproveTimeTrack", team_all=True)
-    assert manager.get("/users?username=jdoe").status_code == 403
+def test_private_filters_match_only_what_the_caller_may_see(admin, make_user, john):
+    """A client resolves ``--user jsmith`` with ``GET /users?username=jsmith&limit=1``: anyone
+    may look themselves up that way, but never learn another user's private fields."""
+    manager = make_user("modifyApproveTimeTrack", team_all=True, username="boss")
+    worker = make_user(username="worker")
+    # The manager sees jdoe, but not jdoe's username or e-mail: no match, no leak.
+    assert manager.ok("get", "/users?username=jdoe")["items"] == []
+    assert manager.ok("get", "/users?email=john@example.com")["items"] == []
+    assert [u["id"] for u in manager.ok("get", "/users?username=BOSS&limit=1")["items"]] == [
+        manager.id
+    ]
+    assert [u["id"] for u in worker.ok("get", "/users?username=worker")["items"]] == [worker.id]
+    assert worker.ok("get", "/users?username=jdoe")["items"] == []
+    # Manage Accounts & Permissions matches everyone.
+    assert [u["username"] for u in admin.ok("get", "/users?username=jdoe")["items"]] == ["jdoe"]
+    # Sorting by a private field still needs Manage Accounts & Permissions.
     assert manager.get("/users?sort=hired").status_code == 403
     assert manager.get("/users?sort=lastName").status_code == 200
 
@@ -325,7 +407,7 @@ def test_user_rates(admin, john):
 
 def test_info(admin, client):
     info = admin.ok("get", "/info")
-    assert info["limits"] == {"maxBatchSize": 100, "maxQueryLimit": 1000}
+    assert info["limits"] == {"maxBatchSize": 1000, "maxQueryLimit": 1000}
     assert info["format"]["dayOfWeekStart"] == 1
     assert info["features"]["departments"] is True
     assert info["customNames"]["thirdLevel"] == {"singular": "Task", "plural": "Tasks"}

@@ -194,9 +194,11 @@ def test_who_may_read_and_change(admin, make_user, setup, catalogue):
     # Scope covers Release, but it is not among the worker's assignments: not for an approver
     # without Manage Scope of Work.
     assert approver.patch(path("worker", tasks["release"]), json={"time": 5}).status_code == 403
+    assert outsider.get(path(worker.id, tasks["design"])).status_code == 403
+    assert outsider.patch(path(worker.id, tasks["design"]), json={"time": 5}).status_code == 403
+    assert other_worker.get(path(worker.id, tasks["design"])).status_code == 403
     assert outsider.get(path("worker", tasks["design"])).status_code == 403
-    assert outsider.patch(path("worker", tasks["design"]), json={"time": 5}).status_code == 403
-    assert other_worker.get(path("worker", tasks["design"])).status_code == 403
+    assert outsider.get(path("nobody", tasks["design"])).status_code == 404
     assert worker.ok("get", path("worker", tasks["design"]))["time"] == 75
 
 

@@ -43,10 +43,10 @@ class IdConverter(IntegerConverter):
 
 
 class UidConverter(BaseConverter):
-    """A user id or username in a path; never "me" or "import", which are resources of their
-    own (users with those names are reached by id)."""
+    """A user id, a username, or ``me`` (the caller) in a path; never "import", a resource of
+    its own (users named "me" or "import" are reached by id)."""
 
-    regex = r"(?!(?:me|import)(?:/|$))[^/]+"
+    regex = r"(?!import(?:/|$))[^/]+"
 
 
 class Api(SmorestApi):
@@ -76,8 +76,8 @@ def init_app(app: Flask, blueprints) -> Api:
         UidConverter,
         lambda _c: {
             "type": "string",
-            "description": "User id or username",
-            "pattern": "^(?!(me|import)$)",
+            "description": "User id, username, or me (the caller)",
+            "pattern": "^(?!import$)",
         },
     )
     api.register_converter(

@@ -52,6 +52,37 @@ def body_user_ids(description: str) -> fields.List:
     )
 
 
+class QueryUserId(fields.String):
+    """A user id in a query string, or ``me`` for the caller."""
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {"pattern": r"^(me|-?[0-9]{1,10})$", **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        caller = current_caller()
+        if text == "me" and caller is not None:
+            return caller.id
+        try:
+            user_id = int(text)
+        except ValueError:
+            raise ValidationError("Not a user id (a whole number) or me") from None
+        if not -(2**31) <= user_id <= INT32_MAX:
+            raise ValidationError("Not a user id (a whole number) or me")
+        return user_id
+
+
+def UserIdList(description: str, **kwargs) -> DelimitedList:  # noqa: N802
+    """A comma-separated list of user ids (or ``me``) in a query string: ``userIds=me,7``."""
+    return DelimitedList(
+        QueryUserId(),
+        validate=validate.Length(min=1),
+        metadata={"description": description + "; me: yourself"},
+        **kwargs,
+    )
+
+
 def IdList(description: str, **kwargs) -> DelimitedList:  # noqa: N802
     """A comma-separated list of ids in a query string, e.g. ``ids=1,2,3``."""
     return DelimitedList(

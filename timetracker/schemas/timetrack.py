@@ -13,6 +13,7 @@ from timetracker.schemas.common import (
     IdList,
     IncludeReferenced,
     Text,
+    UserIdList,
     body_user_ids,
 )
 from timetracker.schemas.departments import DepartmentSchema
@@ -137,7 +138,7 @@ class PeriodListSchema(ApiSchema):
 
 class PeriodListArgs(ApiSchema):
     dateFrom = CalendarDate(required=True)
-    userIds = IdList(attribute="user_ids", description="Only these users")
+    userIds = UserIdList(attribute="user_ids", description="Only these users")
     dateTo = CalendarDate(metadata={"description": "Default: up to the last day holding records"})
     stopAfter = fields.Integer(
         load_default=1000,

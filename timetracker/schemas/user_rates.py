@@ -8,9 +8,9 @@ from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
     CalendarDate,
     Id,
-    IdList,
     JsonNumber,
     PageArgs,
+    UserIdList,
     list_envelope,
 )
 
@@ -39,7 +39,7 @@ class UserRatesSchema(ApiSchema):
 
 
 class UserRatesArgs(PageArgs):
-    userIds = IdList(attribute="user_ids", description="Only these users")
+    userIds = UserIdList(attribute="user_ids", description="Only these users")
 
 
 UserRatesListSchema = list_envelope(UserRatesSchema, name="UserRatesList")

@@ -97,6 +97,10 @@ class Resource:
         """403 unless ``caller`` may change ``row`` (None: create one)."""
         raise NotImplementedError
 
+    def list_condition(self, caller: Caller, args: Mapping[str, Any]):
+        """The SQL condition a list applies (default: what the caller may see)."""
+        return self.visible(caller)
+
     def list_filters(self, caller: Caller, args: Mapping[str, Any]) -> Mapping[str, Any]:
         """The list arguments as the store reads them (a resource may refuse or rewrite some)."""
         return args
@@ -144,7 +148,7 @@ class Resource:
 
     def list(self, conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
         rows = entities.list_rows(
-            conn, self.entity, self.list_filters(caller, args), self.visible(caller)
+            conn, self.entity, self.list_filters(caller, args), self.list_condition(caller, args)
         )
         fetchers = {
             key: (lambda items, f=f: f(conn, caller, items)) for key, f in self.references.items()

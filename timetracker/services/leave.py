@@ -37,7 +37,7 @@ def record(user_id: int, day, leave_type_id: int, minutes: int) -> dict[str, Any
 def _locate(
     conn: Connection, caller: Caller, uid: str, date_text: str, leave_type_id: int, *, writing: bool
 ):
-    user, day, leave_type = locate(conn, uid, date_text, leave_types, leave_type_id)
+    user, day, leave_type = locate(conn, caller, uid, date_text, leave_types, leave_type_id)
     if not access.can_reach_leave(conn, caller, user["id"], writing):
         raise access_denied(f"You may not {'change' if writing else 'see'} this user's leave time")
     return user, day, leave_type

@@ -64,10 +64,12 @@ def record(entry: RowMapping | None, task_id: int) -> dict[str, Any]:
     return body
 
 
-def locate(conn: Connection, uid: str, date_text: str, target: crud.Resource, object_id: int):
+def locate(
+    conn: Connection, caller: Caller, uid: str, date_text: str, target: crud.Resource, object_id
+):
     """The user, the day and the task (or leave type: ``target``) of a record path; 404 for
     unknown ones."""
-    user = users.find(conn, uid)
+    user = users.resolve(conn, caller, uid)
     found = target.find(conn, object_id)
     return user, resolve_date(conn, user, date_text), found
 
@@ -87,7 +89,7 @@ def shifted(current: int, minutes: int | None, delta: int | None, field: str, un
 
 
 def read(conn: Connection, caller: Caller, uid: str, date_text: str, task_id: int):
-    user, day, task = locate(conn, uid, date_text, catalogue.tasks, task_id)
+    user, day, task = locate(conn, caller, uid, date_text, catalogue.tasks, task_id)
     if not access.can_read_timetrack(conn, caller, user, task["id"]):
         raise access_denied("You may not see this user's time on this task")
     return record(store.get_entry(conn, user["id"], day, task["id"]), task["id"])
@@ -106,7 +108,7 @@ def change(
     set_comment: bool = False,
 ) -> dict[str, Any]:
     """Set (``minutes``) or shift (``delta``) a record, and/or its comment."""
-    user, day, task = locate(conn, uid, date_text, catalogue.tasks, task_id)
+    user, day, task = locate(conn, caller, uid, date_text, catalogue.tasks, task_id)
     if not access.can_modify_timetrack(conn, caller, user, task["id"]):
         raise access_denied("You may not change this user's time on this task")
     if not access.is_assigned(conn, user, task["id"]):

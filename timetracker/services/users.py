@@ -27,6 +27,7 @@ from timetracker.errors import (
 )
 from timetracker.services import crud
 from timetracker.services.crud import reference, referenced
+from timetracker.services.periods import check_range
 from timetracker.store import entities, settings
 from timetracker.store import users as store
 from timetracker.store.catalogue import CUSTOMERS, PROJECTS, TASKS
@@ -35,8 +36,17 @@ from timetracker.store.time_zone_groups import TIME_ZONE_GROUPS
 from timetracker.store.users import USERS
 from timetracker.store.util import name_key
 
-# Sorting by these reveals private fields, as filtering by username or email does.
+ME = "me"  # in a path, wherever a user id or username goes: the caller
+# Sorting by these reveals private fields (filters on them only match users whose private fields
+# the caller may see).
 PRIVATE_SORTS = {"username", "hired", "releaseDate"}
+PRIVATE_FILTERS = {"username", "email"}
+
+
+def _is_id(uid) -> bool:
+    return isinstance(uid, int) or str(uid).lstrip("-").isdigit()
+
+
 MAX_SCHEDULE_DAYS = 3661  # ten years and a little
 
 
@@ -75,13 +85,27 @@ class Users(crud.Resource):
             raise not_found("User", uid)
         return row
 
-    def ensure_can_see(self, conn: Connection, caller: Caller, row: RowMapping) -> None:
+    def can_see(self, conn: Connection, caller: Caller, row: RowMapping) -> bool:
         condition = self.visible(caller)
-        if (
-            condition is not None
-            and entities.get_row_where(conn, USERS, row["id"], condition) is None
-        ):
+        return condition is None or (
+            entities.get_row_where(conn, USERS, row["id"], condition) is not None
+        )
+
+    def resolve(self, conn: Connection, caller: Caller, uid) -> RowMapping:
+        """The user a path names: an id, a username, or ``me`` (the caller); 404 when unknown.
+        (Time-track and leave paths: their own rules decide who may reach whose time.)"""
+        return self.find(conn, caller.id if uid == ME else uid)
+
+    def reachable(self, conn: Connection, caller: Caller, uid) -> RowMapping:
+        """The user if the caller may see them. Usernames are private: one that names a user
+        the caller may not see answers exactly as an unknown one (404), so nobody learns which
+        usernames exist; an id out of reach answers 403, as for every other object."""
+        row = self.resolve(conn, caller, uid)
+        if not self.can_see(conn, caller, row):
+            if uid != ME and not _is_id(uid):
+                raise not_found("User", uid)
             raise access_denied("You do not have access to this user")
+        return row
 
     def ensure_can_change(self, conn, caller, row, what: str = "users") -> None:
         access.ensure_can_manage_accounts(caller, what)
@@ -92,14 +116,20 @@ class Users(crud.Resource):
             {**row, "allowed_actions": {"canSubmitTimetrack": can_submit_for(row)}} for row in rows
         ]
 
+    def list_condition(self, caller: Caller, args: Mapping[str, Any]):
+        """Everyone may look users up by username or e-mail, but such a filter only matches
+        users whose private fields the caller may see: themselves, or everyone with Manage
+        Accounts & Permissions. It never reveals another user's private data."""
+        visible = self.visible(caller)
+        if PRIVATE_FILTERS & set(args) and not access.can_see_private_user_fields(caller):
+            return access.only_the_caller(caller, visible)
+        return visible
+
     def list_filters(self, caller: Caller, args: Mapping[str, Any]) -> Mapping[str, Any]:
-        private = {"email", "username"} & set(args) or PRIVATE_SORTS & {
-            f for f, _ in args.get("sort") or ()
-        }
+        private = PRIVATE_SORTS & {f for f, _ in args.get("sort") or ()}
         if private and not access.can_see_private_user_fields(caller):
             raise access_denied(
-                f"Filtering or sorting by {', '.join(sorted(private))} needs "
-                f"Manage Accounts & Permissions"
+                f"Sorting by {', '.join(sorted(private))} needs Manage Accounts & Permissions"
             )
         args = dict(args)
         if "username" in args:
@@ -147,14 +177,7 @@ class Users(crud.Resource):
         ):
             raise already_exists("User", "user_exists", "username")
         _check_references(conn, values)
-        merged = {**row, **values}
-        if merged["hired"] and merged["release_date"] and merged["release_date"] < merged["hired"]:
-            raise ApiError(
-                400,
-                "invalid_argument",
-                "The release date cannot precede the hire date",
-                fields="releaseDate",
-            )
+        _check_employment({**row, **values})
         store.update_user(conn, row, values)
         return self.one(conn, caller, self.find(conn, row["id"]))
 
@@ -201,15 +224,11 @@ def _self_or_account_manager(conn: Connection, caller: Caller, uid) -> RowMappin
 # --- schedules --------------------------------------------------------------------------------
 
 
-def _parse_week(text: str) -> list[int]:
-    return [int(part) for part in text.split(",")]
-
-
 def _week_of(conn: Connection, row: RowMapping) -> tuple[list[int], bool]:
     """The user's workday minutes Sunday..Saturday, and whether it is the company's."""
-    if row["weekly_schedule"]:
-        return _parse_week(row["weekly_schedule"]), False
-    return _parse_week(settings.company_settings_map(conn)["weekly_schedule"]), True
+    own = row["weekly_schedule"]
+    text = own or settings.company_settings_map(conn)["weekly_schedule"]
+    return [int(part) for part in text.split(",")], not own
 
 
 def weekly_schedule(conn: Connection, caller: Caller, uid) -> dict[str, Any]:
@@ -230,8 +249,7 @@ def set_weekly_schedule(
 def schedule(conn: Connection, caller: Caller, uid, date_from: dt.date, date_to: dt.date):
     """Workday minutes for each day; nothing before the hire date or after the release date."""
     row = users.reachable(conn, caller, uid)
-    if date_to < date_from:
-        raise invalid_date_range("dateTo cannot precede dateFrom", "dateTo")
+    check_range(date_from, date_to)
     if (date_to - date_from).days >= MAX_SCHEDULE_DAYS:
         raise invalid_date_range(f"At most {MAX_SCHEDULE_DAYS} days at once", "dateTo")
     week, _ = _week_of(conn, row)
@@ -251,11 +269,8 @@ def schedule(conn: Connection, caller: Caller, uid, date_from: dt.date, date_to:
 
 
 def _permissions_body(conn: Connection, user_id: int) -> dict[str, Any]:
-    row = users.find(conn, user_id)
-    return {
-        "permissions": store.permissions_of(conn, user_id),
-        "seeAllUsersData": row["sees_all_data"],
-    }
+    flag = users.find(conn, user_id)["sees_all_data"]
+    return {"permissions": store.permissions_of(conn, user_id), "seeAllUsersData": flag}
 
 
 def permissions(conn: Connection, caller: Caller, uid) -> dict[str, Any]:
