@@ -9,6 +9,7 @@ from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from timetracker.errors import ApiError
+from timetracker.routing import OptionalTrailingSlash
 
 __version__ = "0.1.0"
 
@@ -24,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.config.update(load_config(test_config))
     app.json.sort_keys = False
+    app.wsgi_app = OptionalTrailingSlash(app.wsgi_app)
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)

@@ -1,0 +1,79 @@
+"""Every route answers the same with or without a trailing slash, for every method, without a
+redirect (a redirected PATCH loses its body in many clients)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import ADMIN_PASSWORD, ApiClient
+
+PATH_VALUES = {"uid": "admin", "userId": "admin", "date": "2025-03-04", "taskId": "1"}
+
+
+def operations(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    for path, item in document["paths"].items():
+        for method in item:
+            if method in ("get", "post", "put", "patch", "delete"):
+                yield path, method
+
+
+def concrete(path: str, method: str) -> str:
+    """The document's path with real values: ids that exist, except that deletions aim at ids
+    that do not (so the first variant cannot change what the second one sees)."""
+    default_id = "-1" if path.startswith(("/api/v1/departments", "/api/v1/timeZoneGroups")) else "1"
+    if method == "delete":
+        default_id = "99999"
+
+    def value(match):
+        name = match.group(1)
+        return PATH_VALUES.get(name, "1" if name == "leaveTypeId" else default_id)
+
+    return re.sub(r"\{(\w+)\}", value, path)
+
+
+@pytest.fixture
+def unthrottled(make_app):
+    """An admin client with a throttle that every operation twice over fits in."""
+    app = make_app(RATELIMIT_PER_SECOND=1_000_000, RATELIMIT_PER_MINUTE=1_000_000)
+    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    customer = admin.ok("post", "/customers", {"name": "Acme"})
+    project = admin.ok("post", "/projects", {"customerId": customer["id"], "name": "Web"})
+    admin.ok("post", "/tasks", {"projectId": project["id"], "name": "Build"})
+    return admin
+
+
+def test_every_operation_answers_the_same_with_a_trailing_slash(unthrottled):
+    admin = unthrottled
+    checked = 0
+    for path, method in operations(admin.client):
+        url = concrete(path, method)
+        query = "?dateFrom=2025-03-01" if url in ("/api/v1/timetrack", "/api/v1/leavetime") else ""
+        kwargs = {} if method in ("get", "delete") else {"json": {}}
+        plain = admin.request(method, url + query, **kwargs)
+        slashed = admin.request(method, url + "/" + query, **kwargs)
+        assert slashed.status_code not in (301, 302, 307, 308, 405), (method, url)
+        assert slashed.status_code == plain.status_code, (method, url, slashed.get_json())
+        if method == "get":
+            assert slashed.get_json() == plain.get_json(), (method, url)
+        elif plain.status_code >= 400:
+            assert slashed.get_json()["key"] == plain.get_json()["key"], (method, url)
+        checked += 1
+    assert checked > 60
+
+
+@pytest.mark.parametrize("path", ["/api/v1/info/", "/api/v1/departments/", "/api/v1/users/me/"])
+def test_what_clients_were_seen_sending(admin, path):
+    assert admin.get(path).status_code == 200
+
+
+def test_a_patch_with_a_trailing_slash_keeps_its_body(admin, catalogue):
+    acme = catalogue["customers"]["acme"]["id"]
+    body = admin.ok("patch", f"/customers/{acme}/", {"description": "via slash"})
+    assert body["description"] == "via slash"
+
+
+def test_the_swagger_ui_keeps_its_own_slash(client):
+    assert client.get("/api/v1/swagger/").status_code == 200
