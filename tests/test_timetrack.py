@@ -314,6 +314,32 @@ def test_filters_priority_comments_and_references(admin, tracked, catalogue):
     assert {d["userId"] for d in by_user["data"]} == {worker.id}
 
 
+def test_every_kind_of_referenced_object_can_be_included(admin, tracked):
+    worker, tasks = tracked
+    kinds = [
+        "tasks",
+        "projects",
+        "customers",
+        "typesOfWork",
+        "workflowStatuses",
+        "users",
+        "departments",
+        "timeZoneGroups",
+    ]
+    body = admin.ok(
+        "get",
+        f"/timetrack?dateFrom=2025-03-04&dateTo=2025-03-04&userIds={worker.id}"
+        f"&includeReferenced={','.join(kinds)}",
+    )
+    task = body["tasks"][str(tasks["design"])]
+    assert body["workflowStatuses"][str(task["workflowStatusId"])]["name"] == "New"
+    assert body["typesOfWork"][str(task["typeOfWorkId"])]["name"] == task["typeOfWorkName"]
+    assert set(body["customers"]) == {str(task["customerId"])}
+    assert set(body["departments"]) == set(body["timeZoneGroups"]) == {"-1"}
+    for kind in kinds:
+        assert body[kind], kind
+
+
 def test_list_shows_locked_days(admin, make_user, tracked):
     worker, _ = tracked
     make_user(LOCK_TIME_TRACK, username="locker").ok(

@@ -17,7 +17,7 @@ from timetracker.schemas.common import (
     body_user_ids,
 )
 from timetracker.schemas.departments import DepartmentSchema
-from timetracker.schemas.settings import TypeOfWorkSchema
+from timetracker.schemas.settings import TypeOfWorkSchema, WorkflowStatusSchema
 from timetracker.schemas.time_zone_groups import TimeZoneGroupSchema
 from timetracker.schemas.users import UserSchema
 
@@ -153,6 +153,7 @@ class TimeTrackListSchema(PeriodListSchema):
     projects = map_of(ProjectSchema)
     customers = map_of(CustomerSchema)
     typesOfWork = map_of(TypeOfWorkSchema)
+    workflowStatuses = map_of(WorkflowStatusSchema)
 
 
 REFERENCES = (
@@ -166,6 +167,7 @@ REFERENCES = (
     "departments",
     "timeZoneGroups",
     "typesOfWork",
+    "workflowStatuses",
 )
 
 

@@ -30,7 +30,7 @@ from timetracker.store import approval, entities
 from timetracker.store import leave as leave_store
 from timetracker.store import timetrack as store
 from timetracker.store.departments import DEPARTMENTS
-from timetracker.store.settings import TYPES_OF_WORK
+from timetracker.store.settings import TYPES_OF_WORK, WORKFLOW_STATUSES
 from timetracker.store.time_zone_groups import TIME_ZONE_GROUPS
 from timetracker.store.users import USERS
 
@@ -254,7 +254,7 @@ def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str,
 def _referenced(conn: Connection, caller: Caller, wanted: set[str], rows, days) -> dict:
     task_rows = (
         entities.rows_by_ids(conn, catalogue.tasks.entity, {r["task_id"] for r in rows})
-        if wanted & {"tasks", "projects", "customers", "typesOfWork"}
+        if wanted & {"tasks", "projects", "customers", "typesOfWork", "workflowStatuses"}
         else []
     )
 
@@ -268,6 +268,9 @@ def _referenced(conn: Connection, caller: Caller, wanted: set[str], rows, days) 
         "customers": lambda: catalogue_map("customer", "customer_id"),
         "typesOfWork": lambda: entities.rows_by_ids(
             conn, TYPES_OF_WORK, {t["type_of_work_id"] for t in task_rows}
+        ),
+        "workflowStatuses": lambda: entities.rows_by_ids(
+            conn, WORKFLOW_STATUSES, {t["workflow_status_id"] for t in task_rows}
         ),
     }
     maps = {key: by_id(rows_of()) for key, rows_of in fetch.items() if key in wanted}
