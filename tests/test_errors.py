@@ -102,3 +102,42 @@ def test_writes_need_a_body(admin, catalogue):
     assert admin.ok("patch", f"/customers/{customer['id']}", {}) == admin.ok(
         "get", f"/customers/{customer['id']}"
     )
+
+
+class _Failure(Exception):
+    def __init__(self, sqlstate: str | None):
+        super().__init__(f"commit refused ({sqlstate})")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "status", "key"),
+    [
+        (None, 503, "api.error.database_unavailable"),  # e.g. a full disk
+        ("40001", 409, "api.error.write_conflict"),  # PostgreSQL serialization failure
+        ("40P01", 409, "api.error.write_conflict"),  # deadlock detected
+    ],
+)
+def test_a_failed_commit_is_never_reported_as_success(
+    admin, catalogue, monkeypatch, sqlstate, status, key
+):
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.exc import OperationalError
+
+    acme = catalogue["customers"]["acme"]["id"]
+
+    real_commit = Connection.commit
+
+    def refuse(self):
+        """Fail the commit of the request's write transaction (not its authentication read)."""
+        if not self.get_execution_options().get("write"):
+            return real_commit(self)
+        raise OperationalError("COMMIT", {}, _Failure(sqlstate))
+
+    monkeypatch.setattr(Connection, "commit", refuse)
+    response = admin.patch(f"/customers/{acme}", json={"name": "Renamed"})
+    monkeypatch.undo()
+    body = assert_error(response, status, key)
+    assert "nothing was saved" in body["message"]
+    assert "Retry-After" in response.headers
+    assert admin.ok("get", f"/customers/{acme}")["name"] == "Acme"

@@ -12,11 +12,17 @@ locked" at once to avoid a deadlock); taking the write lock up front lets it que
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from flask import current_app, g, request
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from timetracker.errors import ApiError, error_response
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -89,10 +95,12 @@ def get_db(write: bool | None = None) -> Connection:
         conn.begin()
         g.db = conn
     elif write and not conn.get_execution_options().get("write"):
-        conn.execution_options(write=True)
         if conn.dialect.name == "sqlite" and conn.in_transaction():
-            conn.commit()
+            conn.commit()  # the read; then BEGIN IMMEDIATE
+            conn.execution_options(write=True)
             conn.begin()
+        else:
+            conn.execution_options(write=True)
     return conn
 
 
@@ -116,12 +124,44 @@ def finish_request_transaction(commit: bool) -> None:
         conn.close()
 
 
+# SQLSTATEs of a transaction the database gave up on because of a concurrent one: retrying wins.
+RETRYABLE = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+def commit_failure(exc: DBAPIError) -> ApiError:
+    """What the client hears when its transaction could not commit: never success."""
+    if getattr(exc.orig, "sqlstate", None) in RETRYABLE:
+        return ApiError(
+            409,
+            "write_conflict",
+            "A concurrent change got in the way; nothing was saved, send the request again",
+            headers={"Retry-After": "0"},
+        )
+    return ApiError(
+        503,
+        "database_unavailable",
+        "The database could not save the change; nothing was saved, try again later",
+        headers={"Retry-After": "1"},
+    )
+
+
 def init_app(app) -> None:
-    """Commit the request's transaction after a successful response, roll back otherwise."""
+    """Commit the request's transaction after a successful response, roll back otherwise.
+
+    The commit runs after the view, so its failure (a serialization failure on PostgreSQL, a
+    full disk) replaces the answer: 409 to retry, or 503, in the error shape."""
 
     @app.after_request
     def _commit(response):
-        finish_request_transaction(commit=response.status_code < 400)
+        try:
+            finish_request_transaction(commit=response.status_code < 400)
+        except DBAPIError as exc:
+            log.warning("commit failed: %s", exc)
+            failed = error_response(commit_failure(exc))
+            for header in ("X-Ratelimit-Remaining", "X-Ratelimit-Reset"):
+                if header in response.headers:
+                    failed.headers[header] = response.headers[header]
+            return failed
         return response
 
     @app.teardown_request
