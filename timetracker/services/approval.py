@@ -21,7 +21,7 @@ from timetracker.services.periods import check_range
 from timetracker.store import approval as store
 from timetracker.store import settings
 from timetracker.store import users as user_store
-from timetracker.store.timetrack import all_user_ids
+from timetracker.store.timetrack import all_user_ids, hold_users
 
 MAX_WEEKS = 54  # a year, whichever day it starts on, plus a week either side
 
@@ -71,6 +71,7 @@ def decide(
                 "approve their time-track"
             )
     if user_ids:
+        hold_users(conn, user_ids)
         store.decide(
             conn,
             user_ids,

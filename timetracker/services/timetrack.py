@@ -200,6 +200,7 @@ def lock(conn: Connection, caller: Caller, values: dict[str, Any], locked: bool 
     user_ids = values.get("userIds")
     if user_ids is not None:
         ensure_users_exist(conn, user_ids, "userIds")
+    store.hold_users(conn, user_ids)
     store.record_lock(conn, user_ids, values["dateFrom"], values["dateTo"], locked)
     return {"userIds": sorted(set(user_ids)) if user_ids is not None else store.all_user_ids(conn)}
 

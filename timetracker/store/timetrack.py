@@ -65,10 +65,25 @@ def day_total(conn: Connection, user_id: int, day: dt.date) -> int:
 
 
 def hold_user(conn: Connection, user_id: int) -> None:
-    """Serialize concurrent writes to one user's time: a row lock on PostgreSQL. SQLite write
-    transactions begin with the database's write lock (BEGIN IMMEDIATE) and need nothing more."""
+    """Serialize concurrent changes to one user's time: a row lock on PostgreSQL. SQLite write
+    transactions begin with the database's write lock (BEGIN IMMEDIATE) and need nothing more.
+
+    Every write of time or leave takes it before its checks, and so does every period action
+    (lock, unlock, approve, reject, revoke) before it records its decision: a write can then
+    never land in a week approved or a day locked between its check and its commit."""
     if conn.dialect.name != "sqlite":
         conn.execute(_HOLD_USER, {"user_id": user_id})
+
+
+def hold_users(conn: Connection, user_ids: Iterable[int] | None) -> None:
+    """:func:`hold_user` for several users (None: every user), in id order, so that two
+    transactions holding several never wait for each other in a circle."""
+    if conn.dialect.name == "sqlite":
+        return
+    stmt = select(users.c.id).order_by(users.c.id).with_for_update()
+    if user_ids is not None:
+        stmt = stmt.where(users.c.id.in_(sorted(set(user_ids))))
+    conn.execute(stmt).all()
 
 
 def save_entry(

@@ -1,0 +1,90 @@
+"""Writes and period actions racing on the same user: a write never lands in a week approved
+(or a day locked) between its check and its commit. On PostgreSQL both sides lock the user's
+row; on SQLite write transactions are serialized by the database's write lock."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import ADMIN_PASSWORD, ApiClient
+from timetracker.access import ENTER_TIME_TRACK
+from timetracker.services import approval
+from timetracker.store import timetrack as timetrack_store
+from timetracker.store.schema import time_entries
+
+DAY = "2025-03-04"
+ROUNDS = 200
+
+
+@pytest.mark.parametrize(
+    ("action", "undo", "observed", "period"),
+    [
+        ("approve", "revoke", (approval.store, "decide"), {"dateFrom": DAY, "dateTo": DAY}),
+        ("lock", "unlock", (timetrack_store, "record_lock"), {"dateFrom": DAY, "dateTo": DAY}),
+    ],
+    ids=["approve", "lock"],
+)
+def test_a_period_action_racing_a_patch_leaves_no_change_after_it(
+    make_app, make_user, monkeypatch, action, undo, observed, period
+):
+    """Each round revokes (or unlocks), then a PATCH passes its checks and, while it is about
+    to write, the action runs. What the action saw when it decided must be what stays."""
+    app = make_app(RATELIMIT_PER_SECOND=1_000_000, RATELIMIT_PER_MINUTE=1_000_000)
+    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    customer = admin.ok("post", "/customers", {"name": "Acme"})
+    project = admin.ok("post", "/projects", {"customerId": customer["id"], "name": "Web"})
+    task = admin.ok("post", "/tasks", {"projectId": project["id"], "name": "Build"})["id"]
+    worker = make_user(ENTER_TIME_TRACK, username="worker", assign_all=True)
+    worker.client = app.test_client()
+    key = (time_entries.c.user_id == worker.id, time_entries.c.task_id == task)
+
+    # The write has passed its checks and is about to write: the window the race needs.
+    checked = threading.Event()
+    save_entry = timetrack_store.save_entry
+
+    def slow_save(*args, **kwargs):
+        checked.set()
+        time.sleep(0.005)
+        return save_entry(*args, **kwargs)
+
+    # What the action saw when it decided, read in its own transaction.
+    seen: list[int | None] = []
+    module, name = observed
+    decide = getattr(module, name)
+
+    def observed_decide(conn, *args, **kwargs):
+        seen.append(conn.execute(select(time_entries.c.minutes).where(*key)).scalar())
+        return decide(conn, *args, **kwargs)
+
+    monkeypatch.setattr(timetrack_store, "save_entry", slow_save)
+    monkeypatch.setattr(module, name, observed_decide)
+
+    def patch(answers):
+        path = f"/timetrack/worker/{DAY}/{task}/time"
+        answers["patch"] = worker.patch(path, json={"delta": 1}).status_code
+
+    def act(answers):
+        checked.wait(5)
+        answers[action] = admin.post(f"/timetrack/{action}", json=period).status_code
+
+    changed_after = 0
+    for _ in range(ROUNDS):
+        admin.ok("post", f"/timetrack/{undo}", period)
+        checked.clear()
+        answers: dict[str, int] = {}
+        threads = [threading.Thread(target=f, args=(answers,)) for f in (patch, act)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert answers[action] == 200
+        assert answers["patch"] in (200, 403), answers
+        with app.extensions["timetracker"]["engine"].connect() as conn:
+            now = conn.execute(select(time_entries.c.minutes).where(*key)).scalar()
+        if now != seen[-1]:
+            changed_after += 1
+    assert changed_after == 0, f"{changed_after} of {ROUNDS} rounds changed after the {action}"
