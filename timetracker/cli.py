@@ -97,11 +97,12 @@ def demo(db: str | None) -> None:
     """Load a small demo company (customers, projects, tasks, statuses, types of work)."""
     from timetracker import demo as demo_data
     from timetracker.store.catalogue import CUSTOMERS
+    from timetracker.store.db import write_transaction
     from timetracker.store.entities import count_where
 
     app = _app(db)
     engine = app.extensions["timetracker"]["engine"]
-    with app.app_context(), engine.begin() as conn:
+    with app.app_context(), write_transaction(engine) as conn:
         if count_where(conn, CUSTOMERS) > 0:
             raise click.ClickException(
                 "This database already has customers; the demo loads into an empty database "
@@ -130,6 +131,7 @@ def import_users(csv_file, db: str | None) -> None:
     """
     from timetracker.errors import ApiError
     from timetracker.services import user_import
+    from timetracker.store.db import write_transaction
 
     app = _app(db)
     engine = app.extensions["timetracker"]["engine"]
@@ -142,7 +144,7 @@ def import_users(csv_file, db: str | None) -> None:
     with click.progressbar(length=len(plan.rows), label="Hashing passwords") as bar:
         user_import.hash_passwords(plan.rows, app.config["PASSWORD_HASH_METHOD"], bar.update)
     try:
-        with engine.connect() as conn, conn.execution_options(write=True).begin():
+        with write_transaction(engine) as conn:
             user_ids = user_import.create_users(conn, plan.rows)
     except ApiError as exc:  # the re-check found a username taken meanwhile
         raise click.ClickException(exc.message) from exc

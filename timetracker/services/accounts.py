@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from timetracker.access import PERMISSIONS
 from timetracker.store import users as user_store
+from timetracker.store.db import write_transaction
 
 ADMIN_USERNAME = "admin"
 
@@ -27,7 +28,7 @@ def ensure_admin(engine: Engine, password: str | None, hash_method: str) -> str 
     if not password:
         password = generated = secrets.token_urlsafe(12)
     try:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             if user_store.count(conn) > 0:
                 return None
             user_store.create(
@@ -58,7 +59,7 @@ def create_user(
     last_name: str | None = None,
     **values,
 ) -> int:
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         if user_store.username_exists(conn, username):
             raise ValueError(f"User '{username}' already exists")
         return user_store.create(

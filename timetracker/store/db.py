@@ -13,6 +13,8 @@ locked" at once to avoid a deadlock); taking the write lock up front lets it que
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app, g, request
@@ -70,6 +72,16 @@ def make_engine(url_or_path: str, pool_size: int = 8) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction outside any request (start-up, the command line): on SQLite it takes
+    the write lock up front, so it queues behind other writers instead of failing."""
+    with engine.connect() as conn:
+        conn.execution_options(write=True)
+        with conn.begin():
+            yield conn
 
 
 def get_engine() -> Engine:

@@ -6,6 +6,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from timetracker.store.db import write_transaction
+
+# The PostgreSQL advisory lock that schema upgrades take turns on (any constant will do).
+UPGRADE_LOCK = 7_462_317
+
 
 def alembic_config(connection=None) -> Config:
     config = Config()
@@ -15,7 +20,14 @@ def alembic_config(connection=None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision``; a no-op when it is already there."""
-    with engine.connect() as connection:
+    """Bring the database to ``revision``; a no-op when it is already there.
+
+    Server processes starting together on one database take turns: the upgrade runs in one
+    transaction that first takes a lock held until it commits (on PostgreSQL an advisory lock,
+    on SQLite the database's write lock, ``BEGIN IMMEDIATE``), so the later processes find the
+    schema up to date and do nothing.
+    """
+    with write_transaction(engine) as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({UPGRADE_LOCK})")
         command.upgrade(alembic_config(connection), revision)
-        connection.commit()
