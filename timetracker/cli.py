@@ -12,8 +12,12 @@ from timetracker.access import PERMISSIONS
 
 def _app(db: str | None):
     from timetracker import create_app
+    from timetracker.config import SettingError
 
-    return create_app({"DATABASE_URL": db} if db else None)
+    try:
+        return create_app({"DATABASE_URL": db} if db else None)
+    except SettingError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.group()

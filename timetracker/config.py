@@ -7,16 +7,38 @@ table is this table.
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+
+class SettingError(ValueError):
+    """A setting whose value cannot be used; the message names the variable."""
 
 
 @dataclass(frozen=True)
 class Setting:
     name: str
     default: Any
-    kind: type
+    kind: type  # ``list``: comma-separated in the environment
     help: str
+    check: Callable[[list[str]], str | None] | None = None  # what is wrong with a value, or None
+
+
+_ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?", re.I)
+
+
+def _check_origins(origins: list[str]) -> str | None:
+    if "*" in origins:
+        return None if origins == ["*"] else "'*' stands alone, without other origins"
+    for origin in origins:
+        if not _ORIGIN.fullmatch(origin):
+            return (
+                f"{origin!r} is not an origin: scheme://host[:port], without a path or a "
+                "trailing slash, e.g. https://tools.example.com"
+            )
+    return None
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -70,6 +92,13 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         "Number of reverse proxies in front of the server whose X-Forwarded-* to trust.",
     ),
+    Setting(
+        "CORS_ORIGINS",
+        None,
+        list,
+        "Origins whose browser scripts may call the API (comma-separated, or *); none if unset.",
+        _check_origins,
+    ),
     Setting("AUTO_MIGRATE", True, bool, "Upgrade the database schema when the app starts."),
 )
 
@@ -79,7 +108,20 @@ ENV_PREFIX = "TIMETRACKER_"
 def _convert(setting: Setting, raw: str) -> Any:
     if setting.kind is bool:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if setting.kind is list:
+        return [part.strip() for part in raw.split(",") if part.strip()]
     return setting.kind(raw)
+
+
+def _checked(setting: Setting, value: Any) -> Any:
+    """A list setting's value as a list, or SettingError naming the variable."""
+    if value is None or setting.kind is not list:
+        return value
+    values = _convert(setting, value) if isinstance(value, str) else list(value)
+    problem = "names nothing" if not values else setting.check and setting.check(values)
+    if problem:
+        raise SettingError(f"{ENV_PREFIX}{setting.name}: {problem}")
+    return values
 
 
 def load_config(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -91,4 +133,6 @@ def load_config(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
             config[setting.name] = _convert(setting, raw)
     if test_config:
         config.update(test_config)
+    for setting in SETTINGS:
+        config[setting.name] = _checked(setting, config[setting.name])
     return config
