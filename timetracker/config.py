@@ -27,6 +27,7 @@ class Setting:
 
 
 _ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?", re.I)
+_HOST = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*", re.I)
 
 
 def _check_origins(origins: list[str]) -> str | None:
@@ -37,6 +38,20 @@ def _check_origins(origins: list[str]) -> str | None:
             return (
                 f"{origin!r} is not an origin: scheme://host[:port], without a path or a "
                 "trailing slash, e.g. https://tools.example.com"
+            )
+    return None
+
+
+def _check_hosts(hosts: list[str]) -> str | None:
+    for host in hosts:
+        try:  # a leading dot stands for every subdomain
+            ascii_host = host.removeprefix(".").encode("idna").decode("ascii")
+        except UnicodeError:
+            ascii_host = ""
+        if not _HOST.fullmatch(ascii_host):
+            return (
+                f"{host!r} is not a host name: give names without scheme or port, e.g. "
+                "time.example.com, or .example.com for every subdomain"
             )
     return None
 
@@ -91,6 +106,14 @@ SETTINGS: tuple[Setting, ...] = (
         0,
         int,
         "Number of reverse proxies in front of the server whose X-Forwarded-* to trust.",
+    ),
+    Setting(
+        "TRUSTED_HOSTS",
+        None,
+        list,
+        "Host names the server answers to (comma-separated; .example.com covers its subdomains); "
+        "a request naming another host gets 400. Any host if unset.",
+        _check_hosts,
     ),
     Setting(
         "CORS_ORIGINS",

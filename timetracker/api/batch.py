@@ -54,12 +54,14 @@ def _item_problem(item: dict[str, Any]) -> str | None:
 
 
 def _dispatch(item: dict[str, Any], prepaid: bool) -> tuple[int, Any]:
-    """Run one item through the application, with the caller's credentials and address.
+    """Run one item through the application, with the caller's credentials, address and host
+    (a host outside TRUSTED_HOSTS is refused, and ``url`` links name the caller's host).
 
     ``prepaid``: the batch request itself counted toward the rate limit for this item."""
     path, _, query = item["relativeUrl"].lstrip("/").partition("?")
     builder = EnvironBuilder(
         path="/api/v1/" + path,
+        base_url=request.host_url,
         query_string=query,
         method=item["method"],
         headers={"Authorization": request.headers.get("Authorization", "")},
