@@ -32,9 +32,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["timetracker"] = {"engine": engine, "public_endpoints": set()}
     if app.config["AUTO_MIGRATE"]:
         migrate.upgrade(engine)
-        generated = ensure_admin(
+        created, generated = ensure_admin(
             engine, app.config["ADMIN_PASSWORD"], app.config["PASSWORD_HASH_METHOD"]
         )
+        app.extensions["timetracker"]["admin_created"] = created
         if generated:
             print(
                 f"Created the administrator account '{ADMIN_USERNAME}' with password: "
