@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import re
+import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import basic
+from tests.test_server import server_env
 from timetracker import create_app
 from timetracker.cli import main
 from timetracker.config import SETTINGS
@@ -192,3 +195,23 @@ def test_demo_with_a_made_up_admin_password_points_to_it(database_url, monkeypat
     password = re.search(r"'admin' with password: (\S+)", result.output).group(1)
     assert "Log in as 'admin' with the password printed above." in result.output
     assert login(database_url, "admin", password).status_code == 200
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line(database_url):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "timetracker", "serve", "--port", str(port)],
+            env=server_env(TIMETRACKER_ADMIN_PASSWORD="pw", TIMETRACKER_DATABASE_URL=database_url),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "listening" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: Cannot listen on 127.0.0.1:{port}: the address is already in use"
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import logging
 import sys
 
 import click
@@ -44,12 +46,21 @@ def serve(host: str, port: int, db: str | None, threads: int) -> None:
     import waitress
 
     app = _app(db)
+    logging.basicConfig()  # as waitress.serve does, so its messages are shown
+    try:
+        server = waitress.create_server(
+            app, host=host, port=port, threads=threads, ident="timetracker"
+        )
+    except OSError as exc:
+        reason = "the address is already in use" if exc.errno == errno.EADDRINUSE else exc
+        raise click.ClickException(f"Cannot listen on {host}:{port}: {reason}") from None
     click.echo(
         f"timetracker listening on http://{host}:{port}/api/v1 "
         f"(Swagger UI: http://{host}:{port}/api/v1/swagger)",
         err=True,
     )
-    waitress.serve(app, host=host, port=port, threads=threads, ident="timetracker")
+    server.print_listen("Serving on http://{}:{}")
+    server.run()
 
 
 @main.command("create-user")
