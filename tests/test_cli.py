@@ -17,6 +17,7 @@ from tests.test_server import server_env
 from timetracker import create_app
 from timetracker.cli import main
 from timetracker.config import SETTINGS
+from timetracker.store.db import location
 
 
 @pytest.fixture
@@ -215,3 +216,21 @@ def test_serve_on_a_port_in_use_says_so_in_one_line(database_url):
     assert result.stderr.splitlines()[-1] == (
         f"Error: Cannot listen on 127.0.0.1:{port}: the address is already in use"
     )
+
+
+def test_the_first_start_says_where_the_database_file_is(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TIMETRACKER_ADMIN_PASSWORD", "manager")
+    monkeypatch.setenv("TIMETRACKER_PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    first = CliRunner().invoke(main, ["create-user", "a", "--password", "a", "--db", "d/t.db"])
+    assert first.exit_code == 0, first.output
+    assert f"Database: {(tmp_path / 'd' / 't.db').resolve()}\n" in first.output
+    again = CliRunner().invoke(main, ["create-user", "b", "--password", "b", "--db", "d/t.db"])
+    assert again.exit_code == 0, again.output
+    assert "Database:" not in again.output
+
+
+def test_a_database_url_is_told_without_its_password():
+    told = location("postgresql://tt:s3cret@db.example.com:5432/timetracker")
+    assert "s3cret" not in told
+    assert "tt:***@db.example.com:5432/timetracker" in told

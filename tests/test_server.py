@@ -131,6 +131,11 @@ def test_first_start_creates_admin_with_a_printed_password(database_url):
         output = "".join(lines)
         match = re.search(r"'admin' with password: (\S+)", output)
         assert match, output
+        # Where the data lives is said next to it (an absolute path for an SQLite file).
+        if "://" not in database_url:
+            assert f"Database: {Path(database_url).resolve()}\n" in output
+        else:
+            assert "Database: postgresql" in output
         password = match.group(1)
         status, headers, body = request(port, "/api/v1/customers", auth=("admin", password))
         assert (status, body["items"]) == (200, [])

@@ -36,6 +36,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             engine, app.config["ADMIN_PASSWORD"], app.config["PASSWORD_HASH_METHOD"]
         )
         app.extensions["timetracker"]["admin_created"] = created
+        if created:  # the first start: say where the data lives
+            print(
+                f"Database: {db.location(app.config['DATABASE_URL'])}", file=sys.stderr, flush=True
+            )
         if generated:
             print(
                 f"Created the administrator account '{ADMIN_USERNAME}' with password: "
