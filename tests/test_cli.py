@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import re
+import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,9 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import basic
+from tests.test_server import server_env
 from timetracker import create_app
 from timetracker.cli import main
 from timetracker.config import SETTINGS
+from timetracker.store.db import location
 
 
 @pytest.fixture
@@ -140,3 +144,94 @@ def test_demo_accounts_behave_as_documented(run, database_url):
     zones = {z["timeZoneId"] for z in get("hreed", "/timeZoneGroups").get_json()["items"]}
     assert {"America/New_York", "Europe/London", "Asia/Tokyo"} <= zones
     app.extensions["timetracker"]["engine"].dispose()
+
+
+def test_set_password_gives_a_user_a_new_password(run, database_url):
+    assert run("create-user", "erin", "--password", "old").exit_code == 0
+    result = run("set-password", "ERIN", "--password", "new")
+    assert result.exit_code == 0, result.output
+    assert "Set a new password for 'ERIN'" in result.output
+    assert login(database_url, "erin", "new").status_code == 200
+    assert login(database_url, "erin", "old").status_code == 401
+
+
+def test_set_password_refuses_unknown_users_and_empty_passwords(run):
+    missing = run("set-password", "nobody", "--password", "x")
+    assert missing.exit_code == 1
+    assert "There is no user 'nobody'" in missing.output
+    assert run("set-password", "admin", "--password", "").exit_code == 2
+    not_interactive = run("set-password", "admin")
+    assert not_interactive.exit_code == 2
+    assert "--password" in not_interactive.output
+
+
+def test_demo_into_an_existing_database_says_admin_keeps_its_password(
+    run, database_url, monkeypatch
+):
+    # The database was made earlier (admin got "first"); the environment now says "manager".
+    monkeypatch.setenv("TIMETRACKER_ADMIN_PASSWORD", "first")
+    assert run("create-user", "someone", "--password", "x").exit_code == 0
+    monkeypatch.setenv("TIMETRACKER_ADMIN_PASSWORD", "manager")
+    result = run("demo")
+    assert result.exit_code == 0, result.output
+    assert "'admin' keeps the password it was given when this database was created" in (
+        result.output
+    )
+    assert "'timetracker set-password admin'" in result.output
+    assert login(database_url, "admin", "first").status_code == 200
+    assert run("set-password", "admin", "--password", "manager").exit_code == 0
+    assert login(database_url, "admin", "manager").status_code == 200
+
+
+def test_demo_into_a_new_database_says_where_the_admin_password_is(run):
+    assert "Log in as 'admin' with the password in TIMETRACKER_ADMIN_PASSWORD." in (
+        run("demo").output
+    )
+
+
+def test_demo_with_a_made_up_admin_password_points_to_it(database_url, monkeypatch):
+    monkeypatch.delenv("TIMETRACKER_ADMIN_PASSWORD", raising=False)
+    monkeypatch.setenv("TIMETRACKER_PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    result = CliRunner().invoke(main, ["demo", "--db", database_url])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"'admin' with password: (\S+)", result.output).group(1)
+    assert "Log in as 'admin' with the password printed above." in result.output
+    assert login(database_url, "admin", password).status_code == 200
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line(database_url):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "timetracker", "serve", "--port", str(port)],
+            env=server_env(TIMETRACKER_ADMIN_PASSWORD="pw", TIMETRACKER_DATABASE_URL=database_url),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "listening" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: Cannot listen on 127.0.0.1:{port}: the address is already in use"
+    )
+
+
+def test_the_first_start_says_where_the_database_file_is(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TIMETRACKER_ADMIN_PASSWORD", "manager")
+    monkeypatch.setenv("TIMETRACKER_PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    first = CliRunner().invoke(main, ["create-user", "a", "--password", "a", "--db", "d/t.db"])
+    assert first.exit_code == 0, first.output
+    assert f"Database: {(tmp_path / 'd' / 't.db').resolve()}\n" in first.output
+    again = CliRunner().invoke(main, ["create-user", "b", "--password", "b", "--db", "d/t.db"])
+    assert again.exit_code == 0, again.output
+    assert "Database:" not in again.output
+
+
+def test_a_database_url_is_told_without_its_password():
+    told = location("postgresql://tt:s3cret@db.example.com:5432/timetracker")
+    assert "s3cret" not in told
+    assert "tt:***@db.example.com:5432/timetracker" in told

@@ -126,3 +126,16 @@ def test_swagger_ui_without_trailing_slash_redirects(client):
     response = client.get("/api/v1/swagger")
     assert response.status_code in (301, 308)
     assert response.headers["Location"].endswith("/api/v1/swagger/")
+
+
+@pytest.mark.parametrize("path", ["/", "/api/v1", "/api/v1/"])
+def test_the_roots_lead_to_the_swagger_ui(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/api/v1/swagger/"
+    assert "X-Ratelimit-Remaining" not in response.headers  # public: no credentials, no count
+    assert client.get(path, follow_redirects=True).status_code == 200
+
+
+def test_the_roots_are_no_api_operations(spec):
+    assert not {"/", "/api/v1", "/api/v1/"} & set(spec["paths"])

@@ -131,6 +131,11 @@ def test_first_start_creates_admin_with_a_printed_password(database_url):
         output = "".join(lines)
         match = re.search(r"'admin' with password: (\S+)", output)
         assert match, output
+        # Where the data lives is said next to it (an absolute path for an SQLite file).
+        if "://" not in database_url:
+            assert f"Database: {Path(database_url).resolve()}\n" in output
+        else:
+            assert "Database: postgresql" in output
         password = match.group(1)
         status, headers, body = request(port, "/api/v1/customers", auth=("admin", password))
         assert (status, body["items"]) == (200, [])
@@ -180,20 +185,37 @@ def readme_curl_examples() -> list[tuple[str, int]]:
     return examples
 
 
+def readme_demo_commands() -> list[str]:
+    """The commands of the README's demo section (its first bash block), in order."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Try it with the demo company", 1)[1]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip()]
+
+
 def test_readme_walkthrough(database_url, tmp_path):
-    """The README's demo commands and every curl example answer as the README says."""
+    """The README read in order: the Quick start's first `timetracker serve` (which makes up the
+    admin's password), then the demo section's commands, then every curl example answers as the
+    README says."""
     examples = readme_curl_examples()
     assert len(examples) >= 10
-    env = server_env(TIMETRACKER_ADMIN_PASSWORD="manager")
+    env = server_env(TIMETRACKER_DATABASE_URL=database_url)
+    with serve(database_url, env) as (_port, lines, _process):  # the Quick start
+        assert "'admin' with password:" in "".join(lines)
+    commands = readme_demo_commands()
+    assert commands[-1] == "timetracker serve", commands
+    script = "\n".join(
+        [f'timetracker() {{ "{sys.executable}" -m timetracker "$@"; }}', "set -e", *commands[:-1]]
+    )
     demo = subprocess.run(
-        [sys.executable, "-m", "timetracker", "demo", "--db", database_url],
+        ["bash", "-c", script],
         env=env,
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert demo.returncode == 0, demo.stderr
+    assert demo.returncode == 0, demo.stdout + demo.stderr
     assert "3 customers, 5 projects, 13 tasks" in demo.stdout
     with serve(database_url, env) as (port, _lines, _process):
         for command, expected in examples:

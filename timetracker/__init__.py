@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: config, database, auth, rate limit, blueprints, docs."""
-    from timetracker import auth, docs, errors, ratelimit
+    from timetracker import auth, cors, docs, errors, ratelimit
     from timetracker.api import all_blueprints
     from timetracker.config import load_config
     from timetracker.services.accounts import ADMIN_USERNAME, ensure_admin
@@ -34,9 +34,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["timetracker"] = {"engine": engine, "public_endpoints": set()}
     if app.config["AUTO_MIGRATE"]:
         migrate.upgrade(engine)
-        generated = ensure_admin(
+        created, generated = ensure_admin(
             engine, app.config["ADMIN_PASSWORD"], app.config["PASSWORD_HASH_METHOD"]
         )
+        app.extensions["timetracker"]["admin_created"] = created
+        if created:  # the first start: say where the data lives
+            print(
+                f"Database: {db.location(app.config['DATABASE_URL'])}", file=sys.stderr, flush=True
+            )
         if generated:
             print(
                 f"Created the administrator account '{ADMIN_USERNAME}' with password: "
@@ -46,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             )
 
     errors.register_error_handlers(app)
+    cors.init_app(app)
     db.init_app(app)
     auth.init_app(app)
     ratelimit.init_app(app)

@@ -151,8 +151,12 @@ def check_scheme() -> None:
 def authenticate():
     """Before every non-public request: ban check, Basic auth, then ``g.caller``.
 
-    Returns an error response to stop the request, or None to let it through.
+    Returns an error response to stop the request, or None to let it through. An ``OPTIONS``
+    request (a browser's CORS preflight) carries no credentials and does nothing: it is let
+    through without any check, so it never counts as a failed login.
     """
+    if request.method == "OPTIONS":
+        return None
     endpoint = request.endpoint or ""
     view = current_app.view_functions.get(endpoint)
     public_endpoints = current_app.extensions["timetracker"]["public_endpoints"]

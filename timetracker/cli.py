@@ -1,8 +1,9 @@
-"""The ``timetracker`` command: serve, create-user, demo."""
+"""The ``timetracker`` command: serve, create-user, set-password, demo, import."""
 
 from __future__ import annotations
 
-import os
+import errno
+import logging
 import sys
 
 import click
@@ -12,8 +13,12 @@ from timetracker.access import PERMISSIONS
 
 def _app(db: str | None):
     from timetracker import create_app
+    from timetracker.config import SettingError
 
-    return create_app({"DATABASE_URL": db} if db else None)
+    try:
+        return create_app({"DATABASE_URL": db} if db else None)
+    except SettingError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.group()
@@ -41,12 +46,21 @@ def serve(host: str, port: int, db: str | None, threads: int) -> None:
     import waitress
 
     app = _app(db)
+    logging.basicConfig()  # as waitress.serve does, so its messages are shown
+    try:
+        server = waitress.create_server(
+            app, host=host, port=port, threads=threads, ident="timetracker"
+        )
+    except OSError as exc:
+        reason = "the address is already in use" if exc.errno == errno.EADDRINUSE else exc
+        raise click.ClickException(f"Cannot listen on {host}:{port}: {reason}") from None
     click.echo(
         f"timetracker listening on http://{host}:{port}/api/v1 "
         f"(Swagger UI: http://{host}:{port}/api/v1/swagger)",
         err=True,
     )
-    waitress.serve(app, host=host, port=port, threads=threads, ident="timetracker")
+    server.print_listen("Serving on http://{}:{}")
+    server.run()
 
 
 @main.command("create-user")
@@ -91,6 +105,33 @@ def create_user(username, password, permissions, first_name, last_name, db) -> N
     )
 
 
+@main.command("set-password")
+@click.argument("username")
+@click.option("--password", help="The new password; asked for when omitted.")
+@db_option
+def set_password(username: str, password: str | None, db: str | None) -> None:
+    """Give an existing user (for example admin) a new password."""
+    from timetracker.services.accounts import set_password as set_new
+
+    if password is None:
+        if not sys.stdin.isatty():
+            raise click.UsageError("--password is required when not run interactively")
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    if not password:
+        raise click.UsageError("The password must not be empty")
+    app = _app(db)
+    try:
+        set_new(
+            app.extensions["timetracker"]["engine"],
+            username,
+            password,
+            app.config["PASSWORD_HASH_METHOD"],
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Set a new password for '{username}'.")
+
+
 @main.command()
 @db_option
 def demo(db: str | None) -> None:
@@ -111,8 +152,16 @@ def demo(db: str | None) -> None:
         counts = demo_data.load(conn, hash_method=app.config["PASSWORD_HASH_METHOD"])
     click.echo("Loaded the demo company: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
     click.echo("Every demo user's password is their username (for example jsmith / jsmith).")
-    if not os.environ.get("TIMETRACKER_ADMIN_PASSWORD"):
-        click.echo("Log in as 'admin' with the password printed when the database was created.")
+    if not app.extensions["timetracker"].get("admin_created"):
+        click.echo(
+            "'admin' keeps the password it was given when this database was created "
+            "(TIMETRACKER_ADMIN_PASSWORD applies only then); "
+            "'timetracker set-password admin' sets a new one."
+        )
+    elif app.config["ADMIN_PASSWORD"]:
+        click.echo("Log in as 'admin' with the password in TIMETRACKER_ADMIN_PASSWORD.")
+    else:
+        click.echo("Log in as 'admin' with the password printed above.")
 
 
 @main.group("import")

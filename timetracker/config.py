@@ -7,16 +7,53 @@ table is this table.
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+
+class SettingError(ValueError):
+    """A setting whose value cannot be used; the message names the variable."""
 
 
 @dataclass(frozen=True)
 class Setting:
     name: str
     default: Any
-    kind: type
+    kind: type  # ``list``: comma-separated in the environment
     help: str
+    check: Callable[[list[str]], str | None] | None = None  # what is wrong with a value, or None
+
+
+_ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?", re.I)
+_HOST = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*", re.I)
+
+
+def _check_origins(origins: list[str]) -> str | None:
+    if "*" in origins:
+        return None if origins == ["*"] else "'*' stands alone, without other origins"
+    for origin in origins:
+        if not _ORIGIN.fullmatch(origin):
+            return (
+                f"{origin!r} is not an origin: scheme://host[:port], without a path or a "
+                "trailing slash, e.g. https://tools.example.com"
+            )
+    return None
+
+
+def _check_hosts(hosts: list[str]) -> str | None:
+    for host in hosts:
+        try:  # a leading dot stands for every subdomain
+            ascii_host = host.removeprefix(".").encode("idna").decode("ascii")
+        except UnicodeError:
+            ascii_host = ""
+        if not _HOST.fullmatch(ascii_host):
+            return (
+                f"{host!r} is not a host name: give names without scheme or port, e.g. "
+                "time.example.com, or .example.com for every subdomain"
+            )
+    return None
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -76,6 +113,21 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         "Number of reverse proxies in front of the server whose X-Forwarded-* to trust.",
     ),
+    Setting(
+        "TRUSTED_HOSTS",
+        None,
+        list,
+        "Host names the server answers to (comma-separated; .example.com covers its subdomains); "
+        "a request naming another host gets 400. Any host if unset.",
+        _check_hosts,
+    ),
+    Setting(
+        "CORS_ORIGINS",
+        None,
+        list,
+        "Origins whose browser scripts may call the API (comma-separated, or *); none if unset.",
+        _check_origins,
+    ),
     Setting("AUTO_MIGRATE", True, bool, "Upgrade the database schema when the app starts."),
 )
 
@@ -85,7 +137,20 @@ ENV_PREFIX = "TIMETRACKER_"
 def _convert(setting: Setting, raw: str) -> Any:
     if setting.kind is bool:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if setting.kind is list:
+        return [part.strip() for part in raw.split(",") if part.strip()]
     return setting.kind(raw)
+
+
+def _checked(setting: Setting, value: Any) -> Any:
+    """A list setting's value as a list, or SettingError naming the variable."""
+    if value is None or setting.kind is not list:
+        return value
+    values = _convert(setting, value) if isinstance(value, str) else list(value)
+    problem = "names nothing" if not values else setting.check and setting.check(values)
+    if problem:
+        raise SettingError(f"{ENV_PREFIX}{setting.name}: {problem}")
+    return values
 
 
 def load_config(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -97,4 +162,6 @@ def load_config(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
             config[setting.name] = _convert(setting, raw)
     if test_config:
         config.update(test_config)
+    for setting in SETTINGS:
+        config[setting.name] = _checked(setting, config[setting.name])
     return config

@@ -3,7 +3,7 @@ served from the installed package so it works on a machine without internet."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, redirect, url_for
 from flask_smorest import Api as SmorestApi
 from flask_swagger_ui import get_swaggerui_blueprint
 from werkzeug.routing import BaseConverter, IntegerConverter
@@ -104,6 +104,15 @@ def init_app(app: Flask, blueprints) -> Api:
             config={"app_name": "timetracker API", "validatorUrl": None},
         )
     )
+
+    @public
+    def to_swagger_ui():
+        return redirect(url_for("swagger_ui.show"))
+
+    # The server's root and the API's lead a visitor to the UI (not API operations: not in the
+    # document).
+    for rule in ("/", "/api/v1", "/api/v1/"):
+        app.add_url_rule(rule, "to_swagger_ui", to_swagger_ui)
     # The document and the UI are public.
     app.extensions["timetracker"]["public_endpoints"].update(
         endpoint

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +128,13 @@ def validation_error(messages: Any) -> ApiError:
 
 
 def http_exception_to_api_error(exc: HTTPException) -> ApiError:
+    if isinstance(exc, SecurityError):  # werkzeug's only one: a Host not in TRUSTED_HOSTS
+        return ApiError(
+            400,
+            "untrusted_host",
+            "The Host header names a host this server does not answer to "
+            "(see TIMETRACKER_TRUSTED_HOSTS)",
+        )
     status = exc.code or 500
     data = getattr(exc, "data", None) or {}
     if status in (400, 422) and ("messages" in data or "errors" in data):

@@ -63,11 +63,13 @@ NESTED = "A batch cannot contain another batch"
 
 
 def _dispatch(item: dict[str, Any]) -> tuple[int, Any]:
-    """Run one item through the application, with the caller's credentials and address; the
+    """Run one item through the application, with the caller's credentials, address and host
+    (a host outside TRUSTED_HOSTS is refused, and ``url`` links name the caller's host); the
     batch paid for it toward the rate limit."""
     path, _, query = item["relativeUrl"].lstrip("/").partition("?")
     builder = EnvironBuilder(
         path="/api/v1/" + path,
+        base_url=request.host_url,
         query_string=query,
         method=item["method"],
         headers={"Authorization": request.headers.get("Authorization", "")},

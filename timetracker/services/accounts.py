@@ -16,21 +16,22 @@ from timetracker.store.db import write_transaction
 ADMIN_USERNAME = "admin"
 
 
-def ensure_admin(engine: Engine, password: str | None, hash_method: str) -> str | None:
+def ensure_admin(engine: Engine, password: str | None, hash_method: str) -> tuple[bool, str | None]:
     """Create ``admin`` with every permission when the database has no user yet.
 
-    Returns the generated password when one had to be made up (to be shown once), else None.
+    Returns whether it was created now, and the generated password when one had to be made up
+    (to be shown once), else None.
     """
     with engine.connect() as conn:
         if user_store.count(conn) > 0:
-            return None
+            return False, None
     generated = None
     if not password:
         password = generated = secrets.token_urlsafe(12)
     try:
         with write_transaction(engine) as conn:
             if user_store.count(conn) > 0:
-                return None
+                return False, None
             user_store.create(
                 conn,
                 username=ADMIN_USERNAME,
@@ -45,8 +46,19 @@ def ensure_admin(engine: Engine, password: str | None, hash_method: str) -> str 
             )
     except IntegrityError:
         # Another process starting at the same moment created it first.
-        return None
-    return generated
+        return False, None
+    return True, generated
+
+
+def set_password(engine: Engine, username: str, password: str, hash_method: str) -> None:
+    """Give an existing user a new password (ValueError for an unknown username)."""
+    with engine.begin() as conn:
+        user_id = user_store.id_for_username(conn, username)
+        if user_id is None:
+            raise ValueError(f"There is no user '{username}'")
+        user_store.set_columns(
+            conn, user_id, password_hash=generate_password_hash(password, method=hash_method)
+        )
 
 
 def create_user(

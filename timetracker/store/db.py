@@ -40,6 +40,18 @@ def normalize_url(url_or_path: str) -> str:
     return url_or_path
 
 
+def location(url_or_path: str) -> str:
+    """Where the database is, to tell a person: a SQLite file's absolute path, otherwise the URL
+    without its password."""
+    url = make_url(normalize_url(url_or_path))
+    if url.get_backend_name() != "sqlite":
+        return url.render_as_string(hide_password=True)
+    database = url.database or ""
+    if not database or database == ":memory:":
+        return "in memory (SQLite)"
+    return str(Path(database).expanduser().resolve())
+
+
 def make_engine(url_or_path: str, pool_size: int = 8) -> Engine:
     url = make_url(normalize_url(url_or_path))
     if url.get_backend_name() != "sqlite":
