@@ -204,3 +204,43 @@ def test_passwords_are_stored_with_scrypt_by_default(tmp_path, monkeypatch):
         stored = conn.execute(select(users.c.password_hash)).scalar_one()
     assert stored.startswith("scrypt:")
     app.extensions["timetracker"]["engine"].dispose()
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/customers"),
+        ("PATCH", "/customers/1"),
+        ("PUT", "/users/1/team"),
+        ("DELETE", "/customers/1"),
+    ],
+)
+def test_checking_a_password_holds_no_write_lock(
+    app, client, database_url, monkeypatch, method, path
+):
+    """A wrong password costs a slow hash; a write request must not hold the database's write
+    lock meanwhile, or a client with bad credentials would serialize every writer."""
+    if "://" in database_url:
+        pytest.skip("PostgreSQL has no database-wide write lock to hold")
+    import sqlite3
+
+    could_write: list[bool] = []
+    real = auth.check_password_hash
+
+    def probing(stored, password):
+        other = sqlite3.connect(database_url, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            could_write.append(True)
+        except sqlite3.OperationalError:  # database is locked
+            could_write.append(False)
+        finally:
+            other.close()
+        return real(stored, password)
+
+    monkeypatch.setattr(auth, "check_password_hash", probing)
+    body = {} if method != "DELETE" else None
+    response = client.open("/api/v1" + path, method=method, json=body, headers=basic("admin", "x"))
+    assert response.status_code == 401
+    assert could_write == [True]
