@@ -22,8 +22,18 @@ _MISSING = object()
 
 
 def _convert(field: fields.Field) -> Callable[[Any], Any] | None:
-    """A direct converter for a plain field, or None when the field must serialize itself."""
+    """A direct converter for a plain field, or None when the field must serialize itself.
+
+    Only what is known to dump exactly as marshmallow does is compiled; a field using any other
+    feature (a dump default, a dotted attribute, numbers as strings, a subclass with its own
+    ``_serialize``) keeps marshmallow's own serialization."""
     kind = type(field)
+    if (
+        field.dump_default is not missing
+        or "." in (field.attribute or "")
+        or getattr(field, "as_string", False)
+    ):
+        return None
     if kind in (fields.Integer, fields.Int):
         return int
     if kind in (fields.String, fields.Str):
