@@ -40,7 +40,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(db: str, **settings: str):
+def server(db: str, root: Path | None = None, threads: int | None = None, **settings: str):
+    """The real server on ``db`` (of the checkout ``root``, default this one)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TIMETRACKER_")}
     env.update(
@@ -49,10 +50,15 @@ def server(db: str, **settings: str):
         TIMETRACKER_RATELIMIT_PER_MINUTE="10000000",
         **{f"TIMETRACKER_{k}": v for k, v in settings.items()},
     )
+    if root is not None:
+        env["PYTHONPATH"] = str(root)
+    command = [sys.executable, "-m", "timetracker", "serve", "--port", str(port), "--db", db]
+    if threads:
+        command += ["--threads", str(threads)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "timetracker", "serve", "--port", str(port), "--db", db],
+        command,
         env=env,
-        cwd=ROOT,
+        cwd=root or ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
