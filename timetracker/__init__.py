@@ -23,6 +23,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from timetracker.store import db, migrate
 
     app = Flask(__name__, static_folder=None)
+    # A path is the path sent: no redirect from "a//b" to "a/b" (which would also turn an
+    # encoded slash inside a segment, "users/%2f/team", into another resource).
+    app.url_map.merge_slashes = False
     app.config.update(load_config(test_config))
     app.json.sort_keys = False
     app.wsgi_app = OptionalTrailingSlash(app.wsgi_app)

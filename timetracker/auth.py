@@ -28,6 +28,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from timetracker.access import Caller
 from timetracker.api.common import is_public
 from timetracker.errors import ApiError, error_response
+from timetracker.schemas.base import unstorable
 from timetracker.store import users as user_store
 from timetracker.store.db import get_db
 from timetracker.store.util import name_key
@@ -84,8 +85,10 @@ auth = HTTPBasicAuth(realm="timetracker")
 def verify_password(username: str, password: str) -> Caller | None:
     if not username:
         return None
-    # A read: checking a (wrong) password is slow and must never hold the write lock.
-    user = user_store.find_for_login(get_db(write=False), username)
+    # A read: checking a (wrong) password is slow and must never hold the write lock. A name no
+    # database can store (NUL) is nobody's, and PostgreSQL would refuse to look it up.
+    storable = not unstorable(username)
+    user = user_store.find_for_login(get_db(write=False), username) if storable else None
     cache: VerifiedCredentials = current_app.extensions["timetracker"]["credentials"]
     if user is None:
         # Spend the same time as for a real user, so timing does not reveal which names exist.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, redirect, url_for
 from flask_smorest import Api as SmorestApi
 from flask_swagger_ui import get_swaggerui_blueprint
-from werkzeug.routing import BaseConverter, IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter, UnicodeConverter
 
 from timetracker import __version__
 from timetracker.api.common import public
@@ -42,11 +42,25 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, signed=True, min=-(2**31), max=2**31 - 1)
 
 
+# A character of a path segment: not a slash, and text a database can store (no NUL, no lone
+# surrogate; see schemas.base.unstorable).
+SEGMENT_CHARACTER = r"[^/\x00\ud800-\udfff]"
+
+
+class TextConverter(UnicodeConverter):
+    """The default converter of path segments (``<date>``): a segment holding NUL names nothing
+    the database could store, so it matches no route (404), as an id out of range does."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", SEGMENT_CHARACTER, 1)
+
+
 class UidConverter(BaseConverter):
     """A user id, a username, or ``me`` (the caller) in a path; never "import", a resource of
     its own (users named "me" or "import" are reached by id)."""
 
-    regex = r"(?!import(?:/|$))[^/]+"
+    regex = rf"(?!import(?:/|$)){SEGMENT_CHARACTER}+"
 
 
 class Api(SmorestApi):
@@ -57,6 +71,7 @@ class Api(SmorestApi):
 
 
 def init_app(app: Flask, blueprints) -> Api:
+    app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
     app.url_map.converters["int32"] = IdConverter
     app.url_map.converters["uid"] = UidConverter
     app.config.update(

@@ -7,18 +7,51 @@ directly, every other field runs its own ``serialize``. ``finish`` is the one pl
 per-object adjustments (hiding fields from some callers, the caller's ``allowedActions``), with
 state that ``prepare`` computes once per dump; both run on both paths.
 ``tests/test_dump.py`` checks that the result equals marshmallow's own dump for every schema.
+
+On the way in, every string a client sends is checked before any field reads it
+(:meth:`ApiSchema._refuse_unstorable_text`): text no database can store never gets further.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, pre_load
 from marshmallow.utils import missing
 
 _MISSING = object()
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def unstorable(text: str) -> str | None:
+    """Why no supported database can store ``text``, or None.
+
+    NUL: PostgreSQL refuses it in text. A lone surrogate (half of a UTF-16 pair, which JSON's
+    ``\\ud800`` escape can carry; a whole pair arrives as one character) has no UTF-8 encoding,
+    so every database driver fails on it.
+    """
+    if "\x00" in text:
+        return "Text must not contain NUL characters"
+    if _SURROGATE.search(text):
+        return "Text must not contain lone surrogates (\\ud800-\\udfff)"
+    return None
+
+
+def _unstorable_within(value: Any) -> str | None:
+    """The first :func:`unstorable` problem of any string in ``value`` (lists and maps too)."""
+    if isinstance(value, str):
+        return unstorable(value)
+    if isinstance(value, Mapping):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list | tuple):
+        for item in value:
+            problem = _unstorable_within(item)
+            if problem:
+                return problem
+    return None
 
 
 def _convert(field: fields.Field) -> Callable[[Any], Any] | None:
@@ -82,6 +115,40 @@ def _nested_schema(field: fields.Nested) -> ApiSchema:
 class ApiSchema(Schema):
     # Declared (for the document) but filled in by ``finish``, not read from the object.
     computed_fields: tuple[str, ...] = ()
+
+    @pre_load(pass_collection=True)
+    def _refuse_unstorable_text(self, data: Any, many: bool, **kwargs) -> Any:
+        """Refuse NUL and lone surrogates in any string of any field (a body, a query string, a
+        CSV row), whatever the field's type: one check here rather than one per field.
+
+        Nested schemas check their own fields; a raw field (a batch item's body) is checked
+        where it is parsed in turn. Input of the wrong shape is left to the load to refuse.
+        """
+        if many and not isinstance(data, list):
+            return data
+        errors: dict[Any, Any] = {}
+        for index, item in enumerate(data if many else [data]):
+            item_errors = self._unstorable_fields(item)
+            if item_errors:
+                errors.update({index: item_errors} if many else item_errors)
+        if errors:
+            raise ValidationError(errors)
+        return data
+
+    def _unstorable_fields(self, item: Any) -> dict[str, list[str]]:
+        if not isinstance(item, Mapping):
+            return {}
+        errors = {}
+        for name, field in self.load_fields.items():
+            key = field.data_key if field.data_key is not None else name
+            if key not in item or isinstance(field, fields.Raw | fields.Nested):
+                continue
+            if isinstance(field, fields.List) and isinstance(field.inner, fields.Nested):
+                continue
+            problem = _unstorable_within(item[key])
+            if problem:
+                errors[key] = [problem]
+        return errors
 
     def prepare(self) -> Any:
         """Per-dump state for ``finish`` (the caller, their team, ...): computed once per list,

@@ -12,7 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from webargs.fields import DelimitedList
 
 from timetracker.access import Caller, current_caller
-from timetracker.schemas.base import ApiSchema
+from timetracker.schemas.base import ApiSchema, unstorable
 
 INT32_MAX = 2**31 - 1
 MAX_QUERY_LIMIT = 1000
@@ -105,7 +105,9 @@ def CalendarDate(**kwargs) -> fields.Date:  # noqa: N802
 
 
 class Text(fields.String):
-    """Text every supported database can store: no NUL characters (PostgreSQL refuses them)."""
+    """Text every supported database can store: no NUL characters (PostgreSQL refuses them) and
+    no lone surrogates (see :func:`timetracker.schemas.base.unstorable`; every field of an
+    ``ApiSchema`` is checked so, the pattern documents the part OpenAPI can say)."""
 
     PATTERN = r"^[^\x00]*$"
 
@@ -115,8 +117,9 @@ class Text(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise ValidationError("Text must not contain NUL characters")
+        problem = unstorable(text)
+        if problem:
+            raise ValidationError(problem)
         return text
 
 

@@ -103,10 +103,12 @@ def plan(conn: Connection, text: str) -> ImportPlan:
         department = values.pop("department", None)
         zone = values.pop("timeZoneGroup", None)
         permissions = [p.strip() for p in values.pop("permissions", "").split(";") if p.strip()]
+        refused: set[str] = set()
         try:
             user = schema.load(values)
         except ValidationError as error:
             problems += [f"{name}: {msg}" for name, msg in flatten_messages(error.messages)]
+            refused = set(error.messages)
             user = {}
         if department is not None and name_key(department) not in departments:
             problems.append(f"department: no department named '{department}'")
@@ -116,7 +118,7 @@ def plan(conn: Connection, text: str) -> ImportPlan:
         if bad:
             problems.append(f"permissions: unknown {', '.join(bad)}")
         username = values.get("username")
-        if username:
+        if username and "username" not in refused:  # a refused name is not looked up
             key = name_key(username)
             if key in seen:
                 problems.append(f"username: '{username}' is also on line {seen[key]}")

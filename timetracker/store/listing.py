@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, and_, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Select, Table, and_, false, select, tuple_
 
 from timetracker.store.util import like_escape, name_key
 
@@ -21,8 +21,15 @@ def name_conditions(key_col: ColumnElement, args: Mapping[str, Any]) -> list[Col
     conditions = []
     if args.get("name") is not None:
         conditions.append(key_col == name_key(args["name"]))
+    longest = getattr(key_col.type, "length", None)
     for word in args.get("words") or ():
-        conditions.append(key_col.like(f"%{like_escape(name_key(word))}%", escape="\\"))
+        key = name_key(word)
+        if longest is not None and len(key) > longest:
+            # No key holds a word longer than itself (and SQLite refuses LIKE patterns longer
+            # than 50,000 bytes).
+            conditions.append(false())
+            continue
+        conditions.append(key_col.like(f"%{like_escape(key)}%", escape="\\"))
     return conditions
 
 
