@@ -361,3 +361,12 @@ def test_list_arguments(admin):
     assert response.get_json()["key"] == "api.error.invalid_date_range"
     assert admin.get("/timetrack?dateFrom=2025-03-04&stopAfter=1001").status_code == 400
     assert admin.ok("get", "/timetrack?dateFrom=2025-03-04")["data"] == []
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "1969-12-31", "3001-01-01", "2026-02-30"])
+def test_a_path_date_outside_the_calendar_is_refused(setup, day):
+    worker, tasks = setup
+    response = worker.patch(path("worker", tasks["design"], day=day), json={"time": 5})
+    assert response.status_code == 400
+    assert response.get_json()["fields"] == "date"
+    assert worker.ok("get", f"/timetrack?dateFrom=1970-01-01&userIds={worker.id}")["data"] == []

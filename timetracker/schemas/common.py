@@ -3,7 +3,6 @@ names, ids, and fields only some callers may see."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 
@@ -12,12 +11,11 @@ from marshmallow import Schema, ValidationError, fields, validate
 from webargs.fields import DelimitedList
 
 from timetracker.access import Caller, current_caller
+from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.schemas.base import ApiSchema, unstorable
 
 INT32_MAX = 2**31 - 1
 MAX_QUERY_LIMIT = 1000
-EARLIEST = dt.date(1970, 1, 1)
-LATEST = dt.date(3000, 12, 31)
 
 
 class ErrorSchema(ApiSchema):

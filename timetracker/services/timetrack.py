@@ -20,6 +20,7 @@ from sqlalchemy import Connection, RowMapping
 
 from timetracker import access
 from timetracker.access import Caller
+from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.errors import ApiError, access_denied
 from timetracker.services import catalogue, crud
 from timetracker.services.approval import approval_statuses
@@ -43,14 +44,20 @@ def resolve_date(conn: Connection, user: RowMapping, text: str) -> dt.date:
         group = entities.get_row(conn, TIME_ZONE_GROUPS, user["time_zone_group_id"])
         return dt.datetime.now(zoneinfo.ZoneInfo(group["time_zone_id"])).date()
     try:
-        return dt.date.fromisoformat(text) if len(text) == 10 else _bad_date(text)
+        day = dt.date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
+        day = None
+    if day is None or not EARLIEST <= day <= LATEST:
         return _bad_date(text)
+    return day
 
 
 def _bad_date(text: str) -> dt.date:
     raise ApiError(
-        400, "invalid_argument", f"'{text}' is not a date: use YYYY-MM-DD or today", fields="date"
+        400,
+        "invalid_argument",
+        f"'{text}' is not a date from {EARLIEST} to {LATEST}: use YYYY-MM-DD or today",
+        fields="date",
     )
 
 
