@@ -141,3 +141,31 @@ def test_a_failed_commit_is_never_reported_as_success(
     assert "nothing was saved" in body["message"]
     assert "Retry-After" in response.headers
     assert admin.ok("get", f"/customers/{acme}")["name"] == "Acme"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("patch", "/customers/{acme}?x=1"),
+        ("get", "/customers/{acme}?archived=true"),
+        ("get", "/users/me?verbose=1"),
+        ("delete", "/customers/{acme}?force=true"),
+    ],
+)
+def test_an_operation_without_query_arguments_refuses_any(admin, catalogue, method, path):
+    acme = catalogue["customers"]["acme"]["id"]
+    kwargs = {"json": {"name": "Renamed"}} if method == "patch" else {}
+    response = getattr(admin, method)(path.format(acme=acme), **kwargs)
+    assert_error(response, 400, "api.error.invalid_argument")
+    assert admin.ok("get", f"/customers/{acme}")["name"] == "Acme"
+
+
+@pytest.mark.parametrize(
+    "query", ["ids={a}&ids={b}", "limit=1&limit=2", "archived=true&archived=false"]
+)
+def test_a_repeated_query_parameter_is_refused(admin, catalogue, query):
+    a, b = (c["id"] for c in catalogue["customers"].values())
+    response = admin.get("/customers?" + query.format(a=a, b=b))
+    body = assert_error(response, 400, "api.error.invalid_argument")
+    assert "more than once" in body["message"]
+    assert [c["id"] for c in admin.ok("get", f"/customers?ids={a},{b}")["items"]] == [a, b]

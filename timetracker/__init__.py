@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from timetracker.errors import ApiError
 from timetracker.routing import OptionalTrailingSlash
 
 __version__ = "0.1.0"
@@ -16,7 +15,7 @@ __version__ = "0.1.0"
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: config, database, auth, rate limit, blueprints, docs."""
-    from timetracker import auth, cors, docs, errors, ratelimit
+    from timetracker import auth, cors, docs, errors, ratelimit, request_shape
     from timetracker.api import all_blueprints
     from timetracker.config import load_config
     from timetracker.services.accounts import ADMIN_USERNAME, ensure_admin
@@ -58,35 +57,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     auth.init_app(app)
     ratelimit.init_app(app)
-    app.before_request(_require_json_body)
+    request_shape.init_app(app)
     docs.init_app(app, all_blueprints())
     return app
-
-
-def _require_json_body():
-    """Every POST, PUT and PATCH carries a body, in JSON (or what the view declares in
-    ``accepts``): no body is 400, another media type 415, before any parsing."""
-    if request.method not in ("POST", "PUT", "PATCH"):
-        return
-    if request.routing_exception is not None:
-        return  # no such route or method: the 404/405 says more than a 415 would
-    has_body = request.content_length or request.headers.get("Transfer-Encoding")
-    view = current_app.view_functions.get(request.endpoint or "")
-    # A view taking another format (CSV) names it in ``accepts`` and judges its own body.
-    accepts = getattr(getattr(view, "view_class", None), "accepts", None)
-    if not has_body:
-        if accepts:
-            return
-        raise ApiError(
-            400,
-            "invalid_argument",
-            "Mandatory field is not specified: this request needs a body",
-            fields="body",
-        )
-    if not (request.mimetype in accepts if accepts else request.is_json):
-        raise ApiError(
-            415,
-            "unsupported_media_type",
-            "HTTP 415 Unsupported Media Type: send the body as "
-            + " or ".join(accepts or ("application/json",)),
-        )
