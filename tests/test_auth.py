@@ -215,12 +215,11 @@ def test_passwords_are_stored_with_scrypt_by_default(tmp_path, monkeypatch):
         ("DELETE", "/customers/1"),
     ],
 )
-def test_checking_a_password_holds_no_write_lock(
-    app, client, database_url, monkeypatch, method, path
-):
+def test_checking_a_password_holds_no_write_lock(app, client, monkeypatch, method, path):
     """A wrong password costs a slow hash; a write request must not hold the database's write
     lock meanwhile, or a client with bad credentials would serialize every writer."""
-    if "://" in database_url:
+    database = app.config["DATABASE_URL"]
+    if "://" in database:
         pytest.skip("PostgreSQL has no database-wide write lock to hold")
     import sqlite3
 
@@ -228,7 +227,7 @@ def test_checking_a_password_holds_no_write_lock(
     real = auth.check_password_hash
 
     def probing(stored, password):
-        other = sqlite3.connect(database_url, timeout=0, isolation_level=None)
+        other = sqlite3.connect(database, timeout=0, isolation_level=None)
         try:
             other.execute("BEGIN IMMEDIATE")
             other.execute("ROLLBACK")
