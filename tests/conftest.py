@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import MetaData, Table, text
 
 from timetracker import create_app
-from timetracker.access import PERMISSIONS
+from timetracker.access import ENTER_TIME_TRACK, PERMISSIONS
 from timetracker.services.accounts import create_user
 from timetracker.store.db import make_engine
 
@@ -307,3 +307,16 @@ def catalogue(admin):
         "projects": {"web": web, "app": app, "erp": erp},
         "tasks": tasks,
     }
+
+
+@pytest.fixture
+def worker(admin, make_user, catalogue):
+    """A user ``worker`` with Enter Time-Track, assigned to the Website project (tasks Design and
+    Build)."""
+    worker = make_user(ENTER_TIME_TRACK, username="worker")
+    admin.ok(
+        "put",
+        f"/users/{worker.id}/workAssignments",
+        {"projectIds": [catalogue["projects"]["web"]["id"]]},
+    )
+    return worker
