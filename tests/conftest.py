@@ -1,18 +1,33 @@
-"""Fixtures: a fresh database per test (a temporary SQLite file, or a fresh PostgreSQL schema when
-TIMETRACKER_TEST_DATABASE_URL is set), the app, and HTTP clients logged in as users holding
-given permissions."""
+"""Fixtures: the test databases, the app, and HTTP clients logged in as users holding given
+permissions.
+
+Databases are SQLite files, or PostgreSQL schemas when TIMETRACKER_TEST_DATABASE_URL is set.
+
+- ``template_database`` (once per session): ``create_app`` with the test settings migrates a new
+  database and creates ``admin`` (test password, fast hash), exactly as a first start does.
+- ``migrated_database_url`` (per test): that state, for this test alone. SQLite copies the
+  template file; PostgreSQL returns one session schema to the template's rows (all rows deleted,
+  the captured ones inserted again, sequences set back). ``make_app`` and so ``app`` and the
+  clients use it, with AUTO_MIGRATE off: the schema is current and admin exists.
+- ``database_url`` (per test): an EMPTY database (a new file or schema), for the tests of the
+  migrations, the command line and the server's first start.
+"""
 
 from __future__ import annotations
 
 import base64
 import os
+import shutil
+import sqlite3
 import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import MetaData, Table, text
 
 from timetracker import create_app
-from timetracker.access import PERMISSIONS
+from timetracker.access import ENTER_TIME_TRACK, PERMISSIONS
 from timetracker.services.accounts import create_user
 from timetracker.store.db import make_engine
 
@@ -28,37 +43,162 @@ def basic(username: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Basic {token}"}
 
 
+def app_settings(database_url: str, **overrides) -> dict:
+    return {
+        "DATABASE_URL": database_url,
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "PASSWORD_HASH_METHOD": FAST_HASH,
+        "RATELIMIT_STORAGE": RATELIMIT_STORAGE,
+        # Unique per app, so tests sharing one Redis never share counters.
+        "RATELIMIT_KEY_PREFIX": "test-" + uuid.uuid4().hex,
+        **overrides,
+    }
+
+
+def build_first_start(database_url: str) -> None:
+    """What the first ``create_app`` with the test settings makes of an empty database."""
+    app = create_app(app_settings(database_url))
+    app.extensions["timetracker"]["engine"].dispose()
+
+
+# --- PostgreSQL: schemas --------------------------------------------------------------------
+
+
+def schema_url(schema: str) -> str:
+    separator = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+
+
+def create_schema(engine, schema: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+
+def drop_schema(engine, schema: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@dataclass
+class SchemaSnapshot:
+    """The rows and sequence positions of a migrated PostgreSQL schema, to return it to them."""
+
+    schema: str
+    tables: list[Table] = field(default_factory=list)
+    rows: dict[str, list[dict]] = field(default_factory=dict)
+    sequences: list[tuple[str, int, bool]] = field(default_factory=list)
+
+    @classmethod
+    def capture(cls, engine, schema: str) -> SchemaSnapshot:
+        snapshot = cls(schema)
+        metadata = MetaData(schema=schema)
+        metadata.reflect(bind=engine)
+        snapshot.tables = metadata.sorted_tables  # parents before children
+        with engine.connect() as conn:
+            for table in snapshot.tables:
+                snapshot.rows[table.name] = [dict(r._mapping) for r in conn.execute(table.select())]
+            for name, last_value, start_value in conn.execute(
+                text(
+                    "SELECT sequencename, last_value, start_value FROM pg_sequences "
+                    "WHERE schemaname = :schema"
+                ),
+                {"schema": schema},
+            ):
+                # last_value is NULL for a sequence never used: nextval() gives start_value.
+                if last_value is None:
+                    snapshot.sequences.append((name, start_value, False))
+                else:
+                    snapshot.sequences.append((name, last_value, True))
+        return snapshot
+
+    def restore(self, engine) -> None:
+        # DELETE, children first: on tables this small it is many times faster than TRUNCATE,
+        # which gives every table and index a new file.
+        with engine.begin() as conn:
+            # A connection some test left inside a transaction would block: fail instead.
+            conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+            for table in reversed(self.tables):
+                conn.execute(table.delete())
+            for table in self.tables:
+                if self.rows[table.name]:
+                    conn.execute(table.insert(), self.rows[table.name])
+            for name, value, called in self.sequences:
+                conn.execute(
+                    text("SELECT setval(:sequence, :value, :called)"),
+                    {"sequence": f'"{self.schema}"."{name}"', "value": value, "called": called},
+                )
+
+
+# --- the databases --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_admin_engine():
+    """One connection to TIMETRACKER_TEST_DATABASE_URL, to create, drop and reset schemas."""
+    engine = make_engine(PG_URL, pool_size=1)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_database(request, tmp_path_factory):
+    """Migrated once per session, with admin: a SQLite file path, or a PostgreSQL snapshot."""
+    if not PG_URL:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        build_first_start(str(path))
+        # Fold the write-ahead log into the file, so the file alone is the whole database.
+        with sqlite3.connect(path) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        wal = Path(f"{path}-wal")
+        assert not wal.exists() or wal.stat().st_size == 0
+        yield path
+        return
+    schema = "t_" + uuid.uuid4().hex
+    admin = request.getfixturevalue("pg_admin_engine")
+    create_schema(admin, schema)
+    try:
+        build_first_start(schema_url(schema))
+        yield SchemaSnapshot.capture(admin, schema)
+    finally:
+        drop_schema(admin, schema)
+
+
 @pytest.fixture
-def database_url(tmp_path):
+def migrated_database_url(request, tmp_path, template_database):
+    """A database as the first start leaves it (migrated, with admin), for this test alone."""
+    if not PG_URL:
+        path = tmp_path / "migrated.db"
+        shutil.copyfile(template_database, path)
+        return str(path)
+    template_database.restore(request.getfixturevalue("pg_admin_engine"))
+    return schema_url(template_database.schema)
+
+
+@pytest.fixture
+def database_url(request, tmp_path):
+    """An empty database: no tables, no admin."""
     if not PG_URL:
         yield str(tmp_path / "test.db")
         return
     schema = "t_" + uuid.uuid4().hex
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    admin = request.getfixturevalue("pg_admin_engine")
+    create_schema(admin, schema)
+    yield schema_url(schema)
+    drop_schema(admin, schema)
+
+
+# --- the app and its clients ----------------------------------------------------------------
 
 
 @pytest.fixture
-def make_app(database_url):
+def make_app(migrated_database_url):
     """Build an app on the test database; keyword arguments override settings."""
     apps = []
 
     def factory(**overrides):
-        config = {
-            "DATABASE_URL": database_url,
-            "ADMIN_PASSWORD": ADMIN_PASSWORD,
-            "PASSWORD_HASH_METHOD": FAST_HASH,
-            "RATELIMIT_STORAGE": RATELIMIT_STORAGE,
-            # Unique per test, so tests sharing one Redis never share counters.
-            "RATELIMIT_KEY_PREFIX": "test-" + uuid.uuid4().hex,
-            **overrides,
-        }
+        # The database is current and has admin: migrating again would only cost time.
+        config = app_settings(migrated_database_url, **{"AUTO_MIGRATE": False, **overrides})
         app = create_app(config)
         app.testing = True
         apps.append(app)
@@ -167,3 +307,16 @@ def catalogue(admin):
         "projects": {"web": web, "app": app, "erp": erp},
         "tasks": tasks,
     }
+
+
+@pytest.fixture
+def worker(admin, make_user, catalogue):
+    """A user ``worker`` with Enter Time-Track, assigned to the Website project (tasks Design and
+    Build)."""
+    worker = make_user(ENTER_TIME_TRACK, username="worker")
+    admin.ok(
+        "put",
+        f"/users/{worker.id}/workAssignments",
+        {"projectIds": [catalogue["projects"]["web"]["id"]]},
+    )
+    return worker

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from timetracker.access import ENTER_TIME_TRACK, MODIFY_APPROVE_TIME_TRACK
+from timetracker.access import MODIFY_APPROVE_TIME_TRACK
 
 TUESDAY = "2025-03-04"  # the company week starts on Monday: 2025-03-03 .. 2025-03-09
 NEXT_MONDAY = "2025-03-10"
 
 
 @pytest.fixture
-def team(admin, make_user, catalogue):
+def team(worker, admin, make_user, catalogue):
     """A worker with time on Tuesday and next Monday, and an approver whose team holds them."""
-    worker = make_user(ENTER_TIME_TRACK, username="worker")
-    admin.ok(
-        "put",
-        f"/users/{worker.id}/workAssignments",
-        {"projectIds": [catalogue["projects"]["web"]["id"]]},
-    )
     approver = make_user(MODIFY_APPROVE_TIME_TRACK, username="approver", scope_all=True)
     admin.ok("put", f"/users/{approver.id}/team", {"userIds": [worker.id]})
     tasks = {name: t["id"] for name, t in catalogue["tasks"].items()}

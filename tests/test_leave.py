@@ -20,17 +20,6 @@ def leave_types(admin):
     return {t["name"]: t["id"] for t in admin.ok("get", "/leaveTypes")["items"]}
 
 
-@pytest.fixture
-def worker(admin, make_user, catalogue):
-    worker = make_user(ENTER_TIME_TRACK, username="worker")
-    admin.ok(
-        "put",
-        f"/users/{worker.id}/workAssignments",
-        {"projectIds": [catalogue["projects"]["web"]["id"]]},
-    )
-    return worker
-
-
 def path(user, leave_type, day=DAY, suffix=""):
     return f"/leavetime/{user}/{day}/{leave_type}{suffix}"
 

@@ -16,14 +16,8 @@ DAY = "2025-03-04"
 
 
 @pytest.fixture
-def setup(admin, make_user, catalogue):
+def setup(worker, catalogue):
     """A worker assigned to the Website project (tasks Design and Build)."""
-    worker = make_user(ENTER_TIME_TRACK, username="worker")
-    admin.ok(
-        "put",
-        f"/users/{worker.id}/workAssignments",
-        {"projectIds": [catalogue["projects"]["web"]["id"]]},
-    )
     tasks = {name: t["id"] for name, t in catalogue["tasks"].items()}
     return worker, tasks
 

@@ -104,14 +104,14 @@ def test_template_imports(admin):
     assert import_csv(admin, TEMPLATE).get_json()["imported"] == 1
 
 
-def test_cli_import(database_url, tmp_path, monkeypatch, app):
+def test_cli_import(migrated_database_url, tmp_path, monkeypatch, app):
     monkeypatch.setenv("TIMETRACKER_PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
     good = tmp_path / "good.csv"
     good.write_text(GOOD.replace(",Sales,London,", ",,,"))
-    result = CliRunner().invoke(main, ["import", "users", str(good), "--db", database_url])
+    result = CliRunner().invoke(main, ["import", "users", str(good), "--db", migrated_database_url])
     assert result.exit_code == 0, result.output
     assert "Imported 2 users." in result.output
-    again = CliRunner().invoke(main, ["import", "users", str(good), "--db", database_url])
+    again = CliRunner().invoke(main, ["import", "users", str(good), "--db", migrated_database_url])
     assert again.exit_code == 1
     assert "Line 2: username: 'ann' already exists" in again.output
     assert "Nothing was imported" in again.output
