@@ -287,24 +287,39 @@ def make_user(app, client):
 
 
 @pytest.fixture
-def catalogue(admin):
-    """Two customers with projects and tasks, made through the API."""
-    acme = admin.ok("post", "/customers", {"name": "Acme"})
-    globex = admin.ok("post", "/customers", {"name": "Globex", "archived": True})
-    web = admin.ok("post", "/projects", {"customerId": acme["id"], "name": "Website"})
-    app = admin.ok("post", "/projects", {"customerId": acme["id"], "name": "Mobile app"})
-    erp = admin.ok("post", "/projects", {"customerId": globex["id"], "name": "ERP"})
-    tasks = {
-        "design": admin.ok("post", "/tasks", {"projectId": web["id"], "name": "Design"}),
-        "build": admin.ok("post", "/tasks", {"projectId": web["id"], "name": "Build"}),
-        "release": admin.ok(
-            "post", "/tasks", {"projectId": app["id"], "name": "Release", "status": "completed"}
-        ),
-        "migrate": admin.ok("post", "/tasks", {"projectId": erp["id"], "name": "Migrate data"}),
-    }
+def catalogue(app):
+    """Two customers with projects and tasks, made through the services (the API's own rules,
+    without HTTP) and shown as the API shows them."""
+    from flask import g
+
+    from timetracker.demo import LOADER
+    from timetracker.schemas import catalogue as schemas
+    from timetracker.services import catalogue as levels
+    from timetracker.store.db import finish_request_transaction, get_db
+
+    def create(level, schema, **values):
+        return schema().dump(level.create(get_db(write=True), LOADER, values))
+
+    with app.test_request_context("/api/v1/"):
+        g.caller = LOADER
+        customer, project, task = schemas.CustomerSchema, schemas.ProjectSchema, schemas.TaskSchema
+        acme = create(levels.customers, customer, name="Acme")
+        globex = create(levels.customers, customer, name="Globex", archived=True)
+        web = create(levels.projects, project, customer_id=acme["id"], name="Website")
+        mobile = create(levels.projects, project, customer_id=acme["id"], name="Mobile app")
+        erp = create(levels.projects, project, customer_id=globex["id"], name="ERP")
+        tasks = {
+            "design": create(levels.tasks, task, project_id=web["id"], name="Design"),
+            "build": create(levels.tasks, task, project_id=web["id"], name="Build"),
+            "release": create(
+                levels.tasks, task, project_id=mobile["id"], name="Release", status="completed"
+            ),
+            "migrate": create(levels.tasks, task, project_id=erp["id"], name="Migrate data"),
+        }
+        finish_request_transaction(commit=True)
     return {
         "customers": {"acme": acme, "globex": globex},
-        "projects": {"web": web, "app": app, "erp": erp},
+        "projects": {"web": web, "app": mobile, "erp": erp},
         "tasks": tasks,
     }
 

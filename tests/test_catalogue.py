@@ -153,7 +153,8 @@ def test_deleting_a_project_removes_its_tasks_only(admin, catalogue):
 
 
 def test_task_defaults(admin, catalogue):
-    task = catalogue["tasks"]["design"]
+    web = catalogue["projects"]["web"]
+    task = admin.ok("post", "/tasks", {"projectId": web["id"], "name": "Plan"})
     assert task["status"] == "open"
     assert (task["workflowStatusId"], task["workflowStatusName"]) == (1, "New")
     default_type = admin.ok("get", "/typesOfWork/default")
