@@ -415,3 +415,9 @@ def test_info(admin, client):
     assert len(info["serverUUID"]) == 36
     assert admin.ok("get", "/info")["serverUUID"] == info["serverUUID"]
     assert client.get("/api/v1/info").status_code == 401
+
+
+def test_a_user_id_no_user_has_matches_nobody(admin):
+    for path in ("/timetrack?dateFrom=2025-03-01&userIds=9999999999", "/userRates?userIds=-1"):
+        assert admin.get(path).status_code == 200, path
+    assert admin.ok("get", "/userRates?userIds=9999999999")["items"] == []

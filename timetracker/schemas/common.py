@@ -62,13 +62,9 @@ class QueryUserId(fields.String):
         caller = current_caller()
         if text == "me" and caller is not None:
             return caller.id
-        try:
-            user_id = int(text)
-        except ValueError:
-            raise ValidationError("Not a user id (a whole number) or me") from None
-        if not -(2**31) <= user_id <= INT32_MAX:
+        if not re.fullmatch(r"-?[0-9]{1,10}", text):
             raise ValidationError("Not a user id (a whole number) or me")
-        return user_id
+        return int(text)  # a number no user has simply matches nobody
 
 
 def UserIdList(description: str, **kwargs) -> DelimitedList:  # noqa: N802
