@@ -417,7 +417,16 @@ def test_info(admin, client):
     assert client.get("/api/v1/info").status_code == 401
 
 
-def test_a_user_id_no_user_has_matches_nobody(admin):
-    for path in ("/timetrack?dateFrom=2025-03-01&userIds=9999999999", "/userRates?userIds=-1"):
-        assert admin.get(path).status_code == 200, path
-    assert admin.ok("get", "/userRates?userIds=9999999999")["items"] == []
+def test_user_ids_in_query_lists_are_32_bit(admin):
+    assert admin.ok("get", "/userRates?userIds=2147483647")["items"] == []
+    for value in ("2147483648", "9999999999", "01", "1.5", "you"):
+        response = admin.get(f"/timetrack?dateFrom=2025-03-01&userIds={value}")
+        assert response.status_code == 400, value
+    import re
+
+    from timetracker.schemas.common import INT32_TEXT
+
+    for number in (0, 7, 2147483647, -2147483647, 1999999999, 2147483639):
+        assert re.fullmatch(INT32_TEXT, str(number)), number
+    for text in ("2147483648", "3000000000", "21474836470", "-"):
+        assert not re.fullmatch(INT32_TEXT, text), text

@@ -50,11 +50,19 @@ def body_user_ids(description: str) -> fields.List:
     )
 
 
+# A 32-bit id written out (to 2147483647): the document says exactly what is accepted.
+INT32_TEXT = (
+    r"-?(0|[1-9][0-9]{0,8}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}"
+    r"|2147[0-3][0-9]{5}|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}"
+    r"|21474836[0-3][0-9]|214748364[0-7])"
+)
+
+
 class QueryUserId(fields.String):
     """A user id in a query string, or ``me`` for the caller."""
 
     def __init__(self, **kwargs):
-        kwargs["metadata"] = {"pattern": r"^(me|-?[0-9]{1,10})$", **kwargs.get("metadata", {})}
+        kwargs["metadata"] = {"pattern": rf"^(me|{INT32_TEXT})$", **kwargs.get("metadata", {})}
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -62,9 +70,9 @@ class QueryUserId(fields.String):
         caller = current_caller()
         if text == "me" and caller is not None:
             return caller.id
-        if not re.fullmatch(r"-?[0-9]{1,10}", text):
-            raise ValidationError("Not a user id (a whole number) or me")
-        return int(text)  # a number no user has simply matches nobody
+        if not re.fullmatch(INT32_TEXT, text):
+            raise ValidationError("Not a user id (a whole number up to 2147483647) or me")
+        return int(text)
 
 
 def UserIdList(description: str, **kwargs) -> DelimitedList:  # noqa: N802
