@@ -24,6 +24,7 @@ RESOURCES = {
     "timetrack": LAYERS,
     "leave": LAYERS,
     "approval": LAYERS,
+    "invoices": LAYERS,
     "batch": ("api", "schemas"),
     "health": ("api", "schemas"),
 }

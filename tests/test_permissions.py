@@ -301,3 +301,68 @@ def test_new_tasks_are_open_to_the_first_administrator(admin, company):
     assert admin.ok("get", "/users/1/workAssignments")["allScope"] is True
     assert admin.ok("get", "/users/1/team")["allUsers"] is True
     assert admin.ok("get", "/users/1/scope")["allScope"] is True
+
+
+# --- invoices -----------------------------------------------------------------------------------
+#
+# March: the worker's time on Design and Build (Acme), the admin's on Migrate (Globex);
+# February: the admin's on Migrate, billed by the admin's invoice ADMIN-FEB.
+# role -> (records a March invoice without filters bills, sees ADMIN-FEB); None: 403 throughout.
+INVOICES = {
+    "nobody": None,
+    "worker": None,
+    "approver": None,
+    "scoper": None,
+    "biller": (2, False),  # the team (the worker) on the scope of work (Acme)
+    "accounts": (3, True),
+    "settings": None,
+    "pto": None,
+    "locker": None,
+    "seer": None,
+}
+MARCH = {"dateFrom": "2025-03-01", "dateTo": "2025-03-31"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_invoices(company, role):
+    clients, ids = company
+    admin, client = clients["admin"], clients[role]
+    for user, day, task in (
+        ("worker", "2025-03-03", "Design"),
+        ("worker", "2025-03-04", "Build"),
+        ("admin", "2025-03-05", "Migrate"),
+        ("admin", "2025-02-05", "Migrate"),
+    ):
+        admin.ok("patch", f"/timetrack/{ids[user]}/{day}/{ids[task]}", {"time": 60})
+    feb = {"dateFrom": "2025-02-01", "dateTo": "2025-02-28"}
+    admin_invoice = admin.ok("post", "/invoices", {"number": "ADMIN-FEB", **feb})
+    expected = INVOICES[role]
+    if expected is None:
+        assert client.post("/invoices", json={"number": "R", **MARCH}).status_code == 403
+        assert client.get("/invoices").status_code == 403
+        assert client.get(f"/invoices/{admin_invoice['id']}").status_code == 403
+        assert client.delete(f"/invoices/{admin_invoice['id']}").status_code == 403
+        assert admin.ok("get", "/invoices")["items"] == [admin_invoice]
+        return
+    billed, sees_admins = expected
+    invoice = client.ok("post", "/invoices", {"number": "R", **MARCH})
+    assert invoice["records"] == billed
+    visible = {i["number"] for i in client.ok("get", "/invoices")["items"]}
+    assert visible == ({"R", "ADMIN-FEB"} if sees_admins else {"R"})
+    assert client.get(f"/invoices/{admin_invoice['id']}").status_code == (
+        200 if sees_admins else 403
+    )
+    # Filters naming users, customers or projects outside the reach are refused whole.
+    for number, outside in enumerate(
+        (
+            {"userIds": [ids["admin"]]},
+            {"customerIds": [ids["Globex"]]},
+            {"projectIds": [ids["ERP"]]},
+        )
+    ):
+        response = client.post("/invoices", json={"number": f"S{number}", **MARCH, **outside})
+        assert response.status_code == (200 if sees_admins else 403), outside
+    assert client.delete(f"/invoices/{admin_invoice['id']}").status_code == (
+        204 if sees_admins else 403
+    )
+    client.ok("delete", f"/invoices/{invoice['id']}", status=204)

@@ -2,7 +2,8 @@
 
 Services ask this module; store queries apply the SQL conditions it returns (built by
 ``store/access.py``, the same matrix in SQL), so a list never loads rows it would throw away.
-Several permissions add up (a union of what each one grants).
+Several permissions add up (a union of what each one grants). The module is too long for the
+400-line rule on purpose: the whole matrix is read in one place.
 
 Reach of a caller:
 
@@ -25,6 +26,8 @@ What may be changed:
   Accounts & Permissions.
 - Workflow statuses and types of work: Manage System Settings. Leave types: Manage PTO & Sick
   Days Settings or Manage System Settings.
+- Invoices: Manage Accounts & Permissions, or Manage Cost & Billing Data over the records of
+  the assigned team on the scope of work.
 - Rates: the ``rate`` of a type of work is visible with Manage Accounts & Permissions, Manage
   Cost & Billing Data or Manage System Settings. User rates are read with Manage Accounts &
   Permissions (everyone) or Manage Cost & Billing Data (the assigned team), and written only with
@@ -295,13 +298,16 @@ def timetrack_filter(caller: Caller) -> ColumnElement[bool] | None:
             own.append(sql.reached_through("task", sql.ASSIGNMENTS, caller.id))
         grants.append(sql.all_of(own))
     if caller.is_manager:
-        conditions = []
-        if not caller.team_all:
-            conditions.append(sql.time_of_team(caller.id))
-        if not caller.scope_all:
-            conditions.append(sql.reached_through("task", sql.SCOPE, caller.id))
-        grants.append(sql.all_of(conditions))
+        grants.append(team_on_scope(caller))
     return sql.any_of(grants)
+
+
+def team_on_scope(caller: Caller) -> ColumnElement[bool]:
+    """SQL: time entries of the caller's assigned team on their scope of work (what the manager
+    permissions reach). Needs ``tasks`` and ``projects`` joined to ``time_entries``."""
+    team = [] if caller.team_all else [sql.time_of_team(caller.id)]
+    scope = [] if caller.scope_all else [sql.reached_through("task", sql.SCOPE, caller.id)]
+    return sql.all_of(team + scope)
 
 
 def can_lock_timetrack(caller: Caller) -> bool:
@@ -311,6 +317,44 @@ def can_lock_timetrack(caller: Caller) -> bool:
 def can_approve_timetrack(conn: Connection, caller: Caller, user_id: int) -> bool:
     """Approve, reject or revoke a user's weeks: Modify & Approve over a team holding them."""
     return caller.has(MODIFY_APPROVE_TIME_TRACK) and in_team(conn, caller, user_id)
+
+
+# --- invoices: Manage Cost & Billing Data sees the invoices none of whose records lie outside its
+# reach, bills only within it, and is refused (403) filters naming anything outside it.
+
+
+def ensure_can_bill(caller: Caller) -> None:
+    _require(
+        caller.has(MANAGE_ACCOUNTS, MANAGE_COST_BILLING),
+        "Invoices need Manage Cost & Billing Data or Manage Accounts & Permissions",
+    )
+
+
+def billing_reach(caller: Caller) -> ColumnElement[bool] | None:
+    """SQL: the time entries ``caller`` may bill (None: all; tasks and projects joined)."""
+    if not caller.has(MANAGE_ACCOUNTS, MANAGE_COST_BILLING):
+        return sql.NOTHING
+    if caller.has(MANAGE_ACCOUNTS) or (caller.team_all and caller.scope_all):
+        return sql.EVERYTHING
+    return team_on_scope(caller)
+
+
+def invoice_filter(caller: Caller) -> ColumnElement[bool] | None:
+    """SQL: the invoices ``caller`` may see (None: all)."""
+    reach = billing_reach(caller)
+    return sql.EVERYTHING if reach is None else sql.invoice_within(reach)
+
+
+def ensure_can_bill_for(conn: Connection, caller: Caller, user_ids, customers, projects) -> None:
+    """403 when an invoice's filters name users (ids), customers or projects (rows) outside the
+    caller's assigned team and scope of work."""
+    if caller.has(MANAGE_ACCOUNTS):
+        return
+    scope = scope_of(conn, caller)
+    outside = [f"user {u}" for u in user_ids or () if not in_team(conn, caller, u)]
+    outside += [f"customer {r['id']}" for r in customers if not scope.covers("customer", r)]
+    outside += [f"project {r['id']}" for r in projects if not scope.covers("project", r)]
+    _require(not outside, f"Outside your team and scope of work: {', '.join(outside)}")
 
 
 # --- leave time (the reference's section 3.11) ---------------------------------------------

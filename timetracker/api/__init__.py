@@ -8,6 +8,7 @@ from timetracker.api import (
     catalogue,
     departments,
     health,
+    invoices,
     leave,
     leave_types,
     settings,
@@ -31,6 +32,7 @@ def all_blueprints():
         settings.info,
         *timetrack.blueprints,
         *approval.blueprints,
+        *invoices.blueprints,
         *leave.blueprints,
         *batch.blueprints,
     ]

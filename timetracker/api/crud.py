@@ -1,8 +1,9 @@
 """The endpoints of the shared CRUD shape, built from a description of a resource.
 
 ``GET /x`` (the list conventions), ``POST /x``, ``GET /x/{id}``, ``PATCH /x/{id}`` and
-``DELETE /x/{id}``: each view parses its arguments, calls the resource's service
-(:class:`timetracker.services.crud.Resource`) with the caller, and dumps the answer. What differs
+``DELETE /x/{id}`` (a resource may go without PATCH or DELETE): each view parses its arguments,
+calls the resource's service (:class:`timetracker.services.crud.Resource`) with the caller, and
+dumps the answer. What differs
 between resources is data here (schemas, documentation, the path parameter) and hooks in the
 service. The ``Crud(...)`` declarations in the resource modules therefore look alike by design.
 """
@@ -39,7 +40,8 @@ class Crud:
     list_schema: type[Schema]
     list_args: type[Schema]
     create_schema: type[Schema]
-    update_schema: type[Schema]
+    # None: objects are not modified (no PATCH)
+    update_schema: type[Schema] | None
     # operation ("list", "create", "get", "update", "delete") -> its summary and description
     docs: Mapping[str, str]
     delete_args: type[Schema] | None = None
@@ -95,13 +97,15 @@ def crud_blueprint(spec: Crud) -> Blueprint:
         def get(self, **path):
             return service.get(get_db(), current_caller(), path[param])
 
-        @blp.arguments(spec.update_schema)
-        @blp.response(200, spec.schema)
-        @errors("update")
-        @doc(spec.docs["update"])
-        def patch(self, body, **path):
-            body = prepare(body)
-            return service.update(get_db(), current_caller(), path[param], body)
+        if spec.update_schema is not None:
+
+            @blp.arguments(spec.update_schema)
+            @blp.response(200, spec.schema)
+            @errors("update")
+            @doc(spec.docs["update"])
+            def patch(self, body, **path):
+                body = prepare(body)
+                return service.update(get_db(), current_caller(), path[param], body)
 
         if spec.deletable:
             if spec.delete_args is not None:

@@ -36,7 +36,9 @@ add_day_record_routes(
             Records from `dateFrom` (to `dateTo`, or to the last tracked day), ordered by day and
             user, only those the caller may read. `stopAfter` (default and maximum 1000) cuts
             after the day on which that many records are reached; `nextDateFrom` then says where
-            to continue. `includeReferenced`: `comments` adds each record's comment, `lockStatus`
+            to continue. `billable` and `billed` filter records by their billing status (before
+            `stopAfter` counts). `includeReferenced`: `comments` adds each record's comment,
+            `billingStatus` adds `billable`, `billed` and `invoiceId` per record, `lockStatus`
             adds `locked` per day, the others add maps of the referenced objects keyed by id.
             """,
             "get": """Get a user's time on a task on a day
@@ -45,12 +47,14 @@ add_day_record_routes(
             """,
             "set": "Set a user's time and/or comment on a task on a day\n\n"
             "`time` replaces the minutes (0 deletes the record). Refused whole when the day is\n"
-            "locked (403 api.error.timetrack_locked), outside the user's employment, the task is "
+            "locked (403 api.error.timetrack_locked), the record is billed by an invoice (403\n"
+            "api.error.timetrack_billed), outside the user's employment, the task is "
             "not\nassigned to the user, or the user's day would exceed 1440 minutes.",
             "shift": """Add minutes to (or take them from) a user's time on a task on a day
 
             A delta that would leave the record below 0 is refused (400 api.error.negative_time),
             never clamped.
+            A billed record is refused (403 api.error.timetrack_billed).
             """,
         },
     ),

@@ -91,6 +91,19 @@ class ListRecordSchema(ApiSchema):
     comment = fields.String(
         metadata={"description": "With includeReferenced=comments, when the record has one"}
     )
+    billable = fields.Boolean(
+        metadata={
+            "description": "With includeReferenced=billingStatus: the task's type of work is "
+            "billable"
+        }
+    )
+    billed = fields.Boolean(
+        metadata={"description": "With includeReferenced=billingStatus: an invoice billed it"}
+    )
+    invoiceId = fields.Integer(
+        allow_none=True,
+        metadata={"description": "With includeReferenced=billingStatus: the invoice, or null"},
+    )
 
 
 class DaySchema(ApiSchema):
@@ -160,6 +173,7 @@ REFERENCES = (
     "comments",
     "approvalStatus",
     "lockStatus",
+    "billingStatus",
     "tasks",
     "projects",
     "customers",
@@ -184,5 +198,14 @@ class TimeTrackListArgs(PeriodListArgs):
             "description": "true: only days in approved weeks; false: only days in weeks not "
             "approved"
         }
+    )
+    billable = fields.Boolean(
+        metadata={
+            "description": "true: only records whose task's type of work is billable; false: "
+            "only the others"
+        }
+    )
+    billed = fields.Boolean(
+        metadata={"description": "true: only records billed by an invoice; false: only the others"}
     )
     includeReferenced = IncludeReferenced(REFERENCES)

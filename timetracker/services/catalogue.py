@@ -22,6 +22,7 @@ from timetracker.services import crud
 from timetracker.services.crud import reference, referenced
 from timetracker.store import approval, entities, settings
 from timetracker.store import catalogue as store
+from timetracker.store import invoices as invoice_store
 from timetracker.store import users as user_store
 from timetracker.store.catalogue import CUSTOMERS, PROJECTS, TASKS
 from timetracker.store.settings import TYPES_OF_WORK, WORKFLOW_STATUSES
@@ -69,7 +70,14 @@ class CatalogueLevel(crud.Resource):
     def before_delete(self, conn, caller, row, options) -> None:
         """Time on it inside approved weeks blocks the deletion, unless
         ``revokeApprovedWeeks``: then those weeks' approvals are revoked first. Everything under
-        it goes with it (ON DELETE CASCADE), in the request's transaction."""
+        it goes with it (ON DELETE CASCADE), in the request's transaction. Billed time blocks
+        it until its invoices are deleted."""
+        if invoice_store.has_billed_time(conn, self.kind, row["id"]):
+            raise ApiError(
+                400,
+                "billed_time",
+                f"The {self.kind} holds time billed by invoices: delete those invoices first",
+            )
         if options.get("revokeApprovedWeeks"):
             approval.revoke_weeks_with_time_on(conn, self.kind, row["id"])
         elif approval.has_approved_time(conn, self.kind, row["id"]):

@@ -5,7 +5,8 @@ A write is refused whole, with nothing changed, when:
 - the task does not exist (404) or the caller may not change this user's time on it (403);
 - the task is not among the user's work assignments (400 ``task_not_assigned``);
 - the day is outside the user's employment (400 ``outside_employment``);
-- the day is locked for that user (403 ``timetrack_locked``);
+- the day is locked for that user (403 ``timetrack_locked``), or in an approved week (403
+  ``timetrack_approved``), or the record is billed by an invoice (403 ``timetrack_billed``);
 - the result would be negative (400 ``negative_time``, never clamped) or would make the user's
   day exceed 1440 minutes over all tasks (400 ``day_limit_exceeded``).
 """
@@ -127,6 +128,13 @@ def change(
         )
     ensure_day_open(conn, user, day)
     entry = store.get_entry(conn, user["id"], day, task["id"])
+    if entry is not None and entry["invoice_id"] is not None:
+        raise ApiError(
+            403,
+            "timetrack_billed",
+            f"The record is billed by invoice {entry['invoice_id']}: delete the invoice to "
+            "change it",
+        )
     current = entry["minutes"] if entry else 0
     field = "time" if delta is None else "delta"
     new = shifted(current, minutes, delta, field, "minutes")
@@ -242,7 +250,14 @@ def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str,
         record_body = {"taskId": row["task_id"], "time": row["minutes"]}
         if "comments" in wanted and row["comment"] is not None:
             record_body["comment"] = row["comment"]
+        if "billingStatus" in wanted:
+            record_body["billed"] = row["invoice_id"] is not None
+            record_body["invoiceId"] = row["invoice_id"]
         days[-1]["records"].append(record_body)
+    if "billingStatus" in wanted and days:
+        billable = store.billable_task_ids(conn, {r["task_id"] for r in rows})
+        for record_body in (r for d in days for r in d["records"]):
+            record_body["billable"] = record_body["taskId"] in billable
     if "lockStatus" in wanted and days:
         locked = store.locked_days(conn, (d["userId"] for d in days), date_from, response_to)
         for day in days:

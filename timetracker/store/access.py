@@ -23,6 +23,7 @@ from sqlalchemy import (
 
 from timetracker.store.schema import (
     customers,
+    invoices,
     leave_entries,
     projects,
     scope_items,
@@ -165,3 +166,22 @@ def own_leave(user_id: int) -> ColumnElement[bool]:
 
 def leave_of_team(manager_id: int) -> ColumnElement[bool]:
     return leave_entries.c.user_id.in_(team_ids(manager_id))
+
+
+# --- invoices -------------------------------------------------------------------------------------
+
+# Time entries with their tasks and projects: what time-track conditions need joined.
+TIME_WITH_CATALOGUE = time_entries.join(tasks, tasks.c.id == time_entries.c.task_id).join(
+    projects, projects.c.id == tasks.c.project_id
+)
+
+
+def invoice_within(reach: ColumnElement[bool]) -> ColumnElement[bool]:
+    """SQL on ``invoices``: none of the invoice's records lies outside ``reach`` (a condition
+    on time entries with their tasks and projects joined)."""
+    outside = (
+        select(time_entries.c.user_id)
+        .select_from(TIME_WITH_CATALOGUE)
+        .where(time_entries.c.invoice_id == invoices.c.id, ~reach)
+    )
+    return ~outside.exists()

@@ -74,7 +74,7 @@ def list_rows(
         entity.base,
         args,
         id_col=entity.id,
-        key_col=entity.table.c.name_key,
+        key_col=entity.table.c.get("name_key"),  # unnamed objects have no name filters
         sort_columns=entity.sort,
         extra=extra,
     )

@@ -14,6 +14,7 @@ share, and the rest of each declaration is that table's own.
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -315,6 +316,27 @@ company_settings = Table(
     Column("value", Text, nullable=False),
 )
 
+# An invoice: the billable time-track records of a period (optionally of some customers,
+# projects, users) marked as billed. ``number`` is unique case-insensitively through
+# ``number_key`` (case-folded like ``name_key``); the filters it was made with are kept as JSON
+# lists of ids (NULL: not filtered).
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(NAME_LENGTH), nullable=False),
+    Column("number_key", String(NAME_LENGTH * 3), nullable=False),
+    Column("date_from", Date, nullable=False),
+    Column("date_to", Date, nullable=False),
+    Column("customer_ids", JSON),
+    Column("project_ids", JSON),
+    Column("user_ids", JSON),
+    Column("created", BigInteger, nullable=False),
+    Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    CheckConstraint("date_from <= date_to", name="range"),
+)
+Index("uq_invoices_number_key", invoices.c.number_key, unique=True)
+
 # Minutes one user tracked on one task on one day (the API's time-track record).
 time_entries = Table(
     "time_entries",
@@ -324,10 +346,14 @@ time_entries = Table(
     Column("task_id", Integer, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
     Column("minutes", Integer, nullable=False),
     Column("comment", Text),
+    # The invoice that billed the record (NULL: not billed). No cascade: an invoice is deleted
+    # only after its records are released.
+    Column("invoice_id", Integer, ForeignKey("invoices.id")),
     CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes"),
 )
 Index("ix_time_entries_date_user_id", time_entries.c.date, time_entries.c.user_id)
 Index("ix_time_entries_task_id", time_entries.c.task_id)
+Index("ix_time_entries_invoice_id", time_entries.c.invoice_id)
 
 # Lock and unlock operations over date ranges (user_id NULL: every user). A day of a user is
 # locked when the latest event covering it is a lock.

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     RowMapping,
     and_,
@@ -20,7 +21,14 @@ from sqlalchemy import (
 
 from timetracker.store.approval import covering
 from timetracker.store.listing import whole_days
-from timetracker.store.schema import lock_events, projects, tasks, time_entries, users
+from timetracker.store.schema import (
+    lock_events,
+    projects,
+    tasks,
+    time_entries,
+    types_of_work,
+    users,
+)
 
 # Statements of the write path, built once with parameters: building a statement costs more
 # than running it. (Update statements reserve the column names for their SET values, hence
@@ -153,22 +161,50 @@ def all_user_ids(conn: Connection) -> list[int]:
 # --- reading many records ---------------------------------------------------------------------
 
 
-def _filters(args: Mapping[str, Any]) -> tuple[list, bool]:
-    """userIds, then the first of taskIds > projectIds > customerIds (the spec's priority), and
-    ``approved``; and whether they need the entries' tasks and projects joined."""
-    filters = []
+def billable() -> ColumnElement[bool]:
+    """SQL: the entry's task has a billable type of work."""
+    return time_entries.c.task_id.in_(
+        select(tasks.c.id)
+        .join(types_of_work, types_of_work.c.id == tasks.c.type_of_work_id)
+        .where(types_of_work.c.billable.is_(True))
+    )
+
+
+def billed() -> ColumnElement[bool]:
+    """SQL: an invoice billed the entry."""
+    return time_entries.c.invoice_id.is_not(None)
+
+
+def billable_task_ids(conn: Connection, task_ids: Iterable[int]) -> set[int]:
+    """The tasks among ``task_ids`` whose type of work is billable."""
+    stmt = (
+        select(tasks.c.id)
+        .join(types_of_work, types_of_work.c.id == tasks.c.type_of_work_id)
+        .where(tasks.c.id.in_(sorted(set(task_ids))), types_of_work.c.billable.is_(True))
+    )
+    return set(conn.execute(stmt).scalars())
+
+
+def filters(args: Mapping[str, Any]) -> tuple[list, bool]:
+    """userIds, then the first of taskIds > projectIds > customerIds (the spec's priority),
+    ``approved``, ``billable`` and ``billed``; and whether they need the entries' tasks and
+    projects joined."""
+    conditions = []
     if args.get("user_ids"):
-        filters.append(time_entries.c.user_id.in_(args["user_ids"]))
+        conditions.append(time_entries.c.user_id.in_(args["user_ids"]))
     if args.get("task_ids"):
-        filters.append(time_entries.c.task_id.in_(args["task_ids"]))
+        conditions.append(time_entries.c.task_id.in_(args["task_ids"]))
     elif args.get("project_ids"):
-        filters.append(tasks.c.project_id.in_(args["project_ids"]))
+        conditions.append(tasks.c.project_id.in_(args["project_ids"]))
     elif args.get("customer_ids"):
-        filters.append(projects.c.customer_id.in_(args["customer_ids"]))
+        conditions.append(projects.c.customer_id.in_(args["customer_ids"]))
     if args.get("approved") is not None:
         approved = covering(time_entries.c.user_id, time_entries.c.date)
-        filters.append(approved if args["approved"] else ~approved)
-    return filters, bool(args.get("project_ids") or args.get("customer_ids"))
+        conditions.append(approved if args["approved"] else ~approved)
+    for wanted, condition in ((args.get("billable"), billable()), (args.get("billed"), billed())):
+        if wanted is not None:
+            conditions.append(condition if wanted else ~condition)
+    return conditions, bool(args.get("project_ids") or args.get("customer_ids"))
 
 
 def entries_by_day(
@@ -182,7 +218,7 @@ def entries_by_day(
     """Visible entries matching the list arguments, by day, user and task, whole days up to
     ``stop_after`` entries: (rows, the last day covered, the next day or None). Tasks and
     projects are joined only when the visibility condition or a filter needs them."""
-    filters, needs_catalogue = _filters(args)
+    conditions, needs_catalogue = filters(args)
     stmt = select(time_entries)
     if visible is not None or needs_catalogue:
         stmt = stmt.join(tasks, tasks.c.id == time_entries.c.task_id).join(
@@ -192,7 +228,7 @@ def entries_by_day(
         stmt = stmt.where(visible)
     return whole_days(
         conn,
-        stmt.where(*filters),
+        stmt.where(*conditions),
         time_entries.c.date,
         (time_entries.c.user_id, time_entries.c.task_id),
         date_from,

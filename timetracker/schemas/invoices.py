@@ -1,0 +1,82 @@
+"""Invoices: billable time-track records of a period marked as billed."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from timetracker.schemas.base import ApiSchema
+from timetracker.schemas.common import CalendarDate, Id, IdList, PageArgs, Sort, list_envelope
+from timetracker.schemas.common import Name as InvoiceNumber
+
+
+def _id_list(attribute: str, description: str) -> fields.List:
+    return fields.List(
+        Id(),
+        attribute=attribute,
+        validate=validate.Length(1, 10_000),
+        metadata={"description": description},
+    )
+
+
+class InvoiceSchema(ApiSchema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True, metadata={"example": "2026-0042"})
+    dateFrom = fields.Date(attribute="date_from", required=True)
+    dateTo = fields.Date(attribute="date_to", required=True)
+    customerIds = fields.List(
+        fields.Integer(),
+        attribute="customer_ids",
+        allow_none=True,
+        metadata={"description": "The filter the invoice was made with; null: none"},
+    )
+    projectIds = fields.List(
+        fields.Integer(),
+        attribute="project_ids",
+        allow_none=True,
+        metadata={"description": "The filter the invoice was made with; null: none"},
+    )
+    userIds = fields.List(
+        fields.Integer(),
+        attribute="user_ids",
+        allow_none=True,
+        metadata={"description": "The filter the invoice was made with; null: none"},
+    )
+    billedMinutes = fields.Integer(
+        attribute="billed_minutes",
+        required=True,
+        metadata={"description": "Minutes of the records it billed", "example": 2460},
+    )
+    records = fields.Integer(
+        required=True, metadata={"description": "How many records it billed", "example": 7}
+    )
+    created = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
+    createdBy = fields.Integer(
+        attribute="created_by",
+        allow_none=True,
+        metadata={"description": "The user who made it (null once that user is deleted)"},
+    )
+
+
+class InvoiceCreateSchema(ApiSchema):
+    number = InvoiceNumber(
+        required=True,
+        metadata={
+            "description": "1 to 255 characters, unique case-insensitively",
+            "example": "2026-0042",
+        },
+    )
+    dateFrom = CalendarDate(attribute="date_from", required=True)
+    dateTo = CalendarDate(attribute="date_to", required=True)
+    customerIds = _id_list(
+        "customer_ids", "Only records on tasks of these customers (projectIds wins over it)"
+    )
+    projectIds = _id_list("project_ids", "Only records on tasks of these projects")
+    userIds = _id_list("user_ids", "Only these users' records")
+
+
+class InvoiceListArgs(PageArgs):
+    ids = IdList("Only the invoices with these ids")
+    sort = Sort(("number", "created"))
+
+
+InvoiceListSchema = list_envelope(InvoiceSchema)

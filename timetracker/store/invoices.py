@@ -1,0 +1,128 @@
+"""Queries on invoices: the invoice rows with their totals (summed from the records they
+billed), marking records billed and releasing them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    exists,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
+
+from timetracker.store import timetrack
+from timetracker.store.access import TIME_WITH_CATALOGUE
+from timetracker.store.entities import Entity
+from timetracker.store.schema import invoices, projects, tasks, time_entries
+from timetracker.store.util import name_key, now_ms
+
+_OF_INVOICE = time_entries.c.invoice_id == invoices.c.id
+# The totals are read from the records themselves: a billed record takes no change, so they are
+# the totals the invoice was made with (the index on invoice_id makes them cheap).
+_RECORDS = select(func.count()).where(_OF_INVOICE).scalar_subquery()
+_MINUTES = select(func.coalesce(func.sum(time_entries.c.minutes), 0)).where(_OF_INVOICE)
+
+_WITH_CATALOGUE = TIME_WITH_CATALOGUE
+
+INVOICES = Entity(
+    table=invoices,
+    base=select(
+        invoices,
+        _RECORDS.label("records"),
+        _MINUTES.scalar_subquery().label("billed_minutes"),
+    ),
+    sort={"number": invoices.c.number_key, "created": invoices.c.created},
+)
+
+
+def number_is_taken(conn: Connection, number: str) -> bool:
+    stmt = select(invoices.c.id).where(invoices.c.number_key == name_key(number)).limit(1)
+    return conn.execute(stmt).first() is not None
+
+
+def _billable_now(args: Mapping[str, Any], reach: ColumnElement | None) -> Any:
+    """The keys of the billable, not yet billed records of the period that match the filters
+    (``user_ids``, ``project_ids`` over ``customer_ids``) within ``reach``."""
+    filters, _ = timetrack.filters(args)
+    if reach is not None:
+        filters.append(reach)
+    return (
+        select(time_entries.c.user_id, time_entries.c.date, time_entries.c.task_id)
+        .select_from(_WITH_CATALOGUE)
+        .where(
+            time_entries.c.date >= args["date_from"],
+            time_entries.c.date <= args["date_to"],
+            timetrack.billable(),
+            ~timetrack.billed(),
+            *filters,
+        )
+    )
+
+
+def billable_user_ids(
+    conn: Connection, args: Mapping[str, Any], reach: ColumnElement | None
+) -> list[int]:
+    """The users who have records an invoice with these filters would bill."""
+    keys = _billable_now(args, reach).subquery()
+    return list(conn.execute(select(keys.c.user_id).distinct().order_by(keys.c.user_id)).scalars())
+
+
+def create(
+    conn: Connection,
+    values: Mapping[str, Any],
+    created_by: int,
+    reach: ColumnElement | None,
+) -> int:
+    """Insert the invoice and mark the records it bills, in one statement each. The caller
+    holds the users' write locks (``timetrack.hold_users``)."""
+    invoice_id = conn.execute(
+        insert(invoices)
+        .values(
+            number=values["number"],
+            number_key=name_key(values["number"]),
+            date_from=values["date_from"],
+            date_to=values["date_to"],
+            customer_ids=values.get("customer_ids"),
+            project_ids=values.get("project_ids"),
+            user_ids=values.get("user_ids"),
+            created=now_ms(),
+            created_by=created_by,
+        )
+        .returning(invoices.c.id)
+    ).scalar_one()
+    key = tuple_(time_entries.c.user_id, time_entries.c.date, time_entries.c.task_id)
+    # The subquery names time_entries itself: no correlation with the table being updated.
+    conn.execute(
+        update(time_entries)
+        .where(key.in_(_billable_now(values, reach).correlate(None)))
+        .values(invoice_id=invoice_id)
+    )
+    return invoice_id
+
+
+def release(conn: Connection, invoice_id: int) -> None:
+    """The invoice's records become unbilled again."""
+    conn.execute(
+        update(time_entries).where(time_entries.c.invoice_id == invoice_id).values(invoice_id=None)
+    )
+
+
+def has_billed_time(conn: Connection, kind: str, object_id: int) -> bool:
+    """Whether a billed record lies on the object (a task, or anything under a project or
+    customer)."""
+    column = {"task": tasks.c.id, "project": projects.c.id, "customer": projects.c.customer_id}
+    stmt = select(
+        exists(
+            select(time_entries.c.user_id)
+            .select_from(_WITH_CATALOGUE)
+            .where(column[kind] == object_id, timetrack.billed())
+        )
+    )
+    return conn.execute(stmt).scalar_one()
