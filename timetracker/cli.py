@@ -34,6 +34,17 @@ db_option = click.option(
 )
 
 
+def _password(given: str | None, prompt: str) -> str:
+    """The ``--password`` given, or one asked for (twice) on a terminal; never empty."""
+    if given is None:
+        if not sys.stdin.isatty():
+            raise click.UsageError("--password is required when not run interactively")
+        given = click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    if not given:
+        raise click.UsageError("The password must not be empty")
+    return given
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
@@ -80,12 +91,7 @@ def create_user(username, password, permissions, first_name, last_name, db) -> N
     """Create a user who can log in with HTTP Basic auth."""
     from timetracker.services.accounts import create_user as create
 
-    if password is None:
-        if not sys.stdin.isatty():
-            raise click.UsageError("--password is required when not run interactively")
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if not password:
-        raise click.UsageError("The password must not be empty")
+    password = _password(password, "Password")
     app = _app(db)
     try:
         user_id = create(
@@ -113,12 +119,7 @@ def set_password(username: str, password: str | None, db: str | None) -> None:
     """Give an existing user (for example admin) a new password."""
     from timetracker.services.accounts import set_password as set_new
 
-    if password is None:
-        if not sys.stdin.isatty():
-            raise click.UsageError("--password is required when not run interactively")
-        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-    if not password:
-        raise click.UsageError("The password must not be empty")
+    password = _password(password, "New password")
     app = _app(db)
     try:
         set_new(

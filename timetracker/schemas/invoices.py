@@ -18,29 +18,24 @@ def _id_list(attribute: str, description: str) -> fields.List:
     )
 
 
+def _made_with(attribute: str) -> fields.List:
+    """An id filter the invoice was made with."""
+    return fields.List(
+        fields.Integer(),
+        attribute=attribute,
+        allow_none=True,
+        metadata={"description": "The filter the invoice was made with; null: none"},
+    )
+
+
 class InvoiceSchema(ApiSchema):
     id = fields.Integer(required=True)
     number = fields.String(required=True, metadata={"example": "2026-0042"})
     dateFrom = fields.Date(attribute="date_from", required=True)
     dateTo = fields.Date(attribute="date_to", required=True)
-    customerIds = fields.List(
-        fields.Integer(),
-        attribute="customer_ids",
-        allow_none=True,
-        metadata={"description": "The filter the invoice was made with; null: none"},
-    )
-    projectIds = fields.List(
-        fields.Integer(),
-        attribute="project_ids",
-        allow_none=True,
-        metadata={"description": "The filter the invoice was made with; null: none"},
-    )
-    userIds = fields.List(
-        fields.Integer(),
-        attribute="user_ids",
-        allow_none=True,
-        metadata={"description": "The filter the invoice was made with; null: none"},
-    )
+    customerIds = _made_with("customer_ids")
+    projectIds = _made_with("project_ids")
+    userIds = _made_with("user_ids")
     billedMinutes = fields.Integer(
         attribute="billed_minutes",
         required=True,
