@@ -57,8 +57,15 @@ class TextConverter(UnicodeConverter):
 
 
 class UidConverter(BaseConverter):
-    """A user id, a username, or ``me`` (the caller) in a path; never "import", a resource of
-    its own (users named "me" or "import" are reached by id)."""
+    """A user id or username as the last segment of ``/users/{uid}``; never "me" or "import",
+    resources of their own (users with those names are reached by id)."""
+
+    regex = rf"(?!(?:me|import)(?:/|$)){SEGMENT_CHARACTER}+"
+
+
+class UserConverter(BaseConverter):
+    """A user id, a username, or ``me`` (the caller) in every other path: ``/users/me/team``,
+    ``/timetrack/me/...`` (a user named "me" is reached by id)."""
 
     regex = rf"(?!import(?:/|$)){SEGMENT_CHARACTER}+"
 
@@ -74,6 +81,7 @@ def init_app(app: Flask, blueprints) -> Api:
     app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
     app.url_map.converters["int32"] = IdConverter
     app.url_map.converters["uid"] = UidConverter
+    app.url_map.converters["user"] = UserConverter
     app.config.update(
         API_TITLE="timetracker",
         API_VERSION=__version__,
@@ -89,6 +97,14 @@ def init_app(app: Flask, blueprints) -> Api:
     api = Api(app)
     api.register_converter(
         UidConverter,
+        lambda _c: {
+            "type": "string",
+            "description": "User id or username",
+            "pattern": "^(?!(me|import)$)",
+        },
+    )
+    api.register_converter(
+        UserConverter,
         lambda _c: {
             "type": "string",
             "description": "User id, username, or me (the caller)",

@@ -33,7 +33,7 @@ class UserRatesList(MethodView):
         return user_rates.list_rates(get_db(), current_caller(), args)
 
 
-@blp.route("/<uid:uid>")
+@blp.route("/<user:uid>")
 class UserRates(MethodView):
     @blp.response(200, s.UserRatesSchema)
     @blp.errors(404)

@@ -110,7 +110,7 @@ blp = crud_blueprint(
 )
 
 
-@blp.route("/<uid:uid>/schedule")
+@blp.route("/<user:uid>/schedule")
 class Schedule(MethodView):
     @blp.arguments(s.ScheduleArgs, location="query")
     @blp.response(200, s.ScheduleSchema)
@@ -124,7 +124,7 @@ class Schedule(MethodView):
         return service.schedule(get_db(), current_caller(), uid, args["dateFrom"], args["dateTo"])
 
 
-@blp.route("/<uid:uid>/weeklySchedule")
+@blp.route("/<user:uid>/weeklySchedule")
 class WeeklySchedule(MethodView):
     @blp.response(200, s.WeeklyScheduleSchema)
     @blp.errors(404)
@@ -144,7 +144,7 @@ class WeeklySchedule(MethodView):
         return service.set_weekly_schedule(get_db(), current_caller(), uid, body["days"])
 
 
-@blp.route("/<uid:uid>/permissions")
+@blp.route("/<user:uid>/permissions")
 class Permissions(MethodView):
     @blp.response(200, s.PermissionsSchema)
     @blp.errors(404)
@@ -164,7 +164,7 @@ class Permissions(MethodView):
         return service.set_permissions(get_db(), current_caller(), uid, body)
 
 
-@blp.route("/<uid:uid>/team")
+@blp.route("/<user:uid>/team")
 class Team(MethodView):
     @blp.response(200, s.TeamSchema)
     @blp.errors(404)
@@ -184,7 +184,7 @@ class Team(MethodView):
         return service.set_team(get_db(), current_caller(), uid, body)
 
 
-@blp.route("/<uid:uid>/scope")
+@blp.route("/<user:uid>/scope")
 class ScopeOfWork(MethodView):
     @blp.response(200, s.ScopeSchema)
     @blp.errors(404)
@@ -204,7 +204,7 @@ class ScopeOfWork(MethodView):
         return service.set_scope(get_db(), current_caller(), uid, body)
 
 
-@blp.route("/<uid:uid>/workAssignments")
+@blp.route("/<user:uid>/workAssignments")
 class WorkAssignments(MethodView):
     @blp.response(200, s.WorkAssignmentsSchema)
     @blp.errors(404)
