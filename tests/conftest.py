@@ -335,3 +335,36 @@ def worker(admin, make_user, catalogue):
         {"projectIds": [catalogue["projects"]["web"]["id"]]},
     )
     return worker
+
+
+@pytest.fixture
+def unthrottled(make_app):
+    """An app whose throttle any number of requests fits, its admin client, and one task (of
+    project Web of customer Acme): for tests that send many requests or race them."""
+    app = make_app(RATELIMIT_PER_SECOND=1_000_000, RATELIMIT_PER_MINUTE=1_000_000)
+    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    customer = admin.ok("post", "/customers", {"name": "Acme"})
+    project = admin.ok("post", "/projects", {"customerId": customer["id"], "name": "Web"})
+    task = admin.ok("post", "/tasks", {"projectId": project["id"], "name": "Build"})["id"]
+    return app, admin, task
+
+
+@pytest.fixture
+def write_window(monkeypatch):
+    """Hold every time-track write for 5 ms between its checks and its write: the window a race
+    needs. The event is set when a write is held there."""
+    import threading
+    import time
+
+    from timetracker.store import timetrack as timetrack_store
+
+    held = threading.Event()
+    save_entry = timetrack_store.save_entry
+
+    def slow_save(*args, **kwargs):
+        held.set()
+        time.sleep(0.005)
+        return save_entry(*args, **kwargs)
+
+    monkeypatch.setattr(timetrack_store, "save_entry", slow_save)
+    return held

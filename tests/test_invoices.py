@@ -4,14 +4,11 @@ billing filters of GET /timetrack, and an invoice racing a change of time."""
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import ADMIN_PASSWORD, ApiClient
 from timetracker.access import ENTER_TIME_TRACK
-from timetracker.store import timetrack as timetrack_store
 from timetracker.store.schema import time_entries
 
 MARCH = {"dateFrom": "2025-03-01", "dateTo": "2025-03-31"}
@@ -212,30 +209,18 @@ def test_timetrack_billing_filters(admin, billing):
     assert admin.get("/timetrack?dateFrom=2025-03-01&billed=maybe").status_code == 400
 
 
-def test_an_invoice_racing_a_change_of_time(make_app, make_user, monkeypatch):
+def test_an_invoice_racing_a_change_of_time(unthrottled, write_window, make_user):
     """A change passes its checks and, while it is about to write, an invoice bills the
     record: the record ends either billed with the minutes the invoice counted, or changed and
     billed after the change, never changed after it was billed."""
-    app = make_app(RATELIMIT_PER_SECOND=1_000_000, RATELIMIT_PER_MINUTE=1_000_000)
-    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
-    customer = admin.ok("post", "/customers", {"name": "Acme"})
-    project = admin.ok("post", "/projects", {"customerId": customer["id"], "name": "Web"})
-    task = admin.ok("post", "/tasks", {"projectId": project["id"], "name": "Build"})["id"]
+    app, admin, task = unthrottled
     worker = make_user(ENTER_TIME_TRACK, username="worker", assign_all=True)
     worker.client = app.test_client()
     day = "2025-03-04"
     worker.ok("patch", path("worker", day, task), {"time": 60})
     key = (time_entries.c.user_id == worker.id, time_entries.c.task_id == task)
 
-    checked = threading.Event()
-    save_entry = timetrack_store.save_entry
-
-    def slow_save(*args, **kwargs):
-        checked.set()
-        time.sleep(0.005)
-        return save_entry(*args, **kwargs)
-
-    monkeypatch.setattr(timetrack_store, "save_entry", slow_save)
+    checked = write_window
 
     def patch(answers, number):
         answers["patch"] = worker.patch(path("worker", day, task, "/time"), json={"delta": 1})

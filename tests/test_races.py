@@ -5,12 +5,10 @@ row; on SQLite write transactions are serialized by the database's write lock.""
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import ADMIN_PASSWORD, ApiClient
 from timetracker.access import ENTER_TIME_TRACK
 from timetracker.services import approval
 from timetracker.store import timetrack as timetrack_store
@@ -29,27 +27,15 @@ ROUNDS = 200
     ids=["approve", "lock"],
 )
 def test_a_period_action_racing_a_patch_leaves_no_change_after_it(
-    make_app, make_user, monkeypatch, action, undo, observed, period
+    unthrottled, write_window, make_user, monkeypatch, action, undo, observed, period
 ):
     """Each round revokes (or unlocks), then a PATCH passes its checks and, while it is about
     to write, the action runs. What the action saw when it decided must be what stays."""
-    app = make_app(RATELIMIT_PER_SECOND=1_000_000, RATELIMIT_PER_MINUTE=1_000_000)
-    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
-    customer = admin.ok("post", "/customers", {"name": "Acme"})
-    project = admin.ok("post", "/projects", {"customerId": customer["id"], "name": "Web"})
-    task = admin.ok("post", "/tasks", {"projectId": project["id"], "name": "Build"})["id"]
+    app, admin, task = unthrottled
     worker = make_user(ENTER_TIME_TRACK, username="worker", assign_all=True)
     worker.client = app.test_client()
     key = (time_entries.c.user_id == worker.id, time_entries.c.task_id == task)
-
-    # The write has passed its checks and is about to write: the window the race needs.
-    checked = threading.Event()
-    save_entry = timetrack_store.save_entry
-
-    def slow_save(*args, **kwargs):
-        checked.set()
-        time.sleep(0.005)
-        return save_entry(*args, **kwargs)
+    checked = write_window
 
     # What the action saw when it decided, read in its own transaction.
     seen: list[int | None] = []
@@ -60,7 +46,6 @@ def test_a_period_action_racing_a_patch_leaves_no_change_after_it(
         seen.append(conn.execute(select(time_entries.c.minutes).where(*key)).scalar())
         return decide(conn, *args, **kwargs)
 
-    monkeypatch.setattr(timetrack_store, "save_entry", slow_save)
     monkeypatch.setattr(module, name, observed_decide)
 
     def patch(answers):

@@ -7,8 +7,6 @@ import re
 
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, ApiClient
-
 PATH_VALUES = {"uid": "admin", "userId": "admin", "date": "2025-03-04", "taskId": "1"}
 
 
@@ -34,19 +32,8 @@ def concrete(path: str, method: str) -> str:
     return re.sub(r"\{(\w+)\}", value, path)
 
 
-@pytest.fixture
-def unthrottled(make_app):
-    """An admin client with a throttle that every operation twice over fits in."""
-    app = make_app(RATELIMIT_PER_SECOND=1_000_000, RATELIMIT_PER_MINUTE=1_000_000)
-    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
-    customer = admin.ok("post", "/customers", {"name": "Acme"})
-    project = admin.ok("post", "/projects", {"customerId": customer["id"], "name": "Web"})
-    admin.ok("post", "/tasks", {"projectId": project["id"], "name": "Build"})
-    return admin
-
-
 def test_every_operation_answers_the_same_with_a_trailing_slash(unthrottled):
-    admin = unthrottled
+    _app, admin, _task = unthrottled
     checked = 0
     for path, method in operations(admin.client):
         url = concrete(path, method)
