@@ -50,6 +50,9 @@ def refuse_unclear_queries():
     must not silently return something else than asked."""
     if not request.args or request.routing_exception is not None or request.method == "OPTIONS":
         return
+    view_class, method = _operation()
+    if view_class is None or method is None:
+        return  # not an API operation (the documentation pages)
     repeated = sorted(k for k, values in request.args.lists() if len(values) > 1)
     if repeated:
         raise ApiError(
@@ -59,9 +62,6 @@ def refuse_unclear_queries():
             "(lists are comma-separated)",
             fields=", ".join(repeated),
         )
-    view_class, method = _operation()
-    if view_class is None or method is None:
-        return  # not an API operation (the documentation pages)
     declared = getattr(method, "_apidoc", {}).get("arguments", {}).get("parameters", [])
     if any(p.get("in") == "query" for p in declared):
         return  # the operation's own argument schema refuses unknown parameters
