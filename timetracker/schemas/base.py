@@ -81,7 +81,10 @@ def _convert(field: fields.Field) -> Callable[[Any], Any] | None:
     # schema's ``prepare`` runs once per list rather than once per item. Any other nested schema
     # serializes itself.
     if kind is fields.Nested and _compiles(field):
-        return _nested_schema(field).dump
+        schema = _nested_schema(field)
+        if _plain(schema):  # no per-dump state, hooks or adjustments: straight to the plan
+            return lambda value: schema._dump_one(value, None)
+        return schema.dump
     if kind is fields.List and type(field.inner) is fields.Nested and _compiles(field.inner):
         nested = field.inner
         return lambda values: _nested_schema(nested).dump(list(values), many=True)
@@ -110,6 +113,17 @@ def _compiles(field: fields.Nested) -> bool:
 
 def _nested_schema(field: fields.Nested) -> ApiSchema:
     return field.schema
+
+
+def _plain(schema: ApiSchema) -> bool:
+    """Whether dumping one object of ``schema`` is its plan alone (small nested objects such as
+    ``allowedActions``, dumped once per item of a list)."""
+    kind = type(schema)
+    return (
+        kind.prepare is ApiSchema.prepare
+        and kind.finish is ApiSchema.finish
+        and not (schema._hooks.get("post_dump") or schema._hooks.get("pre_dump"))
+    )
 
 
 class ApiSchema(Schema):
