@@ -327,3 +327,18 @@ def test_catalogue_managers_can_change_it(make_user, permission):
     project = manager.ok("post", "/projects", {"customerId": customer["id"], "name": "TPS"})
     manager.ok("post", "/tasks", {"projectId": project["id"], "name": "Reports"})
     manager.ok("delete", f"/customers/{customer['id']}", status=204)
+
+
+@pytest.mark.parametrize("name", ["\u001d", "\u0085x", " \u001c "])
+def test_a_name_of_characters_the_document_allows_is_accepted(admin, name):
+    """The document's "not blank" is ECMAScript's \\s; control characters outside it are
+    characters, not white space."""
+    body = admin.ok("post", "/customers", {"name": name})
+    assert body["name"] == name.strip(" ")
+
+
+@pytest.mark.parametrize("name", [" ", "\u3000\t", "\u2028"])
+def test_a_blank_name_is_refused(admin, name):
+    response = admin.post("/customers", json={"name": name})
+    assert response.status_code == 400
+    assert response.get_json()["fields"] == "name"

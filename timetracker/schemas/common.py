@@ -137,13 +137,23 @@ class Name(Text):
         kwargs.setdefault("metadata", {"description": "Name, 1 to 255 characters, not blank"})
         super().__init__(**kwargs)
 
+    # The white space of the document's ``\s`` (ECMAScript's): what "blank" means and what is
+    # trimmed. Python's own ``str.strip()`` also takes U+001C..U+001F and U+0085, which the
+    # document calls characters.
+    SPACE = (
+        "\t\n\v\f\r \u00a0\u1680"
+        + "".join(map(chr, range(0x2000, 0x200B)))
+        + ("\u2028\u2029\u202f\u205f\u3000\ufeff")
+    )
+
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         if len(text) > 255:
             raise ValidationError(self.LENGTH_ERROR)
-        if not text.strip():
+        trimmed = text.strip(self.SPACE)
+        if not trimmed:
             raise ValidationError("Name must not be blank")
-        return text.strip()
+        return trimmed
 
 
 class Words(Text):
