@@ -21,6 +21,7 @@ import os
 import shutil
 import sqlite3
 import uuid
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,9 +157,8 @@ def template_database(request, tmp_path_factory):
         path = tmp_path_factory.mktemp("template") / "template.db"
         build_first_start(str(path))
         # Fold the write-ahead log into the file, so the file alone is the whole database.
-        with sqlite3.connect(path) as conn:
+        with closing(sqlite3.connect(path)) as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.close()
         wal = Path(f"{path}-wal")
         assert not wal.exists() or wal.stat().st_size == 0
         yield path
