@@ -60,7 +60,6 @@ from timetracker.caller import (  # noqa: F401
 )
 from timetracker.errors import ApiError
 from timetracker.store import access as sql
-from timetracker.store import catalogue, entities
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -175,17 +174,6 @@ def catalogue_filter(caller: Caller, kind: str) -> ColumnElement[bool] | None:
     if through_assignments:
         conditions.append(sql.reached_through(kind, sql.ASSIGNMENTS, caller.id))
     return sql.any_of(conditions)
-
-
-def ensure_can_see_catalogue(conn: Connection, caller: Caller, kind: str, row) -> None:
-    """403 when ``caller`` may not see this existing customer/project/task."""
-    condition = catalogue_filter(caller, kind)
-    if condition is None:
-        return
-    _require(
-        entities.get_row_where(conn, catalogue.BY_KIND[kind], row["id"], condition) is not None,
-        f"You do not have access to this {kind}",
-    )
 
 
 def can_manage_catalogue(conn: Connection, caller: Caller, kind: str, row=None) -> bool:

@@ -36,9 +36,6 @@ class CatalogueLevel(crud.Resource):
     def visible(self, caller: Caller):
         return access.catalogue_filter(caller, self.kind)
 
-    def ensure_can_see(self, conn: Connection, caller: Caller, row: RowMapping) -> None:
-        access.ensure_can_see_catalogue(conn, caller, self.kind, row)
-
     def ensure_can_change(self, conn: Connection, caller: Caller, row) -> None:
         access.ensure_can_manage_catalogue(conn, caller, self.kind, row)
 

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from sqlalchemy import Connection, RowMapping
 
 from timetracker.access import Caller
-from timetracker.errors import already_exists, not_found, object_not_found
+from timetracker.errors import access_denied, already_exists, not_found, object_not_found
 from timetracker.store import entities
 from timetracker.store.entities import Entity
 
@@ -88,8 +88,17 @@ class Resource:
         """The SQL condition (from ``access``) of the objects ``caller`` may see; None: all."""
         return None
 
+    def can_see(self, conn: Connection, caller: Caller, row: RowMapping) -> bool:
+        """Whether the existing object meets the caller's visibility condition (in SQL)."""
+        condition = self.visible(caller)
+        return condition is None or (
+            entities.get_row_where(conn, self.entity, row["id"], condition) is not None
+        )
+
     def ensure_can_see(self, conn: Connection, caller: Caller, row: RowMapping) -> None:
         """403 when ``caller`` may not see this existing object."""
+        if not self.can_see(conn, caller, row):
+            raise access_denied(f"You do not have access to this {self.label.lower()}")
 
     def ensure_can_change(
         self, conn: Connection, caller: Caller, row: Mapping[str, Any] | None

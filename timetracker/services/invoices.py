@@ -39,10 +39,7 @@ class Invoices(crud.Resource):
 
     def ensure_can_see(self, conn: Connection, caller: Caller, row: RowMapping) -> None:
         access.ensure_can_bill(caller)
-        condition = self.visible(caller)
-        if condition is not None and not entities.get_row_where(
-            conn, INVOICES, row["id"], condition
-        ):
+        if not self.can_see(conn, caller, row):
             raise access_denied("The invoice bills time outside your team or scope of work")
 
     def ensure_can_change(self, conn: Connection, caller: Caller, row) -> None:

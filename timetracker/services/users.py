@@ -85,12 +85,6 @@ class Users(crud.Resource):
             raise not_found("User", uid)
         return row
 
-    def can_see(self, conn: Connection, caller: Caller, row: RowMapping) -> bool:
-        condition = self.visible(caller)
-        return condition is None or (
-            entities.get_row_where(conn, USERS, row["id"], condition) is not None
-        )
-
     def resolve(self, conn: Connection, caller: Caller, uid) -> RowMapping:
         """The user a path names: an id, a username, or ``me`` (the caller); 404 when unknown.
         (Time-track and leave paths: their own rules decide who may reach whose time.)"""
@@ -104,7 +98,7 @@ class Users(crud.Resource):
         if not self.can_see(conn, caller, row):
             if uid != ME and not _is_id(uid):
                 raise not_found("User", uid)
-            raise access_denied("You do not have access to this user")
+            self.ensure_can_see(conn, caller, row)
         return row
 
     def ensure_can_change(self, conn, caller, row, what: str = "users") -> None:
