@@ -25,6 +25,7 @@ RESOURCES = {
     "leave": LAYERS,
     "approval": LAYERS,
     "invoices": LAYERS,
+    "totals": LAYERS,
     "batch": ("api", "schemas"),
     "health": ("api", "schemas"),
 }

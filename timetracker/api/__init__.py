@@ -14,6 +14,7 @@ from timetracker.api import (
     settings,
     time_zone_groups,
     timetrack,
+    totals,
     user_rates,
     users,
 )
@@ -33,6 +34,7 @@ def all_blueprints():
         *timetrack.blueprints,
         *approval.blueprints,
         *invoices.blueprints,
+        *totals.blueprints,
         *leave.blueprints,
         *batch.blueprints,
     ]
