@@ -59,7 +59,9 @@ class TotalsArgs(PeriodFilterArgs):
     archived = fields.String(
         load_default="all",
         validate=validate.OneOf(("active", "archived", "all")),
-        metadata={"description": "Projects counted: active, archived or all (the default)"},
+        metadata={
+            "description": "Projects counted: active, archived (the project or its customer is) or all (the default)"
+        },
     )
     groupBy = DelimitedList(
         fields.String(validate=validate.OneOf(DIMENSIONS)),

@@ -28,6 +28,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -35,6 +36,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.sql.visitors import replacement_traverse
 
 from timetracker.store.schema import (
+    customers,
     leave_entries,
     projects,
     tasks,
@@ -128,7 +130,7 @@ class Query:
     department_ids: Sequence[int] | None = None
     billable: bool | None = None
     billed: bool | None = None
-    archived: bool | None = None  # the project's flag; None: both
+    archived: bool | None = None  # projects (or their customers) archived; None: both
     visible: Any = None
     money: bool = False
     first_weekday: int = 1
@@ -317,7 +319,12 @@ def _task_filters(query: Query, task_id) -> list:
     if query.billable is not None:
         conditions.append(types_of_work.c.billable.is_(query.billable))
     if query.archived is not None:
-        conditions.append(projects.c.archived.is_(query.archived))
+        # A project counts as archived when it or its customer is.
+        archived = or_(
+            projects.c.archived.is_(True),
+            projects.c.customer_id.in_(select(customers.c.id).where(customers.c.archived)),
+        )
+        conditions.append(archived if query.archived else ~archived)
     return conditions
 
 
