@@ -60,7 +60,8 @@ class TotalsArgs(PeriodFilterArgs):
         load_default="all",
         validate=validate.OneOf(("active", "archived", "all")),
         metadata={
-            "description": "Projects counted: active, archived (the project or its customer is) or all (the default)"
+            "description": "Projects counted: active, archived (the project or its customer "
+            "is) or all (the default)"
         },
     )
     groupBy = DelimitedList(

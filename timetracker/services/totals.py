@@ -148,7 +148,8 @@ def totals(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[st
     )
 
     groups: dict[tuple, dict[str, Any]] = {
-        _group_key(r, group_by): {"sums": r, "estimates": None, "leave": []} for r in rows
+        _group_key(r, group_by): {"sums": r, "estimates": None, "leave": []}
+        for r in (rows if group_by else ())
     }
     if group_estimates:
         user_side = query.user_ids or query.department_ids or query.billed is not None
