@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validate, validates
+from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
 from timetracker.schemas.base import ApiSchema
@@ -68,18 +68,13 @@ class TotalsArgs(PeriodFilterArgs):
         fields.String(validate=validate.OneOf(DIMENSIONS)),
         validate=validate.Length(min=1, max=3),
         metadata={
-            "description": "Up to three of: " + ", ".join(DIMENSIONS) + ". One entry per "
-            "group, ordered by the groups' values"
+            "description": "Up to three of: " + ", ".join(DIMENSIONS) + ", each once, and "
+            "only one of day, week and month (else 400 api.error.invalid_grouping). One entry "
+            "per group, ordered by the groups' values",
+            "uniqueItems": True,
         },
     )
     includeReferenced = IncludeReferenced(REFERENCES)
-
-    @validates("groupBy")
-    def _distinct(self, value, **_kwargs) -> None:
-        if len(set(value)) != len(value):
-            raise ValidationError("A dimension can be named once")
-        if len({"day", "week", "month"}.intersection(value)) > 1:
-            raise ValidationError("Group by one of day, week and month")
 
 
 class CustomerTotalsArgs(TotalsArgs):

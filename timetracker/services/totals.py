@@ -25,6 +25,7 @@ from sqlalchemy import Connection
 
 from timetracker import access
 from timetracker.access import Caller
+from timetracker.errors import ApiError
 from timetracker.services import catalogue
 from timetracker.services.approval import first_weekday
 from timetracker.services.periods import check_range
@@ -105,9 +106,17 @@ def query_of(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> store
     """The store's question for the arguments, within what the caller may read."""
     if args.get("dateFrom") is not None:
         check_range(args["dateFrom"], args.get("dateTo"))
+    group_by = tuple(args.get("groupBy") or ())
+    if len(set(group_by)) != len(group_by):
+        raise ApiError(400, "invalid_grouping", "Name each dimension once", fields="groupBy")
+    if len(set(group_by) & {"day", "week", "month"}) > 1:
+        raise ApiError(
+            400, "invalid_grouping", "Group by one of day, week and month", fields="groupBy"
+        )
     archived = {"active": False, "archived": True}.get(args.get("archived", "all"))
+    visible = access.timetrack_filter(caller)
     return store.Query(
-        group_by=tuple(args.get("groupBy") or ()),
+        group_by=group_by,
         date_from=args.get("dateFrom"),
         date_to=args.get("dateTo"),
         user_ids=args.get("user_ids"),
@@ -119,9 +128,11 @@ def query_of(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> store
         billable=args.get("billable"),
         billed=args.get("billed"),
         archived=archived,
-        visible=access.timetrack_filter(caller),
+        visible=visible,
+        visible_key=None if visible is None else caller,
         money=access.can_see_money(conn, caller, args.get("user_ids")),
-        first_weekday=first_weekday(conn),
+        # The company's first day of the week matters only to weeks (a settings read).
+        first_weekday=first_weekday(conn) if "week" in group_by else 1,
         catalogue_visible=access.catalogue_filter(caller, "task"),
         leave_visible=access.leave_filter(caller),
     )
@@ -140,11 +151,15 @@ def totals(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[st
         args.get(f) for f in _TASK_FILTERS
     )
     group_estimates = bool(group_by) and set(group_by) <= store.TASK_DIMENSIONS
-    with_leave = set(group_by) <= PEOPLE_AND_PERIODS and not (
-        any(args.get(f) for f in _TASK_FILTERS)
-        or query.billable is not None
-        or query.billed is not None
-        or query.archived is not None
+    with_leave = (
+        bool(group_by)
+        and set(group_by) <= PEOPLE_AND_PERIODS
+        and not (
+            any(args.get(f) for f in _TASK_FILTERS)
+            or query.billable is not None
+            or query.billed is not None
+            or query.archived is not None
+        )
     )
 
     groups: dict[tuple, dict[str, Any]] = {

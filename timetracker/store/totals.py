@@ -23,7 +23,9 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Connection,
+    Date,
     FromClause,
+    bindparam,
     case,
     cast,
     delete,
@@ -92,6 +94,7 @@ class Query:
     billed: bool | None = None
     archived: bool | None = None  # projects (or their customers) archived; None: both
     visible: Any = None
+    visible_key: Any = None  # what ``visible`` is a function of (the caller), for caching
     money: bool = False
     first_weekday: int = 1
     catalogue_visible: Any = None  # the caller's condition on tasks, for estimates
@@ -180,13 +183,13 @@ def _period(query: Query, source: _Source):
         if name == "day":
             return source.date
         if name == "week":
-            return week_start(source.date, query.first_weekday)
+            return week_start(source.date, bindparam("first_weekday"))
         if name == "month":
             return source.date if source.monthly else month_start(source.date)
     return None
 
 
-def _time_select(query: Query, source: _Source, date_from, date_to):
+def _time_select(query: Query, source: _Source, has_from: bool, has_to: bool):
     """Two steps: the source summed per task (and user, and period, where the question needs
     them) with the conditions on its own columns, then those sums joined to the catalogue and
     grouped as asked. Summing first keeps the joins off the large table."""
@@ -208,14 +211,14 @@ def _time_select(query: Query, source: _Source, date_from, date_to):
     if period is not None:
         keys.append(period.label("period"))
     conditions = []
-    if date_from is not None:
-        conditions.append(source.date >= date_from)
-    if date_to is not None:
-        conditions.append(source.date <= date_to)
+    if has_from:
+        conditions.append(source.date >= bindparam("date_from", type_=Date()))
+    if has_to:
+        conditions.append(source.date <= bindparam("date_to", type_=Date()))
     if query.user_ids is not None:
-        conditions.append(source.user_id.in_(query.user_ids))
+        conditions.append(source.user_id.in_(bindparam("user_ids", expanding=True)))
     if query.task_ids is not None:
-        conditions.append(source.task_id.in_(query.task_ids))
+        conditions.append(source.task_id.in_(bindparam("task_ids", expanding=True)))
     if query.billed is not None:
         conditions.append(minutes != 0)
     part_sums = [func.sum(minutes).label("minutes"), func.sum(billed).label("billed")]
@@ -262,7 +265,7 @@ def _time_select(query: Query, source: _Source, date_from, date_to):
     outer = [c for c in (_on_part(query.visible, part),) if c is not None]
     outer += _task_filters(query, None)
     if query.department_ids is not None:
-        outer.append(users.c.department_id.in_(query.department_ids))
+        outer.append(users.c.department_id.in_(bindparam("department_ids", expanding=True)))
     stmt = select(*dims, *sums).select_from(joined).where(*outer)
     return stmt.group_by(*dims) if dims else stmt
 
@@ -270,12 +273,16 @@ def _time_select(query: Query, source: _Source, date_from, date_to):
 def _task_filters(query: Query, task_id) -> list:
     """The filters on a record's task (tasks, projects and types of work joined)."""
     pairs = (
-        (query.task_ids if task_id is not None else None, task_id),
-        (query.project_ids, tasks.c.project_id),
-        (query.customer_ids, projects.c.customer_id),
-        (query.type_of_work_ids, tasks.c.type_of_work_id),
+        ("task_ids", task_id),
+        ("project_ids", tasks.c.project_id),
+        ("customer_ids", projects.c.customer_id),
+        ("type_of_work_ids", tasks.c.type_of_work_id),
     )
-    conditions = [column.in_(ids) for ids, column in pairs if ids is not None]
+    conditions = [
+        column.in_(bindparam(name, expanding=True))
+        for name, column in pairs
+        if column is not None and getattr(query, name) is not None
+    ]
     if query.billable is not None:
         conditions.append(types_of_work.c.billable.is_(query.billable))
     if query.archived is not None:
@@ -288,13 +295,45 @@ def _task_filters(query: Query, task_id) -> list:
     return conditions
 
 
+# Built statements by the shape of the question: building one costs several times more than
+# running it on a small period. Values are bound parameters; the caller's visibility condition
+# is a function of the caller, which is part of the key.
+_STATEMENTS: dict[tuple, Any] = {}
+_STATEMENTS_KEPT = 1024
+_LISTS = ("user_ids", "task_ids", "project_ids", "customer_ids", "type_of_work_ids")
+_LISTS += ("department_ids",)
+
+
+def _statement(query: Query, monthly: bool, has_from: bool, has_to: bool):
+    key = (
+        monthly, has_from, has_to, query.group_by, query.billable, query.billed,
+        query.archived, query.money, query.visible_key,
+        tuple(getattr(query, name) is not None for name in _LISTS),
+    )  # fmt: skip
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+            _STATEMENTS.clear()
+        source = _MONTHS if monthly else _days(query.money)
+        stmt = _STATEMENTS[key] = _time_select(query, source, has_from, has_to)
+    return stmt
+
+
+def bound(query: Query, **extra) -> dict[str, Any]:
+    """The values of a question's bound parameters."""
+    values = {name: list(getattr(query, name)) for name in _LISTS if getattr(query, name)}
+    values["first_weekday"] = query.first_weekday
+    return {**values, **extra}
+
+
 def time_totals_of(conn: Connection, query: Query) -> list[dict[str, Any]]:
     """One row per group (or one row without grouping), summed over every part of the period:
     the group's dimensions and SUMS. Groups without time are left out."""
     added: dict[tuple, dict[str, Any]] = {}
     for monthly, date_from, date_to in parts(query):
-        source = _MONTHS if monthly else _days(query.money)
-        for row in conn.execute(_time_select(query, source, date_from, date_to)).mappings():
+        stmt = _statement(query, monthly, date_from is not None, date_to is not None)
+        values = bound(query, date_from=date_from, date_to=date_to)
+        for row in conn.execute(stmt, values).mappings():
             if row["minutes"] is None:
                 continue  # no time at all in this part (an ungrouped SUM over no rows)
             key = tuple(row[d] for d in query.group_by)
@@ -344,7 +383,9 @@ def estimates(conn: Connection, query: Query) -> list[dict[str, Any]]:
     )
     if dims:
         stmt = stmt.group_by(*dims)
-    return [dict(r) for r in conn.execute(stmt).mappings() if r["estimated"] is not None]
+    return [
+        dict(r) for r in conn.execute(stmt, bound(query)).mappings() if r["estimated"] is not None
+    ]
 
 
 def leave(conn: Connection, query: Query) -> list[dict[str, Any]]:
@@ -354,7 +395,7 @@ def leave(conn: Connection, query: Query) -> list[dict[str, Any]]:
         "user": le.c.user_id,
         "department": users.c.department_id,
         "day": le.c.date,
-        "week": week_start(le.c.date, query.first_weekday),
+        "week": week_start(le.c.date, bindparam("first_weekday")),
         "month": month_start(le.c.date),
     }
     dims = [expressions[d].label(d) for d in query.group_by]
@@ -376,7 +417,7 @@ def leave(conn: Connection, query: Query) -> list[dict[str, Any]]:
         .where(*conditions)
         .group_by(*dims, le.c.leave_type_id)
     )
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return [dict(r) for r in conn.execute(stmt, bound(query)).mappings()]
 
 
 # --- keeping time_totals ----------------------------------------------------------------------
