@@ -21,25 +21,22 @@ from timetracker.schemas.common import (
 )
 from timetracker.schemas.departments import DepartmentSchema
 from timetracker.schemas.settings import TypeOfWorkSchema
+from timetracker.schemas.time_zone_groups import TimeZoneGroupSchema
 from timetracker.schemas.timetrack import map_of
-from timetracker.schemas.users import UserSchema
+from timetracker.schemas.users import UserListArgs, UserSchema
 
 DIMENSIONS = ("customer", "project", "task", "user", "department", "typeOfWork", "day", "week")
 DIMENSIONS += ("month",)
 REFERENCES = ("customers", "projects", "tasks", "users", "departments", "typesOfWork")
 
 
-class PeriodFilterArgs(ApiSchema):
-    """The period and the filters on records, shared by every totals question."""
+class PeriodArgs(ApiSchema):
+    """The period and the filters on records every totals question takes."""
 
     dateFrom = CalendarDate(metadata={"description": "First day counted; default: the first"})
     dateTo = CalendarDate(metadata={"description": "Last day counted; default: the last"})
-    userIds = UserIdList(attribute="user_ids", description="Only time of these users")
     typeOfWorkIds = IdList(
         attribute="type_of_work_ids", description="Only tasks with these types of work"
-    )
-    departmentIds = IdList(
-        attribute="department_ids", description="Only time of users in these departments"
     )
     billable = fields.Boolean(
         metadata={
@@ -52,7 +49,14 @@ class PeriodFilterArgs(ApiSchema):
     )
 
 
-class TotalsArgs(PeriodFilterArgs):
+class PeopleFilterArgs(ApiSchema):
+    userIds = UserIdList(attribute="user_ids", description="Only time of these users")
+    departmentIds = IdList(
+        attribute="department_ids", description="Only time of users in these departments"
+    )
+
+
+class TaskFilterArgs(ApiSchema):
     customerIds = IdList(attribute="customer_ids", description="Only tasks of these customers")
     projectIds = IdList(attribute="project_ids", description="Only tasks of these projects")
     taskIds = IdList(attribute="task_ids", description="Only these tasks")
@@ -64,6 +68,13 @@ class TotalsArgs(PeriodFilterArgs):
             "is) or all (the default)"
         },
     )
+
+
+class PeriodFilterArgs(PeriodArgs, PeopleFilterArgs):
+    pass
+
+
+class TotalsArgs(PeriodFilterArgs, TaskFilterArgs):
     groupBy = DelimitedList(
         fields.String(validate=validate.OneOf(DIMENSIONS)),
         validate=validate.Length(min=1, max=3),
@@ -180,6 +191,10 @@ class ProjectListTotalsArgs(ProjectListArgs, PeriodFilterArgs):
     pass
 
 
+class UserListTotalsArgs(UserListArgs, PeriodArgs, TaskFilterArgs):
+    pass
+
+
 class ProjectWithTotalsSchema(ProjectSchema):
     totals = fields.Nested(TotalsSchema, required=True)
 
@@ -190,4 +205,19 @@ _ProjectTotalsList = list_envelope(
 
 
 class ProjectTotalsListSchema(_ProjectTotalsList):
+    currency = fields.String(metadata={"description": "With cost and revenue"})
+
+
+class UserWithTotalsSchema(UserSchema):
+    totals = fields.Nested(TotalsSchema, required=True)
+
+
+_UserTotalsList = list_envelope(
+    UserWithTotalsSchema,
+    {"departments": DepartmentSchema, "timeZoneGroups": TimeZoneGroupSchema},
+    name="UserTotalsListSchema",
+)
+
+
+class UserTotalsListSchema(_UserTotalsList):
     currency = fields.String(metadata={"description": "With cost and revenue"})

@@ -265,29 +265,52 @@ def of_object(
     return totals(conn, caller, {**args, f"{kind}_ids": [row["id"]]})
 
 
-def project_list(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
-    """``GET /projects/totals``: a page of the projects list, each with its totals and
-    estimates over the period."""
-    page = catalogue.projects.list(conn, caller, args)
-    project_ids = [item["id"] for item in page["items"]]
-    by_project: dict[int, dict[str, Any]] = {}
-    if project_ids:
-        narrowed = {
-            **{k: v for k, v in args.items() if k not in ("customer_ids", "includeReferenced")},
-            "project_ids": project_ids,
-            "groupBy": ["project"],
-        }
+_PAGE = {"offset", "limit", "ids", "sort", "includeReferenced", "name", "words"}
+_LIST_ARGUMENTS = {
+    "project": _PAGE | {"customer_ids", "archived"},
+    "user": _PAGE
+    | {"email", "username", "department_ids", "department", "active"}
+    | {"time_zone_group_ids", "timeZoneGroup"},
+}
+
+
+def _with_totals(
+    conn: Connection, caller: Caller, page: dict[str, Any], args: Mapping[str, Any], kind: str
+) -> dict[str, Any]:
+    """Each item of a page of projects or users with its totals over the period: one totals
+    question narrowed to the page's ids, grouped by that kind."""
+    ids = [item["id"] for item in page["items"]]
+    key, filter_key = {"project": ("projectId", "project_ids"), "user": ("userId", "user_ids")}[
+        kind
+    ]
+    money = access.can_see_money(conn, caller, ids if kind == "user" else args.get("user_ids"))
+    found: dict[int, dict[str, Any]] = {}
+    if ids:
+        # The list's own arguments chose the page; the rest are the totals' filters.
+        narrowed = {k: v for k, v in args.items() if k not in _LIST_ARGUMENTS[kind]}
+        narrowed.update({filter_key: ids, "groupBy": [kind]})
         answer = totals(conn, caller, narrowed)
-        by_project = {g["projectId"]: g["totals"] for g in answer["groups"]}
+        found = {g[key]: g["totals"] for g in answer["groups"]}
         money = "currency" in answer
-    else:
-        money = access.can_see_money(conn, caller, args.get("user_ids"))
     for item in page["items"]:
-        found = by_project.get(item["id"])
-        if found is None:
-            found = _totals_body(None, money)
-            _add_estimates(found, None)
-        item["totals"] = found
+        body = found.get(item["id"])
+        if body is None:
+            body = _totals_body(None, money)
+            if kind == "project":
+                _add_estimates(body, None)
+        item["totals"] = body
     if money:
         page["currency"] = settings_store.company_settings_map(conn)["currency"]
     return page
+
+
+def project_list(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
+    """``GET /projects/totals``: a page of the projects list, each with its totals and
+    estimates over the period."""
+    return _with_totals(conn, caller, catalogue.projects.list(conn, caller, args), args, "project")
+
+
+def user_list(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
+    """A page of the users list, each with the totals of their time over the period (and their
+    leave, without task filters)."""
+    return _with_totals(conn, caller, users.list(conn, caller, args), args, "user")
