@@ -65,4 +65,6 @@ def _week_start_sqlite(element, compiler, **kw):
 @compiles(week_start)
 def _week_start(element, compiler, **kw):
     day, first = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST({day} - ((CAST(EXTRACT(DOW FROM {day}) AS INTEGER) - {first} + 7) % 7) AS date)"
+    # MOD, not %: psycopg reads % as the start of a placeholder.
+    back = f"MOD(CAST(EXTRACT(DOW FROM {day}) AS INTEGER) - {first} + 7, 7)"
+    return f"CAST({day} - {back} AS date)"

@@ -104,7 +104,10 @@ def upgrade() -> None:
         )
     else:
         op.execute(
-            "CREATE FUNCTION time_totals_track() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            # The function finds its tables where it was made, whatever the search path of the
+            # session whose change fires it.
+            "CREATE FUNCTION time_totals_track() RETURNS trigger LANGUAGE plpgsql "
+            "SET search_path FROM CURRENT AS $$ BEGIN "
             f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {_add(dialect, 'NEW', 't')} END IF; "
             f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {_take(dialect, 'OLD')} END IF; "
             "RETURN NULL; END $$"
