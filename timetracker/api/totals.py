@@ -48,6 +48,24 @@ EXAMPLE = {
     "groups": [{"projectId": 3, "totals": _EXAMPLE_TOTALS}],
 }
 
+PROJECTS_EXAMPLE = {
+    "offset": 0,
+    "limit": 1000,
+    "items": [
+        {
+            "id": 3,
+            "customerId": 1,
+            "customerName": "Big Bang Company",
+            "name": "Spaceship building",
+            "archived": False,
+            "created": 1764547200000,
+            "description": None,
+            "allowedActions": {"canModify": True, "canDelete": True},
+            "totals": _EXAMPLE_TOTALS,
+        }
+    ],
+}
+
 _RULES = """
 `groupBy` names up to three of customer, project, task, user, department, typeOfWork, and
 one of day, week (its first day, by the company's first day of the week) or month (its first
@@ -94,7 +112,7 @@ _object_totals("user", "users", "user", s.UserTotalsArgs, "user")
 @blp.route("/projects/totals")
 class ProjectTotals(MethodView):
     @blp.arguments(s.ProjectListTotalsArgs, location="query")
-    @blp.response(200, s.ProjectTotalsListSchema)
+    @blp.response(200, s.ProjectTotalsListSchema, example=PROJECTS_EXAMPLE)
     @blp.errors()
     @doc("Projects with their totals\n\nThe projects list (its filters, sort and paging), each "
          "project with its totals and estimates over the period, counting the records you may "
