@@ -18,6 +18,7 @@ permission condition, in SQL), read from the totals kept per user, task and mont
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -188,7 +189,7 @@ def totals(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[st
                 overall_sums[name] = overall_sums.get(name, 0) + (row[name] or 0)
     overall = _totals_body(overall_sums, query.money)
     if addresses_tasks or group_estimates:
-        estimate_rows = store.estimates(conn, _ungrouped(query))
+        estimate_rows = store.estimates(conn, dataclasses.replace(query, group_by=()))
         _add_estimates(overall, estimate_rows[0] if estimate_rows else None)
     if with_leave:
         _add_leave(overall, leave_rows)
@@ -216,10 +217,6 @@ def totals(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[st
         answer["currency"] = settings_store.company_settings_map(conn)["currency"]
     answer.update(_referenced(conn, caller, set(args.get("includeReferenced") or ()), entries))
     return answer
-
-
-def _ungrouped(query: store.Query) -> store.Query:
-    return store.Query(**{**query.__dict__, "group_by": ()})
 
 
 def _sort_key(key: tuple) -> tuple:
