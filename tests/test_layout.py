@@ -26,6 +26,7 @@ RESOURCES = {
     "approval": LAYERS,
     "invoices": LAYERS,
     "totals": LAYERS,
+    "tokens": LAYERS,
     "batch": ("api", "schemas"),
     "health": ("api", "schemas"),
 }

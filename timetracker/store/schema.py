@@ -420,3 +420,20 @@ time_totals = Table(
 )
 Index("ix_time_totals_user_id", time_totals.c.user_id, time_totals.c.month)
 Index("ix_time_totals_task_id", time_totals.c.task_id)
+
+# Personal API tokens: ``Authorization: Bearer <token>`` authenticates as the user, limited to
+# the scope. Only a SHA-256 of the token is kept (a 256-bit random token needs no slow hash).
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(NAME_LENGTH), nullable=False),
+    Column("scope", String(8), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("expires", BigInteger),
+    CheckConstraint("scope IN ('read', 'write')", name="scope"),
+)
+Index("uq_api_tokens_token_hash", api_tokens.c.token_hash, unique=True)
+Index("ix_api_tokens_user_id", api_tokens.c.user_id)
