@@ -20,6 +20,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from timetracker.store.schema import (
     customers,
@@ -154,6 +155,15 @@ def own_time(user_id: int) -> ColumnElement[bool]:
 
 def time_of_team(manager_id: int) -> ColumnElement[bool]:
     return time_entries.c.user_id.in_(team_ids(manager_id))
+
+
+def on_records(condition, user_id, task_id):
+    """A condition on time entries (``timetrack_filter``'s) rewritten onto other columns that
+    name a user and a task (kept totals, running timers); None stays None."""
+    if condition is None:
+        return None
+    columns = {time_entries.c.user_id: user_id, time_entries.c.task_id: task_id}
+    return replacement_traverse(condition, {}, lambda element: columns.get(element))
 
 
 def all_of(conditions: list) -> ColumnElement[bool]:
