@@ -27,6 +27,7 @@ RESOURCES = {
     "invoices": LAYERS,
     "totals": LAYERS,
     "tokens": LAYERS,
+    "timers": LAYERS,
     "batch": ("api", "schemas"),
     "health": ("api", "schemas"),
 }

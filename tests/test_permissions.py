@@ -443,3 +443,25 @@ def test_tokens(company, role):
         assert revoke.status_code == (204 if reaches_others else 403)
     client.ok("delete", f"/users/me/tokens/{mine['id']}", status=204)
     assert admin.ok("get", "/users/me/tokens")["items"] == []
+
+
+# Who may start (and so stop) the worker's timer on Design: whoever may change that time.
+STARTS_WORKERS_TIMER = {"worker", "approver"}
+# Who sees a running timer of the worker on Design: whoever reads that time.
+SEES_WORKERS_TIMER = {"worker", "approver", "scoper", "biller", "accounts", "seer"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_timers(company, role):
+    clients, ids = company
+    client, worker = clients[role], clients["worker"]
+    body = {"taskId": ids["Design"], "userId": ids["worker"]}
+    started = client.post("/timers", json=body)
+    assert started.status_code == (200 if role in STARTS_WORKERS_TIMER else 403), role
+    if started.status_code != 200:
+        worker.ok("post", "/timers", body)
+    listed = [t["userId"] for t in client.ok("get", "/timers")["items"]]
+    assert listed == ([ids["worker"]] if role in SEES_WORKERS_TIMER else [])
+    stop = client.post(f"/timers/{ids['worker']}/stop")
+    expected = 200 if role in STARTS_WORKERS_TIMER else 403 if role in SEES_WORKERS_TIMER else 404
+    assert stop.status_code == expected, role
