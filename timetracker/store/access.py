@@ -158,7 +158,7 @@ def assignment_links(
         stmt = select(wa.c.user_id, wa.c.customer_id, wa.c.project_id, wa.c.task_id).where(
             wa.c.user_id.in_(chunk)
         )
-        for user_id, customer_id, project_id, task_id in conn.execute(stmt).tuples():
+        for user_id, customer_id, project_id, task_id in conn.execute(stmt):
             mine = links.setdefault(user_id, (set(), set(), set()))
             for target, value in zip(mine, (customer_id, project_id, task_id), strict=True):
                 if value is not None:

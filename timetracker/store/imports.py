@@ -87,7 +87,7 @@ def customers_by_name_key(conn: Connection, keys: Iterable[str]) -> dict[str, in
     found: dict[str, int] = {}
     for chunk in _chunks(keys):
         stmt = select(customers.c.name_key, customers.c.id).where(customers.c.name_key.in_(chunk))
-        found.update(conn.execute(stmt).tuples().all())
+        found.update(conn.execute(stmt).all())
     return found
 
 
@@ -100,7 +100,7 @@ def projects_by_name_key(
         stmt = select(projects.c.customer_id, projects.c.name_key, projects.c.id).where(
             projects.c.customer_id.in_(chunk)
         )
-        found.update(((c, k), i) for c, k, i in conn.execute(stmt).tuples())
+        found.update(((c, k), i) for c, k, i in conn.execute(stmt))
     return found
 
 
@@ -109,7 +109,7 @@ def task_name_keys(conn: Connection, project_ids: Iterable[int]) -> set[tuple[in
     found: set[tuple[int, str]] = set()
     for chunk in _chunks(project_ids):
         stmt = select(tasks.c.project_id, tasks.c.name_key).where(tasks.c.project_id.in_(chunk))
-        found.update(conn.execute(stmt).tuples().all())
+        found.update(conn.execute(stmt).all())
     return found
 
 
@@ -136,7 +136,7 @@ def day_totals(
                 .where(table.c.user_id.in_(chunk), table.c.date.between(first, last))
                 .group_by(table.c.user_id, table.c.date)
             )
-            for user_id, day, minutes in conn.execute(stmt).tuples():
+            for user_id, day, minutes in conn.execute(stmt):
                 totals[(user_id, day)] = totals.get((user_id, day), 0) + int(minutes)
     return totals
 
@@ -193,7 +193,7 @@ def approved_weeks(
             wa.c.week_end >= first,
             wa.c.week_start <= last,
         )
-        weeks += conn.execute(stmt).tuples()
+        weeks += conn.execute(stmt)
     return weeks
 
 
