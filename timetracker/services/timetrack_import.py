@@ -189,7 +189,7 @@ class _Judge:
                 hint = (
                     ", and you may not assign it"
                     if self.assign
-                    else " (assign=true assigns it)"
+                    else " (the import's assign option assigns it)"
                     if may_assign
                     else ""
                 )
