@@ -98,24 +98,28 @@ def read_lines(
         problems.setdefault(1, []).append(f"columns named more than once: {', '.join(repeated)}")
     if problems:
         raise refuse_lines(problems)
-    # Where each of ``columns`` is in a line (None: not in the file).
-    positions = [header.index(c) if c in header else None for c in columns]
+    # Where each of ``columns`` is in a line; a column the file leaves out reads from an empty
+    # cell added at the end.
     width = len(header)
-    counted = 0
+    positions = [header.index(c) if c in header else width for c in columns]
+    in_order = positions == list(range(width)) and width == len(columns)
+    lines = result.lines
     try:
         for cells in reader:
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue  # a blank line
-            line = reader.line_num
-            counted += 1
-            if counted > max_rows:
-                problems.setdefault(line, []).append(f"more than {max_rows} {what}: split the file")
+            if len(cells) != width or not in_order:
+                if not cells or (len(cells) == 1 and not cells[0].strip()):
+                    continue  # a blank line
+                if len(cells) > width:
+                    problems.setdefault(reader.line_num, []).append("more values than columns")
+                    continue
+                cells += [""] * (width + 1 - len(cells))
+                cells = [cells[p] for p in positions]
+            if len(lines) >= max_rows:
+                problems.setdefault(reader.line_num, []).append(
+                    f"more than {max_rows} {what}: split the file"
+                )
                 break
-            if len(cells) > width:
-                problems.setdefault(line, []).append("more values than columns")
-                continue
-            cells += [""] * (width - len(cells))
-            result.lines.append((line, ["" if p is None else cells[p] for p in positions]))
+            lines.append((reader.line_num, cells))
     except csv.Error as exc:
         problems.setdefault(reader.line_num, []).append(str(exc))
     if not result.lines:

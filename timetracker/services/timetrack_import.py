@@ -50,109 +50,119 @@ REQUIRED = COLUMNS[:-1]
 TEMPLATE = ",".join(COLUMNS) + "\nadmin,2026-03-02,Acme,Web,Build,90,Code review\n"
 COMMENT_LENGTH = 10_000  # as PATCH /timetrack takes
 NAME_KEY_LENGTH = 3 * 255  # the stored keys' column size
-MINUTES = frozenset(str(m) for m in range(1, MINUTES_PER_DAY + 1))
+MINUTES = {str(m): m for m in range(1, MINUTES_PER_DAY + 1)}
 
 # (user id, day, task id)
 Key = tuple[int, dt.date, int]
 
 
-def _name(column: str, text: str, wrong: list[str]) -> str | None:
+def _name_key(column: str, text: str) -> tuple[str | None, str | None]:
     """A name cell as the stored names are kept (trimmed as names are, case-folded), or None
-    with its problem: a name that cannot be stored is never looked up."""
+    and its problem: a name that cannot be stored is never looked up."""
     key = name_key(text.strip(Name.SPACE))
     if not key:
-        wrong.append(f"{column}: missing")
-    elif "\x00" in key:
-        wrong.append(f"{column}: Text must not contain NUL characters")
-    elif len(key) > NAME_KEY_LENGTH:
-        wrong.append(f"{column}: no such name (longer than any)")
-    else:
-        return key
-    return None
+        return None, f"{column}: missing"
+    if "\x00" in key:
+        return None, f"{column}: Text must not contain NUL characters"
+    if len(key) > NAME_KEY_LENGTH:
+        return None, f"{column}: no such name (longer than any)"
+    return key, None
 
 
-class _Dates:
-    """``YYYY-MM-DD`` cells as dates, each distinct text parsed once (a file of 100,000 lines
-    names a few hundred days)."""
+class _Cells:
+    """One column's cells judged by ``judge`` (text -> (value, problem)), each distinct text
+    once: a file of 100,000 lines names a few hundred users, days and tasks."""
 
-    def __init__(self):
-        self.seen: dict[str, dt.date | None] = {}
+    def __init__(self, judge: Callable[[str], tuple[Any, str | None]]):
+        self.judge = judge
+        self.seen: dict[str, tuple[Any, str | None]] = {}
 
-    def __call__(self, text: str) -> dt.date | None:
-        if text not in self.seen:
-            try:
-                day = dt.date.fromisoformat(text) if len(text) == 10 else None
-            except ValueError:
-                day = None
-            self.seen[text] = day if day is not None and EARLIEST <= day <= LATEST else None
-        return self.seen[text]
+    def __call__(self, text: str, wrong: list[str]) -> Any:
+        found = self.seen.get(text)
+        if found is None:
+            found = self.seen[text] = self.judge(text)
+        if found[1] is not None:
+            wrong.append(found[1])
+        return found[0]
+
+
+def _date(text: str) -> tuple[dt.date | None, str | None]:
+    try:
+        day = dt.date.fromisoformat(text.strip()) if len(text.strip()) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or not EARLIEST <= day <= LATEST:
+        return None, f"date: '{text}' is not a date from {EARLIEST} to {LATEST}"
+    return day, None
+
+
+def _minutes(text: str) -> tuple[int | None, str | None]:
+    minutes = MINUTES.get(text.strip())
+    if minutes is None:
+        return None, f"minutes: not a whole number from 1 to {MINUTES_PER_DAY}"
+    return minutes, None
 
 
 def parse(lines: list[tuple[int, list[str]]], problems: dict[int, list[str]]) -> list[tuple]:
-    """The cells of each line checked and converted without the database: (line, the names as
-    written (username, customer, project, task), the username key, the day, the (customer,
-    project, task) name keys, minutes, comment), with None where a cell is wrong and its
-    problem added to ``problems``."""
-    dates = _Dates()
+    """The cells of each line checked and converted without the database: (line, the cells,
+    the username key, the day, the (customer, project, task) name keys, minutes, comment),
+    with None where a cell is wrong and its problem added to ``problems``."""
+    username_key = _Cells(lambda text: _name_key("username", text))
+    customer_key = _Cells(lambda text: _name_key("customer", text))
+    project_key = _Cells(lambda text: _name_key("project", text))
+    task_name_key = _Cells(lambda text: _name_key("task", text))
+    date, minutes_of = _Cells(_date), _Cells(_minutes)
     parsed = []
-    for line, (username, date_text, customer, project, task, minutes_text, comment) in lines:
+    for line, cells in lines:
+        username, date_text, customer, project, task, minutes_text, comment = cells
         wrong: list[str] = []
-        user_key = _name("username", username, wrong)
-        day = dates(date_text.strip())
-        if day is None:
-            wrong.append(f"date: '{date_text}' is not a date from {EARLIEST} to {LATEST}")
+        user_key = username_key(username, wrong)
+        day = date(date_text, wrong)
         names = (
-            _name("customer", customer, wrong),
-            _name("project", project, wrong),
-            _name("task", task, wrong),
+            customer_key(customer, wrong),
+            project_key(project, wrong),
+            task_name_key(task, wrong),
         )
-        minutes_text = minutes_text.strip()
-        minutes = int(minutes_text) if minutes_text in MINUTES else None
-        if minutes is None:
-            wrong.append(f"minutes: not a whole number from 1 to {MINUTES_PER_DAY}")
-        comment = comment.strip()
-        if len(comment) > COMMENT_LENGTH:
-            wrong.append(f"comment: longer than {COMMENT_LENGTH} characters")
-        elif "\x00" in comment:
-            wrong.append("comment: Text must not contain NUL characters")
+        minutes = minutes_of(minutes_text, wrong)
+        if comment:
+            comment = comment.strip()
+            if len(comment) > COMMENT_LENGTH:
+                wrong.append(f"comment: longer than {COMMENT_LENGTH} characters")
+            elif "\x00" in comment:
+                wrong.append("comment: Text must not contain NUL characters")
         if wrong:
             problems.setdefault(line, []).extend(wrong)
         task_key = names if None not in names else None
-        shown = (username.strip(), customer.strip(), project.strip(), task.strip())
-        parsed.append((line, shown, user_key, day, task_key, minutes, comment or None))
+        parsed.append((line, cells, user_key, day, task_key, minutes, comment or None))
     return parsed
 
 
 class _Locks:
-    """Whether a user's day is locked, from the lock events overlapping the file (newest
-    first: the newest covering event decides), answered once per user and day."""
+    """Whether a user's day is locked, from the lock events overlapping the file: the newest
+    event covering the day (the user's own or everyone's) decides."""
 
     def __init__(self, events):
-        self.everyone = [e for e in events if e["user_id"] is None]
+        self.everyone = [e for e in events if e["user_id"] is None]  # newest first
         self.by_user: dict[int, list] = {}
         for event in events:
             if event["user_id"] is not None:
                 self.by_user.setdefault(event["user_id"], []).append(event)
-        self.answers: dict[tuple[int, dt.date], bool] = {}
+        self.everyones_day: dict[dt.date, Any] = {}
 
     @staticmethod
     def _newest(events, day: dt.date):
         return next((e for e in events if e["date_from"] <= day <= e["date_to"]), None)
 
     def __call__(self, user_id: int, day: dt.date) -> bool:
-        key = (user_id, day)
-        if key not in self.answers:
-            covering = [
-                e
-                for e in (
-                    self._newest(self.by_user.get(user_id, ()), day),
-                    self._newest(self.everyone, day),
-                )
-                if e is not None
-            ]
-            newest = max(covering, key=lambda e: e["id"], default=None)
-            self.answers[key] = bool(newest and newest["locked"])
-        return self.answers[key]
+        if day not in self.everyones_day:
+            self.everyones_day[day] = self._newest(self.everyone, day)
+        newest = self.everyones_day[day]
+        own = self.by_user.get(user_id)
+        if own:
+            mine = self._newest(own, day)
+            if mine is not None and (newest is None or mine["id"] > newest["id"]):
+                newest = mine
+        return newest is not None and bool(newest["locked"])
 
 
 class _Judge:
@@ -165,6 +175,7 @@ class _Judge:
         self.assigned = access.assignment_checker(conn, users)
         self.can_modify = access.timetrack_modify_checker(conn, caller)
         self.answers: dict[tuple[int, int], list[str]] = {}
+        self.days: dict[tuple[int, dt.date], list[str]] = {}
         self.to_assign: set[tuple[int, int]] = set()
         self.locked = _Locks(store.lock_events_between(conn, user_ids, *span))
         self.approved: set[tuple[int, dt.date]] = set()
@@ -198,6 +209,14 @@ class _Judge:
         return problems
 
     def day(self, user, day: dt.date) -> list[str]:
+        """Problems of changing the user's time on that day, answered once per user and day."""
+        key = (user["id"], day)
+        answer = self.days.get(key)
+        if answer is None:
+            answer = self.days[key] = self._day(user, day)
+        return answer
+
+    def _day(self, user, day: dt.date) -> list[str]:
         if (user["hired"] and day < user["hired"]) or (
             user["release_date"] and day > user["release_date"]
         ):
@@ -238,14 +257,15 @@ def check(
 
     records: dict[Key, list] = {}  # key -> [minutes of the file, its last comment]
     day_lines: dict[tuple[int, dt.date], list[tuple[int, int]]] = {}
-    for line, shown, user_key, day, task_key, minutes, comment in parsed:
+    for line, cells, user_key, day, task_key, minutes, comment in parsed:
         wrong = []
         user = users.get(user_key) if user_key else None
         if user_key and user is None:
-            wrong.append(f"username: no user '{shown[0]}'")
+            wrong.append(f"username: no user '{cells[0].strip()}'")
         task = tasks.get(task_key) if task_key else None
         if task_key and task is None:
-            wrong.append("task: no task '{3}' in project '{2}' of customer '{1}'".format(*shown))
+            customer, project, name = (c.strip() for c in cells[2:5])
+            wrong.append(f"task: no task '{name}' in project '{project}' of customer '{customer}'")
         if user is not None and task is not None:
             wrong += judge.task(user, task)
         if user is not None and day is not None:
