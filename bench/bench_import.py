@@ -112,6 +112,13 @@ def checkpoint(db: str) -> None:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+def fresh_copy(pristine: str, work: str) -> None:
+    """``work`` as ``pristine`` is: the last run's write-ahead log must not come with it."""
+    for suffix in ("-wal", "-shm"):
+        Path(work + suffix).unlink(missing_ok=True)
+    shutil.copyfile(pristine, work)
+
+
 def post_csv(port: int, path: str, body: bytes) -> tuple[float, int, dict]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     started = time.perf_counter()
@@ -126,7 +133,7 @@ def post_csv(port: int, path: str, body: bytes) -> tuple[float, int, dict]:
 def through_server(pristine: str, work: str, steps) -> list[tuple[float, int, dict]]:
     """Start the server on a fresh copy of the database and send ``steps`` (paths and
     bodies) one after the other."""
-    shutil.copyfile(pristine, work)
+    fresh_copy(pristine, work)
     with server(work) as port:
         return [post_csv(port, path, body) for path, body in steps]
 
@@ -134,7 +141,7 @@ def through_server(pristine: str, work: str, steps) -> list[tuple[float, int, di
 def plain_executemany(pristine: str, work: str, rows: list[dict]) -> float:
     """The same rows inserted with one executemany into a fresh copy, in this process, on a
     connection configured as the server's (WAL, synchronous=NORMAL, foreign keys)."""
-    shutil.copyfile(pristine, work)
+    fresh_copy(pristine, work)
     engine = make_engine(work)
     try:
         with engine.connect():
