@@ -88,3 +88,50 @@ def test_timetrack_imports(app, company, role):  # noqa: F811 - the fixture
             key = "api.error.invalid_csv" if expected == 400 else "api.error.access_denied"
             assert response.get_json()["key"] == key
             assert every_row(app) == before
+
+
+def test_the_bulk_rules_answer_as_the_single_ones(app, company):  # noqa: F811 - the fixture
+    """The import judges many records with ``timetrack_modify_checker`` and
+    ``assignment_checker``; for every role, user and task they answer as
+    ``can_modify_timetrack`` and ``is_assigned`` do."""
+    from flask import g
+
+    from timetracker import access
+    from timetracker.caller import Caller
+    from timetracker.store import entities
+    from timetracker.store.catalogue import TASKS
+    from timetracker.store.db import get_db
+    from timetracker.store.users import USERS, find_for_login
+
+    _, ids = company
+    with app.test_request_context("/api/v1/"):
+        conn = get_db(write=False)
+        users = entities.rows_by_ids(conn, USERS, [ids[name] for name in ALL])
+        tasks = entities.rows_by_ids(
+            conn, TASKS, [ids[t] for t in ("Design", "Release", "Migrate")]
+        )
+        checked = 0
+        for role in sorted(ALL):
+            found = find_for_login(conn, role)
+            caller = Caller(
+                id=found["id"],
+                username=role,
+                permissions=found["permissions"],
+                **{k: found[k] for k in ("sees_all_data", "team_all", "scope_all", "assign_all")},
+            )
+            for key in ("access_team", "access_scope", "access_assigned"):
+                g.pop(key, None)  # the facts memoized for the previous caller
+            can_modify = access.timetrack_modify_checker(conn, caller)
+            assigned = access.assignment_checker(conn, users)
+            for user in users:
+                for task in tasks:
+                    single = access.can_modify_timetrack(conn, caller, user, task["id"])
+                    is_assigned = access.is_assigned(conn, user, task["id"])
+                    assert assigned(user, task) == is_assigned, (role, user["id"], task["name"])
+                    assert can_modify(user, task, is_assigned) == single, (
+                        role,
+                        user["id"],
+                        task["name"],
+                    )
+                    checked += single
+        assert checked > 3  # some answers are yes

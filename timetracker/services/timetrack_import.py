@@ -248,7 +248,9 @@ def check(
     users = store.users_by_username_key(conn, {p[2] for p in parsed if p[2]})
     tasks = store.tasks_by_name_keys(conn, {p[4][2] for p in parsed if p[4]})
     if conn.get_execution_options().get("write"):
-        hold_users(conn, [u["id"] for u in users.values()])
+        held = sorted(u["id"] for u in users.values())
+        for start in range(0, len(held), store.CHUNK):  # in id order, within bound parameters
+            hold_users(conn, held[start : start + store.CHUNK])
     days = [p[3] for p in parsed if p[3] is not None]
     span = (min(days), max(days)) if days else (EARLIEST, EARLIEST)
     judge = _Judge(conn, caller, assign, list(users.values()), span)
