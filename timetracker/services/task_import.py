@@ -97,9 +97,9 @@ def _named(rows: dict[str, Any], name: str | None, column: str, wrong: list[str]
     return row
 
 
-def check(conn: Connection, caller: Caller, lines: list, problems: dict[int, list[str]]) -> Plan:
-    """Judge every line against the file's other lines and what is stored."""
-    plan = Plan(problems)
+def parse(lines: list, problems: dict[int, list[str]]) -> list[tuple[int, dict[str, Any]]]:
+    """Each line's cells validated as the API validates a task's fields (without the
+    database): (line, values) of the lines whose names can be looked up."""
     schema = TaskImportRowSchema()
     rows = []
     for line, cells in lines:
@@ -113,6 +113,12 @@ def check(conn: Connection, caller: Caller, lines: list, problems: dict[int, lis
             valid = error.valid_data or {}
             if all(valid.get(c) for c in REQUIRED):
                 rows.append((line, valid))
+    return rows
+
+
+def check(conn: Connection, caller: Caller, rows: list, problems: dict[int, list[str]]) -> Plan:
+    """Judge every parsed line against the file's other lines and what is stored."""
+    plan = Plan(problems)
     customers = store.customers_by_name_key(conn, {name_key(r["customer"]) for _, r in rows})
     projects = store.projects_by_name_key(conn, customers.values())
     existing = store.task_name_keys(conn, projects.values())
@@ -189,8 +195,10 @@ def import_csv(connect: Callable[[bool], Connection], caller: Caller, data: byte
     """Import tasks (with their customers and projects) from CSV, in one transaction."""
     access.ensure_can_import_catalogue(caller)
     table = read_lines(decode(data), COLUMNS, REQUIRED, MAX_ROWS, "tasks")
+    rows = parse(table.lines, table.problems)
+    # A file with bad cells is judged on a read; only a good one takes the write lock.
     conn = connect(not table.problems)
-    plan = check(conn, caller, table.lines, table.problems)
+    plan = check(conn, caller, rows, table.problems)
     if plan.problems:
         raise refuse_lines(plan.problems)
     created = create(conn, plan)

@@ -239,12 +239,11 @@ class Plan:
 
 
 def check(
-    conn: Connection, caller: Caller, lines: list, problems: dict[int, list[str]], assign: bool
+    conn: Connection, caller: Caller, parsed: list, problems: dict[int, list[str]], assign: bool
 ) -> Plan:
-    """Judge every line. On a write connection the users' time is held first (PostgreSQL),
-    so nothing changes between the checks and the writes."""
+    """Judge every parsed line against the database. On a write connection the users' time is
+    held first (PostgreSQL), so nothing changes between the checks and the writes."""
     plan = Plan(problems)
-    parsed = parse(lines, problems)
     users = store.users_by_username_key(conn, {p[2] for p in parsed if p[2]})
     tasks = store.tasks_by_name_keys(conn, {p[4][2] for p in parsed if p[4]})
     if conn.get_execution_options().get("write"):
@@ -333,13 +332,15 @@ def import_csv(
 ) -> dict[str, int]:
     """Import time-track from CSV: check every line, then write in the same transaction.
 
-    ``connect(write)`` gives the connection: a file with problems in its cells is judged on a
-    read (every problem is still reported) and never takes the write lock.
+    ``connect(write)`` gives the connection. The cells are read and converted before it is
+    asked for; a file with bad cells is judged on a read (every problem is still reported) and
+    never takes the write lock.
     """
     access.ensure_can_import_timetrack(caller)
     table = read_lines(decode(data), COLUMNS, REQUIRED, max_rows, "records")
+    parsed = parse(table.lines, table.problems)
     conn = connect(not table.problems)
-    plan = check(conn, caller, table.lines, table.problems, assign)
+    plan = check(conn, caller, parsed, table.problems, assign)
     if plan.problems:
         raise refuse_lines(plan.problems)
     store.add_task_assignments(conn, plan.assignments)
