@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import event
 
-from tests.conftest import ADMIN_PASSWORD, ApiClient
+from tests.conftest import ADMIN_PASSWORD, PG_URL, ApiClient
 from tests.test_task_import import every_row, line, problems
 from timetracker.access import MODIFY_APPROVE_TIME_TRACK
 from timetracker.cli import main
@@ -295,3 +295,28 @@ def test_cli_import(migrated_database_url, tmp_path, app, admin, worker, tasks):
     assert result.exit_code == 0, result.output
     assert "Imported 2 lines: 2 new records, 0 records added to, 1 tasks assigned." in result.output
     assert record(worker, "worker", "2025-03-03", tasks["release"])["time"] == 30
+
+
+@pytest.mark.skipif(PG_URL is not None, reason="SQLite's database-wide write lock")
+def test_a_file_with_bad_cells_never_waits_for_the_write_lock(make_app, monkeypatch, catalogue):
+    import sqlite3
+    import time
+
+    from timetracker.store import db
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 2_000)
+    app = make_app()
+    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    admin.ok("get", "/users/me")  # logged in before the lock is taken
+    writer = sqlite3.connect(app.config["DATABASE_URL"], isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another writer holds the database
+    try:
+        started = time.perf_counter()
+        response = import_csv(admin, HEADER + f"admin,2025-02-30,{DESIGN},30,\n")
+        assert "date:" in line(problems(response), 2)
+        assert time.perf_counter() - started < 1.0
+        tasks_seen = admin.ok("get", "/tasks")["items"]  # reads go on meanwhile
+        assert {t["name"] for t in tasks_seen} >= {"Design"}
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
