@@ -320,3 +320,24 @@ def test_a_file_with_bad_cells_never_waits_for_the_write_lock(make_app, monkeypa
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_the_collector_pause_is_counted_and_restores_the_collector():
+    import gc
+
+    from timetracker.services.csv_import import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():  # another import at the same time
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the first one is still running
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # turned off by someone else: left off
+    finally:
+        gc.enable()

@@ -38,7 +38,7 @@ from timetracker import access
 from timetracker.access import Caller
 from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.schemas.common import Name
-from timetracker.services.csv_import import decode, read_lines, refuse_lines
+from timetracker.services.csv_import import collector_paused, decode, read_lines, refuse_lines
 from timetracker.services.timetrack import MINUTES_PER_DAY
 from timetracker.store import imports as store
 from timetracker.store.approval import APPROVED
@@ -337,14 +337,15 @@ def import_csv(
     never takes the write lock.
     """
     access.ensure_can_import_timetrack(caller)
-    table = read_lines(decode(data), COLUMNS, REQUIRED, max_rows, "records")
-    parsed = parse(table.lines, table.problems)
-    conn = connect(not table.problems)
-    plan = check(conn, caller, parsed, table.problems, assign)
-    if plan.problems:
-        raise refuse_lines(plan.problems)
-    store.add_task_assignments(conn, plan.assignments)
-    store.write_time_entries(conn, plan.new, plan.changed)
+    with collector_paused():
+        table = read_lines(decode(data), COLUMNS, REQUIRED, max_rows, "records")
+        parsed = parse(table.lines, table.problems)
+        conn = connect(not table.problems)
+        plan = check(conn, caller, parsed, table.problems, assign)
+        if plan.problems:
+            raise refuse_lines(plan.problems)
+        store.add_task_assignments(conn, plan.assignments)
+        store.write_time_entries(conn, plan.new, plan.changed)
     return {
         "imported": len(table.lines),
         "recordsCreated": len(plan.new),
