@@ -36,6 +36,9 @@ What may be changed:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import g
 from sqlalchemy import ColumnElement, Connection
 
@@ -274,7 +277,7 @@ def can_modify_timetrack(conn: Connection, caller: Caller, user, task_id: int) -
     return caller.has(MANAGE_SCOPE_OF_WORK) or is_assigned(conn, user, task_id)
 
 
-def assignment_checker(conn: Connection, user_rows):
+def assignment_checker(conn: Connection, user_rows: list) -> Callable[[Any, Any], bool]:
     """:func:`is_assigned` for many users and tasks at once: a function (user row, task row
     with ``customer_id`` and ``project_id``) -> bool, from the users' assignments loaded in
     one query."""
@@ -294,7 +297,7 @@ def assignment_checker(conn: Connection, user_rows):
     return assigned
 
 
-def timetrack_modify_checker(conn: Connection, caller: Caller):
+def timetrack_modify_checker(conn: Connection, caller: Caller) -> Callable[[Any, Any, bool], bool]:
     """:func:`can_modify_timetrack` for many records at once (an import): a function (user row,
     task row with ``customer_id`` and ``project_id``, whether the task is among the user's
     work assignments) -> bool. The team and the scope of work are loaded once."""

@@ -169,7 +169,14 @@ class _Judge:
     """The rules of a change of time-track, for many lines: the caller's rights over each
     user and task, assignments, employment, locks and approved weeks, loaded once."""
 
-    def __init__(self, conn: Connection, caller: Caller, assign: bool, users: list, span):
+    def __init__(
+        self,
+        conn: Connection,
+        caller: Caller,
+        assign: bool,
+        users: list,
+        span: tuple[dt.date, dt.date],
+    ):
         self.conn, self.caller, self.assign = conn, caller, assign
         user_ids = [u["id"] for u in users]
         self.assigned = access.assignment_checker(conn, users)

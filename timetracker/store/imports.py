@@ -115,10 +115,11 @@ def task_name_keys(conn: Connection, project_ids: Iterable[int]) -> set[tuple[in
 
 def named_settings(conn: Connection) -> tuple[dict[str, RowMapping], dict[str, RowMapping]]:
     """Types of work and workflow statuses, by name key."""
-    kinds = (types_of_work, workflow_statuses)
-    return tuple(  # type: ignore[return-value]
-        {row["name_key"]: row for row in conn.execute(select(table)).mappings()} for table in kinds
-    )
+
+    def by_key(table) -> dict[str, RowMapping]:
+        return {row["name_key"]: row for row in conn.execute(select(table)).mappings()}
+
+    return by_key(types_of_work), by_key(workflow_statuses)
 
 
 # --- the state of time-track around the file's records ----------------------------------------
