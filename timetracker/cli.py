@@ -199,3 +199,75 @@ def import_users(csv_file, db: str | None) -> None:
     except ApiError as exc:  # the re-check found a username taken meanwhile
         raise click.ClickException(exc.message) from exc
     click.echo(f"Imported {len(user_ids)} users.")
+
+
+def _import_as_administrator(db: str | None, run) -> dict:
+    """``run(connect, caller)`` in one write transaction, as the administrator: the app's
+    request-free context gives the rules their per-call memory. A refused file prints every
+    problem and changes nothing."""
+    from timetracker.caller import COMMAND_LINE
+    from timetracker.services.csv_import import CsvRefused
+    from timetracker.store.db import write_transaction
+
+    app = _app(db)
+    engine = app.extensions["timetracker"]["engine"]
+    try:
+        with app.app_context(), write_transaction(engine) as conn:
+            return run(lambda write: conn, COMMAND_LINE, app.config)
+    except CsvRefused as exc:
+        for error in exc.errors:
+            click.echo(error, err=True)
+        raise click.ClickException(f"Nothing was imported: {len(exc.errors)} problem(s).") from exc
+    finally:
+        engine.dispose()
+
+
+@import_group.command("tasks")
+@click.argument("csv_file", type=click.File("rb"))
+@db_option
+def import_tasks(csv_file, db: str | None) -> None:
+    """Import tasks, with their projects and customers, from a CSV file (see the README).
+
+    Missing customers and projects are created; a task that exists already is a line error.
+    Every line is checked first; if any is bad, every problem is listed with its line number
+    and nothing is imported.
+    """
+    from timetracker.services import task_import
+
+    data = csv_file.read()
+    result = _import_as_administrator(
+        db, lambda connect, caller, config: task_import.import_csv(connect, caller, data)
+    )
+    click.echo(
+        f"Imported {result['imported']} tasks (created {len(result['customerIds'])} customers "
+        f"and {len(result['projectIds'])} projects)."
+    )
+
+
+@import_group.command("timetrack")
+@click.argument("csv_file", type=click.File("rb"))
+@click.option(
+    "--assign", is_flag=True, help="Assign each task to its user first where it is not yet."
+)
+@db_option
+def import_timetrack(csv_file, assign: bool, db: str | None) -> None:
+    """Import time-track records from a CSV file (see the README).
+
+    Each line adds its minutes to the user's record on that task and day. Every line is checked
+    as a change through the API would be (assignments, employment, locks, approved weeks,
+    billed records, 1440 minutes a day); if any is bad, every problem is listed with its line
+    number and nothing is imported.
+    """
+    from timetracker.services import timetrack_import
+
+    data = csv_file.read()
+    result = _import_as_administrator(
+        db,
+        lambda connect, caller, config: timetrack_import.import_csv(
+            connect, caller, data, assign=assign, max_rows=config["TIMETRACK_IMPORT_MAX_ROWS"]
+        ),
+    )
+    click.echo(
+        f"Imported {result['imported']} lines: {result['recordsCreated']} new records, "
+        f"{result['recordsUpdated']} records added to, {result['tasksAssigned']} tasks assigned."
+    )

@@ -7,6 +7,7 @@ Nothing here decides who may do what; ``access`` does, and asks for these pieces
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 from sqlalchemy import (
     ColumnElement,
@@ -144,6 +145,26 @@ def task_reached(conn: Connection, task_id: int, links: Table, user_id: int) -> 
     """Whether ``links`` (scope items or work assignments) of ``user_id`` reach the task."""
     params = {"task_id": task_id, "user_id": user_id}
     return conn.execute(_task_reached_through(links), params).first() is not None
+
+
+def assignment_links(
+    conn: Connection, user_ids: Iterable[int]
+) -> dict[int, tuple[set[int], set[int], set[int]]]:
+    """Per user: the customer, project and task ids of their work assignments."""
+    links: dict[int, tuple[set[int], set[int], set[int]]] = {}
+    wa = work_assignments
+    user_ids = sorted(set(user_ids))
+    for start in range(0, len(user_ids), 5_000):
+        chunk = user_ids[start : start + 5_000]
+        stmt = select(wa.c.user_id, wa.c.customer_id, wa.c.project_id, wa.c.task_id).where(
+            wa.c.user_id.in_(chunk)
+        )
+        for user_id, customer_id, project_id, task_id in conn.execute(stmt):
+            mine = links.setdefault(user_id, (set(), set(), set()))
+            for target, value in zip(mine, (customer_id, project_id, task_id), strict=True):
+                if value is not None:
+                    target.add(value)
+    return links
 
 
 # --- time-track and leave ------------------------------------------------------------------------
