@@ -28,6 +28,7 @@ RESOURCES = {
     "totals": LAYERS,
     "tokens": LAYERS,
     "timers": LAYERS,
+    "events": LAYERS,
     "batch": ("api", "schemas"),
     "health": ("api", "schemas"),
 }

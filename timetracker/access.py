@@ -477,6 +477,49 @@ def can_reach_leave(conn: Connection, caller: Caller, user_id: int, writing: boo
     )
 
 
+# --- the event log (the changes feed): an event is seen by whoever may see what it is about,
+# judged by the ids it recorded (so a deletion is judged as the object was): records by the
+# time-track and leave rules, catalogue objects and users by theirs, settings by everyone,
+# invoices by those who bill. Manage Accounts & Permissions sees every event.
+
+RECORD_EVENTS = ("timetrack.", "timer.")
+EVERYONES_EVENTS = ("department.", "timeZoneGroup.", "leaveType.", "workflowStatus.")
+EVERYONES_EVENTS += ("typeOfWork.",)
+
+
+def ensure_can_read_audit_log(caller: Caller) -> None:
+    _require(caller.has(MANAGE_ACCOUNTS), "The audit log needs Manage Accounts & Permissions")
+
+
+def event_filter(caller: Caller, events_table) -> ColumnElement[bool] | None:
+    """SQL: the events ``caller`` may see (None: all)."""
+    if caller.has(MANAGE_ACCOUNTS):
+        return sql.EVERYTHING
+    name = events_table.c.name
+
+    def named(*prefixes: str):
+        return sql.any_of([name.startswith(p) for p in prefixes])
+
+    def where(condition):
+        return sql.ALL if condition is None else condition
+
+    records = sql.on_events(timetrack_filter(caller), "record")
+    leave = sql.on_events(leave_filter(caller), "record")
+    people = sql.on_events(user_filter(caller), "user")
+    grants = [
+        named(*EVERYONES_EVENTS),
+        sql.all_of([named(*RECORD_EVENTS), where(records)]),
+        sql.all_of([named("leaveTime."), where(leave)]),
+        sql.all_of([named("timetrackApprovalStatus.", "user."), where(people)]),
+    ]
+    for kind in ("customer", "project", "task"):
+        condition = sql.on_events(catalogue_filter(caller, kind), kind)
+        grants.append(sql.all_of([named(f"{kind}."), where(condition)]))
+    if caller.has(MANAGE_COST_BILLING):
+        grants.append(named("invoice."))
+    return sql.any_of(grants)
+
+
 # --- system settings (workflow statuses, types of work, leave types) ---------------------------
 
 

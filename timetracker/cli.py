@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 import sys
+from contextlib import contextmanager
 
 import click
 
@@ -133,6 +134,19 @@ def set_password(username: str, password: str | None, db: str | None) -> None:
     click.echo(f"Set a new password for '{username}'.")
 
 
+@contextmanager
+def command_context(app, command: str, caller):
+    """A request context for a command that works through the services as ``caller``: the
+    rules' per-call memory, and the event log's record of which command made the changes."""
+    from flask import g
+
+    from timetracker.services.events import COMMAND
+
+    with app.test_request_context("/api/v1/", environ_base={COMMAND: command}):
+        g.caller = caller
+        yield
+
+
 @main.command()
 @db_option
 def demo(db: str | None) -> None:
@@ -144,7 +158,7 @@ def demo(db: str | None) -> None:
 
     app = _app(db)
     engine = app.extensions["timetracker"]["engine"]
-    with app.app_context(), write_transaction(engine) as conn:
+    with command_context(app, "demo", demo_data.LOADER), write_transaction(engine) as conn:
         if count_where(conn, CUSTOMERS) > 0:
             raise click.ClickException(
                 "This database already has customers; the demo loads into an empty database "
@@ -201,10 +215,10 @@ def import_users(csv_file, db: str | None) -> None:
     click.echo(f"Imported {len(user_ids)} users.")
 
 
-def _import_as_administrator(db: str | None, run) -> dict:
-    """``run(connect, caller)`` in one write transaction, as the administrator: the app's
-    request-free context gives the rules their per-call memory. A refused file prints every
-    problem and changes nothing."""
+def _import_as_administrator(db: str | None, run, command: str) -> dict:
+    """``run(connect, caller)`` in one write transaction, as the administrator, in a request
+    context of its own (the rules' per-call memory; the event log names the command). A
+    refused file prints every problem and changes nothing."""
     from timetracker.caller import COMMAND_LINE
     from timetracker.services.csv_import import CsvRefused
     from timetracker.store.db import write_transaction
@@ -212,7 +226,7 @@ def _import_as_administrator(db: str | None, run) -> dict:
     app = _app(db)
     engine = app.extensions["timetracker"]["engine"]
     try:
-        with app.app_context(), write_transaction(engine) as conn:
+        with command_context(app, command, COMMAND_LINE), write_transaction(engine) as conn:
             return run(lambda write: conn, COMMAND_LINE, app.config)
     except CsvRefused as exc:
         for error in exc.errors:
@@ -236,7 +250,9 @@ def import_tasks(csv_file, db: str | None) -> None:
 
     data = csv_file.read()
     result = _import_as_administrator(
-        db, lambda connect, caller, config: task_import.import_csv(connect, caller, data)
+        db,
+        lambda connect, caller, config: task_import.import_csv(connect, caller, data),
+        "import tasks",
     )
     click.echo(
         f"Imported {result['imported']} tasks (created {len(result['customerIds'])} customers "
@@ -266,6 +282,7 @@ def import_timetrack(csv_file, assign: bool, db: str | None) -> None:
         lambda connect, caller, config: timetrack_import.import_csv(
             connect, caller, data, assign=assign, max_rows=config["TIMETRACK_IMPORT_MAX_ROWS"]
         ),
+        "import timetrack",
     )
     click.echo(
         f"Imported {result['imported']} lines: {result['recordsCreated']} new records, "

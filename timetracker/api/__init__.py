@@ -7,6 +7,7 @@ from timetracker.api import (
     batch,
     catalogue,
     departments,
+    events,
     health,
     invoices,
     leave,
@@ -40,5 +41,6 @@ def all_blueprints():
         *invoices.blueprints,
         *totals.blueprints,
         *leave.blueprints,
+        *events.blueprints,
         *batch.blueprints,
     ]

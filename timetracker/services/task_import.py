@@ -32,6 +32,7 @@ from timetracker import access
 from timetracker.access import Caller
 from timetracker.errors import flatten_messages
 from timetracker.schemas.catalogue import TaskImportRowSchema
+from timetracker.services import catalogue
 from timetracker.services.csv_import import decode, read_lines, refuse_lines
 from timetracker.store import imports as store
 from timetracker.store import settings
@@ -202,4 +203,6 @@ def import_csv(connect: Callable[[bool], Connection], caller: Caller, data: byte
     if plan.problems:
         raise refuse_lines(plan.problems)
     created = create(conn, plan)
+    for kind, key in (("customer", "customerIds"), ("project", "projectIds"), ("task", "taskIds")):
+        catalogue.LEVELS[kind].record_created(conn, caller, created[key])
     return {"imported": len(created["taskIds"]), **created}

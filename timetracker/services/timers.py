@@ -23,7 +23,7 @@ from sqlalchemy import Connection, RowMapping
 from timetracker import access
 from timetracker.access import Caller
 from timetracker.errors import ApiError, access_denied, not_found
-from timetracker.services import catalogue, timetrack
+from timetracker.services import catalogue, events, timetrack
 from timetracker.services.users import users
 from timetracker.store import entities
 from timetracker.store import timers as store
@@ -123,7 +123,22 @@ def start(conn: Connection, caller: Caller, body: Mapping[str, Any]) -> dict[str
         _add_elapsed(conn, caller, user, running)
     started = now_ms()
     store.start(conn, user["id"], task["id"], body.get("comment"), started, caller.id)
-    return present(store.running(conn, user["id"]), started)
+    shown = present(store.running(conn, user["id"]), started)
+    _record(conn, caller, "timer.start", user, task, shown)
+    return shown
+
+
+def _record(conn: Connection, caller: Caller, name: str, user, task, data) -> None:
+    event = events.event(
+        name,
+        user["id"],
+        data,
+        user_id=user["id"],
+        task_id=task["id"],
+        project_id=task["project_id"],
+        customer_id=task["customer_id"],
+    )
+    events.record(conn, caller, event)
 
 
 def _running_of(conn: Connection, caller: Caller, uid) -> tuple[RowMapping, RowMapping]:
@@ -140,19 +155,24 @@ def stop(conn: Connection, caller: Caller, uid) -> dict[str, Any]:
     """Stop a user's timer: its minutes go to the records of the days it ran."""
     user, timer = _running_of(conn, caller, uid)
     records = _add_elapsed(conn, caller, user, timer)
-    return {
+    answer = {
         "userId": user["id"],
         "taskId": timer["task_id"],
         "started": timer["started"],
         "minutes": sum(r["added"] for r in records),
         "records": records,
     }
+    data = {**answer, "records": [{**r, "date": r["date"].isoformat()} for r in records]}
+    _record(conn, caller, "timer.stop", user, catalogue.tasks.find(conn, timer["task_id"]), data)
+    return answer
 
 
 def discard(conn: Connection, caller: Caller, uid) -> None:
     """Throw a user's running timer away, adding no time."""
-    user, _timer = _running_of(conn, caller, uid)
+    user, timer = _running_of(conn, caller, uid)
     store.discard(conn, user["id"])
+    task = catalogue.tasks.find(conn, timer["task_id"])
+    _record(conn, caller, "timer.stop", user, task, {**present(timer, now_ms()), "discarded": True})
 
 
 def listing(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:

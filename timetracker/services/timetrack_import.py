@@ -38,10 +38,13 @@ from timetracker import access
 from timetracker.access import Caller
 from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.schemas.common import Name
+from timetracker.services import events
 from timetracker.services.csv_import import collector_paused, decode, read_lines, refuse_lines
-from timetracker.services.timetrack import MINUTES_PER_DAY
+from timetracker.services.timetrack import MINUTES_PER_DAY, change_event
+from timetracker.store import entities
 from timetracker.store import imports as store
 from timetracker.store.approval import APPROVED
+from timetracker.store.catalogue import TASKS
 from timetracker.store.timetrack import hold_users
 from timetracker.store.util import name_key
 
@@ -307,8 +310,25 @@ def check(
                 {"key_user_id": user_id, "key_date": day, "key_task_id": task_id}
                 | {"new_minutes": entry["minutes"] + minutes}
                 | {"new_comment": comment or entry["comment"]}
+                | {"old_minutes": entry["minutes"], "old_comment": entry["comment"]}
             )
     return plan
+
+
+def _record_events(conn: Connection, caller: Caller, plan: Plan) -> None:
+    """A ``timetrack.update`` event per written record, as a PATCH writes one."""
+    task_ids = {r["task_id"] for r in plan.new} | {r["key_task_id"] for r in plan.changed}
+    task_rows = {t["id"]: t for t in entities.rows_by_ids(conn, TASKS, task_ids)}
+    written = [
+        change_event(r["user_id"], r["date"], task_rows[r["task_id"]], (0, None),
+                     (r["minutes"], r["comment"]))
+        for r in plan.new
+    ] + [
+        change_event(r["key_user_id"], r["key_date"], task_rows[r["key_task_id"]],
+                     (r["old_minutes"], r["old_comment"]), (r["new_minutes"], r["new_comment"]))
+        for r in plan.changed
+    ]  # fmt: skip
+    events.record(conn, caller, *written)
 
 
 def _check_day_limits(plan: Plan, stored: dict, day_lines: dict) -> None:
@@ -353,6 +373,7 @@ def import_csv(
             raise refuse_lines(plan.problems)
         store.add_task_assignments(conn, plan.assignments)
         store.write_time_entries(conn, plan.new, plan.changed)
+        _record_events(conn, caller, plan)
     return {
         "imported": len(table.lines),
         "recordsCreated": len(plan.new),

@@ -187,6 +187,44 @@ def on_records(condition, user_id, task_id):
     return replacement_traverse(condition, {}, lambda element: columns.get(element))
 
 
+# What an event's recorded ids stand for, by the table columns the matrix's conditions name.
+# Only a condition's own columns are rewritten: the subqueries the matrix uses select from the
+# link and team tables, which keep theirs.
+def _event_columns(kind: str) -> dict:
+    from timetracker.store.schema import events
+
+    return {
+        "record": {
+            time_entries.c.user_id: events.c.user_id,
+            time_entries.c.task_id: events.c.task_id,
+            leave_entries.c.user_id: events.c.user_id,
+            tasks.c.id: events.c.task_id,
+            tasks.c.project_id: events.c.project_id,
+            projects.c.customer_id: events.c.customer_id,
+        },
+        "task": {
+            tasks.c.id: events.c.task_id,
+            tasks.c.project_id: events.c.project_id,
+            projects.c.customer_id: events.c.customer_id,
+        },
+        "project": {
+            projects.c.id: events.c.project_id,
+            projects.c.customer_id: events.c.customer_id,
+        },
+        "customer": {customers.c.id: events.c.customer_id},
+        "user": {users.c.id: events.c.user_id},
+    }[kind]
+
+
+def on_events(condition, kind: str):
+    """A condition of the matrix (on time entries, leave, catalogue objects or users) rewritten
+    onto the ids an event recorded, so that it judges deleted objects too; None stays None."""
+    if condition is None:
+        return None
+    columns = _event_columns(kind)
+    return replacement_traverse(condition, {}, lambda element: columns.get(element))
+
+
 def all_of(conditions: list) -> ColumnElement[bool]:
     return and_(*conditions) if conditions else true()
 

@@ -450,3 +450,31 @@ timers = Table(
     Column("started_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
 )
 Index("ix_timers_task_id", timers.c.task_id)
+
+# Every change, written in the same transaction as the change (a transactional outbox): the
+# changes feed, the audit log and REST hooks read it, so nothing is seen of a change that rolled
+# back and no committed change is missed. Ids follow commit order (writers take turns to append:
+# store/events.py). ``data`` is the object's API representation after the change (before it,
+# for a deletion); ``changes`` the changed fields, {field: [old, new]}. ``user_id``, ``task_id``,
+# ``project_id`` and ``customer_id`` are what the event is about, for deciding who may see it.
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created", BigInteger, nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("object_id", String(128), nullable=False),
+    Column("actor_id", Integer),
+    Column("method", String(8)),
+    Column("path", Text),
+    Column("batch_id", String(32)),
+    Column("user_id", Integer),
+    Column("task_id", Integer),
+    Column("project_id", Integer),
+    Column("customer_id", Integer),
+    Column("data", JSON, nullable=False),
+    Column("changes", JSON),
+    sqlite_autoincrement=True,
+)
+Index("ix_events_created", events.c.created)
+Index("ix_events_object", events.c.name, events.c.object_id)
