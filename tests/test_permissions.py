@@ -465,3 +465,20 @@ def test_timers(company, role):
     stop = client.post(f"/timers/{ids['worker']}/stop")
     expected = 200 if role in STARTS_WORKERS_TIMER else 403 if role in SEES_WORKERS_TIMER else 404
     assert stop.status_code == expected, role
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_changes_and_audit_log(company, role):
+    """The feed's time-track events are exactly the records the role reads; the audit log is
+    for Manage Accounts & Permissions."""
+    clients, ids = company
+    admin, client = clients["admin"], clients[role]
+    start = admin.ok("get", "/changes")["cursor"]
+    for user, task in (("worker", "Design"), ("admin", "Migrate"), ("admin", "Release")):
+        admin.ok("patch", f"/timetrack/{ids[user]}/2025-03-03/{ids[task]}", {"time": 60})
+    listed = client.ok("get", "/timetrack?dateFrom=2025-03-03&dateTo=2025-03-03")
+    readable = {(d["userId"], r["taskId"]) for d in listed["data"] for r in d["records"]}
+    events = client.ok("get", f"/changes?since={start}")["items"]
+    seen = {(e["data"]["userId"], e["data"]["taskId"]) for e in events if e["kind"] == "timetrack"}
+    assert seen == readable, role
+    assert client.get("/auditLog").status_code == (200 if role == "accounts" else 403)
