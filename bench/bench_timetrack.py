@@ -41,20 +41,27 @@ ONE_DAY = "2025-06-11"
 
 
 class Client:
-    """One keep-alive connection speaking JSON with the admin's credentials."""
+    """One keep-alive connection speaking JSON with the admin's (or ``auth``) credentials."""
 
-    def __init__(self, port: int):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    def __init__(self, port: int, auth: dict | None = None):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.auth = auth or AUTH
 
     def send(self, method: str, path: str, body=None) -> tuple[int, bytes]:
-        headers = dict(AUTH)
+        headers = dict(self.auth)
         data = None
         if body is not None:
             data = json.dumps(body)
             headers["Content-Type"] = "application/json"
-        self.conn.request(method, path, body=data, headers=headers)
+        self.conn.request(method.upper(), path, body=data, headers=headers)
         response = self.conn.getresponse()
         return response.status, response.read()
+
+    def ok(self, method: str, path: str, body=None):
+        """The JSON answer of a request that must succeed."""
+        status, payload = self.send(method, path, body)
+        assert status in (200, 201, 204), (status, payload[:300])
+        return json.loads(payload) if payload else None
 
 
 def median_time(action, repeat: int):

@@ -23,10 +23,7 @@ from __future__ import annotations
 
 import argparse
 import base64
-import http.client
-import json
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -38,41 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_auth import AUTH, PASSWORD, server  # noqa: E402
+from bench_timetrack import Client, median_time  # noqa: E402
 from timetrack_dataset import build  # noqa: E402
 
 from timetracker.store.db import normalize_url  # noqa: E402
 
 YEAR = ("2025-01-01", "2025-12-31")
-
-
-class Client:
-    def __init__(self, port: int, auth: dict):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        self.auth = auth
-
-    def send(self, method: str, path: str, body=None) -> tuple[int, bytes]:
-        headers = dict(self.auth)
-        data = None
-        if body is not None:
-            data = json.dumps(body)
-            headers["Content-Type"] = "application/json"
-        self.conn.request(method.upper(), path, body=data, headers=headers)
-        response = self.conn.getresponse()
-        return response.status, response.read()
-
-    def ok(self, method: str, path: str, body=None):
-        status, payload = self.send(method, path, body)
-        assert status in (200, 201, 204), (status, payload[:300])
-        return json.loads(payload) if payload else None
-
-
-def median_time(action, repeat: int):
-    times, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
 
 
 def plain(engine, sql: str, params: dict):

@@ -5,6 +5,7 @@ Every demo user's password equals their username.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -20,9 +21,8 @@ from timetracker.access import (
     MANAGE_SCOPE_OF_WORK,
     MANAGE_SYSTEM_SETTINGS,
     MODIFY_APPROVE_TIME_TRACK,
-    PERMISSIONS,
-    Caller,
 )
+from timetracker.caller import COMMAND_LINE
 from timetracker.services import catalogue, settings
 from timetracker.services import users as user_service
 from timetracker.services.departments import departments as department_service
@@ -34,15 +34,7 @@ from timetracker.store import users as user_store
 from timetracker.store.catalogue import CUSTOMERS, PROJECTS
 
 # The demo is loaded as the system itself: every permission over the whole company.
-LOADER = Caller(
-    id=0,
-    username="demo",
-    permissions=frozenset(PERMISSIONS),
-    sees_all_data=True,
-    team_all=True,
-    scope_all=True,
-    assign_all=True,
-)
+LOADER = dataclasses.replace(COMMAND_LINE, username="demo")
 
 WORKFLOW_STATUSES = [
     ("In Progress", "open"),

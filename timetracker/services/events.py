@@ -65,7 +65,9 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list]
 
 
 def _context(caller: Caller | None) -> dict[str, Any]:
-    row: dict[str, Any] = {"created": now_ms(), "actor_id": caller.id if caller else None}
+    # The command line acts as id 0, which is no user.
+    actor = caller.id if caller is not None and caller.id > 0 else None
+    row: dict[str, Any] = {"created": now_ms(), "actor_id": actor}
     if has_request_context():
         command = request.environ.get(COMMAND)
         row.update(

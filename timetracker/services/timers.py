@@ -108,14 +108,7 @@ def start(conn: Connection, caller: Caller, body: Mapping[str, Any]) -> dict[str
     """Start a timer for the caller (or a team member); a running one is stopped first."""
     user = users.resolve(conn, caller, body.get("userId", caller.id))
     task = catalogue.tasks.find(conn, body["taskId"])
-    _ensure_may_change(conn, caller, user, task["id"])
-    if not access.is_assigned(conn, user, task["id"]):
-        raise ApiError(
-            400,
-            "task_not_assigned",
-            "The task is not among the user's work assignments",
-            fields="taskId",
-        )
+    timetrack.ensure_may_change(conn, caller, user, task["id"])
     hold_user(conn, user["id"])
     running = store.running(conn, user["id"])
     if running is not None:

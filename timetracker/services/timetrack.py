@@ -117,15 +117,7 @@ def change(
 ) -> dict[str, Any]:
     """Set (``minutes``) or shift (``delta``) a record, and/or its comment."""
     user, day, task = locate(conn, caller, uid, date_text, catalogue.tasks, task_id)
-    if not access.can_modify_timetrack(conn, caller, user, task["id"]):
-        raise access_denied("You may not change this user's time on this task")
-    if not access.is_assigned(conn, user, task["id"]):
-        raise ApiError(
-            400,
-            "task_not_assigned",
-            "The task is not among the user's work assignments",
-            fields="taskId",
-        )
+    ensure_may_change(conn, caller, user, task["id"])
     ensure_day_open(conn, user, day)
     entry = store.get_entry(conn, user["id"], day, task["id"])
     if entry is not None and entry["invoice_id"] is not None:
@@ -183,6 +175,20 @@ def change_event(user_id: int, day: dt.date, task, old: tuple, new: tuple) -> di
         project_id=task["project_id"],
         customer_id=task["customer_id"],
     )
+
+
+def ensure_may_change(conn: Connection, caller: Caller, user: RowMapping, task_id: int) -> None:
+    """403 unless the caller may change this user's time on the task; 400 when the task is not
+    among the user's work assignments."""
+    if not access.can_modify_timetrack(conn, caller, user, task_id):
+        raise access_denied("You may not change this user's time on this task")
+    if not access.is_assigned(conn, user, task_id):
+        raise ApiError(
+            400,
+            "task_not_assigned",
+            "The task is not among the user's work assignments",
+            fields="taskId",
+        )
 
 
 def set_record(conn: Connection, caller: Caller, uid: str, date_text: str, task_id: int, body):

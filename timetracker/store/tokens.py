@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from timetracker.store.entities import Entity
-from timetracker.store.schema import api_tokens, user_permissions, users
+from timetracker.store.schema import api_tokens, users
+from timetracker.store.users import LOGIN_COLUMNS, WITH_PERMISSIONS, login_row
 from timetracker.store.util import now_ms
 
 TOKENS = Entity(
@@ -30,34 +31,16 @@ _LOGIN = (
         api_tokens.c.id.label("token_id"),
         api_tokens.c.scope,
         api_tokens.c.expires,
-        users.c.id,
-        users.c.username,
-        users.c.active,
-        users.c.hired,
-        users.c.release_date,
-        users.c.sees_all_data,
-        users.c.team_all,
-        users.c.scope_all,
-        users.c.assign_all,
-        user_permissions.c.permission,
+        *LOGIN_COLUMNS,
     )
-    .select_from(
-        api_tokens.join(users, users.c.id == api_tokens.c.user_id).outerjoin(
-            user_permissions, user_permissions.c.user_id == users.c.id
-        )
-    )
+    .select_from(api_tokens.join(WITH_PERMISSIONS, users.c.id == api_tokens.c.user_id))
     .where(api_tokens.c.token_hash == bindparam("token_hash"))
 )
 
 
 def find_for_token(conn: Connection, token_hash: str) -> dict[str, Any] | None:
     """The token's scope and expiry with its user's login row and permissions."""
-    rows = conn.execute(_LOGIN, {"token_hash": token_hash}).mappings().all()
-    if not rows:
-        return None
-    found = {k: v for k, v in rows[0].items() if k != "permission"}
-    found["permissions"] = frozenset(r["permission"] for r in rows if r["permission"])
-    return found
+    return login_row(conn.execute(_LOGIN, {"token_hash": token_hash}).mappings().all())
 
 
 def create(

@@ -66,33 +66,41 @@ PUBLIC_COLUMNS = (
 )
 
 # Runs on every authenticated request: one round trip, built once.
+# What authorizing a user needs (Basic auth, API tokens): the account's state and flags, and a
+# row per permission (outer-joined).
+LOGIN_COLUMNS = (
+    users.c.id,
+    users.c.username,
+    users.c.active,
+    users.c.hired,
+    users.c.release_date,
+    users.c.sees_all_data,
+    users.c.team_all,
+    users.c.scope_all,
+    users.c.assign_all,
+    user_permissions.c.permission,
+)
+WITH_PERMISSIONS = users.outerjoin(user_permissions, user_permissions.c.user_id == users.c.id)
+
 _LOGIN = (
-    select(
-        users.c.id,
-        users.c.username,
-        users.c.password_hash,
-        users.c.active,
-        users.c.hired,
-        users.c.release_date,
-        users.c.sees_all_data,
-        users.c.team_all,
-        users.c.scope_all,
-        users.c.assign_all,
-        user_permissions.c.permission,
-    )
-    .select_from(users.outerjoin(user_permissions, user_permissions.c.user_id == users.c.id))
+    select(users.c.password_hash, *LOGIN_COLUMNS)
+    .select_from(WITH_PERMISSIONS)
     .where(users.c.username_key == bindparam("key"))
 )
 
 
-def find_for_login(conn: Connection, username: str) -> dict | None:
-    """The user row needed to authenticate ``username``, with its permissions."""
-    rows = conn.execute(_LOGIN, {"key": name_key(username)}).mappings().all()
+def login_row(rows) -> dict | None:
+    """The rows of a login lookup (one per permission) as one row with ``permissions``."""
     if not rows:
         return None
     user = {k: v for k, v in rows[0].items() if k != "permission"}
     user["permissions"] = frozenset(r["permission"] for r in rows if r["permission"])
     return user
+
+
+def find_for_login(conn: Connection, username: str) -> dict | None:
+    """The user row needed to authenticate ``username``, with its permissions."""
+    return login_row(conn.execute(_LOGIN, {"key": name_key(username)}).mappings().all())
 
 
 def count(conn: Connection) -> int:
