@@ -169,6 +169,21 @@ class TimeTrackListSchema(PeriodListSchema):
     workflowStatuses = map_of(WorkflowStatusSchema)
 
 
+def BillableFilter() -> fields.Boolean:  # noqa: N802 - a field factory reads like a field class
+    return fields.Boolean(
+        metadata={
+            "description": "true: only records whose task's type of work is billable; false: "
+            "only the others"
+        }
+    )
+
+
+def BilledFilter() -> fields.Boolean:  # noqa: N802
+    return fields.Boolean(
+        metadata={"description": "true: only records billed by an invoice; false: only the others"}
+    )
+
+
 REFERENCES = (
     "comments",
     "approvalStatus",
@@ -199,15 +214,8 @@ class TimeTrackListArgs(PeriodListArgs):
             "approved"
         }
     )
-    billable = fields.Boolean(
-        metadata={
-            "description": "true: only records whose task's type of work is billable; false: "
-            "only the others"
-        }
-    )
-    billed = fields.Boolean(
-        metadata={"description": "true: only records billed by an invoice; false: only the others"}
-    )
+    billable = BillableFilter()
+    billed = BilledFilter()
     includeReferenced = IncludeReferenced(REFERENCES)
 
 

@@ -22,7 +22,7 @@ from timetracker.schemas.common import (
 from timetracker.schemas.departments import DepartmentSchema
 from timetracker.schemas.settings import TypeOfWorkSchema
 from timetracker.schemas.time_zone_groups import TimeZoneGroupSchema
-from timetracker.schemas.timetrack import map_of
+from timetracker.schemas.timetrack import BillableFilter, BilledFilter, map_of
 from timetracker.schemas.users import UserListArgs, UserSchema
 
 DIMENSIONS = ("customer", "project", "task", "user", "department", "typeOfWork", "day", "week")
@@ -38,15 +38,8 @@ class PeriodArgs(ApiSchema):
     typeOfWorkIds = IdList(
         attribute="type_of_work_ids", description="Only tasks with these types of work"
     )
-    billable = fields.Boolean(
-        metadata={
-            "description": "true: only records whose task's type of work is billable; false: "
-            "only the others"
-        }
-    )
-    billed = fields.Boolean(
-        metadata={"description": "true: only records billed by an invoice; false: the others"}
-    )
+    billable = BillableFilter()
+    billed = BilledFilter()
 
 
 class PeopleFilterArgs(ApiSchema):
