@@ -25,12 +25,13 @@ RESOURCES = {
     "leave": LAYERS,
     "approval": LAYERS,
     "invoices": LAYERS,
+    "reports": LAYERS,
     "batch": ("api", "schemas"),
     "health": ("api", "schemas"),
 }
 # What a layer shares between its resources.
 SHARED = {
-    "api": {"__init__", "common", "crud", "day_records"},
+    "api": {"__init__", "common", "crud", "csv_stream", "day_records"},
     "services": {"__init__", "crud", "periods", "accounts", "user_import"},
     "schemas": {"__init__", "base", "common"},
     "store": {"__init__", "db", "schema", "migrate", "util", "listing", "entities", "access"},

@@ -11,6 +11,7 @@ from timetracker.api import (
     invoices,
     leave,
     leave_types,
+    reports,
     settings,
     time_zone_groups,
     timetrack,
@@ -33,6 +34,7 @@ def all_blueprints():
         *timetrack.blueprints,
         *approval.blueprints,
         *invoices.blueprints,
+        *reports.blueprints,
         *leave.blueprints,
         *batch.blueprints,
     ]

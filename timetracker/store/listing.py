@@ -41,8 +41,10 @@ def apply_list(
     key_col: ColumnElement | None = None,
     sort_columns: Mapping[str, ColumnElement] | None = None,
     extra: Sequence[ColumnElement] = (),
+    paged: bool = True,
 ) -> Select:
-    """Apply the standard filters, the sort with its tie-breaker, offset and limit."""
+    """Apply the standard filters, the sort with its tie-breaker, and (``paged``) offset and
+    limit."""
     conditions: list[ColumnElement] = list(extra)
     if args.get("ids"):
         conditions.append(id_col.in_(args["ids"]))
@@ -56,7 +58,10 @@ def apply_list(
         column = (sort_columns or {})[field]
         order.append(column.desc() if descending else column.asc())
     order.append(id_col.asc())
-    return stmt.order_by(*order).offset(args.get("offset", 0)).limit(args.get("limit", 1000))
+    stmt = stmt.order_by(*order)
+    if not paged:
+        return stmt
+    return stmt.offset(args.get("offset", 0)).limit(args.get("limit", 1000))
 
 
 def by_ids(conn: Connection, stmt: Select, id_col: ColumnElement, ids: Iterable[int]):
