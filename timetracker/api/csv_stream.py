@@ -31,13 +31,32 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cells(row: Sequence[Any]) -> list[Any]:
-    # One pass per row and no call per cell: this runs a million times in a large export.
+    """A row's cells as written: guarded text, booleans as in JSON."""
     return [
         (("'" + v) if v.startswith(FORMULA_STARTS) else v)
         if v.__class__ is str
         else (("true" if v else "false") if v.__class__ is bool else v)
         for v in row
     ]
+
+
+# In written CSV, a cell begins at a line start, after a comma, or after its opening quote; a
+# cell holding a carriage return is always quoted (an unquoted one ends the line).
+_CELL_STARTS = ("\n", ",", '"')
+_STARTS_AFTER = tuple((c, tuple(s + c for s in _CELL_STARTS)) for c in FORMULA_STARTS if c != "\r")
+
+
+def _may_need_cells(text: str) -> bool:
+    """Whether written CSV text may hold a cell that starts a formula, or a Python boolean
+    (True/False). Never misses one; a false alarm (a negative number, text reading True) only
+    costs the exact pass. Plain substring searches: a regular expression or a look at every
+    cell in Python would cost as much as writing the CSV."""
+    if "True" in text or "False" in text or '"\r' in text:
+        return True
+    return any(
+        start in text and any(marker in text for marker in markers)
+        for start, markers in _STARTS_AFTER
+    )
 
 
 def csv_chunks(
@@ -56,8 +75,18 @@ def csv_chunks(
             return
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(map(_cells, chunk))
-        yield buffer.getvalue()
+        buffer.write("\n")  # so that the chunk's first cell, too, follows a line start
+        writer.writerows(chunk)
+        text = buffer.getvalue()
+        if _may_need_cells(text):
+            # The exact pass. Exports that select their booleans as text
+            # (``store.listing.as_text``) need it only for chunks holding suspicious text.
+            buffer.seek(0)
+            buffer.truncate()
+            buffer.write("\n")
+            writer.writerows(map(_cells, chunk))
+            text = buffer.getvalue()
+        yield text[1:]
 
 
 def csv_response(

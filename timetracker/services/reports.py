@@ -21,10 +21,11 @@ from timetracker.store import reports as store
 DETAILED_HEADER: Sequence[str] = store.DETAILED_HEADER
 
 
-def _detailed_statement(caller: Caller, args: Mapping[str, Any]):
+def _detailed_statement(caller: Caller, args: Mapping[str, Any], text: bool = False):
     date_from, date_to = args["dateFrom"], args.get("dateTo")
     check_range(date_from, date_to)
-    return store.detailed_statement(access.timetrack_filter(caller), args, date_from, date_to)
+    visible = access.timetrack_filter(caller)
+    return store.detailed_statement(visible, args, date_from, date_to, text=text)
 
 
 def detailed(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
@@ -38,7 +39,7 @@ def detailed(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[
 def detailed_rows(engine: Engine, caller: Caller, args: Mapping[str, Any]) -> Iterator[tuple]:
     """Every row of the detailed report (no paging), as tuples in :data:`DETAILED_HEADER`'s
     order, read lazily through a connection of their own: the CSV export's rows."""
-    return store.detailed_rows(engine, _detailed_statement(caller, args))
+    return store.detailed_rows(engine, _detailed_statement(caller, args, text=True))
 
 
 def detailed_count(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> int:

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 
 from timetracker.store.db import stream_rows
-from timetracker.store.listing import apply_list, by_ids, name_taken
+from timetracker.store.listing import apply_list, as_text, by_ids, name_taken
 from timetracker.store.util import name_key, now_ms
 
 
@@ -80,7 +80,7 @@ def export_rows(
     ``columns`` (keys of the entity's rows), read lazily through a connection of its own."""
     selected = entity.base.selected_columns
     stmt = list_statement(entity, args, visible, paged=False).with_only_columns(
-        *(selected[key] for key in columns)
+        *(as_text(selected[key]) for key in columns)
     )
     return chain.from_iterable(stream_rows(engine, stmt))
 

@@ -9,7 +9,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, and_, false, select, tuple_
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Connection,
+    Date,
+    Select,
+    String,
+    Table,
+    and_,
+    case,
+    false,
+    select,
+    tuple_,
+    type_coerce,
+)
 
 from timetracker.store.util import like_escape, name_key
 
@@ -122,3 +136,14 @@ def whole_days(
         stmt.where(date_col > last).with_only_columns(date_col).order_by(date_col).limit(1)
     ).scalar_one_or_none()
     return rows, last if next_day is not None else (date_to or last), next_day
+
+
+def as_text(column: ColumnElement) -> ColumnElement:
+    """``column`` as an export writes it: booleans as ``true``/``false`` (as in JSON) and dates
+    as the database's ``YYYY-MM-DD`` text (SQLite's own; PostgreSQL's dates print so), so a
+    streamed row goes out as it comes, with no conversion per cell in Python."""
+    if isinstance(column.type, Boolean):
+        return case((column.is_(None), None), (column, "true"), else_="false").label(column.key)
+    if isinstance(column.type, Date):
+        return type_coerce(column, String).label(column.key)
+    return column

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 
 from timetracker.store.db import stream_rows
+from timetracker.store.listing import as_text
 from timetracker.store.schema import (
     customers,
     projects,
@@ -121,20 +122,21 @@ def detailed_statement(
     args: Mapping[str, Any],
     date_from: dt.date,
     date_to: dt.date | None,
+    text: bool = False,
 ) -> Select:
     """Every matching record the caller may read (``visible``, from ``access``), in the
-    report's columns and order; filters combine with AND."""
+    report's columns and order; filters combine with AND. ``text``: the columns as an export
+    writes them (:func:`as_text`)."""
+    labelled = [column.label(name) for name, column in DETAILED_COLUMNS]
     return (
-        select(*(column.label(name) for name, column in DETAILED_COLUMNS))
+        select(*(map(as_text, labelled) if text else labelled))
         .select_from(_DETAILED_FROM)
         .where(*_conditions(visible, args, date_from, date_to))
         .order_by(*_ORDER)
     )
 
 
-def detailed_page(
-    conn: Connection, statement: Select, offset: int, limit: int
-) -> list[RowMapping]:
+def detailed_page(conn: Connection, statement: Select, offset: int, limit: int) -> list[RowMapping]:
     return list(conn.execute(statement.offset(offset).limit(limit)).mappings())
 
 
