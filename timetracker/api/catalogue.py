@@ -64,12 +64,20 @@ def csv_example(columns) -> str:
     return f"{header}\r\n" + ",".join(str(CSV_SAMPLE[name]) for name, _ in columns) + "\r\n"
 
 
+# The CSV columns of each list, as (header, row key): the API's and the command line's.
+CSV_COLUMNS = {
+    "customers": csv_columns(s.CustomerSchema, NOT_IN_CSV),
+    "projects": csv_columns(s.ProjectSchema, NOT_IN_CSV),
+    "tasks": csv_columns(s.TaskSchema, NOT_IN_CSV),
+}
+
+
 def make_blueprint(
     service: CatalogueLevel, collection: str, description: str, schemas
 ) -> Blueprint:
     kind = service.kind
     item, list_schema, list_args, create_schema, update_schema = schemas
-    columns = csv_columns(item, NOT_IN_CSV)
+    columns = CSV_COLUMNS[collection]
     blp = crud_blueprint(
         Crud(
             service=service,
