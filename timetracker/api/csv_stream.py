@@ -98,7 +98,7 @@ def csv_response(
     it must own whatever it reads from (``timetracker.store.db.stream_rows`` opens its own
     connection), and everything that can refuse the request must have run before.
     """
-    encoded = (text.encode() for text in csv_chunks(header, rows))
+    encoded = (text.encode() for text in csv_chunks(header, rows, CHUNK_ROWS))
     response = Response(encoded, mimetype=CSV_MEDIA_TYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
