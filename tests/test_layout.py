@@ -26,6 +26,7 @@ RESOURCES = {
     "approval": LAYERS,
     "invoices": LAYERS,
     "reports": LAYERS,
+    "totals": LAYERS,
     "batch": ("api", "schemas"),
     "health": ("api", "schemas"),
 }

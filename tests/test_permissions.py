@@ -366,3 +366,56 @@ def test_invoices(company, role):
         204 if sees_admins else 403
     )
     client.ok("delete", f"/invoices/{invoice['id']}", status=204)
+
+
+# --- totals: every role's totals equal the sums of the records it lists -------------------------
+
+# Who gets cost and revenue in the totals of everything they read.
+MONEY = {"accounts", "biller"}  # the biller: over its team, which is all it reads
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_totals_equal_what_the_role_lists(company, role):
+    clients, ids = company
+    admin, client = clients["admin"], clients[role]
+    for user, day, task, minutes in (
+        ("worker", "2025-03-03", "Design", 60),
+        ("worker", "2025-03-04", "Build", 30),
+        ("worker", "2025-04-01", "Design", 15),
+        ("admin", "2025-03-05", "Migrate", 45),
+        ("admin", "2025-03-06", "Release", 90),
+    ):
+        admin.ok("patch", f"/timetrack/{ids[user]}/{day}/{ids[task]}", {"time": minutes})
+    listed = client.ok("get", "/timetrack?dateFrom=2025-01-01&dateTo=2025-12-31")
+    records = [(d["userId"], r["taskId"], r["time"]) for d in listed["data"] for r in d["records"]]
+    for query in ("", "groupBy=user", "groupBy=task", "groupBy=project,month"):
+        body = client.ok("get", f"/timetrack/totals?dateFrom=2025-01-01&dateTo=2025-12-31&{query}")
+        assert body["totals"]["totalMinutes"] == sum(r[2] for r in records), (role, query)
+        assert sum(g["totals"]["totalMinutes"] for g in body["groups"]) == (
+            sum(r[2] for r in records) if query else 0
+        )
+        assert ("cost" in body["totals"]) == (role in MONEY), role
+    by_user = client.ok("get", "/timetrack/totals?groupBy=user")
+    assert {g["userId"]: g["totals"]["totalMinutes"] for g in by_user["groups"]} == {
+        u: sum(r[2] for r in records if r[0] == u) for u in {r[0] for r in records}
+    }
+    # Totals of an object: 200 for the objects the role sees, 403 for the others.
+    for task in ALL_TASKS:
+        expected = 200 if task in VISIBLE_TASKS[role] else 403
+        assert client.get(f"/tasks/{ids[task]}/totals").status_code == expected, (role, task)
+    for user in ("worker", "admin"):
+        expected = 200 if user in VISIBLE_USERS[role] else 403
+        assert client.get(f"/users/{ids[user]}/totals").status_code == expected, (role, user)
+    projects = client.ok("get", "/projects/totals")
+    assert names(projects) == VISIBLE_PROJECTS[role]
+    assert sum(p["totals"]["totalMinutes"] for p in projects["items"]) == sum(
+        r[2] for r in records if r[1] in {ids[t] for t in VISIBLE_TASKS[role]}
+    )
+
+
+def test_a_biller_sees_money_over_its_team(company):
+    clients, ids = company
+    biller = clients["biller"]
+    body = biller.ok("get", "/timetrack/totals")
+    assert "cost" in body["totals"] and body["currency"] == "USD"
+    assert "cost" not in biller.ok("get", f"/timetrack/totals?userIds={ids['admin']}")["totals"]

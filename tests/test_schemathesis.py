@@ -93,6 +93,12 @@ def valid_input_is_not_called_invalid(ctx, response, case):
 
 
 def check(case):
+    # A generated path that is another operation's literal path (/users/{uid} with uid "me" is
+    # /users/me) is a request to that operation, which its own cases check; judged by this
+    # operation's document its answer would look wrong.
+    literal_paths = {p for p in case.operation.schema.raw_schema["paths"] if "{" not in p}
+    if case.formatted_path in literal_paths and case.formatted_path != case.operation.path:
+        return
     case.call_and_validate(
         headers=basic("admin", ADMIN_PASSWORD),
         excluded_checks=[positive_data_acceptance],

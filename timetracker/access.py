@@ -345,6 +345,26 @@ def ensure_can_bill_for(conn: Connection, caller: Caller, user_ids, customers, p
     _require(not outside, f"Outside your team and scope of work: {', '.join(outside)}")
 
 
+def can_see_money(conn: Connection, caller: Caller, user_ids=None) -> bool:
+    """Cost and revenue in totals: Manage Accounts & Permissions, or Manage Cost & Billing Data
+    when every user whose time is counted (``user_ids``, or all the caller may read) is in the
+    assigned team."""
+    if caller.has(MANAGE_ACCOUNTS):
+        return True
+    if not caller.has(MANAGE_COST_BILLING):
+        return False
+    if caller.team_all:
+        return True
+    team = team_set(conn, caller)
+    if user_ids is not None:
+        return set(user_ids) <= team
+    # Without a user filter the caller reads their team's time, and their own with Enter
+    # Time-Track, and everyone's with "see all users' data".
+    if caller.sees_all_data:
+        return False
+    return not caller.has(ENTER_TIME_TRACK) or caller.id in team
+
+
 # --- leave time (the reference's section 3.11) ---------------------------------------------
 #
 # Read: yourself with Enter Time-Track; everyone with Manage PTO & Sick Days Settings, Manage

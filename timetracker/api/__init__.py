@@ -15,6 +15,7 @@ from timetracker.api import (
     settings,
     time_zone_groups,
     timetrack,
+    totals,
     user_rates,
     users,
 )
@@ -35,6 +36,7 @@ def all_blueprints():
         *approval.blueprints,
         *invoices.blueprints,
         *reports.blueprints,
+        *totals.blueprints,
         *leave.blueprints,
         *batch.blueprints,
     ]

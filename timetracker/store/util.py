@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import time
 
+from sqlalchemy import Date
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
 
 def now_ms() -> int:
     """Current time in epoch milliseconds, the API's timestamp format."""
@@ -21,3 +25,46 @@ def name_key(name: str) -> str:
     Python's casefold covers all of Unicode, the same on every database.
     """
     return name.casefold()
+
+
+# --- dates in SQL, the same on SQLite and PostgreSQL -------------------------------------------
+
+
+class month_start(FunctionElement):  # noqa: N801 - reads as the SQL function it is
+    """The first day of the date's month."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(month_start, "sqlite")
+def _month_start_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+
+
+@compiles(month_start)
+def _month_start(element, compiler, **kw):
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS date)"
+
+
+class week_start(FunctionElement):  # noqa: N801
+    """The first day of the date's week; the second argument is the company's first day of the
+    week, counted from 0 = Sunday."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(week_start, "sqlite")
+def _week_start_sqlite(element, compiler, **kw):
+    day, first = (compiler.process(c, **kw) for c in element.clauses)
+    back = f"((CAST(strftime('%w', {day}) AS INTEGER) - {first} + 7) % 7)"
+    return f"date({day}, '-' || {back} || ' days')"
+
+
+@compiles(week_start)
+def _week_start(element, compiler, **kw):
+    day, first = (compiler.process(c, **kw) for c in element.clauses)
+    # MOD, not %: psycopg reads % as the start of a placeholder.
+    back = f"MOD(CAST(EXTRACT(DOW FROM {day}) AS INTEGER) - {first} + 7, 7)"
+    return f"CAST({day} - {back} AS date)"

@@ -1,0 +1,124 @@
+"""Totals of tracked time: for the whole company or any part of it, grouped as asked, and per
+customer, project, task and user."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from timetracker.access import current_caller
+from timetracker.api.common import Blueprint, doc
+from timetracker.schemas import totals as s
+from timetracker.services import totals
+from timetracker.store.db import get_db
+
+blp = Blueprint(
+    "totals",
+    __name__,
+    url_prefix="/api/v1",
+    description="Totals of tracked time: all, billable and non-billable (the task's type of "
+    "work), billed and non-billed (invoices), in minutes and hours; estimates where tasks are "
+    "grouped or addressed; cost and revenue for Manage Cost & Billing Data over the counted "
+    "users (or Manage Accounts & Permissions). Totals count exactly the records GET /timetrack "
+    "lists to the caller. Every filter narrows (they combine with AND).",
+)
+
+_EXAMPLE_TOTALS = {
+    "totalMinutes": 600,
+    "billableMinutes": 480,
+    "nonBillableMinutes": 120,
+    "billedMinutes": 240,
+    "nonBilledMinutes": 360,
+    "totalHours": 10.0,
+    "billableHours": 8.0,
+    "nonBillableHours": 2.0,
+    "billedHours": 4.0,
+    "nonBilledHours": 6.0,
+    "estimatedMinutes": 1200,
+    "activeEstimatedMinutes": 900,
+    "completedEstimatedMinutes": 300,
+    "estimatedHours": 20.0,
+    "activeEstimatedHours": 15.0,
+    "completedEstimatedHours": 5.0,
+}
+EXAMPLE = {
+    "dateFrom": "2026-11-01",
+    "dateTo": "2026-11-30",
+    "groupBy": ["project"],
+    "totals": _EXAMPLE_TOTALS,
+    "groups": [{"projectId": 3, "totals": _EXAMPLE_TOTALS}],
+}
+
+PROJECTS_EXAMPLE = {
+    "offset": 0,
+    "limit": 1000,
+    "items": [
+        {
+            "id": 3,
+            "customerId": 1,
+            "customerName": "Big Bang Company",
+            "name": "Spaceship building",
+            "archived": False,
+            "created": 1764547200000,
+            "description": None,
+            "allowedActions": {"canModify": True, "canDelete": True},
+            "totals": _EXAMPLE_TOTALS,
+        }
+    ],
+}
+
+_RULES = """
+`groupBy` names up to three of customer, project, task, user, department, typeOfWork, and
+one of day, week (its first day, by the company's first day of the week) or month (its first
+day); each group's entry carries the group's ids. Groups without time are left out, except
+that grouping by customer, project, task or type of work alone also lists the tasks'
+estimates where no time was tracked (unless userIds, departmentIds or billed narrow the
+records). Estimates appear where tasks are grouped or addressed: the estimates of the tasks
+matching the task filters that you see. Grouping only by user, department, day, week or
+month, without task or billing filters, reports leave beside work (`leaveMinutes` per leave
+type id). `cost` and `revenue` appear only with Manage Accounts & Permissions, or Manage Cost &
+Billing Data when every counted user is in your assigned team (pass `userIds` to narrow).
+"""
+
+
+@blp.route("/timetrack/totals")
+class Totals(MethodView):
+    @blp.arguments(s.TotalsArgs, location="query")
+    @blp.response(200, s.TotalsAnswerSchema, example=EXAMPLE)
+    @blp.errors()
+    @doc("Totals of tracked time\n\nThe records you may read, over the period (all time when "
+         "dateFrom and dateTo are omitted), overall and per group.\n" + _RULES)  # fmt: skip
+    def get(self, args):
+        return totals.totals(get_db(), current_caller(), args)
+
+
+def _object_totals(kind: str, path: str, converter: str, schema, label: str) -> None:
+    @blp.route(f"/{path}/<{converter}:object_id>/totals", endpoint=f"{kind}_totals")
+    class ObjectTotals(MethodView):
+        @blp.arguments(schema, location="query")
+        @blp.response(200, s.TotalsAnswerSchema, example=EXAMPLE)
+        @blp.errors(404)
+        @doc(f"Totals of a {label}\n\nAs GET /timetrack/totals, narrowed to the {label} "
+             f"(404 when unknown, 403 when out of your reach).\n" + _RULES)  # fmt: skip
+        def get(self, args, object_id):
+            return totals.of_object(get_db(), current_caller(), kind, object_id, args)
+
+
+_object_totals("customer", "customers", "int32", s.CustomerTotalsArgs, "customer")
+_object_totals("project", "projects", "int32", s.ProjectTotalsArgs, "project")
+_object_totals("task", "tasks", "int32", s.TaskTotalsArgs, "task")
+_object_totals("user", "users", "user", s.UserTotalsArgs, "user")
+
+
+@blp.route("/projects/totals")
+class ProjectTotals(MethodView):
+    @blp.arguments(s.ProjectListTotalsArgs, location="query")
+    @blp.response(200, s.ProjectTotalsListSchema, example=PROJECTS_EXAMPLE)
+    @blp.errors()
+    @doc("Projects with their totals\n\nThe projects list (its filters, sort and paging), each "
+         "project with its totals and estimates over the period, counting the records you may "
+         "read.")  # fmt: skip
+    def get(self, args):
+        return totals.project_list(get_db(), current_caller(), args)
+
+
+blueprints = [blp]

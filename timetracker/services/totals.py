@@ -1,0 +1,313 @@
+"""Totals of tracked time: all, billable and not, billed and not, in minutes and hours, overall
+and per group; estimates where tasks are grouped or addressed; cost and revenue for those who
+may see money; leave beside work where grouping by people and periods.
+
+Totals count exactly the records ``GET /timetrack`` would list to the caller (the same
+permission condition, in SQL), read from the totals kept per user, task and month
+(``store.totals``) for whole months and from the records for the days around them.
+
+- A record is **billable** when its task's type of work is; **billed** when an invoice billed it.
+- **Estimates** are the tasks' own (the tasks matching the task filters that the caller sees),
+  whatever the user filters: ``estimatedMinutes``, of open tasks ``activeEstimatedMinutes``, of
+  completed ones ``completedEstimatedMinutes``.
+- **Money**: ``cost`` is minutes x the user's regular rate on the record's day, ``revenue`` is
+  billable minutes x the rate of the task's type of work, both per hour, in the company
+  currency. Only for Manage Accounts & Permissions, or Manage Cost & Billing Data when every
+  counted user is in the caller's assigned team; others get no money keys at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection
+
+from timetracker import access
+from timetracker.access import Caller
+from timetracker.errors import ApiError
+from timetracker.services import catalogue
+from timetracker.services.approval import first_weekday
+from timetracker.services.periods import check_range
+from timetracker.services.timetrack import by_id, referenced_people
+from timetracker.services.users import users
+from timetracker.store import entities
+from timetracker.store import settings as settings_store
+from timetracker.store import totals as store
+from timetracker.store.departments import DEPARTMENTS
+from timetracker.store.settings import TYPES_OF_WORK
+
+GROUP_KEYS = {
+    "customer": "customerId",
+    "project": "projectId",
+    "task": "taskId",
+    "user": "userId",
+    "department": "departmentId",
+    "typeOfWork": "typeOfWorkId",
+    "day": "date",
+    "week": "week",
+    "month": "month",
+}
+PEOPLE_AND_PERIODS = frozenset({"user", "department", "day", "week", "month"})
+# Filters on the catalogue side of a record: leave time has no task, so it is reported only
+# without them.
+_TASK_FILTERS = ("task_ids", "project_ids", "customer_ids", "type_of_work_ids")
+
+
+def hours(minutes: int) -> float:
+    return round(minutes / 60, 2)
+
+
+def _money(cents_minutes: int) -> float:
+    """Minutes x cents per hour -> currency units, to the cent."""
+    return round(cents_minutes / 6000, 2)
+
+
+def _totals_body(sums: Mapping[str, Any] | None, money: bool) -> dict[str, Any]:
+    sums = sums or {}
+    total, billed = sums.get("minutes") or 0, sums.get("billed") or 0
+    billable = sums.get("billable") or 0
+    body = {
+        "totalMinutes": total,
+        "billableMinutes": billable,
+        "nonBillableMinutes": total - billable,
+        "billedMinutes": billed,
+        "nonBilledMinutes": total - billed,
+    }
+    body.update({k.replace("Minutes", "Hours"): hours(v) for k, v in list(body.items())})
+    if money:
+        body["cost"] = _money(sums.get("cost") or 0)
+        body["revenue"] = _money(sums.get("revenue") or 0)
+    return body
+
+
+def _add_estimates(body: dict[str, Any], row: Mapping[str, Any] | None) -> None:
+    for key, name in (
+        ("estimated", "estimated"),
+        ("active_estimated", "activeEstimated"),
+        ("completed_estimated", "completedEstimated"),
+    ):
+        minutes = int(row[key] or 0) if row else 0
+        body[f"{name}Minutes"] = minutes
+        body[f"{name}Hours"] = hours(minutes)
+
+
+def _add_leave(body: dict[str, Any], rows: list[Mapping[str, Any]]) -> None:
+    per_type: dict[str, int] = {}
+    for row in rows:
+        key = str(row["leave_type_id"])
+        per_type[key] = per_type.get(key, 0) + row["minutes"]
+    body["leaveMinutes"] = per_type
+    body["leaveTotalMinutes"] = sum(per_type.values())
+    body["leaveTotalHours"] = hours(body["leaveTotalMinutes"])
+
+
+def query_of(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> store.Query:
+    """The store's question for the arguments, within what the caller may read."""
+    if args.get("dateFrom") is not None:
+        check_range(args["dateFrom"], args.get("dateTo"))
+    group_by = tuple(args.get("groupBy") or ())
+    if len(set(group_by)) != len(group_by):
+        raise ApiError(400, "invalid_grouping", "Name each dimension once", fields="groupBy")
+    if len(set(group_by) & {"day", "week", "month"}) > 1:
+        raise ApiError(
+            400, "invalid_grouping", "Group by one of day, week and month", fields="groupBy"
+        )
+    archived = {"active": False, "archived": True}.get(args.get("archived", "all"))
+    visible = access.timetrack_filter(caller)
+    return store.Query(
+        group_by=group_by,
+        date_from=args.get("dateFrom"),
+        date_to=args.get("dateTo"),
+        user_ids=args.get("user_ids"),
+        task_ids=args.get("task_ids"),
+        project_ids=args.get("project_ids"),
+        customer_ids=args.get("customer_ids"),
+        type_of_work_ids=args.get("type_of_work_ids"),
+        department_ids=args.get("department_ids"),
+        billable=args.get("billable"),
+        billed=args.get("billed"),
+        archived=archived,
+        visible=visible,
+        visible_key=None if visible is None else caller,
+        money=access.can_see_money(conn, caller, args.get("user_ids")),
+        # The company's first day of the week matters only to weeks (a settings read).
+        first_weekday=first_weekday(conn) if "week" in group_by else 1,
+        catalogue_visible=access.catalogue_filter(caller, "task"),
+        leave_visible=access.leave_filter(caller),
+    )
+
+
+def _group_key(row: Mapping[str, Any], group_by) -> tuple:
+    return tuple(row[d] for d in group_by)
+
+
+def totals(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
+    """``GET /timetrack/totals``: the overall totals and one entry per group."""
+    query = query_of(conn, caller, args)
+    group_by = query.group_by
+    rows = store.time_totals_of(conn, query)
+    addresses_tasks = bool(set(group_by) & store.TASK_DIMENSIONS) or any(
+        args.get(f) for f in _TASK_FILTERS
+    )
+    group_estimates = bool(group_by) and set(group_by) <= store.TASK_DIMENSIONS
+    with_leave = (
+        bool(group_by)
+        and set(group_by) <= PEOPLE_AND_PERIODS
+        and not (
+            any(args.get(f) for f in _TASK_FILTERS)
+            or query.billable is not None
+            or query.billed is not None
+            or query.archived is not None
+        )
+    )
+
+    groups: dict[tuple, dict[str, Any]] = {
+        _group_key(r, group_by): {"sums": r, "estimates": None, "leave": []}
+        for r in (rows if group_by else ())
+    }
+    if group_estimates:
+        user_side = query.user_ids or query.department_ids or query.billed is not None
+        for row in store.estimates(conn, query):
+            key = _group_key(row, group_by)
+            if key in groups:
+                groups[key]["estimates"] = row
+            elif not user_side:
+                groups[key] = {"sums": None, "estimates": row, "leave": []}
+    leave_rows = store.leave(conn, query) if with_leave else []
+    if group_by:
+        for row in leave_rows:
+            key = _group_key(row, group_by)
+            groups.setdefault(key, {"sums": None, "estimates": None, "leave": []})
+            groups[key]["leave"].append(row)
+
+    overall_sums: dict[str, Any] = {}
+    for row in rows:
+        for name in store.SUMS:
+            if name in row:
+                overall_sums[name] = overall_sums.get(name, 0) + (row[name] or 0)
+    overall = _totals_body(overall_sums, query.money)
+    if addresses_tasks or group_estimates:
+        estimate_rows = store.estimates(conn, dataclasses.replace(query, group_by=()))
+        _add_estimates(overall, estimate_rows[0] if estimate_rows else None)
+    if with_leave:
+        _add_leave(overall, leave_rows)
+
+    entries = []
+    for key in sorted(groups, key=_sort_key):
+        group = groups[key]
+        body = _totals_body(group["sums"], query.money)
+        if group_estimates:
+            _add_estimates(body, group["estimates"])
+        if with_leave:
+            _add_leave(body, group["leave"])
+        entry = {GROUP_KEYS[d]: value for d, value in zip(group_by, key, strict=True)}
+        entry["totals"] = body
+        entries.append(entry)
+
+    answer: dict[str, Any] = {
+        "dateFrom": query.date_from,
+        "dateTo": query.date_to,
+        "groupBy": list(group_by),
+        "totals": overall,
+        "groups": entries,
+    }
+    if query.money:
+        answer["currency"] = settings_store.company_settings_map(conn)["currency"]
+    answer.update(_referenced(conn, caller, set(args.get("includeReferenced") or ()), entries))
+    return answer
+
+
+def _sort_key(key: tuple) -> tuple:
+    # None (a group without that dimension's value) sorts first, then values in order.
+    return tuple((value is not None, value) for value in key)
+
+
+def _referenced(conn: Connection, caller: Caller, wanted: set[str], entries) -> dict[str, Any]:
+    """The maps of referenced objects ``includeReferenced`` asks for, keyed by id."""
+
+    def ids(key: str) -> set[int]:
+        return {e[key] for e in entries if e.get(key) is not None}
+
+    maps: dict[str, Any] = {}
+    for kind, key, name in (
+        ("customer", "customerId", "customers"),
+        ("project", "projectId", "projects"),
+        ("task", "taskId", "tasks"),
+    ):
+        if name in wanted:
+            rows = catalogue.entity_rows(conn, kind, ids(key))
+            maps[name] = by_id(catalogue.present(conn, caller, kind, rows))
+    if "typesOfWork" in wanted:
+        maps["typesOfWork"] = by_id(entities.rows_by_ids(conn, TYPES_OF_WORK, ids("typeOfWorkId")))
+    maps.update(referenced_people(conn, caller, wanted - {"departments"}, ids("userId")))
+    if "departments" in wanted:
+        maps["departments"] = by_id(entities.rows_by_ids(conn, DEPARTMENTS, ids("departmentId")))
+    return maps
+
+
+# --- totals of one object ---------------------------------------------------------------------
+
+
+def of_object(
+    conn: Connection, caller: Caller, kind: str, object_id, args: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Totals of one customer, project, task or user (404 unknown, 403 out of reach): the same
+    answer as ``GET /timetrack/totals`` narrowed to it."""
+    if kind == "user":
+        row = users.reachable(conn, caller, object_id)
+        return totals(conn, caller, {**args, "user_ids": [row["id"]]})
+    row = catalogue.LEVELS[kind].reachable(conn, caller, object_id)
+    return totals(conn, caller, {**args, f"{kind}_ids": [row["id"]]})
+
+
+_PAGE = {"offset", "limit", "ids", "sort", "includeReferenced", "name", "words"}
+_LIST_ARGUMENTS = {
+    "project": _PAGE | {"customer_ids", "archived"},
+    "user": _PAGE
+    | {"email", "username", "department_ids", "department", "active"}
+    | {"time_zone_group_ids", "timeZoneGroup"},
+}
+
+
+def _with_totals(
+    conn: Connection, caller: Caller, page: dict[str, Any], args: Mapping[str, Any], kind: str
+) -> dict[str, Any]:
+    """Each item of a page of projects or users with its totals over the period: one totals
+    question narrowed to the page's ids, grouped by that kind."""
+    ids = [item["id"] for item in page["items"]]
+    key, filter_key = {"project": ("projectId", "project_ids"), "user": ("userId", "user_ids")}[
+        kind
+    ]
+    money = access.can_see_money(conn, caller, ids if kind == "user" else args.get("user_ids"))
+    found: dict[int, dict[str, Any]] = {}
+    if ids:
+        # The list's own arguments chose the page; the rest are the totals' filters.
+        narrowed = {k: v for k, v in args.items() if k not in _LIST_ARGUMENTS[kind]}
+        narrowed.update({filter_key: ids, "groupBy": [kind]})
+        answer = totals(conn, caller, narrowed)
+        found = {g[key]: g["totals"] for g in answer["groups"]}
+        money = "currency" in answer
+    for item in page["items"]:
+        body = found.get(item["id"])
+        if body is None:
+            body = _totals_body(None, money)
+            if kind == "project":
+                _add_estimates(body, None)
+        item["totals"] = body
+    if money:
+        page["currency"] = settings_store.company_settings_map(conn)["currency"]
+    return page
+
+
+def project_list(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
+    """``GET /projects/totals``: a page of the projects list, each with its totals and
+    estimates over the period."""
+    return _with_totals(conn, caller, catalogue.projects.list(conn, caller, args), args, "project")
+
+
+def user_list(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
+    """A page of the users list, each with the totals of their time over the period (and their
+    leave, without task filters)."""
+    return _with_totals(conn, caller, users.list(conn, caller, args), args, "user")

@@ -1,0 +1,459 @@
+"""Queries of totals: minutes (all, billable, billed), cost and revenue grouped as asked; the
+estimates of tasks; leave beside work.
+
+Time is read from two places that hold the same numbers at two grains: ``time_totals`` (per
+user, task and month, kept by triggers in the same transaction as every change of a record) for
+the whole months of a period, and ``time_entries`` for its days before the first and after the
+last whole month, or for all of it when grouping by day or week. Each part is one ``GROUP BY``;
+the service adds the parts up. The permission matrix's condition on time entries applies to
+both: it names a record's user and task, which ``time_totals`` keeps.
+
+The module is too long for the 400-line rule on purpose: the question, its two sources and the
+queries over them read together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Date,
+    FromClause,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.sql.visitors import replacement_traverse
+
+from timetracker.store.schema import (
+    customers,
+    leave_entries,
+    projects,
+    tasks,
+    time_entries,
+    time_totals,
+    types_of_work,
+    user_rates,
+    users,
+    workflow_statuses,
+)
+from timetracker.store.util import month_start, week_start
+
+SUMS = ("minutes", "billed", "billable", "billable_billed", "cost", "revenue")
+# Dimensions a time grouping can name, and those that are properties of a task.
+DIMENSIONS = ("customer", "project", "task", "user", "department", "typeOfWork", "day", "week")
+DIMENSIONS += ("month",)
+TASK_DIMENSIONS = frozenset({"customer", "project", "task", "typeOfWork"})
+PERIODS = frozenset({"day", "week", "month"})
+
+
+def _rate_cents(user_id, day) -> ColumnElement:
+    """SQL: the user's regular rate on ``day`` in cents (0 without one), as the triggers
+    compute it."""
+    rate = (
+        select(cast(func.round(user_rates.c.regular_rate * 100), BigInteger))
+        .where(user_rates.c.user_id == user_id, user_rates.c.date_from <= day)
+        .order_by(user_rates.c.date_from.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(rate, 0)
+
+
+# --- what to add up ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Query:
+    """A totals question. Lists of ids are None when not filtered; every filter narrows (they
+    are combined with AND). ``visible`` is the caller's condition on time entries (None: all),
+    with ``tasks`` and ``projects`` in reach."""
+
+    group_by: tuple[str, ...] = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    user_ids: Sequence[int] | None = None
+    task_ids: Sequence[int] | None = None
+    project_ids: Sequence[int] | None = None
+    customer_ids: Sequence[int] | None = None
+    type_of_work_ids: Sequence[int] | None = None
+    department_ids: Sequence[int] | None = None
+    billable: bool | None = None
+    billed: bool | None = None
+    archived: bool | None = None  # projects (or their customers) archived; None: both
+    visible: Any = None
+    visible_key: Any = None  # what ``visible`` is a function of (the caller), for caching
+    money: bool = False
+    first_weekday: int = 1
+    catalogue_visible: Any = None  # the caller's condition on tasks, for estimates
+    leave_visible: Any = None  # the caller's condition on leave entries
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A place to read time from, with its columns under common names."""
+
+    table: FromClause
+    user_id: Any
+    task_id: Any
+    date: Any  # a day (time_entries) or a month's first day (time_totals)
+    minutes: Any
+    billed: Any
+    cost: Any
+    billed_cost: Any
+    monthly: bool
+
+
+def _days(money: bool) -> _Source:
+    e = time_entries
+    billed = case((e.c.invoice_id.is_not(None), e.c.minutes), else_=0)
+    rate = _rate_cents(e.c.user_id, e.c.date) if money else literal(0)
+    return _Source(e, e.c.user_id, e.c.task_id, e.c.date, e.c.minutes, billed,
+                   e.c.minutes * rate, billed * rate, monthly=False)  # fmt: skip
+
+
+_MONTHS = _Source(
+    time_totals,
+    time_totals.c.user_id,
+    time_totals.c.task_id,
+    time_totals.c.month,
+    time_totals.c.minutes,
+    time_totals.c.billed_minutes,
+    time_totals.c.cost_minute_cents,
+    time_totals.c.billed_cost_minute_cents,
+    monthly=True,
+)
+
+
+def parts(query: Query) -> list[tuple[bool, dt.date | None, dt.date | None]]:
+    """The period split into (monthly, from, to) parts: the whole months from ``time_totals``,
+    the days at either end from the records. Grouping by day or week reads only records."""
+    start, end = query.date_from, query.date_to
+    if PERIODS.intersection(query.group_by) - {"month"}:
+        return [(False, start, end)]
+    first_month = start if start is None or start.day == 1 else _next_month(start)
+    after_last = end + dt.timedelta(days=1) if end is not None else None
+    end_month = (
+        after_last if after_last is None or after_last.day == 1 else after_last.replace(day=1)
+    )
+    if first_month is not None and end_month is not None and first_month >= end_month:
+        return [(False, start, end)]
+    result = []
+    if start is not None and start < first_month:
+        result.append((False, start, first_month - dt.timedelta(days=1)))
+    last_month = None if end_month is None else _previous_month(end_month)
+    result.append((True, first_month, last_month))
+    if end is not None and end_month <= end:
+        result.append((False, end_month, end))
+    return result
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def _previous_month(first: dt.date) -> dt.date:
+    return (first - dt.timedelta(days=1)).replace(day=1)
+
+
+def _on_part(condition, part):
+    """A condition on time entries (the permission matrix's) rewritten onto the columns of a
+    part of the period summed per task and user."""
+    if condition is None:
+        return None
+    columns = {time_entries.c.user_id: part.c.user_id, time_entries.c.task_id: part.c.task_id}
+    return replacement_traverse(condition, {}, lambda element: columns.get(element))
+
+
+def _period(query: Query, source: _Source):
+    """The period dimension of the query on ``source`` (None without one)."""
+    for name in query.group_by:
+        if name == "day":
+            return source.date
+        if name == "week":
+            return week_start(source.date, bindparam("first_weekday"))
+        if name == "month":
+            return source.date if source.monthly else month_start(source.date)
+    return None
+
+
+def _time_select(query: Query, source: _Source, has_from: bool, has_to: bool):
+    """Two steps: the source summed per task (and user, and period, where the question needs
+    them) with the conditions on its own columns, then those sums joined to the catalogue and
+    grouped as asked. Summing first keeps the joins off the large table."""
+    minutes, billed = source.minutes, source.billed
+    cost, billed_cost = source.cost, source.billed_cost
+    if query.billed is True:
+        minutes, cost = billed, billed_cost
+    elif query.billed is False:
+        minutes, billed, cost = minutes - billed, literal(0), cost - billed_cost
+    per_user = (
+        query.visible is not None
+        or query.department_ids is not None
+        or bool({"user", "department"}.intersection(query.group_by))
+    )
+    period = _period(query, source)
+    keys = [source.task_id.label("task_id")]
+    if per_user:
+        keys.append(source.user_id.label("user_id"))
+    if period is not None:
+        keys.append(period.label("period"))
+    conditions = []
+    if has_from:
+        conditions.append(source.date >= bindparam("date_from", type_=Date()))
+    if has_to:
+        conditions.append(source.date <= bindparam("date_to", type_=Date()))
+    if query.user_ids is not None:
+        conditions.append(source.user_id.in_(bindparam("user_ids", expanding=True)))
+    if query.task_ids is not None:
+        conditions.append(source.task_id.in_(bindparam("task_ids", expanding=True)))
+    if query.billed is not None:
+        conditions.append(minutes != 0)
+    part_sums = [func.sum(minutes).label("minutes"), func.sum(billed).label("billed")]
+    if query.money:
+        part_sums.append(func.sum(cost).label("cost"))
+    part = (
+        select(*keys, *part_sums)
+        .select_from(source.table)
+        .where(*conditions)
+        .group_by(*keys)
+        .subquery("part")
+    )
+
+    billable = types_of_work.c.billable.is_(True)
+    sums = [
+        func.sum(part.c.minutes).label("minutes"),
+        func.sum(part.c.billed).label("billed"),
+        func.sum(case((billable, part.c.minutes), else_=0)).label("billable"),
+        func.sum(case((billable, part.c.billed), else_=0)).label("billable_billed"),
+    ]
+    if query.money:
+        revenue_rate = func.coalesce(cast(func.round(types_of_work.c.rate * 100), BigInteger), 0)
+        sums += [
+            func.sum(part.c.cost).label("cost"),
+            func.sum(case((billable, part.c.minutes * revenue_rate), else_=0)).label("revenue"),
+        ]
+    dimensions = {
+        "customer": projects.c.customer_id,
+        "project": tasks.c.project_id,
+        "task": part.c.task_id,
+        "typeOfWork": tasks.c.type_of_work_id,
+        "department": users.c.department_id,
+    }
+    if per_user:
+        dimensions["user"] = part.c.user_id
+    dims = [(part.c.period if d in PERIODS else dimensions[d]).label(d) for d in query.group_by]
+    joined = (
+        part.join(tasks, tasks.c.id == part.c.task_id)
+        .join(projects, projects.c.id == tasks.c.project_id)
+        .join(types_of_work, types_of_work.c.id == tasks.c.type_of_work_id)
+    )
+    if "department" in query.group_by or query.department_ids is not None:
+        joined = joined.join(users, users.c.id == part.c.user_id)
+    outer = [c for c in (_on_part(query.visible, part),) if c is not None]
+    outer += _task_filters(query, None)
+    if query.department_ids is not None:
+        outer.append(users.c.department_id.in_(bindparam("department_ids", expanding=True)))
+    stmt = select(*dims, *sums).select_from(joined).where(*outer)
+    return stmt.group_by(*dims) if dims else stmt
+
+
+def _task_filters(query: Query, task_id) -> list:
+    """The filters on a record's task (tasks, projects and types of work joined)."""
+    pairs = (
+        ("task_ids", task_id),
+        ("project_ids", tasks.c.project_id),
+        ("customer_ids", projects.c.customer_id),
+        ("type_of_work_ids", tasks.c.type_of_work_id),
+    )
+    conditions = [
+        column.in_(bindparam(name, expanding=True))
+        for name, column in pairs
+        if column is not None and getattr(query, name) is not None
+    ]
+    if query.billable is not None:
+        conditions.append(types_of_work.c.billable.is_(query.billable))
+    if query.archived is not None:
+        # A project counts as archived when it or its customer is.
+        archived = or_(
+            projects.c.archived.is_(True),
+            projects.c.customer_id.in_(select(customers.c.id).where(customers.c.archived)),
+        )
+        conditions.append(archived if query.archived else ~archived)
+    return conditions
+
+
+# Built statements by the shape of the question: building one costs several times more than
+# running it on a small period. Values are bound parameters; the caller's visibility condition
+# is a function of the caller, which is part of the key.
+_STATEMENTS: dict[tuple, Any] = {}
+_STATEMENTS_KEPT = 1024
+_LISTS = ("user_ids", "task_ids", "project_ids", "customer_ids", "type_of_work_ids")
+_LISTS += ("department_ids",)
+
+
+def _statement(query: Query, monthly: bool, has_from: bool, has_to: bool):
+    key = (
+        monthly, has_from, has_to, query.group_by, query.billable, query.billed,
+        query.archived, query.money, query.visible_key,
+        tuple(getattr(query, name) is not None for name in _LISTS),
+    )  # fmt: skip
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+            _STATEMENTS.clear()
+        source = _MONTHS if monthly else _days(query.money)
+        stmt = _STATEMENTS[key] = _time_select(query, source, has_from, has_to)
+    return stmt
+
+
+def bound(query: Query, **extra) -> dict[str, Any]:
+    """The values of a question's bound parameters."""
+    values = {name: list(getattr(query, name)) for name in _LISTS if getattr(query, name)}
+    values["first_weekday"] = query.first_weekday
+    return {**values, **extra}
+
+
+def time_totals_of(conn: Connection, query: Query) -> list[dict[str, Any]]:
+    """One row per group (or one row without grouping), summed over every part of the period:
+    the group's dimensions and SUMS. Groups without time are left out."""
+    added: dict[tuple, dict[str, Any]] = {}
+    for monthly, date_from, date_to in parts(query):
+        stmt = _statement(query, monthly, date_from is not None, date_to is not None)
+        values = bound(query, date_from=date_from, date_to=date_to)
+        for row in conn.execute(stmt, values).mappings():
+            if row["minutes"] is None:
+                continue  # no time at all in this part (an ungrouped SUM over no rows)
+            key = tuple(row[d] for d in query.group_by)
+            total = added.get(key)
+            if total is None:
+                added[key] = {**row}
+            else:
+                for name in SUMS:
+                    if name in row:
+                        total[name] += row[name]
+    return [row for row in added.values() if row["minutes"]]
+
+
+# --- estimates and leave ----------------------------------------------------------------------
+
+
+def estimates(conn: Connection, query: Query) -> list[dict[str, Any]]:
+    """Estimated minutes of the tasks matching the query's task filters that the caller sees,
+    grouped by the query's task dimensions: all, of open tasks and of completed tasks."""
+    estimate = func.coalesce(tasks.c.estimated_time, 0)
+    is_open = workflow_statuses.c.type == "open"
+    dims = [
+        {
+            "customer": projects.c.customer_id,
+            "project": tasks.c.project_id,
+            "task": tasks.c.id,
+            "typeOfWork": tasks.c.type_of_work_id,
+        }[d].label(d)
+        for d in query.group_by
+    ]
+    conditions = _task_filters(query, tasks.c.id)
+    if query.catalogue_visible is not None:
+        conditions.append(query.catalogue_visible)
+    stmt = (
+        select(
+            *dims,
+            func.sum(estimate).label("estimated"),
+            func.sum(case((is_open, estimate), else_=0)).label("active_estimated"),
+            func.sum(case((is_open, 0), else_=estimate)).label("completed_estimated"),
+        )
+        .select_from(
+            tasks.join(projects, projects.c.id == tasks.c.project_id)
+            .join(types_of_work, types_of_work.c.id == tasks.c.type_of_work_id)
+            .join(workflow_statuses, workflow_statuses.c.id == tasks.c.workflow_status_id)
+        )
+        .where(*conditions)
+    )
+    if dims:
+        stmt = stmt.group_by(*dims)
+    return [
+        dict(r) for r in conn.execute(stmt, bound(query)).mappings() if r["estimated"] is not None
+    ]
+
+
+def leave(conn: Connection, query: Query) -> list[dict[str, Any]]:
+    """Leave minutes per leave type, grouped by the query's user and period dimensions."""
+    le = leave_entries
+    expressions = {
+        "user": le.c.user_id,
+        "department": users.c.department_id,
+        "day": le.c.date,
+        "week": week_start(le.c.date, bindparam("first_weekday")),
+        "month": month_start(le.c.date),
+    }
+    dims = [expressions[d].label(d) for d in query.group_by]
+    conditions = [c for c in (query.leave_visible,) if c is not None]
+    if query.date_from is not None:
+        conditions.append(le.c.date >= query.date_from)
+    if query.date_to is not None:
+        conditions.append(le.c.date <= query.date_to)
+    if query.user_ids is not None:
+        conditions.append(le.c.user_id.in_(query.user_ids))
+    source = le
+    if "department" in query.group_by or query.department_ids is not None:
+        source = le.join(users, users.c.id == le.c.user_id)
+        if query.department_ids is not None:
+            conditions.append(users.c.department_id.in_(query.department_ids))
+    stmt = (
+        select(*dims, le.c.leave_type_id, func.sum(le.c.minutes).label("minutes"))
+        .select_from(source)
+        .where(*conditions)
+        .group_by(*dims, le.c.leave_type_id)
+    )
+    return [dict(r) for r in conn.execute(stmt, bound(query)).mappings()]
+
+
+# --- keeping time_totals ----------------------------------------------------------------------
+
+
+def rebuild(conn: Connection, user_ids: Iterable[int] | None = None) -> None:
+    """Compute the users' (everyone's) rows of ``time_totals`` again from their records: after
+    a change of rates, which changes the cost of time already tracked."""
+    e = time_entries
+    keep = None if user_ids is None else sorted(set(user_ids))
+    if keep == []:
+        return
+    billed = case((e.c.invoice_id.is_not(None), e.c.minutes), else_=0)
+    rate = _rate_cents(e.c.user_id, e.c.date)
+    month = month_start(e.c.date)
+    rows = select(
+        month,
+        e.c.user_id,
+        e.c.task_id,
+        func.sum(e.c.minutes),
+        func.sum(billed),
+        func.sum(e.c.minutes * rate),
+        func.sum(billed * rate),
+    ).group_by(month, e.c.user_id, e.c.task_id)
+    wipe = delete(time_totals)
+    if keep is not None:
+        rows = rows.where(e.c.user_id.in_(keep))
+        wipe = wipe.where(time_totals.c.user_id.in_(keep))
+    conn.execute(wipe)
+    columns = ["month", "user_id", "task_id", "minutes", "billed_minutes", "cost_minute_cents"]
+    conn.execute(insert(time_totals).from_select([*columns, "billed_cost_minute_cents"], rows))
+
+
+def kept_rows(conn: Connection) -> list[tuple]:
+    """Every row of ``time_totals``, in key order (for checking it against a rebuild)."""
+    stmt = select(time_totals).order_by(
+        time_totals.c.month, time_totals.c.user_id, time_totals.c.task_id
+    )
+    return [tuple(r) for r in conn.execute(stmt)]
