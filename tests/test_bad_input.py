@@ -388,7 +388,11 @@ CREDENTIALS = {
     "credentials that are not UTF-8": "Basic " + base64.b64encode(b"\xed\xa0\x80:\xff").decode(),
     "credentials without a colon": "Basic " + base64.b64encode(b"admin").decode(),
     "credentials that are not base64": "Basic !!!",
-    "another scheme": "Bearer x",
+    "another scheme": "Digest x",
+    "a made-up API token": "Bearer tt_x",
+    "an empty API token": "Bearer ",
+    "a 100,000-character API token": "Bearer " + "x" * 100_000,
+    "an API token with a lone surrogate": "Bearer tt_\udcff",
 }
 PATH_JUNK = ("0", "-1", "9223372036854775808", "%00", "a%00b", "%ff", "%ED%A0%80", "%2f")
 PATH_JUNK += ("..", "%2e%2e", "%20", "x" * 5000, *BAD_DATES)

@@ -132,7 +132,7 @@ def test_a_banned_address_still_gets_preflights_and_readable_403s(make_app):
     ("path", "headers", "status", "key"),
     [
         ("/api/v1/customers", {}, 401, "api.error.not_authorized"),
-        ("/api/v1/customers", {"Authorization": "Bearer x"}, 400, "api.error.invalid_auth_scheme"),
+        ("/api/v1/customers", {"Authorization": "Digest x"}, 400, "api.error.invalid_auth_scheme"),
         ("/api/v1/customers?nosuch=1", basic("admin", ADMIN_PASSWORD), 400, None),
         ("/api/v1/customers/999", basic("admin", ADMIN_PASSWORD), 404, None),
         ("/api/v1/nosuch", {}, 404, "api.error.not_found"),

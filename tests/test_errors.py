@@ -169,3 +169,26 @@ def test_a_repeated_query_parameter_is_refused(admin, catalogue, query):
     body = assert_error(response, 400, "api.error.invalid_argument")
     assert "more than once" in body["message"]
     assert [c["id"] for c in admin.ok("get", f"/customers?ids={a},{b}")["items"]] == [a, b]
+
+
+def test_a_database_that_stays_locked_answers_503(admin, monkeypatch):
+    """SQLite's write lock still held by another connection after the busy timeout: the
+    request answers 503 in the error shape, not 500, and saves nothing."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from timetracker.services import catalogue
+
+    def locked(*_args, **_kwargs):
+        raise OperationalError(
+            "BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked")
+        )
+
+    monkeypatch.setattr(catalogue.customers, "create", locked)
+    response = admin.post("/customers", json={"name": "Acme"})
+    assert response.status_code == 503
+    assert response.get_json()["key"] == "api.error.database_unavailable"
+    assert response.headers["Retry-After"] == "1"
+    monkeypatch.undo()
+    assert admin.ok("get", "/customers")["items"] == []

@@ -27,15 +27,37 @@ RESOURCES = {
     "invoices": LAYERS,
     "reports": LAYERS,
     "totals": LAYERS,
+    "tokens": LAYERS,
+    "timers": LAYERS,
+    "events": LAYERS,
     "batch": ("api", "schemas"),
     "health": ("api", "schemas"),
 }
 # What a layer shares between its resources.
 SHARED = {
     "api": {"__init__", "common", "crud", "csv_stream", "day_records"},
-    "services": {"__init__", "crud", "periods", "accounts", "user_import"},
+    "services": {
+        "__init__",
+        "crud",
+        "periods",
+        "accounts",
+        "user_import",
+        "csv_import",
+        "task_import",
+        "timetrack_import",
+    },
     "schemas": {"__init__", "base", "common"},
-    "store": {"__init__", "db", "schema", "migrate", "util", "listing", "entities", "access"},
+    "store": {
+        "__init__",
+        "db",
+        "schema",
+        "migrate",
+        "util",
+        "listing",
+        "entities",
+        "access",
+        "imports",
+    },
 }
 # SQLAlchemy names that only describe values (types, errors), never build SQL.
 NOT_SQL = {"Connection", "RowMapping", "Engine", "ColumnElement"}

@@ -32,9 +32,11 @@ def test_openapi_json_is_the_same_document(client, spec):
     assert client.get("/api/v1/openapi.json").get_json() == spec
 
 
-def test_basic_auth_is_declared_for_everything_but_health(spec):
-    assert spec["components"]["securitySchemes"]["basicAuth"] == {"type": "http", "scheme": "basic"}
-    assert spec["security"] == [{"basicAuth": []}]
+def test_basic_auth_and_tokens_are_declared_for_everything_but_health(spec):
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["basicAuth"] == {"type": "http", "scheme": "basic"}
+    assert schemes["bearerAuth"]["scheme"] == "bearer"
+    assert spec["security"] == [{"basicAuth": []}, {"bearerAuth": []}]
     for path, method, operation in operations(spec):
         if path == "/api/v1/health":
             assert operation["security"] == []
@@ -58,7 +60,7 @@ def test_every_operation_is_described(spec):
             assert "404" in responses, label
         if "requestBody" in operation:
             assert {"413", "415"} <= set(responses), label
-            expected = "text/csv" if path == "/api/v1/users/import" else "application/json"
+            expected = "text/csv" if path.endswith("/import") else "application/json"
             assert list(operation["requestBody"]["content"]) == [expected], label
 
 

@@ -419,3 +419,49 @@ def test_a_biller_sees_money_over_its_team(company):
     body = biller.ok("get", "/timetrack/totals")
     assert "cost" in body["totals"] and body["currency"] == "USD"
     assert "cost" not in biller.ok("get", f"/timetrack/totals?userIds={ids['admin']}")["totals"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_tokens(company, role):
+    clients, ids = company
+    admin, client = clients["admin"], clients[role]
+    workers = clients["worker"].ok("post", "/users/me/tokens", {"name": "W", "scope": "read"})
+    mine = client.ok("post", "/users/me/tokens", {"name": "Mine", "scope": "read"})
+    own = [t["id"] for t in client.ok("get", "/users/me/tokens")["items"]]
+    assert own == ([workers["id"], mine["id"]] if role == "worker" else [mine["id"]])
+    reaches_others = role == "accounts"
+    listed = client.get(f"/users/{ids['worker']}/tokens")
+    assert listed.status_code == (200 if reaches_others or role == "worker" else 403)
+    assert (
+        client.post(
+            f"/users/{ids['admin']}/tokens", json={"name": "X", "scope": "read"}
+        ).status_code
+        == 403
+    )  # tokens are made by their own user, whoever asks
+    if role != "worker":
+        revoke = client.delete(f"/users/{ids['worker']}/tokens/{workers['id']}")
+        assert revoke.status_code == (204 if reaches_others else 403)
+    client.ok("delete", f"/users/me/tokens/{mine['id']}", status=204)
+    assert admin.ok("get", "/users/me/tokens")["items"] == []
+
+
+# Who may start (and so stop) the worker's timer on Design: whoever may change that time.
+STARTS_WORKERS_TIMER = {"worker", "approver"}
+# Who sees a running timer of the worker on Design: whoever reads that time.
+SEES_WORKERS_TIMER = {"worker", "approver", "scoper", "biller", "accounts", "seer"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_timers(company, role):
+    clients, ids = company
+    client, worker = clients[role], clients["worker"]
+    body = {"taskId": ids["Design"], "userId": ids["worker"]}
+    started = client.post("/timers", json=body)
+    assert started.status_code == (200 if role in STARTS_WORKERS_TIMER else 403), role
+    if started.status_code != 200:
+        worker.ok("post", "/timers", body)
+    listed = [t["userId"] for t in client.ok("get", "/timers")["items"]]
+    assert listed == ([ids["worker"]] if role in SEES_WORKERS_TIMER else [])
+    stop = client.post(f"/timers/{ids['worker']}/stop")
+    expected = 200 if role in STARTS_WORKERS_TIMER else 403 if role in SEES_WORKERS_TIMER else 404
+    assert stop.status_code == expected, role

@@ -273,6 +273,15 @@ def test_kept_totals_follow_every_kind_of_change(app, admin, tracked):
         ],
     )  # fmt: skip
     kept_equals_rebuilt(app)
+    imported = admin.client.post(
+        "/api/v1/timetrack/import",
+        data="username,date,customer,project,task,minutes,comment\n"
+        "worker,2025-03-03,Acme,Website,Design,30,\n"
+        "other,2025-06-01,Acme,Website,Build,60,\n",
+        headers={**admin.headers, "Content-Type": "text/csv"},
+    )
+    assert imported.status_code == 200, imported.get_json()
+    kept_equals_rebuilt(app)
     invoice = admin.ok(
         "post", "/invoices", {"number": "A", "dateFrom": "2025-02-01", "dateTo": "2025-03-15"}
     )

@@ -36,6 +36,9 @@ What may be changed:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import g
 from sqlalchemy import ColumnElement, Connection
 
@@ -274,6 +277,78 @@ def can_modify_timetrack(conn: Connection, caller: Caller, user, task_id: int) -
     return caller.has(MANAGE_SCOPE_OF_WORK) or is_assigned(conn, user, task_id)
 
 
+def assignment_checker(conn: Connection, user_rows: list) -> Callable[[Any, Any], bool]:
+    """:func:`is_assigned` for many users and tasks at once: a function (user row, task row
+    with ``customer_id`` and ``project_id``) -> bool, from the users' assignments loaded in
+    one query."""
+    links = sql.assignment_links(conn, [u["id"] for u in user_rows if not u["assign_all"]])
+    nothing: tuple[set[int], set[int], set[int]] = (set(), set(), set())
+
+    def assigned(user, task) -> bool:
+        if user["assign_all"]:
+            return True
+        customer_ids, project_ids, task_ids = links.get(user["id"], nothing)
+        return (
+            task["customer_id"] in customer_ids
+            or task["project_id"] in project_ids
+            or task["id"] in task_ids
+        )
+
+    return assigned
+
+
+def timetrack_modify_checker(conn: Connection, caller: Caller) -> Callable[[Any, Any, bool], bool]:
+    """:func:`can_modify_timetrack` for many records at once (an import): a function (user row,
+    task row with ``customer_id`` and ``project_id``, whether the task is among the user's
+    work assignments) -> bool. The team and the scope of work are loaded once."""
+    own = caller.has(ENTER_TIME_TRACK)
+    approver = caller.has(MODIFY_APPROVE_TIME_TRACK)
+    team = frozenset() if not approver or caller.team_all else team_set(conn, caller)
+    # The scope items themselves, as _in_scope reads them (not scope_of's Manage Accounts
+    # shortcut: that one is about changing the catalogue).
+    scope = (frozenset(), frozenset()) if caller.scope_all else sql.scope_links(conn, caller.id)
+    scope_manager = caller.has(MANAGE_SCOPE_OF_WORK)
+
+    def can_modify(user, task, assigned: bool) -> bool:
+        if user["id"] == caller.id and own and assigned:
+            return True
+        if not (approver and (caller.team_all or user["id"] in team)):
+            return False
+        in_scope = (
+            caller.scope_all or task["customer_id"] in scope[0] or task["project_id"] in scope[1]
+        )
+        return in_scope and (scope_manager or assigned)
+
+    return can_modify
+
+
+def ensure_can_import_timetrack(caller: Caller) -> None:
+    """An import of time-track is refused whole (403) for a caller who can change nobody's
+    time; otherwise each line is judged as a change of that record would be."""
+    _require(
+        caller.has(ENTER_TIME_TRACK, MODIFY_APPROVE_TIME_TRACK),
+        "Importing time-track requires Enter Time-Track or Modify & Approve Users' Time-Track",
+    )
+
+
+def can_assign_task_to(conn: Connection, caller: Caller, user_id: int, task) -> bool:
+    """Whether ``caller`` may add the task to the user's work assignments: both ways of doing
+    it through the API must allow it (the task's assigned users, and the user's work
+    assignments)."""
+    return can_assign_work(conn, caller, "task", task) and can_manage_work_assignments_of(
+        conn, caller, user_id
+    )
+
+
+def ensure_can_import_catalogue(caller: Caller) -> None:
+    """An import of tasks is refused whole (403) for a caller who can create nothing in the
+    catalogue; otherwise each line is judged as creating its objects would be."""
+    _require(
+        caller.has(MANAGE_ACCOUNTS, MANAGE_SCOPE_OF_WORK),
+        "Importing tasks requires Manage Scope of Work or Manage Accounts & Permissions",
+    )
+
+
 def timetrack_filter(caller: Caller) -> ColumnElement[bool] | None:
     """SQL: the time entries ``caller`` may read (None: all). Needs ``tasks`` and ``projects``
     joined to ``time_entries``."""
@@ -400,6 +475,49 @@ def can_reach_leave(conn: Connection, caller: Caller, user_id: int, writing: boo
     return (
         everyone or (own and user_id == caller.id) or (team and user_id in team_set(conn, caller))
     )
+
+
+# --- the event log (the changes feed): an event is seen by whoever may see what it is about,
+# judged by the ids it recorded (so a deletion is judged as the object was): records by the
+# time-track and leave rules, catalogue objects and users by theirs, settings by everyone,
+# invoices by those who bill. Manage Accounts & Permissions sees every event.
+
+RECORD_EVENTS = ("timetrack.", "timer.")
+EVERYONES_EVENTS = ("department.", "timeZoneGroup.", "leaveType.", "workflowStatus.")
+EVERYONES_EVENTS += ("typeOfWork.",)
+
+
+def ensure_can_read_audit_log(caller: Caller) -> None:
+    _require(caller.has(MANAGE_ACCOUNTS), "The audit log needs Manage Accounts & Permissions")
+
+
+def event_filter(caller: Caller, events_table) -> ColumnElement[bool] | None:
+    """SQL: the events ``caller`` may see (None: all)."""
+    if caller.has(MANAGE_ACCOUNTS):
+        return sql.EVERYTHING
+    name = events_table.c.name
+
+    def named(*prefixes: str):
+        return sql.any_of([name.startswith(p) for p in prefixes])
+
+    def where(condition):
+        return sql.ALL if condition is None else condition
+
+    records = sql.on_events(timetrack_filter(caller), "record")
+    leave = sql.on_events(leave_filter(caller), "record")
+    people = sql.on_events(user_filter(caller), "user")
+    grants = [
+        named(*EVERYONES_EVENTS),
+        sql.all_of([named(*RECORD_EVENTS), where(records)]),
+        sql.all_of([named("leaveTime."), where(leave)]),
+        sql.all_of([named("timetrackApprovalStatus.", "user."), where(people)]),
+    ]
+    for kind in ("customer", "project", "task"):
+        condition = sql.on_events(catalogue_filter(caller, kind), kind)
+        grants.append(sql.all_of([named(f"{kind}."), where(condition)]))
+    if caller.has(MANAGE_COST_BILLING):
+        grants.append(named("invoice."))
+    return sql.any_of(grants)
 
 
 # --- system settings (workflow statuses, types of work, leave types) ---------------------------

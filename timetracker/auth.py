@@ -8,6 +8,9 @@ therefore remembered under ``HMAC(process secret, username, password, stored has
 - a changed password changes the stored hash, so the old key can never match again;
 - a disabled (or not yet hired, or released) user is refused before the cache is consulted.
 
+An ``Authorization: Bearer <token>`` header authenticates with a personal API token instead
+(``services/tokens.py``): one lookup of the token's hash, no password check.
+
 Three failed logins from one IP within ten seconds ban that IP for a minute (403). The counters
 live in the rate limiter's storage, so with Redis every server process shares them.
 """
@@ -29,8 +32,9 @@ from timetracker.access import Caller
 from timetracker.api.common import is_public
 from timetracker.errors import ApiError, error_response
 from timetracker.schemas.base import unstorable
+from timetracker.services import tokens
 from timetracker.store import users as user_store
-from timetracker.store.db import get_db
+from timetracker.store.db import WRITE_METHODS, get_db
 from timetracker.store.util import name_key
 
 
@@ -106,15 +110,7 @@ def verify_password(username: str, password: str) -> Caller | None:
     if not can_log_in(user):
         g.auth_failure = "inactive"
         return None
-    return Caller(
-        id=user["id"],
-        username=user["username"],
-        permissions=user["permissions"],
-        sees_all_data=user["sees_all_data"],
-        team_all=user["team_all"],
-        scope_all=user["scope_all"],
-        assign_all=user["assign_all"],
-    )
+    return _caller(user)
 
 
 @auth.error_handler
@@ -129,7 +125,9 @@ def auth_error(status: int):
         error = ApiError(401, "not_authorized", "Invalid credentials")
     else:
         error = ApiError(
-            401, "not_authorized", "Authentication required: send HTTP Basic credentials"
+            401,
+            "not_authorized",
+            "Authentication required: send HTTP Basic credentials or an API token",
         )
     response = error_response(error)
     response.headers["WWW-Authenticate"] = 'Basic realm="timetracker"'
@@ -140,15 +138,50 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def check_scheme() -> None:
-    """400 for an Authorization header of another scheme (only Basic is supported)."""
+def scheme() -> str | None:
+    """The Authorization header's scheme (lower case), or None without one; 400 for a scheme
+    other than Basic and Bearer."""
     header = request.headers.get("Authorization")
-    if header and header.split(" ", 1)[0].lower() != "basic":
+    if not header:
+        return None
+    name = header.split(" ", 1)[0].lower()
+    if name not in ("basic", "bearer"):
         raise ApiError(
             400,
             "invalid_auth_scheme",
-            "Invalid authentication scheme: only Basic authentication is supported",
+            "Invalid authentication scheme: use Basic (username and password) or Bearer (an "
+            "API token)",
         )
+    return name
+
+
+def _caller(user) -> Caller:
+    return Caller(
+        id=user["id"],
+        username=user["username"],
+        permissions=user["permissions"],
+        sees_all_data=user["sees_all_data"],
+        team_all=user["team_all"],
+        scope_all=user["scope_all"],
+        assign_all=user["assign_all"],
+    )
+
+
+def verify_token() -> Caller | None:
+    """The caller of ``Authorization: Bearer <token>``, or None (``g.auth_failure`` says why).
+    A read token is refused any write (403)."""
+    token = request.headers["Authorization"].partition(" ")[2].strip()
+    found = tokens.login(get_db(write=False), token) if token and not unstorable(token) else None
+    if found is None:
+        g.auth_failure = "invalid"
+        return None
+    if not can_log_in(found):
+        g.auth_failure = "inactive"
+        return None
+    if found["scope"] == tokens.READ and request.method in WRITE_METHODS:
+        raise ApiError(403, "token_read_only", "This API token may only read (GET)")
+    g.token_id = found["token_id"]
+    return _caller(found)
 
 
 def authenticate():
@@ -165,7 +198,7 @@ def authenticate():
     public_endpoints = current_app.extensions["timetracker"]["public_endpoints"]
     if view is None or endpoint in public_endpoints or is_public(view):
         return None
-    check_scheme()
+    by_token = scheme() == "bearer"
     limiter = current_app.extensions["timetracker"]["limiter"]
     ip = client_ip()
     if limiter.is_banned(ip):
@@ -175,12 +208,17 @@ def authenticate():
             "Too many failed logins from this address; try again later",
             headers={"Retry-After": str(limiter.ban_seconds_left(ip))},
         )
-    response = auth.login_required(lambda: None)()
+    if by_token:
+        caller = verify_token()
+        response = None if caller is not None else auth_error(401)
+    else:
+        response = auth.login_required(lambda: None)()
+        caller = auth.current_user() if response is None else None
     if response is not None:
         if g.get("auth_failure") == "invalid":
             limiter.register_failed_login(ip)
         return response
-    g.caller = auth.current_user()
+    g.caller = caller
     return None
 
 

@@ -57,6 +57,20 @@ class Caller:
         return self.has(*MANAGER_PERMISSIONS)
 
 
+# Who the command line acts as (``timetracker import ...``): the administrator, with every
+# permission over the whole company. Whoever may run the command may already read and write the
+# database itself; the rules of each line still apply (locks, approvals, employment, the day).
+COMMAND_LINE = Caller(
+    id=0,
+    username="command line",
+    permissions=frozenset(PERMISSIONS),
+    sees_all_data=True,
+    team_all=True,
+    scope_all=True,
+    assign_all=True,
+)
+
+
 def current_caller() -> Caller | None:
     return g.get("caller")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 import sys
+from contextlib import contextmanager
 
 import click
 
@@ -153,6 +154,19 @@ def set_password(username: str, password: str | None, db: str | None) -> None:
     click.echo(f"Set a new password for '{username}'.")
 
 
+@contextmanager
+def command_context(app, command: str, caller):
+    """A request context for a command that works through the services as ``caller``: the
+    rules' per-call memory, and the event log's record of which command made the changes."""
+    from flask import g
+
+    from timetracker.services.events import COMMAND
+
+    with app.test_request_context("/api/v1/", environ_base={COMMAND: command}):
+        g.caller = caller
+        yield
+
+
 @main.command()
 @db_option
 def demo(db: str | None) -> None:
@@ -164,7 +178,7 @@ def demo(db: str | None) -> None:
 
     app = _app(db)
     engine = app.extensions["timetracker"]["engine"]
-    with app.app_context(), write_transaction(engine) as conn:
+    with command_context(app, "demo", demo_data.LOADER), write_transaction(engine) as conn:
         if count_where(conn, CUSTOMERS) > 0:
             raise click.ClickException(
                 "This database already has customers; the demo loads into an empty database "
@@ -221,129 +235,80 @@ def import_users(csv_file, db: str | None) -> None:
     click.echo(f"Imported {len(user_ids)} users.")
 
 
-@main.group("export")
-def export_group() -> None:
-    """Export data as CSV: the same files the API answers with format=csv."""
-
-
-output_option = click.option(
-    "-o",
-    "--output",
-    type=click.File("wb", lazy=True),
-    default="-",
-    show_default=True,
-    help="CSV file to write; - is standard output.",
-)
-
-
-def _write_csv(output, header, rows, total: int, label: str) -> None:
-    """Write the CSV of ``rows`` with a progress bar on standard error."""
-    from timetracker.api.csv_stream import CHUNK_ROWS, csv_chunks
-
-    written = 0
-    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
-        chunks = csv_chunks(header, rows)
-        output.write(next(chunks).encode())  # the header line
-        for chunk in chunks:
-            output.write(chunk.encode())
-            step = min(CHUNK_ROWS, total - written)  # only the last chunk is short
-            written += step
-            bar.update(step)
-    output.flush()
-
-
-def _as_admin(db: str | None):
-    """The app and the administrator as a caller (what admin may see through the API)."""
-    from timetracker.services.accounts import admin_caller
+def _import_as_administrator(db: str | None, run, command: str) -> dict:
+    """``run(connect, caller)`` in one write transaction, as the administrator, in a request
+    context of its own (the rules' per-call memory; the event log names the command). A
+    refused file prints every problem and changes nothing."""
+    from timetracker.caller import COMMAND_LINE
+    from timetracker.services.csv_import import CsvRefused
+    from timetracker.store.db import write_transaction
 
     app = _app(db)
-    try:
-        return app, admin_caller(app.extensions["timetracker"]["engine"])
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-@export_group.command("detailed")
-@click.option("--date-from", required=True, metavar="YYYY-MM-DD", help="First day.")
-@click.option("--date-to", metavar="YYYY-MM-DD", help="Last day [default: no end].")
-@click.option("--user-id", "user_ids", multiple=True, type=int, help="Only this user; repeat.")
-@click.option("--customer-id", "customer_ids", multiple=True, type=int, help="Only this customer.")
-@click.option("--project-id", "project_ids", multiple=True, type=int, help="Only this project.")
-@click.option("--task-id", "task_ids", multiple=True, type=int, help="Only this task.")
-@click.option("--type-of-work-id", "type_of_work_ids", multiple=True, type=int)
-@click.option("--department-id", "department_ids", multiple=True, type=int)
-@click.option("--billable/--not-billable", default=None, help="Only (not) billable records.")
-@click.option("--billed/--not-billed", default=None, help="Only (not) billed records.")
-@output_option
-@db_option
-def export_detailed(output, db: str | None, **options) -> None:
-    """The detailed report: one line per time-track record (GET /reports/detailed)."""
-    from flask import g
-    from marshmallow import ValidationError
-
-    from timetracker.errors import ApiError
-    from timetracker.schemas.reports import DetailedReportArgs
-    from timetracker.services import reports
-
-    # The API's own argument schema checks the options, so both accept the same.
-    query = {
-        "dateFrom": options["date_from"],
-        "dateTo": options["date_to"],
-        "userIds": options["user_ids"],
-        "customerIds": options["customer_ids"],
-        "projectIds": options["project_ids"],
-        "taskIds": options["task_ids"],
-        "typeOfWorkIds": options["type_of_work_ids"],
-        "departmentIds": options["department_ids"],
-        "billable": options["billable"],
-        "billed": options["billed"],
-    }
-    query = {
-        key: ",".join(map(str, value)) if isinstance(value, tuple) else value
-        for key, value in query.items()
-        if value not in (None, ())
-    }
-    app, caller = _as_admin(db)
     engine = app.extensions["timetracker"]["engine"]
-    with app.app_context():
-        g.caller = caller
-        try:
-            args = DetailedReportArgs().load(query)
-            with engine.connect() as conn:
-                total = reports.detailed_count(conn, caller, args)
-            rows = reports.detailed_rows(engine, caller, args)
-        except ValidationError as exc:
-            raise click.UsageError(_problems(exc.messages)) from exc
-        except ApiError as exc:
-            raise click.UsageError(exc.message) from exc
-    _write_csv(output, reports.DETAILED_HEADER, rows, total, "Time-track records")
+    try:
+        with command_context(app, command, COMMAND_LINE), write_transaction(engine) as conn:
+            return run(lambda write: conn, COMMAND_LINE, app.config)
+    except CsvRefused as exc:
+        for error in exc.errors:
+            click.echo(error, err=True)
+        raise click.ClickException(f"Nothing was imported: {len(exc.errors)} problem(s).") from exc
+    finally:
+        engine.dispose()
 
 
-def _problems(messages) -> str:
-    """marshmallow's messages ({field: [problem, ...]}) on one line."""
-    return "; ".join(f"{field}: {' '.join(map(str, why))}" for field, why in messages.items())
+@import_group.command("tasks")
+@click.argument("csv_file", type=click.File("rb"))
+@db_option
+def import_tasks(csv_file, db: str | None) -> None:
+    """Import tasks, with their projects and customers, from a CSV file (see the README).
 
+    Missing customers and projects are created; a task that exists already is a line error.
+    Every line is checked first; if any is bad, every problem is listed with its line number
+    and nothing is imported.
+    """
+    from timetracker.services import task_import
 
-def _add_catalogue_export(collection: str) -> None:
-    @export_group.command(
-        collection,
-        help=f"Every {collection[:-1]}, in id order (GET /{collection}?format=csv).",
+    data = csv_file.read()
+    result = _import_as_administrator(
+        db,
+        lambda connect, caller, config: task_import.import_csv(connect, caller, data),
+        "import tasks",
     )
-    @output_option
-    @db_option
-    def export_level(output, db: str | None) -> None:
-        from timetracker.api.catalogue import CSV_COLUMNS
-        from timetracker.services import catalogue
-
-        service = catalogue.LEVELS[collection[:-1]]
-        columns = CSV_COLUMNS[collection]
-        app, caller = _as_admin(db)
-        engine = app.extensions["timetracker"]["engine"]
-        with app.app_context(), engine.connect() as conn:
-            total = service.count(conn, caller, {})
-        rows = service.export(engine, caller, {}, [key for _, key in columns])
-        _write_csv(output, [name for name, _ in columns], rows, total, collection.capitalize())
+    click.echo(
+        f"Imported {result['imported']} tasks (created {len(result['customerIds'])} customers "
+        f"and {len(result['projectIds'])} projects)."
+    )
 
 
-for _collection in ("customers", "projects", "tasks"):
-    _add_catalogue_export(_collection)
+@import_group.command("timetrack")
+@click.argument("csv_file", type=click.File("rb"))
+@click.option(
+    "--assign", is_flag=True, help="Assign each task to its user first where it is not yet."
+)
+@db_option
+def import_timetrack(csv_file, assign: bool, db: str | None) -> None:
+    """Import time-track records from a CSV file (see the README).
+
+    Each line adds its minutes to the user's record on that task and day. Every line is checked
+    as a change through the API would be (assignments, employment, locks, approved weeks,
+    billed records, 1440 minutes a day); if any is bad, every problem is listed with its line
+    number and nothing is imported.
+    """
+    from timetracker.services import timetrack_import
+
+    data = csv_file.read()
+    result = _import_as_administrator(
+        db,
+        lambda connect, caller, config: timetrack_import.import_csv(
+            connect, caller, data, assign=assign, max_rows=config["TIMETRACK_IMPORT_MAX_ROWS"]
+        ),
+        "import timetrack",
+    )
+    click.echo(
+        f"Imported {result['imported']} lines: {result['recordsCreated']} new records, "
+        f"{result['recordsUpdated']} records added to, {result['tasksAssigned']} tasks assigned."
+    )
+
+
+# The export commands live in their own module; importing it adds them to ``main``.
+from timetracker import cli_export  # noqa: E402, F401

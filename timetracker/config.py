@@ -96,6 +96,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PASSWORD_HASH_METHOD", "scrypt", str, "werkzeug password hash method."),
     Setting("MAX_CONTENT_LENGTH", 1024 * 1024, int, "Largest accepted request body in bytes."),
     Setting(
+        "IMPORT_MAX_CONTENT_LENGTH",
+        32 * 1024 * 1024,
+        int,
+        "Largest accepted CSV body of POST /tasks/import and /timetrack/import, in bytes.",
+    ),
+    Setting(
+        "TIMETRACK_IMPORT_MAX_ROWS",
+        100_000,
+        int,
+        "Most lines one time-track import (POST /timetrack/import) may hold.",
+    ),
+    Setting(
         "BATCH_MAX_SIZE",
         1000,
         int,

@@ -90,8 +90,17 @@ def init_app(app: Flask, blueprints) -> Api:
         OPENAPI_JSON_PATH="swagger.json",
         API_SPEC_OPTIONS={
             "info": {"description": DESCRIPTION},
-            "security": [{"basicAuth": []}],
-            "components": {"securitySchemes": {"basicAuth": {"type": "http", "scheme": "basic"}}},
+            "security": [{"basicAuth": []}, {"bearerAuth": []}],
+            "components": {
+                "securitySchemes": {
+                    "basicAuth": {"type": "http", "scheme": "basic"},
+                    "bearerAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "A personal API token (POST /users/me/tokens)",
+                    },
+                }
+            },
         },
     )
     api = Api(app)

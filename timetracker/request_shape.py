@@ -17,13 +17,16 @@ def _operation():
 
 def require_json_body():
     """Every POST, PUT and PATCH carries a body, in JSON (or what the view declares in
-    ``accepts``): no body is 400, another media type 415, before any parsing."""
+    ``accepts``; a view with ``takes_no_body`` needs none): no body is 400, another media type
+    415, before any parsing."""
     if request.method not in ("POST", "PUT", "PATCH"):
         return
     if request.routing_exception is not None:
         return  # no such route or method: the 404/405 says more than a 415 would
     has_body = request.content_length or request.headers.get("Transfer-Encoding")
     view_class, _ = _operation()
+    if getattr(view_class, "takes_no_body", False):
+        return  # an action named by its path alone (stopping a timer): a body is ignored
     # A view taking another format (CSV) names it in ``accepts`` and judges its own body.
     accepts = getattr(view_class, "accepts", None)
     if not has_body:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import posixpath
+import uuid
 from typing import Any
 
 from flask import current_app, request
@@ -30,6 +31,7 @@ from timetracker.schemas.batch import (
     BatchItemSchema,
     BatchResultSchema,
 )
+from timetracker.services.events import BATCH_ID
 from timetracker.store.db import finish_request_transaction
 
 ITEMS_PER_REQUEST = 100  # what one request of the rate limit buys in a batch
@@ -62,7 +64,7 @@ def _item_problem(item: dict[str, Any]) -> str | None:
 NESTED = "A batch cannot contain another batch"
 
 
-def _dispatch(item: dict[str, Any]) -> tuple[int, Any]:
+def _dispatch(item: dict[str, Any], batch_id: str) -> tuple[int, Any]:
     """Run one item through the application, with the caller's credentials, address and host
     (a host outside TRUSTED_HOSTS is refused, and ``url`` links name the caller's host); the
     batch paid for it toward the rate limit."""
@@ -82,6 +84,7 @@ def _dispatch(item: dict[str, Any]) -> tuple[int, Any]:
         builder.close()
     environ[PREPAID] = True
     environ[IN_BATCH] = True
+    environ[BATCH_ID] = batch_id  # the event log says which batch a change came from
     # A fresh application context: the sub-request gets its own ``g`` (caller, connection).
     with current_app.app_context():
         response = current_app.response_class.from_app(current_app.wsgi_app, environ)
@@ -126,6 +129,7 @@ class Batch(MethodView):
         # Hold no transaction while the sub-requests run their own.
         finish_request_transaction(commit=True)
         show = args["includeResponseBody"]
+        batch_id = uuid.uuid4().hex
         results = []
         for item in items:
             problem = _item_problem(item)
@@ -133,7 +137,7 @@ class Batch(MethodView):
                 status = 400
                 body: Any = {"key": "api.error.invalid_argument", "message": problem}
             else:
-                status, body = _dispatch(item)
+                status, body = _dispatch(item, batch_id)
             result: dict[str, Any] = {"status": status}
             if "id" in item:
                 result["id"] = item["id"]

@@ -6,14 +6,17 @@ endpoints are built by one function from a description of each level.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from flask import current_app
 from flask.views import MethodView
 
 from timetracker.access import current_caller
-from timetracker.api.common import Blueprint, doc
+from timetracker.api.common import Blueprint, csv_body, doc, import_body
 from timetracker.api.crud import Crud, crud_blueprint
 from timetracker.api.csv_stream import csv_columns
 from timetracker.schemas import catalogue as s
-from timetracker.services import catalogue
+from timetracker.services import catalogue, task_import
 from timetracker.services.catalogue import CatalogueLevel
 from timetracker.store.db import get_db
 
@@ -73,7 +76,11 @@ CSV_COLUMNS = {
 
 
 def make_blueprint(
-    service: CatalogueLevel, collection: str, description: str, schemas
+    service: CatalogueLevel,
+    collection: str,
+    description: str,
+    schemas,
+    extra_routes: Callable[[Blueprint], None] | None = None,
 ) -> Blueprint:
     kind = service.kind
     item, list_schema, list_args, create_schema, update_schema = schemas
@@ -93,6 +100,7 @@ def make_blueprint(
             errors={"create": (404,)},
             csv=columns,
             csv_example=csv_example(columns),
+            extra_routes=extra_routes,
         )
     )
 
@@ -138,6 +146,36 @@ def make_blueprint(
     return blp
 
 
+def _task_import(blp: Blueprint) -> None:
+    @blp.route("/import")
+    class Import(MethodView):
+        accepts = ("text/csv",)
+
+        @blp.doc(requestBody=csv_body(task_import.TEMPLATE))
+        @blp.response(200, s.TaskImportResultSchema)
+        @blp.errors(413, 415)
+        def post(self):
+            """Import tasks, with their projects and customers, from CSV
+
+            Columns: customer, project, task (names; required), description, deadline
+            (YYYY-MM-DD), estimatedTime (minutes), typeOfWork and workflowStatus (names of
+            existing ones; empty: the default type of work and the built-in open status); the
+            header row names them. Customers and projects are found by name (case-insensitive)
+            and created when missing. A task that already exists in its project is refused, not
+            updated: an import only adds. Each object is created under the rules of creating it
+            with POST: a new customer needs Manage Scope of Work over the whole company, a new
+            project Manage Scope of Work covering its customer, a task covering its project (or
+            Manage Accounts & Permissions); 403 without either permission. If any line is bad,
+            the answer is 400 api.error.invalid_csv listing every problem with its line number,
+            and nothing is imported. At most 10,000 lines.
+            """
+            return task_import.import_csv(
+                lambda write: get_db(write=write),
+                current_caller(),
+                import_body(current_app.config["IMPORT_MAX_CONTENT_LENGTH"]),
+            )
+
+
 blueprints = [
     make_blueprint(
         catalogue.customers,
@@ -168,5 +206,6 @@ blueprints = [
         "tasks",
         "Tasks: what time is tracked on; names are unique per project.",
         (s.TaskSchema, s.TaskListSchema, s.TaskListArgs, s.TaskCreateSchema, s.TaskUpdateSchema),
+        extra_routes=_task_import,
     ),
 ]

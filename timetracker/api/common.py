@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import flask_smorest
+from flask import request
 from flask.views import MethodView
 from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
@@ -66,6 +67,21 @@ class Blueprint(flask_smorest.Blueprint):
             return func
 
         return decorator
+
+
+def csv_body(example: str) -> dict:
+    """The OpenAPI request body of an import: CSV text, with its template as the example."""
+    return {
+        "required": True,
+        "content": {"text/csv": {"schema": {"type": "string"}, "example": example}},
+    }
+
+
+def import_body(max_length: int) -> bytes:
+    """The body of an import request, which may be larger than a JSON body
+    (``IMPORT_MAX_CONTENT_LENGTH``: 100,000 lines of time-track are some 5 MB); 413 beyond."""
+    request.max_content_length = max_length
+    return request.get_data()
 
 
 def doc(text: str):

@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
-from timetracker.api.common import Blueprint, period_action
+from flask import current_app
+from flask.views import MethodView
+
+from timetracker.access import current_caller
+from timetracker.api.common import Blueprint, csv_body, import_body, period_action
 from timetracker.api.day_records import DayRecords, add_day_record_routes
 from timetracker.schemas import timetrack as s
-from timetracker.services import timetrack
+from timetracker.services import timetrack, timetrack_import
+from timetracker.store.db import get_db
 
 blp = Blueprint(
     "timetrack",
@@ -83,4 +88,44 @@ period_action(
     """,
     timetrack.unlock,
 )
+
+
+@blp.route("/import")
+class Import(MethodView):
+    accepts = ("text/csv",)
+
+    @blp.arguments(s.TimeTrackImportArgs, location="query")
+    @blp.doc(requestBody=csv_body(timetrack_import.TEMPLATE))
+    @blp.response(200, s.TimeTrackImportResultSchema)
+    @blp.errors(413, 415)
+    def post(self, args):
+        """Import time-track from CSV
+
+        Columns: username, date (YYYY-MM-DD), customer, project, task (names, matched
+        case-insensitively), minutes (1 to 1440) and comment (optional); the header row names
+        them. Each line **adds** its minutes to the user's record on that task and day, to the
+        stored record and to the file's other lines for the same record alike (as
+        `PATCH .../time` with that delta would, line after line); a non-empty comment replaces
+        the record's (the last one wins). Every line is judged as that change through the API
+        would be: you may change that user's time on that task, the task is among the user's
+        work assignments (`assign=true` assigns it first where you may), the day is within the
+        user's employment and neither locked nor in an approved week, the record is not
+        billed, and the user's day keeps to 1440 minutes of work and leave, counting what is
+        stored and every line of the file. If any line is bad, the answer is 400
+        api.error.invalid_csv listing every problem with its line number (the first 1000),
+        and nothing is imported. Needs Enter Time-Track (your own time) or Modify & Approve
+        Users' Time-Track (your team's): 403 without either. At most 100,000 lines
+        (TIMETRACKER_TIMETRACK_IMPORT_MAX_ROWS) and 32 MB (TIMETRACKER_IMPORT_MAX_CONTENT_LENGTH).
+        """
+        config = current_app.config
+        return timetrack_import.import_csv(
+            # A file with bad cells is judged on a read; only a good one takes the write lock.
+            lambda write: get_db(write=write),
+            current_caller(),
+            import_body(config["IMPORT_MAX_CONTENT_LENGTH"]),
+            assign=args["assign"],
+            max_rows=config["TIMETRACK_IMPORT_MAX_ROWS"],
+        )
+
+
 blueprints = [blp]

@@ -199,6 +199,32 @@ class TaskUpdateSchema(_TaskWriteFields):
     )
 
 
+class TaskImportRowSchema(ApiSchema):
+    """One line of a CSV import of tasks, its cells as text (empty ones left out)."""
+
+    customer = Name(required=True)
+    project = Name(required=True)
+    task = Name(required=True)
+    description = Text(validate=validate.Length(max=100_000))
+    deadline = fields.Date()
+    estimatedTime = fields.Integer(validate=validate.Range(0, INT32_MAX))
+    typeOfWork = Name()
+    workflowStatus = Name()
+
+
+class TaskImportResultSchema(ApiSchema):
+    imported = fields.Integer(required=True, metadata={"description": "Tasks created"})
+    taskIds = fields.List(
+        fields.Integer(), required=True, metadata={"description": "In the file's order"}
+    )
+    customerIds = fields.List(
+        fields.Integer(), required=True, metadata={"description": "Customers created"}
+    )
+    projectIds = fields.List(
+        fields.Integer(), required=True, metadata={"description": "Projects created"}
+    )
+
+
 class TaskListArgs(NamedListArgs, ExportArgs):
     customerIds = IdList(attribute="customer_ids", description="Only tasks of these customers")
     projectIds = IdList(attribute="project_ids", description="Only tasks of these projects")

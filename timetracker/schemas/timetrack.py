@@ -209,3 +209,29 @@ class TimeTrackListArgs(PeriodListArgs):
         metadata={"description": "true: only records billed by an invoice; false: only the others"}
     )
     includeReferenced = IncludeReferenced(REFERENCES)
+
+
+class TimeTrackImportArgs(ApiSchema):
+    assign = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Assign each task to its user first where it is not among the "
+            "user's work assignments and you may assign it (Manage Scope of Work covering the "
+            "task, over that user; or Manage Accounts & Permissions). Without it, such a line "
+            "is refused"
+        },
+    )
+
+
+class TimeTrackImportResultSchema(ApiSchema):
+    imported = fields.Integer(required=True, metadata={"description": "Lines imported"})
+    recordsCreated = fields.Integer(
+        required=True, metadata={"description": "Records that did not exist before"}
+    )
+    recordsUpdated = fields.Integer(
+        required=True, metadata={"description": "Stored records the file added minutes to"}
+    )
+    tasksAssigned = fields.Integer(
+        required=True,
+        metadata={"description": "(user, task) pairs added to work assignments (assign=true)"},
+    )

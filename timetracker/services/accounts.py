@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
-from timetracker.access import PERMISSIONS, Caller
+from timetracker.access import PERMISSIONS
 from timetracker.store import users as user_store
 from timetracker.store.db import write_transaction
 
@@ -48,24 +48,6 @@ def ensure_admin(engine: Engine, password: str | None, hash_method: str) -> tupl
         # Another process starting at the same moment created it first.
         return False, None
     return True, generated
-
-
-def admin_caller(engine: Engine) -> Caller:
-    """The administrator as a caller, for work done from the command line (exports): what
-    ``admin`` may see through the API, it sees there."""
-    with engine.connect() as conn:
-        user = user_store.find_for_login(conn, ADMIN_USERNAME)
-    if user is None:
-        raise ValueError(f"There is no user '{ADMIN_USERNAME}'")
-    return Caller(
-        id=user["id"],
-        username=user["username"],
-        permissions=user["permissions"],
-        sees_all_data=user["sees_all_data"],
-        team_all=user["team_all"],
-        scope_all=user["scope_all"],
-        assign_all=user["assign_all"],
-    )
 
 
 def set_password(engine: Engine, username: str, password: str, hash_method: str) -> None:

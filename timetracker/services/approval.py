@@ -16,6 +16,7 @@ from sqlalchemy import Connection, RowMapping
 from timetracker import access
 from timetracker.access import Caller
 from timetracker.errors import access_denied, invalid_date_range
+from timetracker.services import events
 from timetracker.services.catalogue import ensure_users_exist
 from timetracker.services.periods import check_range
 from timetracker.store import approval as store
@@ -79,6 +80,21 @@ def decide(
             status,
             comment=values.get("comment"),
             decided_by=caller.id,
+        )
+        period = {"dateFrom": weeks[0][0].isoformat(), "dateTo": weeks[-1][1].isoformat()}
+        shown = {"status": status or "revoked", "comment": values.get("comment"), **period}
+        events.record(
+            conn,
+            caller,
+            *(
+                events.event(
+                    "timetrackApprovalStatus.update",
+                    f"{user_id}/{period['dateFrom']}/{period['dateTo']}",
+                    {"userId": user_id, **shown},
+                    user_id=user_id,
+                )
+                for user_id in user_ids
+            ),
         )
     return {"userIds": user_ids, "dateFrom": weeks[0][0], "dateTo": weeks[-1][1]}
 

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, RowMapping
 
 from timetracker.access import Caller
 from timetracker.errors import access_denied, already_exists, not_found, object_not_found
+from timetracker.services import events
 from timetracker.store import entities
 from timetracker.store.entities import Entity
 
@@ -205,7 +206,42 @@ class Resource:
     def create(self, conn: Connection, caller: Caller, values: Mapping[str, Any]) -> Any:
         columns = self.prepare_create(conn, caller, values)
         self.check_name(conn, columns["name"], scope_id=self._scope_id(columns))
-        return self.one(conn, caller, self.find(conn, self.insert(conn, columns)))
+        created = self.one(conn, caller, self.find(conn, self.insert(conn, columns)))
+        self.record(conn, caller, "create", created)
+        return created
+
+    def record_created(self, conn: Connection, caller: Caller, ids: Iterable[int]) -> None:
+        """The create events of objects made in bulk (an import): one write for all."""
+        shown = self.present(conn, caller, entities.rows_by_ids(conn, self.entity, ids))
+        events.record(
+            conn,
+            caller,
+            *(
+                events.event(
+                    f"{self.kind}.create",
+                    row["id"],
+                    events.representation(self.kind, row),
+                    **events.about_object(self.kind, row),
+                )
+                for row in shown
+            ),
+        )
+
+    def record(
+        self,
+        conn: Connection,
+        caller: Caller,
+        action: str,
+        shown: Mapping[str, Any],
+        before: Mapping[str, Any] | None = None,
+    ) -> None:
+        """The event of a change: the object as shown (``one``), and for an update what it was
+        before."""
+        data = events.representation(self.kind, shown)
+        changes = events.diff(events.representation(self.kind, before), data) if before else None
+        about = events.about_object(self.kind, shown)
+        event = events.event(f"{self.kind}.{action}", shown["id"], data, changes, **about)
+        events.record(conn, caller, event)
 
     def insert(self, conn: Connection, columns: Mapping[str, Any]) -> int:
         return entities.insert_row(conn, self.entity, columns)
@@ -219,8 +255,11 @@ class Resource:
             self.check_name(
                 conn, columns.get("name", row["name"]), scope_id=scope_id, exclude_id=row["id"]
             )
+        before = self.one(conn, caller, row)
         self.write(conn, row, columns)
-        return self.one(conn, caller, self.find(conn, row["id"]))
+        after = self.one(conn, caller, self.find(conn, row["id"]))
+        self.record(conn, caller, "move" if moved else "update", after, before)
+        return after
 
     def write(self, conn: Connection, row: RowMapping, columns: Mapping[str, Any]) -> None:
         entities.update_row(conn, self.entity, row["id"], columns)
@@ -231,4 +270,6 @@ class Resource:
         row = self.reachable(conn, caller, object_id)
         self.ensure_can_change(conn, caller, row)
         self.before_delete(conn, caller, row, options)
+        shown = self.one(conn, caller, row)
         entities.delete_row(conn, self.entity, row["id"])
+        self.record(conn, caller, "delete", shown)

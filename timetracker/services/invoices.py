@@ -66,7 +66,9 @@ class Invoices(crud.Resource):
         # lands either before it (and is billed as changed) or after it (and is refused).
         hold_users(conn, store.billable_user_ids(conn, values, reach))
         invoice_id = store.create(conn, values, caller.id, reach)
-        return self.one(conn, caller, self.find(conn, invoice_id))
+        created = self.one(conn, caller, self.find(conn, invoice_id))
+        self.record(conn, caller, "create", created)
+        return created
 
     def before_delete(self, conn, caller, row, options) -> None:
         store.release(conn, row["id"])

@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from timetracker import access
 from timetracker.access import Caller
 from timetracker.errors import ApiError, access_denied
+from timetracker.services import events
 from timetracker.services.leave_types import leave_types
 from timetracker.services.periods import check_range
 from timetracker.services.timetrack import (
@@ -75,7 +76,17 @@ def change(
         )
     ensure_day_fits(conn, user["id"], day, new - current, field)
     store.save_entry(conn, user["id"], day, leave_type["id"], new, entry is not None)
-    return record(user["id"], day, leave_type["id"], new)
+    answer = record(user["id"], day, leave_type["id"], new)
+    if new != current:
+        event = events.event(
+            "leaveTime.update",
+            f"{user['id']}/{day.isoformat()}/{leave_type['id']}",
+            {**answer, "date": day.isoformat()},
+            {"leaveTime": [current, new]},
+            user_id=user["id"],
+        )
+        events.record(conn, caller, event)
+    return answer
 
 
 def set_record(conn: Connection, caller: Caller, uid: str, date_text: str, leave_type_id, body):

@@ -23,7 +23,7 @@ from timetracker import access
 from timetracker.access import Caller
 from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.errors import ApiError, access_denied
-from timetracker.services import catalogue, crud
+from timetracker.services import catalogue, crud, events
 from timetracker.services.approval import approval_statuses
 from timetracker.services.catalogue import ensure_users_exist
 from timetracker.services.periods import check_range
@@ -145,7 +145,44 @@ def change(
             400, "no_time_tracked", "A comment needs time on the record", fields="comment"
         )
     store.save_entry(conn, user["id"], day, task["id"], new, new_comment, entry is not None)
+    old_comment = entry["comment"] if entry else None
+    if (new, new_comment) != (current, old_comment):
+        _record_change(conn, caller, user, day, task, (current, old_comment), (new, new_comment))
     return record({"minutes": new, "comment": new_comment} if new else None, task["id"])
+
+
+def _record_change(conn: Connection, caller: Caller, user, day: dt.date, task, old, new) -> None:
+    events.record(conn, caller, change_event(user["id"], day, task, old, new))
+
+
+def change_event(user_id: int, day: dt.date, task, old: tuple, new: tuple) -> dict[str, Any]:
+    """The ``timetrack.update`` event of a record whose (minutes, comment) went from ``old``
+    to ``new`` (0 minutes: deleted). ``task`` is its task's row."""
+    data = {
+        "userId": user_id,
+        "taskId": task["id"],
+        "taskName": task["name"],
+        "time": new[0],
+        "comment": new[1],
+        "date": day.isoformat(),
+        "projectId": task["project_id"],
+        "customerId": task["customer_id"],
+    }
+    changes = {
+        name: [before, after]
+        for name, before, after in (("time", old[0], new[0]), ("comment", old[1], new[1]))
+        if before != after
+    }
+    return events.event(
+        "timetrack.update",
+        f"{user_id}/{day.isoformat()}/{task['id']}",
+        data,
+        changes,
+        user_id=user_id,
+        task_id=task["id"],
+        project_id=task["project_id"],
+        customer_id=task["customer_id"],
+    )
 
 
 def set_record(conn: Connection, caller: Caller, uid: str, date_text: str, task_id: int, body):

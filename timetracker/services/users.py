@@ -156,7 +156,9 @@ class Users(crud.Resource):
             raise already_exists("User", "user_exists", "username")
         _check_references(conn, values)
         _check_employment(values)
-        return self.one(conn, caller, self.find(conn, store.create(conn, **values)))
+        created = self.one(conn, caller, self.find(conn, store.create(conn, **values)))
+        self.record(conn, caller, "create", created)
+        return created
 
     def update(self, conn: Connection, caller: Caller, uid, values: Mapping[str, Any]):
         """You cannot disable yourself. ``values`` carry ``password_hash`` when the password
@@ -172,8 +174,11 @@ class Users(crud.Resource):
             raise already_exists("User", "user_exists", "username")
         _check_references(conn, values)
         _check_employment({**row, **values})
+        before = self.one(conn, caller, row)
         store.update_user(conn, row, values)
-        return self.one(conn, caller, self.find(conn, row["id"]))
+        after = self.one(conn, caller, self.find(conn, row["id"]))
+        self.record(conn, caller, "update", after, before)
+        return after
 
     def before_delete(self, conn, caller, row, options) -> None:
         """Nobody deletes themselves; a user with tracked time, leave or comments is disabled

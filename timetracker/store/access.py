@@ -7,6 +7,7 @@ Nothing here decides who may do what; ``access`` does, and asks for these pieces
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 from sqlalchemy import (
     ColumnElement,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from timetracker.store.schema import (
     customers,
@@ -145,6 +147,26 @@ def task_reached(conn: Connection, task_id: int, links: Table, user_id: int) -> 
     return conn.execute(_task_reached_through(links), params).first() is not None
 
 
+def assignment_links(
+    conn: Connection, user_ids: Iterable[int]
+) -> dict[int, tuple[set[int], set[int], set[int]]]:
+    """Per user: the customer, project and task ids of their work assignments."""
+    links: dict[int, tuple[set[int], set[int], set[int]]] = {}
+    wa = work_assignments
+    user_ids = sorted(set(user_ids))
+    for start in range(0, len(user_ids), 5_000):
+        chunk = user_ids[start : start + 5_000]
+        stmt = select(wa.c.user_id, wa.c.customer_id, wa.c.project_id, wa.c.task_id).where(
+            wa.c.user_id.in_(chunk)
+        )
+        for user_id, customer_id, project_id, task_id in conn.execute(stmt):
+            mine = links.setdefault(user_id, (set(), set(), set()))
+            for target, value in zip(mine, (customer_id, project_id, task_id), strict=True):
+                if value is not None:
+                    target.add(value)
+    return links
+
+
 # --- time-track and leave ------------------------------------------------------------------------
 
 
@@ -154,6 +176,53 @@ def own_time(user_id: int) -> ColumnElement[bool]:
 
 def time_of_team(manager_id: int) -> ColumnElement[bool]:
     return time_entries.c.user_id.in_(team_ids(manager_id))
+
+
+def on_records(condition, user_id, task_id):
+    """A condition on time entries (``timetrack_filter``'s) rewritten onto other columns that
+    name a user and a task (kept totals, running timers); None stays None."""
+    if condition is None:
+        return None
+    columns = {time_entries.c.user_id: user_id, time_entries.c.task_id: task_id}
+    return replacement_traverse(condition, {}, lambda element: columns.get(element))
+
+
+# What an event's recorded ids stand for, by the table columns the matrix's conditions name.
+# Only a condition's own columns are rewritten: the subqueries the matrix uses select from the
+# link and team tables, which keep theirs.
+def _event_columns(kind: str) -> dict:
+    from timetracker.store.schema import events
+
+    return {
+        "record": {
+            time_entries.c.user_id: events.c.user_id,
+            time_entries.c.task_id: events.c.task_id,
+            leave_entries.c.user_id: events.c.user_id,
+            tasks.c.id: events.c.task_id,
+            tasks.c.project_id: events.c.project_id,
+            projects.c.customer_id: events.c.customer_id,
+        },
+        "task": {
+            tasks.c.id: events.c.task_id,
+            tasks.c.project_id: events.c.project_id,
+            projects.c.customer_id: events.c.customer_id,
+        },
+        "project": {
+            projects.c.id: events.c.project_id,
+            projects.c.customer_id: events.c.customer_id,
+        },
+        "customer": {customers.c.id: events.c.customer_id},
+        "user": {users.c.id: events.c.user_id},
+    }[kind]
+
+
+def on_events(condition, kind: str):
+    """A condition of the matrix (on time entries, leave, catalogue objects or users) rewritten
+    onto the ids an event recorded, so that it judges deleted objects too; None stays None."""
+    if condition is None:
+        return None
+    columns = _event_columns(kind)
+    return replacement_traverse(condition, {}, lambda element: columns.get(element))
 
 
 def all_of(conditions: list) -> ColumnElement[bool]:

@@ -20,7 +20,7 @@ from pathlib import Path
 from flask import current_app, g, request
 from sqlalchemy import Connection, Engine, Executable, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from timetracker.errors import ApiError, error_response
 
@@ -216,3 +216,10 @@ def init_app(app) -> None:
     @app.teardown_request
     def _rollback(_exc):
         finish_request_transaction(commit=False)
+
+    # The database gave up on a statement (SQLite still locked after the busy timeout, a
+    # serialization failure or deadlock on PostgreSQL): nothing was saved; say so, not 500.
+    @app.errorhandler(OperationalError)
+    def _database_gave_up(exc: OperationalError):
+        log.warning("database operation failed: %s", exc)
+        return error_response(commit_failure(exc))

@@ -420,3 +420,61 @@ time_totals = Table(
 )
 Index("ix_time_totals_user_id", time_totals.c.user_id, time_totals.c.month)
 Index("ix_time_totals_task_id", time_totals.c.task_id)
+
+# Personal API tokens: ``Authorization: Bearer <token>`` authenticates as the user, limited to
+# the scope. Only a SHA-256 of the token is kept (a 256-bit random token needs no slow hash).
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(NAME_LENGTH), nullable=False),
+    Column("scope", String(8), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("expires", BigInteger),
+    CheckConstraint("scope IN ('read', 'write')", name="scope"),
+)
+Index("uq_api_tokens_token_hash", api_tokens.c.token_hash, unique=True)
+Index("ix_api_tokens_user_id", api_tokens.c.user_id)
+
+# A running timer: at most one per user. Stopping it adds the elapsed minutes to the user's
+# records (services/timers.py).
+timers = Table(
+    "timers",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    Column("comment", Text),
+    Column("started", BigInteger, nullable=False),
+    Column("started_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+)
+Index("ix_timers_task_id", timers.c.task_id)
+
+# Every change, written in the same transaction as the change (a transactional outbox): the
+# changes feed, the audit log and REST hooks read it, so nothing is seen of a change that rolled
+# back and no committed change is missed. Ids follow commit order (writers take turns to append:
+# store/events.py). ``data`` is the object's API representation after the change (before it,
+# for a deletion); ``changes`` the changed fields, {field: [old, new]}. ``user_id``, ``task_id``,
+# ``project_id`` and ``customer_id`` are what the event is about, for deciding who may see it.
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created", BigInteger, nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("object_id", String(128), nullable=False),
+    Column("actor_id", Integer),
+    Column("method", String(8)),
+    Column("path", Text),
+    Column("batch_id", String(32)),
+    Column("user_id", Integer),
+    Column("task_id", Integer),
+    Column("project_id", Integer),
+    Column("customer_id", Integer),
+    Column("data", JSON, nullable=False),
+    Column("changes", JSON),
+    sqlite_autoincrement=True,
+)
+Index("ix_events_created", events.c.created)
+Index("ix_events_object", events.c.name, events.c.object_id)

@@ -35,8 +35,8 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.sql.visitors import replacement_traverse
 
+from timetracker.store.access import on_records
 from timetracker.store.schema import (
     customers,
     leave_entries,
@@ -168,15 +168,6 @@ def _previous_month(first: dt.date) -> dt.date:
     return (first - dt.timedelta(days=1)).replace(day=1)
 
 
-def _on_part(condition, part):
-    """A condition on time entries (the permission matrix's) rewritten onto the columns of a
-    part of the period summed per task and user."""
-    if condition is None:
-        return None
-    columns = {time_entries.c.user_id: part.c.user_id, time_entries.c.task_id: part.c.task_id}
-    return replacement_traverse(condition, {}, lambda element: columns.get(element))
-
-
 def _period(query: Query, source: _Source):
     """The period dimension of the query on ``source`` (None without one)."""
     for name in query.group_by:
@@ -262,7 +253,9 @@ def _time_select(query: Query, source: _Source, has_from: bool, has_to: bool):
     )
     if "department" in query.group_by or query.department_ids is not None:
         joined = joined.join(users, users.c.id == part.c.user_id)
-    outer = [c for c in (_on_part(query.visible, part),) if c is not None]
+    outer = []
+    if query.visible is not None:  # (then the part is summed per user too)
+        outer.append(on_records(query.visible, part.c.user_id, part.c.task_id))
     outer += _task_filters(query, None)
     if query.department_ids is not None:
         outer.append(users.c.department_id.in_(bindparam("department_ids", expanding=True)))

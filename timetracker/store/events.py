@@ -1,0 +1,55 @@
+"""Queries on the event log: appending in commit order, and reading it back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, insert, select, text
+
+from timetracker.store.schema import events
+
+# The PostgreSQL advisory lock that appending transactions take turns on (any constant will do).
+APPEND_LOCK = 7_462_318
+
+
+def append(conn: Connection, rows: list[Mapping[str, Any]]) -> None:
+    """Write events in the caller's transaction.
+
+    Readers follow the log by id, so ids must follow commit order. SQLite has one writer at a
+    time, so they do. On PostgreSQL a transaction holds a lock from its first event to its
+    commit: a later id can never commit before an earlier one, and none is skipped by a reader
+    that already read past it."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
+    conn.execute(insert(events), list(rows))
+
+
+def after(conn: Connection, cursor: int, visible, limit: int) -> list[RowMapping]:
+    """Events after ``cursor`` (an id) that ``visible`` lets through, oldest first."""
+    stmt = select(events).where(events.c.id > cursor).order_by(events.c.id).limit(limit)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    return list(conn.execute(stmt).mappings())
+
+
+def audit(conn: Connection, args: Mapping[str, Any]) -> list[RowMapping]:
+    """A page of the log, newest first, by the audit log's filters."""
+    stmt = select(events)
+    if args.get("from_ms") is not None:
+        stmt = stmt.where(events.c.created >= args["from_ms"])
+    if args.get("to_ms") is not None:
+        stmt = stmt.where(events.c.created < args["to_ms"])
+    if args.get("user_ids"):
+        stmt = stmt.where(events.c.actor_id.in_(args["user_ids"]))
+    if args.get("kinds"):
+        stmt = stmt.where(events.c.name.in_([f"{k}.{a}" for k in args["kinds"] for a in ACTIONS]))
+    if args.get("objectId") is not None:
+        stmt = stmt.where(events.c.object_id == str(args["objectId"]))
+    stmt = stmt.order_by(events.c.id.desc()).offset(args["offset"]).limit(args["limit"])
+    return list(conn.execute(stmt).mappings())
+
+
+ACTIONS = ("create", "update", "move", "delete", "start", "stop")
