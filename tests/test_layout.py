@@ -25,6 +25,7 @@ RESOURCES = {
     "leave": LAYERS,
     "approval": LAYERS,
     "invoices": LAYERS,
+    "reports": LAYERS,
     "totals": LAYERS,
     "tokens": LAYERS,
     "timers": LAYERS,
@@ -34,7 +35,7 @@ RESOURCES = {
 }
 # What a layer shares between its resources.
 SHARED = {
-    "api": {"__init__", "common", "crud", "day_records"},
+    "api": {"__init__", "common", "crud", "csv_stream", "day_records"},
     "services": {
         "__init__",
         "crud",

@@ -14,6 +14,7 @@ from flask.views import MethodView
 from timetracker.access import current_caller
 from timetracker.api.common import Blueprint, csv_body, doc, import_body
 from timetracker.api.crud import Crud, crud_blueprint
+from timetracker.api.csv_stream import csv_columns
 from timetracker.schemas import catalogue as s
 from timetracker.services import catalogue, task_import
 from timetracker.services.catalogue import CatalogueLevel
@@ -23,7 +24,11 @@ from timetracker.store.db import get_db
 def _docs(kind: str, plural: str) -> dict[str, str]:
     return {
         "list": f"List {plural}\n\nFilters combine with AND; items come in ascending id order "
-        f"unless sorted, and ties in a sort are broken by id.",
+        f"unless sorted, and ties in a sort are broken by id. With format=csv (or Accept: "
+        f"text/csv) the answer is CSV, streamed: a header line, then every matching {kind} "
+        f"(filters and sort apply; offset and limit do not), the fields of the JSON items "
+        f"without url and allowedActions. Text starting with =, +, -, @, a tab or a carriage "
+        f"return is prefixed with ' so that spreadsheets do not run it as a formula.",
         "create": f"Create a {kind}\n\nA duplicate name answers 400 api.error.{kind}_exists.",
         "get": f"Get a {kind}",
         "update": f"Modify a {kind}\n\nOnly the properties sent are changed.",
@@ -31,6 +36,43 @@ def _docs(kind: str, plural: str) -> dict[str, str]:
         f"deleted in the same transaction. Time in approved weeks blocks the deletion "
         f"unless revokeApprovedWeeks=true.",
     }
+
+
+# The CSV of a list carries the items' fields but not what belongs to the caller's screen:
+# the link and allowedActions.
+NOT_IN_CSV = ("url", "allowedActions")
+# Values for the document's CSV examples, by column.
+CSV_SAMPLE = {
+    "id": 12,
+    "name": "Design",
+    "archived": "false",
+    "created": 1767225600000,
+    "description": '"Wireframes, mock-ups"',
+    "customerId": 1,
+    "customerName": "Big Bang Company",
+    "projectId": 2,
+    "projectName": "Website",
+    "status": "open",
+    "workflowStatusId": 1,
+    "workflowStatusName": "New",
+    "typeOfWorkId": 1,
+    "typeOfWorkName": "Development",
+    "deadline": "2026-03-31",
+    "estimatedTime": 480,
+}
+
+
+def csv_example(columns) -> str:
+    header = ",".join(name for name, _ in columns)
+    return f"{header}\r\n" + ",".join(str(CSV_SAMPLE[name]) for name, _ in columns) + "\r\n"
+
+
+# The CSV columns of each list, as (header, row key): the API's and the command line's.
+CSV_COLUMNS = {
+    "customers": csv_columns(s.CustomerSchema, NOT_IN_CSV),
+    "projects": csv_columns(s.ProjectSchema, NOT_IN_CSV),
+    "tasks": csv_columns(s.TaskSchema, NOT_IN_CSV),
+}
 
 
 def make_blueprint(
@@ -42,6 +84,7 @@ def make_blueprint(
 ) -> Blueprint:
     kind = service.kind
     item, list_schema, list_args, create_schema, update_schema = schemas
+    columns = CSV_COLUMNS[collection]
     blp = crud_blueprint(
         Crud(
             service=service,
@@ -55,6 +98,8 @@ def make_blueprint(
             delete_args=s.DeleteArgs,
             docs=_docs(kind, collection),
             errors={"create": (404,)},
+            csv=columns,
+            csv_example=csv_example(columns),
             extra_routes=extra_routes,
         )
     )

@@ -10,7 +10,7 @@ service. The ``Crud(...)`` declarations in the resource modules therefore look a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from flask.views import MethodView
@@ -18,8 +18,9 @@ from marshmallow import Schema
 
 from timetracker.access import current_caller
 from timetracker.api.common import Blueprint, doc
+from timetracker.api.csv_stream import csv_documented, csv_response, wants_csv
 from timetracker.services.crud import Resource
-from timetracker.store.db import get_db
+from timetracker.store.db import get_db, get_engine
 
 # Errors each operation documents (authenticated operations add 400, 401, 403 and 429).
 ERRORS = {
@@ -55,6 +56,10 @@ class Crud:
     prepare_body: Callable[[dict], dict] | None = None
     # Routes to register between the collection and the item (their order in the document).
     extra_routes: Callable[[Blueprint], None] | None = None
+    # The list answers CSV too (``format=csv`` or Accept: text/csv): its columns as (header,
+    # row key), and the document's example. The list arguments then include ExportArgs.
+    csv: Sequence[tuple[str, str]] | None = None
+    csv_example: str = ""
 
 
 def crud_blueprint(spec: Crud) -> Blueprint:
@@ -70,13 +75,20 @@ def crud_blueprint(spec: Crud) -> Blueprint:
     def errors(operation: str):
         return blp.errors(*ERRORS[operation], *spec.errors.get(operation, ()))
 
+    csv = spec.csv
+    also_csv = csv_documented(blp, spec.csv_example) if csv else (lambda view: view)
+
     @blp.route("")
     class Collection(MethodView):
         @blp.arguments(spec.list_args, location="query")
         @blp.response(200, spec.list_schema)
+        @also_csv
         @errors("list")
         @doc(spec.docs["list"])
         def get(self, args):
+            if csv and wants_csv(args):
+                rows = service.export(get_engine(), current_caller(), args, [k for _, k in csv])
+                return csv_response([h for h, _ in csv], rows, f"{spec.collection}.csv")
             return service.list(get_db(), current_caller(), args)
 
         @blp.arguments(spec.create_schema)

@@ -9,6 +9,7 @@ from timetracker.schemas.common import (
     INT32_MAX,
     AllowedActions,
     AllowedActionsSchema,
+    ExportArgs,
     Id,
     IdList,
     IncludeReferenced,
@@ -86,7 +87,7 @@ class CustomerUpdateSchema(ApiSchema):
     archived = JsonBoolean()
 
 
-class CustomerListArgs(NamedListArgs):
+class CustomerListArgs(NamedListArgs, ExportArgs):
     archived = fields.Boolean(
         metadata={
             "description": "Only archived (true) or only active (false) customers; both if omitted"
@@ -123,7 +124,7 @@ class ProjectUpdateSchema(ApiSchema):
     archived = JsonBoolean()
 
 
-class ProjectListArgs(NamedListArgs):
+class ProjectListArgs(NamedListArgs, ExportArgs):
     customerIds = IdList(attribute="customer_ids", description="Only projects of these customers")
     archived = fields.Boolean(
         metadata={
@@ -224,7 +225,7 @@ class TaskImportResultSchema(ApiSchema):
     )
 
 
-class TaskListArgs(NamedListArgs):
+class TaskListArgs(NamedListArgs, ExportArgs):
     customerIds = IdList(attribute="customer_ids", description="Only tasks of these customers")
     projectIds = IdList(attribute="project_ids", description="Only tasks of these projects")
     typeOfWorkIds = IdList(

@@ -266,6 +266,19 @@ class NamedListArgs(PageArgs):
     words = Words(metadata={"description": "Space-separated words the name must all contain"})
 
 
+class ExportArgs(ApiSchema):
+    """The ``format`` of a list or report that can answer CSV as well as JSON."""
+
+    format = fields.String(
+        validate=validate.OneOf(("json", "csv")),
+        metadata={
+            "description": "json or csv. Without it the Accept header decides (text/csv: CSV), "
+            "and JSON is the default. CSV is streamed and holds every matching row: offset, "
+            "limit and includeReferenced do not apply to it"
+        },
+    )
+
+
 class AllowedActionsSchema(ApiSchema):
     canModify = fields.Boolean(required=True)
     canDelete = fields.Boolean(required=True)

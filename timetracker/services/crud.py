@@ -12,10 +12,10 @@ endpoints from a resource.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, RowMapping
+from sqlalchemy import Connection, Engine, RowMapping
 
 from timetracker.access import Caller
 from timetracker.errors import access_denied, already_exists, not_found, object_not_found
@@ -164,6 +164,26 @@ class Resource:
             key: (lambda items, f=f: f(conn, caller, items)) for key, f in self.references.items()
         }
         return list_body(args, self.present(conn, caller, rows), fetchers)
+
+    def export(
+        self, engine: Engine, caller: Caller, args: Mapping[str, Any], columns: Sequence[str]
+    ) -> Iterator[tuple]:
+        """Every object a list with ``args`` would page through, as tuples of ``columns``
+        (keys of the stored rows), read lazily: a CSV export. The caller's visibility applies as
+        in :meth:`list`, and is worked out now, before the first row is read."""
+        return entities.export_rows(
+            engine,
+            self.entity,
+            self.list_filters(caller, args),
+            self.list_condition(caller, args),
+            columns,
+        )
+
+    def count(self, conn: Connection, caller: Caller, args: Mapping[str, Any]) -> int:
+        """How many objects :meth:`export` gives."""
+        return entities.count_matching(
+            conn, self.entity, self.list_filters(caller, args), self.list_condition(caller, args)
+        )
 
     def get(self, conn: Connection, caller: Caller, object_id) -> Any:
         return self.one(conn, caller, self.reachable(conn, caller, object_id))

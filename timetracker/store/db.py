@@ -13,12 +13,12 @@ locked" at once to avoid a deadlock); taking the write lock up front lets it que
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app, g, request
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Executable, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -94,6 +94,31 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         conn.execution_options(write=True)
         with conn.begin():
             yield conn
+
+
+# Rows a streamed read fetches at a time: the server-side cursor's batch on PostgreSQL, and the
+# rows held in memory between two chunks of the answer.
+STREAM_BATCH = 1000
+
+
+def stream_rows(
+    engine: Engine, statement: Executable, batch: int = STREAM_BATCH
+) -> Iterator[Sequence[tuple]]:
+    """The rows of ``statement`` in batches of up to ``batch``, read through a connection of
+    their own (a server-side cursor on PostgreSQL; SQLite's cursor steps through the table
+    lazily anyway), so memory holds one batch however many rows there are.
+
+    A generator for a streamed answer: the request's own connection is committed and closed
+    before the body is sent, so this one is opened at the first ``next()`` and closed when the
+    generator ends or is closed (a client that hangs up). It only reads; its transaction is
+    rolled back.
+    """
+    with engine.connect() as conn:
+        result = conn.execution_options(yield_per=batch).execute(statement)
+        try:
+            yield from result.partitions()
+        finally:
+            result.close()
 
 
 def get_engine() -> Engine:

@@ -9,14 +9,16 @@ The ``Entity(...)`` declarations in the resource modules look alike by design: e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Engine,
     RowMapping,
     Select,
     Table,
@@ -28,7 +30,8 @@ from sqlalchemy import (
     update,
 )
 
-from timetracker.store.listing import apply_list, by_ids, name_taken
+from timetracker.store.db import stream_rows
+from timetracker.store.listing import apply_list, as_text, by_ids, name_taken
 from timetracker.store.util import name_key, now_ms
 
 
@@ -63,6 +66,38 @@ def list_rows(
 
     ``visible`` is the caller's visibility condition from ``access`` (None: everything).
     """
+    return list(conn.execute(list_statement(entity, args, visible)).mappings())
+
+
+def export_rows(
+    engine: Engine,
+    entity: Entity,
+    args: Mapping[str, Any],
+    visible: ColumnElement | None,
+    columns: Sequence[str],
+) -> Iterator[tuple]:
+    """Every row of ``entity`` matching ``args`` (filters and sort; no paging), as tuples of
+    ``columns`` (keys of the entity's rows), read lazily through a connection of its own."""
+    selected = entity.base.selected_columns
+    stmt = list_statement(entity, args, visible, paged=False).with_only_columns(
+        *(as_text(selected[key]) for key in columns)
+    )
+    return chain.from_iterable(stream_rows(engine, stmt))
+
+
+def count_matching(
+    conn: Connection, entity: Entity, args: Mapping[str, Any], visible: ColumnElement | None
+) -> int:
+    """How many rows of ``entity`` match ``args`` (a progress bar's total)."""
+    stmt = list_statement(entity, args, visible, paged=False).order_by(None)
+    return conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+
+
+def list_statement(
+    entity: Entity, args: Mapping[str, Any], visible: ColumnElement | None, paged: bool = True
+) -> Select:
+    """The list query of ``entity``: standard filters, ``visible``, the sort, and (``paged``)
+    offset and limit."""
     extra = [] if visible is None else [visible]
     for arg, column in entity.in_filters.items():
         if args.get(arg):
@@ -70,15 +105,15 @@ def list_rows(
     for arg, column in entity.eq_filters.items():
         if args.get(arg) is not None:
             extra.append(column == args[arg])
-    stmt = apply_list(
+    return apply_list(
         entity.base,
         args,
         id_col=entity.id,
         key_col=entity.table.c.get("name_key"),  # unnamed objects have no name filters
         sort_columns=entity.sort,
         extra=extra,
+        paged=paged,
     )
-    return list(conn.execute(stmt).mappings())
 
 
 def get_row(conn: Connection, entity: Entity, row_id: int) -> RowMapping | None:

@@ -9,7 +9,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, and_, false, select, tuple_
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Connection,
+    Date,
+    Select,
+    String,
+    Table,
+    and_,
+    case,
+    false,
+    select,
+    tuple_,
+    type_coerce,
+)
 
 from timetracker.store.util import like_escape, name_key
 
@@ -41,8 +55,10 @@ def apply_list(
     key_col: ColumnElement | None = None,
     sort_columns: Mapping[str, ColumnElement] | None = None,
     extra: Sequence[ColumnElement] = (),
+    paged: bool = True,
 ) -> Select:
-    """Apply the standard filters, the sort with its tie-breaker, offset and limit."""
+    """Apply the standard filters, the sort with its tie-breaker, and (``paged``) offset and
+    limit."""
     conditions: list[ColumnElement] = list(extra)
     if args.get("ids"):
         conditions.append(id_col.in_(args["ids"]))
@@ -56,7 +72,10 @@ def apply_list(
         column = (sort_columns or {})[field]
         order.append(column.desc() if descending else column.asc())
     order.append(id_col.asc())
-    return stmt.order_by(*order).offset(args.get("offset", 0)).limit(args.get("limit", 1000))
+    stmt = stmt.order_by(*order)
+    if not paged:
+        return stmt
+    return stmt.offset(args.get("offset", 0)).limit(args.get("limit", 1000))
 
 
 def by_ids(conn: Connection, stmt: Select, id_col: ColumnElement, ids: Iterable[int]):
@@ -117,3 +136,14 @@ def whole_days(
         stmt.where(date_col > last).with_only_columns(date_col).order_by(date_col).limit(1)
     ).scalar_one_or_none()
     return rows, last if next_day is not None else (date_to or last), next_day
+
+
+def as_text(column: ColumnElement) -> ColumnElement:
+    """``column`` as an export writes it: booleans as ``true``/``false`` (as in JSON) and dates
+    as the database's ``YYYY-MM-DD`` text (SQLite's own; PostgreSQL's dates print so), so a
+    streamed row goes out as it comes, with no conversion per cell in Python."""
+    if isinstance(column.type, Boolean):
+        return case((column.is_(None), None), (column, "true"), else_="false").label(column.key)
+    if isinstance(column.type, Date):
+        return type_coerce(column, String).label(column.key)
+    return column

@@ -1,0 +1,130 @@
+"""``timetracker export``: the API's CSV of the detailed report and of the customer, project
+and task lists, written to a file or standard output by the same code (one producer of rows,
+the API's response and a file as two sinks)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from timetracker.cli import _app, command_context, db_option, main
+
+
+@main.group("export")
+def export_group() -> None:
+    """Export data as CSV: the same files the API answers with format=csv."""
+
+
+output_option = click.option(
+    "-o",
+    "--output",
+    type=click.File("wb", lazy=True),
+    default="-",
+    show_default=True,
+    help="CSV file to write; - is standard output.",
+)
+
+
+def _write_csv(output, header, rows, total: int, label: str) -> None:
+    """Write the CSV of ``rows`` with a progress bar on standard error."""
+    from timetracker.api.csv_stream import CHUNK_ROWS, csv_chunks
+
+    written = 0
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        chunks = csv_chunks(header, rows)
+        output.write(next(chunks).encode())  # the header line
+        for chunk in chunks:
+            output.write(chunk.encode())
+            step = min(CHUNK_ROWS, total - written)  # only the last chunk is short
+            written += step
+            bar.update(step)
+    output.flush()
+
+
+@export_group.command("detailed")
+@click.option("--date-from", required=True, metavar="YYYY-MM-DD", help="First day.")
+@click.option("--date-to", metavar="YYYY-MM-DD", help="Last day [default: no end].")
+@click.option("--user-id", "user_ids", multiple=True, type=int, help="Only this user; repeat.")
+@click.option("--customer-id", "customer_ids", multiple=True, type=int, help="Only this customer.")
+@click.option("--project-id", "project_ids", multiple=True, type=int, help="Only this project.")
+@click.option("--task-id", "task_ids", multiple=True, type=int, help="Only this task.")
+@click.option("--type-of-work-id", "type_of_work_ids", multiple=True, type=int)
+@click.option("--department-id", "department_ids", multiple=True, type=int)
+@click.option("--billable/--not-billable", default=None, help="Only (not) billable records.")
+@click.option("--billed/--not-billed", default=None, help="Only (not) billed records.")
+@output_option
+@db_option
+def export_detailed(output, db: str | None, **options) -> None:
+    """The detailed report: one line per time-track record (GET /reports/detailed)."""
+    from marshmallow import ValidationError
+
+    from timetracker.caller import COMMAND_LINE
+    from timetracker.errors import ApiError
+    from timetracker.schemas.reports import DetailedReportArgs
+    from timetracker.services import reports
+
+    # The API's own argument schema checks the options, so both accept the same.
+    query = {
+        "dateFrom": options["date_from"],
+        "dateTo": options["date_to"],
+        "userIds": options["user_ids"],
+        "customerIds": options["customer_ids"],
+        "projectIds": options["project_ids"],
+        "taskIds": options["task_ids"],
+        "typeOfWorkIds": options["type_of_work_ids"],
+        "departmentIds": options["department_ids"],
+        "billable": options["billable"],
+        "billed": options["billed"],
+    }
+    query = {
+        key: ",".join(map(str, value)) if isinstance(value, tuple) else value
+        for key, value in query.items()
+        if value not in (None, ())
+    }
+    app = _app(db)
+    engine = app.extensions["timetracker"]["engine"]
+    caller = COMMAND_LINE  # the administrator, as the imports
+    with command_context(app, "export detailed", caller):
+        try:
+            args = DetailedReportArgs().load(query)
+            with engine.connect() as conn:
+                total = reports.detailed_count(conn, caller, args)
+            rows = reports.detailed_rows(engine, caller, args)
+        except ValidationError as exc:
+            raise click.UsageError(_problems(exc.messages)) from exc
+        except ApiError as exc:
+            raise click.UsageError(exc.message) from exc
+    _write_csv(output, reports.DETAILED_HEADER, rows, total, "Time-track records")
+
+
+def _problems(messages) -> str:
+    """marshmallow's messages ({field: [problem, ...]}) on one line."""
+    return "; ".join(f"{field}: {' '.join(map(str, why))}" for field, why in messages.items())
+
+
+def _add_catalogue_export(collection: str) -> None:
+    @export_group.command(
+        collection,
+        help=f"Every {collection[:-1]}, in id order (GET /{collection}?format=csv).",
+    )
+    @output_option
+    @db_option
+    def export_level(output, db: str | None) -> None:
+        from timetracker.api.catalogue import CSV_COLUMNS
+        from timetracker.caller import COMMAND_LINE
+        from timetracker.services import catalogue
+
+        service = catalogue.LEVELS[collection[:-1]]
+        columns = CSV_COLUMNS[collection]
+        app = _app(db)
+        engine = app.extensions["timetracker"]["engine"]
+        caller = COMMAND_LINE  # the administrator, as the imports
+        with command_context(app, f"export {collection}", caller), engine.connect() as conn:
+            total = service.count(conn, caller, {})
+        rows = service.export(engine, caller, {}, [key for _, key in columns])
+        _write_csv(output, [name for name, _ in columns], rows, total, collection.capitalize())
+
+
+for _collection in ("customers", "projects", "tasks"):
+    _add_catalogue_export(_collection)
