@@ -406,6 +406,12 @@ def test_totals_equal_what_the_role_lists(company, role):
     for user in ("worker", "admin"):
         expected = 200 if user in VISIBLE_USERS[role] else 403
         assert client.get(f"/users/{ids[user]}/totals").status_code == expected, (role, user)
+    summary = client.ok("get", "/reports/summary?groupBy=user")
+    assert summary == by_user
+    people = client.ok("get", "/reports/users")
+    assert sum(u["totals"]["totalMinutes"] for u in people["items"]) == sum(r[2] for r in records)
+    assert len(people["items"]) == len(VISIBLE_USERS[role])
+    assert names(client.ok("get", "/reports/projects")) == VISIBLE_PROJECTS[role]
     projects = client.ok("get", "/projects/totals")
     assert names(projects) == VISIBLE_PROJECTS[role]
     assert sum(p["totals"]["totalMinutes"] for p in projects["items"]) == sum(

@@ -446,3 +446,66 @@ def test_bad_questions_are_400(admin, query, field):
     body = response.get_json()
     assert body["key"].startswith("api.error.")
     assert field in body.get("fields", "") or field in body["message"]
+
+
+def csv_rows(response):
+    import csv
+    import io
+
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_the_summary_report_is_the_totals_as_json_or_csv(admin, tracked):
+    query = "dateFrom=2025-02-10&dateTo=2025-04-20&groupBy=project,user"
+    assert admin.ok("get", f"/reports/summary?{query}") == admin.ok(
+        "get", f"/timetrack/totals?{query}"
+    )
+    answer = admin.ok("get", f"/timetrack/totals?{query}&includeReferenced=projects,users")
+    rows = csv_rows(admin.get(f"/reports/summary?{query}&format=csv"))
+    assert list(rows[0])[:4] == ["projectId", "projectName", "userId", "userName"]
+    assert [
+        (int(r["projectId"]), int(r["userId"]), int(r["totalMinutes"]), r["projectName"])
+        for r in rows
+    ] == [
+        (
+            g["projectId"],
+            g["userId"],
+            g["totals"]["totalMinutes"],
+            answer["projects"][str(g["projectId"])]["name"],
+        )
+        for g in answer["groups"]
+    ]
+    assert {r["userName"] for r in rows} == {"worker", "other"}
+    (overall,) = csv_rows(admin.get("/reports/summary?format=csv"))
+    assert (
+        int(overall["totalMinutes"])
+        == admin.ok("get", "/timetrack/totals")["totals"]["totalMinutes"]
+    )
+    by_accept = admin.client.get(
+        "/api/v1/reports/summary?groupBy=month", headers={**admin.headers, "Accept": "text/csv"}
+    )
+    assert [r["month"] for r in csv_rows(by_accept)] == ["2025-02-01", "2025-03-01", "2025-04-01"]
+
+
+def test_the_projects_and_users_reports(admin, make_user, tracked):
+    period = "dateFrom=2025-03-01&dateTo=2025-03-31"
+    projects = admin.ok("get", f"/reports/projects?{period}&sort=name")
+    assert projects == admin.ok("get", f"/projects/totals?{period}&sort=name")
+    rows = csv_rows(admin.get(f"/reports/projects?{period}&sort=name&format=csv"))
+    assert [(r["name"], int(r["totalMinutes"])) for r in rows] == [
+        (p["name"], p["totals"]["totalMinutes"]) for p in projects["items"]
+    ]
+    users = admin.ok("get", f"/reports/users?{period}")
+    minutes = {u["id"]: u["totals"]["totalMinutes"] for u in users["items"]}
+    by_user = admin.ok("get", f"/timetrack/totals?{period}&groupBy=user")["groups"]
+    assert {g["userId"]: g["totals"]["totalMinutes"] for g in by_user} == {
+        k: v for k, v in minutes.items() if v
+    }
+    rows = csv_rows(admin.get(f"/reports/users?{period}&format=csv"))
+    assert {int(r["id"]): int(r["totalMinutes"]) for r in rows} == minutes
+    # A worker's users report: themselves, with their own time.
+    worker = make_user(ENTER_TIME_TRACK, username="solo")
+    (me,) = worker.ok("get", f"/reports/users?{period}")["items"]
+    assert me["id"] == worker.id and me["totals"]["totalMinutes"] == 0
+    assert "cost" not in me["totals"]

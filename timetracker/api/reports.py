@@ -1,15 +1,19 @@
-"""Reports over time-track. The detailed report: one row per record, JSON pages or a streamed
-CSV of every matching record."""
+"""Reports over time-track: the detailed report (one row per record, JSON pages or a streamed
+CSV of every matching record), and the summary, projects and users reports (totals, as JSON
+or CSV)."""
 
 from __future__ import annotations
 
 from flask.views import MethodView
 
 from timetracker.access import current_caller
+from timetracker.api import totals as totals_api
 from timetracker.api.common import Blueprint, doc
 from timetracker.api.csv_stream import csv_documented, csv_response, wants_csv
 from timetracker.schemas import reports as s
-from timetracker.services import reports
+from timetracker.schemas import totals as ts
+from timetracker.schemas.common import MAX_QUERY_LIMIT
+from timetracker.services import reports, totals
 from timetracker.store.db import get_db, get_engine
 
 blp = Blueprint(
@@ -24,6 +28,21 @@ DETAILED_CSV_EXAMPLE = (
     ",".join(reports.DETAILED_HEADER)
     + "\r\n2026-01-05,7,John Smith,1,Big Bang Company,1,Flight operations,1,Launch planning,"
     + '1,Development,120,"Checked the fuel, twice",true,false,\r\n'
+)
+
+
+TOTALS_EXAMPLE = totals_api.EXAMPLE
+PROJECT_FIELDS = ("id", "name", "customerId", "customerName", "archived")
+USER_FIELDS = ("id", "fullName", "departmentId", "timeZoneGroupId", "active")
+_TOTALS_HEADER = "totalMinutes,billableMinutes,nonBillableMinutes,billedMinutes,nonBilledMinutes"
+_TOTALS_HEADER += ",totalHours,billableHours,nonBillableHours,billedHours,nonBilledHours"
+_TOTALS_ROW = "600,480,120,240,360,10.0,8.0,2.0,4.0,6.0"
+SUMMARY_CSV_EXAMPLE = f"projectId,projectName,{_TOTALS_HEADER}\r\n3,Website,{_TOTALS_ROW}\r\n"
+PROJECTS_CSV_EXAMPLE = (
+    f"{','.join(PROJECT_FIELDS)},{_TOTALS_HEADER}\r\n3,Website,1,Acme,false,{_TOTALS_ROW}\r\n"
+)
+USERS_CSV_EXAMPLE = (
+    f"{','.join(USER_FIELDS)},{_TOTALS_HEADER}\r\n7,John Smith,2,1,true,{_TOTALS_ROW}\r\n"
 )
 
 
@@ -53,6 +72,81 @@ class Detailed(MethodView):
             rows = reports.detailed_rows(get_engine(), caller, args)
             return csv_response(reports.DETAILED_HEADER, rows, "detailed-report.csv")
         return reports.detailed(get_db(), caller, args)
+
+
+def _pages(list_page, args) -> list:
+    """Every item of a paged list (a CSV holds them all): pages of the largest size."""
+    items, offset = [], 0
+    while True:
+        page = list_page({**args, "offset": offset, "limit": MAX_QUERY_LIMIT})
+        items += page["items"]
+        if len(page["items"]) < MAX_QUERY_LIMIT:
+            return {**page, "items": items}
+        offset += MAX_QUERY_LIMIT
+
+
+@blp.route("/summary")
+class Summary(MethodView):
+    @blp.arguments(s.SummaryReportArgs, location="query")
+    @blp.response(200, ts.TotalsAnswerSchema, example=TOTALS_EXAMPLE)
+    @csv_documented(blp, SUMMARY_CSV_EXAMPLE)
+    @blp.errors()
+    @doc("""Summary report: totals grouped as asked
+
+    The answer of GET /timetrack/totals (its filters, groupBy and rules). As CSV, one line per
+    group (one line without groupBy): the group's ids and names, then its totals.
+    """)
+    def get(self, args):
+        caller = current_caller()
+        if wants_csv(args):
+            header, rows = reports.summary_table(
+                get_db(), caller, args, ts.TotalsAnswerSchema().dump
+            )
+            return csv_response(header, rows, "summary-report.csv")
+        return totals.totals(get_db(), caller, args)
+
+
+@blp.route("/projects")
+class Projects(MethodView):
+    @blp.arguments(s.ProjectsReportArgs, location="query")
+    @blp.response(200, ts.ProjectTotalsListSchema)
+    @csv_documented(blp, PROJECTS_CSV_EXAMPLE)
+    @blp.errors()
+    @doc("""Projects report: each project's totals and estimates over a period
+
+    As GET /projects/totals (the projects list's filters, sort and paging). As CSV, every
+    matching project, one line each.
+    """)
+    def get(self, args):
+        caller, conn = current_caller(), get_db()
+        if wants_csv(args):
+            page = _pages(lambda a: totals.project_list(conn, caller, a), args)
+            dumped = ts.ProjectTotalsListSchema().dump(page)
+            header, rows = reports.per_object_table(dumped, PROJECT_FIELDS)
+            return csv_response(header, rows, "projects-report.csv")
+        return totals.project_list(conn, caller, args)
+
+
+@blp.route("/users")
+class Users(MethodView):
+    @blp.arguments(s.UsersReportArgs, location="query")
+    @blp.response(200, ts.UserTotalsListSchema)
+    @csv_documented(blp, USERS_CSV_EXAMPLE)
+    @blp.errors()
+    @doc("""Users report: each user's totals (and leave) over a period
+
+    The users list (its filters, sort and paging: the users you may see), each user with the
+    totals of their time you may read, and their leave when no task filter is given. As CSV,
+    every matching user, one line each.
+    """)
+    def get(self, args):
+        caller, conn = current_caller(), get_db()
+        if wants_csv(args):
+            page = _pages(lambda a: totals.user_list(conn, caller, a), args)
+            dumped = ts.UserTotalsListSchema().dump(page)
+            header, rows = reports.per_object_table(dumped, USER_FIELDS)
+            return csv_response(header, rows, "users-report.csv")
+        return totals.user_list(conn, caller, args)
 
 
 blueprints = [blp]

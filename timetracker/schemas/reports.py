@@ -13,6 +13,7 @@ from timetracker.schemas.common import (
     UserIdList,
     list_envelope,
 )
+from timetracker.schemas.totals import ProjectListTotalsArgs, TotalsArgs, UserListTotalsArgs
 
 
 class DetailedReportArgs(PageArgs, ExportArgs):
@@ -69,3 +70,15 @@ class DetailedRowSchema(ApiSchema):
 
 
 DetailedReportSchema = list_envelope(DetailedRowSchema, name="DetailedReport")
+
+
+class SummaryReportArgs(TotalsArgs, ExportArgs):
+    pass
+
+
+class ProjectsReportArgs(ProjectListTotalsArgs, ExportArgs):
+    pass
+
+
+class UsersReportArgs(UserListTotalsArgs, ExportArgs):
+    pass

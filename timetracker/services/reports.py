@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine
 
 from timetracker import access
 from timetracker.access import Caller
+from timetracker.services import totals
 from timetracker.services.periods import check_range
 from timetracker.store import reports as store
 
@@ -45,3 +46,73 @@ def detailed_rows(engine: Engine, caller: Caller, args: Mapping[str, Any]) -> It
 def detailed_count(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> int:
     """How many rows :func:`detailed_rows` gives (a progress bar's total)."""
     return store.detailed_count(conn, _detailed_statement(caller, args))
+
+
+# --- reports of totals: summary (grouped as asked), per project, per user ----------------------
+
+# The totals columns of a CSV row, in the document's order; optional ones appear when the
+# answer carries them (estimates where tasks are grouped, money for those who may see it).
+TOTALS_COLUMNS = (
+    "totalMinutes", "billableMinutes", "nonBillableMinutes", "billedMinutes",
+    "nonBilledMinutes", "totalHours", "billableHours", "nonBillableHours", "billedHours",
+    "nonBilledHours", "estimatedMinutes", "activeEstimatedMinutes", "completedEstimatedMinutes",
+    "estimatedHours", "activeEstimatedHours", "completedEstimatedHours", "leaveTotalMinutes",
+    "leaveTotalHours", "cost", "revenue",
+)  # fmt: skip
+# groupBy dimension -> (id column, the includeReferenced map, the name column, its name field)
+_NAMED = {
+    "customer": ("customerId", "customers", "customerName", "name"),
+    "project": ("projectId", "projects", "projectName", "name"),
+    "task": ("taskId", "tasks", "taskName", "name"),
+    "user": ("userId", "users", "userName", "fullName"),
+    "department": ("departmentId", "departments", "departmentName", "name"),
+    "typeOfWork": ("typeOfWorkId", "typesOfWork", "typeOfWorkName", "name"),
+}
+_PERIOD_COLUMNS = {"day": "date", "week": "week", "month": "month"}
+
+
+def _totals_columns(sample: Mapping[str, Any]) -> list[str]:
+    return [c for c in TOTALS_COLUMNS if c in sample]
+
+
+def summary_table(
+    conn: Connection, caller: Caller, args: Mapping[str, Any], present
+) -> tuple[list[str], list[list[Any]]]:
+    """The summary report as CSV rows: a row per group (or one row without grouping) with the
+    group's ids and names and its totals. ``present`` dumps the answer as the API shows it."""
+    group_by = list(args.get("groupBy") or ())
+    wanted = [_NAMED[d][1] for d in group_by if d in _NAMED]
+    answer = present(totals.totals(conn, caller, {**args, "includeReferenced": wanted}))
+    groups = answer["groups"] or [{"totals": answer["totals"]}]
+    columns = _totals_columns(groups[0]["totals"])
+    header: list[str] = []
+    for dimension in group_by:
+        if dimension in _NAMED:
+            header += [_NAMED[dimension][0], _NAMED[dimension][2]]
+        else:
+            header.append(_PERIOD_COLUMNS[dimension])
+    rows = []
+    for group in groups:
+        row: list[Any] = []
+        for dimension in group_by:
+            if dimension in _NAMED:
+                key, kind, _, field = _NAMED[dimension]
+                found = answer.get(kind, {}).get(str(group.get(key)), {})
+                row += [group.get(key), found.get(field)]
+            else:
+                row.append(group.get(_PERIOD_COLUMNS[dimension]))
+        rows.append(row + [group["totals"].get(c) for c in columns])
+    return header + columns, rows
+
+
+def per_object_table(
+    page: Mapping[str, Any], leading: Sequence[str]
+) -> tuple[list[str], list[list[Any]]]:
+    """The projects or users report (a dumped page with totals) as CSV rows: the ``leading``
+    fields of each item, then its totals."""
+    items = page["items"]
+    columns = _totals_columns(items[0]["totals"]) if items else list(TOTALS_COLUMNS[:10])
+    rows = [
+        [item.get(f) for f in leading] + [item["totals"].get(c) for c in columns] for item in items
+    ]
+    return list(leading) + columns, rows
