@@ -41,7 +41,7 @@ from timetracker.schemas.common import Name
 from timetracker.services import events
 from timetracker.services.csv_import import collector_paused, decode, read_lines, refuse_lines
 from timetracker.services.timetrack import MINUTES_PER_DAY, change_event
-from timetracker.store import entities
+from timetracker.store import entities, totals
 from timetracker.store import imports as store
 from timetracker.store.approval import APPROVED
 from timetracker.store.catalogue import TASKS
@@ -372,7 +372,12 @@ def import_csv(
         if plan.problems:
             raise refuse_lines(plan.problems)
         store.add_task_assignments(conn, plan.assignments)
-        store.write_time_entries(conn, plan.new, plan.changed)
+        written = [(r["user_id"], r["date"]) for r in plan.new]
+        written += [(r["key_user_id"], r["key_date"]) for r in plan.changed]
+        if written:
+            days = [day for _, day in written]
+            with totals.bulk(conn, {user for user, _ in written}, min(days), max(days)):
+                store.write_time_entries(conn, plan.new, plan.changed)
         _record_events(conn, caller, plan)
     return {
         "imported": len(table.lines),

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, insert, select, text
 
 from timetracker.store.schema import events
+
+BULK = 100  # from this many events on, one driver-level executemany
+_COLUMNS = tuple(c.name for c in events.columns if c.name != "id")
+_JSON = frozenset({"data", "changes"})
 
 # The PostgreSQL advisory lock that appending transactions take turns on (any constant will do).
 APPEND_LOCK = 7_462_318
@@ -24,7 +29,25 @@ def append(conn: Connection, rows: list[Mapping[str, Any]]) -> None:
         return
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
-    conn.execute(insert(events), list(rows))
+    if len(rows) < BULK:
+        conn.execute(insert(events), list(rows))
+        return
+    # Many at once (an import): as the driver takes them, the JSON serialized here. SQLAlchemy's
+    # per-row parameter handling would cost more than the insert itself.
+    placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO events ({', '.join(_COLUMNS)}) "
+        f"VALUES ({', '.join([placeholder] * len(_COLUMNS))})"
+    )
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    values = [
+        tuple(
+            (dumps(row[c]) if row[c] is not None else None) if c in _JSON else row.get(c)
+            for c in _COLUMNS
+        )
+        for row in rows
+    ]
+    conn.exec_driver_sql(sql, values)
 
 
 def after(conn: Connection, cursor: int, visible, limit: int) -> list[RowMapping]:

@@ -419,6 +419,8 @@ time_totals = Table(
     sqlite_with_rowid=False,
 )
 Index("ix_time_totals_user_id", time_totals.c.user_id, time_totals.c.month)
+# While a transaction holds a row here, the triggers leave time_totals to it (bulk writes).
+time_totals_bulk = Table("time_totals_bulk", metadata, Column("id", Integer, primary_key=True))
 Index("ix_time_totals_task_id", time_totals.c.task_id)
 
 # Personal API tokens: ``Authorization: Bearer <token>`` authenticates as the user, limited to

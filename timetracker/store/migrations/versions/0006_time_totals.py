@@ -31,7 +31,15 @@ _RATE_CENTS = (
 )
 _BILLED = "CASE WHEN {row}.invoice_id IS NULL THEN 0 ELSE {row}.minutes END"
 _COST = "{row}.minutes * " + _RATE_CENTS
-_BILLED_COST = "(" + _BILLED + ") * " + _RATE_CENTS
+# Most records are not billed: their billed cost is 0 without looking the rate up again.
+_BILLED_COST = "CASE WHEN {row}.invoice_id IS NULL THEN 0 ELSE {row}.minutes * " + _RATE_CENTS
+_BILLED_COST += " END"
+
+# A writer of many records at once (an import) suspends the triggers for its own transaction by
+# holding a row of time_totals_bulk, then computes the totals of what it wrote in one statement
+# (store/totals.py ``bulk``). Other transactions never see that row: SQLite has one writer at a
+# time, and PostgreSQL shows no uncommitted row to others.
+_NOT_BULK = "NOT EXISTS (SELECT 1 FROM time_totals_bulk)"
 
 _SUMS = ("minutes", "billed_minutes", "cost_minute_cents", "billed_cost_minute_cents")
 _COLUMNS = "month, user_id, task_id, " + ", ".join(_SUMS)
@@ -86,20 +94,28 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_index("ix_time_totals_user_id", "time_totals", ["user_id", "month"])
+    op.create_table(
+        "time_totals_bulk",
+        sa.Column("id", sa.Integer, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_time_totals_bulk"),
+    )
     op.create_index("ix_time_totals_task_id", "time_totals", ["task_id"])
 
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         op.execute(
-            "CREATE TRIGGER time_totals_insert AFTER INSERT ON time_entries BEGIN "
+            "CREATE TRIGGER time_totals_insert AFTER INSERT ON time_entries "
+            f"WHEN {_NOT_BULK} BEGIN "
             f"{_add(dialect, 'NEW', 'time_totals')} END"
         )
         op.execute(
-            "CREATE TRIGGER time_totals_update AFTER UPDATE ON time_entries BEGIN "
+            "CREATE TRIGGER time_totals_update AFTER UPDATE ON time_entries "
+            f"WHEN {_NOT_BULK} BEGIN "
             f"{_add(dialect, 'NEW', 'time_totals')} {_take(dialect, 'OLD')} END"
         )
         op.execute(
-            "CREATE TRIGGER time_totals_delete AFTER DELETE ON time_entries BEGIN "
+            "CREATE TRIGGER time_totals_delete AFTER DELETE ON time_entries "
+            f"WHEN {_NOT_BULK} BEGIN "
             f"{_take(dialect, 'OLD')} END"
         )
     else:
@@ -108,6 +124,7 @@ def upgrade() -> None:
             # session whose change fires it.
             "CREATE FUNCTION time_totals_track() RETURNS trigger LANGUAGE plpgsql "
             "SET search_path FROM CURRENT AS $$ BEGIN "
+            f"IF NOT {_NOT_BULK} THEN RETURN NULL; END IF; "
             f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {_add(dialect, 'NEW', 't')} END IF; "
             f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {_take(dialect, 'OLD')} END IF; "
             "RETURN NULL; END $$"
@@ -134,4 +151,5 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION time_totals_track()")
     op.drop_index("ix_time_totals_task_id", table_name="time_totals")
     op.drop_index("ix_time_totals_user_id", table_name="time_totals")
+    op.drop_table("time_totals_bulk")
     op.drop_table("time_totals")
