@@ -57,6 +57,7 @@ SHARED = {
         "entities",
         "access",
         "imports",
+        "backup",
     },
 }
 # SQLAlchemy names that only describe values (types, errors), never build SQL.

@@ -1,4 +1,5 @@
-"""The ``timetracker`` command: serve, create-user, set-password, demo, import, export."""
+"""The ``timetracker`` command: serve, create-user, set-password, demo, import, export, backup,
+restore, migrate."""
 
 from __future__ import annotations
 
@@ -311,4 +312,4 @@ def import_timetrack(csv_file, assign: bool, db: str | None) -> None:
 
 
 # The export commands live in their own module; importing it adds them to ``main``.
-from timetracker import cli_export  # noqa: E402, F401
+from timetracker import cli_admin, cli_export  # noqa: E402, F401
