@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: config, database, auth, rate limit, blueprints, docs."""
-    from timetracker import auth, cors, docs, errors, ratelimit, request_shape
+    from timetracker import access_log, auth, cors, docs, errors, ratelimit, request_shape
     from timetracker.api import all_blueprints
     from timetracker.config import load_config
     from timetracker.services.accounts import ADMIN_USERNAME, ensure_admin
@@ -53,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             )
 
     errors.register_error_handlers(app)
+    access_log.init_app(app)
     cors.init_app(app)
     db.init_app(app)
     auth.init_app(app)

@@ -80,6 +80,9 @@ def serve(host: str, port: int, db: str | None, threads: int) -> None:
     _return_large_blocks()
     app = _app(db)
     logging.basicConfig()  # as waitress.serve does, so its messages are shown
+    from timetracker.access_log import log_to_stderr
+
+    log_to_stderr()
     try:
         server = waitress.create_server(
             app, host=host, port=port, threads=threads, ident="timetracker"

@@ -141,6 +141,13 @@ SETTINGS: tuple[Setting, ...] = (
         _check_origins,
     ),
     Setting("AUTO_MIGRATE", True, bool, "Upgrade the database schema when the app starts."),
+    Setting("ACCESS_LOG", True, bool, "Log a line per request (logger timetracker.access)."),
+    Setting(
+        "LOG_FORMAT",
+        "text",
+        str,
+        "text, or json: the access log as one JSON object per line.",
+    ),
 )
 
 ENV_PREFIX = "TIMETRACKER_"

@@ -14,7 +14,7 @@ from flask_cors import CORS
 
 # What a script sends beyond the always-allowed headers, and what it may read of the answer.
 ALLOWED_HEADERS = ("Authorization", "Content-Type")
-EXPOSED_HEADERS = ("X-Ratelimit-Remaining", "X-Ratelimit-Reset", "Retry-After")
+EXPOSED_HEADERS = ("X-Ratelimit-Remaining", "X-Ratelimit-Reset", "Retry-After", "X-Request-Id")
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,75 @@
+"""One access log line per request, and a request id on every answer.
+
+The id comes from the request's ``X-Request-Id`` when a proxy sent a sensible one (up to 128
+letters, digits, ``.``, ``_``, ``-``), otherwise it is made here; every answer, errors included,
+carries it back in ``X-Request-Id``, and the log line names it, so one failing call can be found
+in the logs of every process. The line holds the method, path, status, duration in ms, user and
+request id, as text or (``TIMETRACKER_LOG_FORMAT=json``) one JSON object per line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import time
+import uuid
+
+from flask import Flask, g, request
+
+log = logging.getLogger("timetracker.access")
+_SENSIBLE_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+
+
+def _start() -> None:
+    given = request.headers.get("X-Request-Id", "")
+    g.request_id = given if _SENSIBLE_ID.fullmatch(given) else uuid.uuid4().hex
+    g.request_started = time.perf_counter()
+
+
+def request_id() -> str | None:
+    return g.get("request_id")
+
+
+def init_app(app: Flask) -> None:
+    json_lines = app.config["LOG_FORMAT"] == "json"
+    enabled = app.config["ACCESS_LOG"]
+    if enabled:
+        log.setLevel(logging.INFO)
+
+    @app.after_request
+    def _finish(response):
+        rid = g.get("request_id") or uuid.uuid4().hex
+        response.headers["X-Request-Id"] = rid
+        if enabled:
+            started = g.get("request_started")
+            caller = g.get("caller")
+            entry = {
+                "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+                "user": caller.username if caller is not None else None,
+                "requestId": rid,
+            }
+            if json_lines:
+                log.info(json.dumps(entry))
+            else:
+                log.info(
+                    "%(method)s %(path)s %(status)s %(ms)sms user=%(user)s id=%(requestId)s",
+                    entry,
+                )
+        return response
+
+    # First of all, so that refusals before the view (auth, throttle) get the id too.
+    app.before_request_funcs.setdefault(None, []).insert(0, _start)
+
+
+def log_to_stderr() -> None:
+    """The server's access log on standard error, one line per request as written."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.addHandler(handler)
+    log.propagate = False
