@@ -21,7 +21,7 @@ from timetracker.cli import main
 from timetracker.config import SettingError, load_config
 
 ORIGIN = "https://tools.example.com"
-EXPOSED = {"X-Ratelimit-Remaining", "X-Ratelimit-Reset", "Retry-After"}
+EXPOSED = {"X-Ratelimit-Remaining", "X-Ratelimit-Reset", "Retry-After", "X-Request-Id"}
 
 
 def preflight(client, path="/api/v1/customers", origin=ORIGIN, method="POST", **headers):
