@@ -77,6 +77,15 @@ def _convert(field: fields.Field) -> Callable[[Any], Any] | None:
         return float
     if kind is fields.Date and field.format in (None, "iso", "iso8601"):
         return dt.date.isoformat
+    # A map of text to whole numbers (the leave minutes per leave type of a totals object).
+    if (
+        kind is fields.Dict
+        and type(field.key_field) is fields.String
+        and type(field.value_field) is fields.Integer
+        and field.key_field.dump_default is missing
+        and field.value_field.dump_default is missing
+    ):
+        return lambda value: {str(k): None if v is None else int(v) for k, v in value.items()}
     # Nested API objects, alone, in lists and in maps: one dump of all of them, so the nested
     # schema's ``prepare`` runs once per list rather than once per item. Any other nested schema
     # serializes itself.
