@@ -22,8 +22,8 @@ to plain SQL run in this process that computes the same numbers:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import base64
+import datetime as dt
 import os
 import sys
 import tempfile
