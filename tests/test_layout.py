@@ -29,6 +29,7 @@ RESOURCES = {
     "tokens": LAYERS,
     "timers": LAYERS,
     "events": LAYERS,
+    "hooks": LAYERS,
     "batch": ("api", "schemas"),
     "health": ("api", "schemas"),
 }
@@ -44,6 +45,7 @@ SHARED = {
         "csv_import",
         "task_import",
         "timetrack_import",
+        "hook_delivery",
     },
     "schemas": {"__init__", "base", "common"},
     "store": {

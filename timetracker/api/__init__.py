@@ -9,6 +9,7 @@ from timetracker.api import (
     departments,
     events,
     health,
+    hooks,
     invoices,
     leave,
     leave_types,
@@ -42,5 +43,6 @@ def all_blueprints():
         *totals.blueprints,
         *leave.blueprints,
         *events.blueprints,
+        *hooks.blueprints,
         *batch.blueprints,
     ]
