@@ -192,14 +192,17 @@ class Deliverer:
             owner = store.owner_login(conn, hook["user_id"])
             if owner is None or not can_log_in(owner):
                 return owner, [], hook["cursor"]
+            # Up to the last event now: ids follow commit order, so none below it can commit
+            # later, and those the subscriber does not get need not be read again.
+            upto = store.last_event_id(conn)
             visible = access.event_filter(caller_of(owner), event_store.events)
             scanned = store.pending_events(
-                conn, hook["cursor"], rules.name_match(hook["event"]), visible, SCAN
+                conn, hook["cursor"], upto, rules.name_match(hook["event"]), visible, SCAN
             )
         matching = [e for e in scanned if rules.matches(hook["filter"], e["data"])]
         if len(matching) > BATCH:
             return owner, matching[:BATCH], matching[BATCH - 1]["id"]
-        return owner, matching, scanned[-1]["id"] if scanned else hook["cursor"]
+        return owner, matching, scanned[-1]["id"] if len(scanned) == SCAN else upto
 
     def deliver(self, hook: RowMapping) -> Attempt | None:
         """Send a claimed subscription what it has still to receive, and record the outcome."""

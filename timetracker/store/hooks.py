@@ -117,12 +117,13 @@ def name_condition(match: tuple[str, str]):
 
 
 def pending_events(
-    conn: Connection, cursor: int, match: tuple[str, str], visible, limit: int
+    conn: Connection, cursor: int, upto: int, match: tuple[str, str], visible, limit: int
 ) -> list[RowMapping]:
-    """Events after ``cursor`` of the subscribed name that ``visible`` lets through."""
+    """Events after ``cursor`` up to ``upto`` of the subscribed name that ``visible`` lets
+    through."""
     stmt = (
         select(events.c.id, events.c.name, events.c.data)
-        .where(events.c.id > cursor)
+        .where(events.c.id > cursor, events.c.id <= upto)
         .order_by(events.c.id)
         .limit(limit)
     )
