@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from timetracker.schemas.base import ApiSchema
-from timetracker.schemas.common import PageArgs, Text, UserIdList, list_envelope
+from timetracker.schemas.common import JsonBoolean, PageArgs, Text, UserIdList, list_envelope
 
 # The event names a subscription may name (services/hooks.py checks them, with its own error).
 EVENT_NAMES = ("*", "create", "update", "delete", "move", "task", "project", "customer")
@@ -38,6 +38,16 @@ FILTER_DESCRIPTION = (
 )
 
 
+class Filter(fields.Raw):
+    """A JSON object. Its keys and values are judged by the hook rules, with their own error
+    (``api.error.invalid_hook_filter``): the document cannot say what a filter's fields hold."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("Not an object")
+        return value
+
+
 class HookCreateSchema(ApiSchema):
     target_url = Text(
         required=True,
@@ -54,19 +64,18 @@ class HookCreateSchema(ApiSchema):
             "enum": list(EVENT_NAMES),
         },
     )
-    filter = fields.Dict(
-        keys=fields.String(),
+    filter = Filter(
         allow_none=True,
-        metadata={"description": FILTER_DESCRIPTION, "maxProperties": 20},
+        metadata={"type": "object", "description": FILTER_DESCRIPTION, "maxProperties": 20},
     )
-    enabled = fields.Boolean(
+    enabled = JsonBoolean(
         load_default=True,
         metadata={"description": "false: subscribed but paused (nothing is sent)"},
     )
 
 
 class HookPatchSchema(ApiSchema):
-    enabled = fields.Boolean(
+    enabled = JsonBoolean(
         required=True,
         metadata={"description": "false pauses; true enables again, with the failures reset"},
     )

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, RowMapping
 from timetracker import access
 from timetracker.access import Caller
 from timetracker.errors import ApiError, access_denied, not_found
+from timetracker.schemas.base import unstorable
 from timetracker.schemas.hooks import EVENT_NAMES
 from timetracker.services.crud import list_body
 from timetracker.store import entities
@@ -79,7 +80,9 @@ def check_filter(filter_: Any) -> None:
         if len(filter_) > MAX_FILTER_KEYS:
             problem = f"at most {MAX_FILTER_KEYS} fields"
         for key, value in filter_.items():
-            if not 1 <= len(key) <= 64:
+            if unstorable(key) or (isinstance(value, str) and unstorable(value)):
+                problem = unstorable(key) or unstorable(value)
+            elif not 1 <= len(key) <= 64:
                 problem = "field names have 1 to 64 characters"
             elif not (value is None or isinstance(value, str | int | float | bool)):
                 problem = f"{key!r}: a filter compares with a string, number, boolean or null"
