@@ -1,23 +1,23 @@
 """Delivering REST hooks: a background thread that reads the event log and POSTs what each
 subscriber has still to receive.
 
-Per subscription, a round is: claim it (a short write transaction; ``FOR UPDATE SKIP LOCKED``
-on PostgreSQL, so several server processes share the work and never take the same one); read
-the events after its cursor that match its name and filter and that its owner may see *now*
-(``access.event_filter`` with the owner's current permissions); POST them, at most
-:data:`BATCH` as one JSON array, outside any transaction; then, in a second short transaction,
-move the cursor on a 2xx, or schedule a retry (1 s, 2 s, 4 s ... up to 10 minutes) and after
-24 hours of failures disable the subscription; a ``410 Gone`` deletes it.
+Every 200 ms a round: one cheap read asks whether any subscription is behind the log (an idle
+server writes nothing). If so, one short write transaction records the outcomes of the last
+round and claims the subscriptions that are due (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
+several server processes share the work and never take the same one). For each claimed
+subscription the events after its cursor that match its name and filter and that its owner may
+see *now* (``access.event_filter`` with the owner's current permissions) are read, once per
+owner, and POSTed, at most :data:`BATCH` as one JSON array, outside any transaction, over
+keep-alive connections. The next round's write moves the cursor on a 2xx, or schedules a retry
+(1 s, 2 s, 4 s ... up to 10 minutes) and after 24 hours of failures disables the subscription;
+a ``410 Gone`` deletes it. One write per round, not two per subscription: on SQLite, where
+writers take turns, every write the deliverer saves is a turn left to the requests.
 
 The cursor moves only after the receiver answered 2xx, so every committed event is delivered
 at least once, across crashes and restarts. An event is delivered twice only when the process
 dies (or the claim runs out) between the receiver's 2xx and the cursor's commit: receivers
 dedupe by ``event.id``. A claim lasts the POST's time-out and a margin, so after a crash
 another process (or the restarted one) takes the subscription over within half a minute.
-
-The thread polls every 200 ms with one cheap read (are there subscriptions behind the log?),
-so an idle server writes nothing and a delivery follows its commit within a fraction of a
-second.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -49,6 +49,7 @@ from timetracker.store.util import now_ms
 log = logging.getLogger(__name__)
 
 BATCH = 100  # events per POST
+MAX_CLAIMED = 100  # subscriptions one deliverer works on at once (its pool sends them)
 SCAN = 1000  # events read per round: those the filter passes over move the cursor on too
 RETRY_FIRST_MS, RETRY_MAX_MS = 1_000, 600_000
 GIVE_UP_MS = 24 * 3600 * 1000
@@ -77,34 +78,102 @@ class Attempt:
         return self.status is not None and 200 <= self.status < 300
 
 
-def post(url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> Attempt:
-    """POST without following redirects (a redirect could lead past the allowed hosts)."""
-    parts = urlsplit(url)
-    connection_class = (
-        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    )
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    started = time.monotonic()
-    connection = connection_class(parts.hostname, parts.port, timeout=timeout)
-    try:
-        connection.request("POST", path, body=body, headers=dict(headers))
-        response = connection.getresponse()
-        response.read(65536)
-        status, error = response.status, None
-        if not 200 <= status < 300:
-            error = f"HTTP {status} {response.reason}"[:500]
-    except (OSError, http.client.HTTPException, ValueError) as exc:
-        status, error = None, f"{type(exc).__name__}: {exc}"[:500]
-    finally:
-        connection.close()
-    return Attempt(status, error, int((time.monotonic() - started) * 1000))
+class Connections:
+    """Keep-alive connections to the receivers, by scheme, host and port: a busy subscription
+    gets several requests a second, and a new connection for each would cost both sides more
+    than the request. Redirects are not followed (they could lead past the allowed hosts)."""
+
+    MAX_IDLE = 8  # per receiver
+
+    def __init__(self, timeout: float):
+        self.timeout = timeout
+        self._idle: dict[tuple, list[http.client.HTTPConnection]] = {}
+        self._lock = threading.Lock()
+
+    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Attempt:
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname, parts.port)
+        path = (parts.path or "/") + ("?" + parts.query if parts.query else "")
+        started = time.monotonic()
+        with self._lock:
+            idle = self._idle.get(key)
+            connection = idle.pop() if idle else None
+        reused = connection is not None
+        while True:
+            if connection is None:
+                connection_class = (
+                    http.client.HTTPSConnection
+                    if parts.scheme == "https"
+                    else http.client.HTTPConnection
+                )
+                connection = connection_class(parts.hostname, parts.port, timeout=self.timeout)
+            try:
+                connection.request("POST", path, body=body, headers=dict(headers))
+                response = connection.getresponse()
+                response.read(65536)
+            except (http.client.RemoteDisconnected, ConnectionError) as exc:
+                connection.close()
+                if reused:  # the receiver closed an idle connection: once more, on a new one
+                    connection, reused = None, False
+                    continue
+                return self._failed(exc, started)
+            except (OSError, http.client.HTTPException, ValueError) as exc:
+                connection.close()
+                return self._failed(exc, started)
+            break
+        if response.isclosed() and not response.will_close:
+            with self._lock:
+                idle = self._idle.setdefault(key, [])
+                if len(idle) < self.MAX_IDLE:
+                    idle.append(connection)
+                    connection = None
+        if connection is not None:
+            connection.close()
+        status = response.status
+        error = None if 200 <= status < 300 else f"HTTP {status} {response.reason}"[:500]
+        return Attempt(status, error, int((time.monotonic() - started) * 1000))
+
+    @staticmethod
+    def _failed(exc: Exception, started: float) -> Attempt:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        return Attempt(None, error, int((time.monotonic() - started) * 1000))
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, {}
+        for connection in (c for group in idle.values() for c in group):
+            connection.close()
+
+
+@dataclass
+class Outcome:
+    """What a delivery did, to be written with the other outcomes of its round: the changes
+    to the subscription (None: delete it) and the attempt to list, if a request was sent."""
+
+    hook_id: int
+    changes: Mapping[str, Any] | None
+    attempt: Mapping[str, Any] | None = None
+
+
+@dataclass
+class Send:
+    """One request to make: a subscription's batch, and its cursor once the batch is sent."""
+
+    hook: RowMapping
+    body: bytes
+    events: int
+    first_event_id: int
+    last_event_id: int
+    cursor: int
 
 
 class Deliverer:
     """Delivers every subscription's events; :meth:`run_once` for one synchronous round
-    (tests), :meth:`start` for the background thread (``timetracker serve``)."""
+    (tests), :meth:`start` for the background thread (``timetracker serve``).
+
+    A round writes once: the outcomes of the previous round's deliveries and the claims of
+    this one go in one short transaction. On SQLite, where writers take turns, every write the
+    deliverer saves is a turn left to the requests."""
 
     def __init__(
         self,
@@ -113,7 +182,7 @@ class Deliverer:
         *,
         poll_seconds: float = 0.2,
         timeout: float = 10.0,
-        workers: int = 4,
+        workers: int = 8,
         clock: Callable[[], int] = now_ms,
     ):
         self.engine = engine
@@ -124,7 +193,9 @@ class Deliverer:
         self.clock = clock
         self.token = secrets.token_hex(8)  # this deliverer's name on its claims
         self.claim_ms = int((timeout + 20) * 1000)
-        self._in_flight: set[int] = set()
+        self.connections = Connections(timeout)
+        self._in_flight: set[int] = set()  # claimed here, outcome not yet written
+        self._done: list[Outcome] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -144,107 +215,175 @@ class Deliverer:
             self._thread.join()
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+        with self._lock:
+            done, self._done = self._done, []
+        if done:
+            self._write(done, 0, frozenset())
+        self.connections.close()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                with self._lock:
-                    free = self.workers - len(self._in_flight)
-                    busy = frozenset(self._in_flight)
-                for hook in self._claim(free, busy) if free > 0 else []:
-                    with self._lock:
-                        self._in_flight.add(hook["id"])
-                    self._pool.submit(self._run_claimed, hook)
+                self._round()
             except Exception:  # a database hiccup must not end delivery for good
                 log.exception("hook delivery round failed")
             self._stop.wait(self.poll_seconds)
 
-    def _run_claimed(self, hook: RowMapping) -> None:
+    def _round(self) -> None:
+        with self._lock:
+            done, self._done = self._done, []
+            busy = frozenset(self._in_flight - {o.hook_id for o in done})
+        claimed = self._write(done, MAX_CLAIMED - len(busy), busy)
+        with self._lock:
+            self._in_flight.difference_update(o.hook_id for o in done)
+            self._in_flight.update(h["id"] for h in claimed)
+        if not claimed:
+            return
         try:
-            self.deliver(hook)
+            settled, sends = self.prepare(claimed)
         except Exception:
-            log.exception("hook %s: delivery failed", hook["id"])
-        finally:
-            with self._lock:
-                self._in_flight.discard(hook["id"])
+            log.exception("hook delivery: reading the events failed")
+            settled, sends = [Outcome(h["id"], {}) for h in claimed], []  # release the claims
+        with self._lock:
+            self._done.extend(settled)
+        futures = [self._pool.submit(self._run_send, send) for send in sends]
+        # Loopback and nearby receivers answer within the round; a slow one is written later.
+        wait(futures, timeout=1.0)
+
+    def _run_send(self, send: Send) -> None:
+        try:
+            outcome = self.send(send)
+        except Exception:
+            log.exception("hook %s: delivery failed", send.hook["id"])
+            outcome = Outcome(send.hook["id"], {})  # release the claim; the next round tries
+        with self._lock:
+            self._done.append(outcome)
 
     def run_once(self) -> int:
         """One round in the calling thread: every due subscription; how many were."""
-        hooks = self._claim(1000, frozenset())
-        for hook in hooks:
-            self.deliver(hook)
+        hooks = self._write([], 1000, frozenset())
+        settled, sends = self.prepare(hooks)
+        self._write(settled + [self.send(send) for send in sends], 0, frozenset())
         return len(hooks)
 
-    def _claim(self, limit: int, busy: frozenset[int]) -> list[RowMapping]:
+    def _write(self, done: list[Outcome], free: int, busy: frozenset[int]) -> list[RowMapping]:
+        """Write the outcomes ``done`` and claim up to ``free`` due subscriptions not ``busy``,
+        in one transaction; an idle deliverer only reads."""
         now = self.clock()
-        with self.engine.connect() as conn:
-            ids = store.due_ids(conn, now, limit, busy)
-        if not ids:
-            return []
+        if not done:
+            if free <= 0:
+                return []
+            with self.engine.connect() as conn:
+                if not store.due_ids(conn, now, free, busy):
+                    return []
         with write_transaction(self.engine) as conn:
+            for outcome in done:
+                if outcome.changes is None:
+                    store.delete_claimed(conn, outcome.hook_id, self.token)
+                else:
+                    store.finish(conn, outcome.hook_id, self.token, outcome.changes,
+                                 outcome.attempt)  # fmt: skip
+            ids = store.due_ids(conn, now, free, busy) if free > 0 else []
             return store.claim(conn, ids, now, now + self.claim_ms, self.token)
 
-    # --- one subscription --------------------------------------------------------------------
+    # --- the round's subscriptions ---------------------------------------------------------
 
-    def _pending(self, hook: RowMapping) -> tuple[dict | None, list[RowMapping], int]:
-        """(the owner's login row, the events to send, the cursor once they are sent)."""
+    def prepare(self, hooks: list[RowMapping]) -> tuple[list[Outcome], list[Send]]:
+        """What each claimed subscription is to receive: the outcomes settled without a request
+        (nothing to send, the owner gone, the host no longer allowed) and the requests to send.
+
+        The events are read once per owner (with the owner's visibility now, for all their
+        subscriptions) and each is encoded once, however many subscriptions it goes to."""
+        settled: list[Outcome] = []
+        sends: list[Send] = []
+        encoded: dict[int, bytes] = {}
+        by_owner: dict[int, list[RowMapping]] = {}
+        for hook in hooks:
+            by_owner.setdefault(hook["user_id"], []).append(hook)
         with self.engine.connect() as conn:
-            owner = store.owner_login(conn, hook["user_id"])
-            if owner is None or not can_log_in(owner):
-                return owner, [], hook["cursor"]
             # Up to the last event now: ids follow commit order, so none below it can commit
-            # later, and those the subscriber does not get need not be read again.
+            # later, and those a subscriber does not get need not be read again.
             upto = store.last_event_id(conn)
-            visible = access.event_filter(caller_of(owner), event_store.events)
-            scanned = store.pending_events(
-                conn, hook["cursor"], upto, rules.name_match(hook["event"]), visible, SCAN
-            )
-        matching = [e for e in scanned if rules.matches(hook["filter"], e["data"])]
-        if len(matching) > BATCH:
-            return owner, matching[:BATCH], matching[BATCH - 1]["id"]
-        return owner, matching, scanned[-1]["id"] if len(scanned) == SCAN else upto
+            for user_id, group in by_owner.items():
+                owner = store.owner_login(conn, user_id)
+                if owner is None or not can_log_in(owner):
+                    reason = "The owner's account cannot be authorized (disabled or released)"
+                    settled += [
+                        Outcome(h["id"], {"enabled": False, "disabled_reason": reason})
+                        for h in group
+                    ]
+                    continue
+                visible = access.event_filter(caller_of(owner), event_store.events)
+                while group:  # those left beyond a full scan get one of their own
+                    group = self._prepare_group(conn, group, upto, visible, settled, sends,
+                                                encoded)  # fmt: skip
+        return settled, sends
 
-    def deliver(self, hook: RowMapping) -> Attempt | None:
-        """Send a claimed subscription what it has still to receive, and record the outcome."""
-        owner, batch, cursor = self._pending(hook)
-        if owner is None or not can_log_in(owner):
-            reason = "The owner's account cannot be authorized (disabled or released)"
-            return self._finish(hook, {"enabled": False, "disabled_reason": reason})
-        if not batch:  # nothing the filter lets through: move on without a request
-            return self._finish(hook, {"cursor": cursor})
-        problem = rules.target_problem(hook["target_url"], self.allowed_hosts)
-        if problem:
-            return self._finish(hook, {"enabled": False, "disabled_reason": problem.message})
-        body = json.dumps(
-            [{**e["data"], "event.name": e["name"], "event.id": e["id"]} for e in batch],
-            separators=(",", ":"),
-        ).encode()
+    def _prepare_group(self, conn, group, upto, visible, settled, sends, encoded) -> list:
+        rows = store.pending_events(
+            conn,
+            min(h["cursor"] for h in group),
+            upto,
+            [rules.name_match(h["event"]) for h in group],
+            visible,
+            SCAN,
+        )
+        scanned_to = rows[-1]["id"] if len(rows) == SCAN else upto
+        left = [h for h in group if h["cursor"] >= scanned_to and scanned_to < upto]
+        for hook in group:
+            if hook in left:
+                continue
+            mine = [
+                e
+                for e in rows
+                if e["id"] > hook["cursor"]
+                and rules.selects(hook["event"], e["name"])
+                and rules.matches(hook["filter"], e["data"])
+            ]
+            batch = mine[:BATCH]
+            cursor = batch[-1]["id"] if len(mine) > BATCH else max(scanned_to, hook["cursor"])
+            if not batch:  # nothing it gets: move on without a request
+                settled.append(Outcome(hook["id"], {"cursor": cursor}))
+                continue
+            problem = rules.target_problem(hook["target_url"], self.allowed_hosts)
+            if problem:
+                changes = {"enabled": False, "disabled_reason": problem.message}
+                settled.append(Outcome(hook["id"], changes))
+                continue
+            for e in batch:
+                if e["id"] not in encoded:
+                    item = {**e["data"], "event.name": e["name"], "event.id": e["id"]}
+                    encoded[e["id"]] = json.dumps(item, separators=(",", ":")).encode()
+            body = b"[" + b",".join(encoded[e["id"]] for e in batch) + b"]"
+            sends.append(Send(hook, body, len(batch), batch[0]["id"], batch[-1]["id"], cursor))
+        return left
+
+    def send(self, send: Send) -> Outcome:
+        """POST one subscription's batch (no database work) and say what follows."""
+        hook = send.hook
         timestamp = str(self.clock() // 1000)
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
             "X-Timetracker-Hook-Id": str(hook["id"]),
             "X-Timetracker-Timestamp": timestamp,
-            "X-Timetracker-Signature": signature(hook["secret"], timestamp, body),
+            "X-Timetracker-Signature": signature(hook["secret"], timestamp, send.body),
         }
-        attempt = post(hook["target_url"], body, headers, self.timeout)
+        attempt = self.connections.post(hook["target_url"], send.body, headers)
+        if attempt.status == 410:  # resthooks.org: the receiver unsubscribes
+            return Outcome(hook["id"], None)
         record = {
             "created": self.clock(),
             "status": attempt.status,
             "duration_ms": attempt.duration_ms,
             "error": attempt.error,
-            "events": len(batch),
-            "first_event_id": batch[0]["id"],
-            "last_event_id": batch[-1]["id"],
+            "events": send.events,
+            "first_event_id": send.first_event_id,
+            "last_event_id": send.last_event_id,
         }
-        if attempt.status == 410:  # resthooks.org: the receiver unsubscribes
-            with write_transaction(self.engine) as conn:
-                store.delete_claimed(conn, hook["id"], self.token)
-            return attempt
-        self._finish(hook, self._outcome(hook, attempt, cursor), record)
-        return attempt
+        return Outcome(hook["id"], self._changes(hook, attempt, send.cursor), record)
 
-    def _outcome(self, hook: RowMapping, attempt: Attempt, cursor: int) -> dict[str, Any]:
+    def _changes(self, hook: RowMapping, attempt: Attempt, cursor: int) -> dict[str, Any]:
         if attempt.ok:
             return {"cursor": cursor, "failures": 0, "failing_since": None, "next_attempt": 0}
         now = self.clock()
@@ -260,10 +399,6 @@ class Deliverer:
             "failing_since": since,
             "next_attempt": now + retry_delay_ms(failures),
         }
-
-    def _finish(self, hook: RowMapping, changes: Mapping[str, Any], record=None) -> None:
-        with write_transaction(self.engine) as conn:
-            store.finish(conn, hook["id"], self.token, changes, record)
 
 
 def start_for(app) -> Deliverer:

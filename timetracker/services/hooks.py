@@ -49,6 +49,18 @@ def name_match(event: str) -> tuple[str, str]:
     return ("exact", event)
 
 
+def selects(event: str, name: str) -> bool:
+    """Whether a subscription to ``event`` receives events named ``name``."""
+    how, value = name_match(event)
+    if how == "exact":
+        return name == value
+    if how == "prefix":
+        return name.startswith(value)
+    if how == "suffix":
+        return name.endswith(value)
+    return True
+
+
 def _same(a: Any, b: Any) -> bool:
     """JSON equality: True is not 1, and 1 is 1.0."""
     if isinstance(a, bool) or isinstance(b, bool):

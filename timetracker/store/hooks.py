@@ -75,7 +75,7 @@ def due_ids(conn: Connection, now: int, limit: int, exclude: frozenset[int]) -> 
     stmt = (
         select(hooks.c.id)
         .where(*_due(now), hooks.c.cursor < select(func.max(events.c.id)).scalar_subquery())
-        .order_by(hooks.c.next_attempt, hooks.c.id)
+        .order_by(hooks.c.cursor, hooks.c.id)  # the furthest behind first: none starves
         .limit(limit + len(exclude))
     )
     return [i for i in conn.execute(stmt).scalars() if i not in exclude][:limit]
@@ -117,19 +117,21 @@ def name_condition(match: tuple[str, str]):
 
 
 def pending_events(
-    conn: Connection, cursor: int, upto: int, match: tuple[str, str], visible, limit: int
+    conn: Connection, cursor: int, upto: int, matches: list[tuple[str, str]], visible, limit: int
 ) -> list[RowMapping]:
-    """Events after ``cursor`` up to ``upto`` of the subscribed name that ``visible`` lets
-    through."""
+    """Events after ``cursor`` up to ``upto`` with a name one of ``matches`` selects, that
+    ``visible`` lets through, oldest first."""
     stmt = (
         select(events.c.id, events.c.name, events.c.data)
         .where(events.c.id > cursor, events.c.id <= upto)
         .order_by(events.c.id)
         .limit(limit)
     )
-    for condition in (name_condition(match), visible):
-        if condition is not None:
-            stmt = stmt.where(condition)
+    names = [name_condition(m) for m in matches]
+    if names and all(n is not None for n in names):
+        stmt = stmt.where(or_(*names))
+    if visible is not None:
+        stmt = stmt.where(visible)
     return list(conn.execute(stmt).mappings())
 
 
