@@ -46,6 +46,7 @@ SHARED = {
         "task_import",
         "timetrack_import",
         "hook_delivery",
+        "hook_http",
     },
     "schemas": {"__init__", "base", "common"},
     "store": {
