@@ -30,6 +30,7 @@ RESOURCES = {
     "tokens": LAYERS,
     "timers": LAYERS,
     "events": LAYERS,
+    "hooks": LAYERS,
     "batch": ("api", "schemas"),
     "health": ("api", "schemas"),
 }
@@ -45,6 +46,8 @@ SHARED = {
         "csv_import",
         "task_import",
         "timetrack_import",
+        "hook_delivery",
+        "hook_http",
     },
     "schemas": {"__init__", "base", "common"},
     "store": {

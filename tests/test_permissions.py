@@ -488,3 +488,40 @@ def test_changes_and_audit_log(company, role):
     seen = {(e["data"]["userId"], e["data"]["taskId"]) for e in events if e["kind"] == "timetrack"}
     assert seen == readable, role
     assert client.get("/auditLog").status_code == (200 if role == "accounts" else 403)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_hooks(company, role, tmp_path):
+    """Anyone subscribes; a hook delivers exactly the time-track records its owner reads; users
+    see and delete their own hooks, Manage Accounts & Permissions anyone's."""
+    from tests.receiver import Receiver
+    from timetracker.services.hook_delivery import Deliverer
+
+    clients, ids = company
+    admin, client, worker = clients["admin"], clients[role], clients["worker"]
+    receiver = Receiver()
+    try:
+        workers = worker.ok("post", "/hooks", {"target_url": receiver.url + "/w", "event": "*"})
+        mine = client.ok("post", "/hooks", {"target_url": receiver.url, "event": "timetrack"})
+        for user, task in (("worker", "Design"), ("admin", "Migrate"), ("admin", "Release")):
+            admin.ok("patch", f"/timetrack/{ids[user]}/2025-03-03/{ids[task]}", {"time": 60})
+        everyones = {h["id"] for h in client.ok("get", "/hooks")["items"]}
+        assert (workers["id"] in everyones) == (role in ("accounts", "worker")), role
+        if role != "worker":
+            deleted = client.delete(f"/hooks/{workers['id']}").status_code
+            assert deleted == (204 if role == "accounts" else 403), role
+        engine = client.client.application.extensions["timetracker"]["engine"]
+        Deliverer(engine).run_once()
+        listed = client.ok("get", "/timetrack?dateFrom=2025-03-03&dateTo=2025-03-03")
+        readable = {(d["userId"], r["taskId"]) for d in listed["data"] for r in d["records"]}
+        mine_received = [r for r in receiver.received if r.path == "/hook"]
+        seen = {(e["userId"], e["taskId"]) for r in mine_received for e in r.events}
+        assert seen == readable, role
+    finally:
+        receiver.close()
+    listed = {h["id"] for h in client.ok("get", "/hooks")["items"]}
+    # Manage Accounts & Permissions lists everyone's, but has deleted the worker's.
+    assert listed == {mine["id"]} | ({workers["id"]} if role == "worker" else set()), role
+    seen_hook = client.get(f"/hooks/{workers['id']}").status_code
+    assert seen_hook == (404 if role == "accounts" else 200 if role == "worker" else 403)
+    client.ok("delete", f"/hooks/{mine['id']}", status=204)

@@ -17,7 +17,6 @@ live in the rate limiter's storage, so with Redis every server process shares th
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -30,6 +29,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from timetracker.access import Caller
 from timetracker.api.common import is_public
+from timetracker.caller import caller_of as _caller
+from timetracker.caller import can_log_in
 from timetracker.errors import ApiError, error_response
 from timetracker.schemas.base import unstorable
 from timetracker.services import tokens
@@ -70,16 +71,6 @@ class VerifiedCredentials:
             self._keys.move_to_end(key)
             while len(self._keys) > self.size:
                 self._keys.popitem(last=False)
-
-
-def can_log_in(user, today: dt.date | None = None) -> bool:
-    """Whether an account may be authorized at all: active, already hired, not yet released."""
-    today = today or dt.date.today()
-    if not user["active"]:
-        return False
-    if user["hired"] is not None and user["hired"] > today:
-        return False
-    return not (user["release_date"] is not None and user["release_date"] < today)
 
 
 auth = HTTPBasicAuth(realm="timetracker")
@@ -153,18 +144,6 @@ def scheme() -> str | None:
             "API token)",
         )
     return name
-
-
-def _caller(user) -> Caller:
-    return Caller(
-        id=user["id"],
-        username=user["username"],
-        permissions=user["permissions"],
-        sees_all_data=user["sees_all_data"],
-        team_all=user["team_all"],
-        scope_all=user["scope_all"],
-        assign_all=user["assign_all"],
-    )
 
 
 def verify_token() -> Caller | None:

@@ -4,6 +4,7 @@ of work)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from flask import g
@@ -69,6 +70,29 @@ COMMAND_LINE = Caller(
     scope_all=True,
     assign_all=True,
 )
+
+
+def can_log_in(user, today: dt.date | None = None) -> bool:
+    """Whether an account may be authorized at all: active, already hired, not yet released."""
+    today = today or dt.date.today()
+    if not user["active"]:
+        return False
+    if user["hired"] is not None and user["hired"] > today:
+        return False
+    return not (user["release_date"] is not None and user["release_date"] < today)
+
+
+def caller_of(user) -> Caller:
+    """The caller a login row stands for (a Basic or token login, a hook's owner)."""
+    return Caller(
+        id=user["id"],
+        username=user["username"],
+        permissions=user["permissions"],
+        sees_all_data=user["sees_all_data"],
+        team_all=user["team_all"],
+        scope_all=user["scope_all"],
+        assign_all=user["assign_all"],
+    )
 
 
 def current_caller() -> Caller | None:

@@ -96,7 +96,15 @@ def serve(host: str, port: int, db: str | None, threads: int) -> None:
         err=True,
     )
     server.print_listen("Serving on http://{}:{}")
-    server.run()
+    # REST hooks are delivered by a thread of the server process (several processes on one
+    # PostgreSQL database share the work).
+    from timetracker.services.hook_delivery import start_for
+
+    deliverer = start_for(app)
+    try:
+        server.run()
+    finally:
+        deliverer.stop()
 
 
 @main.command("create-user")

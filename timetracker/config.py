@@ -140,6 +140,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Origins whose browser scripts may call the API (comma-separated, or *); none if unset.",
         _check_origins,
     ),
+    Setting(
+        "HOOK_ALLOWED_HOSTS",
+        None,
+        list,
+        "Host names REST hooks may send events to (comma-separated; .example.com covers its "
+        "subdomains). Any host if unset.",
+        _check_hosts,
+    ),
     Setting("AUTO_MIGRATE", True, bool, "Upgrade the database schema when the app starts."),
     Setting("ACCESS_LOG", True, bool, "Log a line per request (logger timetracker.access)."),
     Setting(

@@ -70,6 +70,13 @@ class UserConverter(BaseConverter):
     regex = rf"(?!import(?:/|$)){SEGMENT_CHARACTER}+"
 
 
+class DayConverter(TextConverter):
+    """A day in a record's path: ``YYYY-MM-DD`` or ``today``. Other text names no record (404);
+    a day of that shape that is not a date (``2025-02-30``) is the rules' 400."""
+
+    regex = r"today|[0-9]{4}-[0-9]{2}-[0-9]{2}"
+
+
 class Api(SmorestApi):
     ERROR_SCHEMA = ErrorSchema
 
@@ -82,6 +89,7 @@ def init_app(app: Flask, blueprints) -> Api:
     app.url_map.converters["int32"] = IdConverter
     app.url_map.converters["uid"] = UidConverter
     app.url_map.converters["user"] = UserConverter
+    app.url_map.converters["day"] = DayConverter
     app.config.update(
         API_TITLE="timetracker",
         API_VERSION=__version__,
@@ -119,6 +127,10 @@ def init_app(app: Flask, blueprints) -> Api:
             "description": "User id, username, or me (the caller)",
             "pattern": "^(?!import$)",
         },
+    )
+    api.register_converter(
+        DayConverter,
+        lambda _c: {"type": "string", "minLength": 1, "description": "YYYY-MM-DD or today"},
     )
     api.register_converter(
         IdConverter,

@@ -9,6 +9,7 @@ from timetracker.api import (
     departments,
     events,
     health,
+    hooks,
     invoices,
     leave,
     leave_types,
@@ -44,5 +45,6 @@ def all_blueprints():
         *totals.blueprints,
         *leave.blueprints,
         *events.blueprints,
+        *hooks.blueprints,
         *batch.blueprints,
     ]

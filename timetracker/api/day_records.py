@@ -35,7 +35,7 @@ class DayRecords:
 
 def add_day_record_routes(blp: Blueprint, spec: DayRecords) -> None:
     service, param = spec.service, spec.param
-    record = f"/<user:userId>/<date>/<int32:{param}>"
+    record = f"/<user:userId>/<day:date>/<int32:{param}>"
 
     @blp.route("")
     class Records(MethodView):

@@ -480,3 +480,45 @@ events = Table(
 )
 Index("ix_events_created", events.c.created)
 Index("ix_events_object", events.c.name, events.c.object_id)
+
+# A REST hook: events of ``event`` (a name, a kind, an action or ``*``) matching ``filter``
+# (field equalities on the event's data) that ``user_id`` may see are POSTed to ``target_url``,
+# signed with ``secret``. ``cursor`` is the id of the last event delivered (or passed over);
+# ``failures``, ``failing_since`` and ``next_attempt`` drive the retries; ``claimed_until`` and
+# ``claimed_by`` say which deliverer works on it now (services/hook_delivery.py).
+hooks = Table(
+    "hooks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("target_url", Text, nullable=False),
+    Column("event", String(64), nullable=False),
+    Column("filter", JSON),
+    Column("secret", String(64), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("disabled_reason", Text),
+    Column("created", BigInteger, nullable=False),
+    Column("cursor", Integer, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("failing_since", BigInteger),
+    Column("next_attempt", BigInteger, nullable=False),
+    Column("claimed_until", BigInteger),
+    Column("claimed_by", String(32)),
+)
+Index("ix_hooks_user_id", hooks.c.user_id)
+
+# The recent delivery attempts of a hook (the newest few are kept).
+hook_deliveries = Table(
+    "hook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("hook_id", Integer, ForeignKey("hooks.id", ondelete="CASCADE"), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("status", Integer),
+    Column("duration_ms", Integer, nullable=False),
+    Column("error", Text),
+    Column("events", Integer, nullable=False),
+    Column("first_event_id", Integer, nullable=False),
+    Column("last_event_id", Integer, nullable=False),
+)
+Index("ix_hook_deliveries_hook_id", hook_deliveries.c.hook_id)

@@ -1,0 +1,319 @@
+"""Delivering REST hooks: a background thread that reads the event log and POSTs what each
+subscriber has still to receive.
+
+Every 200 ms a round: one cheap read asks whether any subscription is behind the log (an idle
+server writes nothing). If so, one short write transaction records the outcomes of the last
+round and claims the subscriptions that are due (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
+several server processes share the work and never take the same one). For each claimed
+subscription the events after its cursor that match its name and filter and that its owner may
+see *now* (``access.event_filter`` with the owner's current permissions) are read, once per
+owner, and POSTed, at most :data:`BATCH` as one JSON array, outside any transaction, over
+keep-alive connections. The next round's write moves the cursor on a 2xx, or schedules a retry
+(1 s, 2 s, 4 s ... up to 10 minutes) and after 24 hours of failures disables the subscription;
+a ``410 Gone`` deletes it. One write per round, not two per subscription: on SQLite, where
+writers take turns, every write the deliverer saves is a turn left to the requests.
+
+The cursor moves only after the receiver answered 2xx, so every committed event is delivered
+at least once, across crashes and restarts. An event is delivered twice only when the process
+dies (or the claim runs out) between the receiver's 2xx and the cursor's commit: receivers
+dedupe by ``event.id``. A claim lasts the POST's time-out and a margin, so after a crash
+another process (or the restarted one) takes the subscription over within half a minute.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, RowMapping
+
+from timetracker import access
+from timetracker.caller import caller_of, can_log_in
+from timetracker.services import hooks as rules
+from timetracker.services.hook_http import Attempt, Connections, signature
+from timetracker.store import events as event_store
+from timetracker.store import hooks as store
+from timetracker.store.db import write_transaction
+from timetracker.store.util import now_ms
+
+log = logging.getLogger(__name__)
+
+BATCH = 100  # events per POST
+MAX_CLAIMED = 100  # subscriptions one deliverer works on at once (its pool sends them)
+SCAN = 1000  # events read per round: those the filter passes over move the cursor on too
+RETRY_FIRST_MS, RETRY_MAX_MS = 1_000, 600_000
+GIVE_UP_MS = 24 * 3600 * 1000
+USER_AGENT = "timetracker-hooks/1"
+
+
+def retry_delay_ms(failures: int) -> int:
+    return min(RETRY_FIRST_MS * 2 ** min(failures - 1, 30), RETRY_MAX_MS)
+
+
+@dataclass
+class Outcome:
+    """What a delivery did, to be written with the other outcomes of its round: the changes
+    to the subscription (None: delete it) and the attempt to list, if a request was sent."""
+
+    hook_id: int
+    changes: Mapping[str, Any] | None
+    attempt: Mapping[str, Any] | None = None
+
+
+@dataclass
+class Send:
+    """One request to make: a subscription's batch, and its cursor once the batch is sent."""
+
+    hook: RowMapping
+    body: bytes
+    events: int
+    first_event_id: int
+    last_event_id: int
+    cursor: int
+
+
+class Deliverer:
+    """Delivers every subscription's events; :meth:`run_once` for one synchronous round
+    (tests), :meth:`start` for the background thread (``timetracker serve``).
+
+    A round writes once: the outcomes of the previous round's deliveries and the claims of
+    this one go in one short transaction. On SQLite, where writers take turns, every write the
+    deliverer saves is a turn left to the requests."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        allowed_hosts: list[str] | None = None,
+        *,
+        poll_seconds: float = 0.2,
+        timeout: float = 10.0,
+        workers: int = 8,
+        clock: Callable[[], int] = now_ms,
+    ):
+        self.engine = engine
+        self.allowed_hosts = allowed_hosts
+        self.poll_seconds = poll_seconds
+        self.timeout = timeout
+        self.workers = workers
+        self.clock = clock
+        self.token = secrets.token_hex(8)  # this deliverer's name on its claims
+        self.claim_ms = int((timeout + 20) * 1000)
+        self.connections = Connections(timeout)
+        self._in_flight: set[int] = set()  # claimed here, outcome not yet written
+        self._done: list[Outcome] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool: ThreadPoolExecutor | None = None
+
+    # --- running -----------------------------------------------------------------------------
+
+    def start(self) -> Deliverer:
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="hook-delivery")
+        self._thread = threading.Thread(target=self._loop, name="hook-deliverer", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        with self._lock:
+            done, self._done = self._done, []
+        if done:
+            self._write(done, 0, frozenset())
+        self.connections.close()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._round()
+            except Exception:  # a database hiccup must not end delivery for good
+                log.exception("hook delivery round failed")
+            self._stop.wait(self.poll_seconds)
+
+    def _round(self) -> None:
+        with self._lock:
+            done, self._done = self._done, []
+            busy = frozenset(self._in_flight - {o.hook_id for o in done})
+        claimed = self._write(done, MAX_CLAIMED - len(busy), busy)
+        with self._lock:
+            self._in_flight.difference_update(o.hook_id for o in done)
+            self._in_flight.update(h["id"] for h in claimed)
+        if not claimed:
+            return
+        try:
+            settled, sends = self.prepare(claimed)
+        except Exception:
+            log.exception("hook delivery: reading the events failed")
+            settled, sends = [Outcome(h["id"], {}) for h in claimed], []  # release the claims
+        with self._lock:
+            self._done.extend(settled)
+        futures = [self._pool.submit(self._run_send, send) for send in sends]
+        # Loopback and nearby receivers answer within the round; a slow one is written later.
+        wait(futures, timeout=1.0)
+
+    def _run_send(self, send: Send) -> None:
+        try:
+            outcome = self.send(send)
+        except Exception:
+            log.exception("hook %s: delivery failed", send.hook["id"])
+            outcome = Outcome(send.hook["id"], {})  # release the claim; the next round tries
+        with self._lock:
+            self._done.append(outcome)
+
+    def run_once(self) -> int:
+        """One round in the calling thread: every due subscription; how many were."""
+        hooks = self._write([], 1000, frozenset())
+        settled, sends = self.prepare(hooks)
+        self._write(settled + [self.send(send) for send in sends], 0, frozenset())
+        return len(hooks)
+
+    def _write(self, done: list[Outcome], free: int, busy: frozenset[int]) -> list[RowMapping]:
+        """Write the outcomes ``done`` and claim up to ``free`` due subscriptions not ``busy``,
+        in one transaction; an idle deliverer only reads."""
+        now = self.clock()
+        if not done:
+            if free <= 0:
+                return []
+            with self.engine.connect() as conn:
+                if not store.due_ids(conn, now, free, busy):
+                    return []
+        with write_transaction(self.engine) as conn:
+            for outcome in done:
+                if outcome.changes is None:
+                    store.delete_claimed(conn, outcome.hook_id, self.token)
+                else:
+                    store.finish(conn, outcome.hook_id, self.token, outcome.changes,
+                                 outcome.attempt)  # fmt: skip
+            ids = store.due_ids(conn, now, free, busy) if free > 0 else []
+            return store.claim(conn, ids, now, now + self.claim_ms, self.token)
+
+    # --- the round's subscriptions ---------------------------------------------------------
+
+    def prepare(self, hooks: list[RowMapping]) -> tuple[list[Outcome], list[Send]]:
+        """What each claimed subscription is to receive: the outcomes settled without a request
+        (nothing to send, the owner gone, the host no longer allowed) and the requests to send.
+
+        The events are read once per owner (with the owner's visibility now, for all their
+        subscriptions) and each is encoded once, however many subscriptions it goes to."""
+        settled: list[Outcome] = []
+        sends: list[Send] = []
+        encoded: dict[int, bytes] = {}
+        by_owner: dict[int, list[RowMapping]] = {}
+        for hook in hooks:
+            by_owner.setdefault(hook["user_id"], []).append(hook)
+        with self.engine.connect() as conn:
+            # Up to the last event now: ids follow commit order, so none below it can commit
+            # later, and those a subscriber does not get need not be read again.
+            upto = store.last_event_id(conn)
+            for user_id, group in by_owner.items():
+                owner = store.owner_login(conn, user_id)
+                if owner is None or not can_log_in(owner):
+                    reason = "The owner's account cannot be authorized (disabled or released)"
+                    settled += [
+                        Outcome(h["id"], {"enabled": False, "disabled_reason": reason})
+                        for h in group
+                    ]
+                    continue
+                visible = access.event_filter(caller_of(owner), event_store.events)
+                while group:  # those left beyond a full scan get one of their own
+                    group = self._prepare_group(conn, group, upto, visible, settled, sends,
+                                                encoded)  # fmt: skip
+        return settled, sends
+
+    def _prepare_group(self, conn, group, upto, visible, settled, sends, encoded) -> list:
+        rows = store.pending_events(
+            conn,
+            min(h["cursor"] for h in group),
+            upto,
+            [rules.name_match(h["event"]) for h in group],
+            visible,
+            SCAN,
+        )
+        scanned_to = rows[-1]["id"] if len(rows) == SCAN else upto
+        left = [h for h in group if h["cursor"] >= scanned_to and scanned_to < upto]
+        for hook in group:
+            if hook in left:
+                continue
+            mine = [
+                e
+                for e in rows
+                if e["id"] > hook["cursor"]
+                and rules.selects(hook["event"], e["name"])
+                and rules.matches(hook["filter"], e["data"])
+            ]
+            batch = mine[:BATCH]
+            cursor = batch[-1]["id"] if len(mine) > BATCH else max(scanned_to, hook["cursor"])
+            if not batch:  # nothing it gets: move on without a request
+                settled.append(Outcome(hook["id"], {"cursor": cursor}))
+                continue
+            problem = rules.target_problem(hook["target_url"], self.allowed_hosts)
+            if problem:
+                changes = {"enabled": False, "disabled_reason": problem.message}
+                settled.append(Outcome(hook["id"], changes))
+                continue
+            for e in batch:
+                if e["id"] not in encoded:
+                    item = {**e["data"], "event.name": e["name"], "event.id": e["id"]}
+                    encoded[e["id"]] = json.dumps(item, separators=(",", ":")).encode()
+            body = b"[" + b",".join(encoded[e["id"]] for e in batch) + b"]"
+            sends.append(Send(hook, body, len(batch), batch[0]["id"], batch[-1]["id"], cursor))
+        return left
+
+    def send(self, send: Send) -> Outcome:
+        """POST one subscription's batch (no database work) and say what follows."""
+        hook = send.hook
+        timestamp = str(self.clock() // 1000)
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "X-Timetracker-Hook-Id": str(hook["id"]),
+            "X-Timetracker-Timestamp": timestamp,
+            "X-Timetracker-Signature": signature(hook["secret"], timestamp, send.body),
+        }
+        attempt = self.connections.post(hook["target_url"], send.body, headers)
+        if attempt.status == 410:  # resthooks.org: the receiver unsubscribes
+            return Outcome(hook["id"], None)
+        record = {
+            "created": self.clock(),
+            "status": attempt.status,
+            "duration_ms": attempt.duration_ms,
+            "error": attempt.error,
+            "events": send.events,
+            "first_event_id": send.first_event_id,
+            "last_event_id": send.last_event_id,
+        }
+        return Outcome(hook["id"], self._changes(hook, attempt, send.cursor), record)
+
+    def _changes(self, hook: RowMapping, attempt: Attempt, cursor: int) -> dict[str, Any]:
+        if attempt.ok:
+            return {"cursor": cursor, "failures": 0, "failing_since": None, "next_attempt": 0}
+        now = self.clock()
+        since = hook["failing_since"] or now
+        if now - since >= GIVE_UP_MS:
+            return {
+                "enabled": False,
+                "disabled_reason": f"Deliveries failed for 24 hours; the last: {attempt.error}",
+            }
+        failures = hook["failures"] + 1
+        return {
+            "failures": failures,
+            "failing_since": since,
+            "next_attempt": now + retry_delay_ms(failures),
+        }
+
+
+def start_for(app) -> Deliverer:
+    """The deliverer of a server process, on the app's engine and settings."""
+    return Deliverer(
+        app.extensions["timetracker"]["engine"], app.config["HOOK_ALLOWED_HOSTS"]
+    ).start()

@@ -1,0 +1,227 @@
+"""Rules of REST hooks: who subscribes to what, where events may be sent, and what a filter is.
+
+Anyone who can log in may subscribe: a subscriber only ever receives events they may see when
+the events are delivered (``services/hook_delivery.py``). Users see and delete their own
+subscriptions; Manage Accounts & Permissions sees and deletes anyone's.
+
+``event`` is one of :data:`EVENT_NAMES` (case-sensitive, as in actiTIME): ``*`` (everything),
+an action (``update``: every kind's updates), a kind (``task``: all its actions) or one name.
+``filter`` is an object of field equalities on the event's data, ``{"projectId": 3}``: an event
+is sent when each key is in its data with exactly that value (a number equals only a number, a
+string only a string, ``null`` only a present null); a key the data lacks never matches.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import Connection, RowMapping
+
+from timetracker import access
+from timetracker.access import Caller
+from timetracker.errors import ApiError, access_denied, not_found
+from timetracker.schemas.base import unstorable
+from timetracker.schemas.hooks import EVENT_NAMES
+from timetracker.services.crud import list_body
+from timetracker.store import entities
+from timetracker.store import hooks as store
+from timetracker.store.hooks import HOOKS
+
+ACTIONS = ("create", "update", "delete", "move")
+KINDS = ("task", "project", "customer", "user", "department", "timeZoneGroup", "timetrack")
+KINDS += ("timetrackApprovalStatus", "leaveTime")
+
+MAX_FILTER_KEYS = 20
+MAX_URL_LENGTH = 2000
+
+
+def name_match(event: str) -> tuple[str, str]:
+    """How a subscribed name selects event names (see ``store.hooks.name_condition``)."""
+    if event == "*":
+        return ("all", "")
+    if event in ACTIONS:
+        return ("suffix", f".{event}")
+    if event in KINDS:
+        return ("prefix", f"{event}.")
+    return ("exact", event)
+
+
+def selects(event: str, name: str) -> bool:
+    """Whether a subscription to ``event`` receives events named ``name``."""
+    how, value = name_match(event)
+    if how == "exact":
+        return name == value
+    if how == "prefix":
+        return name.startswith(value)
+    if how == "suffix":
+        return name.endswith(value)
+    return True
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality: True is not 1, and 1 is 1.0."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    return type(a) is type(b) and a == b
+
+
+def matches(filter_: Mapping[str, Any] | None, data: Mapping[str, Any]) -> bool:
+    """Whether an event's data meets a subscription's filter."""
+    return not filter_ or all(k in data and _same(data[k], v) for k, v in filter_.items())
+
+
+def check_event(event: str) -> None:
+    if event not in EVENT_NAMES:
+        raise ApiError(
+            400,
+            "unknown_hook_event",
+            f"Unknown event {event!r}; event names are case-sensitive, one of: "
+            + ", ".join(EVENT_NAMES),
+            fields="event",
+        )
+
+
+def check_filter(filter_: Any) -> None:
+    problem = None
+    if filter_ is not None:
+        if len(filter_) > MAX_FILTER_KEYS:
+            problem = f"at most {MAX_FILTER_KEYS} fields"
+        for key, value in filter_.items():
+            if unstorable(key) or (isinstance(value, str) and unstorable(value)):
+                problem = unstorable(key) or unstorable(value)
+            elif not 1 <= len(key) <= 64:
+                problem = "field names have 1 to 64 characters"
+            elif not (value is None or isinstance(value, str | int | float | bool)):
+                problem = f"{key!r}: a filter compares with a string, number, boolean or null"
+            elif isinstance(value, str) and len(value) > 1000:
+                problem = f"{key!r}: at most 1000 characters"
+    if problem:
+        raise ApiError(400, "invalid_hook_filter", f"Invalid filter: {problem}", fields="filter")
+
+
+def host_allowed(host: str, allowed: list[str] | None) -> bool:
+    """``allowed``: host names, ``.example.com`` covering its subdomains; None or empty: any."""
+    if not allowed:
+        return True
+    host = host.lower().rstrip(".")
+    for name in allowed:
+        name = name.lower()
+        if host == name or (name.startswith(".") and (host.endswith(name) or host == name[1:])):
+            return True
+    return False
+
+
+def target_problem(url: str, allowed: list[str] | None) -> ApiError | None:
+    """Why events may not be sent to ``url``, or None."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or any(c.isspace() for c in url)
+        or len(url) > MAX_URL_LENGTH
+    ):
+        return ApiError(
+            400,
+            "invalid_target_url",
+            "target_url must be an http:// or https:// URL with a host, without credentials "
+            f"or spaces, at most {MAX_URL_LENGTH} characters",
+            fields="target_url",
+        )
+    if not host_allowed(parts.hostname, allowed):
+        return ApiError(
+            400,
+            "target_host_not_allowed",
+            f"Hooks may not point to {parts.hostname}: this server sends events only to "
+            + ", ".join(allowed or ()),
+            fields="target_url",
+        )
+    return None
+
+
+def _reachable(conn: Connection, caller: Caller, hook_id: int) -> RowMapping:
+    """A subscription by id: 404 unknown, 403 another user's without Manage Accounts."""
+    row = entities.get_row(conn, HOOKS, hook_id)
+    if row is None:
+        raise not_found("Hook", hook_id)
+    if row["user_id"] != caller.id and not access.can_manage_accounts(caller):
+        raise access_denied("Other users' hooks need Manage Accounts & Permissions")
+    return row
+
+
+def create(
+    conn: Connection, caller: Caller, body: Mapping[str, Any], allowed: list[str] | None
+) -> dict[str, Any]:
+    """A new subscription of the caller's, answered once with its signing secret."""
+    check_event(body["event"])
+    check_filter(body.get("filter"))
+    problem = target_problem(body["target_url"], allowed)
+    if problem:
+        raise problem
+    secret = secrets.token_hex(32)
+    hook_id = store.create(
+        conn,
+        {
+            "user_id": caller.id,
+            "target_url": body["target_url"],
+            "event": body["event"],
+            "filter": body.get("filter") or None,
+            "enabled": body.get("enabled", True),
+            "secret": secret,
+        },
+    )
+    return {**entities.get_row(conn, HOOKS, hook_id), "secret": secret}
+
+
+def listing(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
+    """The caller's subscriptions; anyone's (``userIds`` to narrow) with Manage Accounts."""
+    if not access.can_manage_accounts(caller):
+        if args.get("user_ids") and set(args["user_ids"]) != {caller.id}:
+            raise access_denied("Other users' hooks need Manage Accounts & Permissions")
+        args = {**args, "user_ids": [caller.id]}
+    rows = entities.list_rows(conn, HOOKS, args)
+    return list_body(args, list(rows), {})
+
+
+def get(conn: Connection, caller: Caller, hook_id: int) -> RowMapping:
+    return _reachable(conn, caller, hook_id)
+
+
+def set_enabled(conn: Connection, caller: Caller, hook_id: int, enabled: bool) -> RowMapping:
+    """Pause a subscription, or enable it again (after a disable, with a clean slate: the events
+    it missed are still delivered, from its cursor on)."""
+    _reachable(conn, caller, hook_id)
+    store.set_enabled(conn, hook_id, enabled)
+    return entities.get_row(conn, HOOKS, hook_id)
+
+
+def delete(conn: Connection, caller: Caller, hook_id: int) -> None:
+    _reachable(conn, caller, hook_id)
+    store.delete_hook(conn, hook_id)
+
+
+def unsubscribe(conn: Connection, caller: Caller, target_url: str) -> None:
+    """Delete the caller's own subscriptions to ``target_url`` (404 when there are none)."""
+    if not store.delete_for_url(conn, caller.id, target_url):
+        raise ApiError(
+            404, "hook_not_found", "You have no hook with this target_url", fields="target_url"
+        )
+
+
+def deliveries(
+    conn: Connection, caller: Caller, hook_id: int, args: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The recent delivery attempts of a subscription, newest first."""
+    _reachable(conn, caller, hook_id)
+    rows = store.deliveries(conn, hook_id, args["offset"], args["limit"])
+    return list_body(args, rows, {})
