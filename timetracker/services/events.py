@@ -100,8 +100,7 @@ def event(
 
 def record(conn: Connection, caller: Caller | None, *events: Mapping[str, Any]) -> None:
     """Write events (from :func:`event`) in the current transaction."""
-    context = _context(caller)
-    store.append(conn, [{**context, **e} for e in events])
+    store.append(conn, _context(caller), list(events))
 
 
 def about_object(kind: str, row: Mapping[str, Any]) -> dict[str, int | None]:

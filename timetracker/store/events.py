@@ -11,15 +11,16 @@ from sqlalchemy import Connection, RowMapping, insert, select, text
 from timetracker.store.schema import events
 
 BULK = 100  # from this many events on, one driver-level executemany
-_COLUMNS = tuple(c.name for c in events.columns if c.name != "id")
-_JSON = frozenset({"data", "changes"})
+_CONTEXT = ("created", "actor_id", "method", "path", "batch_id")
+_OWN = ("name", "object_id", "user_id", "task_id", "project_id", "customer_id", "data", "changes")
 
 # The PostgreSQL advisory lock that appending transactions take turns on (any constant will do).
 APPEND_LOCK = 7_462_318
 
 
-def append(conn: Connection, rows: list[Mapping[str, Any]]) -> None:
-    """Write events in the caller's transaction.
+def append(conn: Connection, context: Mapping[str, Any], rows: list[Mapping[str, Any]]) -> None:
+    """Write events (``rows``, sharing ``context``: when, who, which request) in the caller's
+    transaction.
 
     Readers follow the log by id, so ids must follow commit order. SQLite has one writer at a
     time, so they do. On PostgreSQL a transaction holds a lock from its first event to its
@@ -30,20 +31,28 @@ def append(conn: Connection, rows: list[Mapping[str, Any]]) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
     if len(rows) < BULK:
-        conn.execute(insert(events), list(rows))
+        conn.execute(insert(events), [{**context, **row} for row in rows])
         return
-    # Many at once (an import): as the driver takes them, the JSON serialized here. SQLAlchemy's
-    # per-row parameter handling would cost more than the insert itself.
+    # Many at once (an import): tuples as the driver takes them, the JSON serialized here.
+    # SQLAlchemy's per-row parameter handling would cost more than the insert itself.
     placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (
-        f"INSERT INTO events ({', '.join(_COLUMNS)}) "
-        f"VALUES ({', '.join([placeholder] * len(_COLUMNS))})"
+        f"INSERT INTO events ({', '.join(_CONTEXT + _OWN)}) "
+        f"VALUES ({', '.join([placeholder] * (len(_CONTEXT) + len(_OWN)))})"
     )
     dumps = json.JSONEncoder(separators=(",", ":")).encode
+    shared = tuple(context.get(c) for c in _CONTEXT)
     values = [
-        tuple(
-            (dumps(row[c]) if row[c] is not None else None) if c in _JSON else row.get(c)
-            for c in _COLUMNS
+        (
+            *shared,
+            row["name"],
+            row["object_id"],
+            row["user_id"],
+            row["task_id"],
+            row["project_id"],
+            row["customer_id"],
+            dumps(row["data"]),
+            None if row["changes"] is None else dumps(row["changes"]),
         )
         for row in rows
     ]

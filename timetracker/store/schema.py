@@ -479,7 +479,6 @@ events = Table(
     sqlite_autoincrement=True,
 )
 Index("ix_events_created", events.c.created)
-Index("ix_events_object", events.c.name, events.c.object_id)
 
 # A REST hook: events of ``event`` (a name, a kind, an action or ``*``) matching ``filter``
 # (field equalities on the event's data) that ``user_id`` may see are POSTed to ``target_url``,

@@ -37,10 +37,8 @@ def upgrade() -> None:
         sqlite_autoincrement=True,
     )
     op.create_index("ix_events_created", "events", ["created"])
-    op.create_index("ix_events_object", "events", ["name", "object_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_events_object", table_name="events")
     op.drop_index("ix_events_created", table_name="events")
     op.drop_table("events")
