@@ -11,6 +11,7 @@ from sqlalchemy import Connection, RowMapping, insert, select, text
 from timetracker.store.schema import events
 
 BULK = 100  # from this many events on, one driver-level executemany
+_INSERT = insert(events)  # built once: a change of time writes one event
 _CONTEXT = ("created", "actor_id", "method", "path", "batch_id")
 _OWN = ("name", "object_id", "user_id", "task_id", "project_id", "customer_id", "data", "changes")
 
@@ -31,7 +32,7 @@ def append(conn: Connection, context: Mapping[str, Any], rows: list[Mapping[str,
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
     if len(rows) < BULK:
-        conn.execute(insert(events), [{**context, **row} for row in rows])
+        conn.execute(_INSERT, [{**context, **row} for row in rows])
         return
     # Many at once (an import): tuples as the driver takes them, the JSON serialized here.
     # SQLAlchemy's per-row parameter handling would cost more than the insert itself.

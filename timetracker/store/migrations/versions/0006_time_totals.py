@@ -59,6 +59,26 @@ def _add(dialect: str, row: str, table_alias: str) -> str:
     )
 
 
+_SAME_KEY = "NEW.user_id = OLD.user_id AND NEW.date = OLD.date AND NEW.task_id = OLD.task_id"
+
+
+def _change(dialect: str) -> str:
+    """A record changed in place (its key stays: the application never changes one): its
+    totals row moves by the difference, in one UPDATE, the rate looked up once. The row cannot
+    reach 0 minutes, since a record holds at least one."""
+    month = _MONTH[dialect].format(row="NEW")
+    key = f"month = {month} AND user_id = NEW.user_id AND task_id = NEW.task_id"
+    billed = _BILLED.format(row="NEW") + " - " + _BILLED.format(row="OLD")
+    billed_cost = _BILLED_COST.format(row="NEW") + " - " + _BILLED_COST.format(row="OLD")
+    return (
+        "UPDATE time_totals SET minutes = minutes + NEW.minutes - OLD.minutes, "
+        f"billed_minutes = billed_minutes + {billed}, "
+        f"cost_minute_cents = cost_minute_cents + (NEW.minutes - OLD.minutes) * "
+        f"{_RATE_CENTS.format(row='NEW')}, "
+        f"billed_cost_minute_cents = billed_cost_minute_cents + {billed_cost} WHERE {key};"
+    )
+
+
 def _take(dialect: str, row: str) -> str:
     """Take the record ``row`` out of its totals row, and drop the row when nothing is left.
     An UPDATE, never an insert: when a task is deleted its totals rows may already be gone."""
@@ -110,7 +130,11 @@ def upgrade() -> None:
         )
         op.execute(
             "CREATE TRIGGER time_totals_update AFTER UPDATE ON time_entries "
-            f"WHEN {_NOT_BULK} BEGIN "
+            f"WHEN {_NOT_BULK} AND {_SAME_KEY} BEGIN {_change(dialect)} END"
+        )
+        op.execute(
+            "CREATE TRIGGER time_totals_move AFTER UPDATE ON time_entries "
+            f"WHEN {_NOT_BULK} AND NOT ({_SAME_KEY}) BEGIN "
             f"{_add(dialect, 'NEW', 'time_totals')} {_take(dialect, 'OLD')} END"
         )
         op.execute(
@@ -125,6 +149,7 @@ def upgrade() -> None:
             "CREATE FUNCTION time_totals_track() RETURNS trigger LANGUAGE plpgsql "
             "SET search_path FROM CURRENT AS $$ BEGIN "
             f"IF NOT {_NOT_BULK} THEN RETURN NULL; END IF; "
+            f"IF TG_OP = 'UPDATE' AND {_SAME_KEY} THEN {_change(dialect)} RETURN NULL; END IF; "
             f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {_add(dialect, 'NEW', 't')} END IF; "
             f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {_take(dialect, 'OLD')} END IF; "
             "RETURN NULL; END $$"
@@ -144,7 +169,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for trigger in ("insert", "update", "delete"):
+        for trigger in ("insert", "update", "move", "delete"):
             op.execute(f"DROP TRIGGER time_totals_{trigger}")
     else:
         op.execute("DROP TRIGGER time_totals_track ON time_entries")
