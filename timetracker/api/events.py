@@ -21,10 +21,40 @@ blp = Blueprint(
 )
 
 
+EVENT_EXAMPLE = {
+    "id": 1042,
+    "created": 1764583200000,
+    "name": "timetrack.update",
+    "kind": "timetrack",
+    "action": "update",
+    "objectId": "7/2026-12-01/3",
+    "data": {
+        "userId": 7,
+        "taskId": 3,
+        "taskName": "Checkout redesign",
+        "time": 120,
+        "comment": None,
+        "date": "2026-12-01",
+        "projectId": 1,
+        "customerId": 1,
+    },
+}
+AUDIT_EXAMPLE = {
+    **EVENT_EXAMPLE,
+    "userId": 7,
+    "method": "PATCH",
+    "path": "/api/v1/timetrack/7/2026-12-01/3",
+    "batchId": None,
+    "changes": {"time": [60, 120]},
+}
+
+
 @blp.route("/changes")
 class Changes(MethodView):
     @blp.arguments(s.ChangesArgs, location="query")
-    @blp.response(200, s.ChangesSchema)
+    @blp.response(
+        200, s.ChangesSchema, example={"items": [EVENT_EXAMPLE], "cursor": 1042, "hasMore": False}
+    )
     @blp.errors()
     @doc("""The changes you may see, in commit order
 
@@ -42,7 +72,9 @@ class Changes(MethodView):
 @blp.route("/auditLog")
 class AuditLog(MethodView):
     @blp.arguments(s.AuditLogArgs, location="query")
-    @blp.response(200, s.AuditLogSchema)
+    @blp.response(
+        200, s.AuditLogSchema, example={"offset": 0, "limit": 1000, "items": [AUDIT_EXAMPLE]}
+    )
     @blp.errors()
     @doc("""Who changed what and when
 

@@ -23,17 +23,33 @@ blp = Blueprint(
 )
 
 
+TIMER_EXAMPLE = {
+    "userId": 7,
+    "taskId": 3,
+    "comment": "Code review",
+    "started": 1764583200000,
+    "elapsedMinutes": 42,
+}
+STOP_EXAMPLE = {
+    "userId": 7,
+    "taskId": 3,
+    "started": 1764583200000,
+    "minutes": 90,
+    "records": [{"date": "2026-12-01", "taskId": 3, "time": 210, "added": 90}],
+}
+
+
 @blp.route("")
 class Timers(MethodView):
     @blp.arguments(s.TimerListArgs, location="query")
-    @blp.response(200, s.TimerListSchema)
+    @blp.response(200, s.TimerListSchema, example={"items": [TIMER_EXAMPLE]})
     @blp.errors()
     @doc("List running timers\n\nThose whose time you may read, by user.")
     def get(self, args):
         return timers.listing(get_db(), current_caller(), args)
 
     @blp.arguments(s.TimerStartSchema)
-    @blp.response(200, s.TimerSchema)
+    @blp.response(200, s.TimerSchema, example=TIMER_EXAMPLE)
     @blp.errors(404, 413, 415)
     @doc("Start a timer\n\nYours, or with `userId` a team member's (Modify & Approve). A timer "
          "already running for that user is stopped first, by the same rules as a stop: if "
@@ -46,7 +62,7 @@ class Timers(MethodView):
 class TimerStop(MethodView):
     takes_no_body = True
 
-    @blp.response(200, s.TimerStopSchema)
+    @blp.response(200, s.TimerStopSchema, example=STOP_EXAMPLE)
     @blp.errors(404)
     @doc("Stop a user's timer\n\n`me`: yours. 404 when none runs.")
     def post(self, userId):  # noqa: N803 - the document's parameter name
