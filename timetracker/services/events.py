@@ -41,8 +41,9 @@ SCHEMAS = {
 _LOADED: dict[str, Any] = {}
 # Fields that depend on who asks (what the caller may do, rates, a user's private fields): an
 # event is read by others than the one who made the change.
-_PER_CALLER = frozenset({"allowedActions", "rate", "url", "username", "email", "hired"})
-_PER_CALLER |= {"releaseDate"}
+_PER_CALLER = frozenset(
+    {"allowedActions", "rate", "url", "username", "email", "hired", "releaseDate"}
+)
 
 
 def representation(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
