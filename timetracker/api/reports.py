@@ -85,6 +85,16 @@ def _pages(list_page, args) -> list:
         offset += MAX_QUERY_LIMIT
 
 
+def _per_object(args, list_page, schema, fields, name: str):
+    """A page of projects or users with their totals, or as CSV every matching one."""
+    caller, conn = current_caller(), get_db()
+    if not wants_csv(args):
+        return list_page(conn, caller, args)
+    dumped = schema().dump(_pages(lambda a: list_page(conn, caller, a), args))
+    header, rows = reports.per_object_table(dumped, fields)
+    return csv_response(header, rows, f"{name}-report.csv")
+
+
 @blp.route("/summary")
 class Summary(MethodView):
     @blp.arguments(s.SummaryReportArgs, location="query")
@@ -118,13 +128,9 @@ class Projects(MethodView):
     matching project, one line each.
     """)
     def get(self, args):
-        caller, conn = current_caller(), get_db()
-        if wants_csv(args):
-            page = _pages(lambda a: totals.project_list(conn, caller, a), args)
-            dumped = ts.ProjectTotalsListSchema().dump(page)
-            header, rows = reports.per_object_table(dumped, PROJECT_FIELDS)
-            return csv_response(header, rows, "projects-report.csv")
-        return totals.project_list(conn, caller, args)
+        return _per_object(
+            args, totals.project_list, ts.ProjectTotalsListSchema, PROJECT_FIELDS, "projects"
+        )
 
 
 @blp.route("/users")
@@ -140,13 +146,7 @@ class Users(MethodView):
     every matching user, one line each.
     """)
     def get(self, args):
-        caller, conn = current_caller(), get_db()
-        if wants_csv(args):
-            page = _pages(lambda a: totals.user_list(conn, caller, a), args)
-            dumped = ts.UserTotalsListSchema().dump(page)
-            header, rows = reports.per_object_table(dumped, USER_FIELDS)
-            return csv_response(header, rows, "users-report.csv")
-        return totals.user_list(conn, caller, args)
+        return _per_object(args, totals.user_list, ts.UserTotalsListSchema, USER_FIELDS, "users")
 
 
 blueprints = [blp]

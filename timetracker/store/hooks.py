@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, delete, func, insert, or_, select, update
 
 from timetracker.store.entities import Entity
-from timetracker.store.schema import events, hook_deliveries, hooks, user_permissions, users
+from timetracker.store.schema import events, hook_deliveries, hooks, users
+from timetracker.store.users import LOGIN_COLUMNS, WITH_PERMISSIONS, login_row
 from timetracker.store.util import now_ms
 
 # Everything but the secret, which is shown once (at creation) and read only to sign.
@@ -137,27 +138,8 @@ def pending_events(
 
 def owner_login(conn: Connection, user_id: int) -> dict[str, Any] | None:
     """The owner's account as a login sees it (flags and permissions), or None."""
-    rows = conn.execute(
-        select(
-            users.c.id,
-            users.c.username,
-            users.c.active,
-            users.c.hired,
-            users.c.release_date,
-            users.c.sees_all_data,
-            users.c.team_all,
-            users.c.scope_all,
-            users.c.assign_all,
-            user_permissions.c.permission,
-        )
-        .select_from(users.outerjoin(user_permissions, user_permissions.c.user_id == users.c.id))
-        .where(users.c.id == user_id)
-    ).mappings().all()  # fmt: skip
-    if not rows:
-        return None
-    found = {k: v for k, v in rows[0].items() if k != "permission"}
-    found["permissions"] = frozenset(r["permission"] for r in rows if r["permission"])
-    return found
+    stmt = select(*LOGIN_COLUMNS).select_from(WITH_PERMISSIONS).where(users.c.id == user_id)
+    return login_row(conn.execute(stmt).mappings().all())
 
 
 def finish(
