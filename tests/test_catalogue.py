@@ -69,7 +69,8 @@ def test_invalid_customer_bodies_are_refused(admin, body, field):
 def test_patch_changes_only_what_is_sent(admin):
     customer = admin.ok("post", "/customers", {"name": "Acme", "description": "d"})
     patched = admin.ok("patch", f"/customers/{customer['id']}", {"archived": True})
-    assert patched == {**customer, "archived": True}
+    assert patched["modified"] > customer["modified"] >= customer["created"]
+    assert patched == {**customer, "archived": True, "modified": patched["modified"]}
     patched = admin.ok("patch", f"/customers/{customer['id']}", {"description": None})
     assert patched["description"] is None and patched["archived"] is True
     assert admin.ok("patch", f"/customers/{customer['id']}", {}) == patched

@@ -17,13 +17,23 @@ from timetracker.api.csv_stream import csv_chunks
 from timetracker.cli import main
 
 HEADERS = {
-    "customers": ["id", "name", "archived", "created", "description"],
-    "projects": ["id", "customerId", "customerName", "name", "archived", "created", "description"],
+    "customers": ["id", "name", "archived", "created", "modified", "description"],
+    "projects": [
+        "id",
+        "customerId",
+        "customerName",
+        "name",
+        "archived",
+        "created",
+        "modified",
+        "description",
+    ],
     "tasks": [
         "id",
         "name",
         "description",
         "created",
+        "modified",
         "status",
         "workflowStatusId",
         "workflowStatusName",
@@ -77,7 +87,7 @@ def test_text_is_quoted_and_formulas_are_guarded(admin):
     for name, description in tricky.items():
         admin.ok("post", "/customers", {"name": name, "description": description})
     _, *rows = parse(admin.get("/customers?format=csv"))
-    written = {row[1]: row[4] for row in rows}
+    written = {row[1]: row[5] for row in rows}
     assert written == {
         'Smith, "Jones" & Co': 'Line one\nline two, with "quotes"',
         '\'=HYPERLINK("http://x")': "'\tTabbed",

@@ -227,6 +227,8 @@ def test_list_references(admin, worker, leave_types):
     assert body["users"][str(worker.id)]["username"] == "worker"
     assert list(body["departments"]) == ["-1"]
     assert list(body["timeZoneGroups"]) == ["-1"]
+    vacation = body["leaveTypes"][str(leave_types["Vacation"])]
+    assert vacation.pop("modified") > 0
     assert body["leaveTypes"] == {
         str(leave_types["Vacation"]): {
             "id": leave_types["Vacation"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from timetracker.store.db import make_engine
 from timetracker.store.migrate import alembic_config, upgrade
@@ -40,4 +40,40 @@ def test_sqlite_connections_are_configured(tmp_path):
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+    engine.dispose()
+
+
+def test_modified_stamps_start_from_created_and_go_away_with_the_data_kept(database_url):
+    """Upgrading a database with objects to 0011 stamps them; going back keeps every row."""
+    engine = make_engine(database_url)
+    upgrade(engine, "0010")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO customers (name, name_key, archived, created) "
+                "VALUES ('Acme', 'acme', false, 1700000000000)"
+            )
+        )
+    upgrade(engine, "0011")
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT modified FROM customers")).scalar() == 1700000000000
+        assert conn.execute(text("SELECT min(modified) FROM departments")).scalar() > 0
+        conn.execute(text("UPDATE customers SET description = 'x'"))
+        assert conn.execute(text("SELECT modified FROM customers")).scalar() > 1700000000000
+        conn.execute(
+            text(
+                "INSERT INTO customers (name, name_key, archived, created) "
+                "VALUES ('Globex', 'globex', false, 1)"
+            )
+        )
+        assert conn.execute(text("SELECT min(modified) FROM customers")).scalar() > 1
+        users = conn.execute(text("SELECT count(*) FROM users")).scalar()
+    with engine.connect() as conn:
+        command.downgrade(alembic_config(conn), "0010")
+        conn.commit()
+    assert "modified" not in {c["name"] for c in inspect(engine).get_columns("customers")}
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM customers")).scalar() == 2
+        assert conn.execute(text("SELECT count(*) FROM users")).scalar() == users
+        conn.execute(text("UPDATE customers SET description = 'y'"))  # no trigger left behind
     engine.dispose()

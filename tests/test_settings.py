@@ -17,6 +17,7 @@ from timetracker.access import (
 
 def test_builtin_statuses(admin):
     body = admin.ok("get", "/workflowStatuses")
+    assert all(item.pop("modified") > 0 for item in body["items"])
     assert body["items"] == [
         {
             "id": 1,
@@ -106,6 +107,7 @@ def test_only_system_settings_managers_change_statuses(make_user, permission):
 
 def test_default_type_of_work(admin):
     default = admin.ok("get", "/typesOfWork/default")
+    assert default.pop("modified") > 0
     assert default == {
         "id": 1,
         "name": "General",

@@ -47,6 +47,7 @@ CSV_SAMPLE = {
     "name": "Design",
     "archived": "false",
     "created": 1767225600000,
+    "modified": 1767312000000,
     "description": '"Wireframes, mock-ups"',
     "customerId": 1,
     "customerName": "Big Bang Company",

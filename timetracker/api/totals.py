@@ -59,6 +59,7 @@ PROJECTS_EXAMPLE = {
             "name": "Spaceship building",
             "archived": False,
             "created": 1764547200000,
+            "modified": 1764633600000,
             "description": None,
             "allowedActions": {"canModify": True, "canDelete": True},
             "totals": _EXAMPLE_TOTALS,

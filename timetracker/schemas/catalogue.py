@@ -14,6 +14,8 @@ from timetracker.schemas.common import (
     IdList,
     IncludeReferenced,
     JsonBoolean,
+    Modified,
+    ModifiedAfterArgs,
     Name,
     NamedListArgs,
     PageArgs,
@@ -72,6 +74,7 @@ class CustomerSchema(CatalogueObjectSchema):
     name = fields.String(required=True)
     archived = fields.Boolean(required=True)
     created = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
+    modified = Modified()
     description = fields.String(allow_none=True)
 
 
@@ -87,13 +90,13 @@ class CustomerUpdateSchema(ApiSchema):
     archived = JsonBoolean()
 
 
-class CustomerListArgs(NamedListArgs, ExportArgs):
+class CustomerListArgs(NamedListArgs, ModifiedAfterArgs, ExportArgs):
     archived = fields.Boolean(
         metadata={
             "description": "Only archived (true) or only active (false) customers; both if omitted"
         }
     )
-    sort = Sort(("name", "created"))
+    sort = Sort(("name", "created", "modified"))
 
 
 class ProjectSchema(CatalogueObjectSchema):
@@ -105,6 +108,7 @@ class ProjectSchema(CatalogueObjectSchema):
     name = fields.String(required=True)
     archived = fields.Boolean(required=True)
     created = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
+    modified = Modified()
     description = fields.String(allow_none=True)
 
 
@@ -124,14 +128,14 @@ class ProjectUpdateSchema(ApiSchema):
     archived = JsonBoolean()
 
 
-class ProjectListArgs(NamedListArgs, ExportArgs):
+class ProjectListArgs(NamedListArgs, ModifiedAfterArgs, ExportArgs):
     customerIds = IdList(attribute="customer_ids", description="Only projects of these customers")
     archived = fields.Boolean(
         metadata={
             "description": "Only archived (true) or only active (false) projects; both if omitted"
         }
     )
-    sort = Sort(("name", "created", "customerName"))
+    sort = Sort(("name", "created", "modified", "customerName"))
     includeReferenced = IncludeReferenced(("customers",))
 
 
@@ -142,6 +146,7 @@ class TaskSchema(CatalogueObjectSchema):
     name = fields.String(required=True)
     description = fields.String(allow_none=True)
     created = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
+    modified = Modified()
     status = fields.String(
         required=True,
         validate=validate.OneOf(STATUSES),
@@ -225,7 +230,7 @@ class TaskImportResultSchema(ApiSchema):
     )
 
 
-class TaskListArgs(NamedListArgs, ExportArgs):
+class TaskListArgs(NamedListArgs, ModifiedAfterArgs, ExportArgs):
     customerIds = IdList(attribute="customer_ids", description="Only tasks of these customers")
     projectIds = IdList(attribute="project_ids", description="Only tasks of these projects")
     typeOfWorkIds = IdList(
@@ -238,7 +243,7 @@ class TaskListArgs(NamedListArgs, ExportArgs):
         validate=validate.OneOf(STATUSES),
         metadata={"description": "Only open or only completed tasks"},
     )
-    sort = Sort(("name", "created", "status", "deadline"))
+    sort = Sort(("name", "created", "modified", "status", "deadline"))
     includeReferenced = IncludeReferenced(
         ("customers", "projects", "typesOfWork", "workflowStatuses")
     )

@@ -266,6 +266,30 @@ class NamedListArgs(PageArgs):
     words = Words(metadata={"description": "Space-separated words the name must all contain"})
 
 
+def Modified() -> fields.Integer:  # noqa: N802
+    return fields.Integer(
+        required=True,
+        metadata={
+            "description": "When the object last changed (epoch milliseconds, always growing): "
+            "its list's modifiedAfter and sort=modified"
+        },
+    )
+
+
+class ModifiedAfterArgs(ApiSchema):
+    """``modifiedAfter``: only objects changed since a stamp a client saw last."""
+
+    modifiedAfter = fields.Integer(
+        attribute="modified_after",
+        validate=validate.Range(0, 2**53),
+        metadata={
+            "description": "Only objects whose modified stamp is greater than this (epoch "
+            "milliseconds). For an exact record of every change, deletions included, read "
+            "GET /changes"
+        },
+    )
+
+
 class ExportArgs(ApiSchema):
     """The ``format`` of a list or report that can answer CSV as well as JSON."""
 

@@ -5,21 +5,29 @@ from __future__ import annotations
 from marshmallow import fields
 
 from timetracker.schemas.base import ApiSchema
-from timetracker.schemas.common import Name, NamedListArgs, Sort, list_envelope
+from timetracker.schemas.common import (
+    Modified,
+    ModifiedAfterArgs,
+    Name,
+    NamedListArgs,
+    Sort,
+    list_envelope,
+)
 
 
 class DepartmentSchema(ApiSchema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     default = fields.Boolean(attribute="is_default", required=True)
+    modified = Modified()
 
 
 class DepartmentWriteSchema(ApiSchema):
     name = Name(required=True)
 
 
-class DepartmentListArgs(NamedListArgs):
-    sort = Sort(("name",))
+class DepartmentListArgs(NamedListArgs, ModifiedAfterArgs):
+    sort = Sort(("name", "modified"))
 
 
 DepartmentListSchema = list_envelope(DepartmentSchema)

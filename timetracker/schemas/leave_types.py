@@ -8,6 +8,8 @@ from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
     JsonBoolean,
     JsonNumber,
+    Modified,
+    ModifiedAfterArgs,
     Name,
     NamedListArgs,
     Sort,
@@ -24,6 +26,7 @@ class LeaveTypeSchema(ApiSchema):
     balance = fields.String(required=True, validate=validate.OneOf(BALANCES))
     rateFactor = fields.Float(attribute="rate_factor", required=True)
     archived = fields.Boolean(required=True)
+    modified = Modified()
 
 
 class _LeaveTypeWriteFields(ApiSchema):
@@ -65,10 +68,10 @@ class Balance(Text):
         raise ValidationError("Must be one of None, Sick, PTO (any case)")
 
 
-class LeaveTypeListArgs(NamedListArgs):
+class LeaveTypeListArgs(NamedListArgs, ModifiedAfterArgs):
     balance = Balance(metadata={"description": "None, Sick or PTO (case-insensitive)"})
     archived = fields.Boolean()
-    sort = Sort(("name",))
+    sort = Sort(("name", "modified"))
 
 
 LeaveTypeListSchema = list_envelope(LeaveTypeSchema)

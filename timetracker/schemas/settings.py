@@ -9,6 +9,8 @@ from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
     JsonBoolean,
     JsonNumber,
+    Modified,
+    ModifiedAfterArgs,
     Name,
     NamedListArgs,
     QueryId,
@@ -29,6 +31,7 @@ class WorkflowStatusSchema(ApiSchema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     type = fields.String(required=True, validate=validate.OneOf(STATUS_TYPES))
+    modified = Modified()
     allowedActions = fields.Function(_status_actions, dump_only=True)
 
 
@@ -42,12 +45,12 @@ class WorkflowStatusUpdateSchema(ApiSchema):
     type = fields.String(validate=validate.OneOf(STATUS_TYPES))
 
 
-class WorkflowStatusListArgs(NamedListArgs):
+class WorkflowStatusListArgs(NamedListArgs, ModifiedAfterArgs):
     type = fields.String(
         validate=validate.OneOf(STATUS_TYPES),
         metadata={"description": "Only statuses of this type"},
     )
-    sort = Sort(("name", "type"))
+    sort = Sort(("name", "type", "modified"))
 
 
 class WorkflowStatusDeleteArgs(ApiSchema):
@@ -74,6 +77,7 @@ class TypeOfWorkSchema(ApiSchema):
     archived = fields.Boolean(required=True)
     billable = fields.Boolean(required=True)
     default = fields.Boolean(attribute="is_default", required=True)
+    modified = Modified()
 
 
 class _TypeOfWorkWriteFields(ApiSchema):
@@ -97,10 +101,10 @@ class TypeOfWorkUpdateSchema(_TypeOfWorkWriteFields):
     name = Name()
 
 
-class TypeOfWorkListArgs(NamedListArgs):
+class TypeOfWorkListArgs(NamedListArgs, ModifiedAfterArgs):
     archived = fields.Boolean(metadata={"description": "Only archived or only active types"})
     billable = fields.Boolean(metadata={"description": "Only billable or only non-billable types"})
-    sort = Sort(("name",))
+    sort = Sort(("name", "modified"))
 
 
 WorkflowStatusListSchema = list_envelope(WorkflowStatusSchema)

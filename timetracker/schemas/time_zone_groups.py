@@ -7,7 +7,7 @@ import zoneinfo
 from marshmallow import fields, validate
 
 from timetracker.schemas.base import ApiSchema
-from timetracker.schemas.common import Name, list_envelope
+from timetracker.schemas.common import Modified, Name, list_envelope
 
 TIME_ZONES = sorted(zoneinfo.available_timezones())
 
@@ -28,6 +28,7 @@ class TimeZoneGroupSchema(ApiSchema):
         attribute="time_zone_id", required=True, metadata={"example": "Europe/London"}
     )
     default = fields.Boolean(attribute="is_default", required=True)
+    modified = Modified()
 
 
 class TimeZoneGroupCreateSchema(ApiSchema):

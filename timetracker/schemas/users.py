@@ -13,6 +13,8 @@ from timetracker.schemas.common import (
     IdList,
     IncludeReferenced,
     JsonBoolean,
+    Modified,
+    ModifiedAfterArgs,
     Name,
     PageArgs,
     QueryId,
@@ -63,6 +65,7 @@ class UserSchema(UserRefSchema):
     email = fields.String(allow_none=True)
     hired = fields.Date(allow_none=True)
     releaseDate = fields.Date(attribute="release_date", allow_none=True)
+    modified = Modified()
     allowedActions = AllowedActions(
         UserAllowedActionsSchema, "What the caller may do for this user"
     )
@@ -111,7 +114,7 @@ class UserUpdateSchema(_UserWriteFields):
     pass
 
 
-class UserListArgs(PageArgs):
+class UserListArgs(PageArgs, ModifiedAfterArgs):
     ids = IdList("Only the users with these ids")
     name = Words(
         attribute="words", metadata={"description": "Words the full name must all contain"}
@@ -125,7 +128,7 @@ class UserListArgs(PageArgs):
     )
     timeZoneGroup = QueryId(metadata={"description": "Only this time zone group"})
     active = fields.Boolean(metadata={"description": "Only enabled or only disabled users"})
-    sort = Sort(("lastName", "firstName", "username", "hired", "releaseDate"))
+    sort = Sort(("lastName", "firstName", "username", "hired", "releaseDate", "modified"))
     includeReferenced = IncludeReferenced(("departments", "timeZoneGroups"))
 
 

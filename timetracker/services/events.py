@@ -58,10 +58,11 @@ def representation(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list]:
+    """The changed fields; the ``modified`` stamp moves with every change and says nothing."""
     return {
         key: [before.get(key), after.get(key)]
         for key in sorted(set(before) | set(after))
-        if before.get(key) != after.get(key)
+        if key != "modified" and before.get(key) != after.get(key)
     }
 
 

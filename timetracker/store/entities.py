@@ -51,6 +51,12 @@ class Entity:
         return self.table.c.id
 
     @cached_property
+    def sort_columns(self) -> Mapping[str, ColumnElement]:
+        """The sorts of its list: its own, and ``modified`` where the table keeps the stamp."""
+        stamp = self.table.c.get("modified")
+        return {**self.sort, "modified": stamp} if stamp is not None else self.sort
+
+    @cached_property
     def by_id(self) -> Select:
         """One row by id, built once (fetching one object is the hottest read)."""
         return self.base.where(self.id == bindparam("id"))
@@ -105,12 +111,14 @@ def list_statement(
     for arg, column in entity.eq_filters.items():
         if args.get(arg) is not None:
             extra.append(column == args[arg])
+    if args.get("modified_after") is not None:
+        extra.append(entity.table.c.modified > args["modified_after"])
     return apply_list(
         entity.base,
         args,
         id_col=entity.id,
         key_col=entity.table.c.get("name_key"),  # unnamed objects have no name filters
-        sort_columns=entity.sort,
+        sort_columns=entity.sort_columns,
         extra=extra,
         paged=paged,
     )

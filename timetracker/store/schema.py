@@ -55,6 +55,13 @@ def named() -> tuple[Column, Column]:
     )
 
 
+def modified() -> Column:
+    """When the object last changed (epoch ms): kept by database triggers (migration 0011) on
+    every insert and update of its row, whatever makes it, so ``modifiedAfter`` never misses a
+    change; 0 only until the insert trigger has run."""
+    return Column("modified", BigInteger, nullable=False, server_default="0")
+
+
 def unique_names(table: Table, *within: Column) -> Index:
     """Names unique in the table (or within the parent columns ``within``)."""
     suffix = "_".join(c.key.removesuffix("_id") for c in within)
@@ -101,6 +108,7 @@ users = Table(
     Column("weekly_schedule", String(64)),
     # "first middle last", case-folded: the name search of the users list.
     Column("name_key", String(2300), nullable=False, server_default=""),
+    modified(),
 )
 Index("uq_users_username_key", users.c.username_key, unique=True)
 Index("ix_users_department_id", users.c.department_id)
@@ -112,6 +120,7 @@ departments = Table(
     Column("id", Integer, primary_key=True),
     *named(),
     Column("is_default", Boolean, nullable=False, default=False),
+    modified(),
     sqlite_autoincrement=True,
 )
 unique_names(departments)
@@ -123,6 +132,7 @@ time_zone_groups = Table(
     *named(),
     Column("time_zone_id", String(64), nullable=False),
     Column("is_default", Boolean, nullable=False, default=False),
+    modified(),
     sqlite_autoincrement=True,
 )
 unique_names(time_zone_groups)
@@ -135,6 +145,7 @@ leave_types = Table(
     Column("balance", String(8), nullable=False),
     Column("rate_factor", Numeric(6, 3), nullable=False),
     Column("archived", Boolean, nullable=False, default=False),
+    modified(),
     CheckConstraint("balance IN ('None', 'Sick', 'PTO')", name="balance"),
     sqlite_autoincrement=True,
 )
@@ -155,6 +166,7 @@ workflow_statuses = Table(
     Column("type", String(16), nullable=False),
     Column("builtin", Boolean, nullable=False, default=False),
     CheckConstraint("type IN ('open', 'completed')", name="type"),
+    modified(),
 )
 unique_names(workflow_statuses)
 
@@ -167,6 +179,7 @@ types_of_work = Table(
     Column("archived", Boolean, nullable=False, default=False),
     Column("billable", Boolean, nullable=False, default=True),
     Column("is_default", Boolean, nullable=False, default=False),
+    modified(),
 )
 unique_names(types_of_work)
 
@@ -178,6 +191,7 @@ customers = Table(
     Column("description", Text),
     Column("archived", Boolean, nullable=False, default=False),
     Column("created", BigInteger, nullable=False),
+    modified(),
 )
 unique_names(customers)
 
@@ -195,6 +209,7 @@ projects = Table(
     Column("description", Text),
     Column("archived", Boolean, nullable=False, default=False),
     Column("created", BigInteger, nullable=False),
+    modified(),
 )
 unique_names(projects, projects.c.customer_id)
 
@@ -220,10 +235,12 @@ tasks = Table(
     Column("type_of_work_id", Integer, ForeignKey("types_of_work.id"), nullable=False),
     Column("deadline", Date),
     Column("estimated_time", Integer),
+    modified(),
 )
 unique_names(tasks, tasks.c.project_id)
 Index("ix_tasks_workflow_status_id", tasks.c.workflow_status_id)
 Index("ix_tasks_type_of_work_id", tasks.c.type_of_work_id)
+Index("ix_tasks_modified", tasks.c.modified)
 
 # One table for the comments of customers, projects and tasks: exactly one of the three owner
 # columns is set, and each one cascades, so deleting a customer also removes the comments of
