@@ -46,6 +46,7 @@ SHARED = {
         "csv_import",
         "task_import",
         "timetrack_import",
+        "timetrack_events",
         "hook_delivery",
         "hook_http",
     },

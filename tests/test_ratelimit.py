@@ -92,3 +92,30 @@ def test_processes_sharing_redis_share_the_budget(make_app):
         assert client.get("/customers").status_code == 200
     assert one.get("/customers").status_code == 429
     assert two.get("/customers").status_code == 429
+
+
+def test_the_memory_storage_sweeps_inline_and_starts_no_threads(monkeypatch):
+    """Expired counters stop counting when their window ends, and are dropped from memory by a
+    later request's sweep; counting never starts a thread."""
+    import threading
+    import time
+
+    from timetracker.ratelimit import SweptMemoryStorage, make_storage
+
+    storage = make_storage("memory://")
+    assert isinstance(storage, SweptMemoryStorage)
+    started = []
+    original = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda t: started.append(t) or original(t))
+    assert storage.incr("short", 0.05) == 1 and storage.incr("long", 60, amount=2) == 2
+    for _ in range(1000):
+        storage.incr("long", 60)
+    assert started == [] and storage.get("long") == 1002
+    time.sleep(0.06)
+    assert storage.get("short") == 0  # over as its window ends, swept or not
+    storage.incr("long", 60)
+    assert "long" in storage.storage
+    monkeypatch.setattr(storage, "_next_sweep", 0.0)
+    storage.incr("other", 60)  # this one sweeps
+    assert "short" not in storage.storage and "short" not in storage.expirations
+    assert storage.get("long") == 1003 and started == []

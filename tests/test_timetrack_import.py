@@ -341,3 +341,43 @@ def test_the_collector_pause_is_counted_and_restores_the_collector():
         assert not gc.isenabled()  # turned off by someone else: left off
     finally:
         gc.enable()
+
+
+def test_an_import_writes_the_events_a_patch_writes(admin, worker, catalogue, tasks):
+    """The import makes its events' text in bulk: the same content as a PATCH's event, with
+    names and comments that JSON must escape."""
+    design = catalogue["tasks"]["design"]
+    admin.ok("patch", f"/tasks/{design['id']}", {"name": 'Design "UX" – ü\\'})
+    worker.ok("patch", f"/timetrack/me/2025-03-03/{design['id']}", {"time": 30, "comment": "é"})
+    worker.ok("patch", f"/timetrack/me/2025-03-03/{design['id']}", {"time": 0})
+    by_patch = admin.ok("get", "/changes?since=0")["items"][-2:]
+    cursor = admin.ok("get", "/changes?since=0")["cursor"]
+    quoted = 'Acme,Website,"Design ""UX"" – ü\\"'
+    text = HEADER + f'worker,2025-03-03,{quoted},30,é\nworker,2025-03-04,{quoted},15,"a,""b"""\n'
+    assert import_csv(worker, text).status_code == 200
+    worker.ok("patch", f"/timetrack/me/2025-03-04/{design['id']}", {"time": 45, "comment": None})
+    by_import = admin.ok("get", f"/changes?since={cursor}")["items"]
+    assert len(by_import) == 3
+    assert {e["name"] for e in by_patch + by_import} == {"timetrack.update"}
+    shown = [(e["objectId"], e["data"]) for e in (by_patch[0], *by_import[:2])]
+    assert shown[0] == shown[1]  # the import of what the first PATCH did: the same event
+    assert shown[2] == (
+        f"{worker.id}/2025-03-04/{design['id']}",
+        {
+            "userId": worker.id,
+            "taskId": design["id"],
+            "taskName": 'Design "UX" – ü\\',
+            "time": 15,
+            "comment": 'a,"b"',
+            "date": "2025-03-04",
+            "projectId": design["projectId"],
+            "customerId": design["customerId"],
+        },
+    )
+    audit = admin.ok("get", "/auditLog?kinds=timetrack")["items"]  # newest first
+    assert [e["changes"] for e in audit[:3]] == [
+        {"time": [15, 45], "comment": ['a,"b"', None]},
+        {"time": [0, 15], "comment": [None, 'a,"b"']},
+        {"time": [0, 30], "comment": [None, "é"]},
+    ]
+    assert audit[4]["changes"] == {"time": [0, 30], "comment": [None, "é"]}  # the first PATCH

@@ -100,9 +100,12 @@ def event(
     }
 
 
-def record(conn: Connection, caller: Caller | None, *events: Mapping[str, Any]) -> None:
-    """Write events (from :func:`event`) in the current transaction."""
-    store.append(conn, _context(caller), list(events))
+def record(
+    conn: Connection, caller: Caller | None, *events: Mapping[str, Any], encoded: bool = False
+) -> None:
+    """Write events (from :func:`event`) in the current transaction; ``encoded``: their data and
+    changes are JSON text already."""
+    store.append(conn, _context(caller), list(events), encoded=encoded)
 
 
 def about_object(kind: str, row: Mapping[str, Any]) -> dict[str, int | None]:

@@ -27,6 +27,7 @@ from timetracker.services import catalogue, crud, events
 from timetracker.services.approval import approval_statuses
 from timetracker.services.catalogue import ensure_users_exist
 from timetracker.services.periods import check_range
+from timetracker.services.timetrack_events import change_event
 from timetracker.services.users import users
 from timetracker.store import approval, entities
 from timetracker.store import leave as leave_store
@@ -145,36 +146,6 @@ def change(
 
 def _record_change(conn: Connection, caller: Caller, user, day: dt.date, task, old, new) -> None:
     events.record(conn, caller, change_event(user["id"], day, task, old, new))
-
-
-def change_event(user_id: int, day: dt.date, task, old: tuple, new: tuple) -> dict[str, Any]:
-    """The ``timetrack.update`` event of a record whose (minutes, comment) went from ``old``
-    to ``new`` (0 minutes: deleted). ``task`` is its task's row."""
-    data = {
-        "userId": user_id,
-        "taskId": task["id"],
-        "taskName": task["name"],
-        "time": new[0],
-        "comment": new[1],
-        "date": day.isoformat(),
-        "projectId": task["project_id"],
-        "customerId": task["customer_id"],
-    }
-    changes = {
-        name: [before, after]
-        for name, before, after in (("time", old[0], new[0]), ("comment", old[1], new[1]))
-        if before != after
-    }
-    return events.event(
-        "timetrack.update",
-        f"{user_id}/{day.isoformat()}/{task['id']}",
-        data,
-        changes,
-        user_id=user_id,
-        task_id=task["id"],
-        project_id=task["project_id"],
-        customer_id=task["customer_id"],
-    )
 
 
 def ensure_may_change(conn: Connection, caller: Caller, user: RowMapping, task_id: int) -> None:

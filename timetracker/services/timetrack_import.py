@@ -40,11 +40,13 @@ from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.schemas.common import Name
 from timetracker.services import events
 from timetracker.services.csv_import import collector_paused, decode, read_lines, refuse_lines
-from timetracker.services.timetrack import MINUTES_PER_DAY, change_event
+from timetracker.services.timetrack import MINUTES_PER_DAY
+from timetracker.services.timetrack_events import change_events_encoded
 from timetracker.store import entities, totals
 from timetracker.store import imports as store
 from timetracker.store.approval import APPROVED
 from timetracker.store.catalogue import TASKS
+from timetracker.store.db import large_cache
 from timetracker.store.timetrack import hold_users
 from timetracker.store.util import name_key
 
@@ -319,16 +321,18 @@ def _record_events(conn: Connection, caller: Caller, plan: Plan) -> None:
     """A ``timetrack.update`` event per written record, as a PATCH writes one."""
     task_ids = {r["task_id"] for r in plan.new} | {r["key_task_id"] for r in plan.changed}
     task_rows = {t["id"]: t for t in entities.rows_by_ids(conn, TASKS, task_ids)}
-    written = [
-        change_event(r["user_id"], r["date"], task_rows[r["task_id"]], (0, None),
-                     (r["minutes"], r["comment"]))
-        for r in plan.new
-    ] + [
-        change_event(r["key_user_id"], r["key_date"], task_rows[r["key_task_id"]],
-                     (r["old_minutes"], r["old_comment"]), (r["new_minutes"], r["new_comment"]))
-        for r in plan.changed
-    ]  # fmt: skip
-    events.record(conn, caller, *written)
+    written = change_events_encoded(
+        [
+            (r["user_id"], r["date"], task_rows[r["task_id"]], (0, None),
+             (r["minutes"], r["comment"]))
+            for r in plan.new
+        ] + [
+            (r["key_user_id"], r["key_date"], task_rows[r["key_task_id"]],
+             (r["old_minutes"], r["old_comment"]), (r["new_minutes"], r["new_comment"]))
+            for r in plan.changed
+        ]
+    )  # fmt: skip
+    events.record(conn, caller, *written, encoded=True)
 
 
 def _check_day_limits(plan: Plan, stored: dict, day_lines: dict) -> None:
@@ -371,6 +375,7 @@ def import_csv(
         plan = check(conn, caller, parsed, table.problems, assign)
         if plan.problems:
             raise refuse_lines(plan.problems)
+        large_cache(conn)
         store.add_task_assignments(conn, plan.assignments)
         written = [(r["user_id"], r["date"]) for r in plan.new]
         written += [(r["key_user_id"], r["key_date"]) for r in plan.changed]

@@ -19,9 +19,14 @@ _OWN = ("name", "object_id", "user_id", "task_id", "project_id", "customer_id", 
 APPEND_LOCK = 7_462_318
 
 
-def append(conn: Connection, context: Mapping[str, Any], rows: list[Mapping[str, Any]]) -> None:
+def append(
+    conn: Connection,
+    context: Mapping[str, Any],
+    rows: list[Mapping[str, Any]],
+    encoded: bool = False,
+) -> None:
     """Write events (``rows``, sharing ``context``: when, who, which request) in the caller's
-    transaction.
+    transaction. ``encoded``: the rows' data and changes are JSON text already.
 
     Readers follow the log by id, so ids must follow commit order. SQLite has one writer at a
     time, so they do. On PostgreSQL a transaction holds a lock from its first event to its
@@ -31,7 +36,7 @@ def append(conn: Connection, context: Mapping[str, Any], rows: list[Mapping[str,
         return
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
-    if len(rows) < BULK:
+    if len(rows) < BULK and not encoded:
         conn.execute(_INSERT, [{**context, **row} for row in rows])
         return
     # Many at once (an import): tuples as the driver takes them, the JSON serialized here.
@@ -41,7 +46,7 @@ def append(conn: Connection, context: Mapping[str, Any], rows: list[Mapping[str,
         f"INSERT INTO events ({', '.join(_CONTEXT + _OWN)}) "
         f"VALUES ({', '.join([placeholder] * (len(_CONTEXT) + len(_OWN)))})"
     )
-    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    dumps = _as_is if encoded else json.JSONEncoder(separators=(",", ":")).encode
     shared = tuple(context.get(c) for c in _CONTEXT)
     values = [
         (
@@ -58,6 +63,10 @@ def append(conn: Connection, context: Mapping[str, Any], rows: list[Mapping[str,
         for row in rows
     ]
     conn.exec_driver_sql(sql, values)
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 def after(conn: Connection, cursor: int, visible, limit: int) -> list[RowMapping]:
