@@ -77,3 +77,15 @@ def test_modified_stamps_start_from_created_and_go_away_with_the_data_kept(datab
         assert conn.execute(text("SELECT count(*) FROM users")).scalar() == users
         conn.execute(text("UPDATE customers SET description = 'y'"))  # no trigger left behind
     engine.dispose()
+
+
+def test_a_large_cache_lasts_one_checkout(tmp_path):
+    from timetracker.store.db import CACHE_KIB, LARGE_CACHE_KIB, large_cache
+
+    engine = make_engine(str(tmp_path / "cache.db"), pool_size=1)
+    with engine.connect() as conn:
+        large_cache(conn)
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -LARGE_CACHE_KIB
+    with engine.connect() as conn:  # the same pooled connection, back to the default
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -CACHE_KIB
+    engine.dispose()

@@ -509,3 +509,31 @@ def test_the_projects_and_users_reports(admin, make_user, tracked):
     (me,) = worker.ok("get", f"/reports/users?{period}")["items"]
     assert me["id"] == worker.id and me["totals"]["totalMinutes"] == 0
     assert "cost" not in me["totals"]
+
+
+def test_answers_skip_the_serializer_and_equal_its_dump(admin, tracked, monkeypatch):
+    """Totals answers are written without a serializer pass over their groups: the same answer,
+    key for key and type for type, as their schema's dump gives."""
+    from timetracker.api import totals as totals_api
+
+    leave_type = admin.ok("get", "/leaveTypes")["items"][0]["id"]
+    admin.ok("patch", f"/leavetime/{tracked['users']['worker']}/2025-03-04/{leave_type}",
+             {"leaveTime": 120})  # fmt: skip
+    # money (the administrator), dates, estimates, leave and every kind of referenced object
+    questions = [
+        "/timetrack/totals?dateFrom=2025-02-10&dateTo=2025-04-20&groupBy=user,month"
+        "&includeReferenced=users,departments",
+        "/timetrack/totals?groupBy=task,day&includeReferenced=tasks,projects,customers,typesOfWork",
+        "/timetrack/totals?groupBy=week&dateFrom=2025-03-01&dateTo=2025-03-31",
+        "/timetrack/totals?dateFrom=2025-03-01",
+        f"/tasks/{tracked['tasks']['design']}/totals?groupBy=user",
+        f"/users/{tracked['users']['other']}/totals?groupBy=project,month",
+        "/reports/summary?groupBy=customer,user&includeReferenced=customers",
+    ]
+    fast = [admin.ok("get", q) for q in questions]
+    monkeypatch.setattr(totals_api, "answer_response", lambda answer: answer)  # the schema dumps
+    dumped = [admin.ok("get", q) for q in questions]
+    assert fast == dumped
+    assert repr(fast) == repr(dumped)  # ints stay ints and floats floats
+    assert any(g["totals"].get("leaveTotalMinutes") for g in fast[0]["groups"])
+    assert "cost" in fast[0]["totals"] and fast[0]["groups"][0]["month"] == "2025-02-01"

@@ -18,15 +18,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from timetracker import access_log, auth, cors, docs, errors, ratelimit, request_shape
     from timetracker.api import all_blueprints
     from timetracker.config import load_config
+    from timetracker.json_provider import OrjsonProvider
     from timetracker.services.accounts import ADMIN_USERNAME, ensure_admin
     from timetracker.store import db, migrate
 
     app = Flask(__name__, static_folder=None)
+    app.json = OrjsonProvider(app)
     # A path is the path sent: no redirect from "a//b" to "a/b" (which would also turn an
     # encoded slash inside a segment, "users/%2f/team", into another resource).
     app.url_map.merge_slashes = False
     app.config.update(load_config(test_config))
-    app.json.sort_keys = False
     app.wsgi_app = OptionalTrailingSlash(app.wsgi_app)
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]

@@ -113,7 +113,7 @@ class Summary(MethodView):
                 get_db(), caller, args, ts.TotalsAnswerSchema().dump
             )
             return csv_response(header, rows, "summary-report.csv")
-        return totals.totals(get_db(), caller, args)
+        return totals_api.answer_response(totals.totals(get_db(), caller, args))
 
 
 @blp.route("/projects")

@@ -49,6 +49,7 @@ GROUP_KEYS = {
     "week": "week",
     "month": "month",
 }
+_POSITION = {dimension: n for n, dimension in enumerate(GROUP_KEYS)}
 PEOPLE_AND_PERIODS = frozenset({"user", "department", "day", "week", "month"})
 # Filters on the catalogue side of a record: leave time has no task, so it is reported only
 # without them.
@@ -59,23 +60,30 @@ def hours(minutes: int) -> float:
     return round(minutes / 60, 2)
 
 
-def _money(cents_minutes: int) -> float:
-    """Minutes x cents per hour -> currency units, to the cent."""
-    return round(cents_minutes / 6000, 2)
+def _money(cents_minutes) -> float:
+    """Minutes x cents per hour -> currency units, to the cent (a float: PostgreSQL sums big
+    integers as decimals)."""
+    return round(float(cents_minutes) / 6000, 2)
 
 
 def _totals_body(sums: Mapping[str, Any] | None, money: bool) -> dict[str, Any]:
+    """A totals object, in the API's shape and with plain numbers: thousands of groups are
+    answered without a serializer pass (``api/totals.py``)."""
     sums = sums or {}
-    total, billed = sums.get("minutes") or 0, sums.get("billed") or 0
-    billable = sums.get("billable") or 0
+    total, billed = int(sums.get("minutes") or 0), int(sums.get("billed") or 0)
+    billable = int(sums.get("billable") or 0)
     body = {
         "totalMinutes": total,
         "billableMinutes": billable,
         "nonBillableMinutes": total - billable,
         "billedMinutes": billed,
         "nonBilledMinutes": total - billed,
+        "totalHours": round(total / 60, 2),
+        "billableHours": round(billable / 60, 2),
+        "nonBillableHours": round((total - billable) / 60, 2),
+        "billedHours": round(billed / 60, 2),
+        "nonBilledHours": round((total - billed) / 60, 2),
     }
-    body.update({k.replace("Minutes", "Hours"): hours(v) for k, v in list(body.items())})
     if money:
         body["cost"] = _money(sums.get("cost") or 0)
         body["revenue"] = _money(sums.get("revenue") or 0)
@@ -90,14 +98,18 @@ def _add_estimates(body: dict[str, Any], row: Mapping[str, Any] | None) -> None:
     ):
         minutes = int(row[key] or 0) if row else 0
         body[f"{name}Minutes"] = minutes
-        body[f"{name}Hours"] = hours(minutes)
+    for name in ("estimated", "activeEstimated", "completedEstimated"):
+        body[f"{name}Hours"] = hours(body[f"{name}Minutes"])
+    for key in ("cost", "revenue"):  # in the order of the document: after the estimates
+        if key in body:
+            body[key] = body.pop(key)
 
 
 def _add_leave(body: dict[str, Any], rows: list[Mapping[str, Any]]) -> None:
     per_type: dict[str, int] = {}
     for row in rows:
         key = str(row["leave_type_id"])
-        per_type[key] = per_type.get(key, 0) + row["minutes"]
+        per_type[key] = per_type.get(key, 0) + int(row["minutes"])
     body["leaveMinutes"] = per_type
     body["leaveTotalMinutes"] = sum(per_type.values())
     body["leaveTotalHours"] = hours(body["leaveTotalMinutes"])
@@ -194,6 +206,9 @@ def totals(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[st
     if with_leave:
         _add_leave(overall, leave_rows)
 
+    # A group's ids in the document's order (GROUP_KEYS), whatever the order of groupBy.
+    order = sorted(range(len(group_by)), key=lambda i: _POSITION[group_by[i]])
+    names = [GROUP_KEYS[group_by[i]] for i in order]
     entries = []
     for key in sorted(groups, key=_sort_key):
         group = groups[key]
@@ -202,7 +217,7 @@ def totals(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[st
             _add_estimates(body, group["estimates"])
         if with_leave:
             _add_leave(body, group["leave"])
-        entry = {GROUP_KEYS[d]: value for d, value in zip(group_by, key, strict=True)}
+        entry = {name: key[i] for name, i in zip(names, order, strict=True)}
         entry["totals"] = body
         entries.append(entry)
 
@@ -210,11 +225,11 @@ def totals(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[st
         "dateFrom": query.date_from,
         "dateTo": query.date_to,
         "groupBy": list(group_by),
-        "totals": overall,
-        "groups": entries,
     }
     if query.money:
         answer["currency"] = settings_store.company_settings_map(conn)["currency"]
+    answer["totals"] = overall
+    answer["groups"] = entries
     answer.update(_referenced(conn, caller, set(args.get("includeReferenced") or ()), entries))
     return answer
 
