@@ -232,6 +232,15 @@ def first_start(binary: Binary, port: int, sqlite: bool) -> float | None:
     return healthy
 
 
+def start_to_healthy(binary: Binary, port: int) -> float | None:
+    """Only the figure: seconds from start to a healthy server on an empty directory."""
+    process = binary.serve(port)
+    healthy = wait_healthy(process, port, time.monotonic())
+    process.terminate()
+    process.communicate(timeout=STOP_TIMEOUT)
+    return healthy
+
+
 def with_demo(binary: Binary, port: int) -> None:
     """The demo company loaded by the command line, then changed and read over HTTP."""
     process = binary.serve(port)
@@ -327,6 +336,19 @@ def main() -> int:
         help="run the binary where no Python and no time zone database can be found "
         "(needs unshare and root)",
     )
+    parser.add_argument(
+        "--max-size-mb",
+        type=float,
+        default=60,
+        help="the largest the file may be (default: 60 MB), so that what bloats it is noticed",
+    )
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        metavar="COMMAND",
+        help="an installed timetracker command (e.g. .venv/bin/timetracker) whose start to "
+        "healthy is measured too, on SQLite, for comparison",
+    )
     args = parser.parse_args()
     # A job started in the background of a shell without job control ignores SIGINT, and its
     # children would inherit that; a handler of our own is reset to the default by exec.
@@ -336,6 +358,7 @@ def main() -> int:
         print(f"No binary at {path}", file=sys.stderr)
         return 1
     size_mb = path.stat().st_size / 1_000_000
+    check(size_mb <= args.max_size_mb, f"size at most {args.max_size_mb:g} MB", f"{size_mb:.1f} MB")
     scratch = Path(tempfile.mkdtemp(prefix="timetracker-smoke-"))
     try:
         workdir = scratch / "work"
@@ -358,10 +381,20 @@ def main() -> int:
         commands(binary, args)
         left = binary.unpacked_left()
         check(not left, "every run removed what it unpacked", left)
+        baseline = None
+        if args.compare_with and not args.db:
+            (scratch / "installed").mkdir()
+            installed = Binary(args.compare_with, scratch / "installed", scratch, binary.env, [])
+            baseline = start_to_healthy(installed, free_port())
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(f"size: {size_mb:.1f} MB")
     print(f"start to healthy: {healthy:.2f} s" if healthy else "start to healthy: never")
+    if baseline and healthy:
+        print(
+            f"installed package ({args.compare_with}): {baseline:.2f} s to healthy; "
+            f"the binary takes {healthy / baseline:.2f}x that"
+        )
     if failures:
         print(f"{len(failures)} check(s) failed: " + "; ".join(failures), file=sys.stderr)
         return 1
