@@ -26,6 +26,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -98,13 +99,9 @@ class Binary:
     def __init__(self, path: Path, workdir: Path, scratch: Path, env: dict[str, str], prefix):
         self.path, self.workdir, self.scratch, self.env = path, workdir, scratch, env
         self.command = [*prefix, str(path)]
-        self.runs = 0
 
     def _env(self) -> dict[str, str]:
-        self.runs += 1
-        unpack = self.scratch / f"tmp-{self.runs}"
-        unpack.mkdir()
-        return {**self.env, "TMPDIR": str(unpack)}
+        return {**self.env, "TMPDIR": tempfile.mkdtemp(prefix="tmp-", dir=self.scratch)}
 
     def unpacked_left(self) -> list[str]:
         """What ended runs left under their TMPDIR (nothing, when they stopped cleanly)."""
@@ -241,6 +238,26 @@ def start_to_healthy(binary: Binary, port: int) -> float | None:
     return healthy
 
 
+def measure_starts(binary: Binary, args) -> dict[str, list[float]]:
+    """Start to healthy, ``args.starts`` times, each on a new empty directory (on SQLite: a
+    new database each time), for the binary and, taking turns with it, the installed command
+    of ``--compare-with``."""
+    subjects = {"binary": binary}
+    if args.compare_with:
+        subjects["installed package"] = Binary(
+            args.compare_with.resolve(), binary.workdir, binary.scratch, binary.env, []
+        )
+    seconds: dict[str, list[float]] = {name: [] for name in subjects}
+    for n in range(args.starts):
+        for name, subject in subjects.items():
+            subject.workdir = binary.scratch / f"start-{name.replace(' ', '-')}-{n}"
+            subject.workdir.mkdir()
+            healthy = start_to_healthy(subject, free_port())
+            if check(healthy is not None, f"{name} start {n + 1} answers"):
+                seconds[name].append(healthy)
+    return {name: values for name, values in seconds.items() if values}
+
+
 def with_demo(binary: Binary, port: int) -> None:
     """The demo company loaded by the command line, then changed and read over HTTP."""
     process = binary.serve(port)
@@ -346,8 +363,15 @@ def main() -> int:
         "--compare-with",
         type=Path,
         metavar="COMMAND",
-        help="an installed timetracker command (e.g. .venv/bin/timetracker) whose start to "
-        "healthy is measured too, on SQLite, for comparison",
+        help="with --starts: an installed timetracker command (e.g. .venv/bin/timetracker) "
+        "whose start to healthy is measured too, in turns with the binary's",
+    )
+    parser.add_argument(
+        "--starts",
+        type=int,
+        default=0,
+        metavar="N",
+        help="after the checks, measure start to healthy N more times and print the median",
     )
     args = parser.parse_args()
     # A job started in the background of a shell without job control ignores SIGINT, and its
@@ -360,6 +384,7 @@ def main() -> int:
     size_mb = path.stat().st_size / 1_000_000
     check(size_mb <= args.max_size_mb, f"size at most {args.max_size_mb:g} MB", f"{size_mb:.1f} MB")
     scratch = Path(tempfile.mkdtemp(prefix="timetracker-smoke-"))
+    healthy, starts = None, {}
     try:
         workdir = scratch / "work"
         workdir.mkdir()
@@ -381,20 +406,19 @@ def main() -> int:
         commands(binary, args)
         left = binary.unpacked_left()
         check(not left, "every run removed what it unpacked", left)
-        baseline = None
-        if args.compare_with and not args.db:
-            (scratch / "installed").mkdir()
-            installed = Binary(args.compare_with, scratch / "installed", scratch, binary.env, [])
-            baseline = start_to_healthy(installed, free_port())
+        starts = measure_starts(binary, args) if args.starts > 0 else {}
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(f"size: {size_mb:.1f} MB")
     print(f"start to healthy: {healthy:.2f} s" if healthy else "start to healthy: never")
-    if baseline and healthy:
+    for name, seconds in starts.items():
         print(
-            f"installed package ({args.compare_with}): {baseline:.2f} s to healthy; "
-            f"the binary takes {healthy / baseline:.2f}x that"
+            f"{name}: start to healthy, median of {len(seconds)}: "
+            f"{statistics.median(seconds):.2f} s ({min(seconds):.2f} to {max(seconds):.2f})"
         )
+    if len(starts) == 2:
+        binary_s, installed_s = (statistics.median(v) for v in starts.values())
+        print(f"the binary takes {binary_s / installed_s:.2f}x the installed package's time")
     if failures:
         print(f"{len(failures)} check(s) failed: " + "; ".join(failures), file=sys.stderr)
         return 1
