@@ -79,13 +79,18 @@ WHERE e.date >= :a AND e.date <= :b {where} GROUP BY t.project_id
 
 
 def scoped_manager(admin: Client, built: dict) -> tuple[dict, list[int], list[int]]:
-    """A manager with a team of 500 users and a scope of 25 customers; its credentials."""
-    user = admin.ok(
-        "post",
-        "/api/v1/users",
-        {"username": "manager", "password": PASSWORD, "firstName": "M", "lastName": "Gr"},
-    )
-    uid = user["id"]
+    """A manager with a team of 500 users and a scope of 25 customers (made again on a reused
+    database); its credentials."""
+    found = admin.ok("get", "/api/v1/users?username=manager")["items"]
+    if found:
+        uid = found[0]["id"]
+    else:
+        user = admin.ok(
+            "post",
+            "/api/v1/users",
+            {"username": "manager", "password": PASSWORD, "firstName": "M", "lastName": "Gr"},
+        )
+        uid = user["id"]
     admin.ok(
         "put",
         f"/api/v1/users/{uid}/permissions",

@@ -1,0 +1,182 @@
+"""The request path through the real server, against a bare Flask app started in the same run.
+
+    python bench/bench_serve.py [--seconds 5] [--repeat 3] [--batch 1000]
+
+Starts, each in its own process with waitress and 8 threads, a bare Flask app whose one endpoint
+answers a small JSON object, and ``timetracker serve`` on a new SQLite file. With ``wrk -t2 -c8``
+(or, without wrk, eight Python client threads) it measures requests per second of:
+
+- the bare endpoint;
+- ``GET /api/v1/health`` (no authentication);
+- an authenticated ``GET /api/v1/customers/{id}`` (HTTP Basic, the verification cache warm):
+  target >= 35% of the bare endpoint;
+
+then ``POST /api/v1/batch`` of ``--batch`` time-track PATCHes (each its own rules, permission
+check and commit): target >= 2,000 items/s. Each figure is the median of ``--repeat`` runs, the
+servers alternating, so that a noisy moment falls on all of them alike. The throttle is raised
+for the run; everything else is the production configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_auth import AUTH, call, free_port, server  # noqa: E402
+
+BARE_APP = textwrap.dedent(
+    """
+    import logging
+    import sys
+
+    import waitress
+    from flask import Flask, jsonify
+
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    app = Flask(__name__)
+
+    @app.get("/")
+    def index():
+        return jsonify(status="ok")
+
+    waitress.serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=8, _quiet=True)
+    """
+)
+
+
+@contextmanager
+def bare_flask():
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-c", BARE_APP, str(port)])
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if call(port, "GET", "/")[0] == 200:
+                    break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def rate_wrk(port: int, path: str, seconds: float, headers: dict[str, str]) -> float:
+    command = ["wrk", "-t2", "-c8", f"-d{max(1, round(seconds))}s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(
+        [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True
+    ).stdout
+    if re.search(r"Non-2xx or 3xx responses: (\d+)", output):
+        raise SystemExit(f"{path} answered errors under load:\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def rate_threads(port: int, path: str, seconds: float, headers: dict[str, str]) -> float:
+    import http.client
+
+    counts = [0] * 8
+    stop = time.monotonic() + seconds
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.monotonic() < stop:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200, response.status
+            counts[index] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / seconds
+
+
+def batch_rate(port: int, user_id: int, task_id: int, size: int, start: dt.date) -> float:
+    items = [
+        {
+            "method": "PATCH",
+            "relativeUrl": f"timetrack/{user_id}/{start + dt.timedelta(days=n)}/{task_id}",
+            "body": {"time": 15 + n % 8 * 15},
+        }
+        for n in range(size)
+    ]
+    began = time.perf_counter()
+    status, answer = call(port, "POST", "/api/v1/batch", items, AUTH)
+    elapsed = time.perf_counter() - began
+    assert status == 200, (status, str(answer)[:300])
+    assert all(item["status"] == 200 for item in answer), str(answer)[:300]
+    return size / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=1000)
+    args = parser.parse_args()
+    rate = rate_wrk if shutil.which("wrk") else rate_threads
+    print(f"load: {'wrk -t2 -c8' if rate is rate_wrk else '8 Python client threads'}")
+
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        bare_flask() as bare,
+        server(str(Path(tmp) / "serve.db"), threads=8) as port,
+    ):
+
+        def api(method: str, path: str, body=None):
+            status, answer = call(port, method, f"/api/v1/{path}", body, AUTH)
+            assert status == 200, (path, status, answer)
+            return answer
+
+        customer = api("POST", "customers", {"name": "Bench"})
+        project = api("POST", "projects", {"name": "P", "customerId": customer["id"]})
+        task = api("POST", "tasks", {"name": "T", "projectId": project["id"]})
+        me = api("GET", "users/me")
+        api("PUT", f"users/{me['id']}/workAssignments", {"taskIds": [task["id"]]})
+        customer_path = f"/api/v1/customers/{customer['id']}"
+        figures: dict[str, list[float]] = {"bare": [], "health": [], "get": [], "batch": []}
+        for run in range(args.repeat):
+            figures["bare"].append(rate(bare, "/", args.seconds, {}))
+            figures["health"].append(rate(port, "/api/v1/health", args.seconds, {}))
+            figures["get"].append(rate(port, customer_path, args.seconds, AUTH))
+            first_day = dt.date(2020, 1, 1) + dt.timedelta(days=run * args.batch)
+            figures["batch"].append(batch_rate(port, me["id"], task["id"], args.batch, first_day))
+        bare_rate = statistics.median(figures["bare"])
+        health = statistics.median(figures["health"])
+        get = statistics.median(figures["get"])
+        batch = statistics.median(figures["batch"])
+        print(f"bare Flask + waitress JSON      {bare_rate:7.0f} req/s")
+        print(f"GET /api/v1/health              {health:7.0f} req/s  {health / bare_rate:5.0%}")
+        print(
+            f"authenticated GET customer      {get:7.0f} req/s  {get / bare_rate:5.0%}"
+            "   (target >= 35% of bare)"
+        )
+        print(f"POST /batch of {args.batch} PATCHes      {batch:7.0f} items/s   (target >= 2000)")
+        print(json.dumps({k: [round(v) for v in vs] for k, vs in figures.items()}))
+
+
+if __name__ == "__main__":
+    main()
