@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import time
 from collections import Counter
 
 import pytest
 from click.testing import CliRunner
 
 from tests.conftest import RATELIMIT_STORAGE
+from tests.receiver import Receiver
 from tests.server_processes import serve
 from tests.test_server import server_env
 from timetracker.cli import main
@@ -115,6 +117,29 @@ def test_a_disabled_user_is_refused_by_every_worker_at_once(database_url):
         assert status == 200
         assert second.call("GET", "/api/v1/users/me", auth=kim)[0] == 401
         assert first.call("GET", "/api/v1/users/me", auth=kim)[0] == 401
+
+
+@needs_redis
+def test_the_workers_deliver_each_event_once(database_url):
+    """Both workers run a hook deliverer; events made through either worker reach the receiver,
+    each exactly once (checked once the server has stopped, so nothing can still come)."""
+    receiver = Receiver()
+    try:
+        with serve(database_url, workers_env(), "--workers", "2") as server:
+            (first, second) = [c[0] for c in server.connections(per_worker=1).values()]
+            hook = {"target_url": receiver.url, "event": "customer.create"}
+            assert first.call("POST", "/api/v1/hooks", hook, auth=ADMIN)[0] == 200
+            names = [f"Customer {n}" for n in range(40)]
+            for n, name in enumerate(names):
+                conn = (first, second)[n % 2]
+                assert conn.call("POST", "/api/v1/customers", {"name": name}, auth=ADMIN)[0] == 200
+            deadline = time.monotonic() + 60
+            while len(receiver.events) < len(names) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        assert server.process.returncode == 0
+        assert sorted(e["name"] for e in receiver.events) == sorted(names)
+    finally:
+        receiver.close()
 
 
 @needs_redis
