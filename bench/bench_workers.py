@@ -1,18 +1,20 @@
 """Requests per second of an authenticated GET with two server processes against one, in one run
 on the same machine.
 
-    python bench/bench_workers.py [--seconds 5] [--connections 16] [--runs 2]
+    python bench/bench_workers.py [--seconds 5] [--connections 16] [--runs 2] [--threads 8]
                                   [--pg postgresql://postgres@127.0.0.1:5432/postgres]
                                   [--redis redis://127.0.0.1:6379]
 
-The servers are started here, in turns: ``timetracker serve`` (waitress, one process, 8
-threads), ``timetracker serve --workers 2`` (gunicorn, two processes of 8 threads), and, to tell
-the server from the processes apart, gunicorn with one worker. Each serves the demo company
-(``timetracker demo``) and is asked ``GET /api/v1/customers/{id}`` with Basic auth over
-keep-alive connections. The database is PostgreSQL (a schema of its own in the --pg database,
-dropped at the end) when it answers, SQLite otherwise; the limits are in Redis (keys of their
-own), which several processes need. The load comes from ``wrk`` when it is installed, else from
-Python processes (one per CPU). The best of --runs of each counts.
+The servers are started here, in turns: ``timetracker serve`` (waitress, one process),
+``timetracker serve --workers 2`` (gunicorn, two processes), and, to tell the server from the
+processes apart, gunicorn with one worker; each with --threads threads a process (8, the
+default of ``serve``). Besides requests per second it prints the CPU time the server processes
+spent per request (from /proc), which other load on the machine moves less. Each serves the
+demo company (``timetracker demo``) and is asked ``GET /api/v1/customers/{id}`` with Basic
+auth over keep-alive connections. The database is PostgreSQL (a schema of its own in the --pg
+database, dropped at the end) when it answers, SQLite otherwise; the limits are in Redis (keys
+of their own), which several processes need. The load comes from ``wrk`` when it is installed,
+else from Python processes (one per CPU). The best of --runs of each counts.
 Target: two workers at least 1.3x one on 2 CPUs, the load generator on the same machine.
 """
 
@@ -92,18 +94,32 @@ GUNICORN_ONE = (
     "import sys; from timetracker import create_app; "
     "from timetracker.gunicorn_server import GunicornServer; "
     "GunicornServer(create_app({'DATABASE_URL': sys.argv[1]}), bind=sys.argv[2], "
-    "workers=1, threads=8).run()"
+    "workers=1, threads=int(sys.argv[3])).run()"
 )
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) used so far by ``pid`` and its child processes (Linux)."""
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        for children in Path(f"/proc/{pid}/task").glob("*/children"):
+            total += sum(cpu_seconds(int(child)) for child in children.read_text().split())
+    except (OSError, IndexError, ValueError):
+        pass
+    return total
+
+
 @contextmanager
-def server(kind: str, db: str, env: dict[str, str]):
-    """``kind``: waitress, gunicorn-2 or gunicorn-1; yields the port once it answers."""
+def server(kind: str, db: str, env: dict[str, str], threads: int = 8):
+    """``kind``: waitress, gunicorn-2 or gunicorn-1; yields (port, pid) once it answers."""
     port = free_port()
     if kind == "gunicorn-1":
-        command = [sys.executable, "-c", GUNICORN_ONE, db, f"127.0.0.1:{port}"]
+        command = [sys.executable, "-c", GUNICORN_ONE, db, f"127.0.0.1:{port}", str(threads)]
     else:
         command = [sys.executable, "-m", "timetracker", "serve", "--port", str(port), "--db", db]
+        command += ["--threads", str(threads)]
         if kind == "gunicorn-2":
             command += ["--workers", "2"]
     process = subprocess.Popen(
@@ -119,7 +135,7 @@ def server(kind: str, db: str, env: dict[str, str]):
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise
                 time.sleep(0.1)
-        yield port
+        yield port, process.pid
     finally:
         process.terminate()
         process.wait(timeout=60)
@@ -180,6 +196,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each measurement")
     parser.add_argument("--connections", type=int, default=16, help="keep-alive connections")
     parser.add_argument("--runs", type=int, default=2, help="measurements of each server")
+    parser.add_argument("--threads", type=int, default=8, help="threads of each process")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379")
     args = parser.parse_args()
@@ -190,6 +207,7 @@ def main() -> None:
     env = server_env(args.redis)
     kinds = ("waitress", "gunicorn-2", "gunicorn-1")
     best = dict.fromkeys(kinds, 0.0)
+    cpu_ms = dict.fromkeys(kinds, float("inf"))  # server CPU time per request
     with database(args.pg) as (db, backend):
         demo = subprocess.run(
             [sys.executable, "-m", "timetracker", "demo", "--db", db],
@@ -197,23 +215,31 @@ def main() -> None:
         )  # fmt: skip
         if demo.returncode != 0:
             raise SystemExit(demo.stdout + demo.stderr)
-        with server("waitress", db, env) as port:
+        with server("waitress", db, env) as (port, _pid):
             customer = call(port, "GET", "/api/v1/customers?limit=1", headers=AUTH)[1]
         path = f"/api/v1/customers/{customer['items'][0]['id']}"
         for _ in range(args.runs):
             for kind in kinds:
-                with server(kind, db, env) as port:
+                with server(kind, db, env, args.threads) as (port, pid):
                     load(port, path, 1, args.connections)  # warm up: pools, verification cache
-                    best[kind] = max(best[kind], load(port, path, args.seconds, args.connections))
+                    used = cpu_seconds(pid)
+                    rate = load(port, path, args.seconds, args.connections)
+                    used = cpu_seconds(pid) - used
+                best[kind] = max(best[kind], rate)
+                cpu_ms[kind] = min(cpu_ms[kind], used * 1000 / (rate * args.seconds))
 
     print(
         f"GET {path} with Basic auth, {backend}, limits in Redis, {generator} with "
         f"{args.connections} keep-alive connections, {args.seconds:.0f} s, best of "
         f"{args.runs}, {os.cpu_count()} CPUs"
     )
-    print(f"1 process (waitress, 8 threads)             {best['waitress']:8.0f} req/s")
-    print(f"--workers 2 (gunicorn, 2 x 8 threads)       {best['gunicorn-2']:8.0f} req/s")
-    print(f"  for comparison: gunicorn, 1 x 8 threads   {best['gunicorn-1']:8.0f} req/s")
+    n = args.threads
+    for kind, label in (
+        ("waitress", f"1 process (waitress, {n} threads)"),
+        ("gunicorn-2", f"--workers 2 (gunicorn, 2 x {n} threads)"),
+        ("gunicorn-1", f"  for comparison: gunicorn, 1 x {n} threads"),
+    ):
+        print(f"{label:42} {best[kind]:6.0f} req/s  {cpu_ms[kind]:5.2f} ms server CPU a request")
     print(
         f"2 workers / 1 process: {best['gunicorn-2'] / best['waitress']:.2f}x (target >= 1.3x); "
         f"against gunicorn with 1 worker: {best['gunicorn-2'] / best['gunicorn-1']:.2f}x"
