@@ -2,6 +2,7 @@
 on the same machine.
 
     python bench/bench_workers.py [--seconds 5] [--connections 16] [--runs 2] [--threads 8]
+                                  [--load wrk|python]
                                   [--pg postgresql://postgres@127.0.0.1:5432/postgres]
                                   [--redis redis://127.0.0.1:6379]
 
@@ -197,12 +198,16 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="keep-alive connections")
     parser.add_argument("--runs", type=int, default=2, help="measurements of each server")
     parser.add_argument("--threads", type=int, default=8, help="threads of each process")
+    parser.add_argument(
+        "--load", choices=("wrk", "python"), help="load generator [default: wrk if installed]"
+    )
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379")
     args = parser.parse_args()
     if not reachable_redis(args.redis):
         raise SystemExit(f"Redis does not answer at {args.redis}: several processes need it")
-    load, generator = (wrk_rate, "wrk") if shutil.which("wrk") else (python_rate, "Python")
+    use_wrk = args.load == "wrk" or (args.load is None and shutil.which("wrk"))
+    load, generator = (wrk_rate, "wrk") if use_wrk else (python_rate, "Python")
 
     env = server_env(args.redis)
     kinds = ("waitress", "gunicorn-2", "gunicorn-1")

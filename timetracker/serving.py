@@ -34,8 +34,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
-from limits.storage import storage_from_string
-from limits.storage.memory import MemoryStorage
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +80,7 @@ def multiprocess_problem(config: dict[str, Any], workers: int) -> str | None:
         import gunicorn  # noqa: F401
     except ImportError:
         return f"--workers {workers} needs gunicorn, which runs on Unix only (pip install gunicorn)"
-    if isinstance(storage_from_string(config["RATELIMIT_STORAGE"]), MemoryStorage):
+    if config["RATELIMIT_STORAGE"].partition("://")[0].lower() == "memory":
         return (
             f"--workers {workers} needs the rate limits shared between processes: set "
             "TIMETRACKER_RATELIMIT_STORAGE to a Redis URL (e.g. redis://127.0.0.1:6379)"
