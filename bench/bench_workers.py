@@ -147,7 +147,7 @@ def server(kind: str, db: str, env: dict[str, str], threads: int = 8):
 
 def wrk_rate(port: int, path: str, seconds: float, connections: int) -> float:
     command = [
-        "wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds:.0f}s",
+        "wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds:.0f}s", "--timeout", "30s",
         "-H", f"Authorization: {AUTH['Authorization']}", f"http://127.0.0.1:{port}{path}",
     ]  # fmt: skip
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
