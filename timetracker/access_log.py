@@ -3,8 +3,9 @@
 The id comes from the request's ``X-Request-Id`` when a proxy sent a sensible one (up to 128
 letters, digits, ``.``, ``_``, ``-``), otherwise it is made here; every answer, errors included,
 carries it back in ``X-Request-Id``, and the log line names it, so one failing call can be found
-in the logs of every process. The line holds the method, path, status, duration in ms, user and
-request id, as text or (``TIMETRACKER_LOG_FORMAT=json``) one JSON object per line.
+in the logs of every process. The line holds the method, path, status, duration in ms, user,
+request id and the id of the server process that answered (several serve one port with
+``--workers``), as text or (``TIMETRACKER_LOG_FORMAT=json``) one JSON object per line.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
 import time
 import uuid
@@ -53,12 +55,14 @@ def init_app(app: Flask) -> None:
                 "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
                 "user": caller.username if caller is not None else None,
                 "requestId": rid,
+                "pid": os.getpid(),
             }
             if json_lines:
                 log.info(json.dumps(entry))
             else:
                 log.info(
-                    "%(method)s %(path)s %(status)s %(ms)sms user=%(user)s id=%(requestId)s",
+                    "%(method)s %(path)s %(status)s %(ms)sms user=%(user)s id=%(requestId)s "
+                    "pid=%(pid)s",
                     entry,
                 )
         return response

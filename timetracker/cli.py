@@ -3,7 +3,6 @@ restore, migrate."""
 
 from __future__ import annotations
 
-import errno
 import logging
 import sys
 from contextlib import contextmanager
@@ -71,40 +70,47 @@ def _return_large_blocks() -> None:
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @db_option
 @click.option(
-    "--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Worker threads."
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Worker threads (of each process).",
 )
-def serve(host: str, port: int, db: str | None, threads: int) -> None:
-    """Run the API server (waitress), upgrading the database first."""
-    import waitress
-
-    _return_large_blocks()
-    app = _app(db)
-    logging.basicConfig()  # as waitress.serve does, so its messages are shown
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes; more than 1 runs gunicorn and needs the rate limits in Redis.",
+)
+def serve(host: str, port: int, db: str | None, threads: int, workers: int) -> None:
+    """Run the API server (waitress; gunicorn with --workers), upgrading the database first.
+    SIGTERM stops it gracefully."""
+    from timetracker import serving
     from timetracker.access_log import log_to_stderr
+    from timetracker.config import SettingError, load_config
 
+    try:
+        problem = serving.multiprocess_problem(load_config(), workers)
+    except SettingError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if problem:
+        raise click.ClickException(problem)
+    _return_large_blocks()
+    logging.basicConfig()  # as waitress.serve does, so its messages are shown
     log_to_stderr()
-    try:
-        server = waitress.create_server(
-            app, host=host, port=port, threads=threads, ident="timetracker"
-        )
-    except OSError as exc:
-        reason = "the address is already in use" if exc.errno == errno.EADDRINUSE else exc
-        raise click.ClickException(f"Cannot listen on {host}:{port}: {reason}") from None
-    click.echo(
-        f"timetracker listening on http://{host}:{port}/api/v1 "
-        f"(Swagger UI: http://{host}:{port}/api/v1/swagger)",
-        err=True,
-    )
-    server.print_listen("Serving on http://{}:{}")
-    # REST hooks are delivered by a thread of the server process (several processes on one
-    # PostgreSQL database share the work).
-    from timetracker.services.hook_delivery import start_for
 
-    deliverer = start_for(app)
+    def listening() -> None:
+        click.echo(
+            f"timetracker listening on http://{host}:{port}/api/v1 "
+            f"(Swagger UI: http://{host}:{port}/api/v1/swagger)",
+            err=True,
+        )
+
     try:
-        server.run()
-    finally:
-        deliverer.stop()
+        serving.serve(lambda: _app(db), host, port, threads, workers, listening)
+    except serving.CannotListen as exc:
+        raise click.ClickException(f"Cannot listen on {host}:{port}: {exc}") from None
 
 
 @main.command("create-user")

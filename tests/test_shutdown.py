@@ -1,0 +1,130 @@
+"""SIGTERM stops `timetracker serve` gracefully, under waitress (one process) and gunicorn
+(`--workers 2`, which needs the limits in Redis): a request already being answered is answered
+in full, a new connection is refused meanwhile, the process exits 0 and the database is intact.
+
+The request is a CSV export of some 10 MB, read slowly by a client with a small receive buffer:
+more than the kernel's buffers on both sides hold, so when SIGTERM arrives the server still has
+most of the answer to send (in the task or in its output buffers), however fast the machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import http.client
+import signal
+import socket
+import sqlite3
+import time
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import RATELIMIT_STORAGE
+from tests.server_processes import serve
+from tests.test_server import make_task, server_env
+from timetracker.store.db import make_engine
+
+AUTH = ("admin", "pw")
+RECORDS = 2000
+COMMENT = ("slow reader " * 400).strip()  # about 5 KB a row: 10 MB in all
+
+
+def basic_header() -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(b"admin:pw").decode()}
+
+
+def import_records(port: int) -> None:
+    """``RECORDS`` days of time-track of admin on one task, in one import."""
+    task = make_task(port, AUTH)
+    day = dt.date(2015, 1, 1)
+    lines = ["username,date,customer,project,task,minutes,comment"]
+    for n in range(RECORDS):
+        lines.append(f"admin,{day + dt.timedelta(days=n)},C,P,T,60,{COMMENT}")
+    assert task["name"] == "T"
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.request(
+        "POST",
+        "/api/v1/timetrack/import?assign=true",
+        body="\r\n".join(lines).encode(),
+        headers={**basic_header(), "Content-Type": "text/csv"},
+    )
+    response = conn.getresponse()
+    assert response.status == 200, response.read()
+    conn.close()
+
+
+def slow_reader(port: int) -> http.client.HTTPConnection:
+    """A connection whose receive buffer is small, so the server cannot send ahead much."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)
+    sock.settimeout(120)
+    sock.connect(("127.0.0.1", port))
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.sock = sock
+    return conn
+
+
+def wait_until_refused(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        except ConnectionRefusedError:
+            return
+        time.sleep(0.02)
+    raise AssertionError("the server still accepts connections 30 s after SIGTERM")
+
+
+@pytest.mark.parametrize(
+    "workers",
+    [
+        1,
+        pytest.param(
+            2,
+            marks=pytest.mark.skipif(
+                RATELIMIT_STORAGE.startswith("memory"),
+                reason="several processes need TIMETRACKER_RATELIMIT_STORAGE (Redis)",
+            ),
+        ),
+    ],
+)
+def test_sigterm_lets_the_running_export_finish(database_url, workers):
+    env = server_env(
+        TIMETRACKER_ADMIN_PASSWORD="pw",
+        TIMETRACKER_RATELIMIT_PER_SECOND="100000",
+        TIMETRACKER_RATELIMIT_PER_MINUTE="100000",
+    )
+    with serve(database_url, env, "--workers", str(workers)) as server:
+        import_records(server.port)
+        export = slow_reader(server.port)
+        export.request(
+            "GET",
+            "/api/v1/reports/detailed?dateFrom=2015-01-01&dateTo=2025-12-31&format=csv",
+            headers=basic_header(),
+        )
+        response = export.getresponse()
+        assert response.status == 200
+        begun = response.read(64 * 1024)
+
+        server.process.send_signal(signal.SIGTERM)
+        wait_until_refused(server.port)
+        assert server.process.poll() is None  # still sending the export
+
+        body = begun + response.read()
+        rows = body.decode().split("\r\n")
+        assert rows[0].startswith("date,") and rows[-1] == ""
+        assert len(rows) == RECORDS + 2  # the header, the records, and the last line's end
+        assert all(COMMENT in row for row in rows[1:-1])
+        assert server.process.wait(timeout=60) == 0
+        assert "Traceback" not in server.output()
+
+    if "://" not in database_url:
+        with sqlite3.connect(database_url) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    engine = make_engine(database_url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM time_entries")).scalar() == RECORDS
+    finally:
+        engine.dispose()
