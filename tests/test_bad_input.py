@@ -543,10 +543,12 @@ def shape_problem(response) -> str | None:
         return f"no api.error key: {body!r:.200}"
     if not isinstance(body.get("message"), str) or not body["message"]:
         return f"no message: {body!r:.200}"
-    if set(body) - {"key", "message", "fields"}:
-        return f"members beyond key, message and fields: {sorted(body)}"
+    if set(body) - {"key", "message", "fields", "requestId"}:
+        return f"members beyond key, message, fields and requestId: {sorted(body)}"
     if not isinstance(body.get("fields", ""), str):
         return f"fields is not a string: {body!r:.200}"
+    if body.get("requestId") != response.headers.get("X-Request-Id"):
+        return f"requestId is not the X-Request-Id header: {body!r:.200}"
     return None
 
 

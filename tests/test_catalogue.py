@@ -28,6 +28,7 @@ def test_customer_names_are_unique_case_insensitively(admin):
         "key": "api.error.customer_exists",
         "message": "Customer with specified name already exists",
         "fields": "name",
+        "requestId": response.headers["X-Request-Id"],
     }
     other = admin.ok("post", "/customers", {"name": "Other"})
     response = admin.patch(f"/customers/{other['id']}", json={"name": "acme"})

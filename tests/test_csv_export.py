@@ -135,6 +135,7 @@ def test_accept_header_and_format(admin, catalogue):
         "key": "api.error.invalid_argument",
         "message": "Cannot parse provided arguments: format: Must be one of: json, csv.",
         "fields": "format",
+        "requestId": bad.headers["X-Request-Id"],
     }
     # Lists without a CSV form do not take the parameter at all.
     assert get("/departments?format=csv").status_code == 400

@@ -14,7 +14,8 @@ def assert_error(response, status, key):
     body = response.get_json()
     assert body["key"] == key
     assert isinstance(body["message"], str) and body["message"]
-    assert set(body) <= {"key", "message", "fields"}
+    assert set(body) <= {"key", "message", "fields", "requestId"}
+    assert body["requestId"] == response.headers["X-Request-Id"]
     return body
 
 

@@ -2,10 +2,14 @@
 
 The id comes from the request's ``X-Request-Id`` when a proxy sent a sensible one (up to 128
 letters, digits, ``.``, ``_``, ``-``), otherwise it is made here; every answer, errors included,
-carries it back in ``X-Request-Id``, and the log line names it, so one failing call can be found
-in the logs of every process. The line holds the method, path, status, duration in ms, user,
-request id and the id of the server process that answered (several serve one port with
-``--workers``), as text or (``TIMETRACKER_LOG_FORMAT=json``) one JSON object per line.
+carries it back in ``X-Request-Id`` (error bodies as ``requestId`` too), and the log line names
+it, so one failing call can be found in the logs of every process. The line holds the method,
+path, status, duration in ms, user, request id and the id of the server process that answered
+(several serve one port with ``--workers``), as text or (``TIMETRACKER_LOG_FORMAT=json``) one
+JSON object per line.
+
+The duration measured here also feeds the metrics (``metrics.py``), when they are on: one call
+per request, in the same place.
 """
 
 from __future__ import annotations
@@ -30,22 +34,37 @@ def _start() -> None:
     g.request_started = time.perf_counter()
 
 
-def request_id() -> str | None:
-    return g.get("request_id")
+def request_id() -> str:
+    """The current request's id (made now, and kept, if the request is refused before
+    ``_start`` ran)."""
+    rid = g.get("request_id")
+    if rid is None:
+        rid = g.request_id = uuid.uuid4().hex
+    return rid
 
 
 def init_app(app: Flask) -> None:
     json_lines = app.config["LOG_FORMAT"] == "json"
     enabled = app.config["ACCESS_LOG"]
+    metrics = app.extensions["timetracker"].get("metrics")
     if enabled:
         log.setLevel(logging.INFO)
 
     @app.after_request
     def _finish(response):
-        rid = g.get("request_id") or uuid.uuid4().hex
+        rid = request_id()
         response.headers["X-Request-Id"] = rid
+        started = g.get("request_started")
+        if metrics is not None and started is not None:
+            rule = request.url_rule
+            metrics.observe(
+                rule.rule if rule is not None else None,
+                request.method,
+                response.status_code,
+                time.perf_counter() - started,
+                g.get("error_key"),
+            )
         if enabled:
-            started = g.get("request_started")
             caller = g.get("caller")
             entry = {
                 "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),

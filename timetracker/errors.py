@@ -1,4 +1,8 @@
-"""The one error shape: ``{"key": "api.error.<snake_case>", "message": "...", "fields": "..."}``.
+"""The one error shape: ``{"key": "api.error.<snake_case>", "message": "...", "fields": "...",
+"requestId": "..."}``.
+
+``requestId`` is the request's ``X-Request-Id`` (``access_log``): a client reporting a failure
+quotes it, and the log line with the same id is found in every process's log.
 
 Every failure, whether raised by a view (:class:`ApiError`), by werkzeug (404 for unknown paths,
 405, 413, 415), by argument validation or by a bug (500), leaves through :func:`error_response`.
@@ -10,9 +14,11 @@ import logging
 import re
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, g, has_request_context, jsonify
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, SecurityError
+
+from timetracker.access_log import request_id
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +88,9 @@ def error_response(error: ApiError):
     body: dict[str, Any] = {"key": error.key, "message": error.message}
     if error.fields:
         body["fields"] = error.fields
+    if has_request_context():
+        body["requestId"] = request_id()
+        g.error_key = error.key  # the metrics count throttled and banned requests by it
     response = jsonify(body)
     response.status_code = error.status
     for name, value in error.headers.items():

@@ -31,6 +31,15 @@ class ErrorSchema(ApiSchema):
         data_key="fields",
         metadata={"description": "The offending field name(s), comma-separated"},
     )
+    request_id = fields.String(
+        data_key="requestId",
+        required=True,
+        metadata={
+            "description": "The request's id, as in the X-Request-Id header (the one a proxy "
+            "sent, or one made by the server); the server's log names it too",
+            "example": "4f1c2b7e9a6d4e0f8b3a5c7d9e1f2a3b",
+        },
+    )
 
 
 def Id(**kwargs) -> fields.Integer:  # noqa: N802 - a field factory reads like a field class
