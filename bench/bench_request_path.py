@@ -3,6 +3,10 @@ check, an authenticated GET of one customer and an authenticated PATCH of it, th
 Flask test client. Give a checkout to time another version of the code with the same client
 (for a before/after comparison); runs alternate well on a noisy machine.
 
+The GET is timed a second time on an app with the metrics on (``TIMETRACKER_METRICS=token``),
+alternating with the first in rounds, so the difference is the metrics' cost per request in the
+same run (a checkout without metrics times the same app twice: the difference is then noise).
+
     python bench/bench_request_path.py [CHECKOUT]
 """
 
@@ -31,7 +35,7 @@ def per_request_us(request, n: int = 3000) -> float:
     return (time.perf_counter() - started) / n * 1e6
 
 
-def main() -> None:
+def make_client(**settings):
     app = create_app(
         {
             "DATABASE_URL": str(Path(tempfile.mkdtemp()) / "bench.db"),
@@ -39,15 +43,28 @@ def main() -> None:
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "RATELIMIT_PER_SECOND": 10**9,
             "RATELIMIT_PER_MINUTE": 10**9,
+            **settings,
         }
     )
     client = app.test_client()
     customer = client.post("/api/v1/customers", json={"name": "A"}, headers=AUTH).get_json()
-    url = f"/api/v1/customers/{customer['id']}"
+    return client, f"/api/v1/customers/{customer['id']}"
+
+
+def main() -> None:
+    client, url = make_client()
+    metered, metered_url = make_client(METRICS="token", METRICS_TOKEN="bench-metrics-token-0123")
     health = per_request_us(lambda: client.get("/api/v1/health"))
-    read = per_request_us(lambda: client.get(url, headers=AUTH))
+    reads, metered_reads = [], []
+    for _ in range(3):  # alternating rounds: the machine's drift hits both alike
+        reads.append(per_request_us(lambda: client.get(url, headers=AUTH), 1000))
+        metered_reads.append(per_request_us(lambda: metered.get(metered_url, headers=AUTH), 1000))
+    read, metered_read = min(reads), min(metered_reads)
     write = per_request_us(lambda: client.patch(url, json={"description": "x"}, headers=AUTH), 1500)
-    print(f"{ROOT}: health {health:.0f} us, GET customer {read:.0f} us, PATCH {write:.0f} us")
+    print(
+        f"{ROOT}: health {health:.0f} us, GET customer {read:.0f} us, PATCH {write:.0f} us; "
+        f"GET customer with metrics on {metered_read:.0f} us ({metered_read / read - 1:+.1%})"
+    )
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ RESOURCES = {
     "hooks": LAYERS,
     "batch": ("api", "schemas"),
     "health": ("api", "schemas"),
+    "metrics": ("api",),
 }
 # What a layer shares between its resources.
 SHARED = {
@@ -62,6 +63,7 @@ SHARED = {
         "access",
         "imports",
         "backup",
+        "pool",
     },
 }
 # SQLAlchemy names that only describe values (types, errors), never build SQL.

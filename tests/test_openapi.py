@@ -32,14 +32,19 @@ def test_openapi_json_is_the_same_document(client, spec):
     assert client.get("/api/v1/openapi.json").get_json() == spec
 
 
-def test_basic_auth_and_tokens_are_declared_for_everything_but_health(spec):
+# Operations outside the user authentication: no credentials, or a token of their own.
+OWN_SECURITY = {"/api/v1/health": [], "/api/v1/metrics": [{"metricsToken": []}]}
+
+
+def test_basic_auth_and_tokens_are_declared_for_everything_but_health_and_metrics(spec):
     schemes = spec["components"]["securitySchemes"]
     assert schemes["basicAuth"] == {"type": "http", "scheme": "basic"}
     assert schemes["bearerAuth"]["scheme"] == "bearer"
+    assert schemes["metricsToken"]["scheme"] == "bearer"
     assert spec["security"] == [{"basicAuth": []}, {"bearerAuth": []}]
     for path, method, operation in operations(spec):
-        if path == "/api/v1/health":
-            assert operation["security"] == []
+        if path in OWN_SECURITY:
+            assert operation["security"] == OWN_SECURITY[path]
         else:
             assert "security" not in operation, (method, path)  # the global requirement applies
 
@@ -53,7 +58,7 @@ def test_every_operation_is_described(spec):
         assert operation.get("tags"), label
         responses = operation["responses"]
         assert any(code.startswith("2") for code in responses), label
-        if path != "/api/v1/health":
+        if path not in OWN_SECURITY:
             for code in ("400", "401", "403", "429"):
                 assert code in responses, (label, code)
         if "{id}" in path:
@@ -66,12 +71,19 @@ def test_every_operation_is_described(spec):
 
 def test_error_responses_use_the_error_shape(spec):
     error = spec["components"]["schemas"]["Error"]
-    assert set(error["required"]) == {"key", "message"}
-    assert set(error["properties"]) == {"key", "message", "fields"}
+    assert set(error["required"]) == {"key", "message", "requestId"}
+    assert set(error["properties"]) == {"key", "message", "fields", "requestId"}
     not_found = spec["components"]["responses"]["NOT_FOUND"]
     assert not_found["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Error"
     }
+
+
+def test_metrics_answer_text_or_the_error_shape(spec):
+    responses = spec["paths"]["/api/v1/metrics"]["get"]["responses"]
+    assert list(responses["200"]["content"]) == ["text/plain"]
+    assert {"401", "404"} <= set(responses)
+    assert spec["components"]["responses"]["UNAUTHORIZED"]["content"]["application/json"]
 
 
 def test_list_parameters_are_documented(spec):

@@ -17,6 +17,9 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.conftest import ADMIN_PASSWORD, ApiClient, basic
 
+# The metrics endpoint is on in the generated tests (with its own token), so they see it answer.
+METRICS_TOKEN = "metrics-token-for-the-generated-tests"
+
 # Random examples per operation, by group.
 PATH_ONLY_EXAMPLES = 5
 QUERY_EXAMPLES = 10
@@ -48,7 +51,11 @@ def api_schema(make_app):
     # Generated tests send many requests quickly, some with wrong credentials on purpose:
     # the throttle and the login ban have their own tests.
     app = make_app(
-        RATELIMIT_PER_SECOND=1_000_000, RATELIMIT_PER_MINUTE=1_000_000, LOGIN_BAN_ATTEMPTS=1_000_000
+        RATELIMIT_PER_SECOND=1_000_000,
+        RATELIMIT_PER_MINUTE=1_000_000,
+        LOGIN_BAN_ATTEMPTS=1_000_000,
+        METRICS="token",
+        METRICS_TOKEN=METRICS_TOKEN,
     )
     admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
     # Some objects, so that generated ids sometimes hit real rows.
@@ -99,8 +106,11 @@ def check(case):
     literal_paths = {p for p in case.operation.schema.raw_schema["paths"] if "{" not in p}
     if case.formatted_path in literal_paths and case.formatted_path != case.operation.path:
         return
+    metrics = case.operation.path == "/api/v1/metrics"  # a token of its own, not a user's
     case.call_and_validate(
-        headers=basic("admin", ADMIN_PASSWORD),
+        headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+        if metrics
+        else basic("admin", ADMIN_PASSWORD),
         excluded_checks=[positive_data_acceptance],
         additional_checks=[valid_input_is_not_called_invalid],
     )

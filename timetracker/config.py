@@ -56,6 +56,29 @@ def _check_hosts(hosts: list[str]) -> str | None:
     return None
 
 
+METRICS_MODES = ("disabled", "token")
+METRICS_TOKEN_MIN = 16  # too long to guess, so failed tries need no ban
+
+
+def _check_metrics(config: dict[str, Any]) -> None:
+    """The metrics settings agree: token mode has a long enough token, and a token is not set
+    for an endpoint that stays off (its owner would believe it on)."""
+    mode, token = config["METRICS"], config["METRICS_TOKEN"]
+    if mode not in METRICS_MODES:
+        raise SettingError(f"{ENV_PREFIX}METRICS: {mode!r} is not one of disabled, token")
+    if mode == "token" and (not token or len(token) < METRICS_TOKEN_MIN):
+        raise SettingError(
+            f"{ENV_PREFIX}METRICS_TOKEN: TIMETRACKER_METRICS=token needs a token of at least "
+            f"{METRICS_TOKEN_MIN} characters (e.g. python -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))')"
+        )
+    if mode == "disabled" and token:
+        raise SettingError(
+            f"{ENV_PREFIX}METRICS_TOKEN is set but the metrics are disabled: set "
+            f"{ENV_PREFIX}METRICS=token to serve them, or unset the token"
+        )
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DATABASE_URL",
@@ -156,6 +179,19 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "text, or json: the access log as one JSON object per line.",
     ),
+    Setting(
+        "METRICS",
+        "disabled",
+        str,
+        "disabled: GET /api/v1/metrics is 404; token: it answers Prometheus text to "
+        "Authorization: Bearer <TIMETRACKER_METRICS_TOKEN>.",
+    ),
+    Setting(
+        "METRICS_TOKEN",
+        None,
+        str,
+        f"The bearer token of GET /api/v1/metrics (at least {METRICS_TOKEN_MIN} characters).",
+    ),
 )
 
 ENV_PREFIX = "TIMETRACKER_"
@@ -191,4 +227,5 @@ def load_config(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
         config.update(test_config)
     for setting in SETTINGS:
         config[setting.name] = _checked(setting, config[setting.name])
+    _check_metrics(config)
     return config

@@ -107,6 +107,11 @@ def init_app(app: Flask, blueprints) -> Api:
                         "scheme": "bearer",
                         "description": "A personal API token (POST /users/me/tokens)",
                     },
+                    "metricsToken": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "TIMETRACKER_METRICS_TOKEN, for GET /metrics alone",
+                    },
                 }
             },
         },

@@ -13,6 +13,7 @@ from timetracker.api import (
     invoices,
     leave,
     leave_types,
+    metrics,
     reports,
     settings,
     time_zone_groups,
@@ -47,4 +48,5 @@ def all_blueprints():
         *events.blueprints,
         *hooks.blueprints,
         *batch.blueprints,
+        *metrics.blueprints,
     ]

@@ -82,6 +82,19 @@ def due_ids(conn: Connection, now: int, limit: int, exclude: frozenset[int]) -> 
     return [i for i in conn.execute(stmt).scalars() if i not in exclude][:limit]
 
 
+def backlog(conn: Connection) -> tuple[int, int]:
+    """How far enabled subscriptions are behind the event log: the events after their cursors,
+    summed, and how many are behind at all. One read of the hooks table (a handful of rows) and
+    of the events' largest id (the primary key's last entry), so a metrics scrape can ask."""
+    last = select(func.max(events.c.id)).scalar_subquery()
+    row = conn.execute(
+        select(func.coalesce(func.sum(last - hooks.c.cursor), 0), func.count(hooks.c.id)).where(
+            hooks.c.enabled, hooks.c.cursor < last
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
 def claim(conn: Connection, ids: list[int], now: int, until: int, token: str) -> list[RowMapping]:
     """Claim subscriptions (in a short write transaction) for one deliverer until ``until``.
 
