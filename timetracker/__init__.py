@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: config, database, auth, rate limit, blueprints, docs."""
-    from timetracker import access_log, auth, cors, docs, errors, metrics, ratelimit, request_shape
+    from timetracker import access_log, auth, cors, docs, errors, ratelimit, request_shape
     from timetracker.api import all_blueprints
     from timetracker.config import load_config
     from timetracker.json_provider import OrjsonProvider
@@ -55,6 +55,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     errors.register_error_handlers(app)
     if app.config["METRICS"] != "disabled":
+        # Imported only when on: a server without metrics does not load prometheus_client.
+        from timetracker import metrics
+
         metrics.init_app(app)  # before the access log, which feeds it
     access_log.init_app(app)
     cors.init_app(app)

@@ -17,7 +17,6 @@ from flask.views import MethodView
 
 from timetracker.api.common import Blueprint, public
 from timetracker.errors import ApiError
-from timetracker.metrics import CONTENT_TYPE
 
 blp = Blueprint(
     "metrics",
@@ -73,6 +72,8 @@ class Metrics(MethodView):
         processes, any of them answers for all.
         """
         _check_token()
+        from timetracker.metrics import CONTENT_TYPE  # loaded with the metrics, when they are on
+
         metrics = current_app.extensions["timetracker"]["metrics"]
         return current_app.response_class(metrics.exposition(), content_type=CONTENT_TYPE)
 
