@@ -16,12 +16,14 @@ from timetracker.schemas.common import ErrorSchema
 DESCRIPTION = """\
 Self-hosted time tracking with an actiTIME-style REST API.
 
-* **Authentication**: HTTP Basic on every endpoint except `/health` and the documentation.
+* **Authentication**: HTTP Basic on every endpoint except `/health` and the documentation
+  (and `/metrics`, which has a token of its own).
   Three failed logins from one IP within 10 seconds ban that IP for a minute (403).
 * **Throttling**: per user, 100 requests per second and 1000 per minute by default. Every
   authenticated response carries `X-Ratelimit-Remaining` and `X-Ratelimit-Reset` (seconds until
   the window ends); beyond the limit the answer is 429 with `Retry-After`.
-* **Errors**: always `{"key": "api.error.<snake_case>", "message": "...", "fields": "..."}`;
+* **Errors**: always `{"key": "api.error.<snake_case>", "message": "...", "fields": "...",
+  "requestId": "..."}` (`requestId` is the answer's `X-Request-Id`);
   400 for arguments that cannot be parsed and for duplicate names, 403 when the object exists
   but is out of your reach, 404 for unknown ids.
 * **Lists**: `{"offset", "limit", "items"}`, `limit` 1000 at most; `includeReferenced` adds

@@ -74,7 +74,9 @@ def multiprocess_dir() -> str | None:
 
 def prepare_multiprocess(directory: str | os.PathLike) -> None:
     """In the master process, before any worker is forked: the workers' metrics go to files in
-    ``directory`` (made empty here: values of an earlier run would be added in).
+    ``directory`` (made empty here: values of an earlier run would be added in). Each worker
+    builds its own app after the fork; an app built in the master would add the master's pool
+    gauges (alive as long as the master is) to the workers'.
 
     ``prometheus_client`` chooses between memory and files when it is imported, which may have
     happened already (this module imports it); so the choice is made again here, for every
