@@ -229,19 +229,24 @@ def test_process_metrics(make_app):
 
 # --- several processes -----------------------------------------------------------------------
 
-# A master that prepares the directory and forks two workers, each building the app and
-# answering requests, as ``serve --workers 2`` does; it prints the workers' pids.
+# A master that prepares the directory and forks two workers answering requests, as
+# ``serve --workers 2`` does: with "preload" the master builds the app and the workers inherit
+# it (gunicorn's preload_app), otherwise each worker builds its own. It prints the workers' pids.
 WORKERS = """
 import json, os, sys
-from timetracker import metrics
-directory, config = sys.argv[1], json.loads(sys.argv[2])
+from timetracker import create_app, metrics
+directory, config, preload = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3] == "preload"
 metrics.prepare_multiprocess(directory)
+app = create_app(config) if preload else None
 pids = []
 for n in (1, 2):
     pid = os.fork()
     if pid == 0:
-        from timetracker import create_app
-        client = create_app(config).test_client()
+        if app is None:
+            app = create_app(config)
+        else:  # what gunicorn_server.post_fork does
+            app.extensions["timetracker"]["engine"].dispose(close=False)
+        client = app.test_client()
         for _ in range(n):
             assert client.get("/api/v1/health").status_code == 200
         assert client.get("/api/v1/nosuch").status_code == 404
@@ -252,7 +257,8 @@ print(json.dumps(pids))
 """
 
 
-def test_a_scrape_sums_every_worker(make_app, migrated_database_url, tmp_path, monkeypatch):
+@pytest.mark.parametrize("built", ["preload", "in-each-worker"])
+def test_a_scrape_sums_every_worker(make_app, migrated_database_url, tmp_path, monkeypatch, built):
     directory = tmp_path / "metrics"
     directory.mkdir()
     (directory / "counter_1.db").write_bytes(b"left by an earlier run")
@@ -265,7 +271,7 @@ def test_a_scrape_sums_every_worker(make_app, migrated_database_url, tmp_path, m
     )
     env = {k: v for k, v in os.environ.items() if k != MULTIPROC_ENV}
     done = subprocess.run(
-        [sys.executable, "-c", WORKERS, str(directory), json.dumps(config)],
+        [sys.executable, "-c", WORKERS, str(directory), json.dumps(config), built],
         cwd=ROOT,
         env=env,
         capture_output=True,

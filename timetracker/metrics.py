@@ -74,9 +74,8 @@ def multiprocess_dir() -> str | None:
 
 def prepare_multiprocess(directory: str | os.PathLike) -> None:
     """In the master process, before any worker is forked: the workers' metrics go to files in
-    ``directory`` (made empty here: values of an earlier run would be added in). Each worker
-    builds its own app after the fork; an app built in the master would add the master's pool
-    gauges (alive as long as the master is) to the workers'.
+    ``directory`` (made empty here: values of an earlier run would be added in). The app may
+    be built before the fork (in the master) or after it (in each worker).
 
     ``prometheus_client`` chooses between memory and files when it is imported, which may have
     happened already (this module imports it); so the choice is made again here, for every
@@ -177,6 +176,13 @@ class Metrics:
         size = pool.pool_size(engine)
         if size is not None:
             self.pool_size.set(size)
+            if multiprocess_dir() is not None:
+                # An app built in the master and forked (gunicorn's preload_app): each worker
+                # has a pool of that size, the master (alive, but serving nothing) none.
+                os.register_at_fork(
+                    before=lambda: self.pool_size.set(0),
+                    after_in_child=lambda: self.pool_size.set(size),
+                )
         pool.watch_checkouts(engine, self.pool_checked_out.inc, self.pool_checked_out.dec)
 
     def observe(
