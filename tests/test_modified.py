@@ -127,3 +127,12 @@ def test_a_bad_stamp_is_a_400(admin, bad):
     assert response.status_code == 400
     body = response.get_json()
     assert body["key"] == "api.error.invalid_argument" and body["fields"] == "modifiedAfter"
+
+
+def test_an_object_is_never_modified_before_it_was_created(admin, catalogue):
+    project = catalogue["projects"]["web"]["id"]
+    for n in range(30):
+        customer = admin.ok("post", "/customers", {"name": f"C{n}"})
+        task = admin.ok("post", "/tasks", {"projectId": project, "name": f"T{n}"})
+        assert customer["modified"] >= customer["created"]
+        assert task["modified"] >= task["created"]

@@ -35,7 +35,8 @@ TABLES = (
 )
 CREATED = {"users", "customers", "projects", "tasks"}
 
-SQLITE_NOW = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+# SQLite keeps 'now' to the millisecond; ROUND undoes the float's error in the conversion.
+SQLITE_NOW = "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)"
 POSTGRESQL_NOW = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
 
 
@@ -51,11 +52,13 @@ def upgrade() -> None:
     op.create_index("ix_tasks_modified", "tasks", ["modified"])
     if dialect == "sqlite":
         for table in TABLES:
+            # Never before the object's creation (stamped by the server's clock).
+            first = f"max(NEW.created, {SQLITE_NOW})" if table in CREATED else SQLITE_NOW
             # An update inside a trigger does not fire it again (no recursive triggers), and
             # an update that sets the stamp itself is left alone.
             op.execute(
                 f"CREATE TRIGGER {table}_modified_insert AFTER INSERT ON {table} "
-                f"WHEN NEW.modified = 0 BEGIN UPDATE {table} SET modified = {SQLITE_NOW} "
+                f"WHEN NEW.modified = 0 BEGIN UPDATE {table} SET modified = {first} "
                 "WHERE id = NEW.id; END"
             )
             op.execute(
@@ -64,18 +67,23 @@ def upgrade() -> None:
                 f"SET modified = max(OLD.modified + 1, {SQLITE_NOW}) WHERE id = NEW.id; END"
             )
     else:
-        op.execute(
-            "CREATE FUNCTION stamp_modified() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "IF TG_OP = 'INSERT' THEN "
-            f"IF NEW.modified = 0 THEN NEW.modified := {POSTGRESQL_NOW}; END IF; "
-            "ELSIF NEW.modified = OLD.modified THEN "
-            f"NEW.modified := greatest(OLD.modified + 1, {POSTGRESQL_NOW}); END IF; "
-            "RETURN NEW; END $$"
-        )
         for table in TABLES:
+            # Never before the object's creation (stamped by the server's clock, which need
+            # not be the database's).
+            first = (
+                f"greatest(NEW.created, {POSTGRESQL_NOW})" if table in CREATED else POSTGRESQL_NOW
+            )
+            op.execute(
+                f"CREATE FUNCTION {table}_stamp_modified() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN IF TG_OP = 'INSERT' THEN "
+                f"IF NEW.modified = 0 THEN NEW.modified := {first}; END IF; "
+                "ELSIF NEW.modified = OLD.modified THEN "
+                f"NEW.modified := greatest(OLD.modified + 1, {POSTGRESQL_NOW}); END IF; "
+                "RETURN NEW; END $$"
+            )
             op.execute(
                 f"CREATE TRIGGER {table}_modified BEFORE INSERT OR UPDATE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION stamp_modified()"
+                f"FOR EACH ROW EXECUTE FUNCTION {table}_stamp_modified()"
             )
 
 
@@ -87,8 +95,7 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER {table}_modified_update")
         else:
             op.execute(f"DROP TRIGGER {table}_modified ON {table}")
-    if dialect != "sqlite":
-        op.execute("DROP FUNCTION stamp_modified()")
+            op.execute(f"DROP FUNCTION {table}_stamp_modified()")
     op.drop_index("ix_tasks_modified", table_name="tasks")
     for table in TABLES:
         # Not batch mode: on SQLite it would rebuild (drop) tables that others reference.
