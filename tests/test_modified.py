@@ -136,3 +136,40 @@ def test_an_object_is_never_modified_before_it_was_created(admin, catalogue):
         task = admin.ok("post", "/tasks", {"projectId": project, "name": f"T{n}"})
         assert customer["modified"] >= customer["created"]
         assert task["modified"] >= task["created"]
+
+
+def test_what_an_object_shows_of_another_moves_its_stamp(admin, catalogue):
+    """A task shows its project's and customer's names and ids, its workflow status and type of
+    work names; a project its customer's name. Changing those moves the stamps of what shows
+    them, and only of that."""
+    tasks, projects = catalogue["tasks"], catalogue["projects"]
+    acme, globex = catalogue["customers"]["acme"], catalogue["customers"]["globex"]
+    web_tasks = sorted(tasks[k]["id"] for k in ("design", "build"))
+
+    def after(change):
+        seen = max(newest(admin, f"/{p}") for p in ("customers", "projects", "tasks"))
+        change()
+        return (
+            sorted(changed_since(admin, "/tasks", seen)),
+            sorted(changed_since(admin, "/projects", seen)),
+        )
+
+    web = projects["web"]["id"]
+    moved = after(lambda: admin.ok("patch", f"/projects/{web}", {"customerId": globex["id"]}))
+    assert moved == (web_tasks, [web])
+    assert admin.ok("get", f"/tasks/{web_tasks[0]}")["customerId"] == globex["id"]
+    renamed = after(lambda: admin.ok("patch", f"/customers/{acme['id']}", {"name": "Acme Inc"}))
+    assert renamed == ([tasks["release"]["id"]], [projects["app"]["id"]])
+    described = after(lambda: admin.ok("patch", f"/projects/{web}", {"description": "d"}))
+    assert described == ([], [web])  # tasks show no project description
+    status = admin.ok("post", "/workflowStatuses", {"name": "Doing", "type": "open"})
+    admin.ok("patch", f"/tasks/{web_tasks[0]}", {"workflowStatusId": status["id"]})
+    retyped = after(
+        lambda: admin.ok("patch", f"/workflowStatuses/{status['id']}", {"type": "completed"})
+    )
+    assert retyped == ([web_tasks[0]], [])
+    kind = admin.ok("get", "/typesOfWork/default")
+    renamed_kind = after(lambda: admin.ok("patch", f"/typesOfWork/{kind['id']}", {"name": "Work"}))
+    assert renamed_kind[0] == sorted(t["id"] for t in tasks.values())
+    rated = after(lambda: admin.ok("patch", f"/typesOfWork/{kind['id']}", {"rate": 10}))
+    assert rated == ([], [])  # a task does not show its type of work's rate

@@ -119,3 +119,36 @@ def test_the_memory_storage_sweeps_inline_and_starts_no_threads(monkeypatch):
     storage.incr("other", 60)  # this one sweeps
     assert "short" not in storage.storage and "short" not in storage.expirations
     assert storage.get("long") == 1003 and started == []
+
+
+def test_the_sweep_survives_counters_dropped_while_it_runs():
+    """A request reading an expired counter drops it; a sweep running in another thread at
+    that moment goes on (the library's own sweep would index the dropped key and fail)."""
+    import time
+
+    from timetracker.ratelimit import make_storage
+
+    storage = make_storage("memory://")
+    for key in ("a", "b", "c"):
+        storage.incr(key, 0.01)
+    storage.incr("kept", 60)
+    time.sleep(0.02)
+
+    class DroppedMeanwhile(dict):
+        def _meanwhile(self, key):
+            if key == "a":  # a concurrent read of "b", between listing and reading
+                storage.get("b")
+
+        def get(self, key, default=None):
+            self._meanwhile(key)
+            return super().get(key, default)
+
+        def __getitem__(self, key):
+            self._meanwhile(key)
+            return super().__getitem__(key)
+
+    storage.expirations = DroppedMeanwhile(storage.expirations)
+    storage._next_sweep = 0.0
+    storage.incr("new", 60)  # sweeps
+    assert sorted(storage.storage) == ["kept", "new"]
+    assert sorted(storage.expirations) == ["kept", "new"]

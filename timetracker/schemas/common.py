@@ -293,8 +293,10 @@ class ModifiedAfterArgs(ApiSchema):
         validate=validate.Range(0, 2**53),
         metadata={
             "description": "Only objects whose modified stamp is greater than this (epoch "
-            "milliseconds). For an exact record of every change, deletions included, read "
-            "GET /changes"
+            "milliseconds). A stamp is taken when a change is made, not when it commits: on "
+            "PostgreSQL ask from a little before the newest stamp you saw (a transaction can "
+            "commit after a later one). For an exact record of every change, deletions "
+            "included, read GET /changes"
         },
     )
 

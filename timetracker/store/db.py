@@ -82,7 +82,8 @@ def make_engine(url_or_path: str, pool_size: int = 8) -> Engine:
 
     @event.listens_for(engine, "checkin")
     def _default_cache(dbapi_connection, record):
-        if record.info.pop("large_cache", False):
+        # (No connection when it was invalidated: a new one starts with the default.)
+        if record.info.pop("large_cache", False) and dbapi_connection is not None:
             dbapi_connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
 
     @event.listens_for(engine, "begin")

@@ -56,9 +56,11 @@ def named() -> tuple[Column, Column]:
 
 
 def modified() -> Column:
-    """When the object last changed (epoch ms): kept by database triggers (migration 0011) on
-    every insert and update of its row, whatever makes it, so ``modifiedAfter`` never misses a
-    change; 0 only until the insert trigger has run."""
+    """When the object last changed (epoch ms, the database's clock): kept by database triggers
+    (migration 0011) on every insert and update of its row, whatever makes it, and on a change
+    of what it shows of another row (a task's project name, say); 0 only until the insert
+    trigger has run. A stamp is taken when the change is made, not when it commits: on
+    PostgreSQL a transaction can commit after a later one, with the earlier stamp."""
     return Column("modified", BigInteger, nullable=False, server_default="0")
 
 

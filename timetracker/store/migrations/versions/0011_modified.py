@@ -5,9 +5,11 @@ Revises: 0010
 Create Date: 2026-12-01
 
 Triggers set it on every insert and update of the row, whatever makes the change (the API, an
-import, a department's deletion moving its users, the command line), to the current time in epoch
-milliseconds and never below the previous stamp plus one, so it always grows. Existing rows start
-at their ``created`` stamp, or at the time of the upgrade where a table has none.
+import, a department's deletion moving its users, the command line), to the database's current
+time in epoch milliseconds and never below the previous stamp plus one, so it always grows. A
+change of what an object shows of another (a task's project, customer, workflow status and type
+of work names, a project's customer) moves the stamps of the objects that show it. Existing rows
+start at their ``created`` stamp, or at the time of the upgrade where a table has none.
 """
 
 # A migration is frozen history: it spells out its tables in full.
@@ -34,6 +36,20 @@ TABLES = (
     "tasks",
 )
 CREATED = {"users", "customers", "projects", "tasks"}
+# A change of these columns of a table changes what these objects show of it.
+SHOWN_BY = (
+    ("projects", ("name", "customer_id"), (("tasks", "project_id = NEW.id"),)),
+    (
+        "customers",
+        ("name",),
+        (
+            ("projects", "customer_id = NEW.id"),
+            ("tasks", "project_id IN (SELECT id FROM projects WHERE customer_id = NEW.id)"),
+        ),
+    ),
+    ("workflow_statuses", ("name", "type"), (("tasks", "workflow_status_id = NEW.id"),)),
+    ("types_of_work", ("name",), (("tasks", "type_of_work_id = NEW.id"),)),
+)
 
 # SQLite keeps 'now' to the millisecond; ROUND undoes the float's error in the conversion.
 SQLITE_NOW = "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)"
@@ -66,13 +82,21 @@ def upgrade() -> None:
                 f"WHEN NEW.modified = OLD.modified BEGIN UPDATE {table} "
                 f"SET modified = max(OLD.modified + 1, {SQLITE_NOW}) WHERE id = NEW.id; END"
             )
+        for table, columns, shown_by in SHOWN_BY:
+            changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in columns)
+            touch = " ".join(
+                f"UPDATE {child} SET modified = max(modified + 1, {SQLITE_NOW}) WHERE {where};"
+                for child, where in shown_by
+            )
+            op.execute(
+                f"CREATE TRIGGER {table}_modified_shown AFTER UPDATE OF {', '.join(columns)} "
+                f"ON {table} WHEN {changed} BEGIN {touch} END"
+            )
     else:
         for table in TABLES:
-            # Never before the object's creation (stamped by the server's clock, which need
-            # not be the database's).
-            first = (
-                f"greatest(NEW.created, {POSTGRESQL_NOW})" if table in CREATED else POSTGRESQL_NOW
-            )
+            # The database's clock only (the server's, which stamps ``created``, may be on
+            # another machine): one clock for every stamp.
+            first = POSTGRESQL_NOW
             op.execute(
                 f"CREATE FUNCTION {table}_stamp_modified() RETURNS trigger LANGUAGE plpgsql AS "
                 "$$ BEGIN IF TG_OP = 'INSERT' THEN "
@@ -85,10 +109,32 @@ def upgrade() -> None:
                 f"CREATE TRIGGER {table}_modified BEFORE INSERT OR UPDATE ON {table} "
                 f"FOR EACH ROW EXECUTE FUNCTION {table}_stamp_modified()"
             )
+        for table, columns, shown_by in SHOWN_BY:
+            changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in columns)
+            touch = " ".join(
+                f"UPDATE {child} SET modified = greatest(modified + 1, {POSTGRESQL_NOW}) "
+                f"WHERE {where};"
+                for child, where in shown_by
+            )
+            # The function finds its tables where it was made, whatever the session's path.
+            op.execute(
+                f"CREATE FUNCTION {table}_stamp_shown() RETURNS trigger LANGUAGE plpgsql "
+                f"SET search_path FROM CURRENT AS $$ BEGIN {touch} RETURN NULL; END $$"
+            )
+            op.execute(
+                f"CREATE TRIGGER {table}_modified_shown AFTER UPDATE ON {table} "
+                f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION {table}_stamp_shown()"
+            )
 
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
+    for table, _, _ in SHOWN_BY:
+        if dialect == "sqlite":
+            op.execute(f"DROP TRIGGER {table}_modified_shown")
+        else:
+            op.execute(f"DROP TRIGGER {table}_modified_shown ON {table}")
+            op.execute(f"DROP FUNCTION {table}_stamp_shown()")
     for table in TABLES:
         if dialect == "sqlite":
             op.execute(f"DROP TRIGGER {table}_modified_insert")
