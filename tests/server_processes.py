@@ -14,13 +14,11 @@ import itertools
 import json
 import re
 import subprocess
-import sys
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from tests.test_server import ROOT, free_port, request
+from tests import test_server
 
 LOG_LINE = re.compile(r"^(\S+) (\S+) (\d{3}) \S+ user=(\S+) id=(\S+) pid=(\d+)$")
 _ids = itertools.count(1)
@@ -114,42 +112,5 @@ class Connection:
 def serve(database_url: str, env: dict[str, str], *args: str):
     """Run `python -m timetracker serve --db database_url ARGS` until the block ends (then
     SIGTERM, as a service manager stops it); yield the Server once it answers."""
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "timetracker",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            database_url,
-            *args,
-        ],  # fmt: skip
-        env=env,
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    server = Server(port, process)
-    reader = threading.Thread(target=lambda: server.lines.extend(process.stderr), daemon=True)
-    reader.start()
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if request(port, "/api/v1/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("server did not start:\n" + server.output())
-            time.sleep(0.1)
-        yield server
-    finally:
-        if process.poll() is None:
-            process.terminate()
-        process.wait(timeout=60)
-        reader.join(timeout=10)
+    with test_server.serve(database_url, env, *args, timeout=60) as (port, lines, process):
+        yield Server(port, process, lines)

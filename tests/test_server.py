@@ -82,9 +82,10 @@ def unthrottled_env() -> dict[str, str]:
 
 
 @contextmanager
-def serve(database_url: str, env: dict[str, str]):
-    """Run `python -m timetracker serve` until the block ends; yield (port, stderr lines,
-    process)."""
+def serve(database_url: str, env: dict[str, str], *args: str, timeout: float = 30):
+    """Run `python -m timetracker serve --threads 8 ARGS` until the block ends (then SIGTERM,
+    as a service manager stops it); yield (port, stderr lines, process) once it answers.
+    ``timeout``: for the start, and for the stop."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -98,6 +99,7 @@ def serve(database_url: str, env: dict[str, str]):
             database_url,
             "--threads",
             "8",
+            *args,
         ],
         env=env,
         cwd=ROOT,
@@ -109,7 +111,7 @@ def serve(database_url: str, env: dict[str, str]):
     reader = threading.Thread(target=lambda: lines.extend(process.stderr), daemon=True)
     reader.start()
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while True:
             try:
                 if request(port, "/api/v1/health")[0] == 200:
@@ -123,7 +125,8 @@ def serve(database_url: str, env: dict[str, str]):
     finally:
         if process.poll() is None:
             process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=timeout)
+        reader.join(timeout=10)  # every line it wrote is in ``lines``
 
 
 def test_first_start_creates_admin_with_a_printed_password(database_url):
