@@ -93,21 +93,20 @@ def upgrade() -> None:
                 f"ON {table} WHEN {changed} BEGIN {touch} END"
             )
     else:
+        # The database's clock only (the server's, which stamps ``created``, may be on another
+        # machine): one clock for every stamp.
+        op.execute(
+            "CREATE FUNCTION stamp_modified() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF TG_OP = 'INSERT' THEN "
+            f"IF NEW.modified = 0 THEN NEW.modified := {POSTGRESQL_NOW}; END IF; "
+            "ELSIF NEW.modified = OLD.modified THEN "
+            f"NEW.modified := greatest(OLD.modified + 1, {POSTGRESQL_NOW}); END IF; "
+            "RETURN NEW; END $$"
+        )
         for table in TABLES:
-            # The database's clock only (the server's, which stamps ``created``, may be on
-            # another machine): one clock for every stamp.
-            first = POSTGRESQL_NOW
-            op.execute(
-                f"CREATE FUNCTION {table}_stamp_modified() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN IF TG_OP = 'INSERT' THEN "
-                f"IF NEW.modified = 0 THEN NEW.modified := {first}; END IF; "
-                "ELSIF NEW.modified = OLD.modified THEN "
-                f"NEW.modified := greatest(OLD.modified + 1, {POSTGRESQL_NOW}); END IF; "
-                "RETURN NEW; END $$"
-            )
             op.execute(
                 f"CREATE TRIGGER {table}_modified BEFORE INSERT OR UPDATE ON {table} "
-                f"FOR EACH ROW EXECUTE FUNCTION {table}_stamp_modified()"
+                "FOR EACH ROW EXECUTE FUNCTION stamp_modified()"
             )
         for table, columns, shown_by in SHOWN_BY:
             changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in columns)
@@ -141,7 +140,8 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER {table}_modified_update")
         else:
             op.execute(f"DROP TRIGGER {table}_modified ON {table}")
-            op.execute(f"DROP FUNCTION {table}_stamp_modified()")
+    if dialect != "sqlite":
+        op.execute("DROP FUNCTION stamp_modified()")
     op.drop_index("ix_tasks_modified", table_name="tasks")
     for table in TABLES:
         # Not batch mode: on SQLite it would rebuild (drop) tables that others reference.
