@@ -41,6 +41,30 @@ def free_port() -> int:
 
 
 @contextmanager
+def answering(command: list[str], port: int, path: str = "/api/v1/health", timeout: float = 30,
+              **popen):  # fmt: skip
+    """Run ``command`` (a server on ``port``) until the block ends; yield the process once
+    ``GET path`` answers 200."""
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if call(port, "GET", path)[0] == 200:
+                    break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=timeout)
+
+
+@contextmanager
 def server(db: str, root: Path | None = None, threads: int | None = None, **settings: str):
     """The real server on ``db`` (of the checkout ``root``, default this one)."""
     port = free_port()
@@ -56,28 +80,8 @@ def server(db: str, root: Path | None = None, threads: int | None = None, **sett
     command = [sys.executable, "-m", "timetracker", "serve", "--port", str(port), "--db", db]
     if threads:
         command += ["--threads", str(threads)]
-    process = subprocess.Popen(
-        command,
-        env=env,
-        cwd=root or ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                status, _ = call(port, "GET", "/api/v1/health")
-                if status == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.1)
+    with answering(command, port, env=env, cwd=root or ROOT):
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def call(port: int, method: str, path: str, body=None, headers=None):

@@ -19,7 +19,6 @@ import argparse
 import csv
 import http.client
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,7 +31,7 @@ from sqlalchemy import create_engine, inspect, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_auth import AUTH, PASSWORD, ROOT, call, free_port  # noqa: E402
+from bench_auth import AUTH, PASSWORD, ROOT, answering, free_port  # noqa: E402
 from timetrack_dataset import build  # noqa: E402
 
 from timetracker.store.db import normalize_url  # noqa: E402
@@ -64,23 +63,8 @@ def server_process(db: str):
         TIMETRACKER_RATELIMIT_PER_MINUTE="10000000",
     )
     command = [sys.executable, "-m", "timetracker", "serve", "--port", str(port), "--db", db]
-    process = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if call(port, "GET", "/api/v1/health")[0] == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.1)
+    with answering(command, port, timeout=60, env=env, cwd=ROOT) as process:
         yield port, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def rss_mb(pid: int) -> float:

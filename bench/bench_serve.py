@@ -29,14 +29,13 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_auth import AUTH, call, free_port, server  # noqa: E402
+from bench_auth import AUTH, answering, call, free_port, rate, server  # noqa: E402
 
 BARE_APP = textwrap.dedent(
     """
@@ -61,21 +60,8 @@ BARE_APP = textwrap.dedent(
 @contextmanager
 def bare_flask():
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", BARE_APP, str(port)])
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if call(port, "GET", "/")[0] == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.1)
+    with answering([sys.executable, "-c", BARE_APP, str(port)], port, "/"):
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def rate_wrk(port: int, path: str, seconds: float, headers: dict[str, str]) -> float:
@@ -91,27 +77,7 @@ def rate_wrk(port: int, path: str, seconds: float, headers: dict[str, str]) -> f
 
 
 def rate_threads(port: int, path: str, seconds: float, headers: dict[str, str]) -> float:
-    import http.client
-
-    counts = [0] * 8
-    stop = time.monotonic() + seconds
-
-    def client(index: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while time.monotonic() < stop:
-            conn.request("GET", path, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            assert response.status == 200, response.status
-            counts[index] += 1
-        conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(counts) / seconds
+    return rate(port, path, headers, seconds, 8)
 
 
 def batch_rate(port: int, user_id: int, task_id: int, size: int, start: dt.date) -> float:
@@ -137,8 +103,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--batch", type=int, default=1000)
     args = parser.parse_args()
-    rate = rate_wrk if shutil.which("wrk") else rate_threads
-    print(f"load: {'wrk -t2 -c8' if rate is rate_wrk else '8 Python client threads'}")
+    measure = rate_wrk if shutil.which("wrk") else rate_threads
+    print(f"load: {'wrk -t2 -c8' if measure is rate_wrk else '8 Python client threads'}")
 
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -159,9 +125,9 @@ def main() -> None:
         customer_path = f"/api/v1/customers/{customer['id']}"
         figures: dict[str, list[float]] = {"bare": [], "health": [], "get": [], "batch": []}
         for run in range(args.repeat):
-            figures["bare"].append(rate(bare, "/", args.seconds, {}))
-            figures["health"].append(rate(port, "/api/v1/health", args.seconds, {}))
-            figures["get"].append(rate(port, customer_path, args.seconds, AUTH))
+            figures["bare"].append(measure(bare, "/", args.seconds, {}))
+            figures["health"].append(measure(port, "/api/v1/health", args.seconds, {}))
+            figures["get"].append(measure(port, customer_path, args.seconds, AUTH))
             first_day = dt.date(2020, 1, 1) + dt.timedelta(days=run * args.batch)
             figures["batch"].append(batch_rate(port, me["id"], task["id"], args.batch, first_day))
         bare_rate = statistics.median(figures["bare"])

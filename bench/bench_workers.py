@@ -30,14 +30,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_auth import AUTH, PASSWORD, ROOT, call, free_port, run_clients  # noqa: E402
+from bench_auth import AUTH, PASSWORD, ROOT, answering, call, free_port, rate  # noqa: E402
 
 
 def reachable_postgres(url: str) -> bool:
@@ -134,23 +133,8 @@ def server(kind: str, db: str, env: dict[str, str], threads: int = 8):
         command += ["--threads", str(threads)]
         if kind == "gunicorn-2":
             command += ["--workers", "2"]
-    process = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if call(port, "GET", "/api/v1/health")[0] == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.1)
+    with answering(command, port, timeout=60, env=env, cwd=ROOT) as process:
         yield port, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
 
 
 # --- load ------------------------------------------------------------------------------------
@@ -168,20 +152,7 @@ def wrk_rate(port: int, path: str, seconds: float, connections: int) -> float:
 
 
 def _python_load(port: int, path: str, seconds: float, clients: int, results) -> None:
-    import http.client
-
-    def start(_index: int):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-
-        def step(_n: int):
-            conn.request("GET", path, headers=AUTH)
-            response = conn.getresponse()
-            response.read()
-            return response.status, None
-
-        return step
-
-    results.put(run_clients(path, clients, seconds, start))
+    results.put(rate(port, path, AUTH, seconds, clients))
 
 
 def python_rate(port: int, path: str, seconds: float, connections: int) -> float:
