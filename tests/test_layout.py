@@ -64,6 +64,7 @@ SHARED = {
         "imports",
         "backup",
         "pool",
+        "prepared",
     },
 }
 # SQLAlchemy names that only describe values (types, errors), never build SQL.

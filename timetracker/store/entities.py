@@ -32,6 +32,7 @@ from sqlalchemy import (
 
 from timetracker.store.db import stream_rows
 from timetracker.store.listing import apply_list, as_text, by_ids, name_taken
+from timetracker.store.prepared import Prepared
 from timetracker.store.util import name_key, now_ms
 
 
@@ -60,6 +61,10 @@ class Entity:
     def by_id(self) -> Select:
         """One row by id, built once (fetching one object is the hottest read)."""
         return self.base.where(self.id == bindparam("id"))
+
+    @cached_property
+    def by_id_prepared(self) -> Prepared:
+        return Prepared(self.by_id)
 
 
 def list_rows(
@@ -124,8 +129,8 @@ def list_statement(
     )
 
 
-def get_row(conn: Connection, entity: Entity, row_id: int) -> RowMapping | None:
-    return conn.execute(entity.by_id, {"id": row_id}).mappings().first()
+def get_row(conn: Connection, entity: Entity, row_id: int) -> Mapping[str, Any] | None:
+    return entity.by_id_prepared.first(conn, {"id": row_id})
 
 
 def rows_by_ids(conn: Connection, entity: Entity, ids: Iterable[int]) -> list[RowMapping]:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from timetracker.store.entities import Entity
+from timetracker.store.prepared import Prepared
 from timetracker.store.schema import api_tokens, users
 from timetracker.store.users import LOGIN_COLUMNS, WITH_PERMISSIONS, login_row
 from timetracker.store.util import now_ms
@@ -26,7 +27,7 @@ TOKENS = Entity(
 )
 
 # Runs on every request with a token: one round trip, built once (as the Basic login lookup).
-_LOGIN = (
+_LOGIN = Prepared(
     select(
         api_tokens.c.id.label("token_id"),
         api_tokens.c.scope,
@@ -40,7 +41,7 @@ _LOGIN = (
 
 def find_for_token(conn: Connection, token_hash: str) -> dict[str, Any] | None:
     """The token's scope and expiry with its user's login row and permissions."""
-    return login_row(conn.execute(_LOGIN, {"token_hash": token_hash}).mappings().all())
+    return login_row(_LOGIN.rows(conn, {"token_hash": token_hash}))
 
 
 def create(

@@ -20,6 +20,7 @@ from sqlalchemy import (
 
 from timetracker.store.catalogue import link_row
 from timetracker.store.entities import Entity, replace_rows
+from timetracker.store.prepared import Prepared
 from timetracker.store.schema import (
     comments,
     leave_entries,
@@ -82,7 +83,7 @@ LOGIN_COLUMNS = (
 )
 WITH_PERMISSIONS = users.outerjoin(user_permissions, user_permissions.c.user_id == users.c.id)
 
-_LOGIN = (
+_LOGIN = Prepared(
     select(users.c.password_hash, *LOGIN_COLUMNS)
     .select_from(WITH_PERMISSIONS)
     .where(users.c.username_key == bindparam("key"))
@@ -100,7 +101,7 @@ def login_row(rows) -> dict | None:
 
 def find_for_login(conn: Connection, username: str) -> dict | None:
     """The user row needed to authenticate ``username``, with its permissions."""
-    return login_row(conn.execute(_LOGIN, {"key": name_key(username)}).mappings().all())
+    return login_row(_LOGIN.rows(conn, {"key": name_key(username)}))
 
 
 def count(conn: Connection) -> int:

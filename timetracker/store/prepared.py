@@ -1,0 +1,124 @@
+"""The hottest reads, run straight on the database driver.
+
+Every authenticated request looks its caller up, and most reads of one object fetch it by id:
+two small statements whose own work in the database takes a few microseconds, while
+SQLAlchemy's execution around each (an execution context, its events, a result object, row
+mappings) costs several times that. A :class:`Prepared` statement is compiled by SQLAlchemy
+once per dialect and then run on the request's own driver connection, inside the request's
+transaction, with SQLAlchemy's own conversions of its parameters and results (a SQLite date
+string becomes a ``date`` as it would through the engine). Only ``SELECT`` statements with
+plain columns belong here; everything else goes through SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.types import TypeEngine
+
+
+@dataclass
+class _Compiled:
+    sql: str
+    positional: tuple[str, ...] | None  # the parameters' order for a positional paramstyle
+    defaults: dict[str, Any]  # the values of the statement's own parameters (literals)
+    binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # parameters needing conversion
+    names: tuple[str, ...]
+    types: tuple[TypeEngine, ...]
+    # The columns' conversions, known at the first run: some depend on the type the driver
+    # reports (PostgreSQL's numerics).
+    results: tuple[Callable[[Any], Any] | None, ...] | None = None
+
+    def convert(self, dialect: Dialect, description) -> tuple[Callable[[Any], Any] | None, ...]:
+        if self.results is None:
+            self.results = tuple(
+                type_._cached_result_processor(dialect, column[1])
+                for type_, column in zip(self.types, description, strict=True)
+            )
+        return self.results
+
+
+class Prepared:
+    def __init__(self, statement: Select):
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+        self._lock = threading.Lock()
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        compiled = self.statement.compile(dialect=dialect)
+        binds, defaults = [], {}
+        for name, bind in compiled.binds.items():
+            if bind.expanding or bind.literal_execute:
+                raise ValueError(f"{name}: a prepared statement takes plain parameters only")
+            if not bind.required:
+                defaults[name] = bind.effective_value
+            process = bind.type._cached_bind_processor(dialect)
+            if process is not None:
+                binds.append((name, process))
+        # The names and types SQLAlchemy itself gives the result's columns (an unlabelled
+        # expression gets its anonymous label, as in a row mapping).
+        columns = compiled._result_columns
+        return _Compiled(
+            sql=str(compiled),
+            positional=tuple(compiled.positiontup) if compiled.positional else None,
+            defaults=defaults,
+            binds=tuple(binds),
+            names=tuple(column.keyname for column in columns),
+            types=tuple(column.type for column in columns),
+        )
+
+    def compiled(self, dialect: Dialect) -> _Compiled:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            with self._lock:
+                found = self._compiled.get(dialect.name)
+                if found is None:
+                    found = self._compiled[dialect.name] = self._compile(dialect)
+        return found
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The rows of the statement with ``params``, as dicts keyed by column name, read on
+        ``conn``'s driver connection (in its transaction, which begins here if none has)."""
+        dialect = conn.dialect
+        compiled = self.compiled(dialect)
+        if compiled.defaults or compiled.binds:
+            params = {**compiled.defaults, **params}
+            for name, process in compiled.binds:
+                params[name] = process(params[name])
+        arguments: Any = (
+            params
+            if compiled.positional is None
+            else tuple(params[name] for name in compiled.positional)
+        )
+        if not conn.in_transaction():
+            conn.begin()
+        dbapi = dialect.loaded_dbapi
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            cursor.execute(compiled.sql, arguments)
+            fetched = cursor.fetchall()
+            results = compiled.convert(dialect, cursor.description)
+        except dbapi.Error as exc:  # as SQLAlchemy would raise it (OperationalError, ...)
+            raise DBAPIError.instance(compiled.sql, arguments, exc, dbapi.Error) from exc
+        finally:
+            cursor.close()
+        names = compiled.names
+        if not any(results):
+            return [dict(zip(names, row, strict=True)) for row in fetched]
+        return [
+            {
+                name: value if process is None else process(value)
+                for name, value, process in zip(names, row, results, strict=True)
+            }
+            for row in fetched
+        ]
+
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> dict[str, Any] | None:
+        rows = self.rows(conn, params)
+        return rows[0] if rows else None
