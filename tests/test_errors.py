@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, ApiClient
+from tests.conftest import ADMIN_PASSWORD, PG_URL, ApiClient
 from timetracker.services import catalogue
 
 
@@ -192,4 +192,29 @@ def test_a_database_that_stays_locked_answers_503(admin, monkeypatch):
     assert response.get_json()["key"] == "api.error.database_unavailable"
     assert response.headers["Retry-After"] == "1"
     monkeypatch.undo()
+    assert admin.ok("get", "/customers")["items"] == []
+
+
+@pytest.mark.skipif(PG_URL is not None, reason="SQLite's database-wide write lock")
+def test_a_write_lock_held_past_the_busy_timeout_answers_503(make_app, monkeypatch):
+    """Another connection holds SQLite's write lock for longer than the busy timeout: the
+    request's BEGIN IMMEDIATE gives up, and the answer is 503 in the error shape."""
+    import sqlite3
+
+    from timetracker.store import db
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
+    app = make_app()
+    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    admin.ok("get", "/customers")
+    path = app.extensions["timetracker"]["engine"].url.database
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        response = admin.post("/customers", json={"name": "Acme"})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert response.status_code == 503, response.get_json()
+    assert response.get_json()["key"] == "api.error.database_unavailable"
     assert admin.ok("get", "/customers")["items"] == []

@@ -72,3 +72,27 @@ def test_a_patch_with_a_trailing_slash_keeps_its_body(admin, catalogue):
 
 def test_the_swagger_ui_keeps_its_own_slash(client):
     assert client.get("/api/v1/swagger/").status_code == 200
+
+
+def test_an_asynchronous_view_or_hook_is_refused(app):
+    """Views and hooks run as they are (no coroutine check per request): one that is a
+    coroutine function is refused when the app is built."""
+    from flask.views import MethodView
+
+    app.check_synchronous()  # the app's own are all synchronous
+
+    class Later(MethodView):
+        async def get(self):
+            return {}
+
+    app.add_url_rule("/later", view_func=Later.as_view("later"))
+    with pytest.raises(TypeError, match="synchronous"):
+        app.check_synchronous()
+    del app.view_functions["later"]
+
+    async def hook():
+        return None
+
+    app.before_request(hook)
+    with pytest.raises(TypeError, match="synchronous"):
+        app.check_synchronous()

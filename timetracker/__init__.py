@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from typing import Any
 
@@ -13,6 +14,39 @@ from timetracker.routing import OptionalTrailingSlash
 __version__ = "0.1.0"
 
 
+class App(Flask):
+    """Flask, for an application whose every view and hook is synchronous.
+
+    Flask asks of every view and hook, on every request, whether it is a coroutine function
+    (twenty-odd ``inspect`` calls a request here). None is: :func:`create_app` checks them all
+    once, so each is run as it is.
+    """
+
+    def ensure_sync(self, func):
+        return func
+
+    def check_synchronous(self) -> None:
+        hooks = [
+            *self.view_functions.values(),
+            *(f for funcs in self.before_request_funcs.values() for f in funcs),
+            *(f for funcs in self.after_request_funcs.values() for f in funcs),
+            *(f for funcs in self.teardown_request_funcs.values() for f in funcs),
+            *(
+                f
+                for handlers in self.error_handler_spec.values()
+                for by_code in handlers.values()
+                for f in by_code.values()
+            ),
+        ]
+        for view in list(self.view_functions.values()):  # a MethodView's own methods
+            view_class = getattr(view, "view_class", None)
+            for method in getattr(view_class, "methods", None) or ():
+                hooks.append(getattr(view_class, method.lower()))
+        coroutines = [f for f in hooks if inspect.iscoroutinefunction(inspect.unwrap(f))]
+        if coroutines:
+            raise TypeError(f"views and hooks must be synchronous: {coroutines}")
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: config, database, auth, rate limit, blueprints, docs."""
     from timetracker import access_log, auth, cors, docs, errors, ratelimit, request_shape
@@ -22,7 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from timetracker.services.accounts import ADMIN_USERNAME, ensure_admin
     from timetracker.store import db, migrate
 
-    app = Flask(__name__, static_folder=None)
+    app = App(__name__, static_folder=None)
     app.json = OrjsonProvider(app)
     # A path is the path sent: no redirect from "a//b" to "a/b" (which would also turn an
     # encoded slash inside a segment, "users/%2f/team", into another resource).
@@ -66,4 +100,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ratelimit.init_app(app)
     request_shape.init_app(app)
     docs.init_app(app, all_blueprints())
+    app.check_synchronous()
     return app

@@ -13,6 +13,7 @@ locked" at once to avoid a deadlock); taking the write lock up front lets it que
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -89,7 +90,12 @@ def make_engine(url_or_path: str, pool_size: int = 8) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection):
         mode = "IMMEDIATE" if conn.get_execution_options().get("write") else "DEFERRED"
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        # On the driver: every request begins a transaction, and SQLAlchemy's execution
+        # around a statement with no result costs more than the statement.
+        try:
+            conn.connection.driver_connection.execute(f"BEGIN {mode}")
+        except sqlite3.Error as exc:  # SQLite still locked after the busy timeout
+            raise DBAPIError.instance(f"BEGIN {mode}", (), exc, sqlite3.Error) from exc
 
     return engine
 
