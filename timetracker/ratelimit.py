@@ -95,18 +95,27 @@ class Limiter:
 
     def hit(self, user_id: int, cost: int = 1) -> Quota:
         """Count ``cost`` requests of ``user_id`` against every limit (with ``cost`` 0: only
-        tell where the user stands)."""
-        key = (self.prefix, str(user_id))
+        tell where the user stands).
+
+        Each limit is one fixed-window counter, read and written through the storage itself:
+        the count comes back from the increment, so a limit costs two storage calls (with
+        Redis, two round trips), where the strategy's ``hit`` and ``get_window_stats`` take
+        three."""
+        storage = self.storage
         allowed = True
         tightest: Quota | None = None
         for item in self.limits:
-            if cost and not self.fixed.hit(item, *key, cost=cost):
-                allowed = False
-            stats = self.fixed.get_window_stats(item, *key)
+            key = item.key_for(self.prefix, str(user_id))
+            if cost:
+                count = storage.incr(key, item.get_expiry(), amount=cost)
+                allowed = allowed and count <= item.amount
+            else:
+                count = storage.get(key)
+            remaining = max(item.amount - count, 0)
             quota = Quota(
-                allowed=stats.remaining > 0,
-                remaining=max(stats.remaining, 0),
-                reset=max(math.ceil(stats.reset_time - time.time()), 0),
+                allowed=remaining > 0,
+                remaining=remaining,
+                reset=max(math.ceil(storage.get_expiry(key) - time.time()), 0),
             )
             # Report the limit with the least left; among exhausted ones, the one that resets last.
             if (
