@@ -30,8 +30,9 @@ _SENSIBLE_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 def _start() -> None:
     given = request.headers.get("X-Request-Id", "")
-    g.request_id = given if _SENSIBLE_ID.fullmatch(given) else uuid.uuid4().hex
-    g.request_started = time.perf_counter()
+    context = g._get_current_object()
+    context.request_id = given if _SENSIBLE_ID.fullmatch(given) else uuid.uuid4().hex
+    context.request_started = time.perf_counter()
 
 
 def request_id() -> str:
@@ -54,22 +55,23 @@ def init_app(app: Flask) -> None:
     def _finish(response):
         rid = request_id()
         response.headers["X-Request-Id"] = rid
-        started = g.get("request_started")
+        context, req = g._get_current_object(), request._get_current_object()
+        started = context.get("request_started")
         if metrics is not None and started is not None:
-            rule = request.url_rule
+            rule = req.url_rule
             metrics.observe(
                 rule.rule if rule is not None else None,
-                request.method,
+                req.method,
                 response.status_code,
                 time.perf_counter() - started,
-                g.get("error_key"),
+                context.get("error_key"),
             )
         if enabled:
-            caller = g.get("caller")
+            caller = context.get("caller")
             entry = {
                 "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
-                "method": request.method,
-                "path": request.path,
+                "method": req.method,
+                "path": req.path,
                 "status": response.status_code,
                 "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
                 "user": caller.username if caller is not None else None,

@@ -173,12 +173,13 @@ def authenticate():
     if request.method == "OPTIONS":
         return None
     endpoint = request.endpoint or ""
-    view = current_app.view_functions.get(endpoint)
-    public_endpoints = current_app.extensions["timetracker"]["public_endpoints"]
-    if view is None or endpoint in public_endpoints or is_public(view):
+    app = current_app._get_current_object()
+    view = app.view_functions.get(endpoint)
+    extensions = app.extensions["timetracker"]
+    if view is None or endpoint in extensions["public_endpoints"] or is_public(view):
         return None
     by_token = scheme() == "bearer"
-    limiter = current_app.extensions["timetracker"]["limiter"]
+    limiter = extensions["limiter"]
     ip = client_ip()
     if limiter.is_banned(ip):
         raise ApiError(
@@ -189,14 +190,13 @@ def authenticate():
         )
     if by_token:
         caller = verify_token()
-        response = None if caller is not None else auth_error(401)
     else:
-        response = auth.login_required(lambda: None)()
-        caller = auth.current_user() if response is None else None
-    if response is not None:
+        credentials = auth.get_auth()  # flask-httpauth's parsing of the Basic header
+        caller = auth.authenticate(credentials, None)
+    if caller is None:
         if g.get("auth_failure") == "invalid":
             limiter.register_failed_login(ip)
-        return response
+        return auth_error(401)
     g.caller = caller
     return None
 

@@ -156,7 +156,8 @@ def charge(cost: int) -> None:
     """Count ``cost`` requests of the caller (0: only look), and refuse with 429 beyond the
     limit."""
     limiter = current_app.extensions["timetracker"]["limiter"]
-    quota = g.quota = limiter.hit(g.caller.id, cost=cost)
+    context = g._get_current_object()
+    quota = context.quota = limiter.hit(context.caller.id, cost=cost)
     if not quota.allowed:
         raise ApiError(
             429,

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from flask import current_app, request
 from marshmallow import Schema, ValidationError, fields, validate
 from webargs.fields import DelimitedList
+from werkzeug.sansio.utils import get_current_url
 
 from timetracker.access import Caller, current_caller
 from timetracker.calendar_range import EARLIEST, LATEST
@@ -349,7 +351,17 @@ class Restricted(fields.Field):
 
 def base_url() -> str:
     configured = current_app.config.get("PUBLIC_URL")
-    return (configured or request.url_root).rstrip("/")
+    if configured:
+        return configured.rstrip("/")
+    req = request._get_current_object()
+    return _root_url(req.scheme, req.host, req.root_path)
+
+
+@lru_cache(maxsize=256)
+def _root_url(scheme: str, host: str, root_path: str) -> str:
+    """The request's root URL (``request.url_root`` without its slash), made once for each
+    scheme, host and root: werkzeug builds it anew, quoting and all, on every request."""
+    return get_current_url(scheme, host, root_path).rstrip("/")
 
 
 def list_envelope(

@@ -163,13 +163,14 @@ def get_db(write: bool | None = None) -> Connection:
     """
     if write is None:
         write = request.method in WRITE_METHODS
-    conn = g.get("db")
+    context = g._get_current_object()
+    conn = context.get("db")
     if conn is None:
         conn = get_engine().connect()
         if write:
             conn = conn.execution_options(write=True)
         conn.begin()
-        g.db = conn
+        context.db = conn
     elif write and not conn.get_execution_options().get("write"):
         if conn.dialect.name == "sqlite" and conn.in_transaction():
             conn.commit()  # the read; then BEGIN IMMEDIATE
