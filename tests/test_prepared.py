@@ -7,7 +7,7 @@ import importlib
 import pkgutil
 
 import pytest
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import DBAPIError
 
 import timetracker.store
@@ -16,7 +16,7 @@ from timetracker.cli import command_context
 from timetracker.store.db import write_transaction
 from timetracker.store.entities import Entity
 from timetracker.store.prepared import Prepared
-from timetracker.store.schema import users
+from timetracker.store.schema import user_permissions, users
 from timetracker.store.users import find_for_login
 
 
@@ -64,6 +64,13 @@ def test_login_lookup_has_dates_and_permissions(engine):
         assert find_for_login(conn, "nobody") is None
         someone = conn.execute(select(users.c.username).where(users.c.hired.is_not(None))).first()
         assert isinstance(find_for_login(conn, someone[0])["hired"], dt.date)
+        granted: dict[int, set[str]] = {}
+        for user_id, permission in conn.execute(select(user_permissions)):
+            granted.setdefault(user_id, set()).add(permission)
+        accounts = conn.execute(select(users.c.id, users.c.username)).all()
+        assert any(user_id not in granted for user_id, _ in accounts)  # some have none
+        for user_id, username in accounts:
+            assert find_for_login(conn, username)["permissions"] == granted.get(user_id, set())
 
 
 def test_statement_literals_and_conversions(engine):
@@ -85,8 +92,14 @@ def test_driver_errors_come_as_sqlalchemy_errors(engine):
             broken.rows(conn, {"id": 1})
 
 
-def test_expanding_parameters_are_refused(engine):
+@pytest.mark.parametrize(
+    "statement",
+    [
+        select(users.c.id).where(users.c.id.in_(bindparam("ids", expanding=True))),
+        select(func.aggregate_strings(users.c.username, ",")),  # its separator
+    ],
+    ids=["IN list", "value rendered at execution"],
+)
+def test_parameters_rendered_at_execution_are_refused(engine, statement):
     with engine.connect() as conn, pytest.raises(ValueError, match="plain parameters"):
-        Prepared(select(users.c.id).where(users.c.id.in_(bindparam("ids", expanding=True)))).rows(
-            conn, {"ids": [1]}
-        )
+        Prepared(statement).rows(conn, {"ids": [1]})

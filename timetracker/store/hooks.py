@@ -10,7 +10,7 @@ from sqlalchemy import Connection, RowMapping, delete, func, insert, or_, select
 
 from timetracker.store.entities import Entity
 from timetracker.store.schema import events, hook_deliveries, hooks, users
-from timetracker.store.users import LOGIN_COLUMNS, WITH_PERMISSIONS, login_row
+from timetracker.store.users import LOGIN_COLUMNS, login_row
 from timetracker.store.util import now_ms
 
 # Everything but the secret, which is shown once (at creation) and read only to sign.
@@ -151,8 +151,8 @@ def pending_events(
 
 def owner_login(conn: Connection, user_id: int) -> dict[str, Any] | None:
     """The owner's account as a login sees it (flags and permissions), or None."""
-    stmt = select(*LOGIN_COLUMNS).select_from(WITH_PERMISSIONS).where(users.c.id == user_id)
-    return login_row(conn.execute(stmt).mappings().all())
+    stmt = select(*LOGIN_COLUMNS).where(users.c.id == user_id)
+    return login_row(conn.execute(stmt).mappings().first())
 
 
 def finish(

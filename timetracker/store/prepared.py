@@ -52,10 +52,11 @@ class Prepared:
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect)
+        if compiled.post_compile_params or compiled.literal_execute_params:
+            # (an IN list, a value SQLAlchemy writes into the SQL when it runs)
+            raise ValueError("a prepared statement takes plain parameters only")
         binds, defaults = [], {}
         for name, bind in compiled.binds.items():
-            if bind.expanding or bind.literal_execute:
-                raise ValueError(f"{name}: a prepared statement takes plain parameters only")
             if not bind.required:
                 defaults[name] = bind.effective_value
             process = bind.type._cached_bind_processor(dialect)

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select
 from timetracker.store.entities import Entity
 from timetracker.store.prepared import Prepared
 from timetracker.store.schema import api_tokens, users
-from timetracker.store.users import LOGIN_COLUMNS, WITH_PERMISSIONS, login_row
+from timetracker.store.users import LOGIN_COLUMNS, login_row
 from timetracker.store.util import now_ms
 
 TOKENS = Entity(
@@ -34,14 +34,14 @@ _LOGIN = Prepared(
         api_tokens.c.expires,
         *LOGIN_COLUMNS,
     )
-    .select_from(api_tokens.join(WITH_PERMISSIONS, users.c.id == api_tokens.c.user_id))
+    .select_from(api_tokens.join(users, users.c.id == api_tokens.c.user_id))
     .where(api_tokens.c.token_hash == bindparam("token_hash"))
 )
 
 
 def find_for_token(conn: Connection, token_hash: str) -> dict[str, Any] | None:
     """The token's scope and expiry with its user's login row and permissions."""
-    return login_row(_LOGIN.rows(conn, {"token_hash": token_hash}))
+    return login_row(_LOGIN.first(conn, {"token_hash": token_hash}))
 
 
 def create(

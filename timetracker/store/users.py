@@ -31,7 +31,7 @@ from timetracker.store.schema import (
     users,
     work_assignments,
 )
-from timetracker.store.util import name_key, now_ms
+from timetracker.store.util import comma_list, name_key, now_ms
 
 DEFAULT_ID = -1  # the built-in department and time zone group
 
@@ -66,9 +66,14 @@ PUBLIC_COLUMNS = (
     users.c.time_zone_group_id,
 )
 
-# Runs on every authenticated request: one round trip, built once.
-# What authorizing a user needs (Basic auth, API tokens): the account's state and flags, and a
-# row per permission (outer-joined).
+# What authorizing a user needs (Basic auth, API tokens): the account's state and flags, and
+# its permissions in one column (a comma-separated list), so a login is one row.
+_PERMISSION_LIST = (
+    select(comma_list(user_permissions.c.permission))
+    .where(user_permissions.c.user_id == users.c.id)
+    .scalar_subquery()
+    .label("permission_list")
+)
 LOGIN_COLUMNS = (
     users.c.id,
     users.c.username,
@@ -79,29 +84,28 @@ LOGIN_COLUMNS = (
     users.c.team_all,
     users.c.scope_all,
     users.c.assign_all,
-    user_permissions.c.permission,
+    _PERMISSION_LIST,
 )
-WITH_PERMISSIONS = users.outerjoin(user_permissions, user_permissions.c.user_id == users.c.id)
 
+# Runs on every authenticated request: one round trip, built once.
 _LOGIN = Prepared(
-    select(users.c.password_hash, *LOGIN_COLUMNS)
-    .select_from(WITH_PERMISSIONS)
-    .where(users.c.username_key == bindparam("key"))
+    select(users.c.password_hash, *LOGIN_COLUMNS).where(users.c.username_key == bindparam("key"))
 )
 
 
-def login_row(rows) -> dict | None:
-    """The rows of a login lookup (one per permission) as one row with ``permissions``."""
-    if not rows:
+def login_row(row: Mapping[str, Any] | None) -> dict | None:
+    """A login lookup's row, its permissions as a set in ``permissions``."""
+    if row is None:
         return None
-    user = {k: v for k, v in rows[0].items() if k != "permission"}
-    user["permissions"] = frozenset(r["permission"] for r in rows if r["permission"])
+    user = dict(row)
+    listed = user.pop("permission_list")
+    user["permissions"] = frozenset(listed.split(",")) if listed else frozenset()
     return user
 
 
 def find_for_login(conn: Connection, username: str) -> dict | None:
     """The user row needed to authenticate ``username``, with its permissions."""
-    return login_row(_LOGIN.rows(conn, {"key": name_key(username)}))
+    return login_row(_LOGIN.first(conn, {"key": name_key(username)}))
 
 
 def count(conn: Connection) -> int:

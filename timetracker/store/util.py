@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import Date
+from sqlalchemy import Date, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -68,3 +68,25 @@ def _week_start(element, compiler, **kw):
     # MOD, not %: psycopg reads % as the start of a placeholder.
     back = f"MOD(CAST(EXTRACT(DOW FROM {day}) AS INTEGER) - {first} + 7, 7)"
     return f"CAST({day} - {back} AS date)"
+
+
+# --- aggregates ---------------------------------------------------------------------------------
+
+
+class comma_list(FunctionElement):  # noqa: N801
+    """The column's values in one comma-separated string (NULL without any): SQLAlchemy's
+    ``aggregate_strings`` passes its separator as a parameter rendered at execution, which a
+    statement prepared once (``store/prepared.py``) cannot take."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(comma_list, "sqlite")
+def _comma_list_sqlite(element, compiler, **kw):
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
+@compiles(comma_list)
+def _comma_list(element, compiler, **kw):
+    return f"string_agg({compiler.process(element.clauses, **kw)}, ',')"
