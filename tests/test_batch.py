@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import ADMIN_PASSWORD, ApiClient
@@ -161,6 +163,16 @@ def test_a_batch_costs_one_request_per_started_hundred_items(make_app, items, co
     assert int(remaining) == 6 - cost - 1
 
 
+def test_a_batch_that_takes_the_last_of_the_limit_runs_all_its_items(make_app):
+    """The items are paid for before they run: one that finds the limit used up (by its own
+    batch) still runs, and the next request is refused."""
+    app = make_app(RATELIMIT_PER_MINUTE=2)
+    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    results = admin.ok("post", "/batch", [{"method": "GET", "relativeUrl": "users/me"}] * 150)
+    assert [r["status"] for r in results] == [200] * 150
+    assert admin.get("/users/me").status_code == 429
+
+
 def test_a_batch_over_the_limit_runs_nothing(make_app):
     app = make_app(RATELIMIT_PER_MINUTE=3)
     admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
@@ -208,3 +220,44 @@ def test_an_encoded_nested_batch_is_refused_by_the_mark_not_the_path(admin):
 def test_needs_authentication(client):
     response = client.post("/api/v1/batch", json=[{"method": "GET", "relativeUrl": "users/me"}])
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "customers",
+        "/customers/1?x=1&y=%C3%A9",
+        "users/%2f/team",
+        "tasks?name=caf%C3%A9%20au%20lait",
+        "customers/caf\u00e9",
+        "customers/%25",
+        "timetrack/1/2026-01-05/3?a=b?c",
+    ],
+)
+def test_an_items_environ_is_the_one_werkzeug_would_build(app, url):
+    """The batch builds each item's environ itself (a thousand per batch); it is what
+    werkzeug's EnvironBuilder makes of the same request, path decoding included."""
+    from werkzeug.test import EnvironBuilder
+
+    from timetracker.api.batch import item_environ
+
+    item = {"method": "PATCH", "relativeUrl": url, "body": {"time": 60}}
+    with app.test_request_context("/api/v1/batch", method="POST", base_url="http://h.test:81"):
+        from flask import request
+
+        built = item_environ(request.environ, item, "b1")
+    path, _, query = url.lstrip("/").partition("?")
+    builder = EnvironBuilder(
+        path="/api/v1/" + path,
+        base_url="http://h.test:81",
+        query_string=query,
+        method="PATCH",
+        json={"time": 60},
+    )
+    expected = builder.get_environ()
+    builder.close()
+    for key in ("REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "HTTP_HOST",
+                "SERVER_NAME", "SERVER_PORT", "CONTENT_TYPE"):  # fmt: skip
+        assert built[key] == expected[key], key
+    body = built["wsgi.input"].read()  # the same JSON (its spacing may differ)
+    assert json.loads(body) == {"time": 60} and built["CONTENT_LENGTH"] == str(len(body))

@@ -146,10 +146,11 @@ PREPAID = "timetracker.prepaid"
 
 
 def throttle() -> None:
-    """Before each authenticated request: count it, and refuse it with 429 beyond the limit."""
-    if g.get("caller") is None:
+    """Before each authenticated request: count it, and refuse it with 429 beyond the limit.
+    A batch item is not counted again: the batch paid for it before it ran."""
+    if g.get("caller") is None or request.environ.get(PREPAID, False):
         return
-    charge(0 if request.environ.get(PREPAID, False) else 1)
+    charge(1)
 
 
 def charge(cost: int) -> None:

@@ -12,16 +12,19 @@ a string match on the path would not.
 
 from __future__ import annotations
 
+import io
 import math
 import posixpath
 import uuid
 from typing import Any
+from urllib.parse import unquote
 
-from flask import current_app, request
+from flask import current_app, json, request
 from flask.views import MethodView
-from werkzeug.test import EnvironBuilder
+from werkzeug.urls import iri_to_uri
 
 from timetracker.api.common import Blueprint
+from timetracker.caller import INHERITED, inherited
 from timetracker.errors import ApiError
 from timetracker.ratelimit import PREPAID, charge
 from timetracker.schemas.batch import (
@@ -64,27 +67,57 @@ def _item_problem(item: dict[str, Any]) -> str | None:
 NESTED = "A batch cannot contain another batch"
 
 
-def _dispatch(item: dict[str, Any], batch_id: str) -> tuple[int, Any]:
-    """Run one item through the application, with the caller's credentials, address and host
-    (a host outside TRUSTED_HOSTS is refused, and ``url`` links name the caller's host); the
-    batch paid for it toward the rate limit."""
+# What a batch item's environ takes from the batch request's: where it was sent and from
+# where (a host outside TRUSTED_HOSTS is refused, and ``url`` links name the caller's host).
+_INHERITED_ENVIRON = (
+    "SCRIPT_NAME",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "SERVER_PROTOCOL",
+    "HTTP_HOST",
+    "REMOTE_ADDR",
+    "wsgi.version",
+    "wsgi.url_scheme",
+    "wsgi.errors",
+    "wsgi.multithread",
+    "wsgi.multiprocess",
+    "wsgi.run_once",
+)
+
+
+def _wsgi_string(text: str) -> str:
+    """A WSGI environ's string: the UTF-8 bytes, each as one Latin-1 character (PEP 3333)."""
+    return text.encode().decode("latin-1")
+
+
+def item_environ(parent: dict[str, Any], item: dict[str, Any], batch_id: str) -> dict[str, Any]:
+    """The WSGI environ of one item, as werkzeug's ``EnvironBuilder`` would make it (the path
+    percent-decoded, the body as JSON), built directly: a batch makes a thousand."""
     path, _, query = item["relativeUrl"].lstrip("/").partition("?")
-    builder = EnvironBuilder(
-        path="/api/v1/" + path,
-        base_url=request.host_url,
-        query_string=query,
-        method=item["method"],
-        headers={"Authorization": request.headers.get("Authorization", "")},
-        environ_base={"REMOTE_ADDR": request.remote_addr or ""},
-        **({"json": item["body"]} if "body" in item else {}),
+    body = b"" if "body" not in item else json.dumps(item["body"]).encode()
+    environ = {key: parent[key] for key in _INHERITED_ENVIRON if key in parent}
+    environ.update(
+        {
+            "REQUEST_METHOD": item["method"],
+            "PATH_INFO": _wsgi_string(unquote(iri_to_uri("/api/v1/" + path))),
+            "QUERY_STRING": _wsgi_string(query),
+            "wsgi.input": io.BytesIO(body),
+            "CONTENT_LENGTH": str(len(body)),
+            PREPAID: True,
+            IN_BATCH: True,
+            BATCH_ID: batch_id,  # the event log says which batch a change came from
+            INHERITED: inherited(),
+        }
     )
-    try:
-        environ = builder.get_environ()
-    finally:
-        builder.close()
-    environ[PREPAID] = True
-    environ[IN_BATCH] = True
-    environ[BATCH_ID] = batch_id  # the event log says which batch a change came from
+    if "body" in item:
+        environ["CONTENT_TYPE"] = "application/json"
+    return environ
+
+
+def _dispatch(item: dict[str, Any], batch_id: str) -> tuple[int, Any]:
+    """Run one item through the application, as the batch's caller, from the batch's address
+    and host; the batch paid for it toward the rate limit."""
+    environ = item_environ(request.environ, item, batch_id)
     # A fresh application context: the sub-request gets its own ``g`` (caller, connection).
     with current_app.app_context():
         response = current_app.response_class.from_app(current_app.wsgi_app, environ)
