@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.visitors import replacement_traverse
 
+from timetracker.store.prepared import Prepared
 from timetracker.store.schema import (
     customers,
     invoices,
@@ -128,10 +129,10 @@ def scope_links(conn: Connection, user_id: int) -> tuple[frozenset[int], frozens
 
 
 @functools.cache
-def _task_reached_through(links: Table) -> Select:
+def _task_reached_through(links: Table) -> Prepared:
     """A pre-built statement (parameters ``task_id``, ``user_id``): the task, if ``links`` of the
     user reach it. Built once: constructing it costs more than running it."""
-    return (
+    return Prepared(
         select(tasks.c.id)
         .join(projects, projects.c.id == tasks.c.project_id)
         .where(
@@ -144,7 +145,7 @@ def _task_reached_through(links: Table) -> Select:
 def task_reached(conn: Connection, task_id: int, links: Table, user_id: int) -> bool:
     """Whether ``links`` (scope items or work assignments) of ``user_id`` reach the task."""
     params = {"task_id": task_id, "user_id": user_id}
-    return conn.execute(_task_reached_through(links), params).first() is not None
+    return _task_reached_through(links).first(conn, params) is not None
 
 
 def assignment_links(

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, delete, exists, insert, select
 
+from timetracker.store.prepared import Prepared
 from timetracker.store.schema import (
     projects,
     tasks,
@@ -29,11 +30,11 @@ def covering(user_id, day) -> ColumnElement[bool]:
     )
 
 
-_IS_APPROVED = select(covering(bindparam("user_id"), bindparam("date")))
+_IS_APPROVED = Prepared(select(covering(bindparam("user_id"), bindparam("date"))))
 
 
 def is_approved(conn: Connection, user_id: int, day: dt.date) -> bool:
-    return conn.execute(_IS_APPROVED, {"user_id": user_id, "date": day}).scalar_one()
+    return bool(_IS_APPROVED.scalar(conn, {"user_id": user_id, "date": day}))
 
 
 def decide(

@@ -6,14 +6,16 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select, text
+from sqlalchemy import Connection, RowMapping, bindparam, insert, select, text
 
+from timetracker.store.prepared import Prepared
 from timetracker.store.schema import events
 
 BULK = 100  # from this many events on, one driver-level executemany
-_INSERT = insert(events)  # built once: a change of time writes one event
 _CONTEXT = ("created", "actor_id", "method", "path", "batch_id")
 _OWN = ("name", "object_id", "user_id", "task_id", "project_id", "customer_id", "data", "changes")
+# Built once: a change of time writes one event.
+_INSERT = Prepared(insert(events).values({name: bindparam(name) for name in _CONTEXT + _OWN}))
 
 # The PostgreSQL advisory lock that appending transactions take turns on (any constant will do).
 APPEND_LOCK = 7_462_318
@@ -37,9 +39,11 @@ def append(
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
     if len(rows) < BULK and not encoded:
-        conn.execute(_INSERT, [{**context, **row} for row in rows])
+        shared = {name: context.get(name) for name in _CONTEXT}
+        for row in rows:
+            _INSERT.execute(conn, {**shared, **{name: row.get(name) for name in _OWN}})
         return
-    # Many at once (an import): tuples as the driver takes them, the JSON serialized here.
+    # Many at once (an import): tuples as the driver takes them, in one executemany.
     # SQLAlchemy's per-row parameter handling would cost more than the insert itself.
     placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (

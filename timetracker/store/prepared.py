@@ -6,8 +6,10 @@ SQLAlchemy's execution around each (an execution context, its events, a result o
 mappings) costs several times that. A :class:`Prepared` statement is compiled by SQLAlchemy
 once per dialect and then run on the request's own driver connection, inside the request's
 transaction, with SQLAlchemy's own conversions of its parameters and results (a SQLite date
-string becomes a ``date`` as it would through the engine). Only ``SELECT`` statements with
-plain columns belong here; everything else goes through SQLAlchemy.
+string becomes a ``date`` as it would through the engine). The statements of a change of time
+(its checks, its write and its event) are prepared too: a batch runs a thousand of them.
+Statements whose shape depends on their values (IN lists, optional filters) go through
+SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -83,9 +85,9 @@ class Prepared:
                     found = self._compiled[dialect.name] = self._compile(dialect)
         return found
 
-    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """The rows of the statement with ``params``, as dicts keyed by column name, read on
-        ``conn``'s driver connection (in its transaction, which begins here if none has)."""
+    def _run(self, conn: Connection, params: Mapping[str, Any], fetch: bool):
+        """Run on ``conn``'s driver connection, in its transaction (begun here if none is):
+        the compiled statement, its raw rows (``fetch``) or the count of rows it changed."""
         dialect = conn.dialect
         compiled = self.compiled(dialect)
         if compiled.defaults or compiled.binds:
@@ -103,12 +105,18 @@ class Prepared:
         cursor = conn.connection.driver_connection.cursor()
         try:
             cursor.execute(compiled.sql, arguments)
+            if not fetch:
+                return compiled, cursor.rowcount, None
             fetched = cursor.fetchall()
-            results = compiled.convert(dialect, cursor.description)
+            return compiled, fetched, compiled.convert(dialect, cursor.description)
         except dbapi.Error as exc:  # as SQLAlchemy would raise it (OperationalError, ...)
             raise DBAPIError.instance(compiled.sql, arguments, exc, dbapi.Error) from exc
         finally:
             cursor.close()
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The rows of the statement with ``params``, as dicts keyed by column name."""
+        compiled, fetched, results = self._run(conn, params, fetch=True)
         names = compiled.names
         if not any(results):
             return [dict(zip(names, row, strict=True)) for row in fetched]
@@ -123,3 +131,15 @@ class Prepared:
     def first(self, conn: Connection, params: Mapping[str, Any]) -> dict[str, Any] | None:
         rows = self.rows(conn, params)
         return rows[0] if rows else None
+
+    def scalar(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        """The first column of the first row (None without a row)."""
+        _, fetched, results = self._run(conn, params, fetch=True)
+        if not fetched:
+            return None
+        process = results[0]
+        return fetched[0][0] if process is None else process(fetched[0][0])
+
+    def execute(self, conn: Connection, params: Mapping[str, Any]) -> int:
+        """Run an INSERT, UPDATE or DELETE (without RETURNING); the count of rows it changed."""
+        return self._run(conn, params, fetch=False)[1]

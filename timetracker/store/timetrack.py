@@ -21,6 +21,7 @@ from sqlalchemy import (
 
 from timetracker.store.approval import covering
 from timetracker.store.listing import whole_days
+from timetracker.store.prepared import Prepared
 from timetracker.store.schema import (
     lock_events,
     projects,
@@ -38,19 +39,25 @@ _KEY = and_(
     time_entries.c.date == bindparam("key_date"),
     time_entries.c.task_id == bindparam("key_task_id"),
 )
-_GET_ENTRY = select(time_entries).where(_KEY)
-_DAY_TOTAL = select(func.coalesce(func.sum(time_entries.c.minutes), 0)).where(
-    time_entries.c.user_id == bindparam("user_id"), time_entries.c.date == bindparam("date")
+_GET_ENTRY = Prepared(select(time_entries).where(_KEY))
+_DAY_TOTAL = Prepared(
+    select(func.coalesce(func.sum(time_entries.c.minutes), 0)).where(
+        time_entries.c.user_id == bindparam("user_id"), time_entries.c.date == bindparam("date")
+    )
 )
 _HOLD_USER = select(users.c.id).where(users.c.id == bindparam("user_id")).with_for_update()
-_DELETE_ENTRY = delete(time_entries).where(_KEY)
-_UPDATE_ENTRY = (
+_DELETE_ENTRY = Prepared(delete(time_entries).where(_KEY))
+_UPDATE_ENTRY = Prepared(
     time_entries.update()
     .where(_KEY)
     .values(minutes=bindparam("new_minutes"), comment=bindparam("new_comment"))
 )
-_INSERT_ENTRY = insert(time_entries)
-_LATEST_LOCK = (
+_INSERT_ENTRY = Prepared(
+    insert(time_entries).values(
+        {name: bindparam(name) for name in ("user_id", "date", "task_id", "minutes", "comment")}
+    )
+)
+_LATEST_LOCK = Prepared(
     select(lock_events.c.locked)
     .where(
         or_(lock_events.c.user_id == bindparam("user_id"), lock_events.c.user_id.is_(None)),
@@ -64,12 +71,12 @@ _LATEST_LOCK = (
 
 def get_entry(conn: Connection, user_id: int, day: dt.date, task_id: int) -> RowMapping | None:
     key = {"key_user_id": user_id, "key_date": day, "key_task_id": task_id}
-    return conn.execute(_GET_ENTRY, key).mappings().first()
+    return _GET_ENTRY.first(conn, key)
 
 
 def day_total(conn: Connection, user_id: int, day: dt.date) -> int:
     """Minutes the user tracked on ``day`` over all tasks."""
-    return conn.execute(_DAY_TOTAL, {"user_id": user_id, "date": day}).scalar_one()
+    return _DAY_TOTAL.scalar(conn, {"user_id": user_id, "date": day})
 
 
 def hold_user(conn: Connection, user_id: int) -> None:
@@ -106,12 +113,12 @@ def save_entry(
     """Write the entry; 0 minutes deletes it."""
     key = {"key_user_id": user_id, "key_date": day, "key_task_id": task_id}
     if minutes == 0:
-        conn.execute(_DELETE_ENTRY, key)
+        _DELETE_ENTRY.execute(conn, key)
     elif existed:
-        conn.execute(_UPDATE_ENTRY, {**key, "new_minutes": minutes, "new_comment": comment})
+        _UPDATE_ENTRY.execute(conn, {**key, "new_minutes": minutes, "new_comment": comment})
     else:
         values = {"user_id": user_id, "date": day, "task_id": task_id}
-        conn.execute(_INSERT_ENTRY, {**values, "minutes": minutes, "comment": comment})
+        _INSERT_ENTRY.execute(conn, {**values, "minutes": minutes, "comment": comment})
 
 
 # --- locks -------------------------------------------------------------------------------------
@@ -119,7 +126,7 @@ def save_entry(
 
 def is_locked(conn: Connection, user_id: int, day: dt.date) -> bool:
     """Whether the latest lock event covering this user and day is a lock."""
-    latest = conn.execute(_LATEST_LOCK, {"user_id": user_id, "date": day}).scalar_one_or_none()
+    latest = _LATEST_LOCK.scalar(conn, {"user_id": user_id, "date": day})
     return bool(latest)
 
 
