@@ -1,9 +1,10 @@
 """The request path through the real server, against a bare Flask app started in the same run.
 
-    python bench/bench_serve.py [--seconds 5] [--repeat 3] [--batch 1000]
+    python bench/bench_serve.py [--seconds 5] [--repeat 3] [--batch 1000] [--also-threads 8]
 
-Starts, each in its own process with waitress and 8 threads, a bare Flask app whose one endpoint
-answers a small JSON object, and ``timetracker serve`` on a new SQLite file. With ``wrk -t2 -c8``
+Starts, each in its own process with waitress and 4 threads (the server's default), a bare Flask
+app whose one endpoint answers a small JSON object, and ``timetracker serve`` on a new SQLite
+file. With ``wrk -t2 -c8``
 (or, without wrk, eight Python client threads) it measures requests per second of:
 
 - the bare endpoint;
@@ -30,7 +31,7 @@ import sys
 import tempfile
 import textwrap
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -52,7 +53,7 @@ BARE_APP = textwrap.dedent(
     def index():
         return jsonify(status="ok")
 
-    waitress.serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=8, _quiet=True)
+    waitress.serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=4, _quiet=True)
     """
 )
 
@@ -102,6 +103,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument(
+        "--also-threads",
+        type=int,
+        help="also time the authenticated GET on a second server with this many threads",
+    )
     args = parser.parse_args()
     measure = rate_wrk if shutil.which("wrk") else rate_threads
     print(f"load: {'wrk -t2 -c8' if measure is rate_wrk else '8 Python client threads'}")
@@ -109,8 +115,14 @@ def main() -> None:
     with (
         tempfile.TemporaryDirectory() as tmp,
         bare_flask() as bare,
-        server(str(Path(tmp) / "serve.db"), threads=8) as port,
+        server(str(Path(tmp) / "serve.db")) as port,
+        ExitStack() as others,
     ):
+        other = None
+        if args.also_threads:
+            other_db = str(Path(tmp) / "other.db")
+            other = others.enter_context(server(other_db, threads=args.also_threads))
+            call(other, "POST", "/api/v1/customers", {"name": "Bench"}, AUTH)
 
         def api(method: str, path: str, body=None):
             status, answer = call(port, method, f"/api/v1/{path}", body, AUTH)
@@ -128,6 +140,9 @@ def main() -> None:
             figures["bare"].append(measure(bare, "/", args.seconds, {}))
             figures["health"].append(measure(port, "/api/v1/health", args.seconds, {}))
             figures["get"].append(measure(port, customer_path, args.seconds, AUTH))
+            if other is not None:  # the same customer: both databases made it first
+                rate_other = measure(other, customer_path, args.seconds, AUTH)
+                figures.setdefault("get_other", []).append(rate_other)
             first_day = dt.date(2020, 1, 1) + dt.timedelta(days=run * args.batch)
             figures["batch"].append(batch_rate(port, me["id"], task["id"], args.batch, first_day))
         bare_rate = statistics.median(figures["bare"])
@@ -140,6 +155,12 @@ def main() -> None:
             f"authenticated GET customer      {get:7.0f} req/s  {get / bare_rate:5.0%}"
             "   (target >= 35% of bare)"
         )
+        if other is not None:
+            rate_other = statistics.median(figures["get_other"])
+            print(
+                f"  the same, {args.also_threads} threads          {rate_other:7.0f} req/s  "
+                f"{rate_other / bare_rate:5.0%}"
+            )
         print(f"POST /batch of {args.batch} PATCHes      {batch:7.0f} items/s   (target >= 2000)")
         print(json.dumps({k: [round(v) for v in vs] for k, vs in figures.items()}))
 

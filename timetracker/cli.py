@@ -71,10 +71,11 @@ def _return_large_blocks() -> None:
 @db_option
 @click.option(
     "--threads",
-    default=8,
+    default=4,
     show_default=True,
     type=click.IntRange(1, 256),
-    help="Worker threads (of each process).",
+    help="Worker threads (of each process): more only help while requests wait on the "
+    "database's network round trips.",
 )
 @click.option(
     "--workers",
