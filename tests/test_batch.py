@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, ApiClient
+from tests.conftest import ADMIN_PASSWORD, ApiClient, basic
 from timetracker.access import ENTER_TIME_TRACK
 
 
@@ -232,6 +232,7 @@ def test_needs_authentication(client):
         "customers/caf\u00e9",
         "customers/%25",
         "timetrack/1/2026-01-05/3?a=b?c",
+        "customers#fragment",
     ],
 )
 def test_an_items_environ_is_the_one_werkzeug_would_build(app, url):
@@ -242,14 +243,20 @@ def test_an_items_environ_is_the_one_werkzeug_would_build(app, url):
     from timetracker.api.batch import item_environ
 
     item = {"method": "PATCH", "relativeUrl": url, "body": {"time": 60}}
-    with app.test_request_context("/api/v1/batch", method="POST", base_url="http://h.test:81"):
+    sent = {"REMOTE_ADDR": "203.0.113.9", "HTTP_AUTHORIZATION": "Basic eDp5"}
+    with app.test_request_context(
+        "/api/v1/batch", method="POST", base_url="https://h.test:81/root", environ_base=sent
+    ):
         from flask import request
 
         built = item_environ(request.environ, item, "b1")
+    assert built["REMOTE_ADDR"] == "203.0.113.9"  # the batch's caller, credentials and scheme
+    assert built["HTTP_AUTHORIZATION"] == "Basic eDp5"
+    assert built["wsgi.url_scheme"] == "https"
     path, _, query = url.lstrip("/").partition("?")
     builder = EnvironBuilder(
         path="/api/v1/" + path,
-        base_url="http://h.test:81",
+        base_url="https://h.test:81/root",
         query_string=query,
         method="PATCH",
         json={"time": 60},
@@ -261,3 +268,69 @@ def test_an_items_environ_is_the_one_werkzeug_would_build(app, url):
         assert built[key] == expected[key], key
     body = built["wsgi.input"].read()  # the same JSON (its spacing may differ)
     assert json.loads(body) == {"time": 60} and built["CONTENT_LENGTH"] == str(len(body))
+
+
+def test_items_after_a_password_change_are_refused(admin):
+    """Every item is authenticated again: once an item changed the caller's password, the
+    items after it are refused, as the next request would be."""
+    results = admin.ok(
+        "post",
+        "/batch",
+        [
+            {"method": "PATCH", "relativeUrl": "users/admin", "body": {"password": "changed"}},
+            {"method": "GET", "relativeUrl": "users/me"},
+            {"method": "POST", "relativeUrl": "customers", "body": {"name": "Late"}},
+        ],
+    )
+    assert [r["status"] for r in results] == [200, 401, 401]
+    admin.headers = basic("admin", "changed")
+    assert admin.ok("get", "/customers")["items"] == []
+
+
+def test_items_after_their_account_is_disabled_are_refused(app, make_user):
+    """The account is disabled elsewhere (another process, here a route of the test) while
+    its batch runs: the items after that are refused."""
+    from sqlalchemy import update
+
+    from timetracker.store.schema import users
+
+    worker = make_user(ENTER_TIME_TRACK)
+    engine = app.extensions["timetracker"]["engine"]
+
+    @app.get("/api/v1/test-disable")
+    def disable():
+        with engine.begin() as conn:
+            conn.execute(update(users).where(users.c.id == worker.id).values(active=False))
+        return {}
+
+    results = worker.ok(
+        "post",
+        "/batch",
+        [
+            {"method": "GET", "relativeUrl": "users/me"},
+            {"method": "GET", "relativeUrl": "test-disable"},
+            {"method": "GET", "relativeUrl": "users/me"},
+        ],
+    )
+    assert [r["status"] for r in results] == [200, 200, 401]
+    assert results[2]["body"]["key"] == "api.error.user_cannot_be_authorized"
+
+
+def test_a_non_finite_number_in_an_item_body_is_refused(admin):
+    """The batch's parser reads NaN and Infinity; an item's body carries them on as written, so
+    the item is refused as the same request on its own would be, and nothing changes."""
+    customer = admin.ok("post", "/customers", {"name": "Acme", "description": "kept"})
+    direct = admin.client.patch(
+        f"/api/v1/customers/{customer['id']}",
+        data='{"description": NaN}',
+        content_type="application/json",
+        headers=admin.headers,
+    )
+    path = f"customers/{customer['id']}"
+    item = f'[{{"method": "PATCH", "relativeUrl": "{path}", "body": {{"description": NaN}}}}]'
+    response = admin.client.post(
+        "/api/v1/batch", data=item, content_type="application/json", headers=admin.headers
+    )
+    assert response.status_code == 200
+    assert response.get_json()[0]["status"] == direct.status_code == 400
+    assert admin.ok("get", f"/customers/{customer['id']}")["description"] == "kept"

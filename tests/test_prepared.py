@@ -103,3 +103,21 @@ def test_driver_errors_come_as_sqlalchemy_errors(engine):
 def test_parameters_rendered_at_execution_are_refused(engine, statement):
     with engine.connect() as conn, pytest.raises(ValueError, match="plain parameters"):
         Prepared(statement).rows(conn, {"ids": [1]})
+
+
+def test_the_engines_cursor_events_see_prepared_statements(engine):
+    """Listeners on the engine's cursor events (a test counting statements) see them too."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def listener(conn, cursor, statement, *_):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        with engine.connect() as conn:
+            find_for_login(conn, "admin")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert any("username_key" in statement for statement in seen), seen

@@ -71,6 +71,21 @@ def test_batch_items_run_with_the_token(client, admin):
     assert [c["name"] for c in admin.ok("get", "/customers")["items"]] == ["A"]
 
 
+def test_a_token_revoked_by_its_batch_refuses_the_items_after(client, admin):
+    made = admin.ok("post", "/users/me/tokens", {"name": "Batch", "scope": "write"})
+    token = bearer(client, made["token"])
+    answers = token.request(
+        "post",
+        "/batch",
+        json=[
+            {"method": "GET", "relativeUrl": "users/me"},
+            {"method": "DELETE", "relativeUrl": f"users/me/tokens/{made['id']}"},
+            {"method": "GET", "relativeUrl": "users/me"},
+        ],
+    ).get_json()
+    assert [a["status"] for a in answers] == [200, 204, 401]
+
+
 def test_revoked_expired_and_bad_tokens_are_401_and_count_toward_the_ban(make_app, make_user):
     app = make_app(LOGIN_BAN_ATTEMPTS=3)
     client = app.test_client()

@@ -31,6 +31,7 @@ class App(Flask):
             *(f for funcs in self.before_request_funcs.values() for f in funcs),
             *(f for funcs in self.after_request_funcs.values() for f in funcs),
             *(f for funcs in self.teardown_request_funcs.values() for f in funcs),
+            *self.teardown_appcontext_funcs,
             *(
                 f
                 for handlers in self.error_handler_spec.values()

@@ -29,8 +29,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from timetracker.access import Caller
 from timetracker.api.common import is_public
-from timetracker.caller import INHERITED, can_log_in
 from timetracker.caller import caller_of as _caller
+from timetracker.caller import can_log_in
 from timetracker.errors import ApiError, error_response
 from timetracker.schemas.base import unstorable
 from timetracker.services import tokens
@@ -157,15 +157,10 @@ def verify_token() -> Caller | None:
     if not can_log_in(found):
         g.auth_failure = "inactive"
         return None
-    g.token_id = found["token_id"]
-    g.read_only = found["scope"] == tokens.READ
-    refuse_writes_of_read_tokens()
-    return _caller(found)
-
-
-def refuse_writes_of_read_tokens() -> None:
-    if g.get("read_only") and request.method in WRITE_METHODS:
+    if found["scope"] == tokens.READ and request.method in WRITE_METHODS:
         raise ApiError(403, "token_read_only", "This API token may only read (GET)")
+    g.token_id = found["token_id"]
+    return _caller(found)
 
 
 def authenticate():
@@ -176,12 +171,6 @@ def authenticate():
     through without any check, so it never counts as a failed login.
     """
     if request.method == "OPTIONS":
-        return None
-    batch = request.environ.get(INHERITED)
-    if batch is not None:
-        for key, value in batch.items():
-            setattr(g, key, value)
-        refuse_writes_of_read_tokens()
         return None
     endpoint = request.endpoint or ""
     app = current_app._get_current_object()

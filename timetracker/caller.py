@@ -138,14 +138,3 @@ def scope_of(conn: Connection, caller: Caller) -> Scope:
         return Scope(False, *sql.scope_links(conn, caller.id))
 
     return _memo("access_scope", load)
-
-
-# In the environ of a batch item: the authentication of the batch request that sends it.
-INHERITED = "timetracker.inherited_auth"
-
-
-def inherited() -> dict:
-    """What a batch item takes over from the batch request: the same credentials were checked
-    for it a moment ago, so an item is not looked up again (its own permission checks and
-    rules all run; a read-only token still may not write)."""
-    return {key: g.get(key) for key in ("caller", "token_id", "read_only")}

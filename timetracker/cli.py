@@ -74,8 +74,8 @@ def _return_large_blocks() -> None:
     default=4,
     show_default=True,
     type=click.IntRange(1, 256),
-    help="Worker threads (of each process): more only help while requests wait on the "
-    "database's network round trips.",
+    help="Worker threads (of each process): more help only while requests wait (on "
+    "PostgreSQL's round trips, SQLite's write lock, slow readers of long exports).",
 )
 @click.option(
     "--workers",

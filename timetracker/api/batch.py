@@ -13,18 +13,18 @@ a string match on the path would not.
 from __future__ import annotations
 
 import io
+import json
 import math
 import posixpath
 import uuid
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
-from flask import current_app, json, request
+from flask import current_app, request
 from flask.views import MethodView
 from werkzeug.urls import iri_to_uri
 
 from timetracker.api.common import Blueprint
-from timetracker.caller import INHERITED, inherited
 from timetracker.errors import ApiError
 from timetracker.ratelimit import PREPAID, charge
 from timetracker.schemas.batch import (
@@ -67,9 +67,12 @@ def _item_problem(item: dict[str, Any]) -> str | None:
 NESTED = "A batch cannot contain another batch"
 
 
-# What a batch item's environ takes from the batch request's: where it was sent and from
-# where (a host outside TRUSTED_HOSTS is refused, and ``url`` links name the caller's host).
+# What a batch item's environ takes from the batch request's: the credentials (each item is
+# authenticated again: a password changed, an account disabled or a token revoked by an earlier
+# item or another process refuses the items after it), where it was sent and from where (a host
+# outside TRUSTED_HOSTS is refused, and ``url`` links name the caller's host).
 _INHERITED_ENVIRON = (
+    "HTTP_AUTHORIZATION",
     "SCRIPT_NAME",
     "SERVER_NAME",
     "SERVER_PORT",
@@ -92,21 +95,25 @@ def _wsgi_string(text: str) -> str:
 
 def item_environ(parent: dict[str, Any], item: dict[str, Any], batch_id: str) -> dict[str, Any]:
     """The WSGI environ of one item, as werkzeug's ``EnvironBuilder`` would make it (the path
-    percent-decoded, the body as JSON), built directly: a batch makes a thousand."""
+    percent-decoded and without a fragment, the body as JSON), built directly: a batch makes a
+    thousand."""
     path, _, query = item["relativeUrl"].lstrip("/").partition("?")
+    path = urlsplit("/api/v1/" + path).path
+    # The standard library's encoder, as EnvironBuilder's: it writes the NaN or Infinity the
+    # batch's own parser accepted, so the item's parser refuses them as a request's would (a
+    # faster encoder would turn them into null).
     body = b"" if "body" not in item else json.dumps(item["body"]).encode()
     environ = {key: parent[key] for key in _INHERITED_ENVIRON if key in parent}
     environ.update(
         {
             "REQUEST_METHOD": item["method"],
-            "PATH_INFO": _wsgi_string(unquote(iri_to_uri("/api/v1/" + path))),
+            "PATH_INFO": _wsgi_string(unquote(iri_to_uri(path))),
             "QUERY_STRING": _wsgi_string(query),
             "wsgi.input": io.BytesIO(body),
             "CONTENT_LENGTH": str(len(body)),
             PREPAID: True,
             IN_BATCH: True,
             BATCH_ID: batch_id,  # the event log says which batch a change came from
-            INHERITED: inherited(),
         }
     )
     if "body" in item:
@@ -115,8 +122,8 @@ def item_environ(parent: dict[str, Any], item: dict[str, Any], batch_id: str) ->
 
 
 def _dispatch(item: dict[str, Any], batch_id: str) -> tuple[int, Any]:
-    """Run one item through the application, as the batch's caller, from the batch's address
-    and host; the batch paid for it toward the rate limit."""
+    """Run one item through the application, with the batch's credentials, from the batch's
+    address and host; the batch paid for it toward the rate limit."""
     environ = item_environ(request.environ, item, batch_id)
     # A fresh application context: the sub-request gets its own ``g`` (caller, connection).
     with current_app.app_context():

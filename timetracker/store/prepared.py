@@ -49,7 +49,7 @@ class _Compiled:
 class Prepared:
     def __init__(self, statement: Select):
         self.statement = statement
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: dict[tuple[str, str, str], _Compiled] = {}
         self._lock = threading.Lock()
 
     def _compile(self, dialect: Dialect) -> _Compiled:
@@ -77,12 +77,14 @@ class Prepared:
         )
 
     def compiled(self, dialect: Dialect) -> _Compiled:
-        found = self._compiled.get(dialect.name)
+        # The SQL, its parameter style and conversions belong to the database and its driver.
+        key = (dialect.name, dialect.driver, dialect.paramstyle)
+        found = self._compiled.get(key)
         if found is None:
             with self._lock:
-                found = self._compiled.get(dialect.name)
+                found = self._compiled.get(key)
                 if found is None:
-                    found = self._compiled[dialect.name] = self._compile(dialect)
+                    found = self._compiled[key] = self._compile(dialect)
         return found
 
     def _run(self, conn: Connection, params: Mapping[str, Any], fetch: bool):
@@ -103,8 +105,14 @@ class Prepared:
             conn.begin()
         dbapi = dialect.loaded_dbapi
         cursor = conn.connection.driver_connection.cursor()
+        # The engine's cursor events see these statements too (a test counting statements).
+        before, after = conn.dispatch.before_cursor_execute, conn.dispatch.after_cursor_execute
         try:
+            if before:
+                before(conn, cursor, compiled.sql, arguments, None, False)
             cursor.execute(compiled.sql, arguments)
+            if after:
+                after(conn, cursor, compiled.sql, arguments, None, False)
             if not fetch:
                 return compiled, cursor.rowcount, None
             fetched = cursor.fetchall()
