@@ -1,4 +1,4 @@
-"""The hottest reads, run straight on the database driver.
+"""The hottest statements, run straight on the database driver.
 
 Every authenticated request looks its caller up, and most reads of one object fetch it by id:
 two small statements whose own work in the database takes a few microseconds, while
@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select
+from sqlalchemy import Connection, Executable
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeEngine
@@ -47,7 +47,7 @@ class _Compiled:
 
 
 class Prepared:
-    def __init__(self, statement: Select):
+    def __init__(self, statement: Executable):
         self.statement = statement
         self._compiled: dict[tuple[str, str, str], _Compiled] = {}
         self._lock = threading.Lock()

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    RowMapping,
     and_,
     bindparam,
     delete,
@@ -69,7 +68,9 @@ _LATEST_LOCK = Prepared(
 )
 
 
-def get_entry(conn: Connection, user_id: int, day: dt.date, task_id: int) -> RowMapping | None:
+def get_entry(
+    conn: Connection, user_id: int, day: dt.date, task_id: int
+) -> Mapping[str, Any] | None:
     key = {"key_user_id": user_id, "key_date": day, "key_task_id": task_id}
     return _GET_ENTRY.first(conn, key)
 
