@@ -334,3 +334,68 @@ def test_a_non_finite_number_in_an_item_body_is_refused(admin):
     assert response.status_code == 200
     assert response.get_json()[0]["status"] == direct.status_code == 400
     assert admin.ok("get", f"/customers/{customer['id']}")["description"] == "kept"
+
+
+def _names(admin) -> list[str]:
+    return sorted(c["name"] for c in admin.ok("get", "/customers")["items"])
+
+
+def test_writes_commit_in_groups_and_a_failed_item_undoes_only_its_own(app, admin, monkeypatch):
+    """Items that write share a transaction in groups, each under a savepoint: an item that
+    wrote and then failed leaves nothing behind, the items before and after it in its group
+    and in the next groups stay."""
+    from flask import request
+
+    from timetracker.api import batch
+    from timetracker.errors import ApiError
+    from timetracker.store import entities
+    from timetracker.store.catalogue import CUSTOMERS
+    from timetracker.store.db import get_db
+
+    monkeypatch.setattr(batch, "GROUP_ITEMS", 2)
+
+    @app.post("/api/v1/test-half-done")
+    def half_done():
+        entities.insert_row(get_db(), CUSTOMERS, {"name": request.json["name"]})
+        raise ApiError(400, "invalid_argument", "changed my mind")
+
+    def create(name):
+        return {"method": "POST", "relativeUrl": "customers", "body": {"name": name}}
+
+    items = [create("A"), create("B"), create("C")]
+    items.insert(1, {"method": "POST", "relativeUrl": "test-half-done", "body": {"name": "X"}})
+    items.insert(3, {"method": "POST", "relativeUrl": "test-half-done", "body": {"name": "Y"}})
+    results = admin.ok("post", "/batch", items)
+    assert [r["status"] for r in results] == [200, 400, 200, 400, 200]
+    assert _names(admin) == ["A", "B", "C"]
+
+
+def test_a_group_whose_commit_fails_runs_again_item_by_item(app, admin):
+    """The database refuses a group's commit: nothing of it stays, and its items run again each
+    in a transaction of its own, so each change is made exactly once."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    engine = app.extensions["timetracker"]["engine"]
+    refused = []
+
+    def refuse_first_write_commit(conn):
+        if conn.get_execution_options().get("write") and not refused:
+            refused.append(conn)
+            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    event.listen(engine, "commit", refuse_first_write_commit)
+    try:
+        results = admin.ok(
+            "post",
+            "/batch",
+            [{"method": "POST", "relativeUrl": "customers", "body": {"name": n}} for n in "PQR"],
+        )
+    finally:
+        event.remove(engine, "commit", refuse_first_write_commit)
+    assert refused, "the group's commit was not attempted"
+    assert [r["status"] for r in results] == [200, 200, 200]
+    assert _names(admin) == ["P", "Q", "R"]
+    changes = admin.ok("get", "/changes")["items"]
+    created = [c["data"]["name"] for c in changes if c["name"] == "customer.create"]
+    assert created == ["P", "Q", "R"]

@@ -172,6 +172,9 @@ def get_db(write: bool | None = None) -> Connection:
         conn.begin()
         context.db = conn
     elif write and not conn.get_execution_options().get("write"):
+        if context.get("db_savepoint") is not None:
+            # A batch's group of items decides up front whether its transaction writes.
+            raise RuntimeError("a write in a read-only shared transaction")
         if conn.dialect.name == "sqlite" and conn.in_transaction():
             conn.commit()  # the read; then BEGIN IMMEDIATE
             conn.execution_options(write=True)
@@ -187,9 +190,14 @@ def ping() -> None:
 
 
 def finish_request_transaction(commit: bool) -> None:
-    """Commit or roll back the request's transaction and give the connection back."""
+    """Commit or roll back the request's transaction and give the connection back; in a shared
+    transaction (:func:`share_transaction`), release or roll back the request's savepoint."""
     conn = g.pop("db", None)
     if conn is None:
+        return
+    savepoint = g.pop("db_savepoint", None)
+    if savepoint is not None:
+        savepoint.end(commit)
         return
     try:
         if conn.in_transaction():
@@ -199,6 +207,40 @@ def finish_request_transaction(commit: bool) -> None:
                 conn.rollback()
     finally:
         conn.close()
+
+
+class Savepoint:
+    """A savepoint in ``conn``'s transaction, set and ended on the driver (through SQLAlchemy,
+    its three statements cost more than a small request's own)."""
+
+    NAME = "request"
+
+    def __init__(self, conn: Connection):
+        self.cursor = conn.connection.driver_connection.cursor()
+        self.error = conn.dialect.loaded_dbapi.Error
+        self._run(f"SAVEPOINT {self.NAME}")
+
+    def _run(self, sql: str) -> None:
+        try:
+            self.cursor.execute(sql)
+        except self.error as exc:  # the driver's own error: as SQLAlchemy would raise it
+            raise DBAPIError.instance(sql, (), exc, self.error) from exc
+
+    def end(self, keep: bool) -> None:
+        """Keep the changes made since it was set, or undo them; either way it is gone."""
+        if not keep:
+            self._run(f"ROLLBACK TO SAVEPOINT {self.NAME}")
+        self._run(f"RELEASE SAVEPOINT {self.NAME}")
+        self.cursor.close()
+
+
+def share_transaction(conn: Connection) -> None:
+    """Let the request of the current (fresh) application context run inside ``conn``'s
+    transaction, under a savepoint of its own: its commit releases the savepoint, its rollback
+    undoes its changes alone, and the connection stays open for the next one (a batch's items)."""
+    context = g._get_current_object()
+    context.db = conn
+    context.db_savepoint = Savepoint(conn)
 
 
 # SQLSTATEs of a transaction the database gave up on because of a concurrent one: retrying wins.
