@@ -13,7 +13,7 @@ file. With ``wrk -t2 -c8``
   target >= 35% of the bare endpoint;
 
 then ``POST /api/v1/batch`` of ``--batch`` time-track PATCHes (each its own rules, permission
-check and commit): target >= 2,000 items/s. Each figure is the median of ``--repeat`` runs, the
+check and savepoint): target >= 2,000 items/s. Each figure is the median of ``--repeat`` runs, the
 servers alternating, so that a noisy moment falls on all of them alike. The throttle is raised
 for the run; everything else is the production configuration.
 """

@@ -359,15 +359,26 @@ def test_writes_commit_in_groups_and_a_failed_item_undoes_only_its_own(app, admi
         entities.insert_row(get_db(), CUSTOMERS, {"name": request.json["name"]})
         raise ApiError(400, "invalid_argument", "changed my mind")
 
+    @app.post("/api/v1/test-clash")
+    def clash():  # a real constraint violation, after a write of its own
+        entities.insert_row(get_db(), CUSTOMERS, {"name": "Z"})
+        entities.insert_row(get_db(), CUSTOMERS, {"id": request.json["id"], "name": "Z2"})
+        return {}
+
     def create(name):
         return {"method": "POST", "relativeUrl": "customers", "body": {"name": name}}
 
     items = [create("A"), create("B"), create("C")]
     items.insert(1, {"method": "POST", "relativeUrl": "test-half-done", "body": {"name": "X"}})
     items.insert(3, {"method": "POST", "relativeUrl": "test-half-done", "body": {"name": "Y"}})
-    results = admin.ok("post", "/batch", items)
-    assert [r["status"] for r in results] == [200, 400, 200, 400, 200]
-    assert _names(admin) == ["A", "B", "C"]
+    items.insert(4, {"method": "POST", "relativeUrl": "test-clash", "body": {"id": 0}})
+    # The first item's customer gets an id the clash can take (the batch's first answer).
+    results = admin.ok("post", "/batch", items[:1])
+    items[4]["body"]["id"] = results[0]["body"]["id"]
+    results = admin.ok("post", "/batch", [create("D"), *items[1:]])
+    assert [r["status"] for r in results] == [200, 400, 200, 400, 400, 200]
+    assert results[4]["body"]["key"] == "api.error.constraint_violation"
+    assert _names(admin) == ["A", "B", "C", "D"]
 
 
 def test_a_group_whose_commit_fails_runs_again_item_by_item(app, admin):
@@ -399,3 +410,33 @@ def test_a_group_whose_commit_fails_runs_again_item_by_item(app, admin):
     changes = admin.ok("get", "/changes")["items"]
     created = [c["data"]["name"] for c in changes if c["name"] == "customer.create"]
     assert created == ["P", "Q", "R"]
+
+
+def test_a_group_the_database_rolled_back_runs_again_item_by_item(app, admin):
+    """SQLite rolls the group's transaction back by itself in the middle (as on a full disk):
+    the items before are not lost, they run again each on its own, exactly once."""
+    from timetracker.store.db import get_db
+
+    conn_of = []
+
+    @app.post("/api/v1/test-lose-the-transaction")
+    def lose():
+        conn = get_db()
+        conn_of.append(conn.dialect.name)
+        if conn.dialect.name == "sqlite" and conn.connection.driver_connection.in_transaction:
+            conn.connection.driver_connection.execute("ROLLBACK")
+        return {}
+
+    results = admin.ok(
+        "post",
+        "/batch",
+        [
+            {"method": "POST", "relativeUrl": "customers", "body": {"name": "P"}},
+            {"method": "POST", "relativeUrl": "test-lose-the-transaction", "body": {}},
+            {"method": "POST", "relativeUrl": "customers", "body": {"name": "Q"}},
+        ],
+    )
+    if conn_of[0] == "sqlite":  # the first run lost its group; the second ran on its own
+        assert len(conn_of) == 2
+    assert [r["status"] for r in results] == [200, 200, 200]
+    assert _names(admin) == ["P", "Q"]

@@ -19,6 +19,7 @@ import json
 import logging
 import math
 import posixpath
+import sqlite3
 import time
 import uuid
 from typing import Any
@@ -27,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app, request
 from flask.views import MethodView
 from sqlalchemy import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.urls import iri_to_uri
 
 from timetracker.api.common import Blueprint
@@ -160,34 +161,51 @@ def _run_one(item: dict[str, Any], batch_id: str, conn: Connection | None) -> tu
     return _dispatch(item, batch_id, conn)
 
 
+class _GroupLost(Exception):
+    """SQLite rolled a group's transaction back by itself (a full disk, an I/O error)."""
+
+
 def _run_group(items: list[dict[str, Any]], batch_id: str) -> list[tuple[int, Any]]:
-    """Run items from the start of ``items`` in one transaction, each under its own savepoint,
-    until GROUP_ITEMS have run or GROUP_SECONDS have passed, and commit them together; their
-    answers. Should the commit fail, nothing of theirs stays, and they run again one by one,
-    each committing on its own (and answering the failure itself, if it lasts)."""
-    if not any(item["method"] in WRITE_METHODS for item in items[:GROUP_ITEMS]):
-        # Reads alone gain nothing from sharing, and a shared read on SQLite would keep seeing
-        # the database as it was when it began (a write transaction holds the write lock: no
-        # other process changes anything while it runs, so its reads are never behind).
-        return [_run_one(item, batch_id, None) for item in items[:GROUP_ITEMS]]
+    """Run items from the start of ``items`` and answer them: on SQLite, items that write run
+    in one transaction, each under its own savepoint, until GROUP_ITEMS have run or
+    GROUP_SECONDS have passed, and commit together. Should the group fail (its commit, its
+    BEGIN, SQLite rolling it back), nothing of it stays, and its items run again one by one,
+    each committing on its own and answering its own failure if it lasts."""
+    engine = get_engine()
+    group = items[:GROUP_ITEMS]
+    if engine.dialect.name != "sqlite" or not any(i["method"] in WRITE_METHODS for i in group):
+        # PostgreSQL: a request locks its rows first and the event log's ordering lock last; a
+        # group would hold that lock from its first event on while its later items lock rows,
+        # and deadlock with the requests around it. Reads alone gain nothing from sharing, and
+        # a shared read on SQLite would keep seeing the database as it was when it began (a
+        # write transaction holds the write lock: nothing changes under its reads).
+        return [_run_one(item, batch_id, None) for item in group]
     answers: list[tuple[int, Any]] = []
-    with get_engine().connect() as conn:
+    conn = engine.connect()
+    try:
         conn.execution_options(write=True)
-        began = time.monotonic()
         transaction = conn.begin()
-        try:
-            for item in items[:GROUP_ITEMS]:
-                answers.append(_run_one(item, batch_id, conn))
-                if time.monotonic() - began >= GROUP_SECONDS:
-                    break
-            transaction.commit()
-            return answers
-        except DBAPIError as exc:
-            log.warning("a batch's group of %d items failed to commit: %s", len(answers), exc)
-            # Whatever state the commit left it in, the connection goes, and its transaction
-            # with it (closing it rolls back), so the items' own transactions can take the lock.
-            conn.invalidate()
-    return [_run_one(item, batch_id, None) for item in items[: len(answers)]]
+        began = time.monotonic()
+        driver = conn.connection.driver_connection
+        for item in group:
+            answers.append(_run_one(item, batch_id, conn))
+            if not driver.in_transaction:
+                raise _GroupLost("the database rolled the transaction back")
+            if time.monotonic() - began >= GROUP_SECONDS:
+                break
+        # A COMMIT that fails on SQLite has not committed: rolling back and running the items
+        # again cannot make a change twice.
+        transaction.commit()
+        return answers
+    except (SQLAlchemyError, sqlite3.Error, _GroupLost) as exc:
+        log.warning("a batch's group of %d items failed: %s", len(answers), exc)
+        # Whatever state it is in, the connection goes, and its transaction with it (closing
+        # rolls back), so that the items' own transactions can take the lock.
+        conn.invalidate()
+    finally:
+        conn.close()
+    # At least one item, so that a batch whose groups cannot begin still moves on.
+    return [_run_one(item, batch_id, None) for item in items[: max(len(answers), 1)]]
 
 
 @blp.route("")
