@@ -405,11 +405,18 @@ def test_a_group_whose_commit_fails_runs_again_item_by_item(app, admin):
     finally:
         event.remove(engine, "commit", refuse_first_write_commit)
     assert refused, "the group's commit was not attempted"
-    assert [r["status"] for r in results] == [200, 200, 200]
-    assert _names(admin) == ["P", "Q", "R"]
+    statuses = [r["status"] for r in results]
+    if engine.dialect.name == "sqlite":
+        made = ["P", "Q", "R"]
+        assert statuses == [200, 200, 200]
+    else:  # each item commits on its own there: the refused commit is the first item's alone
+        made = ["Q", "R"]
+        assert statuses == [503, 200, 200]
+        assert results[0]["body"]["key"] == "api.error.database_unavailable"
+    assert _names(admin) == made
     changes = admin.ok("get", "/changes")["items"]
     created = [c["data"]["name"] for c in changes if c["name"] == "customer.create"]
-    assert created == ["P", "Q", "R"]
+    assert created == made
 
 
 def test_a_group_the_database_rolled_back_runs_again_item_by_item(app, admin):

@@ -205,6 +205,11 @@ def finish_request_transaction(commit: bool) -> None:
                 conn.commit()
             else:
                 conn.rollback()
+    except DBAPIError:
+        # Whatever state the failure left the driver in, the connection goes, and its
+        # transaction with it: the pool must not hand it to the next request.
+        conn.invalidate()
+        raise
     finally:
         conn.close()
 
