@@ -2,9 +2,10 @@
 
 Each sub-request is dispatched through the application exactly like a request of its own, with
 the caller's credentials: authentication, the permission checks and validation. They run one
-after another, and one failing does not undo the others: items that write run in groups sharing
-one transaction, each under a savepoint of its own, so a failed item undoes its own changes
-alone and a group commits once (a commit per item costs more than a small item itself). The rate
+after another, and one failing does not undo the others. On SQLite, items that write run in
+groups sharing one transaction, each under a savepoint of its own, so a failed item undoes its
+own changes alone and a group commits once (a commit per item costs more than a small item
+itself); on PostgreSQL each item commits on its own (see ``_run_group``). The rate
 limit counts the batch by its size: one request per started 100 items.
 
 A sub-request is marked in its WSGI environ, so a batch inside a batch is refused however its
@@ -53,8 +54,8 @@ log = logging.getLogger(__name__)
 
 ITEMS_PER_REQUEST = 100  # what one request of the rate limit buys in a batch
 IN_BATCH = "timetracker.batch_item"  # the WSGI environ mark of a sub-request
-# Items commit together in groups, each item under a savepoint of its own: at most this many,
-# holding the write lock (SQLite) or their rows' locks (PostgreSQL) at most this long at a time.
+# On SQLite, items that write commit together in groups, each item under a savepoint of its
+# own: at most this many, holding the write lock at most this long (checked between items).
 GROUP_ITEMS = 100
 GROUP_SECONDS = 0.1
 

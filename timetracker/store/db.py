@@ -2,7 +2,8 @@
 
 One request is one transaction: the first call to :func:`get_db` opens a connection and begins a
 transaction; the app commits it after a successful response and rolls it back otherwise, so a
-failed request never leaves half a change behind.
+failed request never leaves half a change behind. A batch's items on SQLite share one transaction
+instead, each under a savepoint of its own (:func:`share_transaction`).
 
 SQLite needs care to be a good concurrent citizen: every connection gets ``foreign_keys=ON``, WAL
 and a busy timeout, and a write request begins with ``BEGIN IMMEDIATE``. A deferred transaction
