@@ -140,9 +140,7 @@ def item_environ(parent: dict[str, Any], item: dict[str, Any], batch_id: str) ->
     return environ
 
 
-def _dispatch(
-    item: dict[str, Any], batch_id: str, conn: Connection | None = None
-) -> tuple[int, Any]:
+def _dispatch(item: dict[str, Any], batch_id: str, conn: Connection | None) -> tuple[int, Any]:
     """Run one item through the application, with the batch's credentials, from the batch's
     address and host; the batch paid for it toward the rate limit. With ``conn``, inside its
     transaction under a savepoint of the item's own."""

@@ -20,11 +20,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app, g, request
-from sqlalchemy import Connection, Engine, Executable, create_engine, event
+from sqlalchemy import Connection, Engine, Executable, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from timetracker.errors import ApiError, error_response
+from timetracker.store.prepared import Prepared
 
 log = logging.getLogger(__name__)
 
@@ -173,9 +174,6 @@ def get_db(write: bool | None = None) -> Connection:
         conn.begin()
         context.db = conn
     elif write and not conn.get_execution_options().get("write"):
-        if context.get("db_savepoint") is not None:
-            # A batch's group of items decides up front whether its transaction writes.
-            raise RuntimeError("a write in a read-only shared transaction")
         if conn.dialect.name == "sqlite" and conn.in_transaction():
             conn.commit()  # the read; then BEGIN IMMEDIATE
             conn.execution_options(write=True)
@@ -215,29 +213,25 @@ def finish_request_transaction(commit: bool) -> None:
         conn.close()
 
 
-class Savepoint:
-    """A savepoint in ``conn``'s transaction, set and ended on the driver (through SQLAlchemy,
-    its three statements cost more than a small request's own)."""
+# A savepoint's statements, on the driver: through SQLAlchemy's execution, the three cost more
+# than a small request's own.
+_SAVEPOINT = Prepared(text("SAVEPOINT request"))
+_ROLLBACK_TO = Prepared(text("ROLLBACK TO SAVEPOINT request"))
+_RELEASE = Prepared(text("RELEASE SAVEPOINT request"))
 
-    NAME = "request"
+
+class Savepoint:
+    """A savepoint in ``conn``'s transaction."""
 
     def __init__(self, conn: Connection):
-        self.cursor = conn.connection.driver_connection.cursor()
-        self.error = conn.dialect.loaded_dbapi.Error
-        self._run(f"SAVEPOINT {self.NAME}")
-
-    def _run(self, sql: str) -> None:
-        try:
-            self.cursor.execute(sql)
-        except self.error as exc:  # the driver's own error: as SQLAlchemy would raise it
-            raise DBAPIError.instance(sql, (), exc, self.error) from exc
+        self.conn = conn
+        _SAVEPOINT.execute(conn, {})
 
     def end(self, keep: bool) -> None:
         """Keep the changes made since it was set, or undo them; either way it is gone."""
         if not keep:
-            self._run(f"ROLLBACK TO SAVEPOINT {self.NAME}")
-        self._run(f"RELEASE SAVEPOINT {self.NAME}")
-        self.cursor.close()
+            _ROLLBACK_TO.execute(self.conn, {})
+        _RELEASE.execute(self.conn, {})
 
 
 def share_transaction(conn: Connection) -> None:
