@@ -34,6 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from waitress.task import ThreadedTaskDispatcher
 
 log = logging.getLogger(__name__)
 
@@ -113,12 +114,14 @@ def run_waitress(app: Flask, host: str, port: int, threads: int, on_listen: Call
 
     from timetracker.services.hook_delivery import start_for
 
+    dispatcher = SpilloverDispatcher()
     try:
         server = waitress.create_server(
-            app, host=host, port=port, threads=threads, ident="timetracker"
+            app, host=host, port=port, threads=threads, ident="timetracker", _dispatcher=dispatcher
         )
     except OSError as exc:
         raise CannotListen(_reason(exc)) from None
+    dispatcher.set_thread_count(threads)  # (waitress starts only the threads of its own)
     on_listen()
     server.print_listen("Serving on http://{}:{}")
     deliverer = start_for(app)
@@ -126,6 +129,83 @@ def run_waitress(app: Flask, host: str, port: int, threads: int, on_listen: Call
         GracefulWaitress(server).run()
     finally:
         deliverer.stop()
+
+
+SPILL_SECONDS = 0.02
+
+
+class SpilloverDispatcher(ThreadedTaskDispatcher):
+    """Waitress's threads, answering requests on one thread at a time while they are quick.
+
+    Python runs one thread at a time. Waitress gives every request that arrives to an idle
+    thread, so under load each thread holds a request and they take turns: every database
+    call and socket write of one hands the interpreter to another, a wake-up on another CPU
+    each time. On 2 CPUs that doubled the CPU time of an authenticated GET and halved the
+    requests answered per second (``bench/bench_serve.py``, ``bench/README.md``).
+
+    Here a request waits for the thread already running one, which takes it next, unless
+    every request running has run for ``spill_seconds`` (a long export, a request queued for
+    SQLite's write lock): then another thread takes it. A quick request waits at most about
+    that long behind slow ones, and slow requests still run side by side, each on a thread.
+
+    One idle thread stands by while a request runs, waking when the running requests turn
+    slow; the others sleep until a request arrives with no thread running or standing by.
+    """
+
+    def __init__(self, spill_seconds: float = SPILL_SECONDS):
+        super().__init__()
+        self.spill_seconds = spill_seconds
+        self.running: dict[int, float] = {}  # thread number -> when its request began
+        self.standing_by = 0
+
+    def _wait_before_taking(self) -> float:
+        """Seconds until a new request may start on one more thread (0 or less: now)."""
+        if not self.running:
+            return 0.0
+        return self.spill_seconds - (time.monotonic() - max(self.running.values()))
+
+    def handler_thread(self, thread_no: int) -> None:
+        while True:
+            with self.lock:
+                while self.stop_count == 0:
+                    if not self.queue:
+                        self.active_count -= 1
+                        self.queue_cv.wait()
+                        self.active_count += 1
+                        continue
+                    wait = self._wait_before_taking()
+                    if wait <= 0:
+                        break
+                    self.standing_by += 1
+                    self.queue_cv.wait(wait)
+                    self.standing_by -= 1
+                if self.stop_count > 0:  # as waitress: this thread ends
+                    self.active_count -= 1
+                    self.stop_count -= 1
+                    self.threads.discard(thread_no)
+                    self.thread_exit_cv.notify()
+                    return
+                task = self.queue.popleft()
+                self.running[thread_no] = time.monotonic()
+                if self.queue and not self.standing_by:
+                    self.queue_cv.notify()  # a thread to watch the requests still waiting
+            try:
+                task.service()
+            except BaseException:
+                self.logger.exception("Exception when servicing %r", task)
+            finally:
+                with self.lock:
+                    del self.running[thread_no]
+
+    def add_task(self, task) -> None:
+        with self.lock:
+            self.queue.append(task)
+            if not self.running or not self.standing_by:
+                self.queue_cv.notify()  # a thread to run it, or one to stand by
+            # As waitress, a warning when requests wait with no thread left to take them;
+            # waiting for the running thread, while others are free, is by design.
+            if len(self.running) >= len(self.threads) - self.stop_count:
+                self.queue_logger.warning("Task queue depth is %d", len(self.queue))
 
 
 class GracefulWaitress:
