@@ -140,8 +140,9 @@ class SpilloverDispatcher(ThreadedTaskDispatcher):
     Python runs one thread at a time. Waitress gives every request that arrives to an idle
     thread, so under load each thread holds a request and they take turns: every database
     call and socket write of one hands the interpreter to another, a wake-up on another CPU
-    each time. On 2 CPUs that doubled the CPU time of an authenticated GET and halved the
-    requests answered per second (``bench/bench_serve.py``, ``bench/README.md``).
+    each time. On 2 CPUs under load, an authenticated GET cost the server 1100-1200 us of CPU
+    that way against 730-800 us here, and 1.4-1.5 times as many were answered per second here
+    (``bench/bench_serve.py``, ``bench/README.md``).
 
     Here a request waits for the thread already running one, which takes it next, unless
     every request running has run for ``spill_seconds`` (a long export, a request queued for

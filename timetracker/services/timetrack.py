@@ -29,8 +29,7 @@ from timetracker.services.catalogue import ensure_users_exist
 from timetracker.services.periods import check_range
 from timetracker.services.timetrack_events import change_event
 from timetracker.services.users import users
-from timetracker.store import approval, entities
-from timetracker.store import leave as leave_store
+from timetracker.store import entities
 from timetracker.store import timetrack as store
 from timetracker.store.departments import DEPARTMENTS
 from timetracker.store.settings import TYPES_OF_WORK, WORKFLOW_STATUSES
@@ -195,9 +194,10 @@ def ensure_day_open(conn: Connection, user: RowMapping, day: dt.date) -> None:
             fields="date",
         )
     store.hold_user(conn, user["id"])
-    if store.is_locked(conn, user["id"], day):
+    locked, approved = store.day_closed(conn, user["id"], day)
+    if locked:
         raise ApiError(403, "timetrack_locked", "The user's time-track for this day is locked")
-    if approval.is_approved(conn, user["id"], day):
+    if approved:
         raise ApiError(
             403,
             "timetrack_approved",
@@ -210,7 +210,7 @@ def ensure_day_fits(conn: Connection, user_id: int, day: dt.date, change: int, f
     minutes."""
     if change <= 0:
         return
-    total = store.day_total(conn, user_id, day) + leave_store.day_total(conn, user_id, day)
+    total = store.day_total(conn, user_id, day)
     if total + change > MINUTES_PER_DAY:
         raise ApiError(
             400,

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, delete, exists, insert, select
+from sqlalchemy import ColumnElement, Connection, and_, delete, exists, insert, select
 
-from timetracker.store.prepared import Prepared
 from timetracker.store.schema import (
     projects,
     tasks,
@@ -28,13 +27,6 @@ def covering(user_id, day) -> ColumnElement[bool]:
         week_approvals.c.week_start <= day,
         week_approvals.c.week_end >= day,
     )
-
-
-_IS_APPROVED = Prepared(select(covering(bindparam("user_id"), bindparam("date"))))
-
-
-def is_approved(conn: Connection, user_id: int, day: dt.date) -> bool:
-    return bool(_IS_APPROVED.scalar(conn, {"user_id": user_id, "date": day}))
 
 
 def decide(

@@ -6,10 +6,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, bindparam, delete, func, insert, select
+from sqlalchemy import Connection, RowMapping, and_, delete, insert, select
 
 from timetracker.store.listing import whole_days
-from timetracker.store.prepared import Prepared
 from timetracker.store.schema import leave_entries
 
 
@@ -29,18 +28,6 @@ def get_entry(
         .mappings()
         .first()
     )
-
-
-_DAY_TOTAL = Prepared(
-    select(func.coalesce(func.sum(leave_entries.c.minutes), 0)).where(
-        leave_entries.c.user_id == bindparam("user_id"), leave_entries.c.date == bindparam("date")
-    )
-)
-
-
-def day_total(conn: Connection, user_id: int, day: dt.date) -> int:
-    """Minutes of leave the user has on ``day`` over all leave types."""
-    return _DAY_TOTAL.scalar(conn, {"user_id": user_id, "date": day})
 
 
 def save_entry(

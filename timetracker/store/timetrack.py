@@ -22,6 +22,7 @@ from timetracker.store.approval import covering
 from timetracker.store.listing import whole_days
 from timetracker.store.prepared import Prepared
 from timetracker.store.schema import (
+    leave_entries,
     lock_events,
     projects,
     tasks,
@@ -39,10 +40,18 @@ _KEY = and_(
     time_entries.c.task_id == bindparam("key_task_id"),
 )
 _GET_ENTRY = Prepared(select(time_entries).where(_KEY))
-_DAY_TOTAL = Prepared(
-    select(func.coalesce(func.sum(time_entries.c.minutes), 0)).where(
-        time_entries.c.user_id == bindparam("user_id"), time_entries.c.date == bindparam("date")
+
+
+def _minutes_of_day(table) -> ColumnElement[int]:
+    return (
+        select(func.coalesce(func.sum(table.c.minutes), 0))
+        .where(table.c.user_id == bindparam("user_id"), table.c.date == bindparam("date"))
+        .scalar_subquery()
     )
+
+
+_DAY_TOTAL = Prepared(
+    select((_minutes_of_day(time_entries) + _minutes_of_day(leave_entries)).label("total"))
 )
 _HOLD_USER = select(users.c.id).where(users.c.id == bindparam("user_id")).with_for_update()
 _DELETE_ENTRY = Prepared(delete(time_entries).where(_KEY))
@@ -56,15 +65,21 @@ _INSERT_ENTRY = Prepared(
         {name: bindparam(name) for name in ("user_id", "date", "task_id", "minutes", "comment")}
     )
 )
-_LATEST_LOCK = Prepared(
-    select(lock_events.c.locked)
-    .where(
-        or_(lock_events.c.user_id == bindparam("user_id"), lock_events.c.user_id.is_(None)),
-        lock_events.c.date_from <= bindparam("date"),
-        lock_events.c.date_to >= bindparam("date"),
+# The latest lock event covering the user and day decides; beside it, an approved week.
+_DAY_CLOSED = Prepared(
+    select(
+        select(lock_events.c.locked)
+        .where(
+            or_(lock_events.c.user_id == bindparam("user_id"), lock_events.c.user_id.is_(None)),
+            lock_events.c.date_from <= bindparam("date"),
+            lock_events.c.date_to >= bindparam("date"),
+        )
+        .order_by(lock_events.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label("locked"),
+        covering(bindparam("user_id"), bindparam("date")).label("approved"),
     )
-    .order_by(lock_events.c.id.desc())
-    .limit(1)
 )
 
 
@@ -76,7 +91,7 @@ def get_entry(
 
 
 def day_total(conn: Connection, user_id: int, day: dt.date) -> int:
-    """Minutes the user tracked on ``day`` over all tasks."""
+    """Minutes the user has on ``day``: work on every task and leave of every type."""
     return _DAY_TOTAL.scalar(conn, {"user_id": user_id, "date": day})
 
 
@@ -125,10 +140,11 @@ def save_entry(
 # --- locks -------------------------------------------------------------------------------------
 
 
-def is_locked(conn: Connection, user_id: int, day: dt.date) -> bool:
-    """Whether the latest lock event covering this user and day is a lock."""
-    latest = _LATEST_LOCK.scalar(conn, {"user_id": user_id, "date": day})
-    return bool(latest)
+def day_closed(conn: Connection, user_id: int, day: dt.date) -> tuple[bool, bool]:
+    """Whether the user's day is locked (the latest lock event covering it is a lock), and
+    whether it lies in an approved week: one statement."""
+    row = _DAY_CLOSED.first(conn, {"user_id": user_id, "date": day})
+    return bool(row["locked"]), bool(row["approved"])
 
 
 def record_lock(
