@@ -1,15 +1,20 @@
-"""How `timetracker serve` shares requests between waitress's threads (``SpilloverDispatcher``):
-quick requests run one after the other on the thread already running, slow ones side by side.
+"""How `timetracker serve` runs the app in its process: the heap it starts with is left out of
+the garbage collector's rounds, and waitress's threads share the requests
+(``SpilloverDispatcher``): quick ones run one after the other on the thread already running,
+slow ones side by side.
 
 The tasks here stand for waitress's connections: each one's ``service()`` answers a request.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 
 import pytest
 
+from timetracker import serving
 from timetracker.serving import SpilloverDispatcher
 
 WAIT = 30  # seconds any step may take on a slow machine before the test fails
@@ -130,3 +135,54 @@ def test_shutdown_ends_every_thread_and_cancels_what_waits(dispatcher):
     assert not d.threads
     # What was still queued was either answered before the threads ended or cancelled.
     assert waiting.done.is_set() != waiting.cancelled
+
+
+def test_freeze_heap_leaves_what_exists_out_of_the_collector():
+    # In a process of its own: frozen objects stay frozen for the process's life.
+    code = (
+        "import gc; from timetracker.serving import freeze_heap; "
+        "before = gc.get_freeze_count(); freeze_heap(); print(before, gc.get_freeze_count())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after = map(int, out.stdout.split())
+    assert before == 0
+    assert after > 10_000  # the modules and what they built
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_freezes_the_heap_once_the_app_is_built(monkeypatch, workers):
+    steps: list[str] = []
+
+    class FakeEngine:
+        def dispose(self):
+            steps.append("dispose")
+
+    class FakeApp:
+        extensions = {"timetracker": {"engine": FakeEngine()}}
+
+    def build_app():
+        steps.append("build")
+        return FakeApp()
+
+    monkeypatch.setattr(serving, "freeze_heap", lambda: steps.append("freeze"))
+    monkeypatch.setattr(serving, "run_waitress", lambda *_: steps.append("waitress"))
+    if workers > 1:
+        pytest.importorskip("gunicorn")
+        from timetracker import gunicorn_server
+
+        monkeypatch.setattr(gunicorn_server, "prepare_metrics", lambda: None)
+        monkeypatch.setattr(serving, "check_address", lambda *_: None)
+
+        class FakeGunicorn:
+            def __init__(self, app, **_options):
+                pass
+
+            def run(self):
+                steps.append("gunicorn")
+
+        monkeypatch.setattr(gunicorn_server, "GunicornServer", FakeGunicorn)
+    serving.serve(build_app, "127.0.0.1", 0, 4, workers, lambda: steps.append("listen"))
+    if workers == 1:
+        assert steps == ["build", "freeze", "waitress"]
+    else:  # frozen after the connections are gone, before the workers are forked
+        assert steps == ["build", "dispose", "freeze", "listen", "gunicorn"]
