@@ -167,6 +167,8 @@ class SpilloverDispatcher(ThreadedTaskDispatcher):
 
     One idle thread stands by while a request runs, waking when the running requests turn
     slow; the others sleep until a request arrives with no thread running or standing by.
+    (Waitress's ``active_count`` feeds only its own ``add_task``, replaced here by
+    ``running``.)
     """
 
     def __init__(self, spill_seconds: float = SPILL_SECONDS):
@@ -186,9 +188,7 @@ class SpilloverDispatcher(ThreadedTaskDispatcher):
             with self.lock:
                 while self.stop_count == 0:
                     if not self.queue:
-                        self.active_count -= 1
                         self.queue_cv.wait()
-                        self.active_count += 1
                         continue
                     wait = self._wait_before_taking()
                     if wait <= 0:
@@ -197,7 +197,6 @@ class SpilloverDispatcher(ThreadedTaskDispatcher):
                     self.queue_cv.wait(wait)
                     self.standing_by -= 1
                 if self.stop_count > 0:  # as waitress: this thread ends
-                    self.active_count -= 1
                     self.stop_count -= 1
                     self.threads.discard(thread_no)
                     self.thread_exit_cv.notify()
