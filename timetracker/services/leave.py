@@ -20,8 +20,8 @@ from timetracker.services.periods import check_range
 from timetracker.services.timetrack import (
     by_id,
     ensure_day_fits,
-    ensure_day_open,
     locate,
+    open_day,
     referenced_people,
     shifted,
 )
@@ -63,8 +63,8 @@ def change(
     """Set (``minutes``) or shift (``delta``) a user's leave of one type on one day."""
     user, day, leave_type = _locate(conn, caller, uid, date_text, leave_type_id, writing=True)
     field = "leaveTime" if delta is None else "delta"
-    ensure_day_open(conn, user, day)
-    entry = store.get_entry(conn, user["id"], day, leave_type["id"])
+    state = open_day(conn, user, day, "leave", leave_type["id"])
+    entry = state.entry
     current = entry["minutes"] if entry else 0
     new = shifted(current, minutes, delta, field, "minutes of leave")
     if leave_type["archived"] and new > current:
@@ -74,7 +74,7 @@ def change(
             "The leave type is archived: it takes no new leave",
             fields="leaveTypeId",
         )
-    ensure_day_fits(conn, user["id"], day, new - current, field)
+    ensure_day_fits(state.total, new - current, field)
     store.save_entry(conn, user["id"], day, leave_type["id"], new, entry is not None)
     answer = record(user["id"], day, leave_type["id"], new)
     if new != current:

@@ -118,8 +118,8 @@ def change(
     """Set (``minutes``) or shift (``delta``) a record, and/or its comment."""
     user, day, task = locate(conn, caller, uid, date_text, catalogue.tasks, task_id)
     ensure_may_change(conn, caller, user, task["id"])
-    ensure_day_open(conn, user, day)
-    entry = store.get_entry(conn, user["id"], day, task["id"])
+    state = open_day(conn, user, day, "time", task["id"])
+    entry = state.entry
     if entry is not None and entry["invoice_id"] is not None:
         raise ApiError(
             403,
@@ -130,7 +130,7 @@ def change(
     current = entry["minutes"] if entry else 0
     field = "time" if delta is None else "delta"
     new = shifted(current, minutes, delta, field, "minutes")
-    ensure_day_fits(conn, user["id"], day, new - current, field)
+    ensure_day_fits(state.total, new - current, field)
     new_comment = comment if set_comment else (entry["comment"] if entry else None)
     if new == 0 and set_comment and comment:
         raise ApiError(
@@ -179,8 +179,11 @@ def shift_record(conn: Connection, caller: Caller, uid: str, date_text: str, tas
     return change(conn, caller, uid, date_text, task_id, delta=delta)
 
 
-def ensure_day_open(conn: Connection, user: RowMapping, day: dt.date) -> None:
-    """Refuse a change to a day outside the user's employment, locked or in an approved week.
+def open_day(
+    conn: Connection, user: RowMapping, day: dt.date, kind: str, object_id: int
+) -> store.DayState:
+    """Refuse a change to a day outside the user's employment, locked or in an approved week;
+    the day's state (its minutes, the entry of ``kind`` and ``object_id``) for the change.
 
     Takes the user's write lock first, so the checks and the change that follows are atomic
     against concurrent writes to the same user."""
@@ -194,24 +197,22 @@ def ensure_day_open(conn: Connection, user: RowMapping, day: dt.date) -> None:
             fields="date",
         )
     store.hold_user(conn, user["id"])
-    locked, approved = store.day_closed(conn, user["id"], day)
-    if locked:
+    state = store.day_state(conn, kind, user["id"], day, object_id)
+    if state.locked:
         raise ApiError(403, "timetrack_locked", "The user's time-track for this day is locked")
-    if approved:
+    if state.approved:
         raise ApiError(
             403,
             "timetrack_approved",
             "The user's week holding this day is approved: revoke the approval to change it",
         )
+    return state
 
 
-def ensure_day_fits(conn: Connection, user_id: int, day: dt.date, change: int, field: str) -> None:
-    """Refuse a change that would make the user's day (work and leave together) exceed 1440
-    minutes."""
-    if change <= 0:
-        return
-    total = store.day_total(conn, user_id, day)
-    if total + change > MINUTES_PER_DAY:
+def ensure_day_fits(total: int, change: int, field: str) -> None:
+    """Refuse a change that would make the user's day (``total`` minutes of work and leave
+    together) exceed 1440 minutes."""
+    if change > 0 and total + change > MINUTES_PER_DAY:
         raise ApiError(
             400,
             "day_limit_exceeded",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -14,9 +15,11 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal_column,
     or_,
     select,
 )
+from sqlalchemy.sql.schema import Table
 
 from timetracker.store.approval import covering
 from timetracker.store.listing import whole_days
@@ -50,9 +53,6 @@ def _minutes_of_day(table) -> ColumnElement[int]:
     )
 
 
-_DAY_TOTAL = Prepared(
-    select((_minutes_of_day(time_entries) + _minutes_of_day(leave_entries)).label("total"))
-)
 _HOLD_USER = select(users.c.id).where(users.c.id == bindparam("user_id")).with_for_update()
 _DELETE_ENTRY = Prepared(delete(time_entries).where(_KEY))
 _UPDATE_ENTRY = Prepared(
@@ -65,22 +65,45 @@ _INSERT_ENTRY = Prepared(
         {name: bindparam(name) for name in ("user_id", "date", "task_id", "minutes", "comment")}
     )
 )
-# The latest lock event covering the user and day decides; beside it, an approved week.
-_DAY_CLOSED = Prepared(
-    select(
-        select(lock_events.c.locked)
-        .where(
-            or_(lock_events.c.user_id == bindparam("user_id"), lock_events.c.user_id.is_(None)),
-            lock_events.c.date_from <= bindparam("date"),
-            lock_events.c.date_to >= bindparam("date"),
-        )
-        .order_by(lock_events.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-        .label("locked"),
-        covering(bindparam("user_id"), bindparam("date")).label("approved"),
+# Before a change of a day's time or leave, in one statement: the latest lock event covering the
+# user and day (it decides), whether an approved week holds the day, the day's minutes of work and
+# leave together, and the entry being changed (a row of nulls without one). The entry is joined
+# to a row of one: without an entry, the day's state still comes back.
+_LOCKED = (
+    select(lock_events.c.locked)
+    .where(
+        or_(lock_events.c.user_id == bindparam("user_id"), lock_events.c.user_id.is_(None)),
+        lock_events.c.date_from <= bindparam("date"),
+        lock_events.c.date_to >= bindparam("date"),
     )
+    .order_by(lock_events.c.id.desc())
+    .limit(1)
+    .scalar_subquery()
 )
+
+
+def _day_state(entries: Table, key: str) -> Prepared:
+    entry = entries.alias("entry")
+    day = select(literal_column("1").label("one")).subquery("day")
+    on = and_(
+        entry.c.user_id == bindparam("user_id"),
+        entry.c.date == bindparam("date"),
+        entry.c[key] == bindparam("object_id"),
+    )
+    return Prepared(
+        select(
+            _LOCKED.label("day_locked"),
+            covering(bindparam("user_id"), bindparam("date")).label("day_approved"),
+            (_minutes_of_day(time_entries) + _minutes_of_day(leave_entries)).label("day_total"),
+            *entry.c,
+        ).select_from(day.outerjoin(entry, on))
+    )
+
+
+_DAY_STATE = {
+    "time": _day_state(time_entries, "task_id"),
+    "leave": _day_state(leave_entries, "leave_type_id"),
+}
 
 
 def get_entry(
@@ -88,11 +111,6 @@ def get_entry(
 ) -> Mapping[str, Any] | None:
     key = {"key_user_id": user_id, "key_date": day, "key_task_id": task_id}
     return _GET_ENTRY.first(conn, key)
-
-
-def day_total(conn: Connection, user_id: int, day: dt.date) -> int:
-    """Minutes the user has on ``day``: work on every task and leave of every type."""
-    return _DAY_TOTAL.scalar(conn, {"user_id": user_id, "date": day})
 
 
 def hold_user(conn: Connection, user_id: int) -> None:
@@ -140,11 +158,25 @@ def save_entry(
 # --- locks -------------------------------------------------------------------------------------
 
 
-def day_closed(conn: Connection, user_id: int, day: dt.date) -> tuple[bool, bool]:
-    """Whether the user's day is locked (the latest lock event covering it is a lock), and
-    whether it lies in an approved week: one statement."""
-    row = _DAY_CLOSED.first(conn, {"user_id": user_id, "date": day})
-    return bool(row["locked"]), bool(row["approved"])
+@dataclass(frozen=True)
+class DayState:
+    locked: bool  # the latest lock event covering the day is a lock
+    approved: bool  # an approved week holds the day
+    total: int  # the user's minutes of work and leave on the day
+    entry: dict[str, Any] | None  # the entry of the task (or leave type) asked for
+
+
+def day_state(conn: Connection, kind: str, user_id: int, day: dt.date, object_id: int) -> DayState:
+    """The user's day before a change of its ``kind`` ("time" on a task, "leave" of a type)
+    of ``object_id``: one statement."""
+    row = _DAY_STATE[kind].first(conn, {"user_id": user_id, "date": day, "object_id": object_id})
+    state = {name: row.pop(name) for name in ("day_locked", "day_approved", "day_total")}
+    return DayState(
+        locked=bool(state["day_locked"]),
+        approved=bool(state["day_approved"]),
+        total=state["day_total"],
+        entry=row if row["minutes"] is not None else None,
+    )
 
 
 def record_lock(
