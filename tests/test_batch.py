@@ -447,3 +447,49 @@ def test_a_group_the_database_rolled_back_runs_again_item_by_item(app, admin):
         assert len(conn_of) == 2
     assert [r["status"] for r in results] == [200, 200, 200]
     assert _names(admin) == ["P", "Q"]
+
+
+def test_an_item_answers_as_the_same_request_on_its_own(admin, worker, catalogue):
+    """Each item is answered by the application's own request handling: status and body are
+    those of the same request sent alone (the request id aside), errors, a trailing slash, a
+    body-less 204 and a CSV answer (no JSON body) included."""
+    acme = catalogue["customers"]["acme"]["id"]
+    design = catalogue["tasks"]["design"]["id"]
+    token = admin.ok("post", "/users/me/tokens", {"name": "t", "scope": "read"})["id"]
+    requests = [
+        ("GET", f"customers/{acme}", None),
+        ("GET", "customers/", None),
+        ("GET", "customers?archived=true&sort=name", None),
+        ("GET", "customers?format=csv", None),
+        ("GET", "customers?bogus=1", None),
+        ("GET", "nothing-here", None),
+        ("GET", "users/me", None),
+        ("PUT", f"customers/{acme}", {"name": "X"}),
+        ("PATCH", f"customers/{acme}", {"name": 5}),
+        ("POST", "customers", {"name": "Acme"}),
+        ("DELETE", "customers/99999", None),
+        ("PATCH", f"timetrack/worker/2025-03-04/{design}", {"time": 90}),
+        ("PATCH", f"timetrack/worker/2025-03-04/{design}", {"time": -5}),
+        ("PATCH", f"timetrack/worker/2025-03-04/{design}", {"time": 2000}),
+        ("DELETE", f"users/me/tokens/{token}", None),
+    ]
+    alone = []
+    for method, url, body in requests:
+        response = admin.request(method, "/" + url, json=body)
+        alone.append((response.status_code, response.get_json(silent=True)))
+    token = admin.ok("post", "/users/me/tokens", {"name": "t", "scope": "read"})["id"]
+    requests[-1] = ("DELETE", f"users/me/tokens/{token}", None)
+    items = [
+        {"method": m, "relativeUrl": u, **({"body": b} if b is not None else {})}
+        for m, u, b in requests
+    ]
+    results = admin.ok("post", "/batch", items)
+
+    def without_request_id(body):
+        return {k: v for k, v in body.items() if k != "requestId"} if isinstance(body, dict) else body
+
+    assert [s for s, _ in alone] == [200, 200, 200, 200, 400, 404, 200, 405, 400, 400, 404, 200,
+                                     400, 400, 204]  # fmt: skip
+    for (status, body), result, item in zip(alone, results, items, strict=True):
+        assert result["status"] == status, item
+        assert without_request_id(result.get("body")) == without_request_id(body), item

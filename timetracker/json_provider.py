@@ -8,6 +8,9 @@ does with it (a Decimal as its text, an object with ``__html__`` as that). Keys 
 With ``debug`` on, answers are indented for reading. What orjson refuses (a lone surrogate that
 an error message quotes back, an integer beyond 64 bits) goes to the standard library's encoder,
 which writes it as an escape or a number.
+
+A response made here keeps the value it encodes (``json_value``): a batch hands its items'
+answers on without parsing them back.
 """
 
 from __future__ import annotations
@@ -50,4 +53,8 @@ class OrjsonProvider(DefaultJSONProvider):
             body = orjson.dumps(obj, default=_default, option=self._options())
         except orjson.JSONEncodeError:
             return super().response(obj)
-        return self._app.response_class(body, mimetype=self.mimetype)
+        response = self._app.response_class(body, mimetype=self.mimetype)
+        # What the body says, for a caller in process that would only parse it back (a batch's
+        # item): its encoding by orjson is that of the body, byte for byte.
+        response.json_value = obj
+        return response

@@ -19,11 +19,19 @@ class OptionalTrailingSlash:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if (
-            path.startswith(API_PREFIX)
-            and path.endswith("/")
-            and len(path) > len(API_PREFIX)
-            and not path.startswith(KEEPS_ITS_SLASH)
-        ):
-            environ["PATH_INFO"] = path.rstrip("/")
+        routed = routed_path(path)
+        if routed != path:
+            environ["PATH_INFO"] = routed
         return self.app(environ, start_response)
+
+
+def routed_path(path: str) -> str:
+    """The path an API route is looked up by: without its trailing slash."""
+    if (
+        path.startswith(API_PREFIX)
+        and path.endswith("/")
+        and len(path) > len(API_PREFIX)
+        and not path.startswith(KEEPS_ITS_SLASH)
+    ):
+        return path.rstrip("/")
+    return path

@@ -26,7 +26,7 @@ import uuid
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, request
+from flask import Flask, Response, current_app, request
 from flask.views import MethodView
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,6 +35,7 @@ from werkzeug.urls import iri_to_uri
 from timetracker.api.common import Blueprint
 from timetracker.errors import ApiError
 from timetracker.ratelimit import PREPAID, charge
+from timetracker.routing import routed_path
 from timetracker.schemas.batch import (
     WITH_BODY,
     WITHOUT_BODY,
@@ -126,7 +127,8 @@ def item_environ(parent: dict[str, Any], item: dict[str, Any], batch_id: str) ->
     environ.update(
         {
             "REQUEST_METHOD": item["method"],
-            "PATH_INFO": _wsgi_string(unquote(iri_to_uri(path))),
+            # As the application's OptionalTrailingSlash would route it (see _respond).
+            "PATH_INFO": routed_path(_wsgi_string(unquote(iri_to_uri(path)))),
             "QUERY_STRING": _wsgi_string(query),
             "wsgi.input": io.BytesIO(body),
             "CONTENT_LENGTH": str(len(body)),
@@ -144,13 +146,51 @@ def _dispatch(item: dict[str, Any], batch_id: str, conn: Connection | None) -> t
     """Run one item through the application, with the batch's credentials, from the batch's
     address and host; the batch paid for it toward the rate limit. With ``conn``, inside its
     transaction under a savepoint of the item's own."""
+    app = current_app._get_current_object()
     environ = item_environ(request.environ, item, batch_id)
     # A fresh application context: the sub-request gets its own ``g`` (caller, connection).
-    with current_app.app_context():
+    with app.app_context():
         if conn is not None:
             share_transaction(conn)
-        response = current_app.response_class.from_app(current_app.wsgi_app, environ)
-    return response.status_code, response.get_json(silent=True)
+        response = _respond(app, environ)
+    try:
+        status = response.status_code
+        if 100 <= status < 200 or status in (204, 304):
+            return status, None  # an answer without a body, as a server would send it
+        value = getattr(response, "json_value", _NO_VALUE)
+        if value is _NO_VALUE:  # not made by the JSON provider: its body says
+            value = response.get_json(silent=True)
+        return status, value
+    finally:
+        response.close()
+
+
+_NO_VALUE = object()
+
+
+def _respond(app: Flask, environ: dict[str, Any]) -> Response:
+    """The response of ``app`` to ``environ``, handled as Flask's ``wsgi_app`` handles a
+    request (its context, hooks, error handlers and teardown), without writing the response
+    out as WSGI and reading it back. The WSGI middleware in front of ``wsgi_app`` is not run:
+    the environ's path is already routed as OptionalTrailingSlash would (``item_environ``),
+    and ProxyFix has nothing to do, as an item's environ carries the batch's address and host
+    as ProxyFix left them and no forwarding headers."""
+    ctx = app.request_context(environ)
+    error: BaseException | None = None
+    try:
+        try:
+            ctx.push()
+            return app.full_dispatch_request()
+        except Exception as exc:
+            error = exc
+            return app.handle_exception(exc)
+        except BaseException as exc:
+            error = exc
+            raise
+    finally:
+        if error is not None and app.should_ignore_error(error):
+            error = None
+        ctx.pop(error)
 
 
 def _run_one(item: dict[str, Any], batch_id: str, conn: Connection | None) -> tuple[int, Any]:
