@@ -26,6 +26,23 @@ from flask import Flask, g, request
 
 log = logging.getLogger("timetracker.access")
 _SENSIBLE_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+_pid = os.getpid()  # this process's (looked up again in a forked worker)
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
+def _write(message: str, args: dict | None = None) -> None:
+    """Log one line. ``Logger.info`` would also walk the call stack to name the calling
+    function and line in the record: nothing here shows them, and a batch writes a thousand
+    lines."""
+    if log.isEnabledFor(logging.INFO):
+        log.handle(log.makeRecord(log.name, logging.INFO, "(unknown file)", 0, message, args, None))
 
 
 def _start() -> None:
@@ -69,19 +86,19 @@ def init_app(app: Flask) -> None:
         if enabled:
             caller = context.get("caller")
             entry = {
-                "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
                 "method": req.method,
                 "path": req.path,
                 "status": response.status_code,
                 "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
                 "user": caller.username if caller is not None else None,
                 "requestId": rid,
-                "pid": os.getpid(),
+                "pid": _pid,
             }
             if json_lines:
-                log.info(json.dumps(entry))
+                now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+                _write(json.dumps({"time": now, **entry}))
             else:
-                log.info(
+                _write(
                     "%(method)s %(path)s %(status)s %(ms)sms user=%(user)s id=%(requestId)s "
                     "pid=%(pid)s",
                     entry,
