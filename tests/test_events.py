@@ -154,3 +154,14 @@ def test_the_audit_log_is_for_administrators_and_keeps_no_secret(admin, make_use
     assert one["items"] == customers
     assert admin.ok("get", "/auditLog?dateFrom=1990-01-01&dateTo=1990-12-31")["items"] == []
     assert admin.get("/auditLog?kinds=planet").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "value", [{"a": [1, None, "caf\u00e9"], "b": 1.5}, {"big": 2**70}, {"lone": "\ud800"}]
+)
+def test_json_columns_hold_what_was_given(value):
+    """JSON columns are written by orjson; what it refuses (an integer beyond 64 bits, a lone
+    surrogate) by the standard library: either way the text reads back as the value."""
+    from timetracker.store.db import json_text
+
+    assert json.loads(json_text(value)) == value

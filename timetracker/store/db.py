@@ -13,12 +13,15 @@ locked" at once to avoid a deadlock); taking the write lock up front lets it que
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import orjson
 from flask import current_app, g, request
 from sqlalchemy import Connection, Engine, Executable, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -57,10 +60,26 @@ def location(url_or_path: str) -> str:
     return str(Path(database).expanduser().resolve())
 
 
+def json_text(value: Any) -> str:
+    """A JSON column's text, by orjson (every change writes an event's data and changes); what
+    orjson cannot write (an integer beyond 64 bits, a lone surrogate) by the standard library's
+    encoder."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
+
+
 def make_engine(url_or_path: str, pool_size: int = 8) -> Engine:
     url = make_url(normalize_url(url_or_path))
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_size=pool_size, max_overflow=8, pool_pre_ping=True)
+        return create_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=8,
+            pool_pre_ping=True,
+            json_serializer=json_text,
+        )
 
     database = url.database or ""
     if database and database != ":memory:":
@@ -70,6 +89,7 @@ def make_engine(url_or_path: str, pool_size: int = 8) -> Engine:
         pool_size=pool_size,
         max_overflow=8,
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        json_serializer=json_text,
     )
 
     @event.listens_for(engine, "connect")
