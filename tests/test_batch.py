@@ -316,24 +316,54 @@ def test_items_after_their_account_is_disabled_are_refused(app, make_user):
     assert results[2]["body"]["key"] == "api.error.user_cannot_be_authorized"
 
 
-def test_a_non_finite_number_in_an_item_body_is_refused(admin):
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"description": NaN}',
+        '{"name": null, "description": Infinity}',
+        '{"description": [null, {"x": -Infinity}]}',
+    ],
+)
+def test_a_non_finite_number_in_an_item_body_is_refused(admin, body):
     """The batch's parser reads NaN and Infinity; an item's body carries them on as written, so
     the item is refused as the same request on its own would be, and nothing changes."""
     customer = admin.ok("post", "/customers", {"name": "Acme", "description": "kept"})
     direct = admin.client.patch(
         f"/api/v1/customers/{customer['id']}",
-        data='{"description": NaN}',
+        data=body,
         content_type="application/json",
         headers=admin.headers,
     )
     path = f"customers/{customer['id']}"
-    item = f'[{{"method": "PATCH", "relativeUrl": "{path}", "body": {{"description": NaN}}}}]'
+    item = f'[{{"method": "PATCH", "relativeUrl": "{path}", "body": {body}}}]'
     response = admin.client.post(
         "/api/v1/batch", data=item, content_type="application/json", headers=admin.headers
     )
     assert response.status_code == 200
     assert response.get_json()[0]["status"] == direct.status_code == 400
     assert admin.ok("get", f"/customers/{customer['id']}")["description"] == "kept"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"time": 60, "comment": "caf\u00e9"},
+        {"a": None, "b": [1.5, None, True]},
+        {"n": float("nan"), "i": [float("inf"), None]},
+        {"big": 2**70},
+        {"lone": "\ud800"},
+        [None, {"x": -float("inf")}],
+    ],
+)
+def test_an_items_body_is_sent_as_the_standard_library_would_write_it(value):
+    """orjson writes item bodies, except what it would write otherwise than the standard
+    library: a non-finite number (orjson: null), an integer beyond 64 bits, a lone surrogate."""
+    from timetracker.api.batch import _body_bytes
+
+    sent = _body_bytes(value)
+    assert json.loads(sent, parse_constant=repr) == json.loads(
+        json.dumps(value), parse_constant=repr
+    )
 
 
 def _names(admin) -> list[str]:

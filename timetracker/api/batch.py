@@ -26,6 +26,7 @@ import uuid
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import orjson
 from flask import Flask, Response, current_app, request
 from flask.views import MethodView
 from sqlalchemy import Connection
@@ -113,16 +114,38 @@ def _wsgi_string(text: str) -> str:
     return text.encode().decode("latin-1")
 
 
+def _body_bytes(value: Any) -> bytes:
+    """An item's body as JSON, as the client wrote it: the NaN or Infinity the batch's own
+    parser accepted stay (the standard library's encoder writes them, as EnvironBuilder's
+    would), so the item's parser refuses them as a request's would. orjson writes the rest,
+    several times faster; it would turn a non-finite number into null, so a body whose orjson
+    text has a null is checked for one."""
+    try:
+        encoded = orjson.dumps(value)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, a lone surrogate
+        return json.dumps(value).encode()
+    if b"null" in encoded and _has_non_finite(value):
+        return json.dumps(value).encode()
+    return encoded
+
+
+def _has_non_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_has_non_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_non_finite(v) for v in value)
+    return False
+
+
 def item_environ(parent: dict[str, Any], item: dict[str, Any], batch_id: str) -> dict[str, Any]:
     """The WSGI environ of one item, as werkzeug's ``EnvironBuilder`` would make it (the path
     percent-decoded and without a fragment, the body as JSON), built directly: a batch makes a
     thousand."""
     path, _, query = item["relativeUrl"].lstrip("/").partition("?")
     path = urlsplit("/api/v1/" + path).path
-    # The standard library's encoder, as EnvironBuilder's: it writes the NaN or Infinity the
-    # batch's own parser accepted, so the item's parser refuses them as a request's would (a
-    # faster encoder would turn them into null).
-    body = b"" if "body" not in item else json.dumps(item["body"]).encode()
+    body = b"" if "body" not in item else _body_bytes(item["body"])
     environ = {key: parent[key] for key in _INHERITED_ENVIRON if key in parent}
     environ.update(
         {
