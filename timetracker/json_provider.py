@@ -55,6 +55,6 @@ class OrjsonProvider(DefaultJSONProvider):
             return super().response(obj)
         response = self._app.response_class(body, mimetype=self.mimetype)
         # What the body says, for a caller in process that would only parse it back (a batch's
-        # item): its encoding by orjson is that of the body, byte for byte.
+        # item): encoded again by orjson with these options, it reads as the body does.
         response.json_value = obj
         return response
