@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    exists,
     false,
     or_,
     select,
@@ -131,13 +132,21 @@ def scope_links(conn: Connection, user_id: int) -> tuple[frozenset[int], frozens
 @functools.cache
 def _task_reached_through(links: Table) -> Prepared:
     """A pre-built statement (parameters ``task_id``, ``user_id``): the task, if ``links`` of the
-    user reach it. Built once: constructing it costs more than running it."""
+    user reach it. Built once: constructing it costs more than running it. For one task, one
+    look at the user's links (``EXISTS``) is cheaper than ``reached_through``'s lists, which
+    suit a query over many rows."""
+    conditions = [
+        links.c.customer_id == projects.c.customer_id,
+        links.c.project_id == tasks.c.project_id,
+    ]
+    if "task_id" in links.c:
+        conditions.append(links.c.task_id == tasks.c.id)
     return Prepared(
         select(tasks.c.id)
         .join(projects, projects.c.id == tasks.c.project_id)
         .where(
             tasks.c.id == bindparam("task_id"),
-            reached_through("task", links, bindparam("user_id")),
+            exists().where(links.c.user_id == bindparam("user_id"), or_(*conditions)),
         )
     )
 
