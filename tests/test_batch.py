@@ -7,7 +7,11 @@ import json
 import pytest
 
 from tests.conftest import ADMIN_PASSWORD, ApiClient, basic
-from timetracker.access import ENTER_TIME_TRACK
+from timetracker.access import (
+    ENTER_TIME_TRACK,
+    MANAGE_ACCOUNTS,
+    MANAGE_SYSTEM_SETTINGS,
+)
 
 
 def test_items_run_in_order_and_independently(admin, catalogue):
@@ -272,7 +276,8 @@ def test_an_items_environ_is_the_one_werkzeug_would_build(app, url):
 
 def test_items_after_a_password_change_are_refused(admin):
     """Every item is authenticated again: once an item changed the caller's password, the
-    items after it are refused, as the next request would be."""
+    items after it are refused, as the next request would be (in a group of writes, too, where
+    a verified login stands for the next items until an item may have changed one)."""
     results = admin.ok(
         "post",
         "/batch",
@@ -314,6 +319,75 @@ def test_items_after_their_account_is_disabled_are_refused(app, make_user):
     )
     assert [r["status"] for r in results] == [200, 200, 401]
     assert results[2]["body"]["key"] == "api.error.user_cannot_be_authorized"
+
+
+def test_items_after_the_callers_permissions_change_use_the_new_ones(make_user):
+    """A permission an item takes from the caller is gone for the items after it, in the same
+    group of writes (where a verified login stands for the next items)."""
+    boss = make_user(MANAGE_ACCOUNTS, MANAGE_SYSTEM_SETTINGS)
+    results = boss.ok(
+        "post",
+        "/batch",
+        [
+            {"method": "POST", "relativeUrl": "typesOfWork", "body": {"name": "Before"}},
+            {
+                "method": "PUT",
+                "relativeUrl": f"users/{boss.id}/permissions",
+                "body": {"permissions": [MANAGE_ACCOUNTS]},
+            },
+            {"method": "POST", "relativeUrl": "typesOfWork", "body": {"name": "After"}},
+        ],
+    )
+    assert [r["status"] for r in results] == [200, 200, 403]
+    names = [t["name"] for t in boss.ok("get", "/typesOfWork")["items"]]
+    assert "Before" in names and "After" not in names
+
+
+def test_a_group_of_writes_verifies_the_login_once(app, admin):
+    """On SQLite a group of writes holds the write lock: nothing but its own items can change
+    a login, and none of these does, so the login is looked up for the batch and its first
+    item alone. On PostgreSQL every item commits on its own and logs in again."""
+    from sqlalchemy import event
+
+    engine = app.extensions["timetracker"]["engine"]
+    logins = []
+
+    def count(conn, cursor, statement, *_):
+        if "users.password_hash" in statement:
+            logins.append(statement)
+
+    items = [
+        {"method": "POST", "relativeUrl": "customers", "body": {"name": f"C{n}"}} for n in range(20)
+    ]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        results = admin.ok("post", "/batch", items)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert [r["status"] for r in results] == [200] * 20
+    assert len(logins) == (2 if engine.dialect.name == "sqlite" else 21)
+
+
+@pytest.mark.parametrize(
+    ("statement", "changes"),
+    [
+        ("UPDATE users SET active=? WHERE users.id = ?", True),
+        ('UPDATE "users" SET password_hash=%(p)s', True),
+        ("DELETE FROM users WHERE users.id = ?", True),
+        ("INSERT INTO user_permissions (user_id, permission) VALUES (?, ?)", True),
+        ("DELETE FROM api_tokens WHERE api_tokens.id = ?", True),
+        ("WITH gone AS (SELECT 1) DELETE FROM api_tokens", True),
+        ("SELECT users.password_hash FROM users WHERE users.username_key = ?", False),
+        ("  select * from api_tokens", False),
+        ("INSERT INTO time_entries (user_id, date, task_id, minutes) VALUES (?, ?, ?, ?)", False),
+        ("UPDATE tasks SET modified = ? WHERE tasks.id = ?", False),
+        ("SAVEPOINT request", False),
+    ],
+)
+def test_which_statements_may_change_a_login(statement, changes):
+    from timetracker.store.users import may_change_logins
+
+    assert may_change_logins(statement) is changes
 
 
 @pytest.mark.parametrize(
@@ -516,7 +590,9 @@ def test_an_item_answers_as_the_same_request_on_its_own(admin, worker, catalogue
     results = admin.ok("post", "/batch", items)
 
     def without_request_id(body):
-        return {k: v for k, v in body.items() if k != "requestId"} if isinstance(body, dict) else body
+        if not isinstance(body, dict):
+            return body
+        return {k: v for k, v in body.items() if k != "requestId"}
 
     assert [s for s, _ in alone] == [200, 200, 200, 200, 400, 404, 200, 405, 400, 400, 404, 200,
                                      400, 400, 204]  # fmt: skip

@@ -11,6 +11,10 @@ therefore remembered under ``HMAC(process secret, username, password, stored has
 An ``Authorization: Bearer <token>`` header authenticates with a personal API token instead
 (``services/tokens.py``): one lookup of the token's hash, no password check.
 
+In a batch's group of items on SQLite, which runs in one transaction holding the write lock,
+a Basic login verified for one item stands for the next ones until a statement of the group
+may have changed a login (``caller.LoginMemo``).
+
 Three failed logins from one IP within ten seconds ban that IP for a minute (403). The counters
 live in the rate limiter's storage, so with Redis every server process shares them.
 """
@@ -29,8 +33,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from timetracker.access import Caller
 from timetracker.api.common import is_public
+from timetracker.caller import LOGINS, LoginMemo, can_log_in
 from timetracker.caller import caller_of as _caller
-from timetracker.caller import can_log_in
 from timetracker.errors import ApiError, error_response
 from timetracker.schemas.base import unstorable
 from timetracker.services import tokens
@@ -191,8 +195,14 @@ def authenticate():
     if by_token:
         caller = verify_token()
     else:
-        credentials = auth.get_auth()  # flask-httpauth's parsing of the Basic header
-        caller = auth.authenticate(credentials, None)
+        memo: LoginMemo | None = request.environ.get(LOGINS)
+        header = request.headers.get("Authorization", "")
+        caller = memo.get(header) if memo is not None else None
+        if caller is None:
+            credentials = auth.get_auth()  # flask-httpauth's parsing of the Basic header
+            caller = auth.authenticate(credentials, None)
+            if caller is not None and memo is not None:
+                memo.add(header, caller)
     if caller is None:
         if g.get("auth_failure") == "invalid":
             limiter.register_failed_login(ip)

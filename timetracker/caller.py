@@ -8,9 +8,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask import g
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event
 
 from timetracker.store import access as sql
+from timetracker.store.users import may_change_logins
 
 ENTER_TIME_TRACK = "enterTimeTrack"
 MODIFY_APPROVE_TIME_TRACK = "modifyApproveTimeTrack"
@@ -93,6 +94,36 @@ def caller_of(user) -> Caller:
         scope_all=user["scope_all"],
         assign_all=user["assign_all"],
     )
+
+
+class LoginMemo:
+    """The Basic logins verified within one transaction that nobody else can write to (a
+    batch's group on SQLite holds the write lock from its BEGIN IMMEDIATE to its commit).
+
+    Only the transaction's own statements can change a login there, so a caller verified for
+    one item stands for the same credentials on the items after it, the same day, until a
+    statement of the transaction may have changed a login (``store.users.may_change_logins``:
+    a password, an account disabled or released, its permissions, a token): then every login
+    is looked up and verified again, as on a request of its own. A refused login is never
+    remembered, and a failed one still counts toward the ban on each item."""
+
+    def __init__(self, conn: Connection):
+        self._callers: dict[tuple[str, dt.date], Caller] = {}
+        event.listen(conn, "before_cursor_execute", self._watch)
+
+    def get(self, header: str) -> Caller | None:
+        return self._callers.get((header, dt.date.today()))
+
+    def add(self, header: str, caller: Caller) -> None:
+        self._callers[(header, dt.date.today())] = caller
+
+    def _watch(self, conn, cursor, statement: str, *_) -> None:
+        if self._callers and may_change_logins(statement):
+            self._callers.clear()
+
+
+# The WSGI environ key of the LoginMemo that a request's login may use.
+LOGINS = "timetracker.logins"
 
 
 def current_caller() -> Caller | None:

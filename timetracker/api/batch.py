@@ -34,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.urls import iri_to_uri
 
 from timetracker.api.common import Blueprint
+from timetracker.caller import LOGINS, LoginMemo
 from timetracker.errors import ApiError
 from timetracker.ratelimit import PREPAID, charge
 from timetracker.routing import routed_path
@@ -90,8 +91,10 @@ NESTED = "A batch cannot contain another batch"
 
 # What a batch item's environ takes from the batch request's: the credentials (each item is
 # authenticated again: a password changed, an account disabled or a token revoked by an earlier
-# item or another process refuses the items after it), where it was sent and from where (a host
-# outside TRUSTED_HOSTS is refused, and ``url`` links name the caller's host).
+# item or another process refuses the items after it; in a group of writes on SQLite, which no
+# other process can change, a verified login stands for the next items until an item may have
+# changed one: ``caller.LoginMemo``), where it was sent and from where (a host outside
+# TRUSTED_HOSTS is refused, and ``url`` links name the caller's host).
 _INHERITED_ENVIRON = (
     "HTTP_AUTHORIZATION",
     "SCRIPT_NAME",
@@ -139,7 +142,9 @@ def _has_non_finite(value: Any) -> bool:
     return False
 
 
-def item_environ(parent: dict[str, Any], item: dict[str, Any], batch_id: str) -> dict[str, Any]:
+def item_environ(
+    parent: dict[str, Any], item: dict[str, Any], batch_id: str, logins: LoginMemo | None = None
+) -> dict[str, Any]:
     """The WSGI environ of one item, as werkzeug's ``EnvironBuilder`` would make it (the path
     percent-decoded and without a fragment, the body as JSON), built directly: a batch makes a
     thousand."""
@@ -160,17 +165,22 @@ def item_environ(parent: dict[str, Any], item: dict[str, Any], batch_id: str) ->
             BATCH_ID: batch_id,  # the event log says which batch a change came from
         }
     )
+    if logins is not None:
+        environ[LOGINS] = logins
     if "body" in item:
         environ["CONTENT_TYPE"] = "application/json"
     return environ
 
 
-def _dispatch(item: dict[str, Any], batch_id: str, conn: Connection | None) -> tuple[int, Any]:
+def _dispatch(
+    item: dict[str, Any], batch_id: str, conn: Connection | None, logins: LoginMemo | None
+) -> tuple[int, Any]:
     """Run one item through the application, with the batch's credentials, from the batch's
     address and host; the batch paid for it toward the rate limit. With ``conn``, inside its
-    transaction under a savepoint of the item's own."""
+    transaction under a savepoint of the item's own, its login verified once for the group
+    (``logins``)."""
     app = current_app._get_current_object()
-    environ = item_environ(request.environ, item, batch_id)
+    environ = item_environ(request.environ, item, batch_id, logins)
     # A fresh application context: the sub-request gets its own ``g`` (caller, connection).
     with app.app_context():
         if conn is not None:
@@ -216,11 +226,16 @@ def _respond(app: Flask, environ: dict[str, Any]) -> Response:
         ctx.pop(error)
 
 
-def _run_one(item: dict[str, Any], batch_id: str, conn: Connection | None) -> tuple[int, Any]:
+def _run_one(
+    item: dict[str, Any],
+    batch_id: str,
+    conn: Connection | None = None,
+    logins: LoginMemo | None = None,
+) -> tuple[int, Any]:
     problem = _item_problem(item)
     if problem:
         return 400, {"key": "api.error.invalid_argument", "message": problem}
-    return _dispatch(item, batch_id, conn)
+    return _dispatch(item, batch_id, conn, logins)
 
 
 class _GroupLost(Exception):
@@ -241,7 +256,7 @@ def _run_group(items: list[dict[str, Any]], batch_id: str) -> list[tuple[int, An
         # and deadlock with the requests around it. Reads alone gain nothing from sharing, and
         # a shared read on SQLite would keep seeing the database as it was when it began (a
         # write transaction holds the write lock: nothing changes under its reads).
-        return [_run_one(item, batch_id, None) for item in group]
+        return [_run_one(item, batch_id) for item in group]
     answers: list[tuple[int, Any]] = []
     conn = engine.connect()
     try:
@@ -249,8 +264,10 @@ def _run_group(items: list[dict[str, Any]], batch_id: str) -> list[tuple[int, An
         transaction = conn.begin()
         began = time.monotonic()
         driver = conn.connection.driver_connection
+        # The group holds the write lock: only its items can change a login.
+        logins = LoginMemo(conn)
         for item in group:
-            answers.append(_run_one(item, batch_id, conn))
+            answers.append(_run_one(item, batch_id, conn, logins))
             if not driver.in_transaction:
                 raise _GroupLost("the database rolled the transaction back")
             if time.monotonic() - began >= GROUP_SECONDS:
@@ -267,7 +284,7 @@ def _run_group(items: list[dict[str, Any]], batch_id: str) -> list[tuple[int, An
     finally:
         conn.close()
     # At least one item, so that a batch whose groups cannot begin still moves on.
-    return [_run_one(item, batch_id, None) for item in items[: max(len(answers), 1)]]
+    return [_run_one(item, batch_id) for item in items[: max(len(answers), 1)]]
 
 
 @blp.route("")

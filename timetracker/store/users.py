@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -22,6 +24,7 @@ from timetracker.store.catalogue import link_row
 from timetracker.store.entities import Entity, replace_rows
 from timetracker.store.prepared import Prepared
 from timetracker.store.schema import (
+    api_tokens,
     comments,
     leave_entries,
     scope_items,
@@ -106,6 +109,18 @@ def login_row(row: Mapping[str, Any] | None) -> dict | None:
 def find_for_login(conn: Connection, username: str) -> dict | None:
     """The user row needed to authenticate ``username``, with its permissions."""
     return login_row(_LOGIN.first(conn, {"key": name_key(username)}))
+
+
+# The tables a login reads (``_LOGIN``, and the token login of ``store/tokens.py``).
+_LOGIN_TABLES = re.compile(rf"\b({users.name}|{user_permissions.name}|{api_tokens.name})\b")
+
+
+@functools.lru_cache(maxsize=1024)
+def may_change_logins(statement: str) -> bool:
+    """Whether an SQL statement may change what a login reads: any statement but a SELECT
+    that names the users, their permissions or the API tokens (the cascades of a user's
+    deletion start at ``users``; no trigger writes to these tables)."""
+    return statement.lstrip()[:6].upper() != "SELECT" and bool(_LOGIN_TABLES.search(statement))
 
 
 def count(conn: Connection) -> int:
