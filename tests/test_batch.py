@@ -390,6 +390,36 @@ def test_which_statements_may_change_a_login(statement, changes):
     assert may_change_logins(statement) is changes
 
 
+def _core_statements():
+    from sqlalchemy import delete, insert, select, text, update
+
+    from timetracker.store.schema import api_tokens, tasks, time_entries, user_permissions, users
+
+    renamed = update(users).values(active=False).returning(users.c.id).cte("renamed")
+    return [
+        (update(users).values(active=False), True),
+        (update(users.alias("u")).values(active=False), True),
+        (delete(users).where(users.c.id == 2), True),
+        (insert(user_permissions).values(user_id=2, permission="x"), True),
+        (delete(api_tokens), True),
+        (select(renamed.c.id), True),  # a data-modifying CTE
+        (select(tasks.c.id).add_cte(renamed), True),
+        (text("UPDATE users SET active = false"), True),
+        (select(users.c.password_hash).where(users.c.id == 1), False),
+        (select(users.c.id).union(select(api_tokens.c.user_id)), False),
+        (update(tasks).values(name="x"), False),
+        (insert(time_entries).values(user_id=1), False),
+        (text("SELECT * FROM users"), False),
+    ]
+
+
+@pytest.mark.parametrize(("statement", "changes"), _core_statements())
+def test_which_sqlalchemy_statements_may_change_a_login(statement, changes):
+    from timetracker.store.users import may_change_logins
+
+    assert may_change_logins(statement) is changes
+
+
 @pytest.mark.parametrize(
     "body",
     [

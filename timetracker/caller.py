@@ -8,9 +8,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask import g
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection
 
 from timetracker.store import access as sql
+from timetracker.store.prepared import WATCH
 from timetracker.store.users import may_change_logins
 
 ENTER_TIME_TRACK = "enterTimeTrack"
@@ -107,9 +108,12 @@ class LoginMemo:
     is looked up and verified again, as on a request of its own. A refused login is never
     remembered, and a failed one still counts toward the ban on each item."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self):
         self._callers: dict[tuple[str, dt.date], Caller] = {}
-        event.listen(conn, "before_cursor_execute", self._watch)
+
+    def watching(self, conn: Connection) -> Connection:
+        """``conn``, showing this memo every statement it runs."""
+        return conn.execution_options(**{WATCH: self._watch})
 
     def get(self, header: str) -> Caller | None:
         return self._callers.get((header, dt.date.today()))
@@ -117,7 +121,7 @@ class LoginMemo:
     def add(self, header: str, caller: Caller) -> None:
         self._callers[(header, dt.date.today())] = caller
 
-    def _watch(self, conn, cursor, statement: str, *_) -> None:
+    def _watch(self, statement) -> None:
         if self._callers and may_change_logins(statement):
             self._callers.clear()
 

@@ -261,11 +261,12 @@ def _run_group(items: list[dict[str, Any]], batch_id: str) -> list[tuple[int, An
     conn = engine.connect()
     try:
         conn.execution_options(write=True)
+        # The group holds the write lock: only its items can change a login.
+        logins = LoginMemo()
+        logins.watching(conn)
         transaction = conn.begin()
         began = time.monotonic()
         driver = conn.connection.driver_connection
-        # The group holds the write lock: only its items can change a login.
-        logins = LoginMemo(conn)
         for item in group:
             answers.append(_run_one(item, batch_id, conn, logins))
             if not driver.in_transaction:

@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from timetracker.errors import ApiError, error_response
-from timetracker.store.prepared import Prepared
+from timetracker.store.prepared import WATCH, Prepared
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +70,30 @@ def json_text(value: Any) -> str:
         return json.dumps(value)
 
 
+def _watched(engine: Engine) -> Engine:
+    """The statements SQLAlchemy runs on a connection with the ``WATCH`` execution option are
+    shown to its function (``Prepared`` shows its own)."""
+
+    @event.listens_for(engine, "before_execute")
+    def _show(conn, statement, multiparams, params, execution_options):
+        watch = execution_options.get(WATCH)
+        if watch is not None:
+            watch(statement)
+
+    return engine
+
+
 def make_engine(url_or_path: str, pool_size: int = 8) -> Engine:
     url = make_url(normalize_url(url_or_path))
     if url.get_backend_name() != "sqlite":
-        return create_engine(
-            url,
-            pool_size=pool_size,
-            max_overflow=8,
-            pool_pre_ping=True,
-            json_serializer=json_text,
+        return _watched(
+            create_engine(
+                url,
+                pool_size=pool_size,
+                max_overflow=8,
+                pool_pre_ping=True,
+                json_serializer=json_text,
+            )
         )
 
     database = url.database or ""
@@ -91,6 +106,7 @@ def make_engine(url_or_path: str, pool_size: int = 8) -> Engine:
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         json_serializer=json_text,
     )
+    _watched(engine)
 
     @event.listens_for(engine, "connect")
     def _configure_sqlite(dbapi_connection, _record):

@@ -24,6 +24,12 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeEngine
 
+# An execution option, ``conn.execution_options(**{WATCH: fn})``: ``fn`` is called with each
+# statement the connection runs, before it runs: a prepared statement's SQL text, or the
+# statement given to SQLAlchemy (``db.make_engine`` passes those on). Cheaper than a cursor
+# event, which SQLAlchemy would call for every statement of every connection.
+WATCH = "timetracker.watch"
+
 
 @dataclass
 class _Compiled:
@@ -103,6 +109,9 @@ class Prepared:
         )
         if not conn.in_transaction():
             conn.begin()
+        watch = conn.get_execution_options().get(WATCH)
+        if watch is not None:
+            watch(compiled.sql)
         dbapi = dialect.loaded_dbapi
         cursor = conn.connection.driver_connection.cursor()
         # The engine's cursor events see these statements too (a test counting statements).

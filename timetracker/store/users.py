@@ -8,8 +8,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import (
+    CompoundSelect,
     Connection,
+    Executable,
     RowMapping,
+    Select,
+    TextClause,
     bindparam,
     delete,
     exists,
@@ -19,6 +23,8 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.visitors import iterate
 
 from timetracker.store.catalogue import link_row
 from timetracker.store.entities import Entity, replace_rows
@@ -112,15 +118,33 @@ def find_for_login(conn: Connection, username: str) -> dict | None:
 
 
 # The tables a login reads (``_LOGIN``, and the token login of ``store/tokens.py``).
-_LOGIN_TABLES = re.compile(rf"\b({users.name}|{user_permissions.name}|{api_tokens.name})\b")
+_LOGIN_TABLES = (users, user_permissions, api_tokens)
+_NAMES_LOGIN_TABLE = re.compile(rf"\b({'|'.join(t.name for t in _LOGIN_TABLES)})\b")
 
 
 @functools.lru_cache(maxsize=1024)
-def may_change_logins(statement: str) -> bool:
-    """Whether an SQL statement may change what a login reads: any statement but a SELECT
-    that names the users, their permissions or the API tokens (the cascades of a user's
-    deletion start at ``users``; no trigger writes to these tables)."""
-    return statement.lstrip()[:6].upper() != "SELECT" and bool(_LOGIN_TABLES.search(statement))
+def _sql_may_change_logins(sql: str) -> bool:
+    return sql.lstrip()[:6].upper() != "SELECT" and bool(_NAMES_LOGIN_TABLE.search(sql))
+
+
+def _writes_logins(element: Any) -> bool:
+    if isinstance(element, UpdateBase):
+        table = element.table
+        return getattr(table, "element", table) in _LOGIN_TABLES  # (an alias's table)
+    return isinstance(element, TextClause) and _sql_may_change_logins(element.text)
+
+
+def may_change_logins(statement: str | Executable) -> bool:
+    """Whether a statement may change what a login reads (the users, their permissions, the
+    API tokens; the cascades of a user's deletion start at ``users``, and no trigger writes
+    to these tables). ``statement``: SQL text (any but a SELECT that names one of these
+    tables), or one of SQLAlchemy's: an INSERT, UPDATE or DELETE of one of them, anywhere in
+    it (a CTE), or a text naming one; a kind of statement not known here counts."""
+    if isinstance(statement, str):
+        return _sql_may_change_logins(statement)
+    if not isinstance(statement, Select | CompoundSelect | UpdateBase | TextClause):
+        return True
+    return any(_writes_logins(element) for element in iterate(statement))
 
 
 def count(conn: Connection) -> int:
