@@ -237,6 +237,10 @@ def test_needs_authentication(client):
         "customers/%25",
         "timetrack/1/2026-01-05/3?a=b?c",
         "customers#fragment",
+        "customers/a b",
+        'customers/"<x>"',
+        "customers/\u00e9%41",
+        "customers/a\tb",
     ],
 )
 def test_an_items_environ_is_the_one_werkzeug_would_build(app, url):

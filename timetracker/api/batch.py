@@ -149,14 +149,18 @@ def item_environ(
     percent-decoded and without a fragment, the body as JSON), built directly: a batch makes a
     thousand."""
     path, _, query = item["relativeUrl"].lstrip("/").partition("?")
-    path = urlsplit("/api/v1/" + path).path
+    path = "/api/v1/" + path
+    if not (path.isascii() and path.isprintable()) or "%" in path or "#" in path:
+        # A plain path (printable ASCII, no escape, no fragment) is its own WSGI path; any
+        # other is made as EnvironBuilder would: the fragment cut, escapes decoded, UTF-8.
+        path = _wsgi_string(unquote(iri_to_uri(urlsplit(path).path)))
     body = b"" if "body" not in item else _body_bytes(item["body"])
     environ = {key: parent[key] for key in _INHERITED_ENVIRON if key in parent}
     environ.update(
         {
             "REQUEST_METHOD": item["method"],
             # As the application's OptionalTrailingSlash would route it (see _respond).
-            "PATH_INFO": routed_path(_wsgi_string(unquote(iri_to_uri(path)))),
+            "PATH_INFO": routed_path(path),
             "QUERY_STRING": _wsgi_string(query),
             "wsgi.input": io.BytesIO(body),
             "CONTENT_LENGTH": str(len(body)),
