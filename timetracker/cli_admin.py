@@ -88,3 +88,43 @@ def migrate(revision: str, db: str | None) -> None:
         click.echo(f"Schema revision: {before} -> {current_revision(engine) or 'base'}")
     finally:
         engine.dispose()
+
+
+@main.command()
+@click.option("--repair", is_flag=True, help="Compute what disagrees again from the records.")
+@db_option
+def check(repair: bool, db: str | None) -> None:
+    """Check what the database keeps beside the records against the records themselves: the
+    monthly totals (minutes, billed minutes, cost per user, task and month) must equal the sums
+    of the time-track records. Exits 1 when something disagrees; --repair computes the kept
+    totals again (the records are never changed). Safe while the server runs."""
+    from timetracker.store import totals
+
+    engine = _engine(db)
+    try:
+        with engine.connect() as conn:
+            count, listed = totals.differences(conn)
+        if not count:
+            click.echo("Kept totals: every row equals the sum of its records.")
+            return
+        click.echo(f"Kept totals: {count} row(s) disagree with the sum of their records:")
+        for row in listed:
+            kept = "none" if row.kept_minutes is None else f"{row.kept_minutes} min"
+            summed = "none" if row.record_minutes is None else f"{row.record_minutes} min"
+            click.echo(
+                f"  {row.month:%Y-%m}, user {row.user_id}, task {row.task_id}: "
+                f"kept {kept}, records {summed}"
+            )
+        if count > len(listed):
+            click.echo(f"  ... and {count - len(listed)} more")
+        if not repair:
+            click.echo("Run `timetracker check --repair` to compute them again from the records.")
+            raise SystemExit(1)
+        with totals.repairing(engine) as conn:
+            totals.rebuild(conn)
+            count, _ = totals.differences(conn)
+        if count:  # the rebuild is the definition of the totals: this is a bug
+            raise click.ClickException(f"{count} row(s) still disagree after the repair")
+        click.echo("Repaired: the kept totals were computed again from the records.")
+    finally:
+        engine.dispose()

@@ -15,9 +15,9 @@ queries over them read together.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -25,6 +25,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Date,
+    Engine,
     FromClause,
     bindparam,
     case,
@@ -35,9 +36,12 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
+    union_all,
 )
 
 from timetracker.store.access import on_records
+from timetracker.store.db import write_transaction
 from timetracker.store.schema import (
     customers,
     leave_entries,
@@ -421,49 +425,125 @@ def leave(conn: Connection, query: Query) -> list[dict[str, Any]]:
 @contextmanager
 def bulk(conn: Connection, user_ids: Iterable[int], date_from: dt.date, date_to: dt.date):
     """Write many records of these users in this period without the per-record triggers, then
-    compute those users' totals of those months again in one statement: for an import, many
-    times faster than a trigger per record. The caller holds the users' write locks."""
+    compute those users' totals of the months holding the period again in one statement: for an
+    import, many times faster than a trigger per record. The caller holds the users' write
+    locks."""
     conn.execute(insert(time_totals_bulk).values(id=1))
     yield
     conn.execute(delete(time_totals_bulk))
-    rebuild(conn, user_ids, date_from.replace(day=1), date_to)
+    rebuild(conn, user_ids, (date_from, date_to))
+
+
+def _rebuilt_rows(keep: list[int] | None, period: tuple[dt.date, dt.date] | None):
+    """SQL: the rows ``time_totals`` should hold (of the users ``keep``, of the whole months
+    holding ``period``), summed from the records, in its column order."""
+    e = time_entries
+    billed = case((e.c.invoice_id.is_not(None), e.c.minutes), else_=0)
+    rate = _rate_cents(e.c.user_id, e.c.date)
+    month = month_start(e.c.date)
+    rows = select(
+        month.label("month"),
+        e.c.user_id,
+        e.c.task_id,
+        func.sum(e.c.minutes).label("minutes"),
+        func.sum(billed).label("billed_minutes"),
+        func.sum(e.c.minutes * rate).label("cost_minute_cents"),
+        func.sum(billed * rate).label("billed_cost_minute_cents"),
+    ).group_by(month, e.c.user_id, e.c.task_id)
+    if keep is not None:
+        rows = rows.where(e.c.user_id.in_(keep))
+    if period is not None:
+        rows = rows.where(e.c.date >= period[0].replace(day=1), e.c.date < _next_month(period[1]))
+    return rows
 
 
 def rebuild(
     conn: Connection,
     user_ids: Iterable[int] | None = None,
-    month_from: dt.date | None = None,
-    date_to: dt.date | None = None,
+    period: tuple[dt.date, dt.date] | None = None,
 ) -> None:
-    """Compute the users' (everyone's) rows of ``time_totals`` again from their records (of the
-    months from ``month_from`` to the one holding ``date_to``, or all): after a change of rates,
-    which changes the cost of time already tracked, or a bulk write."""
-    e = time_entries
+    """Compute the users' (everyone's) rows of ``time_totals`` again from their records: of the
+    whole months that hold any day of ``period`` (first and last day), or of all months. After
+    a change of rates, which changes the cost of time already tracked, or a bulk write.
+
+    A row of ``time_totals`` sums a whole month, so it is wiped and added up again from every
+    record of that month, whatever days of it the period names."""
     keep = None if user_ids is None else sorted(set(user_ids))
     if keep == []:
         return
-    billed = case((e.c.invoice_id.is_not(None), e.c.minutes), else_=0)
-    rate = _rate_cents(e.c.user_id, e.c.date)
-    month = month_start(e.c.date)
-    rows = select(
-        month,
-        e.c.user_id,
-        e.c.task_id,
-        func.sum(e.c.minutes),
-        func.sum(billed),
-        func.sum(e.c.minutes * rate),
-        func.sum(billed * rate),
-    ).group_by(month, e.c.user_id, e.c.task_id)
     wipe = delete(time_totals)
     if keep is not None:
-        rows = rows.where(e.c.user_id.in_(keep))
         wipe = wipe.where(time_totals.c.user_id.in_(keep))
-    if month_from is not None:
-        rows = rows.where(e.c.date >= month_from, e.c.date <= date_to)
-        wipe = wipe.where(time_totals.c.month >= month_from, time_totals.c.month <= date_to)
+    if period is not None:
+        wipe = wipe.where(
+            time_totals.c.month >= period[0].replace(day=1),
+            time_totals.c.month < _next_month(period[1]),
+        )
     conn.execute(wipe)
-    columns = ["month", "user_id", "task_id", "minutes", "billed_minutes", "cost_minute_cents"]
-    conn.execute(insert(time_totals).from_select([*columns, "billed_cost_minute_cents"], rows))
+    columns = [c.name for c in time_totals.c]
+    conn.execute(insert(time_totals).from_select(columns, _rebuilt_rows(keep, period)))
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A row of ``time_totals`` that disagrees with its records: what is kept and what the
+    records add up to (None: no such row)."""
+
+    month: dt.date
+    user_id: int
+    task_id: int
+    kept_minutes: int | None
+    record_minutes: int | None
+
+
+def differences(conn: Connection, limit: int = 20) -> tuple[int, list[Difference]]:
+    """How many rows of ``time_totals`` disagree with a sum of the records (missing, extra or
+    with other sums), and the first ``limit`` of them by month, user and task. One statement,
+    so it reads one moment of a database in use; its rows are counted as they come, so memory
+    holds ``limit`` of them however many there are."""
+    kept = select(*time_totals.c)
+    rebuilt = _rebuilt_rows(None, None)
+    only_kept = kept.except_(rebuilt).subquery()
+    only_rebuilt = rebuilt.except_(kept).subquery()
+    keys = ("month", "user_id", "task_id")
+    both = union_all(
+        select(*(only_kept.c[k] for k in keys), only_kept.c.minutes.label("kept"),
+               literal(None).label("records")),
+        select(*(only_rebuilt.c[k] for k in keys), literal(None).label("kept"),
+               only_rebuilt.c.minutes.label("records")),
+    ).subquery()  # fmt: skip
+    listed: list[Difference] = []
+    count, last = 0, None
+    rows = conn.execute(select(both).order_by(*(both.c[k] for k in keys))).mappings()
+    for row in rows:
+        key = (row["month"], row["user_id"], row["task_id"])
+        if key == last:  # the same row's other side (kept, then summed, or the other way)
+            if count <= limit:
+                listed[-1] = replace(
+                    listed[-1],
+                    kept_minutes=_first(listed[-1].kept_minutes, row["kept"]),
+                    record_minutes=_first(listed[-1].record_minutes, row["records"]),
+                )
+            continue
+        count, last = count + 1, key
+        if count <= limit:
+            listed.append(Difference(*key, row["kept"], row["records"]))
+    return count, listed
+
+
+@contextmanager
+def repairing(engine: Engine) -> Iterator[Connection]:
+    """A transaction to compute kept totals again in while the server may be writing: on SQLite
+    it holds the write lock; on PostgreSQL no record or rate changes until it ends, so nothing
+    lands between wiping a row and adding it up again."""
+    with write_transaction(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("LOCK TABLE time_entries, user_rates IN SHARE MODE"))
+        yield conn
+
+
+def _first(value, other):
+    return other if value is None else value
 
 
 def kept_rows(conn: Connection) -> list[tuple]:

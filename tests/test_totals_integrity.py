@@ -1,0 +1,281 @@
+"""The kept monthly totals (``time_totals``) stay exact under any sequence of changes.
+
+Random sequences of the changes that touch time (a PATCH of a day record, a delta, a batch, a
+CSV import over a range that starts and ends inside months, invoices made and deleted, locks,
+rate changes, a task moved to another project or deleted, a timer) are run through HTTP; after
+each step the kept totals must equal a rebuild from the records, and the totals the API answers
+must equal the sums of the records it lists. A failure names the seed and the steps that led to
+it, so it can be replayed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from tests.test_totals import kept_equals_rebuilt, listed_records
+from timetracker.access import ENTER_TIME_TRACK
+
+DAYS = [dt.date(2026, 5, 20) + dt.timedelta(days=n) for n in range(75)]  # May 20 to Aug 2
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app(RATELIMIT_PER_SECOND=1_000_000, RATELIMIT_PER_MINUTE=1_000_000)
+
+
+@pytest.fixture
+def world(admin, make_user, catalogue):
+    """Two users who may track time on every task, and the tasks (Design, Build, Release,
+    Migrate data) with their project's names for import lines."""
+    users = {
+        name: make_user(ENTER_TIME_TRACK, username=name, assign_all=True).id
+        for name in ("ann", "bob")
+    }
+    tasks = {t["id"]: t for t in admin.ok("get", "/tasks")["items"]}
+    projects = {p["id"]: p for p in admin.ok("get", "/projects")["items"]}
+    customers = {c["id"]: c for c in admin.ok("get", "/customers")["items"]}
+    return {"users": users, "tasks": tasks, "projects": projects, "customers": customers}
+
+
+class Steps:
+    """Random changes, each sent through HTTP; what was sent is kept for the failure message."""
+
+    def __init__(self, admin, world, rng: random.Random):
+        self.admin, self.world, self.rng = admin, world, rng
+        self.log: list[str] = []
+        self.invoices: list[int] = []
+        self.invoice_numbers = iter(range(1, 10_000))
+
+    def _send(self, method: str, path: str, body=None, **kw):
+        response = self.admin.request(method, path, json=body, **kw)
+        self.log.append(f"{method.upper()} {path} {body!r} -> {response.status_code}")
+        assert response.status_code < 500, response.get_json()
+        return response
+
+    def _user(self) -> int:
+        return self.rng.choice(sorted(self.world["users"].values()))
+
+    def _task(self) -> int:
+        return self.rng.choice(sorted(self.world["tasks"]))
+
+    def _day(self) -> dt.date:
+        return self.rng.choice(DAYS)
+
+    def _cell(self) -> str:
+        return f"/timetrack/{self._user()}/{self._day()}/{self._task()}"
+
+    def _period(self, longest: int = 40) -> tuple[dt.date, dt.date]:
+        first = self._day()
+        return first, min(first + dt.timedelta(days=self.rng.randint(0, longest)), DAYS[-1])
+
+    # --- the changes ----------------------------------------------------------------------
+
+    def patch(self):
+        self._send("patch", self._cell(), {"time": self.rng.choice((0, 15, 60, 95, 240))})
+
+    def delta(self):
+        self._send("patch", self._cell() + "/time", {"delta": self.rng.choice((-30, 10, 45))})
+
+    def batch(self):
+        items = [
+            {"method": "PATCH", "relativeUrl": self._cell().lstrip("/"),
+             "body": {"time": self.rng.choice((0, 5, 30, 120))}}
+            for _ in range(self.rng.randint(2, 6))
+        ]  # fmt: skip
+        self._send("post", "/batch", items)
+
+    def import_csv(self):
+        """Lines over a period that starts and ends inside months."""
+        names = {v: k for k, v in self.world["users"].items()}
+        first, last = self._period()
+        lines = ["username,date,customer,project,task,minutes,comment"]
+        for _ in range(self.rng.randint(1, 5)):
+            day = first + dt.timedelta(days=self.rng.randint(0, (last - first).days))
+            task = self.world["tasks"][self._task()]
+            project = self.world["projects"][task["projectId"]]
+            customer = self.world["customers"][project["customerId"]]
+            lines.append(
+                f"{names[self._user()]},{day},{customer['name']},{project['name']},"
+                f"{task['name']},{self.rng.choice((10, 25, 90))},"
+            )
+        text = "\n".join(lines) + "\n"
+        self.log.append(f"import {text!r}")
+        response = self.admin.client.post(
+            "/api/v1/timetrack/import",
+            data=text,
+            headers={**self.admin.headers, "Content-Type": "text/csv"},
+        )
+        self.log[-1] += f" -> {response.status_code}"
+        assert response.status_code < 500, response.get_json()
+
+    def invoice(self):
+        first, last = self._period()
+        response = self._send(
+            "post",
+            "/invoices",
+            {"number": f"N-{next(self.invoice_numbers)}", "dateFrom": str(first),
+             "dateTo": str(last)},
+        )  # fmt: skip
+        if response.status_code == 200:
+            self.invoices.append(response.get_json()["id"])
+
+    def delete_invoice(self):
+        if self.invoices:
+            invoice = self.invoices.pop(self.rng.randrange(len(self.invoices)))
+            self._send("delete", f"/invoices/{invoice}")
+
+    def lock(self):
+        """Short periods locked, long ones unlocked: most changes still find open days."""
+        action = self.rng.choice(("lock", "unlock"))
+        first, last = self._period(5 if action == "lock" else 40)
+        self._send("post", f"/timetrack/{action}", {"dateFrom": str(first), "dateTo": str(last)})
+
+    def rates(self):
+        user = self._user()
+        self._send("put", f"/userRates/{user}", [
+            {"dateFrom": str(self._day()), "regularRate": self.rng.choice((20, 37.5)),
+             "overtimeRate": 50},
+        ])  # fmt: skip
+
+    def move_task(self):
+        task = self.world["tasks"][self._task()]
+        project = self.rng.choice(sorted(self.world["projects"]))
+        response = self._send("patch", f"/tasks/{task['id']}", {"projectId": project})
+        if response.status_code == 200:
+            task["projectId"] = project
+
+    def delete_task(self):
+        if len(self.world["tasks"]) > 2:
+            task = self._task()
+            if self._send("delete", f"/tasks/{task}").status_code == 204:
+                del self.world["tasks"][task]
+
+    def timer(self):
+        """A timer started and stopped at once: its minutes (0 or 1) go through a delta."""
+        user, task = self._user(), self._task()
+        if self._send("post", "/timers", {"userId": user, "taskId": task}).status_code == 200:
+            self._send("post", f"/timers/{user}/stop")
+
+    WEIGHTED = (
+        ("patch", 6), ("delta", 3), ("batch", 3), ("import_csv", 4), ("invoice", 2),
+        ("delete_invoice", 1), ("lock", 2), ("rates", 1), ("move_task", 1),
+        ("delete_task", 1), ("timer", 1),
+    )  # fmt: skip
+
+    def any(self) -> None:
+        names = [name for name, weight in self.WEIGHTED for _ in range(weight)]
+        getattr(self, self.rng.choice(names))()
+
+
+def api_totals_equal_records(admin, rng: random.Random) -> None:
+    """The totals answered for a period and by month equal the sums of the listed records."""
+    first = rng.choice(DAYS)
+    last = rng.choice([d for d in DAYS if d >= first])
+    records = listed_records(admin, str(first), str(last))
+    body = admin.ok("get", f"/timetrack/totals?dateFrom={first}&dateTo={last}&groupBy=month,user")
+    expected: dict[tuple, list[int]] = {}
+    for user, day, _task, minutes, _billable, billed in records:
+        sums = expected.setdefault((day[:8] + "01", user), [0, 0])
+        sums[0] += minutes
+        sums[1] += minutes if billed else 0
+    answered = {
+        (g["month"], g["userId"]): [g["totals"]["totalMinutes"], g["totals"]["billedMinutes"]]
+        for g in body["groups"]
+    }
+    assert answered == {k: v for k, v in expected.items() if v[0]}, (first, last)
+    assert body["totals"]["totalMinutes"] == sum(r[3] for r in records)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kept_totals_stay_exact_under_random_changes(app, admin, world, seed):
+    rng = random.Random(seed)
+    steps = Steps(admin, world, rng)
+    for _ in range(20):  # some time to start from
+        steps.patch()
+    for number in range(45):
+        steps.any()
+        try:
+            kept_equals_rebuilt(app)
+            if number % 5 == 4:
+                api_totals_equal_records(admin, rng)
+        except AssertionError as exc:
+            raise AssertionError(
+                f"seed {seed}, after step {number}:\n" + "\n".join(steps.log[-25:])
+            ) from exc
+
+
+def test_an_import_inside_a_month_keeps_the_rest_of_the_month(app, admin, world):
+    """A record later in the month than every imported line stays counted."""
+    ann, task = world["users"]["ann"], sorted(world["tasks"])[0]
+    admin.ok("patch", f"/timetrack/{ann}/2026-06-20/{task}", {"time": 100})
+    t = world["tasks"][task]
+    project = world["projects"][t["projectId"]]
+    customer = world["customers"][project["customerId"]]
+    response = admin.client.post(
+        "/api/v1/timetrack/import",
+        data="username,date,customer,project,task,minutes\n"
+        f"ann,2026-06-05,{customer['name']},{project['name']},{t['name']},10\n",
+        headers={**admin.headers, "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 200, response.get_json()
+    june = "dateFrom=2026-06-01&dateTo=2026-06-30"
+    assert admin.ok("get", f"/timetrack/totals?{june}")["totals"]["totalMinutes"] == 110
+    assert admin.ok("get", f"/users/{ann}/totals?{june}")["totals"]["totalMinutes"] == 110
+    kept_equals_rebuilt(app)
+
+
+def test_check_finds_and_repairs_kept_totals(app, admin, world, migrated_database_url):
+    """A database whose kept totals disagree with the records (as an import of an earlier
+    version could leave one): ``timetracker check`` lists the rows and exits 1, ``--repair``
+    computes them again, and the API's totals equal the records."""
+    from click.testing import CliRunner
+    from sqlalchemy import delete, insert, update
+
+    from timetracker.cli import main
+    from timetracker.store.schema import time_totals
+
+    ann, bob = world["users"]["ann"], world["users"]["bob"]
+    design, build = sorted(world["tasks"])[:2]
+    admin.ok("patch", f"/timetrack/{ann}/2026-06-05/{design}", {"time": 10})
+    admin.ok("patch", f"/timetrack/{ann}/2026-06-20/{design}", {"time": 100})
+    admin.ok("patch", f"/timetrack/{bob}/2026-07-01/{build}", {"time": 30})
+    ok = CliRunner().invoke(main, ["check", "--db", migrated_database_url])
+    assert ok.exit_code == 0, ok.output
+    assert "every row equals the sum of its records" in ok.output
+
+    engine = app.extensions["timetracker"]["engine"]
+    june, july = dt.date(2026, 6, 1), dt.date(2026, 7, 1)
+    with engine.begin() as conn:  # what the old import left: the month's row cut short
+        conn.execute(
+            update(time_totals)
+            .where(time_totals.c.month == june, time_totals.c.user_id == ann)
+            .values(minutes=10)
+        )
+        conn.execute(delete(time_totals).where(time_totals.c.user_id == bob))
+        conn.execute(
+            insert(time_totals).values(
+                month=july, user_id=ann, task_id=build, minutes=5, billed_minutes=0,
+                cost_minute_cents=0, billed_cost_minute_cents=0,
+            )
+        )  # fmt: skip
+    july_totals = "/timetrack/totals?dateFrom=2026-06-01&dateTo=2026-07-31"
+    assert admin.ok("get", july_totals)["totals"]["totalMinutes"] == 15
+
+    found = CliRunner().invoke(main, ["check", "--db", migrated_database_url])
+    assert found.exit_code == 1, found.output
+    assert "3 row(s) disagree" in found.output
+    assert f"2026-06, user {ann}, task {design}: kept 10 min, records 110 min" in found.output
+    assert f"2026-07, user {ann}, task {build}: kept 5 min, records none" in found.output
+    assert f"2026-07, user {bob}, task {build}: kept none, records 30 min" in found.output
+    assert "timetracker check --repair" in found.output
+
+    repaired = CliRunner().invoke(main, ["check", "--repair", "--db", migrated_database_url])
+    assert repaired.exit_code == 0, repaired.output
+    assert "Repaired" in repaired.output
+    kept_equals_rebuilt(app)
+    assert admin.ok("get", july_totals)["totals"]["totalMinutes"] == 140
+    again = CliRunner().invoke(main, ["check", "--db", migrated_database_url])
+    assert again.exit_code == 0, again.output
