@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from timetracker.access import ENTER_TIME_TRACK, MODIFY_APPROVE_TIME_TRACK
+from timetracker.access import ENTER_TIME_TRACK, MANAGE_COST_BILLING, MODIFY_APPROVE_TIME_TRACK
 
 
 @pytest.fixture
@@ -165,3 +165,127 @@ def test_json_columns_hold_what_was_given(value):
     from timetracker.store.db import json_text
 
     assert json.loads(json_text(value)) == value
+
+
+# (permissions, team, scope): None is the whole company / catalogue; names of users, customers.
+INVOICE_READERS = {
+    "admin": None,
+    "bills everything": ((MANAGE_COST_BILLING,), None, None),
+    "bills the worker": ((MANAGE_COST_BILLING,), ["worker"], None),
+    "bills Acme": ((MANAGE_COST_BILLING,), None, ["acme"]),
+    "bills the worker on Acme": ((MANAGE_COST_BILLING,), ["worker"], ["acme"]),
+    "approves everyone": ((MODIFY_APPROVE_TIME_TRACK,), None, None),
+    "tracks time": ((ENTER_TIME_TRACK,), None, None),
+}
+
+
+@pytest.mark.parametrize("reader", INVOICE_READERS)
+def test_invoice_events_reach_whoever_may_get_the_invoice(admin, make_user, catalogue, reader):
+    """An invoice's events, in the feed, reach exactly those whom ``GET /invoices/{id}``
+    answers; the event of a deleted invoice, those whom it answered before the deletion."""
+    tasks = {name: t["id"] for name, t in catalogue["tasks"].items()}
+    users = {
+        name: make_user(ENTER_TIME_TRACK, username=name, assign_all=True).id
+        for name in ("worker", "other")
+    }
+    for day in ("2026-03-02", "2026-03-09"):
+        for user, task in (("worker", "design"), ("other", "migrate"), ("worker", "migrate")):
+            admin.ok("patch", f"/timetrack/{users[user]}/{day}/{tasks[task]}", {"time": 60})
+    client = admin
+    if INVOICE_READERS[reader] is not None:
+        permissions, team, scope = INVOICE_READERS[reader]
+        client = make_user(*permissions, username="reader")
+        admin.ok(
+            "put",
+            f"/users/{client.id}/team",
+            {"allUsers": True} if team is None else {"userIds": [users[u] for u in team]},
+        )
+        customers = catalogue["customers"]
+        admin.ok(
+            "put",
+            f"/users/{client.id}/scope",
+            {"allScope": True}
+            if scope is None
+            else {"customerIds": [customers[c]["id"] for c in scope]},
+        )
+    start = feed(admin)["cursor"]
+    made = {}
+    acme = catalogue["customers"]["acme"]["id"]
+    first_week = {"dateFrom": "2026-03-01", "dateTo": "2026-03-05"}
+    for number, args in (
+        ("worker-acme", {**first_week, "userIds": [users["worker"]], "customerIds": [acme]}),
+        ("other-globex", {**first_week, "userIds": [users["other"]]}),
+        ("everyone", {"dateFrom": "2026-03-06", "dateTo": "2026-03-12"}),
+        ("nothing", {"dateFrom": "2027-01-01", "dateTo": "2027-01-31"}),
+    ):
+        body = {"number": number, **args}
+        made[number] = admin.ok("post", "/invoices", body)["id"]
+    could_get = {n: client.get(f"/invoices/{i}").status_code == 200 for n, i in made.items()}
+    admin.ok("delete", f"/invoices/{made['everyone']}", status=204)
+    if client is not admin:
+        assert client.get(f"/invoices/{made['everyone']}").status_code in (403, 404)
+
+    by_id = {str(i): n for n, i in made.items()}
+    seen = [(e["name"], by_id[e["objectId"]]) for e in feed(client, start)["items"]
+            if e["name"].startswith("invoice.")]  # fmt: skip
+    expected = [("invoice.create", n) for n in made if could_get[n]]
+    if could_get["everyone"]:
+        expected.append(("invoice.delete", "everyone"))
+    assert seen == expected
+    assert could_get == {
+        "admin": dict.fromkeys(made, True),
+        "bills everything": dict.fromkeys(made, True),
+        "bills the worker": {"worker-acme": True, "other-globex": False, "everyone": False,
+                             "nothing": True},
+        "bills Acme": {"worker-acme": True, "other-globex": False, "everyone": False,
+                       "nothing": True},
+        "bills the worker on Acme": {"worker-acme": True, "other-globex": False,
+                                     "everyone": False, "nothing": True},
+        "approves everyone": dict.fromkeys(made, False),
+        "tracks time": dict.fromkeys(made, False),
+    }[reader]  # fmt: skip
+
+
+def test_the_upgrade_judges_invoice_events_already_logged(app, admin, make_user, catalogue):
+    """Invoice events logged before ``event_subjects`` existed get the records their invoice
+    bills; those of an invoice deleted since reach only whoever bills everything."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from timetracker.store.migrate import alembic_config, upgrade
+
+    design = catalogue["tasks"]["design"]["id"]
+    worker = make_user(ENTER_TIME_TRACK, username="worker", assign_all=True)
+    worker.ok("patch", f"/timetrack/me/2026-03-02/{design}", {"time": 60})
+    worker.ok("patch", f"/timetrack/me/2026-03-09/{design}", {"time": 60})
+    biller = make_user(MANAGE_COST_BILLING, username="biller", scope_all=True)
+    admin.ok("put", f"/users/{biller.id}/team", {"userIds": [worker.id]})
+    kept = admin.ok("post", "/invoices", {"number": "K", "dateFrom": "2026-03-01",
+                                          "dateTo": "2026-03-05"})  # fmt: skip
+    gone = admin.ok("post", "/invoices", {"number": "G", "dateFrom": "2026-03-06",
+                                          "dateTo": "2026-03-12"})  # fmt: skip
+    admin.ok("delete", f"/invoices/{gone['id']}", status=204)
+    invoice_events = [
+        (e["name"], e["objectId"])
+        for e in feed(biller)["items"]
+        if e["name"].startswith("invoice.")
+    ]
+    assert invoice_events == [
+        ("invoice.create", str(kept["id"])),
+        ("invoice.create", str(gone["id"])),
+        ("invoice.delete", str(gone["id"])),
+    ]
+    engine = app.extensions["timetracker"]["engine"]
+    with engine.connect() as conn:
+        command.downgrade(alembic_config(conn), "0011")
+        conn.commit()
+    upgrade(engine)
+    with engine.connect() as conn:
+        subjects = conn.execute(
+            text("SELECT user_id, task_id FROM event_subjects ORDER BY event_id")
+        ).all()
+    assert [tuple(s) for s in subjects] == [(worker.id, design), (0, 0), (0, 0)]
+    seen = [(e["name"], e["objectId"]) for e in feed(biller)["items"]
+            if e["name"].startswith("invoice.")]  # fmt: skip
+    assert seen == [("invoice.create", str(kept["id"]))]
+    assert len([e for e in feed(admin)["items"] if e["name"].startswith("invoice.")]) == 3

@@ -480,7 +480,8 @@ def can_reach_leave(conn: Connection, caller: Caller, user_id: int, writing: boo
 # --- the event log (the changes feed): an event is seen by whoever may see what it is about,
 # judged by the ids it recorded (so a deletion is judged as the object was): records by the
 # time-track and leave rules, catalogue objects and users by theirs, settings by everyone,
-# invoices by those who bill. Manage Accounts & Permissions sees every event.
+# invoices by those who may bill every record the invoice billed (as GET /invoices/{id}).
+# Manage Accounts & Permissions sees every event.
 
 RECORD_EVENTS = ("timetrack.", "timer.")
 EVERYONES_EVENTS = ("department.", "timeZoneGroup.", "leaveType.", "workflowStatus.")
@@ -516,7 +517,9 @@ def event_filter(caller: Caller, events_table) -> ColumnElement[bool] | None:
         condition = sql.on_events(catalogue_filter(caller, kind), kind)
         grants.append(sql.all_of([named(f"{kind}."), where(condition)]))
     if caller.has(MANAGE_COST_BILLING):
-        grants.append(named("invoice."))
+        # As GET /invoices/{id}: every record the invoice billed within the billing reach.
+        invoices = sql.on_every_subject(billing_reach(caller))
+        grants.append(sql.all_of([named("invoice."), where(invoices)]))
     return sql.any_of(grants)
 
 

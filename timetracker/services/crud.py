@@ -234,14 +234,22 @@ class Resource:
         action: str,
         shown: Mapping[str, Any],
         before: Mapping[str, Any] | None = None,
+        subjects: list[Mapping[str, int]] | None = None,
     ) -> None:
         """The event of a change: the object as shown (``one``), and for an update what it was
-        before."""
+        before; ``subjects``: what an object about many records concerns
+        (:meth:`event_subjects`)."""
         data = events.representation(self.kind, shown)
         changes = events.diff(events.representation(self.kind, before), data) if before else None
         about = events.about_object(self.kind, shown)
-        event = events.event(f"{self.kind}.{action}", shown["id"], data, changes, **about)
+        name = f"{self.kind}.{action}"
+        event = events.event(name, shown["id"], data, changes, subjects, **about)
         events.record(conn, caller, event)
+
+    def event_subjects(self, conn: Connection, row: Mapping[str, Any]):
+        """The records an object's events concern when it is about many (an invoice: those it
+        bills), as ``events.event`` takes them; None: the object's own ids say it."""
+        return None
 
     def insert(self, conn: Connection, columns: Mapping[str, Any]) -> int:
         return entities.insert_row(conn, self.entity, columns)
@@ -269,7 +277,8 @@ class Resource:
     ) -> None:
         row = self.reachable(conn, caller, object_id)
         self.ensure_can_change(conn, caller, row)
+        subjects = self.event_subjects(conn, row)  # before before_delete lets go of them
         self.before_delete(conn, caller, row, options)
         shown = self.one(conn, caller, row)
         entities.delete_row(conn, self.entity, row["id"])
-        self.record(conn, caller, "delete", shown)
+        self.record(conn, caller, "delete", shown, subjects=subjects)

@@ -85,10 +85,14 @@ def event(
     object_id: Any,
     data: Mapping[str, Any],
     changes: Mapping[str, Any] | None = None,
+    subjects: list[Mapping[str, int]] | None = None,
     **about: int | None,
 ) -> dict[str, Any]:
-    """One event: ``about`` names the user, task, project and customer it concerns."""
+    """One event: ``about`` names the user, task, project and customer it concerns; an event
+    about many records (an invoice's) names them in ``subjects`` instead (``user_id``,
+    ``task_id``, ``project_id``, ``customer_id`` each), and a reader must reach every one."""
     return {
+        "subjects": subjects,
         "name": name,
         "object_id": str(object_id),
         "data": dict(data),

@@ -67,8 +67,13 @@ class Invoices(crud.Resource):
         hold_users(conn, store.billable_user_ids(conn, values, reach))
         invoice_id = store.create(conn, values, caller.id, reach)
         created = self.one(conn, caller, self.find(conn, invoice_id))
-        self.record(conn, caller, "create", created)
+        self.record(conn, caller, "create", created, subjects=self.event_subjects(conn, created))
         return created
+
+    def event_subjects(self, conn: Connection, row) -> list[dict[str, int]]:
+        """Every user and task the invoice bills: a reader of its events must reach them all,
+        as ``GET /invoices/{id}`` asks."""
+        return store.billed_subjects(conn, row["id"])
 
     def before_delete(self, conn, caller, row, options) -> None:
         store.release(conn, row["id"])

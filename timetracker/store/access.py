@@ -27,6 +27,8 @@ from sqlalchemy.sql.visitors import replacement_traverse
 from timetracker.store.prepared import Prepared
 from timetracker.store.schema import (
     customers,
+    event_subjects,
+    events,
     invoices,
     leave_entries,
     projects,
@@ -197,21 +199,25 @@ def on_records(condition, user_id, task_id):
     return replacement_traverse(condition, {}, lambda element: columns.get(element))
 
 
+def _record_columns(ids) -> dict:
+    """The matrix's columns of a record (on time entries with tasks and projects joined, or on
+    leave) mapped onto the ids ``ids`` recorded of one (``events`` or ``event_subjects``)."""
+    return {
+        time_entries.c.user_id: ids.c.user_id,
+        time_entries.c.task_id: ids.c.task_id,
+        leave_entries.c.user_id: ids.c.user_id,
+        tasks.c.id: ids.c.task_id,
+        tasks.c.project_id: ids.c.project_id,
+        projects.c.customer_id: ids.c.customer_id,
+    }
+
+
 # What an event's recorded ids stand for, by the table columns the matrix's conditions name.
 # Only a condition's own columns are rewritten: the subqueries the matrix uses select from the
 # link and team tables, which keep theirs.
 def _event_columns(kind: str) -> dict:
-    from timetracker.store.schema import events
-
     return {
-        "record": {
-            time_entries.c.user_id: events.c.user_id,
-            time_entries.c.task_id: events.c.task_id,
-            leave_entries.c.user_id: events.c.user_id,
-            tasks.c.id: events.c.task_id,
-            tasks.c.project_id: events.c.project_id,
-            projects.c.customer_id: events.c.customer_id,
-        },
+        "record": _record_columns(events),
         "task": {
             tasks.c.id: events.c.task_id,
             tasks.c.project_id: events.c.project_id,
@@ -233,6 +239,20 @@ def on_events(condition, kind: str):
         return None
     columns = _event_columns(kind)
     return replacement_traverse(condition, {}, lambda element: columns.get(element))
+
+
+def on_every_subject(condition) -> ColumnElement[bool]:
+    """SQL on events: ``condition`` (the matrix's, on time entries with their tasks and projects)
+    holds for every record an event about many concerns (``event_subjects``), judged by the ids
+    recorded then; an event without subjects passes. None (everything) stays None."""
+    if condition is None:
+        return None
+    columns = _record_columns(event_subjects)
+    on_subject = replacement_traverse(condition, {}, lambda element: columns.get(element))
+    outside = select(event_subjects.c.event_id).where(
+        event_subjects.c.event_id == events.c.id, ~on_subject
+    )
+    return ~outside.exists()
 
 
 def all_of(conditions: list) -> ColumnElement[bool]:

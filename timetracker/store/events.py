@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, bindparam, insert, select, text
 
 from timetracker.store.prepared import Prepared
-from timetracker.store.schema import events
+from timetracker.store.schema import event_subjects, events
 
 BULK = 100  # from this many events on, one driver-level executemany
 _CONTEXT = ("created", "actor_id", "method", "path", "batch_id")
@@ -28,7 +28,8 @@ def append(
     encoded: bool = False,
 ) -> None:
     """Write events (``rows``, sharing ``context``: when, who, which request) in the caller's
-    transaction. ``encoded``: the rows' data and changes are JSON text already.
+    transaction. ``encoded``: the rows' data and changes are JSON text already. A row's
+    ``subjects`` (not with ``encoded``): the records an event about many concerns.
 
     Readers follow the log by id, so ids must follow commit order. SQLite has one writer at a
     time, so they do. On PostgreSQL a transaction holds a lock from its first event to its
@@ -38,10 +39,15 @@ def append(
         return
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
-    if len(rows) < BULK and not encoded:
+    many_records = any(row.get("subjects") is not None for row in rows)
+    if (len(rows) < BULK or many_records) and not encoded:
         shared = {name: context.get(name) for name in _CONTEXT}
         for row in rows:
-            _INSERT.execute(conn, {**shared, **{name: row.get(name) for name in _OWN}})
+            values = {**shared, **{name: row.get(name) for name in _OWN}}
+            if row.get("subjects") is None:
+                _INSERT.execute(conn, values)
+            else:
+                _append_with_subjects(conn, values, row["subjects"])
         return
     # Many at once (an import): tuples as the driver takes them, in one executemany.
     # SQLAlchemy's per-row parameter handling would cost more than the insert itself.
@@ -67,6 +73,15 @@ def append(
         for row in rows
     ]
     conn.exec_driver_sql(sql, values)
+
+
+def _append_with_subjects(
+    conn: Connection, values: Mapping[str, Any], subjects: list[Mapping[str, int]]
+) -> None:
+    """An event about many records, and what it concerns (``event_subjects``)."""
+    event_id = conn.execute(insert(events).values(values).returning(events.c.id)).scalar_one()
+    if subjects:
+        conn.execute(insert(event_subjects), [{**s, "event_id": event_id} for s in subjects])
 
 
 def _as_is(text: str) -> str:

@@ -107,6 +107,20 @@ def create(
     return invoice_id
 
 
+def billed_subjects(conn: Connection, invoice_id: int) -> list[dict[str, int]]:
+    """The users and tasks of the invoice's records, with each task's project and customer."""
+    e = time_entries
+    stmt = (
+        select(e.c.user_id, e.c.task_id, projects.c.id.label("project_id"), projects.c.customer_id)
+        .select_from(e.join(tasks, tasks.c.id == e.c.task_id))
+        .join(projects, projects.c.id == tasks.c.project_id)
+        .where(e.c.invoice_id == invoice_id)
+        .distinct()
+        .order_by(e.c.user_id, e.c.task_id)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
 def release(conn: Connection, invoice_id: int) -> None:
     """The invoice's records become unbilled again."""
     conn.execute(

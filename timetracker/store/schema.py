@@ -499,6 +499,20 @@ events = Table(
 )
 Index("ix_events_created", events.c.created)
 
+# What an event about many records concerns (an invoice's: every user and task it billed, with
+# the task's project and customer then), one row per user and task: a reader is judged by each,
+# as by the ids of an event about one record. Ids 0: not known (only a reader who reaches
+# everything reaches it).
+event_subjects = Table(
+    "event_subjects",
+    metadata,
+    Column("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, primary_key=True),
+    Column("task_id", Integer, primary_key=True),
+    Column("project_id", Integer, nullable=False),
+    Column("customer_id", Integer, nullable=False),
+)
+
 # A REST hook: events of ``event`` (a name, a kind, an action or ``*``) matching ``filter``
 # (field equalities on the event's data) that ``user_id`` may see are POSTed to ``target_url``,
 # signed with ``secret``. ``cursor`` is the id of the last event delivered (or passed over);
