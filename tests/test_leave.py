@@ -145,9 +145,12 @@ def test_who_may_read_and_change(admin, make_user, worker, leave_types):
         colleague: (False, False),
     }
     for who, (may_read, may_change) in expectations.items():
-        assert who.get(path("worker", sick)).status_code == (200 if may_read else 403), who.username
+        assert who.get(path(worker.id, sick)).status_code == (200 if may_read else 403)
+        # A username out of reach answers as an unknown one: no path tells which exist.
+        assert who.get(path("worker", sick)).status_code == (200 if may_read else 404)
         response = who.patch(path("worker", sick, suffix="/time"), json={"delta": 1})
-        assert response.status_code == (200 if may_change else 403), who.username
+        expected = 200 if may_change else 403 if may_read else 404
+        assert response.status_code == expected, who.username
         listed = who.ok("get", "/leavetime?dateFrom=2025-03-01")["data"]
         assert (worker.id in {r["userId"] for r in listed}) == may_read, who.username
     assert worker.ok("get", path("worker", sick))["leaveTime"] == 62

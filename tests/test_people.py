@@ -194,20 +194,30 @@ def test_user_list_filters(admin, john):
     assert body["timeZoneGroups"]["-1"]["timeZoneId"] == "America/New_York"
 
 
-def test_private_filters_match_only_what_the_caller_may_see(admin, make_user, john):
-    """A client resolves ``--user jsmith`` with ``GET /users?username=jsmith&limit=1``: anyone
-    may look themselves up that way, but never learn another user's private fields."""
+def test_username_and_email_filters_match_the_users_the_caller_may_name(
+    admin, make_user, john
+):
+    """A client resolves ``--user jsmith`` with ``GET /users?username=jsmith&limit=1`` and then
+    uses the name in paths: the filter finds exactly the users whose username the caller may use
+    in a path (those it may see), and the answer still hides their private fields."""
     manager = make_user("modifyApproveTimeTrack", team_all=True, username="boss")
-    worker = make_user(username="worker")
-    # The manager sees jdoe, but not jdoe's username or e-mail: no match, no leak.
-    assert manager.ok("get", "/users?username=jdoe")["items"] == []
-    assert manager.ok("get", "/users?email=john@example.com")["items"] == []
+    worker = make_user("enterTimeTrack", username="worker")
+    found = manager.ok("get", "/users?username=JDOE&limit=1")["items"]
+    assert [u["id"] for u in found] == [john["id"]]
+    assert not {"username", "email", "hired", "releaseDate"} & set(found[0])
+    assert [u["id"] for u in manager.ok("get", "/users?email=john@example.com")["items"]] == [
+        john["id"]
+    ]
+    assert manager.ok("get", "/users/jdoe")["id"] == john["id"]  # the same reach
     assert [u["id"] for u in manager.ok("get", "/users?username=BOSS&limit=1")["items"]] == [
         manager.id
     ]
+    # Out of reach: no match, exactly as for a username nobody has, and the path answers 404.
     assert [u["id"] for u in worker.ok("get", "/users?username=worker")["items"]] == [worker.id]
     assert worker.ok("get", "/users?username=jdoe")["items"] == []
-    # Manage Accounts & Permissions matches everyone.
+    assert worker.ok("get", "/users?email=john@example.com")["items"] == []
+    assert worker.get("/users/jdoe").status_code == 404
+    # Manage Accounts & Permissions matches everyone, private fields shown.
     assert [u["username"] for u in admin.ok("get", "/users?username=jdoe")["items"]] == ["jdoe"]
     # Sorting by a private field still needs Manage Accounts & Permissions.
     assert manager.get("/users?sort=hired").status_code == 403

@@ -525,3 +525,62 @@ def test_hooks(company, role, tmp_path):
     seen_hook = client.get(f"/hooks/{workers['id']}").status_code
     assert seen_hook == (404 if role == "accounts" else 200 if role == "worker" else 403)
     client.ok("delete", f"/hooks/{mine['id']}", status=204)
+
+
+# Every kind of path that names a user, with {u} for the user; a body where the method needs one.
+USER_PATHS = [
+    ("get", "/users/{u}", None),
+    ("get", "/users/{u}/schedule?dateFrom=2025-01-06&dateTo=2025-01-10", None),
+    ("get", "/users/{u}/weeklySchedule", None),
+    ("get", "/users/{u}/permissions", None),
+    ("get", "/users/{u}/team", None),
+    ("get", "/users/{u}/scope", None),
+    ("get", "/users/{u}/workAssignments", None),
+    ("get", "/users/{u}/totals", None),
+    ("get", "/users/{u}/tokens", None),
+    ("get", "/userRates/{u}", None),
+    ("get", "/timetrack/{u}/2025-01-06/{Design}", None),
+    ("patch", "/timetrack/{u}/2025-01-06/{Design}", {"time": 30}),
+    ("patch", "/timetrack/{u}/2025-01-06/{Design}/time", {"delta": 0}),
+    ("get", "/leavetime/{u}/2025-01-07/{leave}", None),
+    ("patch", "/leavetime/{u}/2025-01-07/{leave}", {"leaveTime": 60}),
+    ("post", "/timers/{u}/stop", None),
+    ("delete", "/timers/{u}", None),
+]
+# Who reaches the worker through a path's own rule without seeing the worker as a user.
+REACHES_THROUGH_THE_PATH = {"/leavetime/": {"pto"}}
+
+
+def shown(response, uid: str) -> dict:
+    """An error answer as it would read for any uid (the message quotes the one asked)."""
+    body = dict(response.get_json())
+    body.pop("requestId", None)
+    body["message"] = body["message"].replace(uid, "{u}")
+    return body
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_username_out_of_reach_answers_as_an_unknown_one(admin, company, role):
+    """No path tells which usernames exist: a username the caller may not reach answers
+    exactly as one nobody has (404); one in reach answers as the user's id does."""
+    clients, ids = company
+    client = clients[role]
+    ids = {**ids, "leave": admin.ok("get", "/leaveTypes")["items"][0]["id"]}
+    for method, template, body in USER_PATHS:
+        path = fill(template.replace("{u}", "{{u}}"), ids)
+
+        def send(uid, path=path, method=method, body=body):
+            kwargs = {} if body is None else {"json": body}
+            return getattr(client, method)(path.replace("{u}", uid), **kwargs)
+
+        unknown = send("nosuchuser")
+        assert unknown.status_code == 404, (role, path, unknown.get_json())
+        by_id, by_name = send(str(ids["worker"])), send("worker")
+        reaches = "worker" in VISIBLE_USERS[role] or any(
+            part in path and role in roles for part, roles in REACHES_THROUGH_THE_PATH.items()
+        )
+        if reaches:
+            assert by_name.status_code == by_id.status_code, (role, path, by_name.get_json())
+        else:
+            assert by_name.status_code == 404, (role, path, by_name.get_json())
+            assert shown(by_name, "worker") == shown(unknown, "nosuchuser"), (role, path)

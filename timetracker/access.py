@@ -90,11 +90,6 @@ def user_filter(caller: Caller) -> ColumnElement[bool] | None:
     return sql.user_is(caller.id)
 
 
-def only_the_caller(caller: Caller, visible) -> ColumnElement[bool]:
-    """SQL: ``visible`` narrowed to the caller alone."""
-    return sql.all_of([c for c in (visible, sql.user_is(caller.id)) if c is not None])
-
-
 def can_see_private_user_fields(caller: Caller | None) -> bool:
     """``username``, ``email``, ``hired`` and ``releaseDate`` of other users."""
     return caller is not None and caller.has(MANAGE_ACCOUNTS)

@@ -119,8 +119,19 @@ class UserListArgs(PageArgs, ModifiedAfterArgs):
     name = Words(
         attribute="words", metadata={"description": "Words the full name must all contain"}
     )
-    email = Text(metadata={"description": "Exact e-mail (Manage Accounts & Permissions)"})
-    username = Text(metadata={"description": "Exact username (Manage Accounts & Permissions)"})
+    email = Text(
+        metadata={
+            "description": "Exact e-mail, case-insensitive, among the users you may see (the "
+            "answer shows e-mails only to Manage Accounts & Permissions and to their owner)"
+        }
+    )
+    username = Text(
+        metadata={
+            "description": "Exact username, case-insensitive, among the users you may see: "
+            "those whose username you may use in a path (the answer shows usernames only to "
+            "Manage Accounts & Permissions and to their owner)"
+        }
+    )
     departmentIds = IdList(attribute="department_ids", description="Only these departments")
     department = QueryId(metadata={"description": "Only this department"})
     timeZoneGroupIds = IdList(

@@ -38,8 +38,13 @@ def record(user_id: int, day, leave_type_id: int, minutes: int) -> dict[str, Any
 def _locate(
     conn: Connection, caller: Caller, uid: str, date_text: str, leave_type_id: int, *, writing: bool
 ):
-    user, day, leave_type = locate(conn, caller, uid, date_text, leave_types, leave_type_id)
-    if not access.can_reach_leave(conn, caller, user["id"], writing):
+    def reaches(user) -> bool:
+        return access.can_reach_leave(conn, caller, user["id"], writing)
+
+    user, day, leave_type = locate(
+        conn, caller, uid, date_text, leave_types, leave_type_id, reaches
+    )
+    if not reaches(user):
         raise access_denied(f"You may not {'change' if writing else 'see'} this user's leave time")
     return user, day, leave_type
 

@@ -73,11 +73,17 @@ def record(entry: RowMapping | None, task_id: int) -> dict[str, Any]:
 
 
 def locate(
-    conn: Connection, caller: Caller, uid: str, date_text: str, target: crud.Resource, object_id
+    conn: Connection,
+    caller: Caller,
+    uid: str,
+    date_text: str,
+    target: crud.Resource,
+    object_id,
+    reaches=None,
 ):
     """The user, the day and the task (or leave type: ``target``) of a record path; 404 for
-    unknown ones."""
-    user = users.resolve(conn, caller, uid)
+    unknown ones, and for a username out of the caller's reach (``users.resolve``)."""
+    user = users.resolve(conn, caller, uid, reaches)
     found = target.find(conn, object_id)
     return user, resolve_date(conn, user, date_text), found
 

@@ -10,7 +10,7 @@ changed by Manage Scope of Work within its scope. ``{uid}`` is a user id or a us
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping
@@ -37,10 +37,11 @@ from timetracker.store.users import USERS
 from timetracker.store.util import name_key
 
 ME = "me"  # in a path, wherever a user id or username goes: the caller
-# Sorting by these reveals private fields (filters on them only match users whose private fields
-# the caller may see).
+# Sorting by these reveals private fields. (The ``username`` and ``email`` filters match among
+# the users the caller may see, exactly those whose username the caller may use in a path: an
+# exact match says no more than such a path does, and the answer still leaves the private fields
+# out for whoever may not see them.)
 PRIVATE_SORTS = {"username", "hired", "releaseDate"}
-PRIVATE_FILTERS = {"username", "email"}
 
 
 def _is_id(uid) -> bool:
@@ -85,19 +86,32 @@ class Users(crud.Resource):
             raise not_found("User", uid)
         return row
 
-    def resolve(self, conn: Connection, caller: Caller, uid) -> RowMapping:
+    def resolve(
+        self,
+        conn: Connection,
+        caller: Caller,
+        uid,
+        reaches: Callable[[RowMapping], bool] | None = None,
+    ) -> RowMapping:
         """The user a path names: an id, a username, or ``me`` (the caller); 404 when unknown.
-        (Time-track and leave paths: their own rules decide who may reach whose time.)"""
-        return self.find(conn, caller.id if uid == ME else uid)
+
+        Usernames are private: one that names a user the caller may neither see nor reach
+        through the path's own rule (``reaches``: whose leave a PTO manager keeps, say)
+        answers exactly as an unknown one (404), on every path, so no path tells which
+        usernames exist. An id out of reach is left to the path's rule (403, as for every
+        object: ids are no secret)."""
+        row = self.find(conn, caller.id if uid == ME else uid)
+        if uid == ME or _is_id(uid) or row["id"] == caller.id:
+            return row
+        if self.can_see(conn, caller, row) or (reaches is not None and reaches(row)):
+            return row
+        raise not_found("User", uid)
 
     def reachable(self, conn: Connection, caller: Caller, uid) -> RowMapping:
-        """The user if the caller may see them. Usernames are private: one that names a user
-        the caller may not see answers exactly as an unknown one (404), so nobody learns which
-        usernames exist; an id out of reach answers 403, as for every other object."""
+        """The user if the caller may see them: 404 for a username out of reach (as an unknown
+        one), 403 for an id out of reach."""
         row = self.resolve(conn, caller, uid)
-        if not self.can_see(conn, caller, row):
-            if uid != ME and not _is_id(uid):
-                raise not_found("User", uid)
+        if uid != ME and _is_id(uid):
             self.ensure_can_see(conn, caller, row)
         return row
 
@@ -109,15 +123,6 @@ class Users(crud.Resource):
         return [
             {**row, "allowed_actions": {"canSubmitTimetrack": can_submit_for(row)}} for row in rows
         ]
-
-    def list_condition(self, caller: Caller, args: Mapping[str, Any]):
-        """Everyone may look users up by username or e-mail, but such a filter only matches
-        users whose private fields the caller may see: themselves, or everyone with Manage
-        Accounts & Permissions. It never reveals another user's private data."""
-        visible = self.visible(caller)
-        if PRIVATE_FILTERS & set(args) and not access.can_see_private_user_fields(caller):
-            return access.only_the_caller(caller, visible)
-        return visible
 
     def list_filters(self, caller: Caller, args: Mapping[str, Any]) -> Mapping[str, Any]:
         private = PRIVATE_SORTS & {f for f, _ in args.get("sort") or ()}
