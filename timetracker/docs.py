@@ -123,7 +123,8 @@ def init_app(app: Flask, blueprints) -> Api:
         UidConverter,
         lambda _c: {
             "type": "string",
-            "description": "User id or username",
+            "description": "User id or username (a username out of your reach answers 404, "
+            "as one nobody has)",
             "pattern": "^(?!(me|import)$)",
         },
     )
@@ -131,7 +132,8 @@ def init_app(app: Flask, blueprints) -> Api:
         UserConverter,
         lambda _c: {
             "type": "string",
-            "description": "User id, username, or me (the caller)",
+            "description": "User id, username, or me (the caller); a username out of your "
+            "reach answers 404, as one nobody has",
             "pattern": "^(?!import$)",
         },
     )
