@@ -59,6 +59,10 @@ def test_disabled_by_default_as_if_there_were_no_such_path(client):
     body = response.get_json()
     assert body["key"] == "api.error.not_found"
     assert body == {**client.get("/api/v1/nosuch").get_json(), "requestId": body["requestId"]}
+    # Nor does the document name what the server does not serve.
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/metrics" not in document["paths"]
+    assert "metricsToken" not in document["components"]["securitySchemes"]
 
 
 @pytest.mark.parametrize(
@@ -120,11 +124,14 @@ def test_settings_that_do_not_fit_stop_the_start(settings, problem):
         load_config(settings)
 
 
-def test_the_document_lists_the_endpoint_with_its_own_token(client):
+def test_the_document_lists_the_endpoint_with_its_own_token(make_app):
+    client = metrics_app(make_app).test_client()
     document = client.get("/api/v1/openapi.json").get_json()
     operation = document["paths"]["/api/v1/metrics"]["get"]
     assert operation["security"] == [{"metricsToken": []}]
     assert list(operation["responses"]["200"]["content"]) == ["text/plain"]
+    assert {"200", "401"} <= set(operation["responses"])
+    assert document["components"]["securitySchemes"]["metricsToken"]["scheme"] == "bearer"
 
 
 # --- what is counted -----------------------------------------------------------------------

@@ -50,12 +50,26 @@ def test_a_read_token_reads_only(client, admin):
     assert token.request("get", "/customers").status_code == 200
     for method, path, body in (
         ("post", "/customers", {"name": "Acme"}),
-        ("post", "/batch", [{"method": "GET", "relativeUrl": "customers"}]),
         ("delete", f"/users/me/tokens/{made['id']}", None),
     ):
         response = token.request(method, path, json=body)
         assert response.status_code == 403, (method, path)
         assert response.get_json()["key"] == "api.error.token_read_only"
+    # A batch writes only through its items: each is judged as a request of its own.
+    answers = token.request(
+        "post",
+        "/batch",
+        json=[
+            {"method": "GET", "relativeUrl": "customers"},
+            {"method": "POST", "relativeUrl": "customers", "body": {"name": "Acme"}},
+            {"method": "GET", "relativeUrl": "users/me"},
+        ],
+    )
+    assert answers.status_code == 200, answers.get_json()
+    first, refused, me = answers.get_json()
+    assert (first["status"], first["body"]["items"]) == (200, [])
+    assert (refused["status"], refused["body"]["key"]) == (403, "api.error.token_read_only")
+    assert (me["status"], me["body"]["username"]) == (200, "admin")
     assert admin.ok("get", "/customers")["items"] == []
 
 

@@ -100,6 +100,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     ratelimit.init_app(app)
     request_shape.init_app(app)
-    docs.init_app(app, all_blueprints())
+    docs.init_app(app, all_blueprints(metrics_on=app.config["METRICS"] != "disabled"))
     app.check_synchronous()
     return app

@@ -150,6 +150,13 @@ def scheme() -> str | None:
     return name
 
 
+def _writes_through_items() -> bool:
+    """Whether the request's view writes only through items judged as requests of their own
+    (a batch)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(getattr(view, "view_class", None), "writes_only_through_items", False)
+
+
 def verify_token() -> Caller | None:
     """The caller of ``Authorization: Bearer <token>``, or None (``g.auth_failure`` says why).
     A read token is refused any write (403)."""
@@ -161,7 +168,11 @@ def verify_token() -> Caller | None:
     if not can_log_in(found):
         g.auth_failure = "inactive"
         return None
-    if found["scope"] == tokens.READ and request.method in WRITE_METHODS:
+    if (
+        found["scope"] == tokens.READ
+        and request.method in WRITE_METHODS
+        and not _writes_through_items()
+    ):
         raise ApiError(403, "token_read_only", "This API token may only read (GET)")
     g.token_id = found["token_id"]
     return _caller(found)

@@ -79,6 +79,14 @@ class DayConverter(TextConverter):
     regex = r"today|[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 
+# Declared only where GET /metrics is served (TIMETRACKER_METRICS=token).
+METRICS_TOKEN_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "TIMETRACKER_METRICS_TOKEN, for GET /metrics alone",
+}
+
+
 class Api(SmorestApi):
     ERROR_SCHEMA = ErrorSchema
 
@@ -109,11 +117,11 @@ def init_app(app: Flask, blueprints) -> Api:
                         "scheme": "bearer",
                         "description": "A personal API token (POST /users/me/tokens)",
                     },
-                    "metricsToken": {
-                        "type": "http",
-                        "scheme": "bearer",
-                        "description": "TIMETRACKER_METRICS_TOKEN, for GET /metrics alone",
-                    },
+                    **(
+                        {"metricsToken": METRICS_TOKEN_SCHEME}
+                        if any(b.name == "metrics" for b in blueprints)
+                        else {}
+                    ),
                 }
             },
         },

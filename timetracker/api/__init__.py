@@ -26,7 +26,9 @@ from timetracker.api import (
 )
 
 
-def all_blueprints():
+def all_blueprints(metrics_on: bool = False):
+    """Every resource's blueprints; the metrics' only when they are served, so that the document
+    names exactly the operations the server answers."""
     return [
         *health.blueprints,
         *catalogue.blueprints,
@@ -48,5 +50,5 @@ def all_blueprints():
         *events.blueprints,
         *hooks.blueprints,
         *batch.blueprints,
-        *metrics.blueprints,
+        *(metrics.blueprints if metrics_on else ()),
     ]

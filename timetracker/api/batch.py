@@ -294,6 +294,10 @@ def _run_group(items: list[dict[str, Any]], batch_id: str) -> list[tuple[int, An
 
 @blp.route("")
 class Batch(MethodView):
+    # A POST that writes nothing itself: each item is judged as a request of its own, so a
+    # read-only API token may send a batch, whose writing items it is refused one by one.
+    writes_only_through_items = True
+
     @blp.arguments(BatchArgs, location="query")
     @blp.arguments(BatchItemSchema(many=True))
     @blp.response(200, BatchResultSchema(many=True))
@@ -309,7 +313,9 @@ class Batch(MethodView):
         The body is an array of `{method, relativeUrl, body?, id?}` (at most 1000 by default;
         `/info` `limits.maxBatchSize` gives this server's limit); the answer is an array of
         `{status, body?, id?}` in the same order. Each item runs as a request of its own with
-        your credentials, and a failed item changes nothing and does not undo the others. Toward
+        your credentials, and a failed item changes nothing and does not undo the others (a
+        read-only API token may send a batch: its writing items get 403
+        `api.error.token_read_only`). Toward
         your rate limit the batch counts one request per started 100 items (a full batch of
         1000 counts 10), charged before anything runs.
         An item that cannot be sent (a GET with a body, a nested batch, a path leaving the API)

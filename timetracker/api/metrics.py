@@ -27,10 +27,8 @@ blp = Blueprint(
 
 
 def _check_token() -> None:
-    """404 while the metrics are disabled (as for a path that does not exist); 401 without the
-    metrics token."""
-    if current_app.config["METRICS"] != "token":
-        raise ApiError(404, "not_found", "HTTP 404 Not Found: no such endpoint")
+    """401 without the metrics token. (While the metrics are disabled this blueprint is not
+    registered: the path does not exist, and the document does not name it.)"""
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     expected = current_app.config["METRICS_TOKEN"].encode()
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
@@ -61,15 +59,14 @@ class Metrics(MethodView):
         },
     )
     @blp.alt_response(401, response="UNAUTHORIZED")
-    @blp.alt_response(404, response="NOT_FOUND")
     def get(self):
         """Prometheus metrics
 
         Requests by route (the URL rule) and status, their durations, throttled and banned
-        requests, the database pool, the hook backlog and the process. 404 unless the server
-        runs with `TIMETRACKER_METRICS=token`; then `Authorization: Bearer` with
-        `TIMETRACKER_METRICS_TOKEN` (no user credentials; not throttled). With several worker
-        processes, any of them answers for all.
+        requests, the database pool, the hook backlog and the process. Served (and in this
+        document) only when the server runs with `TIMETRACKER_METRICS=token`, behind
+        `Authorization: Bearer` with `TIMETRACKER_METRICS_TOKEN` (no user credentials; not
+        throttled). With several worker processes, any of them answers for all.
         """
         _check_token()
         from timetracker.metrics import CONTENT_TYPE  # loaded with the metrics, when they are on
