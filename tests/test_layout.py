@@ -41,6 +41,7 @@ SHARED = {
     "services": {
         "__init__",
         "crud",
+        "referenced",
         "periods",
         "accounts",
         "user_import",

@@ -25,7 +25,7 @@ from timetracker.schemas.common import (
     list_envelope,
 )
 from timetracker.schemas.settings import TypeOfWorkSchema, WorkflowStatusSchema
-from timetracker.schemas.users import UserRefSchema
+from timetracker.schemas.users import UserSchema
 
 STATUSES = ("open", "completed")
 
@@ -251,7 +251,14 @@ class TaskListArgs(NamedListArgs, ModifiedAfterArgs, ExportArgs):
 
 class CommentSchema(ApiSchema):
     id = fields.Integer(required=True)
-    userId = fields.Integer(attribute="user_id", required=True, metadata={"description": "Author"})
+    userId = fields.Integer(
+        attribute="user_id",
+        required=True,
+        metadata={
+            "description": "The author, whoever asks (an author is part of a comment on an "
+            "object you see); includeReferenced=users holds only the authors you may see"
+        },
+    )
     created = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
     updated = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
     updatingUserId = fields.Integer(attribute="updating_user_id", required=True)
@@ -267,7 +274,15 @@ class CommentListArgs(PageArgs):
 
 
 class AssignedUsersSchema(ApiSchema):
-    userIds = fields.List(Id(), required=True, validate=validate.Length(max=100_000))
+    userIds = fields.List(
+        Id(),
+        required=True,
+        validate=validate.Length(max=100_000),
+        metadata={
+            "description": "Answered: the users you may see among them. Sent: the users to "
+            "assign directly; users you may not see keep their direct assignment"
+        },
+    )
 
 
 CustomerListSchema = list_envelope(CustomerSchema)
@@ -281,4 +296,4 @@ TaskListSchema = list_envelope(
         "workflowStatuses": WorkflowStatusSchema,
     },
 )
-CommentListSchema = list_envelope(CommentSchema, {"users": UserRefSchema})
+CommentListSchema = list_envelope(CommentSchema, {"users": UserSchema})

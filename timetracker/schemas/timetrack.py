@@ -82,7 +82,14 @@ class LockSchema(ApiSchema):
 
 
 class LockResultSchema(ApiSchema):
-    userIds = fields.List(fields.Integer(), required=True)
+    userIds = fields.List(
+        fields.Integer(),
+        required=True,
+        metadata={
+            "description": "The users named in the request; without userIds (everyone was "
+            "(un)locked), the users you may see"
+        },
+    )
 
 
 class ListRecordSchema(ApiSchema):

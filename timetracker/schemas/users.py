@@ -38,8 +38,15 @@ def full_name(user) -> str:
     return " ".join(p for p in parts if p)
 
 
-class UserRefSchema(ApiSchema):
-    """The fields of a user that every authenticated caller may see."""
+class UserAllowedActionsSchema(ApiSchema):
+    canSubmitTimetrack = fields.Boolean(
+        required=True, metadata={"description": "Whether the caller may enter time for this user"}
+    )
+
+
+class UserSchema(ApiSchema):
+    """A user. ``username``, ``email``, ``hired`` and ``releaseDate`` are shown only to holders
+    of Manage Accounts & Permissions (and to the user themselves); the password never is."""
 
     id = fields.Integer(required=True)
     firstName = fields.String(attribute="first_name")
@@ -47,18 +54,6 @@ class UserRefSchema(ApiSchema):
     lastName = fields.String(attribute="last_name")
     fullName = fields.Function(full_name, dump_only=True)
     active = fields.Boolean()
-
-
-class UserAllowedActionsSchema(ApiSchema):
-    canSubmitTimetrack = fields.Boolean(
-        required=True, metadata={"description": "Whether the caller may enter time for this user"}
-    )
-
-
-class UserSchema(UserRefSchema):
-    """A user. ``username``, ``email``, ``hired`` and ``releaseDate`` are shown only to holders
-    of Manage Accounts & Permissions (and to the user themselves); the password never is."""
-
     departmentId = fields.Integer(attribute="department_id", required=True)
     timeZoneGroupId = fields.Integer(attribute="time_zone_group_id", required=True)
     username = fields.String()
@@ -174,7 +169,14 @@ class TeamSchema(ApiSchema):
     allUsers = JsonBoolean(
         load_default=False, metadata={"description": "The whole company is the team"}
     )
-    userIds = fields.List(Id(), load_default=list)
+    userIds = fields.List(
+        Id(),
+        load_default=list,
+        metadata={
+            "description": "The members; answered: those you may see (without a manager "
+            "permission the team reaches nobody, and lists only yourself if you are in it)"
+        },
+    )
 
 
 class ScopeSchema(ApiSchema):
