@@ -8,6 +8,7 @@ from timetracker.access import PERMISSIONS, can_see_private_user_fields, current
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
     AllowedActions,
+    BlankText,
     CalendarDate,
     Id,
     IdList,
@@ -16,6 +17,8 @@ from timetracker.schemas.common import (
     Modified,
     ModifiedAfterArgs,
     Name,
+    OptionalEmail,
+    OptionalText,
     PageArgs,
     QueryId,
     Sort,
@@ -50,14 +53,23 @@ class UserSchema(ApiSchema):
 
     id = fields.Integer(required=True)
     firstName = fields.String(attribute="first_name")
-    middleName = fields.String(attribute="middle_name", allow_none=True)
+    middleName = BlankText(
+        attribute="middle_name",
+        metadata={
+            "description": '"" when the user has none, never null (typed actiTIME clients '
+            "read a string)"
+        },
+    )
     lastName = fields.String(attribute="last_name")
     fullName = fields.Function(full_name, dump_only=True)
     active = fields.Boolean()
     departmentId = fields.Integer(attribute="department_id", required=True)
     timeZoneGroupId = fields.Integer(attribute="time_zone_group_id", required=True)
     username = fields.String()
-    email = fields.String(allow_none=True)
+    email = fields.String(
+        allow_none=True,
+        metadata={"description": "null when the user has none (an e-mail address or nothing)"},
+    )
     hired = fields.Date(allow_none=True)
     releaseDate = fields.Date(attribute="release_date", allow_none=True)
     modified = Modified()
@@ -83,9 +95,16 @@ class _UserWriteFields(ApiSchema):
         load_only=True, validate=validate.Length(1, 255), metadata={"description": "Write-only"}
     )
     firstName = Name(attribute="first_name")
-    middleName = Text(attribute="middle_name", allow_none=True, validate=validate.Length(max=255))
+    middleName = OptionalText(
+        attribute="middle_name",
+        validate=validate.Length(max=255),
+        metadata={"description": 'null or "" clears it (answered as "")'},
+    )
     lastName = Name(attribute="last_name")
-    email = fields.Email(allow_none=True, validate=validate.Length(max=255))
+    email = OptionalEmail(
+        validate=validate.Length(max=255),
+        metadata={"description": 'null or "" clears it (answered as null)'},
+    )
     departmentId = Id(attribute="department_id", metadata={"description": "Default: -1"})
     timeZoneGroupId = Id(attribute="time_zone_group_id", metadata={"description": "Default: -1"})
     hired = CalendarDate(allow_none=True)
