@@ -21,6 +21,17 @@ TIMETRACK_MAPS = "tasks,projects,customers,users,departments,timeZoneGroups,type
 TIMETRACK_MAPS += "workflowStatuses"
 
 
+COMMENTED = (
+    ("tasks", "Design"),
+    ("tasks", "Release"),
+    ("tasks", "Migrate"),
+    ("projects", "Web"),
+    ("projects", "ERP"),
+    ("customers", "Acme"),
+    ("customers", "Globex"),
+)
+
+
 @pytest.fixture
 def busy(company):  # noqa: F811 - the fixture imported above
     """The company with time on every task, leave, comments and a second department."""
@@ -40,8 +51,8 @@ def busy(company):  # noqa: F811 - the fixture imported above
     admin.ok(
         "patch", f"/users/{ids['admin']}", {"departmentId": sales, "timeZoneGroupId": paris["id"]}
     )
-    for task in ("Design", "Release", "Migrate"):
-        admin.ok("post", f"/tasks/{ids[task]}/comments", {"text": f"About {task}"})
+    for kind, name in COMMENTED:
+        admin.ok("post", f"/{kind}/{ids[name]}/comments", {"text": f"About {name}"})
     clients["worker"].ok("post", f"/tasks/{ids['Design']}/comments", {"text": "Done"})
     return clients, ids
 
@@ -168,8 +179,9 @@ def test_referenced_maps_are_what_the_callers_gets_answer(busy, role):
     for path in ("/timetrack/totals", "/reports/summary"):
         for grouping in ("customer,project,task", "user,department,typeOfWork"):
             refused += check_totals(get, client.ok("get", f"{path}?groupBy={grouping}&{every_map}"))
-    for task in ("Design", "Release", "Migrate"):
-        response = client.get(f"/tasks/{ids[task]}/totals?groupBy=user,task&{every_map}")
+    for kind, name in (*COMMENTED, ("users", "worker"), ("users", "admin")):
+        grouping = "user,task" if kind != "users" else "customer,project,department"
+        response = client.get(f"/{kind}/{ids[name]}/totals?groupBy={grouping}&{every_map}")
         if response.status_code == 200:
             refused += check_totals(get, response.get_json())
 
@@ -198,8 +210,8 @@ def test_referenced_maps_are_what_the_callers_gets_answer(busy, role):
             get, client.ok("get", f"{path}?includeReferenced=departments,timeZoneGroups"), people
         )
 
-    for task in ("Design", "Release", "Migrate"):
-        response = client.get(f"/tasks/{ids[task]}/comments?includeReferenced=users")
+    for kind, name in COMMENTED:
+        response = client.get(f"/{kind}/{ids[name]}/comments?includeReferenced=users")
         if response.status_code != 200:
             continue
         comments = response.get_json()
