@@ -5,7 +5,8 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from timetracker.schemas.base import ApiSchema
-from timetracker.schemas.common import CalendarDate, OptionalText, body_user_ids
+from timetracker.schemas.common import CalendarDate, body_user_ids
+from timetracker.schemas.optional_text import OptionalText
 
 
 class ApprovalSchema(ApiSchema):

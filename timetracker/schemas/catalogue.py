@@ -18,13 +18,13 @@ from timetracker.schemas.common import (
     ModifiedAfterArgs,
     Name,
     NamedListArgs,
-    OptionalText,
     PageArgs,
     Sort,
     Text,
     base_url,
     list_envelope,
 )
+from timetracker.schemas.optional_text import OptionalText
 from timetracker.schemas.settings import TypeOfWorkSchema, WorkflowStatusSchema
 from timetracker.schemas.users import UserSchema
 

@@ -136,37 +136,6 @@ class Text(fields.String):
         return text
 
 
-class ClearedByBlank:
-    """For optional text a client clears: ``""`` is read as null, so an empty field is stored
-    one way (null) whichever of the two a client sends. Mixed into a text field declared with
-    ``allow_none=True``; what an empty field answers is the response field's to say."""
-
-    def deserialize(self, value, attr=None, data=None, **kwargs):
-        return super().deserialize(None if value == "" else value, attr, data, **kwargs)
-
-
-class OptionalText(ClearedByBlank, Text):
-    """Optional text in a body: null or ``""`` clears it."""
-
-    def __init__(self, **kwargs):
-        super().__init__(allow_none=True, **kwargs)
-
-
-class OptionalEmail(ClearedByBlank, fields.Email):
-    """An optional e-mail address in a body: null or ``""`` clears it."""
-
-    def __init__(self, **kwargs):
-        super().__init__(allow_none=True, **kwargs)
-
-
-class BlankText(fields.String):
-    """Optional text answered as ``""`` when empty, never null: actiTIME answers an empty
-    optional text field so where its clients read a string (a typed client fails on null)."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return "" if value is None else super()._serialize(value, attr, obj, **kwargs)
-
-
 class Name(Text):
     """An object name: 1 to 255 characters with at least one that is not a space; surrounding
     whitespace is dropped."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from timetracker.schemas.base import ApiSchema
-from timetracker.schemas.common import Id, OptionalText, UserIdList
+from timetracker.schemas.common import Id, UserIdList
+from timetracker.schemas.optional_text import OptionalText
 
 
 class TimerStartSchema(ApiSchema):

@@ -12,11 +12,11 @@ from timetracker.schemas.common import (
     CalendarDate,
     IdList,
     IncludeReferenced,
-    OptionalText,
     UserIdList,
     body_user_ids,
 )
 from timetracker.schemas.departments import DepartmentSchema
+from timetracker.schemas.optional_text import OptionalText
 from timetracker.schemas.settings import TypeOfWorkSchema, WorkflowStatusSchema
 from timetracker.schemas.time_zone_groups import TimeZoneGroupSchema
 from timetracker.schemas.users import UserSchema

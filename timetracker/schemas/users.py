@@ -8,7 +8,6 @@ from timetracker.access import PERMISSIONS, can_see_private_user_fields, current
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
     AllowedActions,
-    BlankText,
     CalendarDate,
     Id,
     IdList,
@@ -17,8 +16,6 @@ from timetracker.schemas.common import (
     Modified,
     ModifiedAfterArgs,
     Name,
-    OptionalEmail,
-    OptionalText,
     PageArgs,
     QueryId,
     Sort,
@@ -27,6 +24,7 @@ from timetracker.schemas.common import (
     list_envelope,
 )
 from timetracker.schemas.departments import DepartmentSchema
+from timetracker.schemas.optional_text import BlankText, OptionalEmail, OptionalText
 from timetracker.schemas.time_zone_groups import TimeZoneGroupSchema
 
 PRIVATE_USER_FIELDS = ("username", "email", "hired", "releaseDate")
