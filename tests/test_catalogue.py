@@ -288,7 +288,12 @@ def test_comments(admin, make_user, catalogue, level):
     assert [c["text"] for c in body["items"]] == ["Kick-off done", "Thanks"]
     assert body["users"]["1"]["fullName"] == "System Administrator"
     assert set(body["users"]) == {"1", str(second["userId"])}
-    assert "username" not in body["users"]["1"]
+    # Each author as the caller's GET /users/{id} shows them; authors the caller may not see
+    # keep their id on the comment but are left out of the map.
+    assert body["users"]["1"] == admin.ok("get", "/users/1")
+    mine = reader.ok("get", f"/{level}/{target['id']}/comments?includeReferenced=users")
+    assert [c["userId"] for c in mine["items"]] == [1, second["userId"]]
+    assert mine["users"] == {str(second["userId"]): reader.ok("get", "/users/me")}
     page = admin.ok("get", f"/{level}/{target['id']}/comments?offset=1&limit=1")
     assert [c["id"] for c in page["items"]] == [second["id"]]
     assert admin.post(f"/{level}/{target['id']}/comments", json={"text": ""}).status_code == 400

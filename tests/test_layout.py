@@ -41,6 +41,7 @@ SHARED = {
     "services": {
         "__init__",
         "crud",
+        "referenced",
         "periods",
         "accounts",
         "user_import",
@@ -51,7 +52,7 @@ SHARED = {
         "hook_delivery",
         "hook_http",
     },
-    "schemas": {"__init__", "base", "common"},
+    "schemas": {"__init__", "base", "common", "optional_text"},
     "store": {
         "__init__",
         "db",

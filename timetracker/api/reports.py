@@ -104,7 +104,9 @@ class Summary(MethodView):
     @doc("""Summary report: totals grouped as asked
 
     The answer of GET /timetrack/totals (its filters, groupBy and rules). As CSV, one line per
-    group (one line without groupBy): the group's ids and names, then its totals.
+    group (one line without groupBy): the group's ids and names, then its totals. A name is
+    given where your own GET of the object answers it (as in includeReferenced) and left empty
+    for objects you may read the time of but not GET.
     """)
     def get(self, args):
         caller = current_caller()

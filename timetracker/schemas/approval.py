@@ -5,7 +5,8 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from timetracker.schemas.base import ApiSchema
-from timetracker.schemas.common import CalendarDate, Text, body_user_ids
+from timetracker.schemas.common import CalendarDate, body_user_ids
+from timetracker.schemas.optional_text import OptionalText
 
 
 class ApprovalSchema(ApiSchema):
@@ -17,10 +18,9 @@ class ApprovalSchema(ApiSchema):
 
 
 class RejectionSchema(ApprovalSchema):
-    comment = Text(
-        allow_none=True,
+    comment = OptionalText(
         validate=validate.Length(max=10_000),
-        metadata={"description": "What the user should fix"},
+        metadata={"description": 'What the user should fix; null or "": no comment'},
     )
 
 

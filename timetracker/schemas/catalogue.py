@@ -24,10 +24,30 @@ from timetracker.schemas.common import (
     base_url,
     list_envelope,
 )
+from timetracker.schemas.optional_text import OptionalText
 from timetracker.schemas.settings import TypeOfWorkSchema, WorkflowStatusSchema
-from timetracker.schemas.users import UserRefSchema
+from timetracker.schemas.users import UserSchema
 
 STATUSES = ("open", "completed")
+
+
+def Description() -> fields.String:  # noqa: N802 - a field factory reads like a field class
+    """The description of a customer, project or task as answered."""
+    return fields.String(
+        allow_none=True,
+        metadata={
+            "description": 'null when empty, whether it was cleared with null or "" '
+            '(actiTIME\'s documented customer answers "description": null)'
+        },
+    )
+
+
+def DescriptionText() -> OptionalText:  # noqa: N802
+    """The description in a body: up to 100,000 characters; null or \"\" clears it."""
+    return OptionalText(
+        validate=validate.Length(max=100_000),
+        metadata={"description": 'Up to 100,000 characters; null or "" clears it'},
+    )
 
 
 class DeleteArgs(ApiSchema):
@@ -75,18 +95,18 @@ class CustomerSchema(CatalogueObjectSchema):
     archived = fields.Boolean(required=True)
     created = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
     modified = Modified()
-    description = fields.String(allow_none=True)
+    description = Description()
 
 
 class CustomerCreateSchema(ApiSchema):
     name = Name(required=True)
-    description = Text(allow_none=True, validate=validate.Length(max=100_000))
+    description = DescriptionText()
     archived = JsonBoolean(load_default=False)
 
 
 class CustomerUpdateSchema(ApiSchema):
     name = Name()
-    description = Text(allow_none=True, validate=validate.Length(max=100_000))
+    description = DescriptionText()
     archived = JsonBoolean()
 
 
@@ -109,13 +129,13 @@ class ProjectSchema(CatalogueObjectSchema):
     archived = fields.Boolean(required=True)
     created = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
     modified = Modified()
-    description = fields.String(allow_none=True)
+    description = Description()
 
 
 class ProjectCreateSchema(ApiSchema):
     customerId = Id(attribute="customer_id", required=True)
     name = Name(required=True)
-    description = Text(allow_none=True, validate=validate.Length(max=100_000))
+    description = DescriptionText()
     archived = JsonBoolean(load_default=False)
 
 
@@ -124,7 +144,7 @@ class ProjectUpdateSchema(ApiSchema):
         attribute="customer_id", metadata={"description": "Move the project to this customer"}
     )
     name = Name()
-    description = Text(allow_none=True, validate=validate.Length(max=100_000))
+    description = DescriptionText()
     archived = JsonBoolean()
 
 
@@ -144,7 +164,7 @@ class TaskSchema(CatalogueObjectSchema):
 
     id = fields.Integer(required=True)
     name = fields.String(required=True)
-    description = fields.String(allow_none=True)
+    description = Description()
     created = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
     modified = Modified()
     status = fields.String(
@@ -168,7 +188,7 @@ class TaskSchema(CatalogueObjectSchema):
 
 class _TaskWriteFields(ApiSchema):
     name = Name()
-    description = Text(allow_none=True, validate=validate.Length(max=100_000))
+    description = DescriptionText()
     status = fields.String(
         validate=validate.OneOf(STATUSES),
         metadata={
@@ -251,7 +271,14 @@ class TaskListArgs(NamedListArgs, ModifiedAfterArgs, ExportArgs):
 
 class CommentSchema(ApiSchema):
     id = fields.Integer(required=True)
-    userId = fields.Integer(attribute="user_id", required=True, metadata={"description": "Author"})
+    userId = fields.Integer(
+        attribute="user_id",
+        required=True,
+        metadata={
+            "description": "The author, whoever asks (an author is part of a comment on an "
+            "object you see); includeReferenced=users holds only the authors you may see"
+        },
+    )
     created = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
     updated = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
     updatingUserId = fields.Integer(attribute="updating_user_id", required=True)
@@ -267,7 +294,15 @@ class CommentListArgs(PageArgs):
 
 
 class AssignedUsersSchema(ApiSchema):
-    userIds = fields.List(Id(), required=True, validate=validate.Length(max=100_000))
+    userIds = fields.List(
+        Id(),
+        required=True,
+        validate=validate.Length(max=100_000),
+        metadata={
+            "description": "Answered: the users you may see among them. Sent: the users to "
+            "assign directly; users you may not see keep their direct assignment"
+        },
+    )
 
 
 CustomerListSchema = list_envelope(CustomerSchema)
@@ -281,4 +316,4 @@ TaskListSchema = list_envelope(
         "workflowStatuses": WorkflowStatusSchema,
     },
 )
-CommentListSchema = list_envelope(CommentSchema, {"users": UserRefSchema})
+CommentListSchema = list_envelope(CommentSchema, {"users": UserSchema})

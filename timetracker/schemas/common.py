@@ -252,6 +252,12 @@ def IncludeReferenced(values: Iterable[str]) -> DelimitedList:  # noqa: N802
         metadata={
             "description": "Referenced objects to add as top-level maps keyed by id: "
             + ", ".join(values)
+            + ". A map holds only the objects your own GET of each (GET /customers/{id}, "
+            "/users/{id}, ...) answers, exactly as that GET answers them (fields hidden from "
+            "you there, such as a type of work's rate or other users' username, email, hired "
+            "and releaseDate, are hidden here too); objects that GET refuses you are left out "
+            "of the map. What an object names is followed only through objects you may see "
+            "(the projects of the tasks you may see, the departments of the users you may see)"
         },
     )
 

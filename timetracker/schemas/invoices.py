@@ -18,13 +18,13 @@ def _id_list(attribute: str, description: str) -> fields.List:
     )
 
 
-def _made_with(attribute: str) -> fields.List:
+def _made_with(attribute: str, description: str = "") -> fields.List:
     """An id filter the invoice was made with."""
     return fields.List(
         fields.Integer(),
         attribute=attribute,
         allow_none=True,
-        metadata={"description": "The filter the invoice was made with; null: none"},
+        metadata={"description": f"The filter the invoice was made with{description}; null: none"},
     )
 
 
@@ -35,7 +35,7 @@ class InvoiceSchema(ApiSchema):
     dateTo = fields.Date(attribute="date_to", required=True)
     customerIds = _made_with("customer_ids")
     projectIds = _made_with("project_ids")
-    userIds = _made_with("user_ids")
+    userIds = _made_with("user_ids", " (the users of it you may see)")
     billedMinutes = fields.Integer(
         attribute="billed_minutes",
         required=True,

@@ -59,7 +59,13 @@ class DetailedRowSchema(ApiSchema):
     typeOfWorkId = fields.Integer(required=True, metadata={"example": 1})
     typeOfWorkName = fields.String(required=True, metadata={"example": "Development"})
     minutes = fields.Integer(required=True, metadata={"example": 120})
-    comment = fields.String(allow_none=True, metadata={"example": "completed the task"})
+    comment = fields.String(
+        allow_none=True,
+        metadata={
+            "example": "completed the task",
+            "description": "null when the record has none (an empty cell in CSV)",
+        },
+    )
     billable = fields.Boolean(
         required=True, metadata={"description": "The task's type of work is billable"}
     )

@@ -118,12 +118,25 @@ class _Names(ApiSchema):
 
 class InfoSchema(ApiSchema):
     company = fields.Dict(
-        required=True, metadata={"example": {"name": "My Company", "logoUri": None}}
+        required=True,
+        metadata={
+            "example": {"name": "My Company", "logoUri": ""},
+            "description": "name and logoUri, both strings as actiTIME documents them: "
+            'logoUri is "" (the server keeps no logo)',
+        },
     )
     customNames = fields.Dict(keys=fields.String(), values=fields.Nested(_Names), required=True)
     format = fields.Dict(required=True)
     features = fields.Dict(keys=fields.String(), values=fields.Boolean(), required=True)
-    urls = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), required=True)
+    urls = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={
+            "description": "actiTime, actiPlans, api and apiDocumentation, strings as actiTIME "
+            'documents them: actiPlans is "" (there is none)'
+        },
+    )
     limits = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     serverUUID = fields.String(required=True)
     version = fields.String(required=True)

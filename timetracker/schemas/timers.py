@@ -5,15 +5,17 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from timetracker.schemas.base import ApiSchema
-from timetracker.schemas.common import Id, Text, UserIdList
+from timetracker.schemas.common import Id, UserIdList
+from timetracker.schemas.optional_text import OptionalText
 
 
 class TimerStartSchema(ApiSchema):
     taskId = Id(required=True)
-    comment = Text(
-        allow_none=True,
+    comment = OptionalText(
         validate=validate.Length(max=10_000),
-        metadata={"description": "Added to the record's comment when the timer stops"},
+        metadata={
+            "description": 'Added to the record\'s comment when the timer stops; null or "": none'
+        },
     )
     userId = Id(metadata={"description": "Whose timer (default: yours); needs Modify & Approve"})
 
@@ -21,7 +23,9 @@ class TimerStartSchema(ApiSchema):
 class TimerSchema(ApiSchema):
     userId = fields.Integer(required=True)
     taskId = fields.Integer(required=True)
-    comment = fields.String(allow_none=True, required=True)
+    comment = fields.String(
+        allow_none=True, required=True, metadata={"description": "null when the timer has none"}
+    )
     started = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
     elapsedMinutes = fields.Integer(required=True, metadata={"description": "Whole minutes"})
 

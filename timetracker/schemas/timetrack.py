@@ -12,11 +12,11 @@ from timetracker.schemas.common import (
     CalendarDate,
     IdList,
     IncludeReferenced,
-    Text,
     UserIdList,
     body_user_ids,
 )
 from timetracker.schemas.departments import DepartmentSchema
+from timetracker.schemas.optional_text import OptionalText
 from timetracker.schemas.settings import TypeOfWorkSchema, WorkflowStatusSchema
 from timetracker.schemas.time_zone_groups import TimeZoneGroupSchema
 from timetracker.schemas.users import UserSchema
@@ -59,12 +59,20 @@ class Minutes(fields.Field):
 class TimeRecordSchema(ApiSchema):
     taskId = fields.Integer(required=True)
     time = fields.Integer(required=True, metadata={"description": "Minutes"})
-    comment = fields.String(metadata={"description": "Present when the record has one"})
+    comment = fields.String(
+        metadata={
+            "description": 'Present when the record has one (never null or "": a comment '
+            "cleared with either is gone, as actiTIME's records carry no comment key then)"
+        }
+    )
 
 
 class TimeSetSchema(ApiSchema):
     time = Minutes(metadata={"description": "Minutes; 0 deletes the record"})
-    comment = Text(allow_none=True, validate=validate.Length(max=10_000))
+    comment = OptionalText(
+        validate=validate.Length(max=10_000),
+        metadata={"description": 'Replaces the record\'s comment; null or "" removes it'},
+    )
 
 
 class TimeDeltaSchema(ApiSchema):
@@ -82,14 +90,24 @@ class LockSchema(ApiSchema):
 
 
 class LockResultSchema(ApiSchema):
-    userIds = fields.List(fields.Integer(), required=True)
+    userIds = fields.List(
+        fields.Integer(),
+        required=True,
+        metadata={
+            "description": "The users named in the request; without userIds (everyone was "
+            "(un)locked), the users you may see"
+        },
+    )
 
 
 class ListRecordSchema(ApiSchema):
     taskId = fields.Integer(required=True)
     time = fields.Integer(required=True, metadata={"description": "Minutes"})
     comment = fields.String(
-        metadata={"description": "With includeReferenced=comments, when the record has one"}
+        metadata={
+            "description": "With includeReferenced=comments, when the record has one (never "
+            'null or "")'
+        }
     )
     billable = fields.Boolean(
         metadata={
@@ -123,7 +141,10 @@ class DaySchema(ApiSchema):
         }
     )
     rejectionComment = fields.String(
-        metadata={"description": "With includeReferenced=approvalStatus: why it was rejected"}
+        metadata={
+            "description": "With includeReferenced=approvalStatus: why it was rejected, when "
+            'the rejection said why (never null or "")'
+        }
     )
 
 

@@ -24,6 +24,7 @@ from timetracker.schemas.common import (
     list_envelope,
 )
 from timetracker.schemas.departments import DepartmentSchema
+from timetracker.schemas.optional_text import BlankText, OptionalEmail, OptionalText
 from timetracker.schemas.time_zone_groups import TimeZoneGroupSchema
 
 PRIVATE_USER_FIELDS = ("username", "email", "hired", "releaseDate")
@@ -38,31 +39,35 @@ def full_name(user) -> str:
     return " ".join(p for p in parts if p)
 
 
-class UserRefSchema(ApiSchema):
-    """The fields of a user that every authenticated caller may see."""
-
-    id = fields.Integer(required=True)
-    firstName = fields.String(attribute="first_name")
-    middleName = fields.String(attribute="middle_name", allow_none=True)
-    lastName = fields.String(attribute="last_name")
-    fullName = fields.Function(full_name, dump_only=True)
-    active = fields.Boolean()
-
-
 class UserAllowedActionsSchema(ApiSchema):
     canSubmitTimetrack = fields.Boolean(
         required=True, metadata={"description": "Whether the caller may enter time for this user"}
     )
 
 
-class UserSchema(UserRefSchema):
+class UserSchema(ApiSchema):
     """A user. ``username``, ``email``, ``hired`` and ``releaseDate`` are shown only to holders
     of Manage Accounts & Permissions (and to the user themselves); the password never is."""
 
+    id = fields.Integer(required=True)
+    firstName = fields.String(attribute="first_name")
+    middleName = BlankText(
+        attribute="middle_name",
+        metadata={
+            "description": '"" when the user has none, never null (typed actiTIME clients '
+            "read a string)"
+        },
+    )
+    lastName = fields.String(attribute="last_name")
+    fullName = fields.Function(full_name, dump_only=True)
+    active = fields.Boolean()
     departmentId = fields.Integer(attribute="department_id", required=True)
     timeZoneGroupId = fields.Integer(attribute="time_zone_group_id", required=True)
     username = fields.String()
-    email = fields.String(allow_none=True)
+    email = fields.String(
+        allow_none=True,
+        metadata={"description": "null when the user has none (an e-mail address or nothing)"},
+    )
     hired = fields.Date(allow_none=True)
     releaseDate = fields.Date(attribute="release_date", allow_none=True)
     modified = Modified()
@@ -88,9 +93,16 @@ class _UserWriteFields(ApiSchema):
         load_only=True, validate=validate.Length(1, 255), metadata={"description": "Write-only"}
     )
     firstName = Name(attribute="first_name")
-    middleName = Text(attribute="middle_name", allow_none=True, validate=validate.Length(max=255))
+    middleName = OptionalText(
+        attribute="middle_name",
+        validate=validate.Length(max=255),
+        metadata={"description": 'null or "" clears it (answered as "")'},
+    )
     lastName = Name(attribute="last_name")
-    email = fields.Email(allow_none=True, validate=validate.Length(max=255))
+    email = OptionalEmail(
+        validate=validate.Length(max=255),
+        metadata={"description": 'null or "" clears it (answered as null)'},
+    )
     departmentId = Id(attribute="department_id", metadata={"description": "Default: -1"})
     timeZoneGroupId = Id(attribute="time_zone_group_id", metadata={"description": "Default: -1"})
     hired = CalendarDate(allow_none=True)
@@ -185,7 +197,14 @@ class TeamSchema(ApiSchema):
     allUsers = JsonBoolean(
         load_default=False, metadata={"description": "The whole company is the team"}
     )
-    userIds = fields.List(Id(), load_default=list)
+    userIds = fields.List(
+        Id(),
+        load_default=list,
+        metadata={
+            "description": "The members; answered: those you may see (without a manager "
+            "permission the team reaches nobody, and lists only yourself if you are in it)"
+        },
+    )
 
 
 class ScopeSchema(ApiSchema):

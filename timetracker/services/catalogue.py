@@ -11,6 +11,7 @@ refuses, before anything is written.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping
@@ -19,11 +20,12 @@ from timetracker import access
 from timetracker.access import Caller
 from timetracker.errors import ApiError, access_denied
 from timetracker.services import crud
-from timetracker.services.crud import reference, referenced
-from timetracker.store import approval, entities, settings
+from timetracker.services.crud import reference
+from timetracker.services.settings import types_of_work, workflow_statuses
+from timetracker.services.users import users
+from timetracker.store import approval, settings
 from timetracker.store import catalogue as store
 from timetracker.store import invoices as invoice_store
-from timetracker.store import users as user_store
 from timetracker.store.catalogue import CUSTOMERS, PROJECTS, TASKS
 from timetracker.store.settings import TYPES_OF_WORK, WORKFLOW_STATUSES
 from timetracker.store.users import USERS
@@ -89,12 +91,14 @@ class CatalogueLevel(crud.Resource):
     # --- comments and assigned users ---------------------------------------------------------
 
     def comments(self, conn: Connection, caller: Caller, object_id: int, args) -> dict:
+        """A comment keeps its author's id whoever asks (the author of a comment on an object
+        the caller sees is part of the comment); ``includeReferenced=users`` holds the authors
+        the caller may see."""
         self.reachable(conn, caller, object_id)
         rows = store.list_comments(conn, self.kind, object_id, args)
+        authors = [c["user_id"] for c in rows] + [c["updating_user_id"] for c in rows]
         return crud.list_body(
-            args,
-            rows,
-            {"users": lambda items: user_store.public_by_ids(conn, (c["user_id"] for c in items))},
+            args, rows, {"users": partial(users.referenced, conn, caller, authors)}
         )
 
     def add_comment(self, conn: Connection, caller: Caller, object_id: int, text: str):
@@ -103,36 +107,37 @@ class CatalogueLevel(crud.Resource):
         return store.add_comment(conn, self.kind, object_id, caller.id, text)
 
     def assigned_users(self, conn: Connection, caller: Caller, object_id: int) -> list[int]:
+        """The users who may track time on the object, those of them the caller may see."""
         row = self.reachable(conn, caller, object_id)
-        return store.assigned_user_ids(conn, self.kind, row)
+        return store.assigned_user_ids(conn, self.kind, row, access.user_filter(caller))
 
     def set_assigned_users(
         self, conn: Connection, caller: Caller, object_id: int, user_ids: list[int]
     ) -> list[int]:
         """Replace the users assigned directly to the object (assignments through a parent or
-        to all work stay)."""
+        to all work stay). Users the caller may not see keep their direct assignment: the
+        caller could not have listed them."""
         row = self.reachable(conn, caller, object_id)
         if not access.can_assign_work(conn, caller, self.kind, row):
             raise access_denied(
                 f"Assigning users to this {self.kind} requires Manage Scope of Work covering it"
             )
         ensure_users_exist(conn, user_ids, "userIds")
-        store.set_direct_assignments(conn, self.kind, row["id"], user_ids)
-        return store.assigned_user_ids(conn, self.kind, row)
+        visible = access.user_filter(caller)
+        unseen = store.direct_assignees_outside(conn, self.kind, row["id"], visible)
+        store.set_direct_assignments(conn, self.kind, row["id"], [*user_ids, *unseen])
+        return store.assigned_user_ids(conn, self.kind, row, visible)
 
 
 class Customers(CatalogueLevel):
     kind, label, exists_key, entity = "customer", "Customer", "customer_exists", CUSTOMERS
 
 
-def _shown_as(kind: str):
-    """Present referenced catalogue rows as their own level does (with ``allowedActions``)."""
-    return lambda conn, caller, rows: LEVELS[kind].present(conn, caller, rows)
-
-
 class Projects(CatalogueLevel):
     kind, label, exists_key, entity = "project", "Project", "project_exists", PROJECTS
-    references = {"customers": referenced(CUSTOMERS, "customer_id", _shown_as("customer"))}
+
+    def references(self):
+        return {"customers": (customers, "customer_id")}
 
     def placement(self, conn, values):
         if "customer_id" not in values:
@@ -143,12 +148,14 @@ class Projects(CatalogueLevel):
 
 class Tasks(CatalogueLevel):
     kind, label, exists_key, entity = "task", "Task", "task_exists", TASKS
-    references = {
-        "customers": referenced(CUSTOMERS, "customer_id", _shown_as("customer")),
-        "projects": referenced(PROJECTS, "project_id", _shown_as("project")),
-        "typesOfWork": referenced(TYPES_OF_WORK, "type_of_work_id"),
-        "workflowStatuses": referenced(WORKFLOW_STATUSES, "workflow_status_id"),
-    }
+
+    def references(self):
+        return {
+            "customers": (customers, "customer_id"),
+            "projects": (projects, "project_id"),
+            "typesOfWork": (types_of_work, "type_of_work_id"),
+            "workflowStatuses": (workflow_statuses, "workflow_status_id"),
+        }
 
     def placement(self, conn, values):
         if "project_id" not in values:
@@ -223,13 +230,3 @@ customers = Customers()
 projects = Projects()
 tasks = Tasks()
 LEVELS = {"customer": customers, "project": projects, "task": tasks}
-
-
-def present(conn: Connection, caller: Caller, kind: str, rows: list) -> list:
-    """Catalogue rows as the API shows them (with ``allowedActions``), for other resources'
-    ``includeReferenced`` maps."""
-    return LEVELS[kind].present(conn, caller, rows)
-
-
-def entity_rows(conn: Connection, kind: str, ids) -> list[RowMapping]:
-    return entities.rows_by_ids(conn, LEVELS[kind].entity, ids)

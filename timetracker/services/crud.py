@@ -8,11 +8,17 @@ parent when there is one). A resource says only how it differs by overriding the
 ``prepare_create`` / ``prepare_update`` (its own rules on a body), ``before_delete`` and
 ``present`` (per-object extras such as ``allowedActions``). ``api/crud.py`` builds the
 endpoints from a resource.
+
+Every ``includeReferenced`` map of every listing is made by :meth:`Resource.referenced`: the
+objects the caller's own ``GET /<kind>/{id}`` would answer, as it answers them (the resource's
+``visible`` condition in the query, its ``present``, and the same schema when dumped); objects
+that GET would refuse are left out of the map.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any, ClassVar
 
 from sqlalchemy import Connection, Engine, RowMapping
@@ -23,37 +29,34 @@ from timetracker.services import events
 from timetracker.store import entities
 from timetracker.store.entities import Entity
 
-# includeReferenced fetchers: (conn, caller, the page's items) -> referenced rows
-Fetch = Callable[[Connection, Caller, list], list]
+# The source of an ``includeReferenced`` map: a function giving the map's objects, as the
+# caller's own GET of each would answer them (``Resource.referenced`` makes every one).
+Source = Callable[[], list]
+
+
+def by_id(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Objects keyed by their id as text: an ``includeReferenced`` map."""
+    return {str(row["id"]): row for row in rows}
+
+
+def referenced_maps(wanted: Iterable[str], sources: Mapping[str, Source]) -> dict[str, Any]:
+    """The ``includeReferenced`` maps the caller asked for (``wanted``; values that are not
+    maps, such as time-track's ``comments``, are left to their listing). Only those maps are
+    fetched, one query each however long the answer."""
+    return {name: by_id(sources[name]()) for name in wanted if name in sources}
 
 
 def list_body(
-    args: Mapping[str, Any], items: list, references: Mapping[str, Callable[[list], list]]
+    args: Mapping[str, Any], items: list, sources: Mapping[str, Source]
 ) -> dict[str, Any]:
-    """The list envelope, with the ``includeReferenced`` maps the caller asked for.
-
-    ``references`` maps a referenced kind to a function that fetches those objects given the
-    page's items (one query per kind, however long the page).
-    """
+    """The list envelope, with the ``includeReferenced`` maps the caller asked for."""
     body: dict[str, Any] = {
         "offset": args.get("offset", 0),
         "limit": args.get("limit", 1000),
         "items": items,
     }
-    for kind in args.get("includeReferenced") or ():
-        body[kind] = {str(row["id"]): row for row in references[kind](items)}
+    body.update(referenced_maps(args.get("includeReferenced") or (), sources))
     return body
-
-
-def referenced(entity: Entity, key: str, present: Fetch | None = None) -> Fetch:
-    """An ``includeReferenced`` fetcher: the ``entity`` rows the items name in ``key``, as
-    ``present`` shows them (default: as they are)."""
-
-    def fetch(conn: Connection, caller: Caller, items: list) -> list:
-        rows = entities.rows_by_ids(conn, entity, (item[key] for item in items))
-        return present(conn, caller, rows) if present else rows
-
-    return fetch
 
 
 def ensure_exist(
@@ -80,10 +83,13 @@ class Resource:
     label: ClassVar[str]  # "Customer", for messages
     exists_key: ClassVar[str]  # the error key of a duplicate name
     entity: ClassVar[Entity]
-    # includeReferenced value -> fetcher
-    references: ClassVar[Mapping[str, Fetch]] = {}
 
     # --- hooks ------------------------------------------------------------------------------
+
+    def references(self) -> Mapping[str, tuple[Resource, str]]:
+        """What its list's ``includeReferenced`` offers: map name -> (the resource referenced,
+        the key of the items naming it)."""
+        return {}
 
     def visible(self, caller: Caller):
         """The SQL condition (from ``access``) of the objects ``caller`` may see; None: all."""
@@ -156,14 +162,27 @@ class Resource:
     def one(self, conn: Connection, caller: Caller, row: RowMapping):
         return self.present(conn, caller, [row])[0]
 
+    def visible_rows(self, conn: Connection, caller: Caller, ids: Iterable[int | None]) -> list:
+        """The stored objects with these ids that ``caller`` may see (:meth:`visible`, applied
+        in the query), in id order."""
+        wanted = {object_id for object_id in ids if object_id is not None}
+        return entities.rows_by_ids(conn, self.entity, wanted, self.visible(caller))
+
+    def referenced(self, conn: Connection, caller: Caller, ids: Iterable[int | None]) -> list:
+        """The objects with these ids exactly as the caller's ``GET`` of each answers them;
+        those it would refuse are left out. Every ``includeReferenced`` map is made so."""
+        return self.present(conn, caller, self.visible_rows(conn, caller, ids))
+
     def list(self, conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
         rows = entities.list_rows(
             conn, self.entity, self.list_filters(caller, args), self.list_condition(caller, args)
         )
-        fetchers = {
-            key: (lambda items, f=f: f(conn, caller, items)) for key, f in self.references.items()
+        items = self.present(conn, caller, rows)
+        sources = {
+            name: partial(resource.referenced, conn, caller, [item[key] for item in items])
+            for name, (resource, key) in self.references().items()
         }
-        return list_body(args, self.present(conn, caller, rows), fetchers)
+        return list_body(args, items, sources)
 
     def export(
         self, engine: Engine, caller: Caller, args: Mapping[str, Any], columns: Sequence[str]

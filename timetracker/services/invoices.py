@@ -24,6 +24,7 @@ from timetracker.errors import access_denied, already_exists
 from timetracker.services import crud
 from timetracker.services.catalogue import ensure_users_exist
 from timetracker.services.periods import check_range
+from timetracker.services.users import users
 from timetracker.store import entities
 from timetracker.store import invoices as store
 from timetracker.store.catalogue import CUSTOMERS, PROJECTS
@@ -41,6 +42,19 @@ class Invoices(crud.Resource):
         access.ensure_can_bill(caller)
         if not self.can_see(conn, caller, row):
             raise access_denied("The invoice bills time outside your team or scope of work")
+
+    def present(self, conn: Connection, caller: Caller, rows: list) -> list:
+        """The users an invoice was made for, those of them the caller may see."""
+        named = {user_id for row in rows for user_id in row["user_ids"] or ()}
+        if not named:
+            return rows
+        seen = {user["id"] for user in users.visible_rows(conn, caller, named)}
+        return [
+            {**row, "user_ids": [u for u in row["user_ids"] if u in seen]}
+            if row["user_ids"]
+            else row
+            for row in rows
+        ]
 
     def ensure_can_change(self, conn: Connection, caller: Caller, row) -> None:
         access.ensure_can_bill(caller)

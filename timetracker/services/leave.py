@@ -15,20 +15,13 @@ from timetracker import access
 from timetracker.access import Caller
 from timetracker.errors import ApiError, access_denied
 from timetracker.services import events
+from timetracker.services.crud import referenced_maps
 from timetracker.services.leave_types import leave_types
 from timetracker.services.periods import check_range
-from timetracker.services.timetrack import (
-    by_id,
-    ensure_day_fits,
-    locate,
-    open_day,
-    referenced_people,
-    shifted,
-)
-from timetracker.store import entities
+from timetracker.services.referenced import named_sources, people_sources
+from timetracker.services.timetrack import ensure_day_fits, locate, open_day, shifted
 from timetracker.store import leave as store
 from timetracker.store import timetrack as timetrack_store
-from timetracker.store.leave_types import LEAVE_TYPES
 
 
 def record(user_id: int, day, leave_type_id: int, minutes: int) -> dict[str, Any]:
@@ -133,9 +126,9 @@ def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str,
         )
         for item in body["data"]:
             item["locked"] = locked(item["userId"], item["date"])
-    body.update(referenced_people(conn, caller, wanted, {row["user_id"] for row in rows}))
-    if "leaveTypes" in wanted:
-        body["leaveTypes"] = by_id(
-            entities.rows_by_ids(conn, LEAVE_TYPES, {r["leave_type_id"] for r in rows})
-        )
+    sources = {
+        **people_sources(conn, caller, {row["user_id"] for row in rows}),
+        **named_sources(conn, caller, {"leaveTypes": {row["leave_type_id"] for row in rows}}),
+    }
+    body.update(referenced_maps(wanted, sources))
     return body

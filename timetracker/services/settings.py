@@ -127,7 +127,7 @@ def info(conn: Connection, base_url: str, limits: Mapping[str, int]) -> dict[str
     """The server's settings, features and limits (``/info``)."""
     settings = store.company_settings_map(conn)
     return {
-        "company": {"name": settings["company_name"], "logoUri": None},
+        "company": {"name": settings["company_name"], "logoUri": ""},
         "customNames": {
             "firstLevel": {"singular": "Customer", "plural": "Customers"},
             "secondLevel": {"singular": "Project", "plural": "Projects"},
@@ -154,7 +154,7 @@ def info(conn: Connection, base_url: str, limits: Mapping[str, int]) -> dict[str
         },
         "urls": {
             "actiTime": base_url,
-            "actiPlans": None,
+            "actiPlans": "",
             "api": f"{base_url}/api/v1",
             "apiDocumentation": f"{base_url}/api/v1/swagger/",
         },

@@ -27,14 +27,12 @@ from timetracker.services import catalogue, crud, events
 from timetracker.services.approval import approval_statuses
 from timetracker.services.catalogue import ensure_users_exist
 from timetracker.services.periods import check_range
+from timetracker.services.referenced import catalogue_sources, people_sources
 from timetracker.services.timetrack_events import change_event
 from timetracker.services.users import users
 from timetracker.store import entities
 from timetracker.store import timetrack as store
-from timetracker.store.departments import DEPARTMENTS
-from timetracker.store.settings import TYPES_OF_WORK, WORKFLOW_STATUSES
 from timetracker.store.time_zone_groups import TIME_ZONE_GROUPS
-from timetracker.store.users import USERS
 
 MINUTES_PER_DAY = 1440
 
@@ -229,7 +227,9 @@ def ensure_day_fits(total: int, change: int, field: str) -> None:
 
 
 def lock(conn: Connection, caller: Caller, values: dict[str, Any], locked: bool = True):
-    """Lock (or unlock) the users' (all users') time-track from ``dateFrom`` to ``dateTo``."""
+    """Lock (or unlock) the users' (all users') time-track from ``dateFrom`` to ``dateTo``.
+    The answer lists the users named, or without names, every user the caller may see (the
+    lock covers everyone all the same)."""
     if not access.can_lock_timetrack(caller):
         raise access_denied("Locking time-track requires Lock Time-Track For Any User")
     check_range(values["dateFrom"], values["dateTo"])
@@ -238,7 +238,9 @@ def lock(conn: Connection, caller: Caller, values: dict[str, Any], locked: bool 
         ensure_users_exist(conn, user_ids, "userIds")
     store.hold_users(conn, user_ids)
     store.record_lock(conn, user_ids, values["dateFrom"], values["dateTo"], locked)
-    return {"userIds": sorted(set(user_ids)) if user_ids is not None else store.all_user_ids(conn)}
+    if user_ids is not None:
+        return {"userIds": sorted(set(user_ids))}
+    return {"userIds": store.all_user_ids(conn, access.user_filter(caller))}
 
 
 def unlock(conn: Connection, caller: Caller, values: dict[str, Any]):
@@ -291,59 +293,9 @@ def listing(conn: Connection, caller: Caller, args: dict[str, Any]) -> dict[str,
     body: dict[str, Any] = {"dateFrom": date_from, "dateTo": response_to, "data": days}
     if next_date is not None:
         body["nextDateFrom"] = next_date
-    body.update(_referenced(conn, caller, wanted, rows, days))
-    return body
-
-
-def _referenced(conn: Connection, caller: Caller, wanted: set[str], rows, days) -> dict:
-    task_rows = (
-        entities.rows_by_ids(conn, catalogue.tasks.entity, {r["task_id"] for r in rows})
-        if wanted & {"tasks", "projects", "customers", "typesOfWork", "workflowStatuses"}
-        else []
-    )
-
-    def catalogue_map(kind: str, key: str):
-        rows_of = catalogue.entity_rows(conn, kind, {t[key] for t in task_rows})
-        return catalogue.present(conn, caller, kind, rows_of)
-
-    fetch = {
-        "tasks": lambda: catalogue.present(conn, caller, "task", task_rows),
-        "projects": lambda: catalogue_map("project", "project_id"),
-        "customers": lambda: catalogue_map("customer", "customer_id"),
-        "typesOfWork": lambda: entities.rows_by_ids(
-            conn, TYPES_OF_WORK, {t["type_of_work_id"] for t in task_rows}
-        ),
-        "workflowStatuses": lambda: entities.rows_by_ids(
-            conn, WORKFLOW_STATUSES, {t["workflow_status_id"] for t in task_rows}
-        ),
+    sources = {
+        **catalogue_sources(conn, caller, {row["task_id"] for row in rows}),
+        **people_sources(conn, caller, {day["userId"] for day in days}),
     }
-    maps = {key: by_id(rows_of()) for key, rows_of in fetch.items() if key in wanted}
-    maps.update(referenced_people(conn, caller, wanted, {d["userId"] for d in days}))
-    return maps
-
-
-def by_id(rows) -> dict[str, Any]:
-    return {str(r["id"]): r for r in rows}
-
-
-def referenced_people(
-    conn: Connection, caller: Caller, wanted: set[str], user_ids: set[int]
-) -> dict[str, Any]:
-    """The ``users``, ``departments`` and ``timeZoneGroups`` maps a listing asked for."""
-    if not wanted & {"users", "departments", "timeZoneGroups"}:
-        return {}
-    user_rows = entities.rows_by_ids(conn, USERS, user_ids)
-    maps: dict[str, Any] = {}
-    if "users" in wanted:
-        maps["users"] = by_id(users.present(conn, caller, user_rows))
-    if "departments" in wanted:
-        maps["departments"] = by_id(
-            entities.rows_by_ids(conn, DEPARTMENTS, {u["department_id"] for u in user_rows})
-        )
-    if "timeZoneGroups" in wanted:
-        maps["timeZoneGroups"] = by_id(
-            entities.rows_by_ids(
-                conn, TIME_ZONE_GROUPS, {u["time_zone_group_id"] for u in user_rows}
-            )
-        )
-    return maps
+    body.update(crud.referenced_maps(wanted, sources))
+    return body

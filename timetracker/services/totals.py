@@ -29,14 +29,12 @@ from timetracker.access import Caller
 from timetracker.errors import ApiError
 from timetracker.services import catalogue
 from timetracker.services.approval import first_weekday
+from timetracker.services.crud import referenced_maps
 from timetracker.services.periods import check_range
-from timetracker.services.timetrack import by_id, referenced_people
+from timetracker.services.referenced import named_sources
 from timetracker.services.users import users
-from timetracker.store import entities
 from timetracker.store import settings as settings_store
 from timetracker.store import totals as store
-from timetracker.store.departments import DEPARTMENTS
-from timetracker.store.settings import TYPES_OF_WORK
 
 GROUP_KEYS = {
     "customer": "customerId",
@@ -240,26 +238,20 @@ def _sort_key(key: tuple) -> tuple:
 
 
 def _referenced(conn: Connection, caller: Caller, wanted: set[str], entries) -> dict[str, Any]:
-    """The maps of referenced objects ``includeReferenced`` asks for, keyed by id."""
-
-    def ids(key: str) -> set[int]:
-        return {e[key] for e in entries if e.get(key) is not None}
-
-    maps: dict[str, Any] = {}
-    for kind, key, name in (
-        ("customer", "customerId", "customers"),
-        ("project", "projectId", "projects"),
-        ("task", "taskId", "tasks"),
-    ):
-        if name in wanted:
-            rows = catalogue.entity_rows(conn, kind, ids(key))
-            maps[name] = by_id(catalogue.present(conn, caller, kind, rows))
-    if "typesOfWork" in wanted:
-        maps["typesOfWork"] = by_id(entities.rows_by_ids(conn, TYPES_OF_WORK, ids("typeOfWorkId")))
-    maps.update(referenced_people(conn, caller, wanted - {"departments"}, ids("userId")))
-    if "departments" in wanted:
-        maps["departments"] = by_id(entities.rows_by_ids(conn, DEPARTMENTS, ids("departmentId")))
-    return maps
+    """The maps of the objects the groups name that ``includeReferenced`` asks for."""
+    named = {
+        name: {e[key] for e in entries if e.get(key) is not None}
+        for name, key in (
+            ("customers", "customerId"),
+            ("projects", "projectId"),
+            ("tasks", "taskId"),
+            ("users", "userId"),
+            ("departments", "departmentId"),
+            ("typesOfWork", "typeOfWorkId"),
+        )
+        if name in wanted
+    }
+    return referenced_maps(wanted, named_sources(conn, caller, named))
 
 
 # --- totals of one object ---------------------------------------------------------------------

@@ -25,8 +25,7 @@ from timetracker.errors import (
     invalid_date_range,
     not_found,
 )
-from timetracker.services import crud
-from timetracker.services.crud import reference, referenced
+from timetracker.services import crud, departments, time_zone_groups
 from timetracker.services.periods import check_range
 from timetracker.store import entities, settings
 from timetracker.store import users as store
@@ -64,10 +63,12 @@ def with_password_hash(values: Mapping[str, Any], hash_method: str) -> dict[str,
 
 class Users(crud.Resource):
     kind, label, exists_key, entity = "user", "User", "user_exists", USERS
-    references = {
-        "departments": referenced(DEPARTMENTS, "department_id"),
-        "timeZoneGroups": referenced(TIME_ZONE_GROUPS, "time_zone_group_id"),
-    }
+
+    def references(self):
+        return {
+            "departments": (departments.departments, "department_id"),
+            "timeZoneGroups": (time_zone_groups.time_zone_groups, "time_zone_group_id"),
+        }
 
     def visible(self, caller: Caller):
         return access.user_filter(caller)
@@ -204,9 +205,9 @@ users = Users()
 
 def _check_references(conn: Connection, values: Mapping[str, Any]) -> None:
     if "department_id" in values:
-        reference(conn, DEPARTMENTS, values["department_id"], "departmentId")
+        crud.reference(conn, DEPARTMENTS, values["department_id"], "departmentId")
     if "time_zone_group_id" in values:
-        reference(conn, TIME_ZONE_GROUPS, values["time_zone_group_id"], "timeZoneGroupId")
+        crud.reference(conn, TIME_ZONE_GROUPS, values["time_zone_group_id"], "timeZoneGroupId")
 
 
 def _check_employment(values: Mapping[str, Any]) -> None:
@@ -298,13 +299,14 @@ def set_permissions(
     return _permissions_body(conn, row["id"])
 
 
-def _team_body(conn: Connection, user_id: int) -> dict[str, Any]:
-    row = users.find(conn, user_id)
-    return {"allUsers": row["team_all"], "userIds": store.team_of(conn, user_id)}
+def _team_body(conn: Connection, caller: Caller, user_id: int) -> dict[str, Any]:
+    """The members ``caller`` may see (without a manager permission: at most themselves)."""
+    members = store.team_of(conn, user_id, access.user_filter(caller))
+    return {"allUsers": users.find(conn, user_id)["team_all"], "userIds": members}
 
 
 def team(conn: Connection, caller: Caller, uid) -> dict[str, Any]:
-    return _team_body(conn, _self_or_account_manager(conn, caller, uid)["id"])
+    return _team_body(conn, caller, _self_or_account_manager(conn, caller, uid)["id"])
 
 
 def set_team(conn: Connection, caller: Caller, uid, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -312,7 +314,7 @@ def set_team(conn: Connection, caller: Caller, uid, values: Mapping[str, Any]) -
     crud.ensure_exist(conn, USERS, values["userIds"], "userIds")
     store.set_team(conn, row["id"], values["userIds"])
     store.set_columns(conn, row["id"], team_all=values["allUsers"])
-    return _team_body(conn, row["id"])
+    return _team_body(conn, caller, row["id"])
 
 
 def _links_body(conn: Connection, user_id: int, links: str, flag: str) -> dict[str, Any]:

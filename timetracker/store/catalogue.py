@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, or_, select
+from sqlalchemy import ColumnElement, Connection, RowMapping, insert, not_, or_, select
 
 from timetracker.store.entities import Entity, replace_rows
 from timetracker.store.schema import (
@@ -132,8 +132,11 @@ def add_comment(conn: Connection, kind: str, owner_id: int, user_id: int, text: 
 # --- users assigned to an object ----------------------------------------------------------------
 
 
-def assigned_user_ids(conn: Connection, kind: str, row: Mapping[str, Any]) -> list[int]:
-    """Users who may track time on ``row``: assigned to it, to a parent, or to everything."""
+def assigned_user_ids(
+    conn: Connection, kind: str, row: Mapping[str, Any], visible: ColumnElement[bool] | None = None
+) -> list[int]:
+    """Users who may track time on ``row``: assigned to it, to a parent, or to everything;
+    with ``visible`` (a condition on users), only those meeting it."""
     conditions = [users.c.assign_all.is_(True)]
     wa = work_assignments
     if kind == "task":
@@ -149,9 +152,26 @@ def assigned_user_ids(conn: Connection, kind: str, row: Mapping[str, Any]) -> li
         ]
     else:
         conditions.append(users.c.id.in_(select(wa.c.user_id).where(wa.c.customer_id == row["id"])))
-    return list(
-        conn.execute(select(users.c.id).where(or_(*conditions)).order_by(users.c.id)).scalars()
+    stmt = select(users.c.id).where(or_(*conditions))
+    if visible is not None:
+        stmt = stmt.where(visible)
+    return list(conn.execute(stmt.order_by(users.c.id)).scalars())
+
+
+def direct_assignees_outside(
+    conn: Connection, kind: str, object_id: int, visible: ColumnElement[bool] | None
+) -> list[int]:
+    """Users assigned directly to the object who do not meet ``visible`` (a condition on
+    users; None: everyone meets it)."""
+    if visible is None:
+        return []
+    wa = work_assignments
+    stmt = (
+        select(wa.c.user_id)
+        .join(users, users.c.id == wa.c.user_id)
+        .where(wa.c[f"{kind}_id"] == object_id, not_(visible))
     )
+    return list(conn.execute(stmt).scalars())
 
 
 def set_direct_assignments(conn: Connection, kind: str, object_id: int, user_ids: Iterable[int]):

@@ -133,8 +133,16 @@ def get_row(conn: Connection, entity: Entity, row_id: int) -> Mapping[str, Any] 
     return entity.by_id_prepared.first(conn, {"id": row_id})
 
 
-def rows_by_ids(conn: Connection, entity: Entity, ids: Iterable[int]) -> list[RowMapping]:
-    return by_ids(conn, entity.base, entity.id, ids)
+def rows_by_ids(
+    conn: Connection,
+    entity: Entity,
+    ids: Iterable[int],
+    visible: ColumnElement[bool] | None = None,
+) -> list[RowMapping]:
+    """The rows with these ids, in id order; with ``visible`` (a condition from ``access``),
+    only those meeting it, decided in the query."""
+    stmt = entity.base if visible is None else entity.base.where(visible)
+    return by_ids(conn, stmt, entity.id, ids)
 
 
 def name_is_taken(

@@ -210,8 +210,10 @@ def record_lock(
     )
 
 
-def all_user_ids(conn: Connection) -> list[int]:
-    return list(conn.execute(select(users.c.id).order_by(users.c.id)).scalars())
+def all_user_ids(conn: Connection, visible: ColumnElement[bool] | None = None) -> list[int]:
+    """Every user's id; with ``visible`` (a condition on users), those meeting it."""
+    stmt = select(users.c.id) if visible is None else select(users.c.id).where(visible)
+    return list(conn.execute(stmt.order_by(users.c.id)).scalars())
 
 
 # --- reading many records ---------------------------------------------------------------------

@@ -8,10 +8,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     CompoundSelect,
     Connection,
     Executable,
-    RowMapping,
     Select,
     TextClause,
     bindparam,
@@ -63,16 +63,6 @@ USERS = Entity(
         "username_key": users.c.username_key,
         "email_key": func.lower(users.c.email),
     },
-)
-
-PUBLIC_COLUMNS = (
-    users.c.id,
-    users.c.first_name,
-    users.c.middle_name,
-    users.c.last_name,
-    users.c.active,
-    users.c.department_id,
-    users.c.time_zone_group_id,
 )
 
 # What authorizing a user needs (Basic auth, API tokens): the account's state and flags, and
@@ -245,29 +235,18 @@ def permissions_of(conn: Connection, user_id: int) -> list[str]:
     )
 
 
-def public_by_ids(conn: Connection, ids: Iterable[int]) -> list[RowMapping]:
-    """The fields of users every caller may see, for ``includeReferenced=users``."""
-    ids = sorted(set(ids))
-    if not ids:
-        return []
-    return list(
-        conn.execute(select(*PUBLIC_COLUMNS).where(users.c.id.in_(ids)).order_by(users.c.id))
-        .mappings()
-        .all()
-    )
-
-
 # --- team -----------------------------------------------------------------------------------
 
 
-def team_of(conn: Connection, manager_id: int) -> list[int]:
-    return list(
-        conn.execute(
-            select(team_members.c.member_id)
-            .where(team_members.c.manager_id == manager_id)
-            .order_by(team_members.c.member_id)
-        ).scalars()
-    )
+def team_of(
+    conn: Connection, manager_id: int, visible: ColumnElement[bool] | None = None
+) -> list[int]:
+    """The members of a manager's assigned team; with ``visible`` (a condition on users), only
+    those meeting it."""
+    stmt = select(team_members.c.member_id).where(team_members.c.manager_id == manager_id)
+    if visible is not None:
+        stmt = stmt.join(users, users.c.id == team_members.c.member_id).where(visible)
+    return list(conn.execute(stmt.order_by(team_members.c.member_id)).scalars())
 
 
 def set_team(conn: Connection, manager_id: int, member_ids: Iterable[int]) -> None:
