@@ -194,9 +194,7 @@ def test_user_list_filters(admin, john):
     assert body["timeZoneGroups"]["-1"]["timeZoneId"] == "America/New_York"
 
 
-def test_username_and_email_filters_match_the_users_the_caller_may_name(
-    admin, make_user, john
-):
+def test_username_and_email_filters_match_the_users_the_caller_may_name(admin, make_user, john):
     """A client resolves ``--user jsmith`` with ``GET /users?username=jsmith&limit=1`` and then
     uses the name in paths: the filter finds exactly the users whose username the caller may use
     in a path (those it may see), and the answer still hides their private fields."""

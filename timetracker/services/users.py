@@ -10,7 +10,7 @@ changed by Manage Scope of Work within its scope. ``{uid}`` is a user id or a us
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping
@@ -87,20 +87,11 @@ class Users(crud.Resource):
             raise not_found("User", uid)
         return row
 
-    def resolve(
-        self,
-        conn: Connection,
-        caller: Caller,
-        uid,
-        reaches: Callable[[RowMapping], bool] | None = None,
-    ) -> RowMapping:
-        """The user a path names: an id, a username, or ``me`` (the caller); 404 when unknown.
-
-        Usernames are private: one that names a user the caller may neither see nor reach
-        through the path's own rule (``reaches``: whose leave a PTO manager keeps, say)
-        answers exactly as an unknown one (404), on every path, so no path tells which
-        usernames exist. An id out of reach is left to the path's rule (403, as for every
-        object: ids are no secret)."""
+    def resolve(self, conn: Connection, caller: Caller, uid, reaches=None) -> RowMapping:
+        """The user a path names: an id, a username, or ``me``; 404 when unknown. Usernames are
+        private: one naming a user the caller may neither see nor reach through the path's own
+        rule (``reaches(row)``: whose leave a PTO manager keeps) answers as an unknown one, so
+        no path tells which exist. An id out of reach is the path's rule's 403."""
         row = self.find(conn, caller.id if uid == ME else uid)
         if uid == ME or _is_id(uid) or row["id"] == caller.id:
             return row
