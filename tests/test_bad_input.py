@@ -812,3 +812,71 @@ def test_names_no_database_can_store_are_not_looked_up(admin):
     )
     assert response.status_code == 400
     assert "NUL" in response.get_json()["message"]
+
+
+# --- Malformed CSV, for every import ------------------------------------------------------------
+
+# Each import's file: a header and a good line, then a line 3 that the cases spoil in its
+# last value (``{}``); unspoilt, the file imports.
+IMPORTS = {
+    "users": ("username,password,firstName,lastName\nann,pw1,Ann,Archer\nbob,pw2,Bob,{}\n"),
+    "tasks": "customer,project,task\nAcme,Website,Wireframes\nAcme,Website,{}\n",
+    "timetrack": (
+        "username,date,customer,project,task,minutes,comment\n"
+        "worker,2026-03-02,Acme,Website,Design,60,\n"
+        "worker,2026-03-03,Acme,Website,Design,30,{}\n"
+    ),
+}
+FIELD_LIMIT = 10 * 1024 * 1024  # csv_import.FIELD_LIMIT, csv's field size limit
+MALFORMED = {
+    "a bare CR in an unquoted value": (b"Ba\rker", "carriage return"),
+    "a NUL byte": (b"Ba\x00ker", "NUL"),
+    "bytes that are not UTF-8, mid-line": (b"Ba\xffker", "not UTF-8"),
+    "a surrogate's raw bytes": (b"Ba\xed\xa0\x80ker", "not UTF-8"),
+    "a quoted value never closed": (b'"Baker', "never closed"),
+    "text after a closing quote": (b'"Ba"ker', "quote"),
+    "a value longer than csv's field size limit": (b"x" * (FIELD_LIMIT + 1), "longer than"),
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED, ids=str)
+@pytest.mark.parametrize("kind", IMPORTS)
+def test_every_csv_import_refuses_a_malformed_file_naming_its_line(
+    app, admin, worker, catalogue, kind, case
+):
+    from tests.test_task_import import every_row
+
+    good = IMPORTS[kind].encode().replace(b"{}", b"Baker")
+    before = every_row(app)
+    spoilt_value, expected = MALFORMED[case]
+    body = IMPORTS[kind].encode().replace(b"{}", spoilt_value)
+    response = admin.client.post(
+        f"/api/v1/{kind}/import", data=body, headers={**admin.headers, "Content-Type": "text/csv"}
+    )
+    assert response.status_code == 400, response.get_json()
+    answer = response.get_json()
+    assert answer["key"] == "api.error.invalid_csv"
+    assert "Line 3: " in answer["message"] and expected in answer["message"], answer
+    assert "Line 2" not in answer["message"]
+    assert every_row(app) == before
+    response = admin.client.post(
+        f"/api/v1/{kind}/import", data=good, headers={**admin.headers, "Content-Type": "text/csv"}
+    )
+    assert response.status_code == 200, response.get_json()
+
+
+@pytest.mark.parametrize("ends", ["\n", "\r\n", "\r"], ids=["LF", "CR LF", "CR"])
+@pytest.mark.parametrize("kind", IMPORTS)
+def test_every_csv_import_takes_lines_ending_in_lf_cr_lf_or_cr_alone(
+    admin, worker, catalogue, kind, ends
+):
+    """CR LF is what spreadsheets write; CR alone, what old Mac programs wrote (a file without
+    any LF). A quoted value may hold a line break."""
+    text = IMPORTS[kind].replace("{}", '"Ba\nker"' if ends == "\n" else "Baker")
+    body = text.replace("\n", ends) if ends != "\n" else text
+    response = admin.client.post(
+        f"/api/v1/{kind}/import",
+        data=body.encode(),
+        headers={**admin.headers, "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 200, response.get_json()
