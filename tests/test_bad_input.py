@@ -880,3 +880,93 @@ def test_every_csv_import_takes_lines_ending_in_lf_cr_lf_or_cr_alone(
         headers={**admin.headers, "Content-Type": "text/csv"},
     )
     assert response.status_code == 200, response.get_json()
+
+
+# --- Names that show nothing ---------------------------------------------------------------------
+
+INVISIBLE_NAMES = {
+    "zero-width space": "\u200b",
+    "zero-width non-joiner and joiner": "\u200c\u200d",
+    "word joiner": "\u2060",
+    "byte order mark and zero-width space": "\ufeff\u200b",
+    "right-to-left override, between spaces": " \u202e ",
+    "embeddings and isolates": "\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069",
+    "direction marks": "\u200e\u200f",
+    "soft hyphen": "\u00ad",
+    "Hangul filler": "\u3164",
+    "variation selector": "\ufe0f",
+    "tag characters": "\U000e0041\U000e007f",
+}
+VISIBLE_NAMES = {
+    "an emoji sequence with a zero-width joiner": "\U0001f469\u200d\U0001f4bb",
+    "Devanagari with a zero-width joiner": "\u0915\u094d\u200d\u0937",
+    "a zero-width space between letters": "A\u200bB",
+    "a letter after a direction mark": "\u200fA",
+}
+
+
+def named_objects(catalogue) -> list[tuple[str, str, dict[str, Any]]]:
+    """(collection, field, the rest of a valid create body) of everything with a name."""
+    customer = catalogue["customers"]["acme"]["id"]
+    project = catalogue["projects"]["web"]["id"]
+    user = {"password": "pw", "firstName": "Ann", "lastName": "Archer"}
+    return [
+        ("customers", "name", {}),
+        ("projects", "name", {"customerId": customer}),
+        ("tasks", "name", {"projectId": project}),
+        ("departments", "name", {}),
+        ("timeZoneGroups", "name", {"timeZoneId": "Europe/London"}),
+        ("leaveTypes", "name", {"balance": "PTO"}),
+        ("workflowStatuses", "name", {"type": "open"}),
+        ("typesOfWork", "name", {}),
+        ("users", "firstName", {**user, "username": "ann"}),
+        ("users", "lastName", {**user, "username": "bob"}),
+        ("users", "username", user),
+    ]
+
+
+@pytest.mark.parametrize("name", INVISIBLE_NAMES.values(), ids=INVISIBLE_NAMES)
+def test_a_name_that_shows_nothing_is_refused_on_create_and_update(admin, catalogue, name):
+    for collection, member, rest in named_objects(catalogue):
+        before = admin.ok("get", f"/{collection}")["items"]
+        response = admin.post(f"/{collection}", json={**rest, member: name})
+        assert response.status_code == 400, (collection, member, response.get_json())
+        answer = response.get_json()
+        assert answer["key"] == "api.error.invalid_name", (collection, member, answer)
+        assert answer["fields"] == member
+        assert "visible" in answer["message"]
+        assert admin.ok("get", f"/{collection}")["items"] == before
+        created = admin.ok("post", f"/{collection}", {**rest, member: "Visible"})
+        response = admin.patch(f"/{collection}/{created['id']}", json={member: name})
+        assert response.status_code == 400, (collection, member, response.get_json())
+        assert response.get_json()["key"] == "api.error.invalid_name"
+        assert admin.ok("get", f"/{collection}/{created['id']}")[member] == "Visible"
+    response = admin.post("/users/me/tokens", json={"name": name, "scope": "read"})
+    assert response.get_json()["key"] == "api.error.invalid_name"
+
+
+@pytest.mark.parametrize("name", VISIBLE_NAMES.values(), ids=VISIBLE_NAMES)
+def test_a_visible_name_holding_invisible_characters_is_kept(admin, catalogue, name):
+    for collection, member, rest in named_objects(catalogue):
+        created = admin.ok("post", f"/{collection}", {**rest, member: name})
+        assert created[member] == name, (collection, member)
+
+
+def test_a_name_that_shows_nothing_is_refused_in_every_import(admin, worker, catalogue):
+    from tests.test_task_import import every_row
+
+    before = every_row(admin.client.application)
+    for kind, spoilt in (
+        ("users", IMPORTS["users"].replace("{}", "Baker").replace("Bob", "\u200b\u2060")),
+        ("tasks", IMPORTS["tasks"].format("\u202e\u200d")),
+    ):
+        response = admin.client.post(
+            f"/api/v1/{kind}/import",
+            data=spoilt.encode(),
+            headers={**admin.headers, "Content-Type": "text/csv"},
+        )
+        answer = response.get_json()
+        assert response.status_code == 400, answer
+        assert answer["key"] == "api.error.invalid_csv"
+        assert "Line 3: " in answer["message"] and "visible" in answer["message"], answer
+    assert every_row(admin.client.application) == before
