@@ -1,12 +1,15 @@
 """Bad input, derived from the OpenAPI document, sent to every operation the document lists.
 
-Each operation gets: bodies that are not JSON, or JSON of the wrong type; every body field
+Each operation gets: bodies that are not JSON, or JSON of the wrong type, or JSON beyond the
+limits of what the server reads (nested too deep, an integer too long, NaN); every body field
 (nested ones too) given values of the other JSON types, numbers beyond 64 bits, ids out of range,
-NUL and lone surrogates, long strings and impossible dates; a body just over
-``MAX_CONTENT_LENGTH`` and media types that lie; unknown, repeated and malformed query
-parameters; path parameters replaced by ids out of range and by percent-encoded junk; and
-credentials that cannot be anyone's. Path parameters otherwise name seeded objects, and bodies
-are otherwise valid (a control request shows it), so each request is wrong in one way only.
+NUL and lone surrogates, long strings and impossible dates; malformed CSV for the imports
+(bytes that are not UTF-8, NUL, a bare CR, quotes left open, a value beyond csv's field size
+limit); a body just over ``MAX_CONTENT_LENGTH`` and media types that lie; unknown, repeated and
+malformed query parameters; path parameters replaced by ids out of range and by
+percent-encoded junk; and credentials that cannot be anyone's. Path parameters otherwise name
+seeded objects, and bodies are otherwise valid (a control request shows it), so each request
+is wrong in one way only.
 
 Every answer must be below 500; every answer that is not 2xx must be the one error shape; and a
 refused write (4xx) must leave every row of every table as it was. A write that is not refused is
@@ -244,10 +247,20 @@ def shown(value: Any) -> str:
     return text if len(text) <= 40 else f"{text[:12]}...({len(text)} characters)"
 
 
-BEYOND_64_BITS = (2**64, -(2**63) - 1, Literal("1e400"))
+# The largest integer a body may hold (100 digits) reaches the fields; beyond, the parser refuses.
+BEYOND_64_BITS = (2**64, -(2**63) - 1, Literal("1e400"), -(10**99))
+# Beyond what the server reads: in place of a body's first field (json_provider.read_json).
+BEYOND_JSON_LIMITS = {
+    "arrays nested 10,000 deep": Literal("[" * 10_000 + "]" * 10_000),
+    "objects nested 65 deep": Literal('{"a": ' * 65 + "1" + "}" * 65),
+    "a 5,000-digit integer": Literal("9" * 5_000),
+    "a 101-digit negative integer": Literal("-" + "9" * 101),
+    "NaN": Literal("NaN"),
+}
 BAD_IDS = (0, -1, 2**63)
 BAD_TEXT = ("\x00", "a\x00b", "\ud800", "a\udfffb")
 LONG_TEXT = ("x" * 255, "x" * 256, "x" * 100_000)
+FIELD_LIMIT = 10 * 1024 * 1024  # csv_import.FIELD_LIMIT, csv's field size limit
 BAD_DATES = ("2026-02-30", "0000-01-01", "9999-12-31", "2026-13-01", "")
 OF_KIND = {
     "string": "text",
@@ -341,6 +354,11 @@ def json_bodies(schema: dict, base: Any, ids: dict[str, int], max_length: int):
     yield "form data", b"name=Acme&archived=false", "application/x-www-form-urlencoded"
     padding = b"x" * (max_length + 1 - len(b'{"x": ""}'))
     yield "a body 1 byte over MAX_CONTENT_LENGTH", b'{"x": "' + padding + b'"}', JSON
+    first = next(body_fields(schema), None)
+    where = ".".join(map(str, first[0])) if first else "the top"
+    for label, literal in BEYOND_JSON_LIMITS.items():
+        body = replaced(base, first[0], literal, schema, ids) if first else literal
+        yield f"{label} (at {where})", dumps(body), JSON
     for where, prop, name in body_fields(schema):
         for value in field_values(prop, name):
             label = f"body.{'.'.join(map(str, where))}={shown(value)}"
@@ -367,6 +385,11 @@ def raw_bodies(media_type: str, example: str, max_length: int):
     yield "a 256-character value", spoilt(b"x" * 256), media_type
     yield "a 100,000-character value", spoilt(b"x" * 100_000), media_type
     yield "a quote left open", spoilt(b'"'), media_type
+    yield "text after a closing quote", spoilt(b'"a"b'), media_type
+    yield "a bare CR in an unquoted value", spoilt(b"a\rb"), media_type
+    yield "a bare CR first", b"\r" + encoded, media_type
+    yield "CR LF line ends", encoded.replace(b"\n", b"\r\n"), media_type
+    yield "a value longer than csv's field size limit", spoilt(b"x" * (FIELD_LIMIT + 1)), media_type
     yield "JSON instead", b'{"a": 1}', media_type
     yield "only the first line", head or encoded, media_type
     yield "sent as JSON", encoded, JSON
@@ -827,7 +850,6 @@ IMPORTS = {
         "worker,2026-03-03,Acme,Website,Design,30,{}\n"
     ),
 }
-FIELD_LIMIT = 10 * 1024 * 1024  # csv_import.FIELD_LIMIT, csv's field size limit
 MALFORMED = {
     "a bare CR in an unquoted value": (b"Ba\rker", "carriage return"),
     "a NUL byte": (b"Ba\x00ker", "NUL"),
