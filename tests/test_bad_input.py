@@ -1,12 +1,15 @@
 """Bad input, derived from the OpenAPI document, sent to every operation the document lists.
 
-Each operation gets: bodies that are not JSON, or JSON of the wrong type; every body field
+Each operation gets: bodies that are not JSON, or JSON of the wrong type, or JSON beyond the
+limits of what the server reads (nested too deep, an integer too long, NaN); every body field
 (nested ones too) given values of the other JSON types, numbers beyond 64 bits, ids out of range,
-NUL and lone surrogates, long strings and impossible dates; a body just over
-``MAX_CONTENT_LENGTH`` and media types that lie; unknown, repeated and malformed query
-parameters; path parameters replaced by ids out of range and by percent-encoded junk; and
-credentials that cannot be anyone's. Path parameters otherwise name seeded objects, and bodies
-are otherwise valid (a control request shows it), so each request is wrong in one way only.
+NUL and lone surrogates, long strings and impossible dates; malformed CSV for the imports
+(bytes that are not UTF-8, NUL, a bare CR, quotes left open, a value beyond csv's field size
+limit); a body just over ``MAX_CONTENT_LENGTH`` and media types that lie; unknown, repeated and
+malformed query parameters; path parameters replaced by ids out of range and by
+percent-encoded junk; and credentials that cannot be anyone's. Path parameters otherwise name
+seeded objects, and bodies are otherwise valid (a control request shows it), so each request
+is wrong in one way only.
 
 Every answer must be below 500; every answer that is not 2xx must be the one error shape; and a
 refused write (4xx) must leave every row of every table as it was. A write that is not refused is
@@ -244,10 +247,20 @@ def shown(value: Any) -> str:
     return text if len(text) <= 40 else f"{text[:12]}...({len(text)} characters)"
 
 
-BEYOND_64_BITS = (2**64, -(2**63) - 1, Literal("1e400"))
+# The largest integer a body may hold (100 digits) reaches the fields; beyond, the parser refuses.
+BEYOND_64_BITS = (2**64, -(2**63) - 1, Literal("1e400"), -(10**99))
+# Beyond what the server reads: in place of a body's first field (json_provider.read_json).
+BEYOND_JSON_LIMITS = {
+    "arrays nested 10,000 deep": Literal("[" * 10_000 + "]" * 10_000),
+    "objects nested 65 deep": Literal('{"a": ' * 65 + "1" + "}" * 65),
+    "a 5,000-digit integer": Literal("9" * 5_000),
+    "a 101-digit negative integer": Literal("-" + "9" * 101),
+    "NaN": Literal("NaN"),
+}
 BAD_IDS = (0, -1, 2**63)
 BAD_TEXT = ("\x00", "a\x00b", "\ud800", "a\udfffb")
 LONG_TEXT = ("x" * 255, "x" * 256, "x" * 100_000)
+FIELD_LIMIT = 10 * 1024 * 1024  # csv_import.FIELD_LIMIT, csv's field size limit
 BAD_DATES = ("2026-02-30", "0000-01-01", "9999-12-31", "2026-13-01", "")
 OF_KIND = {
     "string": "text",
@@ -341,6 +354,11 @@ def json_bodies(schema: dict, base: Any, ids: dict[str, int], max_length: int):
     yield "form data", b"name=Acme&archived=false", "application/x-www-form-urlencoded"
     padding = b"x" * (max_length + 1 - len(b'{"x": ""}'))
     yield "a body 1 byte over MAX_CONTENT_LENGTH", b'{"x": "' + padding + b'"}', JSON
+    first = next(body_fields(schema), None)
+    where = ".".join(map(str, first[0])) if first else "the top"
+    for label, literal in BEYOND_JSON_LIMITS.items():
+        body = replaced(base, first[0], literal, schema, ids) if first else literal
+        yield f"{label} (at {where})", dumps(body), JSON
     for where, prop, name in body_fields(schema):
         for value in field_values(prop, name):
             label = f"body.{'.'.join(map(str, where))}={shown(value)}"
@@ -367,6 +385,11 @@ def raw_bodies(media_type: str, example: str, max_length: int):
     yield "a 256-character value", spoilt(b"x" * 256), media_type
     yield "a 100,000-character value", spoilt(b"x" * 100_000), media_type
     yield "a quote left open", spoilt(b'"'), media_type
+    yield "text after a closing quote", spoilt(b'"a"b'), media_type
+    yield "a bare CR in an unquoted value", spoilt(b"a\rb"), media_type
+    yield "a bare CR first", b"\r" + encoded, media_type
+    yield "CR LF line ends", encoded.replace(b"\n", b"\r\n"), media_type
+    yield "a value longer than csv's field size limit", spoilt(b"x" * (FIELD_LIMIT + 1)), media_type
     yield "JSON instead", b'{"a": 1}', media_type
     yield "only the first line", head or encoded, media_type
     yield "sent as JSON", encoded, JSON
@@ -812,3 +835,160 @@ def test_names_no_database_can_store_are_not_looked_up(admin):
     )
     assert response.status_code == 400
     assert "NUL" in response.get_json()["message"]
+
+
+# --- Malformed CSV, for every import ------------------------------------------------------------
+
+# Each import's file: a header and a good line, then a line 3 that the cases spoil in its
+# last value (``{}``); unspoilt, the file imports.
+IMPORTS = {
+    "users": ("username,password,firstName,lastName\nann,pw1,Ann,Archer\nbob,pw2,Bob,{}\n"),
+    "tasks": "customer,project,task\nAcme,Website,Wireframes\nAcme,Website,{}\n",
+    "timetrack": (
+        "username,date,customer,project,task,minutes,comment\n"
+        "worker,2026-03-02,Acme,Website,Design,60,\n"
+        "worker,2026-03-03,Acme,Website,Design,30,{}\n"
+    ),
+}
+MALFORMED = {
+    "a bare CR in an unquoted value": (b"Ba\rker", "carriage return"),
+    "a NUL byte": (b"Ba\x00ker", "NUL"),
+    "bytes that are not UTF-8, mid-line": (b"Ba\xffker", "not UTF-8"),
+    "a surrogate's raw bytes": (b"Ba\xed\xa0\x80ker", "not UTF-8"),
+    "a quoted value never closed": (b'"Baker', "never closed"),
+    "text after a closing quote": (b'"Ba"ker', "quote"),
+    "a value longer than csv's field size limit": (b"x" * (FIELD_LIMIT + 1), "longer than"),
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED, ids=str)
+@pytest.mark.parametrize("kind", IMPORTS)
+def test_every_csv_import_refuses_a_malformed_file_naming_its_line(
+    app, admin, worker, catalogue, kind, case
+):
+    from tests.test_task_import import every_row
+
+    good = IMPORTS[kind].encode().replace(b"{}", b"Baker")
+    before = every_row(app)
+    spoilt_value, expected = MALFORMED[case]
+    body = IMPORTS[kind].encode().replace(b"{}", spoilt_value)
+    response = admin.client.post(
+        f"/api/v1/{kind}/import", data=body, headers={**admin.headers, "Content-Type": "text/csv"}
+    )
+    assert response.status_code == 400, response.get_json()
+    answer = response.get_json()
+    assert answer["key"] == "api.error.invalid_csv"
+    assert "Line 3: " in answer["message"] and expected in answer["message"], answer
+    assert "Line 2" not in answer["message"]
+    assert every_row(app) == before
+    response = admin.client.post(
+        f"/api/v1/{kind}/import", data=good, headers={**admin.headers, "Content-Type": "text/csv"}
+    )
+    assert response.status_code == 200, response.get_json()
+
+
+@pytest.mark.parametrize("ends", ["\n", "\r\n", "\r"], ids=["LF", "CR LF", "CR"])
+@pytest.mark.parametrize("kind", IMPORTS)
+def test_every_csv_import_takes_lines_ending_in_lf_cr_lf_or_cr_alone(
+    admin, worker, catalogue, kind, ends
+):
+    """CR LF is what spreadsheets write; CR alone, what old Mac programs wrote (a file without
+    any LF). A quoted value may hold a line break."""
+    text = IMPORTS[kind].replace("{}", '"Ba\nker"' if ends == "\n" else "Baker")
+    body = text.replace("\n", ends) if ends != "\n" else text
+    response = admin.client.post(
+        f"/api/v1/{kind}/import",
+        data=body.encode(),
+        headers={**admin.headers, "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 200, response.get_json()
+
+
+# --- Names that show nothing ---------------------------------------------------------------------
+
+INVISIBLE_NAMES = {
+    "zero-width space": "\u200b",
+    "zero-width non-joiner and joiner": "\u200c\u200d",
+    "word joiner": "\u2060",
+    "byte order mark and zero-width space": "\ufeff\u200b",
+    "right-to-left override, between spaces": " \u202e ",
+    "embeddings and isolates": "\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069",
+    "direction marks": "\u200e\u200f",
+    "soft hyphen": "\u00ad",
+    "Hangul filler": "\u3164",
+    "variation selector": "\ufe0f",
+    "tag characters": "\U000e0041\U000e007f",
+}
+VISIBLE_NAMES = {
+    "an emoji sequence with a zero-width joiner": "\U0001f469\u200d\U0001f4bb",
+    "Devanagari with a zero-width joiner": "\u0915\u094d\u200d\u0937",
+    "a zero-width space between letters": "A\u200bB",
+    "a letter after a direction mark": "\u200fA",
+}
+
+
+def named_objects(catalogue) -> list[tuple[str, str, dict[str, Any]]]:
+    """(collection, field, the rest of a valid create body) of everything with a name."""
+    customer = catalogue["customers"]["acme"]["id"]
+    project = catalogue["projects"]["web"]["id"]
+    user = {"password": "pw", "firstName": "Ann", "lastName": "Archer"}
+    return [
+        ("customers", "name", {}),
+        ("projects", "name", {"customerId": customer}),
+        ("tasks", "name", {"projectId": project}),
+        ("departments", "name", {}),
+        ("timeZoneGroups", "name", {"timeZoneId": "Europe/London"}),
+        ("leaveTypes", "name", {"balance": "PTO"}),
+        ("workflowStatuses", "name", {"type": "open"}),
+        ("typesOfWork", "name", {}),
+        ("users", "firstName", {**user, "username": "ann"}),
+        ("users", "lastName", {**user, "username": "bob"}),
+        ("users", "username", user),
+    ]
+
+
+@pytest.mark.parametrize("name", INVISIBLE_NAMES.values(), ids=INVISIBLE_NAMES)
+def test_a_name_that_shows_nothing_is_refused_on_create_and_update(admin, catalogue, name):
+    for collection, member, rest in named_objects(catalogue):
+        before = admin.ok("get", f"/{collection}")["items"]
+        response = admin.post(f"/{collection}", json={**rest, member: name})
+        assert response.status_code == 400, (collection, member, response.get_json())
+        answer = response.get_json()
+        assert answer["key"] == "api.error.invalid_name", (collection, member, answer)
+        assert answer["fields"] == member
+        assert "visible" in answer["message"]
+        assert admin.ok("get", f"/{collection}")["items"] == before
+        created = admin.ok("post", f"/{collection}", {**rest, member: "Visible"})
+        response = admin.patch(f"/{collection}/{created['id']}", json={member: name})
+        assert response.status_code == 400, (collection, member, response.get_json())
+        assert response.get_json()["key"] == "api.error.invalid_name"
+        assert admin.ok("get", f"/{collection}/{created['id']}")[member] == "Visible"
+    response = admin.post("/users/me/tokens", json={"name": name, "scope": "read"})
+    assert response.get_json()["key"] == "api.error.invalid_name"
+
+
+@pytest.mark.parametrize("name", VISIBLE_NAMES.values(), ids=VISIBLE_NAMES)
+def test_a_visible_name_holding_invisible_characters_is_kept(admin, catalogue, name):
+    for collection, member, rest in named_objects(catalogue):
+        created = admin.ok("post", f"/{collection}", {**rest, member: name})
+        assert created[member] == name, (collection, member)
+
+
+def test_a_name_that_shows_nothing_is_refused_in_every_import(admin, worker, catalogue):
+    from tests.test_task_import import every_row
+
+    before = every_row(admin.client.application)
+    for kind, spoilt in (
+        ("users", IMPORTS["users"].replace("{}", "Baker").replace("Bob", "\u200b\u2060")),
+        ("tasks", IMPORTS["tasks"].format("\u202e\u200d")),
+    ):
+        response = admin.client.post(
+            f"/api/v1/{kind}/import",
+            data=spoilt.encode(),
+            headers={**admin.headers, "Content-Type": "text/csv"},
+        )
+        answer = response.get_json()
+        assert response.status_code == 400, answer
+        assert answer["key"] == "api.error.invalid_csv"
+        assert "Line 3: " in answer["message"] and "visible" in answer["message"], answer
+    assert every_row(admin.client.application) == before

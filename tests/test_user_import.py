@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from tests.conftest import ApiClient
+from tests.conftest import ADMIN_PASSWORD, ApiClient
 from timetracker.cli import main
 from timetracker.services.user_import import TEMPLATE
 
@@ -115,3 +115,25 @@ def test_cli_import(migrated_database_url, tmp_path, monkeypatch, app):
     assert again.exit_code == 1
     assert "Line 2: username: 'ann' already exists" in again.output
     assert "Nothing was imported" in again.output
+
+
+def test_cli_import_names_the_line_of_a_malformed_file(migrated_database_url, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"username,password,firstName,lastName\nann,pw1,Ann,Archer\nbob,pw2,B\xffb,X\n")
+    result = CliRunner().invoke(main, ["import", "users", str(bad), "--db", migrated_database_url])
+    assert result.exit_code == 1
+    assert "Line 3: the file is not UTF-8 text" in result.output
+    assert "Nothing was imported: 1 problem(s)." in result.output
+
+
+def test_a_file_may_be_larger_than_a_json_body(make_app):
+    """As the other imports, up to IMPORT_MAX_CONTENT_LENGTH: 10,000 users are more than 1 MB."""
+    app = make_app(MAX_CONTENT_LENGTH=1_000, IMPORT_MAX_CONTENT_LENGTH=20_000)
+    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    lines = "".join(f"user{n:03d},pw,First,Last{n:03d}\n" for n in range(100))
+    assert len(lines) > 1_000
+    response = import_csv(admin, "username,password,firstName,lastName\n" + lines)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["imported"] == 100
+    too_large = import_csv(admin, "username,password,firstName,lastName\n" + "x" * 20_000)
+    assert too_large.status_code == 413

@@ -224,7 +224,7 @@ def import_group() -> None:
 
 
 @import_group.command("users")
-@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("csv_file", type=click.File("rb"))
 @db_option
 def import_users(csv_file, db: str | None) -> None:
     """Import users from a CSV file (see the README for the template).

@@ -122,7 +122,8 @@ SETTINGS: tuple[Setting, ...] = (
         "IMPORT_MAX_CONTENT_LENGTH",
         32 * 1024 * 1024,
         int,
-        "Largest accepted CSV body of POST /tasks/import and /timetrack/import, in bytes.",
+        "Largest accepted CSV body of POST /users/import, /tasks/import and /timetrack/import, "
+        "in bytes.",
     ),
     Setting(
         "TIMETRACK_IMPORT_MAX_ROWS",

@@ -25,7 +25,14 @@ Self-hosted time tracking with an actiTIME-style REST API.
 * **Errors**: always `{"key": "api.error.<snake_case>", "message": "...", "fields": "...",
   "requestId": "..."}` (`requestId` is the answer's `X-Request-Id`);
   400 for arguments that cannot be parsed and for duplicate names, 403 when the object exists
-  but is out of your reach, 404 for unknown ids.
+  but is out of your reach, 404 for unknown ids. A name of invisible characters alone
+  (zero-width, direction and other format characters, with or without white space) is 400
+  api.error.invalid_name.
+* **Bodies**: JSON of at most `TIMETRACKER_MAX_CONTENT_LENGTH` bytes (1 MB by default; 413
+  beyond), whose arrays and objects nest at most 64 levels deep and whose numbers are finite
+  (no NaN or Infinity), integers of at most 100 digits; beyond, 400 api.error.invalid_argument,
+  as for a body that is not JSON. A batch's body may nest two levels deeper (its array and
+  items), so that each item's body may nest as deep as a request's.
 * **Lists**: `{"offset", "limit", "items"}`, `limit` 1000 at most; `includeReferenced` adds
   top-level maps of referenced objects keyed by id. `created` is epoch milliseconds. Unknown
   query parameters are refused (400).

@@ -42,6 +42,19 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+class KeyedMessage(str):
+    """A validation message that names the key of its answer, for a refusal more telling than
+    ``invalid_argument`` (``invalid_name``). marshmallow and webargs keep a message as it is
+    raised; :func:`validation_error` looks for a key in them."""
+
+    key: str
+
+    def __new__(cls, text: str, key: str) -> KeyedMessage:
+        message = super().__new__(cls, text)
+        message.key = key
+        return message
+
+
 def not_found(kind: str, object_id: Any) -> ApiError:
     return ApiError(404, "object_not_found", f"{kind} with id {object_id} does not exist")
 
@@ -112,11 +125,12 @@ def flatten_messages(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
         for item in messages:
             pairs.extend(flatten_messages(item, prefix))
         return pairs
-    return [(prefix, str(messages))]
+    return [(prefix, messages if isinstance(messages, str) else str(messages))]
 
 
 def validation_error(messages: Any) -> ApiError:
-    """A 400 that names every offending field, from webargs/marshmallow messages."""
+    """A 400 that names every offending field, from webargs/marshmallow messages; its key is
+    that of the first :class:`KeyedMessage` among them, else ``invalid_argument``."""
     # webargs nests messages under the location ("json", "query", ...); that level is noise.
     if isinstance(messages, dict) and set(messages) <= {"json", "query", "path", "form", "headers"}:
         flat: dict[str, Any] = {}
@@ -133,7 +147,10 @@ def validation_error(messages: Any) -> ApiError:
     detail = "; ".join(
         f"{name}: {msg}" if name and name != "_schema" else msg for name, msg in pairs
     )
-    return invalid(f"Cannot parse provided arguments: {detail}", ", ".join(names) or None)
+    key = next((m.key for _, m in pairs if isinstance(m, KeyedMessage)), "invalid_argument")
+    return ApiError(
+        400, key, f"Cannot parse provided arguments: {detail}", ", ".join(names) or None
+    )
 
 
 def http_exception_to_api_error(exc: HTTPException) -> ApiError:

@@ -118,28 +118,14 @@ def _wsgi_string(text: str) -> str:
 
 
 def _body_bytes(value: Any) -> bytes:
-    """An item's body as JSON, as the client wrote it: the NaN or Infinity the batch's own
-    parser accepted stay (the standard library's encoder writes them, as EnvironBuilder's
-    would), so the item's parser refuses them as a request's would. orjson writes the rest,
-    several times faster; it would turn a non-finite number into null, so a body whose orjson
-    text has a null is checked for one."""
+    """An item's body as JSON: orjson writes it, several times faster than the standard
+    library, which writes what orjson cannot (an integer beyond 64 bits, a lone surrogate). The
+    batch's parser has refused NaN and Infinity (``json_provider.read_json``), which orjson
+    would write as null."""
     try:
-        encoded = orjson.dumps(value)
-    except orjson.JSONEncodeError:  # an integer beyond 64 bits, a lone surrogate
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
         return json.dumps(value).encode()
-    if b"null" in encoded and _has_non_finite(value):
-        return json.dumps(value).encode()
-    return encoded
-
-
-def _has_non_finite(value: Any) -> bool:
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    if isinstance(value, dict):
-        return any(_has_non_finite(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_non_finite(v) for v in value)
-    return False
 
 
 def item_environ(

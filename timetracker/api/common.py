@@ -4,14 +4,18 @@ responses, the public-endpoint marker and the period actions (lock, approve, ...
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import flask_smorest
-from flask import request
+from flask import Request, request
 from flask.views import MethodView
-from marshmallow import RAISE
+from marshmallow import RAISE, Schema
+from marshmallow.utils import missing
 from webargs.flaskparser import FlaskParser
 
 from timetracker.access import current_caller
+from timetracker.errors import invalid
+from timetracker.json_provider import JsonLimitError, read_json
 from timetracker.store.db import get_db
 
 # Responses any authenticated operation can give, whatever it does.
@@ -42,6 +46,24 @@ class Parser(FlaskParser):
         "query": RAISE,
         "querystring": RAISE,
     }
+
+    def load_json(self, req: Request, schema: Schema) -> Any:
+        """The JSON body, read within the limits of :func:`timetracker.json_provider.read_json`
+        (nesting, numbers); missing when the request has none. A schema whose input carries
+        request bodies of its own (a batch's items) names how deep they sit in
+        ``json_depth_above_bodies``: its body may nest that much deeper, so that each of those
+        bodies may nest as deep as a request's."""
+        if not req.is_json:
+            return missing
+        data = req.get_data(cache=True)
+        if not data:
+            return missing
+        try:
+            return read_json(data, getattr(schema, "json_depth_above_bodies", 0))
+        except JsonLimitError as exc:
+            raise invalid(f"Cannot parse provided arguments: {exc}") from None
+        except ValueError:  # not JSON, or not UTF-8
+            raise invalid("Cannot parse provided arguments: Invalid JSON body.") from None
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -5,11 +5,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 
 from timetracker.access import current_caller
-from timetracker.api.common import Blueprint
+from timetracker.api.common import Blueprint, csv_body, import_body
 from timetracker.api.crud import Crud, crud_blueprint
 from timetracker.schemas import users as s
 from timetracker.services import user_import
@@ -27,14 +27,7 @@ def _import_and_me(blp: Blueprint) -> None:
     class Import(MethodView):
         accepts = ("text/csv",)
 
-        @blp.doc(
-            requestBody={
-                "required": True,
-                "content": {
-                    "text/csv": {"schema": {"type": "string"}, "example": user_import.TEMPLATE}
-                },
-            }
-        )
+        @blp.doc(requestBody=csv_body(user_import.TEMPLATE))
         @blp.response(200, s.ImportResultSchema)
         @blp.errors(413, 415)
         def post(self):
@@ -44,14 +37,15 @@ def _import_and_me(blp: Blueprint) -> None:
             timeZoneGroup (name), hired, releaseDate, permissions (separated by `;`); the header row
             names them. Every row is checked first: if any is bad, the answer is 400
             api.error.invalid_csv listing every problem with its line number, and nothing is
-            imported. Needs Manage Accounts & Permissions.
+            imported. Needs Manage Accounts & Permissions. At most 10,000 lines.
             """
+            config = current_app.config
             user_ids = user_import.import_csv(
                 # Checking and hashing read; only the inserts take the write lock.
                 lambda write: get_db(write=write),
                 current_caller(),
-                request.get_data(),
-                current_app.config["PASSWORD_HASH_METHOD"],
+                import_body(config["IMPORT_MAX_CONTENT_LENGTH"]),
+                config["PASSWORD_HASH_METHOD"],
             )
             return {"imported": len(user_ids), "userIds": user_ids}
 

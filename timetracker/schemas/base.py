@@ -25,6 +25,37 @@ from marshmallow.utils import missing
 _MISSING = object()
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
+# The white space of the document's ``\s`` (ECMAScript's): what a blank name is and what is
+# trimmed from a name. Python's own ``str.strip()`` also takes U+001C..U+001F and U+0085, which
+# the document calls characters.
+SPACE = (
+    "\t\n\v\f\r \u00a0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + ("\u2028\u2029\u202f\u205f\u3000\ufeff")
+)
+# Unicode's default-ignorable code points (DerivedCoreProperties.txt): characters that show
+# nothing of their own. Zero-width spaces and joiners, direction marks, embeddings, overrides and
+# isolates, the word joiner and invisible operators, the soft hyphen, variation selectors, Hangul
+# fillers, the byte order mark, tags. As regular expression ranges (those of the Basic
+# Multilingual Plane apart: a document's ECMAScript pattern can name only them).
+INVISIBLE_BMP = (
+    r"\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+)
+INVISIBLE_ASTRAL = r"\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+_NOTHING_TO_SEE = re.compile(f"[{re.escape(SPACE)}{INVISIBLE_BMP}{INVISIBLE_ASTRAL}]+")
+SHOWS_NOTHING = (
+    "Name has no visible character: only invisible ones (zero-width spaces and joiners, "
+    "direction marks and other format characters) and white space"
+)
+
+
+def shows_nothing(text: str) -> bool:
+    """Whether ``text`` (not empty) is only white space and invisible characters. Such a name
+    would list as an empty line, and look like every other such name. Invisible characters
+    within a visible name stay: a zero-width joiner shapes emoji sequences and Indic scripts."""
+    return _NOTHING_TO_SEE.fullmatch(text) is not None
+
 
 def unstorable(text: str) -> str | None:
     """Why no supported database can store ``text``, or None.

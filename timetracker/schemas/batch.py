@@ -12,6 +12,10 @@ WITHOUT_BODY = ("GET", "DELETE")
 
 
 class BatchItemSchema(ApiSchema):
+    # A batch's body is an array of items, each holding a request's body: it may nest two
+    # levels deeper than a request's body (``api.common.Parser.load_json``).
+    json_depth_above_bodies = 2
+
     id = Text(
         validate=validate.Length(max=200),
         metadata={"description": "Any label; repeated in this item's result"},

@@ -14,7 +14,15 @@ from werkzeug.sansio.utils import get_current_url
 
 from timetracker.access import Caller, current_caller
 from timetracker.calendar_range import EARLIEST, LATEST
-from timetracker.schemas.base import ApiSchema, unstorable
+from timetracker.errors import KeyedMessage
+from timetracker.schemas.base import (
+    INVISIBLE_BMP,
+    SHOWS_NOTHING,
+    SPACE,
+    ApiSchema,
+    shows_nothing,
+    unstorable,
+)
 
 INT32_MAX = 2**31 - 1
 MAX_QUERY_LIMIT = 1000
@@ -137,33 +145,30 @@ class Text(fields.String):
 
 
 class Name(Text):
-    """An object name: 1 to 255 characters with at least one that is not a space; surrounding
-    whitespace is dropped."""
+    """An object name: 1 to 255 characters, not blank (white space alone) and not only white
+    space and invisible characters (``base.shows_nothing``: 400 ``invalid_name``); surrounding
+    white space is dropped."""
 
     LENGTH_ERROR = "String length must be between 1 and 255"
-    PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+    PATTERN = rf"^[^\x00]*[^\s\x00{INVISIBLE_BMP}][^\x00]*$"
+    SPACE = SPACE
 
     def __init__(self, **kwargs):
         kwargs.setdefault("validate", validate.Length(1, 255, error=self.LENGTH_ERROR))
-        kwargs.setdefault("metadata", {"description": "Name, 1 to 255 characters, not blank"})
+        kwargs.setdefault(
+            "metadata", {"description": "Name, 1 to 255 characters, with a visible one"}
+        )
         super().__init__(**kwargs)
-
-    # The white space of the document's ``\s`` (ECMAScript's): what "blank" means and what is
-    # trimmed. Python's own ``str.strip()`` also takes U+001C..U+001F and U+0085, which the
-    # document calls characters.
-    SPACE = (
-        "\t\n\v\f\r \u00a0\u1680"
-        + "".join(map(chr, range(0x2000, 0x200B)))
-        + ("\u2028\u2029\u202f\u205f\u3000\ufeff")
-    )
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         if len(text) > 255:
             raise ValidationError(self.LENGTH_ERROR)
-        trimmed = text.strip(self.SPACE)
+        trimmed = text.strip(SPACE)
         if not trimmed:
             raise ValidationError("Name must not be blank")
+        if shows_nothing(trimmed):
+            raise ValidationError(KeyedMessage(SHOWS_NOTHING, "invalid_name"))
         return trimmed
 
 

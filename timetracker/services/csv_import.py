@@ -2,7 +2,11 @@
 the one refusal that lists every problem with its line number.
 
 An import checks every line before it writes anything; any problem refuses the whole file
-(400 ``api.error.invalid_csv``, as the users import answers) and nothing is imported.
+(400 ``api.error.invalid_csv``) and nothing is imported. A file that is not well-formed CSV is
+refused so too, naming the line: bytes that are not UTF-8, a carriage return outside quotes
+(lines end in LF or CR LF; a file without any LF may end them in CR alone, as old Mac programs
+wrote), a quote left open or followed by more text, a value longer than csv's field size limit.
+(A NUL character is a problem of the value holding it: no database stores one.)
 """
 
 from __future__ import annotations
@@ -78,12 +82,38 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise refuse([f"The file is not UTF-8 text (byte {exc.start + 1}: {exc.reason})"]) from exc
+        line = data.count(b"\n" if b"\n" in data else b"\r", 0, exc.start) + 1
+        raise refuse(
+            [f"Line {line}: the file is not UTF-8 text (byte {exc.start + 1}: {exc.reason})"]
+        ) from exc
+
+
+def line_errors(problems: dict[int, list[str]]) -> list[str]:
+    """Every problem of every line, a line's joined, in line order."""
+    return [f"Line {line}: " + "; ".join(problems[line]) for line in sorted(problems)]
 
 
 def refuse_lines(problems: dict[int, list[str]]) -> CsvRefused:
     """The refusal naming every problem of every line, in line order."""
-    return refuse(f"Line {line}: " + "; ".join(problems[line]) for line in sorted(problems))
+    return refuse(line_errors(problems))
+
+
+def _malformed(error: csv.Error, started: int, seen: int) -> tuple[int, str]:
+    """The line and the problem, in the words of this file's author, of csv's complaint about a
+    record that began on line ``started`` and was read up to line ``seen``."""
+    text = str(error)
+    if text == "unexpected end of data":  # the end of the file inside quotes
+        return started, "a quoted value that begins on this line is never closed"
+    if text.startswith("new-line character seen in unquoted field"):
+        return seen, (
+            "a carriage return (CR) outside quotes: lines end in LF or CR LF, and a value that "
+            "holds a line break is quoted"
+        )
+    if text.startswith("field larger than field limit"):
+        return seen, f"a value longer than {csv.field_size_limit():,} characters"
+    if "expected after '\"'" in text:
+        return seen, 'text after a closing quote (a quote inside a quoted value is written "")'
+    return seen, text
 
 
 @dataclass
@@ -109,11 +139,15 @@ def read_lines(
     without lines raises the refusal at once."""
     result = CsvLines(columns)
     problems = result.problems
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # Lines end in LF (or CR LF); a CR anywhere else outside quotes is malformed, unless the
+    # file has no LF at all: then its lines end in CR.
+    lines_end = "\n" if "\n" in text else ""
+    reader = csv.reader(io.StringIO(text, newline=lines_end), strict=True)
     try:
         header = [name.strip() for name in next(reader, [])]
     except csv.Error as exc:
-        raise refuse([f"Line 1: {exc}"]) from exc
+        line, problem = _malformed(exc, 1, reader.line_num)
+        raise refuse_lines({line: [problem]}) from exc
     if not header or header == [""]:
         raise refuse(
             [f"The file is empty: its first line names the columns ({', '.join(columns)})"]
@@ -137,8 +171,10 @@ def read_lines(
     positions = [header.index(c) if c in header else width for c in columns]
     in_order = positions == list(range(width)) and width == len(columns)
     lines = result.lines
+    seen = reader.line_num  # where the record before the one being read ended
     try:
         for cells in reader:
+            seen = reader.line_num
             if len(cells) != width or not in_order:
                 if not cells or (len(cells) == 1 and not cells[0].strip()):
                     continue  # a blank line
@@ -154,7 +190,8 @@ def read_lines(
                 break
             lines.append((reader.line_num, cells))
     except csv.Error as exc:
-        problems.setdefault(reader.line_num, []).append(str(exc))
+        line, problem = _malformed(exc, seen + 1, reader.line_num)
+        problems.setdefault(line, []).append(problem)
     if not result.lines:
         raise refuse_lines(problems) if problems else refuse([f"The file has no {what}"])
     return result

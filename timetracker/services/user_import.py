@@ -14,9 +14,7 @@ semicolons.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
@@ -25,7 +23,8 @@ from werkzeug.security import generate_password_hash
 
 from timetracker import access
 from timetracker.access import PERMISSIONS, Caller
-from timetracker.errors import ApiError, flatten_messages
+from timetracker.errors import flatten_messages
+from timetracker.services.csv_import import CsvRefused, decode, line_errors, read_lines, refuse
 from timetracker.store import entities
 from timetracker.store import users as user_store
 from timetracker.store.departments import DEPARTMENTS
@@ -67,39 +66,24 @@ def _names_to_ids(conn: Connection, entity) -> dict[str, int]:
     return {row["name_key"]: row["id"] for row in entities.list_rows(conn, entity, {})}
 
 
-def plan(conn: Connection, text: str) -> ImportPlan:
-    """Parse and check the CSV; collects every problem instead of stopping at the first."""
+def plan(conn: Connection, data: bytes) -> ImportPlan:
+    """Read and check the file; collects every problem instead of stopping at the first."""
     from timetracker.schemas.users import UserCreateSchema
 
     result = ImportPlan()
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
-    unknown = [c for c in header if c not in COLUMNS]
-    missing = [c for c in REQUIRED if c not in header]
-    if unknown:
-        result.errors.append(
-            f"Line 1: unknown columns {', '.join(unknown)}; the template's "
-            f"columns are {', '.join(COLUMNS)}"
-        )
-    if missing:
-        result.errors.append(f"Line 1: missing required columns {', '.join(missing)}")
-    if result.errors:
+    try:
+        table = read_lines(decode(data), COLUMNS, REQUIRED, MAX_ROWS, "users")
+    except CsvRefused as refusal:
+        result.errors = refusal.errors
         return result
-
+    problems = table.problems
     departments = _names_to_ids(conn, DEPARTMENTS)
     zones = _names_to_ids(conn, TIME_ZONE_GROUPS)
     schema = UserCreateSchema()
     seen: dict[str, int] = {}
-    for record in reader:
-        line = reader.line_num
-        if len(result.rows) + len(result.errors) >= MAX_ROWS:
-            result.errors.append(f"More than {MAX_ROWS} rows: split the file")
-            break
-        if None in record:  # more cells than header columns
-            result.errors.append(f"Line {line}: more values than columns")
-            continue
-        values = {k: v.strip() for k, v in record.items() if v is not None and v.strip() != ""}
-        problems: list[str] = []
+    for line, cells in table.lines:
+        values = {c: v.strip() for c, v in zip(COLUMNS, cells, strict=True) if v.strip()}
+        wrong: list[str] = []
         department = values.pop("department", None)
         zone = values.pop("timeZoneGroup", None)
         permissions = [p.strip() for p in values.pop("permissions", "").split(";") if p.strip()]
@@ -107,28 +91,28 @@ def plan(conn: Connection, text: str) -> ImportPlan:
         try:
             user = schema.load(values)
         except ValidationError as error:
-            problems += [f"{name}: {msg}" for name, msg in flatten_messages(error.messages)]
+            wrong += [f"{name}: {msg}" for name, msg in flatten_messages(error.messages)]
             refused = set(error.messages)
             user = {}
         if department is not None and name_key(department) not in departments:
-            problems.append(f"department: no department named '{department}'")
+            wrong.append(f"department: no department named '{department}'")
         if zone is not None and name_key(zone) not in zones:
-            problems.append(f"timeZoneGroup: no time zone group named '{zone}'")
+            wrong.append(f"timeZoneGroup: no time zone group named '{zone}'")
         bad = [p for p in permissions if p not in PERMISSIONS]
         if bad:
-            problems.append(f"permissions: unknown {', '.join(bad)}")
+            wrong.append(f"permissions: unknown {', '.join(bad)}")
         username = values.get("username")
         if username and "username" not in refused:  # a refused name is not looked up
             key = name_key(username)
             if key in seen:
-                problems.append(f"username: '{username}' is also on line {seen[key]}")
+                wrong.append(f"username: '{username}' is also on line {seen[key]}")
             elif user_store.username_exists(conn, username):
-                problems.append(f"username: '{username}' already exists")
+                wrong.append(f"username: '{username}' already exists")
             seen.setdefault(key, line)
         if user.get("hired") and user.get("release_date") and user["release_date"] < user["hired"]:
-            problems.append("releaseDate: cannot precede hired")
-        if problems:
-            result.errors.append(f"Line {line}: " + "; ".join(problems))
+            wrong.append("releaseDate: cannot precede hired")
+        if wrong:
+            problems.setdefault(line, []).extend(wrong)
             continue
         if department is not None:
             user["department_id"] = departments[name_key(department)]
@@ -136,18 +120,8 @@ def plan(conn: Connection, text: str) -> ImportPlan:
             user["time_zone_group_id"] = zones[name_key(zone)]
         user["permissions"] = permissions
         result.rows.append(user)
-    if not result.rows and not result.errors:
-        result.errors.append("The file has no users")
+    result.errors = line_errors(problems)
     return result
-
-
-def refuse(errors: Iterable[str]) -> ApiError:
-    errors = list(errors)
-    return ApiError(
-        400,
-        "invalid_csv",
-        f"Nothing was imported; fix these {len(errors)} problem(s): " + " | ".join(errors),
-    )
 
 
 def hash_passwords(
@@ -178,11 +152,7 @@ def import_csv(
     happen on a read, and only the inserts take the write lock.
     """
     access.ensure_can_manage_accounts(caller)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise refuse([f"The file is not UTF-8 text ({exc.reason})"]) from exc
-    result = plan(connect(False), text)
+    result = plan(connect(False), data)
     if result.errors:
         raise refuse(result.errors)
     hash_passwords(result.rows, hash_method)
