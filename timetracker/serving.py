@@ -13,6 +13,14 @@ transaction (``BEGIN IMMEDIATE``) that re-reads what is due under the database's
 lock, so two workers never claim the same subscription either; an idle deliverer costs one
 cheap read every 200 ms.
 
+Connections: a process keeps at most ``TIMETRACKER_CONNECTION_LIMIT`` client connections open
+(more wait in the listening socket's queue until one closes). A connection must send a whole
+request head (request line and headers) within ``TIMETRACKER_HEADER_TIMEOUT`` seconds of its
+opening, or of the end of its previous answer, or it is closed: a client that sends nothing, or
+trickles a byte now and then, or keeps an idle keep-alive connection, cannot hold a place for
+longer. Waitress reads heads in its event loop, and a thread only gets a request whose head
+has arrived.
+
 SIGTERM: no new connections are accepted (the listening socket closes at once, so clients are
 refused rather than queued), requests already received are answered in full (their
 transactions commit or roll back as usual), idle keep-alive connections are closed, the hook
@@ -35,11 +43,16 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
 from waitress.task import ThreadedTaskDispatcher
 
 log = logging.getLogger(__name__)
 
 GRACE_SECONDS = 30  # as gunicorn's graceful_timeout
+# Largest request head (request line and headers) accepted; a larger one gets 431. A head is
+# held in memory while it arrives, so this also bounds what a slow client makes the server keep.
+HEAD_BYTES_MAX = 64 * 1024
 
 
 def serve(
@@ -133,7 +146,14 @@ def run_waitress(app: Flask, host: str, port: int, threads: int, on_listen: Call
     dispatcher = SpilloverDispatcher()
     try:
         server = waitress.create_server(
-            app, host=host, port=port, threads=threads, ident="timetracker", _dispatcher=dispatcher
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="timetracker",
+            connection_limit=app.config["CONNECTION_LIMIT"],
+            max_request_header_size=HEAD_BYTES_MAX,
+            _dispatcher=dispatcher,
         )
     except OSError as exc:
         raise CannotListen(_reason(exc)) from None
@@ -142,7 +162,7 @@ def run_waitress(app: Flask, host: str, port: int, threads: int, on_listen: Call
     server.print_listen("Serving on http://{}:{}")
     deliverer = start_for(app)
     try:
-        GracefulWaitress(server).run()
+        GracefulWaitress(server, app.config["HEADER_TIMEOUT"]).run()
     finally:
         deliverer.stop()
 
@@ -224,34 +244,79 @@ class SpilloverDispatcher(ThreadedTaskDispatcher):
                 self.queue_logger.warning("Task queue depth is %d", len(self.queue))
 
 
+class HeadTimedChannel(HTTPChannel):
+    """Waitress's connection, noting since when it has waited for a request head:
+    ``waiting_since`` (``time.monotonic()``), or None from the moment a head has arrived.
+
+    :class:`GracefulWaitress` closes a connection that has waited too long, and starts the wait
+    again once the connection is idle after its answer."""
+
+    def __init__(self, server, sock, addr, adj, map=None):
+        self.waiting_since: float | None = time.monotonic()
+        super().__init__(server, sock, addr, adj, map)
+
+    def parser_class(self, adj) -> HTTPRequestParser:
+        """The parser of the next request (waitress asks for one with ``parser_class(adj)``)."""
+        return _HeadNoticingParser(adj, self)
+
+
+class _HeadNoticingParser(HTTPRequestParser):
+    """Waitress's request parser, telling its connection when the request's head is in."""
+
+    def __init__(self, adj, channel: HeadTimedChannel):
+        super().__init__(adj)
+        self.channel = channel
+
+    def received(self, data: bytes) -> int:
+        consumed = super().received(data)
+        # Blank lines between requests are allowed and skipped: they do not count as a head.
+        if self.headers_finished and not self.empty:
+            self.channel.waiting_since = None
+        return consumed
+
+
+HEAD_CHECK_SECONDS = 0.25  # how often the loop looks for connections late with their head
+STOP_HEAD_SECONDS = 2  # as gunicorn's STOP_KEEPALIVE_LINGER
+
+
 class GracefulWaitress:
-    """Waitress's loop, with a graceful stop on SIGTERM (waitress has none of its own).
+    """Waitress's loop, with a graceful stop on SIGTERM (waitress has none of its own), and a
+    deadline for request heads (waitress has none either: its ``channel_timeout`` closes a
+    connection only after that long without a single byte, 120 s by default, so a byte now and
+    then keeps one open for ever).
 
     The signal only sets a flag and, through ``signal.set_wakeup_fd``, wakes the loop's
     ``select``: everything else happens between two rounds of the loop, never in the middle of
     one."""
 
-    def __init__(self, server):
+    def __init__(self, server, header_timeout: float):
         from waitress import wasyncore
-        from waitress.channel import HTTPChannel
 
         self.server = server
         self.map = server._map if hasattr(server, "_map") else server.map
         self.adj = server.adj
         self.wasyncore = wasyncore
         self.channel_class = HTTPChannel
+        self.header_timeout = header_timeout
+        self.next_head_check = 0.0
         self.stopping = False
+        for listener in self._listeners():
+            listener.channel_class = HeadTimedChannel
 
     def run(self) -> None:
         wake_read, wake_write = os.pipe()
         os.set_blocking(wake_read, False)
         os.set_blocking(wake_write, False)
         _waker(wake_read, self.map)
+        # Waitress counts every socket of its loop toward the limit: its listening sockets,
+        # its trigger and the waker are not connections.
+        self.adj.connection_limit += len(self.map)
         previous_fd = signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
         previous = signal.signal(signal.SIGTERM, self._on_sigterm)
         try:
             while not self.stopping:
                 self._round(self.adj.asyncore_loop_timeout)
+                self._close_late_heads()
             print("SIGTERM: finishing the requests in progress", file=sys.stderr, flush=True)
             self._drain(time.monotonic() + GRACE_SECONDS)
         except KeyboardInterrupt:
@@ -270,6 +335,28 @@ class GracefulWaitress:
         use_poll = self.adj.asyncore_use_poll
         self.wasyncore.loop(timeout=timeout, map=self.map, use_poll=use_poll, count=1)
 
+    def _close_late_heads(self) -> None:
+        """Close the connections that have waited longer than ``header_timeout`` for a request
+        head; start the wait of those idle since their answer. (At most every
+        ``HEAD_CHECK_SECONDS``: a round of the loop can be much shorter.)"""
+        now = time.monotonic()
+        if now < self.next_head_check:
+            return
+        self.next_head_check = now + HEAD_CHECK_SECONDS
+        for channel in self._channels():
+            if (
+                channel.requests  # being answered, or queued to be
+                or channel.total_outbufs_len  # an answer still being sent
+                or channel.will_close
+                or channel.close_when_flushed
+                or (channel.request is not None and channel.request.headers_finished)
+            ):
+                continue
+            if channel.waiting_since is None:
+                channel.waiting_since = now  # idle since its answer: the next head's wait
+            elif now - channel.waiting_since >= self.header_timeout:
+                channel.will_close = True  # closed by the next round
+
     def _channels(self) -> list:
         return [c for c in list(self.map.values()) if isinstance(c, self.channel_class)]
 
@@ -280,9 +367,13 @@ class GracefulWaitress:
             listener.accepting = False
             listener.del_channel()
             listener.socket.close()  # new connections are refused from here on
+        # A head still arriving gets STOP_HEAD_SECONDS more at most (as under gunicorn).
+        latest_start = time.monotonic() + STOP_HEAD_SECONDS - self.header_timeout
         for channel in self._channels():
             # Read on only to complete a request already begun, never to start another one.
             channel.readable = _finishing_readable(channel)
+            if channel.waiting_since is not None:
+                channel.waiting_since = min(channel.waiting_since, latest_start)
         while time.monotonic() < deadline:
             busy = False
             for channel in self._channels():
@@ -293,6 +384,7 @@ class GracefulWaitress:
             if not busy and not self._channels():
                 return
             self._round(0.05)
+            self._close_late_heads()  # (heads still arriving, by their shortened deadline)
         log.warning("stopping with requests still running after %s s", GRACE_SECONDS)
 
     def _listeners(self) -> list:
