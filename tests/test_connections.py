@@ -3,8 +3,8 @@ each process keeps at most TIMETRACKER_CONNECTION_LIMIT connections, and closes 
 not sent a whole head TIMETRACKER_HEADER_TIMEOUT seconds after its opening or its previous
 answer, whether it sends nothing, a byte now and then, or nothing more after an answer.
 
-The real server, under waitress, is held by more such connections than it may keep, and still
-answers.
+The real server, under waitress (one process) and gunicorn (`--workers 2`, which needs the
+limits in Redis), is held by more such connections than it may keep, and still answers.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import socket
 import pytest
 from click.testing import CliRunner
 
+from tests.conftest import RATELIMIT_STORAGE
 from tests.server_processes import SlowClients, serve
 from tests.test_server import request, server_env
 from timetracker.cli import main
@@ -34,7 +35,19 @@ def small_server_env() -> dict[str, str]:
     )
 
 
-workers_params = pytest.mark.parametrize("workers", [1])
+workers_params = pytest.mark.parametrize(
+    "workers",
+    [
+        1,
+        pytest.param(
+            2,
+            marks=pytest.mark.skipif(
+                RATELIMIT_STORAGE.startswith("memory"),
+                reason="several processes need TIMETRACKER_RATELIMIT_STORAGE (Redis)",
+            ),
+        ),
+    ],
+)
 
 
 @workers_params

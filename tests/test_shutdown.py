@@ -134,7 +134,7 @@ def test_sigterm_lets_the_running_export_finish(database_url, workers):
         engine.dispose()
 
 
-@pytest.mark.parametrize("workers", [1])
+@workers_params
 def test_sigterm_is_not_held_by_heads_still_arriving(database_url, workers):
     """Connections that send nothing, trickle a head or idle after an answer do not hold the
     stop until its grace ends, even with a header timeout longer than the grace: a head still

@@ -18,8 +18,9 @@ Connections: a process keeps at most ``TIMETRACKER_CONNECTION_LIMIT`` client con
 request head (request line and headers) within ``TIMETRACKER_HEADER_TIMEOUT`` seconds of its
 opening, or of the end of its previous answer, or it is closed: a client that sends nothing, or
 trickles a byte now and then, or keeps an idle keep-alive connection, cannot hold a place for
-longer. Waitress reads heads in its event loop, and a thread only gets a request whose head
-has arrived.
+longer. Waitress reads heads in its event loop; gunicorn's threaded worker would read them on a
+worker thread, so here its event loop reads them too, and a thread only gets a request whose
+head has arrived (:mod:`timetracker.gunicorn_server`).
 
 SIGTERM: no new connections are accepted (the listening socket closes at once, so clients are
 refused rather than queued), requests already received are answered in full (their
