@@ -13,8 +13,12 @@ import http.client
 import itertools
 import json
 import re
+import select
+import socket
 import subprocess
+import threading
 import time
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -32,6 +36,13 @@ class Server:
 
     def output(self) -> str:
         return "".join(self.lines)
+
+    def wait_for(self, text: str, timeout: float = 30) -> None:
+        """Until the server has written ``text`` to its standard error."""
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            assert time.monotonic() < deadline, f"no {text!r} in:\n{self.output()}"
+            time.sleep(0.05)
 
     def served(self) -> list[dict]:
         """The access log so far: method, path, status, user, id and pid of each request."""
@@ -114,3 +125,75 @@ def serve(database_url: str, env: dict[str, str], *args: str):
     SIGTERM, as a service manager stops it); yield the Server once it answers."""
     with test_server.serve(database_url, env, *args, timeout=60) as (port, lines, process):
         yield Server(port, process, lines)
+
+
+class SlowClients:
+    """``count`` connections held open against the server at ``port`` without ever sending a
+    whole request head, in turn: one sends nothing; one sends a head a byte at a time, never
+    ending it; one asks one request, then keeps the connection idle. A connection the server
+    closes is opened again, as an attacker would. ``closed`` counts, by kind, the connections
+    the server closed."""
+
+    KINDS = ("silent", "trickling", "idle")
+    TRICKLE = b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+
+    def __init__(self, port: int, count: int):
+        self.port = port
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.opened: Counter[str] = Counter()
+        self.closed: Counter[str] = Counter()
+        self.threads = [
+            threading.Thread(target=self._hold, args=(self.KINDS[n % 3],), daemon=True)
+            for n in range(count)
+        ]
+
+    def __enter__(self) -> SlowClients:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout=30)
+
+    def wait_until_opened(self, timeout: float = 30) -> None:
+        """Every one connected at least once (accepted by the server, or queued to be)."""
+        deadline = time.monotonic() + timeout
+        while sum(self.opened.values()) < len(self.threads):
+            assert time.monotonic() < deadline, f"only {self.opened} connected"
+            time.sleep(0.05)
+
+    def _hold(self, kind: str) -> None:
+        while not self.stopping.is_set():
+            try:
+                sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
+            except OSError:  # the server is stopping: it refuses connections
+                self.stopping.wait(0.1)
+                continue
+            with sock:
+                with self.lock:
+                    self.opened[kind] += 1
+                if self._held_until_closed(sock, kind):
+                    with self.lock:
+                        self.closed[kind] += 1
+
+    def _held_until_closed(self, sock: socket.socket, kind: str) -> bool:
+        """Hold ``sock`` until the server closes it (True) or the clients stop (False)."""
+        trickle = itertools.chain(self.TRICKLE, itertools.repeat(ord("a")))
+        try:
+            if kind == "idle":
+                sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                answer = http.client.HTTPResponse(sock)
+                answer.begin()
+                answer.read()
+            while not self.stopping.is_set():
+                readable, _, _ = select.select([sock], [], [], 0.2)
+                if readable and not sock.recv(4096):
+                    return True
+                if kind == "trickling":
+                    sock.sendall(bytes([next(trickle)]))
+        except OSError:  # reset by the server
+            return True
+        return False

@@ -14,8 +14,8 @@ import threading
 
 import pytest
 
-from timetracker import serving
-from timetracker.serving import SpilloverDispatcher
+from timetracker import serving, waitress_server
+from timetracker.waitress_server import SpilloverDispatcher
 
 WAIT = 30  # seconds any step may take on a slow machine before the test fails
 
@@ -165,7 +165,7 @@ def test_serve_freezes_the_heap_once_the_app_is_built(monkeypatch, workers):
         return FakeApp()
 
     monkeypatch.setattr(serving, "freeze_heap", lambda: steps.append("freeze"))
-    monkeypatch.setattr(serving, "run_waitress", lambda *_: steps.append("waitress"))
+    monkeypatch.setattr(waitress_server, "run_waitress", lambda *_: steps.append("waitress"))
     if workers > 1:
         pytest.importorskip("gunicorn")
         from timetracker import gunicorn_server

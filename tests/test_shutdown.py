@@ -21,8 +21,9 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import RATELIMIT_STORAGE
-from tests.server_processes import serve
+from tests.server_processes import SlowClients, serve
 from tests.test_server import make_task, server_env
+from timetracker.serving import GRACE_SECONDS
 from timetracker.store.db import make_engine
 
 AUTH = ("admin", "pw")
@@ -76,7 +77,7 @@ def wait_until_refused(port: int) -> None:
     raise AssertionError("the server still accepts connections 30 s after SIGTERM")
 
 
-@pytest.mark.parametrize(
+workers_params = pytest.mark.parametrize(
     "workers",
     [
         1,
@@ -89,6 +90,9 @@ def wait_until_refused(port: int) -> None:
         ),
     ],
 )
+
+
+@workers_params
 def test_sigterm_lets_the_running_export_finish(database_url, workers):
     env = server_env(
         TIMETRACKER_ADMIN_PASSWORD="pw",
@@ -128,3 +132,19 @@ def test_sigterm_lets_the_running_export_finish(database_url, workers):
             assert conn.execute(text("SELECT count(*) FROM time_entries")).scalar() == RECORDS
     finally:
         engine.dispose()
+
+
+@workers_params
+def test_sigterm_is_not_held_by_heads_still_arriving(database_url, workers):
+    """Connections that send nothing, trickle a head or idle after an answer do not hold the
+    stop until its grace ends, even with a header timeout longer than the grace: a head still
+    arriving gets 2 s more, and the server exits 0 well within the grace."""
+    env = server_env(TIMETRACKER_ADMIN_PASSWORD="pw", TIMETRACKER_HEADER_TIMEOUT="300")
+    with serve(database_url, env, "--workers", str(workers), "--threads", "2") as server:
+        with SlowClients(server.port, count=12) as slow:
+            slow.wait_until_opened()
+            time.sleep(1)  # the trickling heads have begun
+            server.process.send_signal(signal.SIGTERM)
+            assert server.process.wait(timeout=GRACE_SECONDS) == 0
+        assert "stopping with requests still running" not in server.output()
+        assert "Traceback" not in server.output()

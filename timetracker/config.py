@@ -23,7 +23,7 @@ class Setting:
     default: Any
     kind: type  # ``list``: comma-separated in the environment
     help: str
-    check: Callable[[list[str]], str | None] | None = None  # what is wrong with a value, or None
+    check: Callable[[Any], str | None] | None = None  # what is wrong with a value, or None
 
 
 _ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?", re.I)
@@ -55,6 +55,23 @@ def _check_hosts(hosts: list[str]) -> str | None:
             )
     return None
 
+
+def _between(low: int, high: int, why: str) -> Callable[[int], str | None]:
+    """A check that a whole number lies in ``low``..``high``; ``why`` explains the bounds."""
+
+    def check(value: int) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            return f"{value!r} is not a whole number from {low} to {high} ({why})"
+        return None
+
+    return check
+
+
+# Under waitress every connection is a file descriptor in one select() call, which takes
+# descriptors below 1024 only (the usual per-process limit too), and the server keeps a few
+# (its database files, its logs) beside them.
+CONNECTION_LIMIT_MAX = 1000
+HEADER_TIMEOUT_MAX = 300
 
 METRICS_MODES = ("disabled", "token")
 METRICS_TOKEN_MIN = 16  # too long to guess, so failed tries need no ban
@@ -172,6 +189,21 @@ SETTINGS: tuple[Setting, ...] = (
         "subdomains). Any host if unset.",
         _check_hosts,
     ),
+    Setting(
+        "CONNECTION_LIMIT",
+        100,
+        int,
+        "Most client connections one server process keeps open at once; more wait to be accepted.",
+        _between(1, CONNECTION_LIMIT_MAX, "connections of one process"),
+    ),
+    Setting(
+        "HEADER_TIMEOUT",
+        5,
+        int,
+        "Seconds a connection has, from its opening or its previous answer, to send a whole "
+        "request head (request line and headers); it is closed otherwise.",
+        _between(1, HEADER_TIMEOUT_MAX, "seconds"),
+    ),
     Setting("AUTO_MIGRATE", True, bool, "Upgrade the database schema when the app starts."),
     Setting("ACCESS_LOG", True, bool, "Log a line per request (logger timetracker.access)."),
     Setting(
@@ -203,18 +235,25 @@ def _convert(setting: Setting, raw: str) -> Any:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if setting.kind is list:
         return [part.strip() for part in raw.split(",") if part.strip()]
-    return setting.kind(raw)
+    try:
+        return setting.kind(raw)
+    except ValueError:
+        raise SettingError(f"{ENV_PREFIX}{setting.name}: {raw!r} is not a whole number") from None
 
 
 def _checked(setting: Setting, value: Any) -> Any:
-    """A list setting's value as a list, or SettingError naming the variable."""
-    if value is None or setting.kind is not list:
+    """The value as its kind (a list setting's as a list), or SettingError naming the
+    variable."""
+    if value is None:
         return value
-    values = _convert(setting, value) if isinstance(value, str) else list(value)
-    problem = "names nothing" if not values else setting.check and setting.check(values)
+    if setting.kind is list:
+        value = _convert(setting, value) if isinstance(value, str) else list(value)
+        problem = "names nothing" if not value else setting.check and setting.check(value)
+    else:
+        problem = setting.check and setting.check(value)
     if problem:
         raise SettingError(f"{ENV_PREFIX}{setting.name}: {problem}")
-    return values
+    return value
 
 
 def load_config(test_config: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -11,23 +11,35 @@ gunicorn runs on Unix only; ``timetracker serve --workers 1`` (waitress) needs n
 
 from __future__ import annotations
 
+import bisect
+import contextlib
+import errno
+import selectors
 import shutil
 import tempfile
+import time
+from functools import partial
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
 
-from timetracker.serving import GRACE_SECONDS
+from timetracker.serving import GRACE_SECONDS, HEAD_BYTES_MAX
 
-# Idle keep-alive connections are closed after this (gunicorn's default is 2 s; waitress keeps
-# them 120 s). Idle ones cost a worker no thread, only a place in its poller.
-KEEPALIVE_SECONDS = 5
+TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+    b"Connection: close\r\nContent-Length: 0\r\n\r\n"
+)
 
 
 class GunicornServer(BaseApplication):
-    """Gunicorn serving ``app``; ``options`` are gunicorn settings (bind, workers, threads)."""
+    """Gunicorn serving ``app``; ``options`` are gunicorn settings (bind, workers, threads).
+
+    The app's ``CONNECTION_LIMIT`` is each worker's ``worker_connections``, and its
+    ``HEADER_TIMEOUT`` the ``keepalive``: how long a connection may wait, after its opening or
+    its previous answer, until its next request head has arrived (see
+    :class:`GracefulThreadWorker`)."""
 
     def __init__(self, app: Flask, **options: Any):
         self.app = app
@@ -39,7 +51,8 @@ class GunicornServer(BaseApplication):
             **self.options,
             "worker_class": GracefulThreadWorker,
             "preload_app": True,
-            "keepalive": KEEPALIVE_SECONDS,
+            "worker_connections": self.app.config["CONNECTION_LIMIT"],
+            "keepalive": self.app.config["HEADER_TIMEOUT"],
             "graceful_timeout": GRACE_SECONDS,
             "proc_name": "timetracker",
             "control_socket_disable": True,  # gunicornc's socket: one path in $HOME for all
@@ -61,12 +74,27 @@ class GunicornServer(BaseApplication):
 
 
 class GracefulThreadWorker(ThreadWorker):
-    """Gunicorn's threaded worker, closing its listening sockets as soon as SIGTERM arrives.
+    """Gunicorn's threaded worker, reading request heads in its event loop, and closing its
+    listening sockets as soon as SIGTERM arrives.
 
-    Gunicorn's own worker stops accepting but keeps the listening sockets open until its last
+    Heads: gunicorn's worker gives a connection to a thread as soon as it has a byte to read,
+    and the thread reads the head until it is whole, without a deadline (a silent new
+    connection holds one for 5 s, too). A client sending a byte now and then held a thread for
+    as long as it liked; a few such clients held them all, and nothing else was answered. Here
+    the worker's event loop reads each head into memory, as waitress does, and gives the
+    connection to a thread once the head is whole; a connection whose head is not whole
+    ``keepalive`` seconds after its opening or its previous answer is closed. (The loop also
+    closes idle keep-alive connections after ``keepalive``, as gunicorn's does.) A head larger
+    than :data:`HEAD_BYTES_MAX` is answered 431.
+
+    Listening sockets: gunicorn's own worker stops accepting but keeps them open until its last
     request is done, so meanwhile new connections wait in the queue, to be reset at the end.
     Closed at once by every worker (the master closes its own), the port refuses them, as it
     does under waitress."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.heads_arriving: list[TConn] = []  # in the order of their deadlines
 
     def handle_exit(self, sig, frame) -> None:
         if self.alive:
@@ -78,6 +106,114 @@ class GracefulThreadWorker(ThreadWorker):
         self.set_accept_enabled(False)
         for listener in self.sockets:
             listener.close()
+        # A head still arriving gets no longer than an idle keep-alive connection does now.
+        # (One deadline for all keeps them in order.)
+        latest = time.monotonic() + STOP_KEEPALIVE_LINGER
+        for conn in self.heads_arriving:
+            conn.head_deadline = min(conn.head_deadline, latest)
+
+    # --- request heads, read by the event loop (every method here runs on its thread) ------
+
+    def enqueue_req(self, conn: TConn) -> None:
+        """Read the connection's next request head, then give the connection to a thread.
+
+        Gunicorn calls this for a new connection, for a kept-alive one that turned readable,
+        and for one whose previous request was followed by more bytes already read."""
+        cfg = self.cfg
+        plain_http1 = cfg.protocol == "http" and cfg.http2_cleartext == "off"
+        if cfg.is_ssl or cfg.proxy_protocol != "off" or not plain_http1:
+            # The first bytes are not an HTTP/1 head (never so as the server is configured).
+            super().enqueue_req(conn)
+            return
+        now = time.monotonic()
+        # A kept-alive connection's wait began with its previous answer: gunicorn set
+        # ``timeout`` then, to close it ``keepalive`` seconds later.
+        conn.head_deadline = conn.timeout if conn.timeout is not None else now + self.cfg.keepalive
+        conn.timeout = None
+        conn.head = bytearray()
+        if not self._head_done(conn, conn.parser.unreader.take_buffered() if conn.parser else b""):
+            conn.sock.setblocking(False)
+            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._read_head, conn))
+            bisect.insort(self.heads_arriving, conn, key=_deadline)
+
+    def _read_head(self, conn: TConn, _sock) -> None:
+        try:
+            data = conn.sock.recv(8192)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.ECONNRESET, errno.ENOTCONN, errno.EPIPE):
+                self.log.debug("reading a request head: %s", exc)
+            data = b""
+        if not data:  # the client has gone
+            self._forget_head(conn)
+            self._close(conn)
+            return
+        self._head_done(conn, data)
+
+    def _head_done(self, conn: TConn, data: bytes) -> bool:
+        """Add ``data`` to the head; give the connection to a thread if its head is whole (see
+        :meth:`handle`), or answer 431 and close it if the head is too large; whether either
+        was done."""
+        head = conn.head
+        seen = len(head)
+        head += data
+        if head[:1] in (b"\r", b"\n"):  # (only before a request begins: cheap after)
+            # Blank lines before a request are skipped, as gunicorn's parser does.
+            del head[: len(head) - len(head.lstrip(b"\r\n"))]
+            seen = 0
+        # The head ends with a blank line; the bytes before ``seen`` were looked at already.
+        start = max(seen - 3, 0)
+        ends = [
+            at + len(mark) for mark in (b"\r\n\r\n", b"\n\n") if (at := head.find(mark, start)) >= 0
+        ]
+        end = min(ends, default=-1)
+        if end < 0 and len(head) <= HEAD_BYTES_MAX:
+            return False
+        self._forget_head(conn)
+        if 0 <= end <= HEAD_BYTES_MAX:
+            conn.data_ready = True  # no thread waits for its first bytes
+            super().enqueue_req(conn)
+        else:
+            with contextlib.suppress(OSError):  # (the client may be gone)
+                conn.sock.send(TOO_LARGE)
+            self._close(conn)
+        return True
+
+    def _forget_head(self, conn: TConn) -> None:
+        """The loop no longer reads the connection's head."""
+        if conn in self.heads_arriving:
+            self.poller.unregister(conn.sock)
+            self.heads_arriving.remove(conn)
+
+    def _close(self, conn: TConn) -> None:
+        self.nr_conns -= 1
+        conn.head = None
+        conn.close()
+
+    def handle(self, conn: TConn):
+        """In a thread: put the head read by the loop back in front of the connection's bytes,
+        then let gunicorn parse and answer the request."""
+        head, conn.head = getattr(conn, "head", None), None
+        if head is not None:
+            conn.sock.setblocking(True)
+            conn.init()  # (its parser, for a new connection)
+            conn.parser.unreader.unread(bytes(head))
+        return super().handle(conn)
+
+    def murder_pending(self) -> None:
+        """Close the connections whose head has not arrived in time (gunicorn's loop calls
+        this once a round, when stopping too)."""
+        super().murder_pending()
+        now = time.monotonic()
+        while self.heads_arriving and self.heads_arriving[0].head_deadline <= now:
+            conn = self.heads_arriving[0]
+            self._forget_head(conn)
+            self._close(conn)
+
+
+def _deadline(conn: TConn) -> float:
+    return conn.head_deadline
 
 
 # --- the hooks: each runs in the process named --------------------------------------------------
