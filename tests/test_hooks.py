@@ -8,11 +8,18 @@ import pytest
 from tests.receiver import Receiver
 from timetracker.access import ENTER_TIME_TRACK
 from timetracker.services.hook_delivery import GIVE_UP_MS, Deliverer
+from timetracker.services.hook_targets import Targets
+
+LOOPBACK = ["127.0.0.1:*"]  # the test receivers listen on loopback, at any port
 
 
 @pytest.fixture
 def app(make_app):
-    return make_app(RATELIMIT_PER_SECOND=1_000_000, RATELIMIT_PER_MINUTE=1_000_000)
+    return make_app(
+        RATELIMIT_PER_SECOND=1_000_000,
+        RATELIMIT_PER_MINUTE=1_000_000,
+        HOOK_ALLOWED_NETWORKS=LOOPBACK,
+    )
 
 
 @pytest.fixture
@@ -39,8 +46,7 @@ def clock():
 
 @pytest.fixture
 def deliverer(app, clock):
-    engine = app.extensions["timetracker"]["engine"]
-    return Deliverer(engine, app.config["HOOK_ALLOWED_HOSTS"], timeout=5, clock=clock)
+    return Deliverer.for_app(app, timeout=5, clock=clock)
 
 
 def subscribe(client, url, event="*", **extra):
@@ -221,16 +227,22 @@ def test_bad_target_urls_are_refused(admin, url):
     assert answer.status_code == 400 and answer.get_json()["key"] == "api.error.invalid_target_url"
 
 
-def test_the_allowed_hosts_setting(make_app):
+def test_the_allowed_hosts_setting_matches_host_and_port(make_app):
+    """A host without a port allows its scheme's default port only; :N that port, :* any."""
     from tests.conftest import ADMIN_PASSWORD, ApiClient
 
-    app = make_app(HOOK_ALLOWED_HOSTS=["hooks.example.com", ".zapier.example"])
+    allowed = ["hooks.example.com", ".zapier.example", "api.example.org:8443", "x.example.net:*"]
+    app = make_app(HOOK_ALLOWED_HOSTS=allowed)
     admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
-    for url in ("https://hooks.example.com/a", "http://HOOKS.example.com:8443/b",
-                "https://zapier.example/c", "https://eu.zapier.example/d"):  # fmt: skip
+    for url in ("https://hooks.example.com/a", "http://HOOKS.example.com/b",
+                "https://hooks.example.com:443/c", "https://zapier.example/c",
+                "https://eu.zapier.example/d", "https://api.example.org:8443/e",
+                "http://x.example.net:6379/f"):  # fmt: skip
         admin.ok("post", "/hooks", {"target_url": url, "event": "*"})
     for url in ("http://127.0.0.1:9/", "https://evil.hooks.example.com/", "https://example.com",
-                "https://zapier.example.evil.com/"):  # fmt: skip
+                "https://zapier.example.evil.com/", "https://hooks.example.com:6379/",
+                "http://hooks.example.com:443/", "https://api.example.org/",
+                "https://eu.zapier.example:8443/"):  # fmt: skip
         answer = admin.post("/hooks", json={"target_url": url, "event": "*"})
         assert answer.get_json()["key"] == "api.error.target_host_not_allowed", url
         assert "hooks.example.com" in answer.get_json()["message"]
@@ -240,9 +252,13 @@ def test_a_host_no_longer_allowed_disables_the_hook(app, admin, receiver, clock)
     hook = subscribe(admin, receiver.url)
     admin.ok("post", "/customers", {"name": "Initech"})
     engine = app.extensions["timetracker"]["engine"]
-    Deliverer(engine, ["hooks.example.com"], clock=clock).run_once()
+    targets = Targets.from_config(
+        {"HOOK_ALLOWED_HOSTS": ["hooks.example.com"], "HOOK_ALLOWED_NETWORKS": LOOPBACK}
+    )
+    Deliverer(engine, targets, clock=clock).run_once()
     assert receiver.received == []
-    assert "may not point to 127.0.0.1" in admin.ok("get", f"/hooks/{hook['id']}")["disabledReason"]
+    reason = admin.ok("get", f"/hooks/{hook['id']}")["disabledReason"]
+    assert "may not point to 127.0.0.1:" in reason
 
 
 def test_owners_see_and_delete_their_own_hooks(admin, make_user, receiver):
@@ -277,9 +293,8 @@ def test_a_paused_hook_sends_nothing_until_enabled(admin, receiver, deliverer):
 
 
 def test_the_background_thread_delivers(app, admin, receiver):
-    engine = app.extensions["timetracker"]["engine"]
     subscribe(admin, receiver.url, "customer.create")
-    deliverer = Deliverer(engine, None, poll_seconds=0.01).start()
+    deliverer = Deliverer.for_app(app, poll_seconds=0.01).start()
     try:
         admin.ok("post", "/customers", {"name": "Initech"})
         assert receiver.arrived.wait(30)
@@ -296,8 +311,9 @@ def test_no_event_is_lost_when_the_server_is_killed(database_url):
 
     from tests.test_server import free_port, request, serve, unthrottled_env
 
-    env, auth = unthrottled_env(), ("admin", "pw")
     port = free_port()
+    env, auth = unthrottled_env(), ("admin", "pw")
+    env["TIMETRACKER_HOOK_ALLOWED_NETWORKS"] = f"127.0.0.1:{port}"
     url = f"http://127.0.0.1:{port}/hook"
     with serve(database_url, env) as (api, _lines, process):
         _, _, hook = request(api, "/api/v1/hooks", "POST", {"target_url": url,

@@ -23,7 +23,8 @@ class Setting:
     default: Any
     kind: type  # ``list``: comma-separated in the environment
     help: str
-    check: Callable[[list[str]], str | None] | None = None  # what is wrong with a value, or None
+    # What is wrong with a value (a list setting's entries), or None.
+    check: Callable[[Any], str | None] | None = None
 
 
 _ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?", re.I)
@@ -54,6 +55,28 @@ def _check_hosts(hosts: list[str]) -> str | None:
                 "time.example.com, or .example.com for every subdomain"
             )
     return None
+
+
+def _check_hook_hosts(entries: list[str]) -> str | None:
+    from timetracker.services.hook_targets import check_allowed_hosts
+
+    return check_allowed_hosts(entries)
+
+
+def _check_hook_networks(entries: list[str]) -> str | None:
+    from timetracker.services.hook_targets import check_allowed_networks
+
+    return check_allowed_networks(entries)
+
+
+def _within(low: int, high: int, why: str = "") -> Callable[[int], str | None]:
+    def check(value: int) -> str | None:
+        return None if low <= value <= high else f"{value} is not between {low} and {high}{why}"
+
+    return check
+
+
+HOOK_TIMEOUT_MAX = 20  # a stop waits for deliveries under way: below the 30 s of grace
 
 
 METRICS_MODES = ("disabled", "token")
@@ -167,9 +190,27 @@ SETTINGS: tuple[Setting, ...] = (
         "HOOK_ALLOWED_HOSTS",
         None,
         list,
-        "Host names REST hooks may send events to (comma-separated; .example.com covers its "
-        "subdomains). Any host if unset.",
-        _check_hosts,
+        "Host names (and ports) REST hooks may send events to (comma-separated; .example.com "
+        "covers its subdomains; name:8443 a port, name:* any, a name alone 80/443). Any host if "
+        "unset.",
+        _check_hook_hosts,
+    ),
+    Setting(
+        "HOOK_ALLOWED_NETWORKS",
+        None,
+        list,
+        "Non-public networks or addresses (and ports) REST hooks may reach all the same "
+        "(comma-separated: 10.0.0.0/8:*, 127.0.0.1:8099, [fd00::/8]:443; without a port 80/443). "
+        "None if unset.",
+        _check_hook_networks,
+    ),
+    Setting(
+        "HOOK_TIMEOUT",
+        10,
+        int,
+        "Seconds one REST hook delivery may take in all: connecting, sending and the whole "
+        f"answer (1 to {HOOK_TIMEOUT_MAX}).",
+        _within(1, HOOK_TIMEOUT_MAX, ", below the 30 s a stop grants"),
     ),
     Setting("AUTO_MIGRATE", True, bool, "Upgrade the database schema when the app starts."),
     Setting("ACCESS_LOG", True, bool, "Log a line per request (logger timetracker.access)."),
@@ -202,12 +243,22 @@ def _convert(setting: Setting, raw: str) -> Any:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if setting.kind is list:
         return [part.strip() for part in raw.split(",") if part.strip()]
-    return setting.kind(raw)
+    try:
+        return setting.kind(raw)
+    except ValueError:
+        kind = "a whole number" if setting.kind is int else f"a {setting.kind.__name__}"
+        raise SettingError(f"{ENV_PREFIX}{setting.name}: {raw!r} is not {kind}") from None
 
 
 def _checked(setting: Setting, value: Any) -> Any:
-    """A list setting's value as a list, or SettingError naming the variable."""
-    if value is None or setting.kind is not list:
+    """A setting's value (a list setting's as a list), checked; or SettingError naming the
+    variable."""
+    if value is None:
+        return value
+    if setting.kind is not list:
+        problem = setting.check and setting.check(value)
+        if problem:
+            raise SettingError(f"{ENV_PREFIX}{setting.name}: {problem}")
         return value
     values = _convert(setting, value) if isinstance(value, str) else list(value)
     problem = "names nothing" if not values else setting.check and setting.check(values)

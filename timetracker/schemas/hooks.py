@@ -94,7 +94,7 @@ class HookSchema(ApiSchema):
         allow_none=True,
         required=True,
         metadata={"description": "Why the server disabled it (24 hours of failed deliveries, "
-                  "the owner released, ...)"},
+                  "a target address refused, the owner released, ...)"},
     )  # fmt: skip
     failures = fields.Integer(required=True, metadata={"description": "Failed attempts in a row"})
     failingSince = fields.Integer(

@@ -13,6 +13,11 @@ keep-alive connections. The next round's write moves the cursor on a 2xx, or sch
 a ``410 Gone`` deletes it. One write per round, not two per subscription: on SQLite, where
 writers take turns, every write the deliverer saves is a turn left to the requests.
 
+A delivery has a deadline for the whole of it (``TIMETRACKER_HOOK_TIMEOUT``: connecting,
+sending and the whole answer; ``services/hook_http.py``) and connects only to an address the
+target rules allow (``services/hook_targets.py``); one refused is recorded with one fixed
+message and its subscription disabled at once.
+
 The cursor moves only after the receiver answered 2xx, so every committed event is delivered
 at least once, across crashes and restarts. An event is delivered twice only when the process
 dies (or the claim runs out) between the receiver's 2xx and the cursor's commit: receivers
@@ -25,6 +30,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import ssl
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -37,6 +43,7 @@ from timetracker import access
 from timetracker.caller import caller_of, can_log_in
 from timetracker.services import hooks as rules
 from timetracker.services.hook_http import Attempt, Connections, signature
+from timetracker.services.hook_targets import REFUSED, Targets
 from timetracker.store import events as event_store
 from timetracker.store import hooks as store
 from timetracker.store.db import write_transaction
@@ -84,33 +91,45 @@ class Deliverer:
 
     A round writes once: the outcomes of the previous round's deliveries and the claims of
     this one go in one short transaction. On SQLite, where writers take turns, every write the
-    deliverer saves is a turn left to the requests."""
+    deliverer saves is a turn left to the requests.
+
+    ``targets``: where deliveries may go (public addresses only by default). ``timeout``:
+    seconds a whole delivery may take. ``ssl_context``: the certificates trusted (the system's
+    by default)."""
 
     def __init__(
         self,
         engine: Engine,
-        allowed_hosts: list[str] | None = None,
+        targets: Targets | None = None,
         *,
         poll_seconds: float = 0.2,
         timeout: float = 10.0,
         workers: int = 8,
         clock: Callable[[], int] = now_ms,
+        ssl_context: ssl.SSLContext | None = None,
     ):
         self.engine = engine
-        self.allowed_hosts = allowed_hosts
+        self.targets = targets or Targets()
         self.poll_seconds = poll_seconds
         self.timeout = timeout
         self.workers = workers
         self.clock = clock
         self.token = secrets.token_hex(8)  # this deliverer's name on its claims
         self.claim_ms = int((timeout + 20) * 1000)
-        self.connections = Connections(timeout)
+        self.connections = Connections(timeout, self.targets, ssl_context)
         self._in_flight: set[int] = set()  # claimed here, outcome not yet written
         self._done: list[Outcome] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
+
+    @classmethod
+    def for_app(cls, app, **options: Any) -> Deliverer:
+        """A deliverer on the app's engine and settings (``options`` override them)."""
+        options.setdefault("timeout", app.config["HOOK_TIMEOUT"])
+        targets = options.pop("targets", None) or Targets.from_config(app.config)
+        return cls(app.extensions["timetracker"]["engine"], targets, **options)
 
     # --- running -----------------------------------------------------------------------------
 
@@ -256,7 +275,7 @@ class Deliverer:
             if not batch:  # nothing it gets: move on without a request
                 settled.append(Outcome(hook["id"], {"cursor": cursor}))
                 continue
-            problem = rules.target_problem(hook["target_url"], self.allowed_hosts)
+            problem = self.targets.host_problem(hook["target_url"])
             if problem:
                 changes = {"enabled": False, "disabled_reason": problem.message}
                 settled.append(Outcome(hook["id"], changes))
@@ -292,6 +311,8 @@ class Deliverer:
             "first_event_id": send.first_event_id,
             "last_event_id": send.last_event_id,
         }
+        if attempt.refused:  # no retry: the same rules would refuse it again
+            return Outcome(hook["id"], {"enabled": False, "disabled_reason": REFUSED}, record)
         return Outcome(hook["id"], self._changes(hook, attempt, send.cursor), record)
 
     def _changes(self, hook: RowMapping, attempt: Attempt, cursor: int) -> dict[str, Any]:
@@ -314,6 +335,4 @@ class Deliverer:
 
 def start_for(app) -> Deliverer:
     """The deliverer of a server process, on the app's engine and settings."""
-    return Deliverer(
-        app.extensions["timetracker"]["engine"], app.config["HOOK_ALLOWED_HOSTS"]
-    ).start()
+    return Deliverer.for_app(app).start()
