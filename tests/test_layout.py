@@ -50,6 +50,7 @@ SHARED = {
         "timetrack_events",
         "hook_delivery",
         "hook_http",
+        "hook_senders",
         "hook_targets",
     },
     "schemas": {"__init__", "base", "common"},

@@ -17,7 +17,9 @@ SIGTERM: no new connections are accepted (the listening socket closes at once, s
 refused rather than queued), requests already received are answered in full (their
 transactions commit or roll back as usual), idle keep-alive connections are closed, the hook
 deliverers write their last outcomes, and the process exits 0. A request still running after
-:data:`GRACE_SECONDS` is cut off. Ctrl-C (SIGINT) stops at once.
+:data:`GRACE_SECONDS` is cut off. The hook deliverers start no new deliveries from the signal
+on, and a delivery under way ends by its deadline (``TIMETRACKER_HOOK_TIMEOUT``, at most 20 s),
+so a receiver that never answers does not hold the stop. Ctrl-C (SIGINT) stops at once.
 """
 
 from __future__ import annotations
@@ -142,7 +144,9 @@ def run_waitress(app: Flask, host: str, port: int, threads: int, on_listen: Call
     server.print_listen("Serving on http://{}:{}")
     deliverer = start_for(app)
     try:
-        GracefulWaitress(server).run()
+        # The deliverer stops starting rounds with SIGTERM, so that its deliveries under way
+        # end (by their deadline) while the requests are answered, not after.
+        GracefulWaitress(server, on_stopping=deliverer.begin_stop).run()
     finally:
         deliverer.stop()
 
@@ -231,11 +235,12 @@ class GracefulWaitress:
     ``select``: everything else happens between two rounds of the loop, never in the middle of
     one."""
 
-    def __init__(self, server):
+    def __init__(self, server, on_stopping: Callable[[], None] | None = None):
         from waitress import wasyncore
         from waitress.channel import HTTPChannel
 
         self.server = server
+        self.on_stopping = on_stopping
         self.map = server._map if hasattr(server, "_map") else server.map
         self.adj = server.adj
         self.wasyncore = wasyncore
@@ -253,6 +258,8 @@ class GracefulWaitress:
             while not self.stopping:
                 self._round(self.adj.asyncore_loop_timeout)
             print("SIGTERM: finishing the requests in progress", file=sys.stderr, flush=True)
+            if self.on_stopping is not None:
+                self.on_stopping()
             self._drain(time.monotonic() + GRACE_SECONDS)
         except KeyboardInterrupt:
             pass

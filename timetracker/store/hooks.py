@@ -70,16 +70,17 @@ def _due(now: int):
     )
 
 
-def due_ids(conn: Connection, now: int, limit: int, exclude: frozenset[int]) -> list[int]:
+def due(conn: Connection, now: int, limit: int) -> list[RowMapping]:
     """Subscriptions with events after their cursor that no deliverer works on and whose next
-    attempt is due. A cheap read, so that an idle deliverer writes nothing."""
+    attempt is due (id, owner and target), the furthest behind first, so that none starves. A
+    cheap read, so that an idle deliverer writes nothing."""
     stmt = (
-        select(hooks.c.id)
+        select(hooks.c.id, hooks.c.user_id, hooks.c.target_url)
         .where(*_due(now), hooks.c.cursor < select(func.max(events.c.id)).scalar_subquery())
-        .order_by(hooks.c.cursor, hooks.c.id)  # the furthest behind first: none starves
-        .limit(limit + len(exclude))
+        .order_by(hooks.c.cursor, hooks.c.id)
+        .limit(limit)
     )
-    return [i for i in conn.execute(stmt).scalars() if i not in exclude][:limit]
+    return list(conn.execute(stmt).mappings())
 
 
 def backlog(conn: Connection) -> tuple[int, int]:
