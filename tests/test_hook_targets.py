@@ -254,6 +254,7 @@ def test_https_checks_the_certificate_against_the_name(app, admin, certificate):
         ("HOOK_ALLOWED_HOSTS", "hooks example.com", "not a host name"),
         ("HOOK_TIMEOUT", "0", "between 1 and 20"),
         ("HOOK_TIMEOUT", "ten", "not a whole number"),
+        ("HOOK_MAX_PER_USER", "0", "between 1 and 10000"),
     ],
 )
 def test_hook_settings_are_checked(monkeypatch, setting, value, problem):
@@ -273,4 +274,4 @@ def test_hook_settings_are_read(monkeypatch):
     assert [str(r.network) for r in targets.networks] == ["10.0.0.0/8", "127.0.0.1/32", "fd00::/8"]
     assert [r.port for r in targets.networks] == ["*", 8099, None]
     assert [(r.name, r.port) for r in targets.hosts] == [("hooks.example.com", None), ("::1", 8443)]
-    assert config["HOOK_TIMEOUT"] == 10
+    assert (config["HOOK_TIMEOUT"], config["HOOK_MAX_PER_USER"]) == (10, 20)

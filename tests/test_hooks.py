@@ -344,3 +344,24 @@ def test_no_event_is_lost_when_the_server_is_killed(database_url):
             assert receiver.received[0].signed_by(hook["secret"])
     finally:
         receiver.close()
+
+
+def test_a_user_has_at_most_the_hooks_the_server_allows(make_app):
+    """TIMETRACKER_HOOK_MAX_PER_USER, for Manage Accounts & Permissions too; per user."""
+    from tests.conftest import ADMIN_PASSWORD, ApiClient
+
+    app = make_app(HOOK_MAX_PER_USER=3)
+    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    made = [subscribe(admin, f"https://hooks.example.com/{n}") for n in range(3)]
+    answer = admin.post("/hooks", json={"target_url": "https://hooks.example.com/4", "event": "*"})
+    body = answer.get_json()
+    assert (answer.status_code, body["key"]) == (400, "api.error.too_many_hooks")
+    assert "3" in body["message"] and "TIMETRACKER_HOOK_MAX_PER_USER" in body["message"]
+    assert len(admin.ok("get", "/hooks")["items"]) == 3  # nothing made
+    admin.ok("delete", f"/hooks/{made[0]['id']}", status=204)
+    subscribe(admin, "https://hooks.example.com/4")
+    # Another user's hooks are counted apart.
+    admin.ok("post", "/users", {"username": "kim", "password": "kim-pw-123", "firstName": "Kim",
+                                "lastName": "Lee", "email": "kim@example.com"})  # fmt: skip
+    kim = ApiClient(app.test_client(), "kim", "kim-pw-123")
+    subscribe(kim, "https://hooks.example.com/kim")

@@ -212,6 +212,13 @@ SETTINGS: tuple[Setting, ...] = (
         f"answer (1 to {HOOK_TIMEOUT_MAX}).",
         _within(1, HOOK_TIMEOUT_MAX, ", below the 30 s a stop grants"),
     ),
+    Setting(
+        "HOOK_MAX_PER_USER",
+        20,
+        int,
+        "Most REST hooks one user may have (1 to 10000).",
+        _within(1, 10_000),
+    ),
     Setting("AUTO_MIGRATE", True, bool, "Upgrade the database schema when the app starts."),
     Setting("ACCESS_LOG", True, bool, "Log a line per request (logger timetracker.access)."),
     Setting(

@@ -30,8 +30,9 @@ blp = Blueprint(
     "answered. "
     "Events go only to public addresses (and to the networks the server's "
     "TIMETRACKER_HOOK_ALLOWED_NETWORKS allows), judged on the address connected to: a delivery "
-    "to another is refused with one fixed error and the subscription disabled. Users see and "
-    "delete their own subscriptions; Manage Accounts & Permissions sees and deletes anyone's.",
+    "to another is refused with one fixed error and the subscription disabled. A user has at "
+    "most TIMETRACKER_HOOK_MAX_PER_USER subscriptions (20 by default). Users see and delete "
+    "their own subscriptions; Manage Accounts & Permissions sees and deletes anyone's.",
 )
 
 NEW_HOOK_EXAMPLE = {**s.HOOK_EXAMPLE, "secret": "5f1c…e9a0"}
@@ -61,8 +62,9 @@ class Hooks(MethodView):
          "private, link-local, ..., unless the server allows its network) answers 400 "
          "api.error.target_address_not_allowed; a name is judged at each delivery. An unknown "
          "`event` answers 400 api.error.unknown_hook_event listing the valid names, a bad URL "
-         "400 api.error.invalid_target_url, a bad filter 400 api.error.invalid_hook_filter. The "
-         "answer holds the signing `secret`, shown only now.")  # fmt: skip
+         "400 api.error.invalid_target_url, a bad filter 400 api.error.invalid_hook_filter, one "
+         "hook more than the server allows a user 400 api.error.too_many_hooks. The answer "
+         "holds the signing `secret`, shown only now.")  # fmt: skip
     def post(self, body):
         config = current_app.config
         return hooks.create(
@@ -70,6 +72,7 @@ class Hooks(MethodView):
             current_caller(),
             body,
             Targets.from_config(config),
+            config["HOOK_MAX_PER_USER"],
         )
 
 

@@ -5,6 +5,10 @@ the events are delivered (``services/hook_delivery.py``). Users see and delete t
 subscriptions; Manage Accounts & Permissions sees and deletes anyone's. Where events may be sent
 is ``services/hook_targets.py``'s to say.
 
+Each user has at most ``TIMETRACKER_HOOK_MAX_PER_USER`` subscriptions, whatever their
+permissions: every subscription costs the deliverer work, and this keeps one account from
+making hundreds.
+
 ``event`` is one of :data:`EVENT_NAMES` (case-sensitive, as in actiTIME): ``*`` (everything),
 an action (``update``: every kind's updates), a kind (``task``: all its actions) or one name.
 ``filter`` is an object of field equalities on the event's data, ``{"projectId": 3}``: an event
@@ -119,6 +123,7 @@ def create(
     caller: Caller,
     body: Mapping[str, Any],
     targets: Targets,
+    max_hooks: int,
 ) -> dict[str, Any]:
     """A new subscription of the caller's, answered once with its signing secret."""
     check_event(body["event"])
@@ -126,6 +131,13 @@ def create(
     problem = targets.url_problem(body["target_url"])
     if problem:
         raise problem
+    if store.count_for_user(conn, caller.id) >= max_hooks:
+        raise ApiError(
+            400,
+            "too_many_hooks",
+            f"You have {max_hooks} hooks, the most one user may have on this server "
+            "(TIMETRACKER_HOOK_MAX_PER_USER): delete one first",
+        )
     secret = secrets.token_hex(32)
     hook_id = store.create(
         conn,

@@ -39,6 +39,15 @@ def create(conn: Connection, values: Mapping[str, Any]) -> int:
     return conn.execute(insert(hooks).values(**row).returning(hooks.c.id)).scalar_one()
 
 
+def count_for_user(conn: Connection, user_id: int) -> int:
+    """How many subscriptions a user has, counted under a lock on the user's row (on
+    PostgreSQL; SQLite's writers take turns), so two requests at once cannot both pass a cap."""
+    conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update())
+    return conn.execute(
+        select(func.count()).select_from(hooks).where(hooks.c.user_id == user_id)
+    ).scalar_one()
+
+
 def delete_hook(conn: Connection, hook_id: int) -> None:
     conn.execute(delete(hooks).where(hooks.c.id == hook_id))
 
