@@ -365,3 +365,55 @@ def test_a_user_has_at_most_the_hooks_the_server_allows(make_app):
                                 "lastName": "Lee", "email": "kim@example.com"})  # fmt: skip
     kim = ApiClient(app.test_client(), "kim", "kim-pw-123")
     subscribe(kim, "https://hooks.example.com/kim")
+
+
+def token_client(app, token: str):
+    from tests.conftest import ADMIN_PASSWORD, ApiClient
+
+    client = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    client.headers = {"Authorization": f"Bearer {token}"}
+    return client
+
+
+def test_a_hook_made_with_a_token_ends_when_the_token_is_revoked(app, admin, receiver,
+                                                                  deliverer):  # fmt: skip
+    made = admin.ok("post", "/users/me/tokens", {"name": "Zapier", "scope": "write"})
+    by_token = subscribe(token_client(app, made["token"]), receiver.url + "/token", "customer")
+    by_password = subscribe(admin, receiver.url + "/password", "customer")
+    assert (by_token["tokenId"], by_password["tokenId"]) == (made["id"], None)
+    admin.ok("post", "/customers", {"name": "Initech"})
+    deliverer.run_once()
+    assert sorted(r.path for r in receiver.received) == ["/hook/password", "/hook/token"]
+
+    admin.ok("delete", f"/users/me/tokens/{made['id']}", status=204)
+    revoked = admin.ok("get", f"/hooks/{by_token['id']}")
+    assert not revoked["enabled"] and "token" in revoked["disabledReason"]
+    assert "revoked" in revoked["disabledReason"]
+    admin.ok("post", "/customers", {"name": "Globex"})
+    deliverer.run_once()
+    assert [r.path for r in receiver.received][2:] == ["/hook/password"]
+    # It cannot come back, not even once another token has taken the revoked one's id.
+    admin.ok("post", "/users/me/tokens", {"name": "Again", "scope": "write"})
+    answer = admin.patch(f"/hooks/{by_token['id']}", json={"enabled": True})
+    assert (answer.status_code, answer.get_json()["key"]) == (400, "api.error.hook_token_gone")
+    assert not admin.ok("get", f"/hooks/{by_token['id']}")["enabled"]
+
+
+def test_a_hook_made_with_a_token_is_disabled_once_the_token_expires(app, admin, receiver,
+                                                                     deliverer, clock):  # fmt: skip
+    import time
+
+    expires = int(time.time() * 1000) + 3_600_000
+    made = admin.ok("post", "/users/me/tokens", {"name": "CI", "scope": "write",
+                                                 "expires": expires})  # fmt: skip
+    hook = subscribe(token_client(app, made["token"]), receiver.url, "customer")
+    admin.ok("post", "/customers", {"name": "Initech"})
+    clock.ms = expires - 1
+    deliverer.run_once()
+    assert len(receiver.received) == 1
+    admin.ok("post", "/customers", {"name": "Globex"})
+    clock.ms = expires
+    deliverer.run_once()
+    assert len(receiver.received) == 1
+    expired = admin.ok("get", f"/hooks/{hook['id']}")
+    assert not expired["enabled"] and "expired" in expired["disabledReason"]

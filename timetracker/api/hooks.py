@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
 from flask.views import MethodView
 
 from timetracker.access import current_caller
@@ -31,7 +31,8 @@ blp = Blueprint(
     "Events go only to public addresses (and to the networks the server's "
     "TIMETRACKER_HOOK_ALLOWED_NETWORKS allows), judged on the address connected to: a delivery "
     "to another is refused with one fixed error and the subscription disabled. A user has at "
-    "most TIMETRACKER_HOOK_MAX_PER_USER subscriptions (20 by default). Users see and delete "
+    "most TIMETRACKER_HOOK_MAX_PER_USER subscriptions (20 by default). A subscription made "
+    "with an API token is disabled when the token is revoked or expires. Users see and delete "
     "their own subscriptions; Manage Accounts & Permissions sees and deletes anyone's.",
 )
 
@@ -63,8 +64,9 @@ class Hooks(MethodView):
          "api.error.target_address_not_allowed; a name is judged at each delivery. An unknown "
          "`event` answers 400 api.error.unknown_hook_event listing the valid names, a bad URL "
          "400 api.error.invalid_target_url, a bad filter 400 api.error.invalid_hook_filter, one "
-         "hook more than the server allows a user 400 api.error.too_many_hooks. The answer "
-         "holds the signing `secret`, shown only now.")  # fmt: skip
+         "hook more than the server allows a user 400 api.error.too_many_hooks. Made with an "
+         "API token, the hook ends with the token. The answer holds the signing `secret`, "
+         "shown only now.")  # fmt: skip
     def post(self, body):
         config = current_app.config
         return hooks.create(
@@ -73,6 +75,7 @@ class Hooks(MethodView):
             body,
             Targets.from_config(config),
             config["HOOK_MAX_PER_USER"],
+            g.get("token_id"),
         )
 
 
@@ -101,7 +104,8 @@ class Hook(MethodView):
     @doc("Pause or enable a hook\n\nEnabling one the server disabled clears its failures; "
          "the events it missed are delivered from where it stopped. Enabling judges the "
          "target as POST does (400 api.error.target_address_not_allowed, "
-         "api.error.target_host_not_allowed).")  # fmt: skip
+         "api.error.target_host_not_allowed), and a hook whose API token was revoked or has "
+         "expired cannot be enabled again (400 api.error.hook_token_gone).")  # fmt: skip
     def patch(self, body, hookId):  # noqa: N803
         targets = Targets.from_config(current_app.config)
         return hooks.set_enabled(get_db(), current_caller(), hookId, body["enabled"], targets)

@@ -270,7 +270,8 @@ class Deliverer:
 
     def prepare(self, hooks: list[RowMapping]) -> tuple[list[Outcome], list[Send]]:
         """What each claimed subscription is to receive: the outcomes settled without a request
-        (nothing to send, the owner gone, the host no longer allowed) and the requests to send.
+        (nothing to send, the owner gone, its API token revoked or expired, the host no longer
+        allowed) and the requests to send.
 
         The events are read once per owner (with the owner's visibility now, for all their
         subscriptions) and each is encoded once, however many subscriptions it goes to."""
@@ -293,6 +294,17 @@ class Deliverer:
                         for h in group
                     ]
                     continue
+                now = self.clock()
+                live = []
+                for hook in group:
+                    gone = rules.token_problem(conn, hook, now)
+                    if gone:
+                        settled.append(
+                            Outcome(hook["id"], {"enabled": False, "disabled_reason": gone})
+                        )
+                    else:
+                        live.append(hook)
+                group = live
                 visible = access.event_filter(caller_of(owner), event_store.events)
                 while group:  # those left beyond a full scan get one of their own
                     group = self._prepare_group(conn, group, upto, visible, settled, sends,

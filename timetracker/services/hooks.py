@@ -7,7 +7,9 @@ is ``services/hook_targets.py``'s to say.
 
 Each user has at most ``TIMETRACKER_HOOK_MAX_PER_USER`` subscriptions, whatever their
 permissions: every subscription costs the deliverer work, and this keeps one account from
-making hundreds.
+making hundreds. A subscription made with an API token lives as long as the token: revoking the
+token disables it at once, and the deliverer disables it once the token has expired; it cannot
+be enabled again (subscribe anew). One made with a password is bound to no token.
 
 ``event`` is one of :data:`EVENT_NAMES` (case-sensitive, as in actiTIME): ``*`` (everything),
 an action (``update``: every kind's updates), a kind (``task``: all its actions) or one name.
@@ -34,12 +36,15 @@ from timetracker.services.hook_targets import Targets
 from timetracker.store import entities
 from timetracker.store import hooks as store
 from timetracker.store.hooks import HOOKS
+from timetracker.store.util import now_ms
 
 ACTIONS = ("create", "update", "delete", "move")
 KINDS = ("task", "project", "customer", "user", "department", "timeZoneGroup", "timetrack")
 KINDS += ("timetrackApprovalStatus", "leaveTime")
 
 MAX_FILTER_KEYS = 20
+TOKEN_REVOKED = "The API token that made this hook was revoked"
+TOKEN_EXPIRED = "The API token that made this hook has expired"
 
 
 def name_match(event: str) -> tuple[str, str]:
@@ -124,8 +129,10 @@ def create(
     body: Mapping[str, Any],
     targets: Targets,
     max_hooks: int,
+    token_id: int | None,
 ) -> dict[str, Any]:
-    """A new subscription of the caller's, answered once with its signing secret."""
+    """A new subscription of the caller's (made with the API token ``token_id``, or None for a
+    password), answered once with its signing secret."""
     check_event(body["event"])
     check_filter(body.get("filter"))
     problem = targets.url_problem(body["target_url"])
@@ -148,6 +155,7 @@ def create(
             "filter": body.get("filter") or None,
             "enabled": body.get("enabled", True),
             "secret": secret,
+            "token_id": token_id,
         },
     )
     return {**entities.get_row(conn, HOOKS, hook_id), "secret": secret}
@@ -172,14 +180,35 @@ def set_enabled(
 ) -> RowMapping:
     """Pause a subscription, or enable it again (after a disable, with a clean slate: the events
     it missed are still delivered, from its cursor on). Enabling judges the target as a new
-    subscription's."""
+    subscription's, and refuses one whose token is gone."""
     hook = _reachable(conn, caller, hook_id)
     if enabled:
         problem = targets.url_problem(hook["target_url"])
         if problem:
             raise problem
+        gone = token_problem(conn, hook, now_ms())
+        if gone:
+            raise ApiError(
+                400,
+                "hook_token_gone",
+                f"{gone}: a hook made with an API token ends with it; subscribe again",
+            )
     store.set_enabled(conn, hook_id, enabled)
     return entities.get_row(conn, HOOKS, hook_id)
+
+
+def token_problem(conn: Connection, hook: Mapping[str, Any], now: int) -> str | None:
+    """Why the token that made ``hook`` no longer stands for it, or None (also for a hook made
+    with a password)."""
+    if hook["token_id"] is None:
+        return None
+    state = store.token_state(conn, hook["token_id"], hook["created"], now)
+    return {"revoked": TOKEN_REVOKED, "expired": TOKEN_EXPIRED}.get(state)
+
+
+def token_revoked(conn: Connection, token_id: int) -> None:
+    """A token is being revoked: the subscriptions it made are disabled with it."""
+    store.disable_for_token(conn, token_id, TOKEN_REVOKED)
 
 
 def delete(conn: Connection, caller: Caller, hook_id: int) -> None:

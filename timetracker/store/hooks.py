@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, delete, func, insert, or_, select, update
 
 from timetracker.store.entities import Entity
-from timetracker.store.schema import events, hook_deliveries, hooks, users
+from timetracker.store.schema import api_tokens, events, hook_deliveries, hooks, users
 from timetracker.store.users import LOGIN_COLUMNS, login_row
 from timetracker.store.util import now_ms
 
@@ -46,6 +46,31 @@ def count_for_user(conn: Connection, user_id: int) -> int:
     return conn.execute(
         select(func.count()).select_from(hooks).where(hooks.c.user_id == user_id)
     ).scalar_one()
+
+
+def disable_for_token(conn: Connection, token_id: int, reason: str) -> None:
+    """Disable the subscriptions a token made (it is being revoked)."""
+    conn.execute(
+        update(hooks)
+        .where(hooks.c.token_id == token_id)
+        .values(enabled=False, disabled_reason=reason)
+    )
+
+
+def token_state(conn: Connection, token_id: int, hook_created: int, now: int) -> str | None:
+    """Why the token that made a subscription no longer stands for it ("revoked" or
+    "expired"), or None while it does.
+
+    A token created after the subscription is another token that took a revoked one's id
+    (SQLite hands out the highest id again once its row is deleted)."""
+    row = conn.execute(
+        select(api_tokens.c.created, api_tokens.c.expires).where(api_tokens.c.id == token_id)
+    ).first()
+    if row is None or row.created > hook_created:
+        return "revoked"
+    if row.expires is not None and row.expires <= now:
+        return "expired"
+    return None
 
 
 def delete_hook(conn: Connection, hook_id: int) -> None:
