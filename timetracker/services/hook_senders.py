@@ -38,8 +38,12 @@ class Senders(Generic[J]):
         self.owner_share = max(1, workers // 4)
         self.receiver_share = max(1, workers // 2)
         self._run = run
-        # Guards what follows; signalled when a job is added, started or finished.
-        self._changed = threading.Condition()
+        # Guards what follows. ``_startable``: a job may have become startable (one thread is
+        # woken at a time, and wakes the next if jobs are left: no herd on every change);
+        # ``_finished``: a job is done.
+        self._lock = threading.Lock()
+        self._startable = threading.Condition(self._lock)
+        self._finished = threading.Condition(self._lock)
         self._waiting: list[J] = []
         self._unfinished: set[int] = set()  # id() of the jobs waiting or running
         self._owners: Counter[int] = Counter()  # jobs running, by owner
@@ -57,7 +61,7 @@ class Senders(Generic[J]):
 
     def running(self) -> tuple[Counter[int], Counter[tuple[str, int]]]:
         """How many jobs run now, by owner and by receiver."""
-        with self._changed:
+        with self._lock:
             return self._owners.copy(), self._receivers.copy()
 
     def within_shares(
@@ -71,26 +75,27 @@ class Senders(Generic[J]):
         return owners[owner] < self.owner_share and receivers[receiver] < self.receiver_share
 
     def submit(self, jobs: Iterable[J]) -> None:
-        with self._changed:
+        with self._lock:
             for job in jobs:
                 self._waiting.append(job)
                 self._unfinished.add(id(job))
-            self._changed.notify_all()
+            self._startable.notify()
 
     def wait(self, jobs: Iterable[J], timeout: float) -> None:
         """Wait until ``jobs`` are done, at most ``timeout`` seconds."""
         ids = {id(job) for job in jobs}
-        with self._changed:
-            self._changed.wait_for(lambda: not ids & self._unfinished, timeout=timeout)
+        with self._lock:
+            self._finished.wait_for(lambda: not ids & self._unfinished, timeout=timeout)
 
     def close(self) -> list[J]:
         """Stop: every thread ends once its job is done (that is waited for); the jobs that
         were never started are returned."""
-        with self._changed:
+        with self._lock:
             self._closing = True
             left, self._waiting = self._waiting, []
             self._unfinished.difference_update(id(job) for job in left)
-            self._changed.notify_all()
+            self._startable.notify_all()
+            self._finished.notify_all()
         for thread in self._threads:
             thread.join()
         return left
@@ -109,22 +114,26 @@ class Senders(Generic[J]):
 
     def _work(self) -> None:
         while True:
-            with self._changed:
+            with self._lock:
                 job = self._next()
                 while job is None and not self._closing:
-                    self._changed.wait()
+                    self._startable.wait()
                     job = self._next()
                 if job is None:
                     return
                 self._owners[job.owner] += 1
                 self._receivers[job.receiver] += 1
+                if self._waiting:
+                    self._startable.notify()  # another thread looks at the rest
             try:
                 self._run(job)
             except Exception:  # a thread must outlive any one job
                 log.exception("hook delivery: a send failed")
             finally:
-                with self._changed:
+                with self._lock:
                     self._owners[job.owner] -= 1
                     self._receivers[job.receiver] -= 1
                     self._unfinished.discard(id(job))
-                    self._changed.notify_all()
+                    if self._waiting:
+                        self._startable.notify()  # a share came free
+                    self._finished.notify_all()
