@@ -221,9 +221,9 @@ class Deliverer:
     def _run_send(self, send: Send) -> None:
         """On a sending thread: one subscription's request, and its outcome kept for the next
         round's write."""
-        if self.clock() - send.claimed_at > self.timeout * 1000:
-            # It waited for a thread longer than a delivery may take: its claim could lapse
-            # mid-delivery (another process taking it over). Released, to be claimed afresh.
+        if self.clock() + self.timeout * 1000 + 5000 > send.claimed_at + self.claim_ms:
+            # It waited for a thread so long that its claim could lapse mid-delivery (another
+            # process taking it over). Released, to be claimed afresh.
             outcome = Outcome(send.hook["id"], {})
         else:
             try:

@@ -52,8 +52,10 @@ class Watch:
         self.sockets: list[socket.socket] = []
         self.expired = False
 
-    def add(self, sock: socket.socket) -> None:
+    def add(self, sock: socket.socket | None) -> None:
         """Watch ``sock`` too; a socket added after the deadline is shut at once."""
+        if sock is None:
+            return
         with self._deadlines.changed:
             self.sockets.append(sock)
             if self.expired:
@@ -187,7 +189,7 @@ class Connections:
             while True:
                 if connection is None:
                     connection = self._connection(parts.scheme, parts.hostname, port, watch)
-                else:
+                elif connection.sock is not None:
                     watch.add(connection.sock)
                     connection.sock.settimeout(max(watch.remaining(), 0.001))
                 try:

@@ -283,10 +283,13 @@ class Targets:
         return is_public(ip) or any(rule.allows(ip, scheme, port) for rule in self.networks)
 
     def host_problem(self, url: str) -> ApiError | None:
-        """Why TIMETRACKER_HOOK_ALLOWED_HOSTS refuses ``url`` (a well-formed one), or None."""
+        """Why TIMETRACKER_HOOK_ALLOWED_HOSTS refuses ``url``, or None."""
         if self.hosts is None:
             return None
-        parts, port = _parts(url)
+        found = _parts(url)
+        if found is None:
+            return _invalid_url()
+        parts, port = found
         if any(rule.allows(parts.hostname, parts.scheme, port) for rule in self.hosts):
             return None
         allowed = ", ".join(
