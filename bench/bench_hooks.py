@@ -156,7 +156,8 @@ def main() -> None:
         print(f"dataset: {len(built['users'])} users, {built['records']:,} time-track records")
         engine = create_engine(normalize_url(db))
         receiver = Receiver(Path(tmp) / "received.log")
-        with server(db) as port:
+        # The receiver listens on loopback, which hooks reach only where allowed.
+        with server(db, HOOK_ALLOWED_NETWORKS=f"127.0.0.1:{receiver.port}") as port:
             print(f"{os.cpu_count()} CPUs shared by server, clients and receiver")
             write_rate(port, built, 1.0, args.clients, "delta")  # warm-up
             ratios, all_latencies = [], []

@@ -8,11 +8,18 @@ import pytest
 from tests.receiver import Receiver
 from timetracker.access import ENTER_TIME_TRACK
 from timetracker.services.hook_delivery import GIVE_UP_MS, Deliverer
+from timetracker.services.hook_targets import Targets
+
+LOOPBACK = ["127.0.0.1:*"]  # the test receivers listen on loopback, at any port
 
 
 @pytest.fixture
 def app(make_app):
-    return make_app(RATELIMIT_PER_SECOND=1_000_000, RATELIMIT_PER_MINUTE=1_000_000)
+    return make_app(
+        RATELIMIT_PER_SECOND=1_000_000,
+        RATELIMIT_PER_MINUTE=1_000_000,
+        HOOK_ALLOWED_NETWORKS=LOOPBACK,
+    )
 
 
 @pytest.fixture
@@ -39,8 +46,7 @@ def clock():
 
 @pytest.fixture
 def deliverer(app, clock):
-    engine = app.extensions["timetracker"]["engine"]
-    return Deliverer(engine, app.config["HOOK_ALLOWED_HOSTS"], timeout=5, clock=clock)
+    return Deliverer.for_app(app, timeout=5, clock=clock)
 
 
 def subscribe(client, url, event="*", **extra):
@@ -221,16 +227,22 @@ def test_bad_target_urls_are_refused(admin, url):
     assert answer.status_code == 400 and answer.get_json()["key"] == "api.error.invalid_target_url"
 
 
-def test_the_allowed_hosts_setting(make_app):
+def test_the_allowed_hosts_setting_matches_host_and_port(make_app):
+    """A host without a port allows its scheme's default port only; :N that port, :* any."""
     from tests.conftest import ADMIN_PASSWORD, ApiClient
 
-    app = make_app(HOOK_ALLOWED_HOSTS=["hooks.example.com", ".zapier.example"])
+    allowed = ["hooks.example.com", ".zapier.example", "api.example.org:8443", "x.example.net:*"]
+    app = make_app(HOOK_ALLOWED_HOSTS=allowed)
     admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
-    for url in ("https://hooks.example.com/a", "http://HOOKS.example.com:8443/b",
-                "https://zapier.example/c", "https://eu.zapier.example/d"):  # fmt: skip
+    for url in ("https://hooks.example.com/a", "http://HOOKS.example.com/b",
+                "https://hooks.example.com:443/c", "https://zapier.example/c",
+                "https://eu.zapier.example/d", "https://api.example.org:8443/e",
+                "http://x.example.net:6379/f"):  # fmt: skip
         admin.ok("post", "/hooks", {"target_url": url, "event": "*"})
     for url in ("http://127.0.0.1:9/", "https://evil.hooks.example.com/", "https://example.com",
-                "https://zapier.example.evil.com/"):  # fmt: skip
+                "https://zapier.example.evil.com/", "https://hooks.example.com:6379/",
+                "http://hooks.example.com:443/", "https://api.example.org/",
+                "https://eu.zapier.example:8443/"):  # fmt: skip
         answer = admin.post("/hooks", json={"target_url": url, "event": "*"})
         assert answer.get_json()["key"] == "api.error.target_host_not_allowed", url
         assert "hooks.example.com" in answer.get_json()["message"]
@@ -240,9 +252,13 @@ def test_a_host_no_longer_allowed_disables_the_hook(app, admin, receiver, clock)
     hook = subscribe(admin, receiver.url)
     admin.ok("post", "/customers", {"name": "Initech"})
     engine = app.extensions["timetracker"]["engine"]
-    Deliverer(engine, ["hooks.example.com"], clock=clock).run_once()
+    targets = Targets.from_config(
+        {"HOOK_ALLOWED_HOSTS": ["hooks.example.com"], "HOOK_ALLOWED_NETWORKS": LOOPBACK}
+    )
+    Deliverer(engine, targets, clock=clock).run_once()
     assert receiver.received == []
-    assert "may not point to 127.0.0.1" in admin.ok("get", f"/hooks/{hook['id']}")["disabledReason"]
+    reason = admin.ok("get", f"/hooks/{hook['id']}")["disabledReason"]
+    assert "may not point to 127.0.0.1:" in reason
 
 
 def test_owners_see_and_delete_their_own_hooks(admin, make_user, receiver):
@@ -277,9 +293,8 @@ def test_a_paused_hook_sends_nothing_until_enabled(admin, receiver, deliverer):
 
 
 def test_the_background_thread_delivers(app, admin, receiver):
-    engine = app.extensions["timetracker"]["engine"]
     subscribe(admin, receiver.url, "customer.create")
-    deliverer = Deliverer(engine, None, poll_seconds=0.01).start()
+    deliverer = Deliverer.for_app(app, poll_seconds=0.01).start()
     try:
         admin.ok("post", "/customers", {"name": "Initech"})
         assert receiver.arrived.wait(30)
@@ -296,8 +311,9 @@ def test_no_event_is_lost_when_the_server_is_killed(database_url):
 
     from tests.test_server import free_port, request, serve, unthrottled_env
 
-    env, auth = unthrottled_env(), ("admin", "pw")
     port = free_port()
+    env, auth = unthrottled_env(), ("admin", "pw")
+    env["TIMETRACKER_HOOK_ALLOWED_NETWORKS"] = f"127.0.0.1:{port}"
     url = f"http://127.0.0.1:{port}/hook"
     with serve(database_url, env) as (api, _lines, process):
         _, _, hook = request(api, "/api/v1/hooks", "POST", {"target_url": url,
@@ -328,3 +344,76 @@ def test_no_event_is_lost_when_the_server_is_killed(database_url):
             assert receiver.received[0].signed_by(hook["secret"])
     finally:
         receiver.close()
+
+
+def test_a_user_has_at_most_the_hooks_the_server_allows(make_app):
+    """TIMETRACKER_HOOK_MAX_PER_USER, for Manage Accounts & Permissions too; per user."""
+    from tests.conftest import ADMIN_PASSWORD, ApiClient
+
+    app = make_app(HOOK_MAX_PER_USER=3)
+    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    made = [subscribe(admin, f"https://hooks.example.com/{n}") for n in range(3)]
+    answer = admin.post("/hooks", json={"target_url": "https://hooks.example.com/4", "event": "*"})
+    body = answer.get_json()
+    assert (answer.status_code, body["key"]) == (400, "api.error.too_many_hooks")
+    assert "3" in body["message"] and "TIMETRACKER_HOOK_MAX_PER_USER" in body["message"]
+    assert len(admin.ok("get", "/hooks")["items"]) == 3  # nothing made
+    admin.ok("delete", f"/hooks/{made[0]['id']}", status=204)
+    subscribe(admin, "https://hooks.example.com/4")
+    # Another user's hooks are counted apart.
+    admin.ok("post", "/users", {"username": "kim", "password": "kim-pw-123", "firstName": "Kim",
+                                "lastName": "Lee", "email": "kim@example.com"})  # fmt: skip
+    kim = ApiClient(app.test_client(), "kim", "kim-pw-123")
+    subscribe(kim, "https://hooks.example.com/kim")
+
+
+def token_client(app, token: str):
+    from tests.conftest import ADMIN_PASSWORD, ApiClient
+
+    client = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    client.headers = {"Authorization": f"Bearer {token}"}
+    return client
+
+
+def test_a_hook_made_with_a_token_ends_when_the_token_is_revoked(app, admin, receiver,
+                                                                  deliverer):  # fmt: skip
+    made = admin.ok("post", "/users/me/tokens", {"name": "Zapier", "scope": "write"})
+    by_token = subscribe(token_client(app, made["token"]), receiver.url + "/token", "customer")
+    by_password = subscribe(admin, receiver.url + "/password", "customer")
+    assert (by_token["tokenId"], by_password["tokenId"]) == (made["id"], None)
+    admin.ok("post", "/customers", {"name": "Initech"})
+    deliverer.run_once()
+    assert sorted(r.path for r in receiver.received) == ["/hook/password", "/hook/token"]
+
+    admin.ok("delete", f"/users/me/tokens/{made['id']}", status=204)
+    revoked = admin.ok("get", f"/hooks/{by_token['id']}")
+    assert not revoked["enabled"] and "token" in revoked["disabledReason"]
+    assert "revoked" in revoked["disabledReason"]
+    admin.ok("post", "/customers", {"name": "Globex"})
+    deliverer.run_once()
+    assert [r.path for r in receiver.received][2:] == ["/hook/password"]
+    # It cannot come back, not even once another token has taken the revoked one's id.
+    admin.ok("post", "/users/me/tokens", {"name": "Again", "scope": "write"})
+    answer = admin.patch(f"/hooks/{by_token['id']}", json={"enabled": True})
+    assert (answer.status_code, answer.get_json()["key"]) == (400, "api.error.hook_token_gone")
+    assert not admin.ok("get", f"/hooks/{by_token['id']}")["enabled"]
+
+
+def test_a_hook_made_with_a_token_is_disabled_once_the_token_expires(app, admin, receiver,
+                                                                     deliverer, clock):  # fmt: skip
+    import time
+
+    expires = int(time.time() * 1000) + 3_600_000
+    made = admin.ok("post", "/users/me/tokens", {"name": "CI", "scope": "write",
+                                                 "expires": expires})  # fmt: skip
+    hook = subscribe(token_client(app, made["token"]), receiver.url, "customer")
+    admin.ok("post", "/customers", {"name": "Initech"})
+    clock.ms = expires - 1
+    deliverer.run_once()
+    assert len(receiver.received) == 1
+    admin.ok("post", "/customers", {"name": "Globex"})
+    clock.ms = expires
+    deliverer.run_once()
+    assert len(receiver.received) == 1
+    expired = admin.ok("get", f"/hooks/{hook['id']}")
+    assert not expired["enabled"] and "expired" in expired["disabledReason"]

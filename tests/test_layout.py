@@ -51,6 +51,8 @@ SHARED = {
         "timetrack_events",
         "hook_delivery",
         "hook_http",
+        "hook_senders",
+        "hook_targets",
     },
     "schemas": {"__init__", "base", "common", "optional_text"},
     "store": {

@@ -203,7 +203,9 @@ def test_the_pool_gauges(make_app):
 
 
 def test_the_hook_backlog(make_app):
-    app = metrics_app(make_app, RATELIMIT_PER_MINUTE=1_000_000)
+    app = metrics_app(
+        make_app, RATELIMIT_PER_MINUTE=1_000_000, HOOK_ALLOWED_NETWORKS=["127.0.0.1:*"]
+    )
     admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
 
     def backlog():
@@ -220,8 +222,7 @@ def test_the_hook_backlog(make_app):
         for name in ("Acme", "Globex", "Initech"):
             admin.ok("post", "/customers", {"name": name})
         assert backlog() == (3, 1)
-        engine = app.extensions["timetracker"]["engine"]
-        Deliverer(engine, timeout=5).run_once()
+        Deliverer.for_app(app, timeout=5).run_once()
         assert len(receiver.events) == 3
         assert backlog() == (0, 0)
     finally:

@@ -127,7 +127,8 @@ def test_the_workers_deliver_each_event_once(database_url):
     each exactly once (checked once the server has stopped, so nothing can still come)."""
     receiver = Receiver()
     try:
-        with serve(database_url, workers_env(), "--workers", "2") as server:
+        env = workers_env(TIMETRACKER_HOOK_ALLOWED_NETWORKS="127.0.0.1:*")
+        with serve(database_url, env, "--workers", "2") as server:
             (first, second) = [c[0] for c in server.connections(per_worker=1).values()]
             hook = {"target_url": receiver.url, "event": "customer.create"}
             assert first.call("POST", "/api/v1/hooks", hook, auth=ADMIN)[0] == 200

@@ -67,11 +67,25 @@ def _between(low: int, high: int, why: str) -> Callable[[int], str | None]:
     return check
 
 
+def _check_hook_hosts(entries: list[str]) -> str | None:
+    from timetracker.services.hook_targets import check_allowed_hosts
+
+    return check_allowed_hosts(entries)
+
+
+def _check_hook_networks(entries: list[str]) -> str | None:
+    from timetracker.services.hook_targets import check_allowed_networks
+
+    return check_allowed_networks(entries)
+
+
 # Under waitress every connection is a file descriptor in one select() call, which takes
 # descriptors below 1024 only (the usual per-process limit too), and the server keeps a few
 # (its database files, its logs) beside them.
 CONNECTION_LIMIT_MAX = 1000
 HEADER_TIMEOUT_MAX = 300
+HOOK_TIMEOUT_MAX = 20  # a stop waits for deliveries under way: below the 30 s of grace
+
 
 METRICS_MODES = ("disabled", "token")
 METRICS_TOKEN_MIN = 16  # too long to guess, so failed tries need no ban
@@ -185,9 +199,34 @@ SETTINGS: tuple[Setting, ...] = (
         "HOOK_ALLOWED_HOSTS",
         None,
         list,
-        "Host names REST hooks may send events to (comma-separated; .example.com covers its "
-        "subdomains). Any host if unset.",
-        _check_hosts,
+        "Host names (and ports) REST hooks may send events to (comma-separated; .example.com "
+        "covers its subdomains; name:8443 a port, name:* any, a name alone 80/443). Any host if "
+        "unset.",
+        _check_hook_hosts,
+    ),
+    Setting(
+        "HOOK_ALLOWED_NETWORKS",
+        None,
+        list,
+        "Non-public networks or addresses (and ports) REST hooks may reach all the same "
+        "(comma-separated: 10.0.0.0/8:*, 127.0.0.1:8099, [fd00::/8]:443; without a port 80/443). "
+        "None if unset.",
+        _check_hook_networks,
+    ),
+    Setting(
+        "HOOK_TIMEOUT",
+        10,
+        int,
+        "Seconds one REST hook delivery may take in all: connecting, sending and the whole "
+        f"answer (1 to {HOOK_TIMEOUT_MAX}).",
+        _between(1, HOOK_TIMEOUT_MAX, "seconds, below the 30 s a stop grants"),
+    ),
+    Setting(
+        "HOOK_MAX_PER_USER",
+        20,
+        int,
+        "Most REST hooks one user may have (1 to 10000).",
+        _between(1, 10_000, "hooks of one user"),
     ),
     Setting(
         "CONNECTION_LIMIT",

@@ -100,6 +100,11 @@ class GracefulThreadWorker(ThreadWorker):
         if self.alive:
             # Run by the worker's loop, on its thread, between two rounds.
             self.method_queue.defer(self._stop_listening)
+            # The deliverer starts no more rounds: its deliveries under way end (by their
+            # deadline) while the requests are answered, not after. (Setting an event that only
+            # the deliverer's thread waits on is safe in a signal handler.)
+            if _deliverer is not None:
+                _deliverer.begin_stop()
         super().handle_exit(sig, frame)
 
     def _stop_listening(self) -> None:

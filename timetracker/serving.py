@@ -27,7 +27,9 @@ SIGTERM: no new connections are accepted (the listening socket closes at once, s
 refused rather than queued), requests already received are answered in full (their
 transactions commit or roll back as usual), idle keep-alive connections are closed, the hook
 deliverers write their last outcomes, and the process exits 0. A request still running after
-:data:`GRACE_SECONDS` is cut off. Ctrl-C (SIGINT) stops at once.
+:data:`GRACE_SECONDS` is cut off. The hook deliverers start no new deliveries from the signal
+on, and a delivery under way ends by its deadline (``TIMETRACKER_HOOK_TIMEOUT``, at most 20 s),
+so a receiver that never answers does not hold the stop. Ctrl-C (SIGINT) stops at once.
 """
 
 from __future__ import annotations

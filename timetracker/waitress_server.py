@@ -49,7 +49,11 @@ def run_waitress(app: Flask, host: str, port: int, threads: int, on_listen: Call
     server.print_listen("Serving on http://{}:{}")
     deliverer = start_for(app)
     try:
-        GracefulWaitress(server, app.config["HEADER_TIMEOUT"]).run()
+        # The deliverer stops starting rounds with SIGTERM, so that its deliveries under way
+        # end (by their deadline) while the requests are answered, not after.
+        GracefulWaitress(
+            server, app.config["HEADER_TIMEOUT"], on_stopping=deliverer.begin_stop
+        ).run()
     finally:
         deliverer.stop()
 
@@ -176,10 +180,13 @@ class GracefulWaitress:
     ``select``: everything else happens between two rounds of the loop, never in the middle of
     one."""
 
-    def __init__(self, server, header_timeout: float):
+    def __init__(
+        self, server, header_timeout: float, on_stopping: Callable[[], None] | None = None
+    ):
         from waitress import wasyncore
 
         self.server = server
+        self.on_stopping = on_stopping
         self.map = server._map if hasattr(server, "_map") else server.map
         self.adj = server.adj
         self.wasyncore = wasyncore
@@ -205,6 +212,8 @@ class GracefulWaitress:
                 self._round(self.adj.asyncore_loop_timeout)
                 self._close_late_heads()
             print("SIGTERM: finishing the requests in progress", file=sys.stderr, flush=True)
+            if self.on_stopping is not None:
+                self.on_stopping()
             self._drain(time.monotonic() + GRACE_SECONDS)
         except KeyboardInterrupt:
             pass

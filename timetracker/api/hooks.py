@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
 from flask.views import MethodView
 
 from timetracker.access import current_caller
 from timetracker.api.common import Blueprint, doc
 from timetracker.schemas import hooks as s
 from timetracker.services import hooks
+from timetracker.services.hook_targets import Targets
 from timetracker.store.db import get_db
 
 blp = Blueprint(
@@ -25,8 +26,14 @@ blp = Blueprint(
     "answer moves on; any other is retried after 1 s, 2 s, 4 s ... (at most 10 minutes apart) "
     "and after 24 hours of failures the subscription is disabled; 410 Gone deletes it. Events "
     "are delivered at least once: one may come twice after a crash, so receivers dedupe by "
-    "event.id. Users see and delete their own subscriptions; Manage Accounts & Permissions "
-    "sees and deletes anyone's.",
+    "event.id. A delivery has TIMETRACKER_HOOK_TIMEOUT seconds in all (10 by default) to be "
+    "answered. "
+    "Events go only to public addresses (and to the networks the server's "
+    "TIMETRACKER_HOOK_ALLOWED_NETWORKS allows), judged on the address connected to: a delivery "
+    "to another is refused with one fixed error and the subscription disabled. A user has at "
+    "most TIMETRACKER_HOOK_MAX_PER_USER subscriptions (20 by default). A subscription made "
+    "with an API token is disabled when the token is revoked or expires. Users see and delete "
+    "their own subscriptions; Manage Accounts & Permissions sees and deletes anyone's.",
 )
 
 NEW_HOOK_EXAMPLE = {**s.HOOK_EXAMPLE, "secret": "5f1c…e9a0"}
@@ -51,14 +58,25 @@ class Hooks(MethodView):
     @blp.response(200, s.NewHookSchema, example=NEW_HOOK_EXAMPLE)
     @blp.errors(413, 415)
     @doc("Subscribe to events\n\nEvents committed after the subscription are sent to "
-         "`target_url` (http or https; the server may allow only some hosts: 400 "
-         "api.error.target_host_not_allowed). An unknown `event` answers 400 "
-         "api.error.unknown_hook_event listing the valid names, a bad URL 400 "
-         "api.error.invalid_target_url, a bad filter 400 api.error.invalid_hook_filter. The "
-         "answer holds the signing `secret`, shown only now.")  # fmt: skip
+         "`target_url` (http or https; the server may allow only some hosts and ports: 400 "
+         "api.error.target_host_not_allowed). A literal address that is not public (loopback, "
+         "private, link-local, ..., unless the server allows its network) answers 400 "
+         "api.error.target_address_not_allowed; a name is judged at each delivery. An unknown "
+         "`event` answers 400 api.error.unknown_hook_event listing the valid names, a bad URL "
+         "400 api.error.invalid_target_url, a bad filter 400 api.error.invalid_hook_filter, one "
+         "hook more than the server allows a user 400 api.error.too_many_hooks. Made with an "
+         "API token, the hook ends with the token. The answer holds the signing `secret`, "
+         "shown only now.")  # fmt: skip
     def post(self, body):
-        allowed = current_app.config["HOOK_ALLOWED_HOSTS"]
-        return hooks.create(get_db(), current_caller(), body, allowed)
+        config = current_app.config
+        return hooks.create(
+            get_db(),
+            current_caller(),
+            body,
+            Targets.from_config(config),
+            config["HOOK_MAX_PER_USER"],
+            g.get("token_id"),
+        )
 
 
 @blp.route("/unsubscribe")
@@ -84,9 +102,13 @@ class Hook(MethodView):
     @blp.response(200, s.HookSchema, example=s.HOOK_EXAMPLE)
     @blp.errors(404, 413, 415)
     @doc("Pause or enable a hook\n\nEnabling one the server disabled clears its failures; "
-         "the events it missed are delivered from where it stopped.")  # fmt: skip
+         "the events it missed are delivered from where it stopped. Enabling judges the "
+         "target as POST does (400 api.error.target_address_not_allowed, "
+         "api.error.target_host_not_allowed), and a hook whose API token was revoked or has "
+         "expired cannot be enabled again (400 api.error.hook_token_gone).")  # fmt: skip
     def patch(self, body, hookId):  # noqa: N803
-        return hooks.set_enabled(get_db(), current_caller(), hookId, body["enabled"])
+        targets = Targets.from_config(current_app.config)
+        return hooks.set_enabled(get_db(), current_caller(), hookId, body["enabled"], targets)
 
     @blp.response(204)
     @blp.errors(404)

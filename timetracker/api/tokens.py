@@ -48,7 +48,8 @@ class Tokens(MethodView):
 class Token(MethodView):
     @blp.response(204)
     @blp.errors(404)
-    @doc("Revoke an API token\n\nIt stops working at once, in every server process.")
+    @doc("Revoke an API token\n\nIt stops working at once, in every server process, and "
+         "the REST hooks made with it are disabled.")  # fmt: skip
     def delete(self, userId, tokenId):  # noqa: N803
         tokens.revoke(get_db(), current_caller(), userId, tokenId)
 

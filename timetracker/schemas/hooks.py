@@ -30,6 +30,7 @@ HOOK_EXAMPLE = {
     "failures": 0,
     "failingSince": None,
     "lastEventId": 1234,
+    "tokenId": None,
 }
 FILTER_DESCRIPTION = (
     'Field equalities on the event\'s data, e.g. {"projectId": 3}: an event is sent when each '
@@ -94,7 +95,7 @@ class HookSchema(ApiSchema):
         allow_none=True,
         required=True,
         metadata={"description": "Why the server disabled it (24 hours of failed deliveries, "
-                  "the owner released, ...)"},
+                  "a target address refused, the owner released, its API token revoked, ...)"},
     )  # fmt: skip
     failures = fields.Integer(required=True, metadata={"description": "Failed attempts in a row"})
     failingSince = fields.Integer(
@@ -108,6 +109,13 @@ class HookSchema(ApiSchema):
         required=True,
         metadata={"description": "The event.id delivered last (or passed over by the filter)"},
     )
+    tokenId = fields.Integer(
+        attribute="token_id",
+        allow_none=True,
+        required=True,
+        metadata={"description": "The API token that made it (null: made with a password). "
+                  "The hook is disabled when that token is revoked or expires."},
+    )  # fmt: skip
 
 
 class NewHookSchema(HookSchema):

@@ -2,7 +2,14 @@
 
 Anyone who can log in may subscribe: a subscriber only ever receives events they may see when
 the events are delivered (``services/hook_delivery.py``). Users see and delete their own
-subscriptions; Manage Accounts & Permissions sees and deletes anyone's.
+subscriptions; Manage Accounts & Permissions sees and deletes anyone's. Where events may be sent
+is ``services/hook_targets.py``'s to say.
+
+Each user has at most ``TIMETRACKER_HOOK_MAX_PER_USER`` subscriptions, whatever their
+permissions: every subscription costs the deliverer work, and this keeps one account from
+making hundreds. A subscription made with an API token lives as long as the token: revoking the
+token disables it at once, and the deliverer disables it once the token has expired; it cannot
+be enabled again (subscribe anew). One made with a password is bound to no token.
 
 ``event`` is one of :data:`EVENT_NAMES` (case-sensitive, as in actiTIME): ``*`` (everything),
 an action (``update``: every kind's updates), a kind (``task``: all its actions) or one name.
@@ -16,7 +23,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, RowMapping
 
@@ -26,16 +32,19 @@ from timetracker.errors import ApiError, access_denied, not_found
 from timetracker.schemas.base import unstorable
 from timetracker.schemas.hooks import EVENT_NAMES
 from timetracker.services.crud import list_body
+from timetracker.services.hook_targets import Targets
 from timetracker.store import entities
 from timetracker.store import hooks as store
 from timetracker.store.hooks import HOOKS
+from timetracker.store.util import now_ms
 
 ACTIONS = ("create", "update", "delete", "move")
 KINDS = ("task", "project", "customer", "user", "department", "timeZoneGroup", "timetrack")
 KINDS += ("timetrackApprovalStatus", "leaveTime")
 
 MAX_FILTER_KEYS = 20
-MAX_URL_LENGTH = 2000
+TOKEN_REVOKED = "The API token that made this hook was revoked"
+TOKEN_EXPIRED = "The API token that made this hook has expired"
 
 
 def name_match(event: str) -> tuple[str, str]:
@@ -104,51 +113,6 @@ def check_filter(filter_: Any) -> None:
         raise ApiError(400, "invalid_hook_filter", f"Invalid filter: {problem}", fields="filter")
 
 
-def host_allowed(host: str, allowed: list[str] | None) -> bool:
-    """``allowed``: host names, ``.example.com`` covering its subdomains; None or empty: any."""
-    if not allowed:
-        return True
-    host = host.lower().rstrip(".")
-    for name in allowed:
-        name = name.lower()
-        if host == name or (name.startswith(".") and (host.endswith(name) or host == name[1:])):
-            return True
-    return False
-
-
-def target_problem(url: str, allowed: list[str] | None) -> ApiError | None:
-    """Why events may not be sent to ``url``, or None."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not one
-    except ValueError:
-        parts = None
-    if (
-        parts is None
-        or parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or parts.username is not None
-        or any(c.isspace() for c in url)
-        or len(url) > MAX_URL_LENGTH
-    ):
-        return ApiError(
-            400,
-            "invalid_target_url",
-            "target_url must be an http:// or https:// URL with a host, without credentials "
-            f"or spaces, at most {MAX_URL_LENGTH} characters",
-            fields="target_url",
-        )
-    if not host_allowed(parts.hostname, allowed):
-        return ApiError(
-            400,
-            "target_host_not_allowed",
-            f"Hooks may not point to {parts.hostname}: this server sends events only to "
-            + ", ".join(allowed or ()),
-            fields="target_url",
-        )
-    return None
-
-
 def _reachable(conn: Connection, caller: Caller, hook_id: int) -> RowMapping:
     """A subscription by id: 404 unknown, 403 another user's without Manage Accounts."""
     row = entities.get_row(conn, HOOKS, hook_id)
@@ -160,14 +124,27 @@ def _reachable(conn: Connection, caller: Caller, hook_id: int) -> RowMapping:
 
 
 def create(
-    conn: Connection, caller: Caller, body: Mapping[str, Any], allowed: list[str] | None
+    conn: Connection,
+    caller: Caller,
+    body: Mapping[str, Any],
+    targets: Targets,
+    max_hooks: int,
+    token_id: int | None,
 ) -> dict[str, Any]:
-    """A new subscription of the caller's, answered once with its signing secret."""
+    """A new subscription of the caller's (made with the API token ``token_id``, or None for a
+    password), answered once with its signing secret."""
     check_event(body["event"])
     check_filter(body.get("filter"))
-    problem = target_problem(body["target_url"], allowed)
+    problem = targets.url_problem(body["target_url"])
     if problem:
         raise problem
+    if store.count_for_user(conn, caller.id) >= max_hooks:
+        raise ApiError(
+            400,
+            "too_many_hooks",
+            f"You have {max_hooks} hooks, the most one user may have on this server "
+            "(TIMETRACKER_HOOK_MAX_PER_USER): delete one first",
+        )
     secret = secrets.token_hex(32)
     hook_id = store.create(
         conn,
@@ -178,6 +155,7 @@ def create(
             "filter": body.get("filter") or None,
             "enabled": body.get("enabled", True),
             "secret": secret,
+            "token_id": token_id,
         },
     )
     return {**entities.get_row(conn, HOOKS, hook_id), "secret": secret}
@@ -197,12 +175,40 @@ def get(conn: Connection, caller: Caller, hook_id: int) -> RowMapping:
     return _reachable(conn, caller, hook_id)
 
 
-def set_enabled(conn: Connection, caller: Caller, hook_id: int, enabled: bool) -> RowMapping:
+def set_enabled(
+    conn: Connection, caller: Caller, hook_id: int, enabled: bool, targets: Targets
+) -> RowMapping:
     """Pause a subscription, or enable it again (after a disable, with a clean slate: the events
-    it missed are still delivered, from its cursor on)."""
-    _reachable(conn, caller, hook_id)
+    it missed are still delivered, from its cursor on). Enabling judges the target as a new
+    subscription's, and refuses one whose token is gone."""
+    hook = _reachable(conn, caller, hook_id)
+    if enabled:
+        problem = targets.url_problem(hook["target_url"])
+        if problem:
+            raise problem
+        gone = token_problem(conn, hook, now_ms())
+        if gone:
+            raise ApiError(
+                400,
+                "hook_token_gone",
+                f"{gone}: a hook made with an API token ends with it; subscribe again",
+            )
     store.set_enabled(conn, hook_id, enabled)
     return entities.get_row(conn, HOOKS, hook_id)
+
+
+def token_problem(conn: Connection, hook: Mapping[str, Any], now: int) -> str | None:
+    """Why the token that made ``hook`` no longer stands for it, or None (also for a hook made
+    with a password)."""
+    if hook["token_id"] is None:
+        return None
+    state = store.token_state(conn, hook["token_id"], hook["created"], now)
+    return {"revoked": TOKEN_REVOKED, "expired": TOKEN_EXPIRED}.get(state)
+
+
+def token_revoked(conn: Connection, token_id: int) -> None:
+    """A token is being revoked: the subscriptions it made are disabled with it."""
+    store.disable_for_token(conn, token_id, TOKEN_REVOKED)
 
 
 def delete(conn: Connection, caller: Caller, hook_id: int) -> None:

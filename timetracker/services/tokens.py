@@ -7,6 +7,7 @@ write (403 ``token_read_only``). Only a SHA-256 of it is stored: 256 random bits
 hash, so a request with a token costs what one with cached Basic credentials does.
 
 Users see and revoke their own tokens; Manage Accounts & Permissions sees and revokes anyone's.
+Revoking a token disables the REST hooks it made, in the same transaction (``services/hooks.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy import Connection, RowMapping
 from timetracker import access
 from timetracker.access import Caller
 from timetracker.errors import ApiError, access_denied, not_found
+from timetracker.services import hooks
 from timetracker.services.crud import list_body
 from timetracker.services.users import users
 from timetracker.store import entities
@@ -77,6 +79,7 @@ def revoke(conn: Connection, caller: Caller, uid, token_id: int) -> None:
     row = entities.get_row(conn, TOKENS, token_id)
     if row is None or row["user_id"] != owner["id"]:
         raise not_found("Token", token_id)
+    hooks.token_revoked(conn, token_id)
     store.revoke(conn, token_id)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, delete, func, insert, or_, select, update
 
 from timetracker.store.entities import Entity
-from timetracker.store.schema import events, hook_deliveries, hooks, users
+from timetracker.store.schema import api_tokens, events, hook_deliveries, hooks, users
 from timetracker.store.users import LOGIN_COLUMNS, login_row
 from timetracker.store.util import now_ms
 
@@ -37,6 +37,40 @@ def create(conn: Connection, values: Mapping[str, Any]) -> int:
         "next_attempt": 0,
     }
     return conn.execute(insert(hooks).values(**row).returning(hooks.c.id)).scalar_one()
+
+
+def count_for_user(conn: Connection, user_id: int) -> int:
+    """How many subscriptions a user has, counted under a lock on the user's row (on
+    PostgreSQL; SQLite's writers take turns), so two requests at once cannot both pass a cap."""
+    conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update())
+    return conn.execute(
+        select(func.count()).select_from(hooks).where(hooks.c.user_id == user_id)
+    ).scalar_one()
+
+
+def disable_for_token(conn: Connection, token_id: int, reason: str) -> None:
+    """Disable the subscriptions a token made (it is being revoked)."""
+    conn.execute(
+        update(hooks)
+        .where(hooks.c.token_id == token_id)
+        .values(enabled=False, disabled_reason=reason)
+    )
+
+
+def token_state(conn: Connection, token_id: int, hook_created: int, now: int) -> str | None:
+    """Why the token that made a subscription no longer stands for it ("revoked" or
+    "expired"), or None while it does.
+
+    A token created after the subscription is another token that took a revoked one's id
+    (SQLite hands out the highest id again once its row is deleted)."""
+    row = conn.execute(
+        select(api_tokens.c.created, api_tokens.c.expires).where(api_tokens.c.id == token_id)
+    ).first()
+    if row is None or row.created > hook_created:
+        return "revoked"
+    if row.expires is not None and row.expires <= now:
+        return "expired"
+    return None
 
 
 def delete_hook(conn: Connection, hook_id: int) -> None:
@@ -70,16 +104,17 @@ def _due(now: int):
     )
 
 
-def due_ids(conn: Connection, now: int, limit: int, exclude: frozenset[int]) -> list[int]:
+def due(conn: Connection, now: int, limit: int) -> list[RowMapping]:
     """Subscriptions with events after their cursor that no deliverer works on and whose next
-    attempt is due. A cheap read, so that an idle deliverer writes nothing."""
+    attempt is due (id, owner and target), the furthest behind first, so that none starves. A
+    cheap read, so that an idle deliverer writes nothing."""
     stmt = (
-        select(hooks.c.id)
+        select(hooks.c.id, hooks.c.user_id, hooks.c.target_url)
         .where(*_due(now), hooks.c.cursor < select(func.max(events.c.id)).scalar_subquery())
-        .order_by(hooks.c.cursor, hooks.c.id)  # the furthest behind first: none starves
-        .limit(limit + len(exclude))
+        .order_by(hooks.c.cursor, hooks.c.id)
+        .limit(limit)
     )
-    return [i for i in conn.execute(stmt).scalars() if i not in exclude][:limit]
+    return list(conn.execute(stmt).mappings())
 
 
 def backlog(conn: Connection) -> tuple[int, int]:

@@ -536,8 +536,12 @@ hooks = Table(
     Column("next_attempt", BigInteger, nullable=False),
     Column("claimed_until", BigInteger),
     Column("claimed_by", String(32)),
+    # The API token that made it (None: made with a password): it lives as long as that token.
+    # No foreign key: the id must outlive the token's row, to say why the hook was disabled.
+    Column("token_id", Integer),
 )
 Index("ix_hooks_user_id", hooks.c.user_id)
+Index("ix_hooks_token_id", hooks.c.token_id)
 
 # The recent delivery attempts of a hook (the newest few are kept).
 hook_deliveries = Table(
