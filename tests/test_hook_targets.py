@@ -252,9 +252,9 @@ def test_https_checks_the_certificate_against_the_name(app, admin, certificate):
         ("HOOK_ALLOWED_HOSTS", "https://hooks.example.com", "without a scheme"),
         ("HOOK_ALLOWED_HOSTS", "hooks.example.com:99999", "not a port"),
         ("HOOK_ALLOWED_HOSTS", "hooks example.com", "not a host name"),
-        ("HOOK_TIMEOUT", "0", "between 1 and 20"),
+        ("HOOK_TIMEOUT", "0", "from 1 to 20"),
         ("HOOK_TIMEOUT", "ten", "not a whole number"),
-        ("HOOK_MAX_PER_USER", "0", "between 1 and 10000"),
+        ("HOOK_MAX_PER_USER", "0", "from 1 to 10000"),
     ],
 )
 def test_hook_settings_are_checked(monkeypatch, setting, value, problem):
