@@ -12,14 +12,24 @@ import click
 from timetracker.access import PERMISSIONS
 
 
-def _app(db: str | None):
+def _started_app(db: str | None):
+    """The database readied as a start readies it (migrated, the administrator created on the
+    first start), then the app: the app, and whether this start created the administrator."""
     from timetracker import create_app
     from timetracker.config import SettingError
+    from timetracker.startup import prepare_database
 
+    settings = {"DATABASE_URL": db} if db else None
     try:
-        return create_app({"DATABASE_URL": db} if db else None)
+        admin_created = prepare_database(settings)
+        return create_app(settings), admin_created
     except SettingError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _app(db: str | None):
+    """The app of a command or the server, on a database readied by :func:`_started_app`."""
+    return _started_app(db)[0]
 
 
 @click.group()
@@ -85,8 +95,8 @@ def _return_large_blocks() -> None:
     help="Server processes; more than 1 runs gunicorn and needs the rate limits in Redis.",
 )
 def serve(host: str, port: int, db: str | None, threads: int, workers: int) -> None:
-    """Run the API server (waitress; gunicorn with --workers), upgrading the database first.
-    SIGTERM stops it gracefully."""
+    """Run the API server (waitress; gunicorn with --workers), upgrading the database first
+    (once, before any worker starts). SIGTERM stops it gracefully."""
     from timetracker import serving
     from timetracker.access_log import log_to_stderr
     from timetracker.config import SettingError, load_config
@@ -195,7 +205,7 @@ def demo(db: str | None) -> None:
     from timetracker.store.db import write_transaction
     from timetracker.store.entities import count_where
 
-    app = _app(db)
+    app, admin_created = _started_app(db)
     engine = app.extensions["timetracker"]["engine"]
     with command_context(app, "demo", demo_data.LOADER), write_transaction(engine) as conn:
         if count_where(conn, CUSTOMERS) > 0:
@@ -206,7 +216,7 @@ def demo(db: str | None) -> None:
         counts = demo_data.load(conn, hash_method=app.config["PASSWORD_HASH_METHOD"])
     click.echo("Loaded the demo company: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
     click.echo("Every demo user's password is their username (for example jsmith / jsmith).")
-    if not app.extensions["timetracker"].get("admin_created"):
+    if not admin_created:
         click.echo(
             "'admin' keeps the password it was given when this database was created "
             "(TIMETRACKER_ADMIN_PASSWORD applies only then); "
