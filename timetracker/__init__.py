@@ -81,7 +81,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     ratelimit.init_app(app)
     pipeline.init_app(app)
-    api = docs.init_app(app, metrics_on=app.config["METRICS"] != "disabled")
+    api = docs.make_api(app, metrics_on=app.config["METRICS"] != "disabled")
     register_routes(app, api)
+    docs.init_app(app, api)
     app.check_synchronous()
     return app

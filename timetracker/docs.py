@@ -58,10 +58,9 @@ class Api(SmorestApi):
         return error_response(http_exception_to_api_error(error))
 
 
-def init_app(app: Flask, metrics_on: bool = False) -> Api:
-    """The document's settings, the document at ``/api/v1/openapi.json`` and the Swagger UI.
-    The routes it describes are registered from :mod:`timetracker.api`, on the returned
-    :class:`Api`."""
+def make_api(app: Flask, metrics_on: bool = False) -> Api:
+    """The document's settings, and the :class:`Api` that the routes are registered on (from
+    :mod:`timetracker.api`) to be described."""
     app.config.update(
         API_TITLE="timetracker",
         API_VERSION=__version__,
@@ -84,7 +83,12 @@ def init_app(app: Flask, metrics_on: bool = False) -> Api:
             },
         },
     )
-    api = Api(app)
+    return Api(app)
+
+
+def init_app(app: Flask, api: Api) -> None:
+    """The document at ``/api/v1/openapi.json``, the Swagger UI, and the way to it from the
+    server's root."""
 
     @public
     def openapi_json():
@@ -113,4 +117,3 @@ def init_app(app: Flask, metrics_on: bool = False) -> Api:
         for endpoint in app.view_functions
         if endpoint.startswith(("api-docs.", "swagger_ui."))
     )
-    return api
