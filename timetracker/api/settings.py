@@ -84,11 +84,11 @@ types_of_work_blp = crud_blueprint(
 )
 
 info = Blueprint(
-    "info", __name__, url_prefix="/api/v1/info", description="Settings and limits of this server."
+    "info", __name__, url_prefix="/api/v1", description="Settings and limits of this server."
 )
 
 
-@info.route("")
+@info.route("/info")
 class Info(MethodView):
     @info.response(200, s.InfoSchema)
     @info.errors()
