@@ -228,6 +228,40 @@ def demo(db: str | None) -> None:
         click.echo("Log in as 'admin' with the password printed above.")
 
 
+@main.command()
+@click.option("--markdown", is_flag=True, help="As the Markdown page docs/routes.md.")
+def routes(markdown: bool) -> None:
+    """Print every route: method, path, the view that answers it, and the service functions
+    that view calls.
+
+    The service functions are read from each view's code: every call it makes into
+    timetracker.services, as a module's function (totals.of_object), a service object's method
+    (service.list on timetracker.services.catalogue.customers) or a function imported by name.
+    Nothing is declared for it, so a new view is indexed as it is written; a view that calls no
+    service (the health check, the document) shows none. Opens no database.
+    """
+    import tempfile
+
+    from timetracker import create_app, route_index
+    from timetracker.config import SettingError
+
+    with tempfile.TemporaryDirectory() as unused:
+        # Every route the server can answer: the metrics' too.
+        settings = {
+            "DATABASE_URL": f"{unused}/unused.db",
+            "METRICS": "token",
+            "METRICS_TOKEN": "x" * 32,
+        }
+        try:
+            app = create_app(settings)
+        except SettingError as exc:
+            raise click.ClickException(str(exc)) from exc
+        app.extensions["timetracker"]["engine"].dispose()
+    found = route_index.routes(app)
+    for line in route_index.markdown(found) if markdown else route_index.text_table(found):
+        click.echo(line)
+
+
 @main.group("import")
 def import_group() -> None:
     """Import data from files."""
