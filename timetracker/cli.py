@@ -1,5 +1,5 @@
-"""The ``timetracker`` command: serve, create-user, set-password, demo, import, export, backup,
-restore, migrate."""
+"""The ``timetracker`` command: serve, create-user, set-password, demo, routes, import, export,
+backup, restore, migrate, check."""
 
 from __future__ import annotations
 
