@@ -31,6 +31,7 @@ if "PYTHONPATH" not in os.environ:  # this checkout's code, not an installed cop
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from timetracker import create_app  # noqa: E402
+from timetracker.startup import prepare_database  # noqa: E402
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"admin:manager").decode()}
 
@@ -41,14 +42,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(
-            {
-                "DATABASE_URL": f"sqlite:///{tmp}/batch.db",
-                "ADMIN_PASSWORD": "manager",
-                "RATELIMIT_PER_SECOND": 10_000_000,
-                "RATELIMIT_PER_MINUTE": 10_000_000,
-            }
-        )
+        settings = {
+            "DATABASE_URL": f"sqlite:///{tmp}/batch.db",
+            "ADMIN_PASSWORD": "manager",
+            "RATELIMIT_PER_SECOND": 10_000_000,
+            "RATELIMIT_PER_MINUTE": 10_000_000,
+        }
+        prepare_database(settings)
+        app = create_app(settings)
         client = app.test_client()
 
         def api(method: str, path: str, body=None):

@@ -43,6 +43,7 @@ from bench_auth import AUTH, server  # noqa: E402
 from timetrack_dataset import PASSWORD, _users, catalogue, working_days  # noqa: E402
 
 from timetracker import create_app  # noqa: E402
+from timetracker.startup import prepare_database  # noqa: E402
 from timetracker.store import schema as t  # noqa: E402
 from timetracker.store.db import make_engine, write_transaction  # noqa: E402
 from timetracker.store.util import now_ms  # noqa: E402
@@ -53,6 +54,7 @@ PROJECTS_PER_USER, RECORDS_PER_DAY = 2, 2
 def build(db: str, users: int, lines: int, seed: int = 1) -> tuple[bytes, list[dict]]:
     """Fill an empty database; the CSV to import, and the same records as table rows."""
     rng = random.Random(seed)
+    prepare_database({"DATABASE_URL": db, "ADMIN_PASSWORD": PASSWORD})
     app = create_app({"DATABASE_URL": db, "ADMIN_PASSWORD": PASSWORD})
     engine = app.extensions["timetracker"]["engine"]
     with engine.begin() as conn:

@@ -30,6 +30,7 @@ from bench_auth import PASSWORD, server  # noqa: E402
 from timetrack_dataset import catalogue  # noqa: E402
 
 from timetracker import create_app  # noqa: E402
+from timetracker.startup import prepare_database  # noqa: E402
 from timetracker.store import schema as t  # noqa: E402
 from timetracker.store.util import name_key, now_ms  # noqa: E402
 
@@ -40,6 +41,7 @@ MANAGER = "manager"
 
 def build(db: str) -> None:
     """Bulk-load the company (every bench user shares one precomputed password hash)."""
+    prepare_database({"DATABASE_URL": db, "ADMIN_PASSWORD": PASSWORD})
     app = create_app({"DATABASE_URL": db, "ADMIN_PASSWORD": PASSWORD})
     engine = app.extensions["timetracker"]["engine"]
     with engine.begin() as conn:

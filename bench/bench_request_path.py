@@ -22,6 +22,7 @@ ROOT = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().paren
 sys.path.insert(0, str(ROOT))
 
 from timetracker import create_app  # noqa: E402
+from timetracker.startup import prepare_database  # noqa: E402
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"admin:manager").decode()}
 
@@ -36,16 +37,16 @@ def per_request_us(request, n: int = 3000) -> float:
 
 
 def make_client(**settings):
-    app = create_app(
-        {
-            "DATABASE_URL": str(Path(tempfile.mkdtemp()) / "bench.db"),
-            "ADMIN_PASSWORD": "manager",
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "RATELIMIT_PER_SECOND": 10**9,
-            "RATELIMIT_PER_MINUTE": 10**9,
-            **settings,
-        }
-    )
+    settings = {
+        "DATABASE_URL": str(Path(tempfile.mkdtemp()) / "bench.db"),
+        "ADMIN_PASSWORD": "manager",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "RATELIMIT_PER_SECOND": 10**9,
+        "RATELIMIT_PER_MINUTE": 10**9,
+        **settings,
+    }
+    prepare_database(settings)
+    app = create_app(settings)
     client = app.test_client()
     customer = client.post("/api/v1/customers", json={"name": "A"}, headers=AUTH).get_json()
     return client, f"/api/v1/customers/{customer['id']}"

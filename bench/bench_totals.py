@@ -121,9 +121,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or str(Path(tmp) / "totals.db")
         if args.reuse:
-            from timetracker import create_app
+            from timetracker.startup import prepare_database
 
-            create_app({"DATABASE_URL": db, "ADMIN_PASSWORD": PASSWORD})  # migrates
+            prepare_database({"DATABASE_URL": db, "ADMIN_PASSWORD": PASSWORD})  # migrates
             engine = create_engine(normalize_url(db))
             with engine.connect() as conn:
                 users = list(

@@ -94,6 +94,8 @@ def server_env(redis_url: str) -> dict[str, str]:
 GUNICORN_ONE = (
     "import sys; from timetracker import create_app; "
     "from timetracker.gunicorn_server import GunicornServer; "
+    "from timetracker.startup import prepare_database; "
+    "prepare_database({'DATABASE_URL': sys.argv[1]}); "
     "GunicornServer(create_app({'DATABASE_URL': sys.argv[1]}), bind=sys.argv[2], "
     "workers=1, threads=int(sys.argv[3])).run()"
 )

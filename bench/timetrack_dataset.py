@@ -24,6 +24,7 @@ from sqlalchemy import insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from timetracker import create_app  # noqa: E402
+from timetracker.startup import prepare_database  # noqa: E402
 from timetracker.store import schema as t  # noqa: E402
 from timetracker.store.util import name_key, now_ms  # noqa: E402
 
@@ -137,6 +138,7 @@ def _users(conn, count: int, password_hash: str, now: int) -> list[int]:
 def build(db: str, users: int = 1000, year: int = 2025, seed: int = 1) -> dict:
     """Fill an empty database; returns what the benchmark needs to know about it."""
     rng = random.Random(seed)
+    prepare_database({"DATABASE_URL": db, "ADMIN_PASSWORD": PASSWORD})
     app = create_app({"DATABASE_URL": db, "ADMIN_PASSWORD": PASSWORD})
     engine = app.extensions["timetracker"]["engine"]
     days = working_days(year)

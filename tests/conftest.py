@@ -3,8 +3,8 @@ permissions.
 
 Databases are SQLite files, or PostgreSQL schemas when TIMETRACKER_TEST_DATABASE_URL is set.
 
-- ``template_database`` (once per session): ``create_app`` with the test settings migrates a new
-  database and creates ``admin`` (test password, fast hash), exactly as a first start does.
+- ``template_database`` (once per session): ``prepare_database`` with the test settings migrates
+  a new database and creates ``admin`` (test password, fast hash), exactly as a first start does.
 - ``migrated_database_url`` (per test): that state, for this test alone. SQLite copies the
   template file; PostgreSQL returns one session schema to the template's rows (all rows deleted,
   the captured ones inserted again, sequences set back). ``make_app`` and so ``app`` and the
@@ -31,6 +31,7 @@ from sqlalchemy import MetaData, Table, text
 from timetracker import create_app
 from timetracker.access import ENTER_TIME_TRACK, PERMISSIONS
 from timetracker.services.accounts import create_user
+from timetracker.startup import prepare_database
 from timetracker.store.db import make_engine
 
 PG_URL = os.environ.get("TIMETRACKER_TEST_DATABASE_URL")
@@ -66,9 +67,8 @@ def app_settings(database_url: str, **overrides) -> dict:
 
 
 def build_first_start(database_url: str) -> None:
-    """What the first ``create_app`` with the test settings makes of an empty database."""
-    app = create_app(app_settings(database_url))
-    app.extensions["timetracker"]["engine"].dispose()
+    """What the first start with the test settings makes of an empty database."""
+    prepare_database(app_settings(database_url))
 
 
 # --- PostgreSQL: schemas --------------------------------------------------------------------

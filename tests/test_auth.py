@@ -196,14 +196,17 @@ def test_cache_is_bounded_and_keeps_no_password():
 def test_passwords_are_stored_with_scrypt_by_default(tmp_path, monkeypatch):
     from sqlalchemy import select
 
-    from timetracker import create_app
+    from timetracker.startup import prepare_database
+    from timetracker.store.db import make_engine
 
     monkeypatch.delenv("TIMETRACKER_PASSWORD_HASH_METHOD", raising=False)
-    app = create_app({"DATABASE_URL": str(tmp_path / "s.db"), "ADMIN_PASSWORD": "pw"})
-    with app.extensions["timetracker"]["engine"].connect() as conn:
+    database = str(tmp_path / "s.db")
+    prepare_database({"DATABASE_URL": database, "ADMIN_PASSWORD": "pw"})
+    engine = make_engine(database)
+    with engine.connect() as conn:
         stored = conn.execute(select(users.c.password_hash)).scalar_one()
     assert stored.startswith("scrypt:")
-    app.extensions["timetracker"]["engine"].dispose()
+    engine.dispose()
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from tests.conftest import ADMIN_PASSWORD, PG_URL, ApiClient
+from tests.conftest import ADMIN_PASSWORD, PG_URL, ApiClient, app_settings
 from timetracker.cli import main
+from timetracker.startup import prepare_database
 from timetracker.store.db import make_engine
 
 sqlite_only = pytest.mark.skipif(bool(PG_URL), reason="a SQLite file's backup")
@@ -107,7 +108,8 @@ def test_postgresql_backup_and_restore(pg_admin_engine, tmp_path, make_app):
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         source, target = (f"{base}/{name}" for name in names)
-        app = make_app(DATABASE_URL=source, AUTO_MIGRATE=True)
+        prepare_database(app_settings(source))
+        app = make_app(DATABASE_URL=source)
         ApiClient(app.test_client(), "admin", ADMIN_PASSWORD).ok(
             "post", "/customers", {"name": "Acme"}
         )

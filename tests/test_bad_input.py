@@ -40,6 +40,7 @@ from sqlalchemy import select, text
 
 from tests.conftest import ADMIN_PASSWORD, FAST_HASH, PG_URL, RATELIMIT_STORAGE, ApiClient, basic
 from timetracker import create_app
+from timetracker.startup import prepare_database
 from timetracker.store.db import make_engine
 from timetracker.store.schema import metadata, time_totals
 
@@ -746,19 +747,19 @@ def corpus(tmp_path_factory, request):
         url = f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
     else:
         url = str(tmp_path_factory.mktemp("bad-input") / "test.db")
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "ADMIN_PASSWORD": ADMIN_PASSWORD,
-            "PASSWORD_HASH_METHOD": FAST_HASH,
-            "RATELIMIT_STORAGE": RATELIMIT_STORAGE,
-            "RATELIMIT_KEY_PREFIX": "test-" + uuid.uuid4().hex,
-            # Thousands of requests in seconds: the throttle and the ban have their own tests.
-            "RATELIMIT_PER_SECOND": 1_000_000,
-            "RATELIMIT_PER_MINUTE": 1_000_000,
-            "LOGIN_BAN_ATTEMPTS": 1_000_000,
-        }
-    )
+    settings = {
+        "DATABASE_URL": url,
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "PASSWORD_HASH_METHOD": FAST_HASH,
+        "RATELIMIT_STORAGE": RATELIMIT_STORAGE,
+        "RATELIMIT_KEY_PREFIX": "test-" + uuid.uuid4().hex,
+        # Thousands of requests in seconds: the throttle and the ban have their own tests.
+        "RATELIMIT_PER_SECOND": 1_000_000,
+        "RATELIMIT_PER_MINUTE": 1_000_000,
+        "LOGIN_BAN_ATTEMPTS": 1_000_000,
+    }
+    prepare_database(settings)
+    app = create_app(settings)
     app.testing = True
     corpus = Corpus(app)
     request.config.pluginmanager.register(Summary(corpus.tally), "bad-input-summary")

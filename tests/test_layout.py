@@ -37,7 +37,7 @@ RESOURCES = {
 }
 # What a layer shares between its resources.
 SHARED = {
-    "api": {"__init__", "common", "crud", "csv_stream", "day_records"},
+    "api": {"__init__", "common", "converters", "crud", "csv_stream", "day_records"},
     "services": {
         "__init__",
         "crud",

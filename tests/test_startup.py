@@ -18,10 +18,12 @@ PROCESSES = 3
 START = textwrap.dedent(
     """
     import sys, time
-    from timetracker import create_app
+    from timetracker.startup import prepare_database
     start = float(sys.argv[2])
     time.sleep(max(start - time.time(), 0))  # everyone starts at the same instant
-    create_app({"DATABASE_URL": sys.argv[1], "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    prepare_database(
+        {"DATABASE_URL": sys.argv[1], "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+    )
     """
 )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import sys
 from typing import Any
 
 from flask import Flask
@@ -49,13 +48,14 @@ class App(Flask):
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the application: config, database, auth, rate limit, blueprints, docs."""
-    from timetracker import access_log, auth, cors, docs, errors, ratelimit, request_shape
-    from timetracker.api import all_blueprints
+    """Build the application: config, database engine, auth, rate limit, the request's hooks,
+    routes, docs. Nothing else: the database is readied for it by
+    :func:`timetracker.startup.prepare_database`, which every start runs first."""
+    from timetracker import access_log, auth, docs, errors, pipeline, ratelimit
+    from timetracker.api import register_routes
     from timetracker.config import load_config
     from timetracker.json_provider import OrjsonProvider
-    from timetracker.services.accounts import ADMIN_USERNAME, ensure_admin
-    from timetracker.store import db, migrate
+    from timetracker.store import db
 
     app = App(__name__, static_folder=None)
     app.json = OrjsonProvider(app)
@@ -70,24 +70,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     engine = db.make_engine(app.config["DATABASE_URL"])
     app.extensions["timetracker"] = {"engine": engine, "public_endpoints": set()}
-    if app.config["AUTO_MIGRATE"]:
-        migrate.upgrade(engine)
-        created, generated = ensure_admin(
-            engine, app.config["ADMIN_PASSWORD"], app.config["PASSWORD_HASH_METHOD"]
-        )
-        app.extensions["timetracker"]["admin_created"] = created
-        if created:  # the first start: say where the data lives
-            print(
-                f"Database: {db.location(app.config['DATABASE_URL'])}", file=sys.stderr, flush=True
-            )
-        if generated:
-            print(
-                f"Created the administrator account '{ADMIN_USERNAME}' with password: "
-                f"{generated}\n(shown only now; set TIMETRACKER_ADMIN_PASSWORD to choose it)",
-                file=sys.stderr,
-                flush=True,
-            )
-
     errors.register_error_handlers(app)
     if app.config["METRICS"] != "disabled":
         # Imported only when on: a server without metrics does not load prometheus_client.
@@ -95,11 +77,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
         metrics.init_app(app)  # before the access log, which feeds it
     access_log.init_app(app)
-    cors.init_app(app)
     db.init_app(app)
     auth.init_app(app)
     ratelimit.init_app(app)
-    request_shape.init_app(app)
-    docs.init_app(app, all_blueprints(metrics_on=app.config["METRICS"] != "disabled"))
+    pipeline.init_app(app)
+    api = docs.make_api(app, metrics_on=app.config["METRICS"] != "disabled")
+    register_routes(app, api)
+    docs.init_app(app, api)
     app.check_synchronous()
     return app

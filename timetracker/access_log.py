@@ -22,7 +22,7 @@ import re
 import time
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 
 log = logging.getLogger("timetracker.access")
 _SENSIBLE_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
@@ -45,7 +45,9 @@ def _write(message: str, args: dict | None = None) -> None:
         log.handle(log.makeRecord(log.name, logging.INFO, "(unknown file)", 0, message, args, None))
 
 
-def _start() -> None:
+def start_request() -> None:
+    """Before everything else: the request's id and the moment it started (so that refusals
+    before the view, by auth or the throttle, get the id and are timed too)."""
     given = request.headers.get("X-Request-Id", "")
     context = g._get_current_object()
     context.request_id = given if _SENSIBLE_ID.fullmatch(given) else uuid.uuid4().hex
@@ -54,7 +56,7 @@ def _start() -> None:
 
 def request_id() -> str:
     """The current request's id (made now, and kept, if the request is refused before
-    ``_start`` ran)."""
+    ``start_request`` ran)."""
     rid = g.get("request_id")
     if rid is None:
         rid = g.request_id = uuid.uuid4().hex
@@ -62,51 +64,55 @@ def request_id() -> str:
 
 
 def init_app(app: Flask) -> None:
-    json_lines = app.config["LOG_FORMAT"] == "json"
-    enabled = app.config["ACCESS_LOG"]
-    metrics = app.extensions["timetracker"].get("metrics")
-    if enabled:
+    """The log's settings for ``app``; :mod:`timetracker.pipeline` registers the hooks."""
+    app.extensions["timetracker"]["access_log"] = (
+        app.config["ACCESS_LOG"],
+        app.config["LOG_FORMAT"] == "json",
+    )
+    if app.config["ACCESS_LOG"]:
         log.setLevel(logging.INFO)
 
-    @app.after_request
-    def _finish(response):
-        rid = request_id()
-        response.headers["X-Request-Id"] = rid
-        context, req = g._get_current_object(), request._get_current_object()
-        started = context.get("request_started")
-        if metrics is not None and started is not None:
-            rule = req.url_rule
-            metrics.observe(
-                rule.rule if rule is not None else None,
-                req.method,
-                response.status_code,
-                time.perf_counter() - started,
-                context.get("error_key"),
-            )
-        if enabled:
-            caller = context.get("caller")
-            entry = {
-                "method": req.method,
-                "path": req.path,
-                "status": response.status_code,
-                "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
-                "user": caller.username if caller is not None else None,
-                "requestId": rid,
-                "pid": _pid,
-            }
-            if json_lines:
-                now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
-                _write(json.dumps({"time": now, **entry}))
-            else:
-                _write(
-                    "%(method)s %(path)s %(status)s %(ms)sms user=%(user)s id=%(requestId)s "
-                    "pid=%(pid)s",
-                    entry,
-                )
-        return response
 
-    # First of all, so that refusals before the view (auth, throttle) get the id too.
-    app.before_request_funcs.setdefault(None, []).insert(0, _start)
+def finish_request(response):
+    """Last of all: ``X-Request-Id`` on the answer, the duration into the metrics (when on),
+    and the access log line (when on)."""
+    extensions = current_app.extensions["timetracker"]
+    enabled, json_lines = extensions["access_log"]
+    metrics = extensions.get("metrics")
+    rid = request_id()
+    response.headers["X-Request-Id"] = rid
+    context, req = g._get_current_object(), request._get_current_object()
+    started = context.get("request_started")
+    if metrics is not None and started is not None:
+        rule = req.url_rule
+        metrics.observe(
+            rule.rule if rule is not None else None,
+            req.method,
+            response.status_code,
+            time.perf_counter() - started,
+            context.get("error_key"),
+        )
+    if enabled:
+        caller = context.get("caller")
+        entry = {
+            "method": req.method,
+            "path": req.path,
+            "status": response.status_code,
+            "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+            "user": caller.username if caller is not None else None,
+            "requestId": rid,
+            "pid": _pid,
+        }
+        if json_lines:
+            now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+            _write(json.dumps({"time": now, **entry}))
+        else:
+            _write(
+                "%(method)s %(path)s %(status)s %(ms)sms user=%(user)s id=%(requestId)s "
+                "pid=%(pid)s",
+                entry,
+            )
+    return response
 
 
 def log_to_stderr() -> None:

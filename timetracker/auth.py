@@ -229,4 +229,3 @@ def init_app(app: Flask) -> None:
     app.extensions["timetracker"]["dummy_hash"] = generate_password_hash(
         secrets.token_urlsafe(16), method=app.config["PASSWORD_HASH_METHOD"]
     )
-    app.before_request(authenticate)

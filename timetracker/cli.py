@@ -1,5 +1,5 @@
-"""The ``timetracker`` command: serve, create-user, set-password, demo, import, export, backup,
-restore, migrate."""
+"""The ``timetracker`` command: serve, create-user, set-password, demo, routes, import, export,
+backup, restore, migrate, check."""
 
 from __future__ import annotations
 
@@ -12,14 +12,24 @@ import click
 from timetracker.access import PERMISSIONS
 
 
-def _app(db: str | None):
+def _started_app(db: str | None):
+    """The database readied as a start readies it (migrated, the administrator created on the
+    first start), then the app: the app, and whether this start created the administrator."""
     from timetracker import create_app
     from timetracker.config import SettingError
+    from timetracker.startup import prepare_database
 
+    settings = {"DATABASE_URL": db} if db else None
     try:
-        return create_app({"DATABASE_URL": db} if db else None)
+        admin_created = prepare_database(settings)
+        return create_app(settings), admin_created
     except SettingError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _app(db: str | None):
+    """The app of a command or the server, on a database readied by :func:`_started_app`."""
+    return _started_app(db)[0]
 
 
 @click.group()
@@ -85,8 +95,8 @@ def _return_large_blocks() -> None:
     help="Server processes; more than 1 runs gunicorn and needs the rate limits in Redis.",
 )
 def serve(host: str, port: int, db: str | None, threads: int, workers: int) -> None:
-    """Run the API server (waitress; gunicorn with --workers), upgrading the database first.
-    SIGTERM stops it gracefully."""
+    """Run the API server (waitress; gunicorn with --workers), upgrading the database first
+    (once, before any worker starts). SIGTERM stops it gracefully."""
     from timetracker import serving
     from timetracker.access_log import log_to_stderr
     from timetracker.config import SettingError, load_config
@@ -195,7 +205,7 @@ def demo(db: str | None) -> None:
     from timetracker.store.db import write_transaction
     from timetracker.store.entities import count_where
 
-    app = _app(db)
+    app, admin_created = _started_app(db)
     engine = app.extensions["timetracker"]["engine"]
     with command_context(app, "demo", demo_data.LOADER), write_transaction(engine) as conn:
         if count_where(conn, CUSTOMERS) > 0:
@@ -206,7 +216,7 @@ def demo(db: str | None) -> None:
         counts = demo_data.load(conn, hash_method=app.config["PASSWORD_HASH_METHOD"])
     click.echo("Loaded the demo company: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
     click.echo("Every demo user's password is their username (for example jsmith / jsmith).")
-    if not app.extensions["timetracker"].get("admin_created"):
+    if not admin_created:
         click.echo(
             "'admin' keeps the password it was given when this database was created "
             "(TIMETRACKER_ADMIN_PASSWORD applies only then); "
@@ -216,6 +226,40 @@ def demo(db: str | None) -> None:
         click.echo("Log in as 'admin' with the password in TIMETRACKER_ADMIN_PASSWORD.")
     else:
         click.echo("Log in as 'admin' with the password printed above.")
+
+
+@main.command()
+@click.option("--markdown", is_flag=True, help="As the Markdown page docs/routes.md.")
+def routes(markdown: bool) -> None:
+    """Print every route: method, path, the view that answers it, and the service functions
+    that view calls.
+
+    The service functions are read from each view's code: every call it makes into
+    timetracker.services, as a module's function (totals.of_object), a service object's method
+    (service.list on timetracker.services.catalogue.customers) or a function imported by name.
+    Nothing is declared for it, so a new view is indexed as it is written; a view that calls no
+    service (the health check, the document) shows none. Opens no database.
+    """
+    import tempfile
+
+    from timetracker import create_app, route_index
+    from timetracker.config import SettingError
+
+    with tempfile.TemporaryDirectory() as unused:
+        # Every route the server can answer: the metrics' too.
+        settings = {
+            "DATABASE_URL": f"{unused}/unused.db",
+            "METRICS": "token",
+            "METRICS_TOKEN": "x" * 32,
+        }
+        try:
+            app = create_app(settings)
+        except SettingError as exc:
+            raise click.ClickException(str(exc)) from exc
+        app.extensions["timetracker"]["engine"].dispose()
+    found = route_index.routes(app)
+    for line in route_index.markdown(found) if markdown else route_index.text_table(found):
+        click.echo(line)
 
 
 @main.group("import")

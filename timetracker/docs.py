@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Flask, jsonify, redirect, url_for
 from flask_smorest import Api as SmorestApi
 from flask_swagger_ui import get_swaggerui_blueprint
-from werkzeug.routing import BaseConverter, IntegerConverter, UnicodeConverter
 
 from timetracker import __version__
 from timetracker.api.common import public
@@ -44,48 +43,6 @@ Self-hosted time tracking with an actiTIME-style REST API.
 """
 
 
-class IdConverter(IntegerConverter):
-    """Object ids in paths: signed 32-bit integers (larger numbers match no route: 404)."""
-
-    def __init__(self, url_map):
-        super().__init__(url_map, signed=True, min=-(2**31), max=2**31 - 1)
-
-
-# A character of a path segment: not a slash, and text a database can store (no NUL, no lone
-# surrogate; see schemas.base.unstorable).
-SEGMENT_CHARACTER = r"[^/\x00\ud800-\udfff]"
-
-
-class TextConverter(UnicodeConverter):
-    """The default converter of path segments (``<date>``): a segment holding NUL names nothing
-    the database could store, so it matches no route (404), as an id out of range does."""
-
-    def __init__(self, url_map, *args, **kwargs):
-        super().__init__(url_map, *args, **kwargs)
-        self.regex = self.regex.replace("[^/]", SEGMENT_CHARACTER, 1)
-
-
-class UidConverter(BaseConverter):
-    """A user id or username as the last segment of ``/users/{uid}``; never "me" or "import",
-    resources of their own (users with those names are reached by id)."""
-
-    regex = rf"(?!(?:me|import)(?:/|$)){SEGMENT_CHARACTER}+"
-
-
-class UserConverter(BaseConverter):
-    """A user id, a username, or ``me`` (the caller) in every other path: ``/users/me/team``,
-    ``/timetrack/me/...`` (a user named "me" is reached by id)."""
-
-    regex = rf"(?!import(?:/|$)){SEGMENT_CHARACTER}+"
-
-
-class DayConverter(TextConverter):
-    """A day in a record's path: ``YYYY-MM-DD`` or ``today``. Other text names no record (404);
-    a day of that shape that is not a date (``2025-02-30``) is the rules' 400."""
-
-    regex = r"today|[0-9]{4}-[0-9]{2}-[0-9]{2}"
-
-
 # Declared only where GET /metrics is served (TIMETRACKER_METRICS=token).
 METRICS_TOKEN_SCHEME = {
     "type": "http",
@@ -101,12 +58,9 @@ class Api(SmorestApi):
         return error_response(http_exception_to_api_error(error))
 
 
-def init_app(app: Flask, blueprints) -> Api:
-    app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
-    app.url_map.converters["int32"] = IdConverter
-    app.url_map.converters["uid"] = UidConverter
-    app.url_map.converters["user"] = UserConverter
-    app.url_map.converters["day"] = DayConverter
+def make_api(app: Flask, metrics_on: bool = False) -> Api:
+    """The document's settings, and the :class:`Api` that the routes are registered on (from
+    :mod:`timetracker.api`) to be described."""
     app.config.update(
         API_TITLE="timetracker",
         API_VERSION=__version__,
@@ -124,49 +78,17 @@ def init_app(app: Flask, blueprints) -> Api:
                         "scheme": "bearer",
                         "description": "A personal API token (POST /users/me/tokens)",
                     },
-                    **(
-                        {"metricsToken": METRICS_TOKEN_SCHEME}
-                        if any(b.name == "metrics" for b in blueprints)
-                        else {}
-                    ),
+                    **({"metricsToken": METRICS_TOKEN_SCHEME} if metrics_on else {}),
                 }
             },
         },
     )
-    api = Api(app)
-    api.register_converter(
-        UidConverter,
-        lambda _c: {
-            "type": "string",
-            "description": "User id or username (a username out of your reach answers 404, "
-            "as one nobody has)",
-            "pattern": "^(?!(me|import)$)",
-        },
-    )
-    api.register_converter(
-        UserConverter,
-        lambda _c: {
-            "type": "string",
-            "description": "User id, username, or me (the caller); a username out of your "
-            "reach answers 404, as one nobody has",
-            "pattern": "^(?!import$)",
-        },
-    )
-    api.register_converter(
-        DayConverter,
-        lambda _c: {"type": "string", "minLength": 1, "description": "YYYY-MM-DD or today"},
-    )
-    api.register_converter(
-        IdConverter,
-        lambda _c: {
-            "type": "integer",
-            "format": "int32",
-            "minimum": -(2**31),
-            "maximum": 2**31 - 1,
-        },
-    )
-    for blueprint in blueprints:
-        api.register_blueprint(blueprint)
+    return Api(app)
+
+
+def init_app(app: Flask, api: Api) -> None:
+    """The document at ``/api/v1/openapi.json``, the Swagger UI, and the way to it from the
+    server's root."""
 
     @public
     def openapi_json():
@@ -195,4 +117,3 @@ def init_app(app: Flask, blueprints) -> Api:
         for endpoint in app.view_functions
         if endpoint.startswith(("api-docs.", "swagger_ui."))
     )
-    return api

@@ -1,10 +1,10 @@
 """Several server processes: the app under gunicorn, with threaded workers (``gthread``).
 
-The app comes built (migrated, the first administrator created) from the first process, which
-becomes gunicorn's master and forks the workers from it (``preload_app``). Each worker, right
-after the fork, forgets the database connections it inherited and opens its own, starts its own
-REST hooks deliverer, and stops it (writing its last outcomes) when it exits. See
-``timetracker.serving`` for why the deliverer runs in every worker and how SIGTERM stops.
+The app comes built (the database readied: migrated, the first administrator created) from the
+first process, which becomes gunicorn's master and forks the workers from it (``preload_app``).
+Each worker, right after the fork, forgets the database connections it inherited and opens its
+own, starts its own REST hooks deliverer, and stops it (writing its last outcomes) when it
+exits. See ``timetracker.serving`` for why the deliverer runs in every worker and how SIGTERM stops.
 
 gunicorn runs on Unix only; ``timetracker serve --workers 1`` (waitress) needs none of this.
 """

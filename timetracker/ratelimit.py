@@ -178,5 +178,3 @@ def add_headers(response):
 
 def init_app(app: Flask) -> None:
     app.extensions["timetracker"]["limiter"] = Limiter(app.config)
-    app.before_request(throttle)
-    app.after_request(add_headers)

@@ -3,7 +3,7 @@ the media type the view takes, and no query parameter the operation does not dec
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import current_app, request
 
 from timetracker.errors import ApiError
 
@@ -75,8 +75,3 @@ def refuse_unclear_queries():
         f"Cannot parse provided arguments: this operation takes no query parameters ({unknown})",
         fields=unknown,
     )
-
-
-def init_app(app: Flask) -> None:
-    app.before_request(require_json_body)
-    app.before_request(refuse_unclear_queries)

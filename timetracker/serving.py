@@ -1,8 +1,9 @@
 """Running the server: one waitress process (the default), or several gunicorn processes sharing
 one port; both stop gracefully on SIGTERM.
 
-The app is built once, in the first process, before anything else: that migrates the database
-and creates the first administrator exactly once, however many processes follow. Gunicorn then
+The database is readied once, in the first process, before anything else
+(:func:`timetracker.startup.prepare_database`: the migrations and the first administrator,
+exactly once, however many processes follow), and the app is built there. Gunicorn then
 forks its workers from it (``preload_app``); each worker drops the connections it inherited
 (a connection shared by two processes corrupts both sides) and opens its own, and starts its
 own REST hooks deliverer.
@@ -56,8 +57,9 @@ def serve(
     workers: int,
     on_listen: Callable[[], None],
 ) -> None:
-    """Build the app (migrating the database once) and serve it: with waitress in this process
-    for one worker, with gunicorn for several. ``on_listen()`` once the address is taken."""
+    """Ready the database and build the app (``build_app``, run once, here) and serve it: with
+    waitress in this process for one worker, with gunicorn for several. ``on_listen()`` once
+    the address is taken."""
     if workers == 1:
         from timetracker import waitress_server
 

@@ -1,11 +1,19 @@
-"""One blueprint module per resource; ``all_blueprints`` lists them in the document's order."""
+"""One blueprint module per resource; :func:`register_routes` registers the URL converters and
+every resource's blueprints, in the document's order (``all_blueprints``).
+
+``timetracker routes`` prints every route with its view and the service function it calls;
+``docs/routes.md`` is that index, kept current by ``tests/test_routes.py``."""
 
 from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
 
 from timetracker.api import (
     approval,
     batch,
     catalogue,
+    converters,
     departments,
     events,
     health,
@@ -52,3 +60,11 @@ def all_blueprints(metrics_on: bool = False):
         *batch.blueprints,
         *(metrics.blueprints if metrics_on else ()),
     ]
+
+
+def register_routes(app: Flask, api: Api) -> None:
+    """Every route of the API on ``app``, described in ``api``'s document: the converters
+    first (the routes use them), then the blueprints, whose order is the document's."""
+    converters.register(app, api)
+    for blueprint in all_blueprints(metrics_on=app.config["METRICS"] != "disabled"):
+        api.register_blueprint(blueprint)

@@ -10,7 +10,7 @@ from timetracker.services import approval
 
 period_action(
     blp,
-    "/approve",
+    "/timetrack/approve",
     s.ApprovalSchema,
     s.ApprovalResultSchema,
     """Approve users' weeks
@@ -24,7 +24,7 @@ period_action(
 )
 period_action(
     blp,
-    "/reject",
+    "/timetrack/reject",
     s.RejectionSchema,
     s.ApprovalResultSchema,
     """Reject users' weeks
@@ -36,7 +36,7 @@ period_action(
 )
 period_action(
     blp,
-    "/revoke",
+    "/timetrack/revoke",
     s.ApprovalSchema,
     s.ApprovalResultSchema,
     """Revoke the decision on users' weeks

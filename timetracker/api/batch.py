@@ -65,7 +65,7 @@ GROUP_SECONDS = 0.1
 blp = Blueprint(
     "batch",
     __name__,
-    url_prefix="/api/v1/batch",
+    url_prefix="/api/v1",
     description="Several requests in one: each runs as a request of its own, in order.",
 )
 
@@ -278,7 +278,7 @@ def _run_group(items: list[dict[str, Any]], batch_id: str) -> list[tuple[int, An
     return [_run_one(item, batch_id) for item in items[: max(len(answers), 1)]]
 
 
-@blp.route("")
+@blp.route("/batch")
 class Batch(MethodView):
     # A POST that writes nothing itself: each item is judged as a request of its own, so a
     # read-only API token may send a batch, whose writing items it is refused one by one.

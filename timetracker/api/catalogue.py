@@ -78,18 +78,23 @@ CSV_COLUMNS = {
 
 def make_blueprint(
     service: CatalogueLevel,
-    collection: str,
+    paths: tuple[str, str, str, str],
     description: str,
     schemas,
     extra_routes: Callable[[Blueprint], None] | None = None,
 ) -> Blueprint:
+    """A level's blueprint; ``paths``: the collection's, an object's, its comments' and its
+    assigned users'."""
     kind = service.kind
+    path, item_path, comments_path, assigned_users_path = paths
+    collection = path.lstrip("/")
     item, list_schema, list_args, create_schema, update_schema = schemas
     columns = CSV_COLUMNS[collection]
     blp = crud_blueprint(
         Crud(
             service=service,
-            collection=collection,
+            path=path,
+            item_path=item_path,
             description=description,
             schema=item,
             list_schema=list_schema,
@@ -105,7 +110,7 @@ def make_blueprint(
         )
     )
 
-    @blp.route("/<int32:id>/comments")
+    @blp.route(comments_path)
     class Comments(MethodView):
         @blp.arguments(s.CommentListArgs, location="query")
         @blp.response(200, s.CommentListSchema)
@@ -121,7 +126,7 @@ def make_blueprint(
         def post(self, body, id):
             return service.add_comment(get_db(), current_caller(), id, body["text"])
 
-    @blp.route("/<int32:id>/assignedUsers")
+    @blp.route(assigned_users_path)
     class AssignedUsers(MethodView):
         @blp.response(200, s.AssignedUsersSchema)
         @blp.errors(404)
@@ -148,7 +153,7 @@ def make_blueprint(
 
 
 def _task_import(blp: Blueprint) -> None:
-    @blp.route("/import")
+    @blp.route("/tasks/import")
     class Import(MethodView):
         accepts = ("text/csv",)
 
@@ -180,7 +185,12 @@ def _task_import(blp: Blueprint) -> None:
 blueprints = [
     make_blueprint(
         catalogue.customers,
-        "customers",
+        (
+            "/customers",
+            "/customers/<int32:id>",
+            "/customers/<int32:id>/comments",
+            "/customers/<int32:id>/assignedUsers",
+        ),
         "Customers: the top level of the work catalogue.",
         (
             s.CustomerSchema,
@@ -192,7 +202,12 @@ blueprints = [
     ),
     make_blueprint(
         catalogue.projects,
-        "projects",
+        (
+            "/projects",
+            "/projects/<int32:id>",
+            "/projects/<int32:id>/comments",
+            "/projects/<int32:id>/assignedUsers",
+        ),
         "Projects: the second level of the catalogue; names are unique per customer.",
         (
             s.ProjectSchema,
@@ -204,7 +219,12 @@ blueprints = [
     ),
     make_blueprint(
         catalogue.tasks,
-        "tasks",
+        (
+            "/tasks",
+            "/tasks/<int32:id>",
+            "/tasks/<int32:id>/comments",
+            "/tasks/<int32:id>/assignedUsers",
+        ),
         "Tasks: what time is tracked on; names are unique per project.",
         (s.TaskSchema, s.TaskListSchema, s.TaskListArgs, s.TaskCreateSchema, s.TaskUpdateSchema),
         extra_routes=_task_import,

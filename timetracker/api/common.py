@@ -132,7 +132,8 @@ def is_public(view) -> bool:
 def period_action(
     blp: Blueprint, path: str, schema, result_schema, summary: str, act: Callable
 ) -> None:
-    """A POST acting on users' time-track over a period (lock, unlock, approve, ...)."""
+    """A POST acting on users' time-track over a period (lock, unlock, approve, ...), at
+    ``path`` ("/timetrack/lock"); its endpoint is named by the path's last segment ("Lock")."""
 
     class Action(MethodView):
         @blp.arguments(schema)
@@ -142,4 +143,4 @@ def period_action(
         def post(self, body):
             return act(get_db(), current_caller(), body)
 
-    blp.route(path, endpoint=path.strip("/").capitalize())(Action)
+    blp.route(path, endpoint=path.rpartition("/")[2].capitalize())(Action)

@@ -5,11 +5,14 @@
 calls the resource's service (:class:`timetracker.services.crud.Resource`) with the caller, and
 dumps the answer. What differs
 between resources is data here (schemas, documentation, the path parameter) and hooks in the
-service. The ``Crud(...)`` declarations in the resource modules therefore look alike by design.
+service. The ``Crud(...)`` declarations in the resource modules therefore look alike by design,
+and each names its two paths literally (``path="/customers"``,
+``item_path="/customers/<int32:id>"``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -35,7 +38,8 @@ ERRORS = {
 @dataclass(frozen=True)
 class Crud:
     service: Resource
-    collection: str  # the URL segment, and the blueprint's (tag's) name
+    path: str  # the collection's path under /api/v1 ("/customers"); its name is the tag's
+    item_path: str  # one object's path ("/customers/<int32:id>"), its parameter last
     description: str
     schema: type[Schema]
     list_schema: type[Schema]
@@ -47,9 +51,6 @@ class Crud:
     docs: Mapping[str, str]
     delete_args: type[Schema] | None = None
     deletable: bool = True
-    # The path parameter of one object: its name and URL converter.
-    param: str = "id"
-    converter: str = "int32"
     # Extra documented error statuses per operation.
     errors: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     # Applied to a create or update body before the service sees it (outside the transaction).
@@ -61,14 +62,22 @@ class Crud:
     csv: Sequence[tuple[str, str]] | None = None
     csv_example: str = ""
 
+    @property
+    def collection(self) -> str:
+        """The collection's name: the blueprint's and the document's tag."""
+        return self.path.lstrip("/")
+
+    @property
+    def param(self) -> str:
+        """The name of the item path's parameter, which names the object."""
+        return _LAST_PARAMETER.search(self.item_path).group(1)
+
+
+_LAST_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>$")
+
 
 def crud_blueprint(spec: Crud) -> Blueprint:
-    blp = Blueprint(
-        spec.collection,
-        __name__,
-        url_prefix=f"/api/v1/{spec.collection}",
-        description=spec.description,
-    )
+    blp = Blueprint(spec.collection, __name__, url_prefix="/api/v1", description=spec.description)
     service, param = spec.service, spec.param
     prepare = spec.prepare_body or (lambda body: body)
 
@@ -78,7 +87,7 @@ def crud_blueprint(spec: Crud) -> Blueprint:
     csv = spec.csv
     also_csv = csv_documented(blp, spec.csv_example) if csv else (lambda view: view)
 
-    @blp.route("")
+    @blp.route(spec.path)
     class Collection(MethodView):
         @blp.arguments(spec.list_args, location="query")
         @blp.response(200, spec.list_schema)
@@ -137,5 +146,5 @@ def crud_blueprint(spec: Crud) -> Blueprint:
                 def delete(self, **path):
                     service.delete(get_db(), current_caller(), path[param], {})
 
-    blp.route(f"/<{spec.converter}:{param}>")(Item)
+    blp.route(spec.item_path)(Item)
     return blp

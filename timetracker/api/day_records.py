@@ -7,6 +7,7 @@ of the user's time zone group).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import ModuleType
@@ -23,7 +24,11 @@ from timetracker.store.db import get_db
 class DayRecords:
     # A service module with listing, read, set_record and shift_record.
     service: ModuleType
-    param: str  # the path parameter naming the object: taskId, leaveTypeId
+    # Under /api/v1: the list's ("/timetrack"), one record's (its object's parameter last:
+    # "/timetrack/<user:userId>/<day:date>/<int32:taskId>") and the record's time delta's.
+    path: str
+    record_path: str
+    time_path: str
     list_args: type[Schema]
     list_schema: type[Schema]
     record_schema: type[Schema]
@@ -33,11 +38,14 @@ class DayRecords:
     docs: Mapping[str, str]
 
 
-def add_day_record_routes(blp: Blueprint, spec: DayRecords) -> None:
-    service, param = spec.service, spec.param
-    record = f"/<user:userId>/<day:date>/<int32:{param}>"
+_LAST_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>$")
 
-    @blp.route("")
+
+def add_day_record_routes(blp: Blueprint, spec: DayRecords) -> None:
+    service = spec.service
+    param = _LAST_PARAMETER.search(spec.record_path).group(1)  # taskId, leaveTypeId
+
+    @blp.route(spec.path)
     class Records(MethodView):
         @blp.arguments(spec.list_args, location="query")
         @blp.response(200, spec.list_schema)
@@ -46,7 +54,7 @@ def add_day_record_routes(blp: Blueprint, spec: DayRecords) -> None:
         def get(self, args):
             return service.listing(get_db(), current_caller(), args)
 
-    @blp.route(record)
+    @blp.route(spec.record_path)
     class Record(MethodView):
         @blp.response(200, spec.record_schema)
         @blp.errors(404)
@@ -61,7 +69,7 @@ def add_day_record_routes(blp: Blueprint, spec: DayRecords) -> None:
         def patch(self, body, userId, date, **path):  # noqa: N803
             return service.set_record(get_db(), current_caller(), userId, date, path[param], body)
 
-    @blp.route(record + "/time")
+    @blp.route(spec.time_path)
     class RecordTime(MethodView):
         @blp.arguments(spec.delta_schema)
         @blp.response(200, spec.record_schema)

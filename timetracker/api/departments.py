@@ -27,7 +27,8 @@ def grouping_docs(label: str, deletable: bool = True) -> dict[str, str]:
 blp = crud_blueprint(
     Crud(
         service=departments,
-        collection="departments",
+        path="/departments",
+        item_path="/departments/<int32:id>",
         description="Departments. The built-in department -1, 'Users without department', always "
         "exists. Changes need Manage Accounts & Permissions.",
         schema=s.DepartmentSchema,

@@ -12,12 +12,12 @@ from timetracker.store.db import ping
 blp = Blueprint(
     "health",
     __name__,
-    url_prefix="/api/v1/health",
+    url_prefix="/api/v1",
     description="Health check for load balancers and monitoring (no authentication).",
 )
 
 
-@blp.route("")
+@blp.route("/health")
 @public
 class Health(MethodView):
     @blp.response(200, HealthSchema)

@@ -15,7 +15,7 @@ from timetracker.store.db import get_db
 blp = Blueprint(
     "hooks",
     __name__,
-    url_prefix="/api/v1/hooks",
+    url_prefix="/api/v1",
     description="REST hooks (resthooks.org style, as in actiTIME). Any user may subscribe; a "
     "subscriber only receives events about what they may see when the events are delivered "
     "(judged with their permissions then, as GET /changes would). A delivery is an HTTP POST of "
@@ -39,7 +39,7 @@ blp = Blueprint(
 NEW_HOOK_EXAMPLE = {**s.HOOK_EXAMPLE, "secret": "5f1c…e9a0"}
 
 
-@blp.route("")
+@blp.route("/hooks")
 class Hooks(MethodView):
     @blp.arguments(s.HookListArgs, location="query")
     @blp.response(200, s.HookListSchema, example={"offset": 0, "limit": 1000,
@@ -79,7 +79,7 @@ class Hooks(MethodView):
         )
 
 
-@blp.route("/unsubscribe")
+@blp.route("/hooks/unsubscribe")
 class Unsubscribe(MethodView):
     @blp.arguments(s.UnsubscribeSchema, example={"target_url": "https://hooks.example.com/t"})
     @blp.response(204)
@@ -90,7 +90,7 @@ class Unsubscribe(MethodView):
         hooks.unsubscribe(get_db(), current_caller(), body["target_url"])
 
 
-@blp.route("/<int32:hookId>")
+@blp.route("/hooks/<int32:hookId>")
 class Hook(MethodView):
     @blp.response(200, s.HookSchema, example=s.HOOK_EXAMPLE)
     @blp.errors(404)
@@ -117,7 +117,7 @@ class Hook(MethodView):
         hooks.delete(get_db(), current_caller(), hookId)
 
 
-@blp.route("/<int32:hookId>/deliveries")
+@blp.route("/hooks/<int32:hookId>/deliveries")
 class Deliveries(MethodView):
     @blp.arguments(s.DeliveryListArgs, location="query")
     @blp.response(200, s.DeliveryListSchema, example={"offset": 0, "limit": 100, "items": [

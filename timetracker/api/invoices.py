@@ -9,7 +9,8 @@ from timetracker.services.invoices import invoices
 blp = crud_blueprint(
     Crud(
         service=invoices,
-        collection="invoices",
+        path="/invoices",
+        item_path="/invoices/<int32:id>",
         description="Invoices: the billable time-track records of a period (a record is billable "
         "when its task's type of work is) marked as billed. A billed record takes no change "
         "(403 api.error.timetrack_billed) and its task, project and customer cannot be deleted "

@@ -12,7 +12,7 @@ from timetracker.services import leave
 blp = Blueprint(
     "leavetime",
     __name__,
-    url_prefix="/api/v1/leavetime",
+    url_prefix="/api/v1",
     description="Leave time. Read: yourself (Enter Time-Track); everyone (Manage PTO & Sick "
     "Days Settings, Manage Accounts & Permissions, 'see all users' data'); your team (Modify & "
     "Approve Users' Time-Track). Change: yourself (Enter Time-Track), everyone (Manage PTO & "
@@ -25,7 +25,9 @@ add_day_record_routes(
     blp,
     DayRecords(
         service=leave,
-        param="leaveTypeId",
+        path="/leavetime",
+        record_path="/leavetime/<user:userId>/<day:date>/<int32:leaveTypeId>",
+        time_path="/leavetime/<user:userId>/<day:date>/<int32:leaveTypeId>/time",
         list_args=s.LeaveListArgs,
         list_schema=s.LeaveListSchema,
         record_schema=s.LeaveRecordSchema,

@@ -10,7 +10,8 @@ from timetracker.services.leave_types import leave_types
 blp = crud_blueprint(
     Crud(
         service=leave_types,
-        collection="leaveTypes",
+        path="/leaveTypes",
+        item_path="/leaveTypes/<int32:id>",
         description="Leave types, with their balance (None, Sick, PTO) and the rate factor of "
         "leave "
         "pay. Changes need Manage PTO & Sick Days Settings or Manage System Settings.",

@@ -21,7 +21,7 @@ from timetracker.errors import ApiError
 blp = Blueprint(
     "metrics",
     __name__,
-    url_prefix="/api/v1/metrics",
+    url_prefix="/api/v1",
     description="Prometheus metrics, for monitoring (a token of their own, not a user's).",
 )
 
@@ -40,7 +40,7 @@ def _check_token() -> None:
         )
 
 
-@blp.route("")
+@blp.route("/metrics")
 @public
 class Metrics(MethodView):
     @blp.doc(

@@ -19,7 +19,7 @@ from timetracker.store.db import get_db, get_engine
 blp = Blueprint(
     "reports",
     __name__,
-    url_prefix="/api/v1/reports",
+    url_prefix="/api/v1",
     description="Reports over time-track. Anyone authenticated may ask; each report covers "
     "only the records the caller may read (those GET /timetrack shows them).",
 )
@@ -46,7 +46,7 @@ USERS_CSV_EXAMPLE = (
 )
 
 
-@blp.route("/detailed")
+@blp.route("/reports/detailed")
 class Detailed(MethodView):
     @blp.arguments(s.DetailedReportArgs, location="query")
     @blp.response(200, s.DetailedReportSchema)
@@ -95,7 +95,7 @@ def _per_object(args, list_page, schema, fields, name: str):
     return csv_response(header, rows, f"{name}-report.csv")
 
 
-@blp.route("/summary")
+@blp.route("/reports/summary")
 class Summary(MethodView):
     @blp.arguments(s.SummaryReportArgs, location="query")
     @blp.response(200, ts.TotalsAnswerSchema, example=TOTALS_EXAMPLE)
@@ -118,7 +118,7 @@ class Summary(MethodView):
         return totals_api.answer_response(totals.totals(get_db(), caller, args))
 
 
-@blp.route("/projects")
+@blp.route("/reports/projects")
 class Projects(MethodView):
     @blp.arguments(s.ProjectsReportArgs, location="query")
     @blp.response(200, ts.ProjectTotalsListSchema)
@@ -135,7 +135,7 @@ class Projects(MethodView):
         )
 
 
-@blp.route("/users")
+@blp.route("/reports/users")
 class Users(MethodView):
     @blp.arguments(s.UsersReportArgs, location="query")
     @blp.response(200, ts.UserTotalsListSchema)

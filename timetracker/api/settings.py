@@ -18,7 +18,8 @@ from timetracker.store.db import get_db
 statuses = crud_blueprint(
     Crud(
         service=workflow_statuses,
-        collection="workflowStatuses",
+        path="/workflowStatuses",
+        item_path="/workflowStatuses/<int32:id>",
         description="Workflow statuses of tasks; each is of type open or completed, and a task's "
         "status follows the type of its workflow status. The built-in statuses New and Completed "
         "cannot be deleted.",
@@ -46,7 +47,7 @@ statuses = crud_blueprint(
 
 
 def _default_type_of_work(blp: Blueprint) -> None:
-    @blp.route("/default")
+    @blp.route("/typesOfWork/default")
     class DefaultTypeOfWork(MethodView):
         @blp.response(200, s.TypeOfWorkSchema)
         @blp.errors()
@@ -58,7 +59,8 @@ def _default_type_of_work(blp: Blueprint) -> None:
 types_of_work_blp = crud_blueprint(
     Crud(
         service=types_of_work,
-        collection="typesOfWork",
+        path="/typesOfWork",
+        item_path="/typesOfWork/<int32:id>",
         description="Types of work: billable or not, with a rate per man-hour; one is the default "
         "for new tasks. The rate is shown only to holders of Manage Accounts & Permissions, Manage "
         "Cost & Billing Data or Manage System Settings (null for everyone else).",
@@ -82,11 +84,11 @@ types_of_work_blp = crud_blueprint(
 )
 
 info = Blueprint(
-    "info", __name__, url_prefix="/api/v1/info", description="Settings and limits of this server."
+    "info", __name__, url_prefix="/api/v1", description="Settings and limits of this server."
 )
 
 
-@info.route("")
+@info.route("/info")
 class Info(MethodView):
     @info.response(200, s.InfoSchema)
     @info.errors()

@@ -15,7 +15,8 @@ from timetracker.store.db import get_db
 blp = crud_blueprint(
     Crud(
         service=time_zone_groups,
-        collection="timeZoneGroups",
+        path="/timeZoneGroups",
+        item_path="/timeZoneGroups/<int32:id>",
         description="Time zone groups: an IANA time zone shared by a group of users. The default "
         "group, id -1, always exists. Changes need Manage Accounts & Permissions.",
         schema=s.TimeZoneGroupSchema,
@@ -28,7 +29,7 @@ blp = crud_blueprint(
 )
 
 
-@blp.route("/default")
+@blp.route("/timeZoneGroups/default")
 class DefaultTimeZoneGroup(MethodView):
     @blp.response(200, s.TimeZoneGroupSchema)
     @blp.errors()

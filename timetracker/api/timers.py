@@ -13,7 +13,7 @@ from timetracker.store.db import get_db
 blp = Blueprint(
     "timers",
     __name__,
-    url_prefix="/api/v1/timers",
+    url_prefix="/api/v1",
     description="Running timers, at most one per user. Stopping one adds the elapsed minutes "
     "(rounded, at least 1) to the user's records through the rules of a delta, split at "
     "midnight in the user's time zone; a stop those rules refuse (locked, approved, billed, "
@@ -39,7 +39,7 @@ STOP_EXAMPLE = {
 }
 
 
-@blp.route("")
+@blp.route("/timers")
 class Timers(MethodView):
     @blp.arguments(s.TimerListArgs, location="query")
     @blp.response(200, s.TimerListSchema, example={"items": [TIMER_EXAMPLE]})
@@ -58,7 +58,7 @@ class Timers(MethodView):
         return timers.start(get_db(), current_caller(), body)
 
 
-@blp.route("/<user:userId>/stop")
+@blp.route("/timers/<user:userId>/stop")
 class TimerStop(MethodView):
     takes_no_body = True
 
@@ -69,7 +69,7 @@ class TimerStop(MethodView):
         return timers.stop(get_db(), current_caller(), userId)
 
 
-@blp.route("/<user:userId>")
+@blp.route("/timers/<user:userId>")
 class Timer(MethodView):
     @blp.response(204)
     @blp.errors(404)

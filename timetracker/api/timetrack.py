@@ -16,7 +16,7 @@ from timetracker.store.db import get_db
 blp = Blueprint(
     "timetrack",
     __name__,
-    url_prefix="/api/v1/timetrack",
+    url_prefix="/api/v1",
     description="Time-track records. Read: yourself on your work assignments (Enter "
     "Time-Track), your team on your scope of work (the manager permissions), everyone (Manage "
     "Accounts & Permissions, 'see all users' data'). Change: yourself on your work assignments; "
@@ -29,7 +29,9 @@ add_day_record_routes(
     blp,
     DayRecords(
         service=timetrack,
-        param="taskId",
+        path="/timetrack",
+        record_path="/timetrack/<user:userId>/<day:date>/<int32:taskId>",
+        time_path="/timetrack/<user:userId>/<day:date>/<int32:taskId>/time",
         list_args=s.TimeTrackListArgs,
         list_schema=s.TimeTrackListSchema,
         record_schema=s.TimeRecordSchema,
@@ -67,7 +69,7 @@ add_day_record_routes(
 
 period_action(
     blp,
-    "/lock",
+    "/timetrack/lock",
     s.LockSchema,
     s.LockResultSchema,
     """Lock users' time-track for a period
@@ -79,7 +81,7 @@ period_action(
 )
 period_action(
     blp,
-    "/unlock",
+    "/timetrack/unlock",
     s.LockSchema,
     s.LockResultSchema,
     """Unlock users' time-track for a period
@@ -90,7 +92,7 @@ period_action(
 )
 
 
-@blp.route("/import")
+@blp.route("/timetrack/import")
 class Import(MethodView):
     accepts = ("text/csv",)
 

@@ -14,7 +14,7 @@ from timetracker.store.db import get_db
 blp = Blueprint(
     "tokens",
     __name__,
-    url_prefix="/api/v1/users",
+    url_prefix="/api/v1",
     description="Personal API tokens. `Authorization: Bearer <token>` authenticates as the "
     "token's user, with that user's permissions, limited by the token's scope (a read token "
     "gets 403 api.error.token_read_only on any write). A disabled or released user's tokens "
@@ -23,7 +23,7 @@ blp = Blueprint(
 )
 
 
-@blp.route("/<user:userId>/tokens")
+@blp.route("/users/<user:userId>/tokens")
 class Tokens(MethodView):
     @blp.arguments(s.TokenListArgs, location="query")
     @blp.response(200, s.TokenListSchema)
@@ -44,7 +44,7 @@ class Tokens(MethodView):
         return tokens.create(get_db(), current_caller(), userId, body, by_token)
 
 
-@blp.route("/<user:userId>/tokens/<int32:tokenId>")
+@blp.route("/users/<user:userId>/tokens/<int32:tokenId>")
 class Token(MethodView):
     @blp.response(204)
     @blp.errors(404)

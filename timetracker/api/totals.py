@@ -121,8 +121,8 @@ class Totals(MethodView):
         return answer_response(totals.totals(get_db(), current_caller(), args))
 
 
-def _object_totals(kind: str, path: str, converter: str, schema, label: str) -> None:
-    @blp.route(f"/{path}/<{converter}:object_id>/totals", endpoint=f"{kind}_totals")
+def _object_totals(kind: str, path: str, schema, label: str) -> None:
+    @blp.route(path, endpoint=f"{kind}_totals")
     class ObjectTotals(MethodView):
         @blp.arguments(schema, location="query")
         @blp.response(200, s.TotalsAnswerSchema, example=EXAMPLE)
@@ -135,10 +135,10 @@ def _object_totals(kind: str, path: str, converter: str, schema, label: str) -> 
             )
 
 
-_object_totals("customer", "customers", "int32", s.CustomerTotalsArgs, "customer")
-_object_totals("project", "projects", "int32", s.ProjectTotalsArgs, "project")
-_object_totals("task", "tasks", "int32", s.TaskTotalsArgs, "task")
-_object_totals("user", "users", "user", s.UserTotalsArgs, "user")
+_object_totals("customer", "/customers/<int32:object_id>/totals", s.CustomerTotalsArgs, "customer")
+_object_totals("project", "/projects/<int32:object_id>/totals", s.ProjectTotalsArgs, "project")
+_object_totals("task", "/tasks/<int32:object_id>/totals", s.TaskTotalsArgs, "task")
+_object_totals("user", "/users/<user:object_id>/totals", s.UserTotalsArgs, "user")
 
 
 @blp.route("/projects/totals")

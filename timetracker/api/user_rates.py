@@ -13,14 +13,14 @@ from timetracker.store.db import get_db
 blp = Blueprint(
     "userRates",
     __name__,
-    url_prefix="/api/v1/userRates",
+    url_prefix="/api/v1",
     description="Cost-of-work rates of users: periods with a regular, an overtime and per leave "
     "type rates. Read with Manage Accounts & Permissions (all users) or Manage Cost & Billing "
     "Data (the assigned team); written only with Manage Accounts & Permissions.",
 )
 
 
-@blp.route("")
+@blp.route("/userRates")
 class UserRatesList(MethodView):
     @blp.arguments(s.UserRatesArgs, location="query")
     @blp.response(200, s.UserRatesListSchema)
@@ -33,7 +33,7 @@ class UserRatesList(MethodView):
         return user_rates.list_rates(get_db(), current_caller(), args)
 
 
-@blp.route("/<user:uid>")
+@blp.route("/userRates/<user:uid>")
 class UserRates(MethodView):
     @blp.response(200, s.UserRatesSchema)
     @blp.errors(404)

@@ -23,7 +23,7 @@ def _with_password_hash(body: dict) -> dict:
 
 
 def _import_and_me(blp: Blueprint) -> None:
-    @blp.route("/import")
+    @blp.route("/users/import")
     class Import(MethodView):
         accepts = ("text/csv",)
 
@@ -49,7 +49,7 @@ def _import_and_me(blp: Blueprint) -> None:
             )
             return {"imported": len(user_ids), "userIds": user_ids}
 
-    @blp.route("/me")
+    @blp.route("/users/me")
     class Me(MethodView):
         @blp.response(200, s.UserSchema)
         @blp.errors()
@@ -61,7 +61,8 @@ def _import_and_me(blp: Blueprint) -> None:
 blp = crud_blueprint(
     Crud(
         service=users,
-        collection="users",
+        path="/users",
+        item_path="/users/<uid:uid>",
         description="Users. Everyone sees themselves; managers (Modify & Approve Users' "
         "Time-Track, Manage Scope of Work, Manage Cost & Billing Data) also see their assigned "
         "team; Manage Accounts & Permissions and 'see all users' data' see everyone. username, "
@@ -72,8 +73,6 @@ blp = crud_blueprint(
         list_args=s.UserListArgs,
         create_schema=s.UserCreateSchema,
         update_schema=s.UserUpdateSchema,
-        param="uid",
-        converter="uid",
         errors={"create": (404,)},
         prepare_body=_with_password_hash,
         extra_routes=_import_and_me,
@@ -104,7 +103,7 @@ blp = crud_blueprint(
 )
 
 
-@blp.route("/<user:uid>/schedule")
+@blp.route("/users/<user:uid>/schedule")
 class Schedule(MethodView):
     @blp.arguments(s.ScheduleArgs, location="query")
     @blp.response(200, s.ScheduleSchema)
@@ -118,7 +117,7 @@ class Schedule(MethodView):
         return service.schedule(get_db(), current_caller(), uid, args["dateFrom"], args["dateTo"])
 
 
-@blp.route("/<user:uid>/weeklySchedule")
+@blp.route("/users/<user:uid>/weeklySchedule")
 class WeeklySchedule(MethodView):
     @blp.response(200, s.WeeklyScheduleSchema)
     @blp.errors(404)
@@ -138,7 +137,7 @@ class WeeklySchedule(MethodView):
         return service.set_weekly_schedule(get_db(), current_caller(), uid, body["days"])
 
 
-@blp.route("/<user:uid>/permissions")
+@blp.route("/users/<user:uid>/permissions")
 class Permissions(MethodView):
     @blp.response(200, s.PermissionsSchema)
     @blp.errors(404)
@@ -158,7 +157,7 @@ class Permissions(MethodView):
         return service.set_permissions(get_db(), current_caller(), uid, body)
 
 
-@blp.route("/<user:uid>/team")
+@blp.route("/users/<user:uid>/team")
 class Team(MethodView):
     @blp.response(200, s.TeamSchema)
     @blp.errors(404)
@@ -178,7 +177,7 @@ class Team(MethodView):
         return service.set_team(get_db(), current_caller(), uid, body)
 
 
-@blp.route("/<user:uid>/scope")
+@blp.route("/users/<user:uid>/scope")
 class ScopeOfWork(MethodView):
     @blp.response(200, s.ScopeSchema)
     @blp.errors(404)
@@ -198,7 +197,7 @@ class ScopeOfWork(MethodView):
         return service.set_scope(get_db(), current_caller(), uid, body)
 
 
-@blp.route("/<user:uid>/workAssignments")
+@blp.route("/users/<user:uid>/workAssignments")
 class WorkAssignments(MethodView):
     @blp.response(200, s.WorkAssignmentsSchema)
     @blp.errors(404)

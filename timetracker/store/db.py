@@ -300,28 +300,28 @@ def commit_failure(exc: DBAPIError) -> ApiError:
     )
 
 
-def init_app(app) -> None:
-    """Commit the request's transaction after a successful response, roll back otherwise.
+def commit_request(response):
+    """After the view: commit the request's transaction after a successful response, roll back
+    otherwise.
 
     The commit runs after the view, so its failure (a serialization failure on PostgreSQL, a
     full disk) replaces the answer: 409 to retry, or 503, in the error shape."""
+    try:
+        finish_request_transaction(commit=response.status_code < 400)
+    except DBAPIError as exc:
+        log.warning("commit failed: %s", exc)
+        return error_response(commit_failure(exc))
+    return response
 
-    @app.after_request
-    def _commit(response):
-        try:
-            finish_request_transaction(commit=response.status_code < 400)
-        except DBAPIError as exc:
-            log.warning("commit failed: %s", exc)
-            failed = error_response(commit_failure(exc))
-            for header in ("X-Ratelimit-Remaining", "X-Ratelimit-Reset"):
-                if header in response.headers:
-                    failed.headers[header] = response.headers[header]
-            return failed
-        return response
 
-    @app.teardown_request
-    def _rollback(_exc):
-        finish_request_transaction(commit=False)
+def roll_back_request(_exc) -> None:
+    """At the request's end, whatever happened: what is still open is rolled back."""
+    finish_request_transaction(commit=False)
+
+
+def init_app(app) -> None:
+    """The answer when the database gives up on a statement; :mod:`timetracker.pipeline`
+    registers :func:`commit_request` and :func:`roll_back_request`."""
 
     # The database gave up on a statement (SQLite still locked after the busy timeout, a
     # serialization failure or deadlock on PostgreSQL): nothing was saved; say so, not 500.
