@@ -15,7 +15,8 @@ import pytest
 
 from tests.conftest import ADMIN_PASSWORD, ApiClient
 from timetracker import create_app
-from timetracker.config import SETTINGS, OneOf, SettingError, WholeNumber, load_config
+from timetracker.config import SETTINGS, SettingError, load_config
+from timetracker.config_kinds import OneOf, WholeNumber
 
 ROOT = Path(__file__).resolve().parent.parent
 BY_NAME = {setting.name: setting for setting in SETTINGS}
