@@ -106,6 +106,12 @@ def _either(choices: list[str]) -> str:
     return " or ".join([", ".join(choices[:-1]), choices[-1]] if len(choices) > 1 else choices)
 
 
+def _without_password(url: str) -> str:
+    """``url`` with the password of its user part, if any, written as ``***``: a message about
+    a URL must not show it."""
+    return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", url)
+
+
 class Url(Kind):
     """A URL of one of ``schemes``; with ``host``, naming a host (and perhaps a port and a path),
     without a query or a fragment."""
@@ -119,6 +125,9 @@ class Url(Kind):
             if host
             else f"a URL starting with {starts}"
         )
+
+    def unfit(self, value: Any) -> Unfit:
+        return super().unfit(_without_password(value) if isinstance(value, str) else value)
 
     def take(self, value: Any) -> str:
         if not isinstance(value, str):
@@ -140,6 +149,9 @@ class Url(Kind):
 class Database(Kind):
     accepts = "a SQLite file path, or a URL starting with sqlite://, postgresql:// or postgres://"
     BACKENDS = ("sqlite", "postgresql")
+
+    def unfit(self, value: Any) -> Unfit:
+        return super().unfit(_without_password(value) if isinstance(value, str) else value)
 
     def take(self, value: Any) -> str:
         from timetracker.store.db import backend
