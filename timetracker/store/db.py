@@ -25,7 +25,7 @@ import orjson
 from flask import current_app, g, request
 from sqlalchemy import Connection, Engine, Executable, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from timetracker.errors import ApiError, error_response
 from timetracker.store.prepared import WATCH, Prepared
@@ -46,6 +46,15 @@ def normalize_url(url_or_path: str) -> str:
     if url_or_path.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url_or_path.split("://", 1)[1]
     return url_or_path
+
+
+def backend(url_or_path: str) -> str | None:
+    """The kind of database a path or URL names (``sqlite``, ``postgresql``, ...), or None when
+    it is not a URL at all."""
+    try:
+        return make_url(normalize_url(url_or_path)).get_backend_name()
+    except ArgumentError:
+        return None
 
 
 def location(url_or_path: str) -> str:
