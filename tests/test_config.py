@@ -67,6 +67,7 @@ GOOD = [
     ("ACCESS_LOG", "on", True),
     ("ACCESS_LOG", "1", True),
     ("LOG_FORMAT", "json", "json"),
+    ("LOG_FORMAT", " JSON ", "json"),
     ("METRICS", "disabled", "disabled"),
     ("METRICS_TOKEN", None, None),  # (unset: any token is text; METRICS below needs one)
 ]
@@ -122,9 +123,9 @@ BAD = [
     ("AUTO_MIGRATE", "y", "'y' is not yes or no"),
     ("AUTO_MIGRATE", 1, "1 is not yes or no"),
     ("ACCESS_LOG", "disabled", "'disabled' is not yes or no"),
-    ("LOG_FORMAT", "xml", "'xml' is not one of text, json"),
-    ("LOG_FORMAT", "JSON", "'JSON' is not one of text, json"),
-    ("METRICS", "open", "'open' is not one of disabled, token"),
+    ("LOG_FORMAT", "xml", "'xml' is not one of text, json (in any case)"),
+    ("LOG_FORMAT", "js", "'js' is not one of text, json (in any case)"),
+    ("METRICS", "open", "'open' is not one of disabled, token (in any case)"),
     ("METRICS_TOKEN", 12345678901234567, "12345678901234567 is not text"),
 ]
 
@@ -255,7 +256,7 @@ COMMAND_LINE = [
     ("AUTO_MIGRATE", "ture", ["serve"], "'ture' is not yes or no: 1, true, yes, on or 0, false"),
     ("RATELIMIT_STORAGE", "foo://x", ["create-user", "bob", "--password", "pw"], "'foo://x' is"),
     ("TRUSTED_HOSTS", "https://t.example", ["demo"], "'https://t.example' is not a host name"),
-    ("LOG_FORMAT", "xml", ["migrate"], "'xml' is not one of text, json"),
+    ("LOG_FORMAT", "xml", ["migrate"], "'xml' is not one of text, json (in any case)"),
     ("PUBLIC_URL", "t.example", ["export", "customers"], "'t.example' is not a URL starting"),
     ("PASSWORD_HASH_METHOD", "md5", ["set-password", "admin", "--password", "pw"], "'md5' is not"),
 ]

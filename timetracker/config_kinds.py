@@ -93,12 +93,13 @@ class YesNo(Kind):
 class OneOf(Kind):
     def __init__(self, *choices: str) -> None:
         self.choices = choices
-        self.accepts = f"one of {', '.join(choices)}"
+        self.accepts = f"one of {', '.join(choices)} (in any case)"
 
     def take(self, value: Any) -> str:
-        if value not in self.choices:
+        word = value.strip().lower() if isinstance(value, str) else value
+        if word not in self.choices:
             raise self.unfit(value)
-        return value
+        return word
 
 
 def _either(choices: list[str]) -> str:
