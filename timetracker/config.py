@@ -279,7 +279,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds a connection has, from its opening or its previous answer, to send a whole "
         "request head (request line and headers); it is closed otherwise.",
     ),
-    Setting("AUTO_MIGRATE", True, YesNo(), "Upgrade the database schema when the app starts."),
+    Setting(
+        "AUTO_MIGRATE",
+        True,
+        YesNo(),
+        "Upgrade the database schema when the server starts or a command opens the database.",
+    ),
     Setting("ACCESS_LOG", True, YesNo(), "Log a line per request (logger timetracker.access)."),
     Setting(
         "LOG_FORMAT",
