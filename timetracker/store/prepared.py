@@ -74,6 +74,9 @@ class Prepared:
         self._lock = threading.Lock()
 
     def _compile(self, dialect: Dialect) -> _Compiled:
+        # The compiled statement's ``binds``, ``positiontup``, ``post_compile_params`` and
+        # ``literal_execute_params`` are attributes of SQLAlchemy's compiler (its "Core
+        # internals" documentation), read once per statement and dialect.
         compiled = self.statement.compile(dialect=dialect)
         if compiled.post_compile_params or compiled.literal_execute_params:
             # (an IN list, a value SQLAlchemy writes into the SQL when it runs)
@@ -128,6 +131,10 @@ class Prepared:
         dbapi = dialect.loaded_dbapi
         cursor = conn.connection.driver_connection.cursor()
         # The engine's cursor events see these statements too (a test counting statements).
+        # Their listeners are called through the connection's ``dispatch``, SQLAlchemy's event
+        # machinery rather than its documented API (which only registers listeners): hence,
+        # with the compiler's attributes read in ``_compile``, the upper bound on SQLAlchemy in
+        # pyproject.toml, and tests/test_library_internals.py.
         before, after = conn.dispatch.before_cursor_execute, conn.dispatch.after_cursor_execute
         try:
             if before:
