@@ -105,6 +105,21 @@ def test_parameters_rendered_at_execution_are_refused(engine, statement):
         Prepared(statement).rows(conn, {"ids": [1]})
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        select(users.c.id, users.c.id + 1),
+        select(func.count()).select_from(users),
+        select(users.c.id, user_permissions.c.user_id.label("id")),
+    ],
+    ids=["unlabelled expression", "unlabelled function", "name given twice"],
+)
+def test_columns_without_a_name_of_their_own_are_refused(engine, statement):
+    """Row keys are the columns' names: a name SQLAlchemy would make up is refused."""
+    with engine.connect() as conn, pytest.raises(ValueError, match="prepared statement"):
+        Prepared(statement).rows(conn, {})
+
+
 def test_the_engines_cursor_events_see_prepared_statements(engine):
     """Listeners on the engine's cursor events (a test counting statements) see them too."""
     from sqlalchemy import event

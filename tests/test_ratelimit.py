@@ -152,3 +152,37 @@ def test_the_sweep_survives_counters_dropped_while_it_runs():
     storage.incr("new", 60)  # sweeps
     assert sorted(storage.storage) == ["kept", "new"]
     assert sorted(storage.expirations) == ["kept", "new"]
+
+
+def test_the_memory_storage_answers_as_the_librarys_own(monkeypatch):
+    """Through limits' own strategies, the fixed windows (the throttle, the ban) and the moving
+    window (the failed logins) give the same answers on this storage as on the library's
+    ``MemoryStorage``, step by step of a clock."""
+    import time
+
+    from limits import RateLimitItemPerSecond
+    from limits.storage import MemoryStorage
+    from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+
+    from timetracker.ratelimit import make_storage
+
+    clock = [1_000_000.0]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    three_per_second = RateLimitItemPerSecond(3, 1)
+    twice_in_ten = RateLimitItemPerSecond(2, 10)
+    storages = make_storage("memory://"), MemoryStorage()
+    answers: list[list] = [[], []]
+    for storage, seen in zip(storages, answers, strict=True):
+        fixed, moving = FixedWindowRateLimiter(storage), MovingWindowRateLimiter(storage)
+        for step in range(40):
+            clock[0] = 1_000_000.0 + step * 0.4
+            for limiter, item in ((fixed, three_per_second), (moving, twice_in_ten)):
+                for who in ("a", "b")[: 1 + step % 2]:
+                    hit = limiter.hit(item, who, cost=1 + step % 3 // 2)
+                    stats = limiter.get_window_stats(item, who)
+                    seen.append((hit, limiter.test(item, who), stats.remaining, stats.reset_time))
+        fixed.clear(three_per_second, "a")
+        seen.append(fixed.get_window_stats(three_per_second, "a").remaining)
+        seen.append(storage.reset() is not None)
+    assert answers[0] == answers[1]
+    assert any(entry[0] is False for entry in answers[0][:-2])  # some hits were refused

@@ -7,40 +7,119 @@ two limits (per second and per minute) the headers describe whichever is closer 
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 import time
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, request
 from limits import RateLimitItemPerSecond
-from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.storage import MovingWindowSupport, Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
 from timetracker.errors import ApiError
 
 
-class SweptMemoryStorage(MemoryStorage):
-    """limits' memory storage, with expired counters swept by the requests themselves.
+class _Entry:
+    """One request of a moving window: when it came, and when it stops counting."""
 
-    The library starts a timer thread after every increment that finds none running, to drop
-    expired counters 10 ms later: under steady traffic that is a new thread every few requests,
-    a sixth of an authenticated GET. Expired counters are already ignored when read (``get``
-    checks their expiry); the sweep only frees their memory, so here it runs inline, at most
-    once a second, in one thread at a time. It is written here rather than borrowed from the
-    library, whose sweep indexes counters that a concurrent read may just have dropped (harmless
-    in its own thread, a failed request here).
+    __slots__ = ("atime", "expiry")
+
+    def __init__(self, expiry: float):
+        self.atime = time.time()
+        self.expiry = self.atime + expiry
+
+
+class SweptMemoryStorage(Storage, MovingWindowSupport):
+    """A ``limits`` storage in this process's memory, with expired counters swept by the
+    requests themselves.
+
+    It counts as the library's ``MemoryStorage`` does (fixed-window counters, moving-window
+    entries), on the base classes limits documents for custom storages, so nothing here leans
+    on that class's internals. The library's own storage starts a timer thread after every
+    increment that finds none running, to drop expired counters 10 ms later: under steady
+    traffic that is a new thread every few requests, a sixth of an authenticated GET. Expired
+    counters are already ignored when read (``get`` checks their expiry); the sweep only frees
+    their memory, so here it runs inline, at most once a second, in one thread at a time. Its
+    loops tolerate counters that a concurrent read drops meanwhile (the library's sweep indexes
+    them: harmless in its own thread, a failed request here).
     """
 
     SWEEP_SECONDS = 1.0
 
-    def __init__(self, uri: str | None = None, **options):
-        super().__init__(uri, **options)
-        self.timer.cancel()
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self.storage: Counter[str] = Counter()  # fixed windows: key -> count
+        self.expirations: dict[str, float] = {}  # fixed windows: key -> when it ends
+        self.events: dict[str, list[_Entry]] = {}  # moving windows: key -> newest first
+        self.locks: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
         self._next_sweep = time.monotonic() + self.SWEEP_SECONDS
         self._sweeping = threading.Lock()
 
-    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 (the library's own name)
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return ValueError
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        self.get(key)  # (drops the counter of a window that has ended)
+        self._sweep_now_and_then()
+        with self.locks[key]:
+            self.storage[key] += amount
+            if self.storage[key] == amount:
+                self.expirations[key] = time.time() + expiry
+        return self.storage.get(key, 0)
+
+    def get(self, key: str) -> int:
+        if self.expirations.get(key, 0) <= time.time():
+            self.storage.pop(key, None)
+            self.expirations.pop(key, None)
+            self.locks.pop(key, None)
+        return self.storage.get(key, 0)
+
+    def get_expiry(self, key: str) -> float:
+        return self.expirations.get(key, time.time())
+
+    def clear(self, key: str) -> None:
+        self.storage.pop(key, None)
+        self.expirations.pop(key, None)
+        self.events.pop(key, None)
+        self.locks.pop(key, None)
+
+    def check(self) -> bool:
+        return True
+
+    def reset(self) -> int:
+        count = max(len(self.storage), len(self.events))
+        self.storage.clear()
+        self.expirations.clear()
+        self.events.clear()
+        self.locks.clear()
+        return count
+
+    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        if amount > limit:
+            return False
+        self._sweep_now_and_then()
+        with self.locks[key]:
+            events = self.events.setdefault(key, [])
+            oldest_kept = events[limit - amount] if len(events) > limit - amount else None
+            if oldest_kept is not None and oldest_kept.atime >= time.time() - expiry:
+                return False
+            events[:0] = [_Entry(expiry)] * amount
+            return True
+
+    def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
+        """The moving window's start (its oldest entry's time) and how many entries it has."""
+        now = time.time()
+        events = self.events.get(key, [])
+        if not events:
+            return now, 0
+        inside = bisect.bisect_left(events, -(now - expiry), key=lambda entry: -entry.atime)
+        return events[inside - 1].atime, inside
+
+    def _sweep_now_and_then(self) -> None:
         if time.monotonic() < self._next_sweep or not self._sweeping.acquire(blocking=False):
             return
         try:

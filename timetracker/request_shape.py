@@ -65,6 +65,9 @@ def refuse_unclear_queries():
             "(lists are comma-separated)",
             fields=", ".join(repeated),
         )
+    # flask-smorest keeps what ``@blp.arguments`` declares in the view's private ``_apidoc``
+    # (its own document is built from it) and offers no public way to ask: hence the upper bound
+    # on flask-smorest in pyproject.toml, and tests/test_library_internals.py.
     declared = getattr(method, "_apidoc", {}).get("arguments", {}).get("parameters", [])
     if any(p.get("in") == "query" for p in declared):
         return  # the operation's own argument schema refuses unknown parameters

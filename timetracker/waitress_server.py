@@ -1,6 +1,14 @@
 """One server process: the app under waitress, with the threads sharing requests as
 :class:`SpilloverDispatcher` says, a deadline for request heads, and a graceful stop on SIGTERM
 (:class:`GracefulWaitress`). See ``timetracker.serving`` for what the server promises.
+
+Waitress documents only ``serve`` and its settings; what is done here reaches into its modules:
+``create_server``'s ``_dispatcher`` keyword, the threads of ``ThreadedTaskDispatcher`` (its
+``handler_thread`` loop, ``lock``, ``queue``, ``queue_cv``, ``threads``, ``stop_count``),
+``HTTPChannel`` and ``HTTPRequestParser`` (``parser_class``, ``requests``, ``request``,
+``will_close``, ...), the server's ``adj`` and ``wasyncore``'s loop and ``file_dispatcher``.
+Hence the upper bound on waitress in pyproject.toml; ``tests/test_library_internals.py`` names
+what a newer release no longer has, ``tests/test_connections.py`` whether it still behaves.
 """
 
 from __future__ import annotations
@@ -30,10 +38,17 @@ def run_waitress(app: Flask, host: str, port: int, threads: int, on_listen: Call
 
     from timetracker.services.hook_delivery import start_for
 
+    # Waitress's documented API is ``serve`` and its settings; the loop, the socket map and the
+    # threads are reached here through its modules (pinned in pyproject.toml, checked by
+    # tests/test_library_internals.py). ``map`` is our own socket map, so the loop and the
+    # graceful stop never read the server's; ``_dispatcher`` (waitress's test hook, the one way
+    # to give it other threads) is kept: no public way to share requests between threads.
+    socket_map: dict = {}
     dispatcher = SpilloverDispatcher()
     try:
         server = waitress.create_server(
             app,
+            map=socket_map,
             host=host,
             port=port,
             threads=threads,
@@ -52,7 +67,11 @@ def run_waitress(app: Flask, host: str, port: int, threads: int, on_listen: Call
         # The deliverer stops starting rounds with SIGTERM, so that its deliveries under way
         # end (by their deadline) while the requests are answered, not after.
         GracefulWaitress(
-            server, app.config["HEADER_TIMEOUT"], on_stopping=deliverer.begin_stop
+            server,
+            socket_map,
+            dispatcher,
+            app.config["HEADER_TIMEOUT"],
+            on_stopping=deliverer.begin_stop,
         ).run()
     finally:
         deliverer.stop()
@@ -181,13 +200,18 @@ class GracefulWaitress:
     one."""
 
     def __init__(
-        self, server, header_timeout: float, on_stopping: Callable[[], None] | None = None
+        self,
+        server,
+        socket_map: dict,
+        dispatcher: ThreadedTaskDispatcher,
+        header_timeout: float,
+        on_stopping: Callable[[], None] | None = None,
     ):
         from waitress import wasyncore
 
-        self.server = server
         self.on_stopping = on_stopping
-        self.map = server._map if hasattr(server, "_map") else server.map
+        self.map = socket_map  # the one given to ``create_server``: every socket of its loop
+        self.dispatcher = dispatcher
         self.adj = server.adj
         self.wasyncore = wasyncore
         self.channel_class = HTTPChannel
@@ -220,7 +244,7 @@ class GracefulWaitress:
         finally:
             signal.signal(signal.SIGTERM, previous)
             signal.set_wakeup_fd(previous_fd)
-            self.server.task_dispatcher.shutdown()  # its threads end
+            self.dispatcher.shutdown()  # its threads end
             self.wasyncore.close_all(self.map)  # every socket closes, the waker's pipe too
             os.close(wake_write)
 

@@ -19,8 +19,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, pre_load
-from marshmallow.utils import missing
+from marshmallow import Schema, ValidationError, fields, missing, pre_load
 
 _MISSING = object()
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -162,8 +161,17 @@ def _plain(schema: ApiSchema) -> bool:
     return (
         kind.prepare is ApiSchema.prepare
         and kind.finish is ApiSchema.finish
-        and not (schema._hooks.get("post_dump") or schema._hooks.get("pre_dump"))
+        and not _hooked(schema)
     )
+
+
+def _hooked(schema: Schema) -> bool:
+    """Whether ``schema`` has ``pre_dump`` or ``post_dump`` hooks.
+
+    marshmallow registers a schema's hooks in its private ``_hooks`` and has no public way to
+    ask; asked on every dump, so read there (the upper bound on marshmallow in pyproject.toml,
+    and tests/test_library_internals.py, watch it)."""
+    return bool(schema._hooks.get("post_dump") or schema._hooks.get("pre_dump"))
 
 
 class ApiSchema(Schema):
@@ -244,7 +252,7 @@ class ApiSchema(Schema):
 
     def dump(self, obj: Any, *, many: bool | None = None):
         many = self.many if many is None else bool(many)
-        if self._hooks.get("post_dump") or self._hooks.get("pre_dump"):
+        if _hooked(self):
             # Hooks are not compiled; schemas of this API use ``finish`` instead.
             return super().dump(obj, many=many)
         state = self.prepare()

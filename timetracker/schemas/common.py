@@ -350,9 +350,9 @@ class Restricted(fields.Field):
         self.inner = inner
         self.visible_to = visible_to
 
-    def _bind_to_schema(self, field_name, parent):
+    def _bind_to_schema(self, field_name, parent):  # private: see marshmallow's pyproject bound
         super()._bind_to_schema(field_name, parent)
-        self.inner._bind_to_schema(field_name, parent)
+        self.inner._bind_to_schema(field_name, parent)  # as marshmallow's own List binds its inner
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None or not self.visible_to(current_caller()):

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Executable
+from sqlalchemy import ColumnClause, ColumnElement, Connection, Executable, Label
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeEngine
@@ -46,10 +46,25 @@ class _Compiled:
     def convert(self, dialect: Dialect, description) -> tuple[Callable[[Any], Any] | None, ...]:
         if self.results is None:
             self.results = tuple(
-                type_._cached_result_processor(dialect, column[1])
+                type_.dialect_impl(dialect).result_processor(dialect, column[1])
                 for type_, column in zip(self.types, description, strict=True)
             )
         return self.results
+
+
+def _named_columns(statement: Executable) -> tuple[ColumnElement, ...]:
+    """The columns ``statement`` returns (none for a statement without rows), each a table's
+    column or a labelled expression, their names unique: the keys of SQLAlchemy's own row
+    mapping are then their names. (An unlabelled expression or a repeated name would get a
+    label made up at compile time.)"""
+    columns = tuple(getattr(statement, "exported_columns", ()))
+    for column in columns:
+        if not isinstance(column, ColumnClause | Label):
+            raise ValueError(f"label each expression of a prepared statement: {column}")
+    names = [column.name for column in columns]
+    if len(set(names)) != len(names):
+        raise ValueError(f"a prepared statement names each column once: {names}")
+    return columns
 
 
 class Prepared:
@@ -59,6 +74,9 @@ class Prepared:
         self._lock = threading.Lock()
 
     def _compile(self, dialect: Dialect) -> _Compiled:
+        # The compiled statement's ``binds``, ``positiontup``, ``post_compile_params`` and
+        # ``literal_execute_params`` are attributes of SQLAlchemy's compiler (its "Core
+        # internals" documentation), read once per statement and dialect.
         compiled = self.statement.compile(dialect=dialect)
         if compiled.post_compile_params or compiled.literal_execute_params:
             # (an IN list, a value SQLAlchemy writes into the SQL when it runs)
@@ -67,18 +85,16 @@ class Prepared:
         for name, bind in compiled.binds.items():
             if not bind.required:
                 defaults[name] = bind.effective_value
-            process = bind.type._cached_bind_processor(dialect)
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
                 binds.append((name, process))
-        # The names and types SQLAlchemy itself gives the result's columns (an unlabelled
-        # expression gets its anonymous label, as in a row mapping).
-        columns = compiled._result_columns
+        columns = _named_columns(self.statement)
         return _Compiled(
             sql=str(compiled),
             positional=tuple(compiled.positiontup) if compiled.positional else None,
             defaults=defaults,
             binds=tuple(binds),
-            names=tuple(column.keyname for column in columns),
+            names=tuple(column.name for column in columns),
             types=tuple(column.type for column in columns),
         )
 
@@ -115,6 +131,10 @@ class Prepared:
         dbapi = dialect.loaded_dbapi
         cursor = conn.connection.driver_connection.cursor()
         # The engine's cursor events see these statements too (a test counting statements).
+        # Their listeners are called through the connection's ``dispatch``, SQLAlchemy's event
+        # machinery rather than its documented API (which only registers listeners): hence,
+        # with the compiler's attributes read in ``_compile``, the upper bound on SQLAlchemy in
+        # pyproject.toml, and tests/test_library_internals.py.
         before, after = conn.dispatch.before_cursor_execute, conn.dispatch.after_cursor_execute
         try:
             if before:

@@ -1,0 +1,215 @@
+"""What the code takes from libraries beyond their documented API is still there.
+
+Each check names the release it ran against, the module of this project that needs the name and
+the name itself, so that a run against newer releases (``.ci/drift``) says exactly what moved.
+Each library here has an upper bound in pyproject.toml at its first release not checked yet;
+whether the code still behaves with a release is for the tests of that code (test_prepared.py,
+test_connections.py, test_serving.py, test_bad_input.py, test_dump.py) to say.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from importlib.metadata import version
+
+import pytest
+
+
+def missing_names(owner, names) -> list[str]:
+    return [name for name in names if not hasattr(owner, name)]
+
+
+def assigned_in_source(cls, names) -> list[str]:
+    """The names of ``names`` that no method of ``cls`` (or its bases) assigns to ``self``:
+    instance attributes that only an instance built by the library would show."""
+    source = "".join(inspect.getsource(klass) for klass in cls.__mro__ if klass is not object)
+    return [name for name in names if f"self.{name} =" not in source]
+
+
+def report(library: str, user: str, missing: list[str]) -> None:
+    assert not missing, (
+        f"{library} {version(library)} no longer has what {user} uses: {', '.join(missing)}"
+    )
+
+
+def test_waitress():
+    import waitress.server
+    from waitress import wasyncore
+    from waitress.adjustments import Adjustments
+    from waitress.channel import HTTPChannel
+    from waitress.parser import HTTPRequestParser
+    from waitress.server import BaseWSGIServer
+    from waitress.task import ThreadedTaskDispatcher
+
+    user = "timetracker/waitress_server.py"
+    parameters = inspect.signature(waitress.server.create_server).parameters
+    report(
+        "waitress",
+        user,
+        [f"create_server({p}=)" for p in ("map", "_dispatcher") if p not in parameters],
+    )
+    dispatcher = ThreadedTaskDispatcher()
+    report(
+        "waitress",
+        user,
+        missing_names(
+            dispatcher,
+            [
+                "handler_thread", "add_task", "set_thread_count", "shutdown", "lock", "queue",
+                "queue_cv", "thread_exit_cv", "threads", "stop_count", "logger", "queue_logger",
+            ],
+        ),
+    )  # fmt: skip
+    report(
+        "waitress",
+        user,
+        missing_names(HTTPChannel, ["parser_class", "readable", "will_close", "close_when_flushed"])
+        + missing_names(HTTPChannel, ["total_outbufs_len", "request"])
+        + assigned_in_source(HTTPChannel, ["requests"])
+        + missing_names(HTTPRequestParser, ["received", "headers_finished", "empty"])
+        + missing_names(wasyncore, ["loop", "close_all", "file_dispatcher"])
+        + missing_names(wasyncore.dispatcher, ["del_channel", "accepting"])
+        + missing_names(BaseWSGIServer, ["channel_class", "print_listen"])
+        + assigned_in_source(BaseWSGIServer, ["adj"])
+        + missing_names(
+            Adjustments(), ["connection_limit", "asyncore_loop_timeout", "asyncore_use_poll"]
+        ),
+    )
+
+
+def test_waitress_server_takes_our_socket_map_and_threads(app):
+    """``create_server`` puts its listening socket in the map given, and serves with the
+    threads given (the graceful stop and the head deadline rely on both)."""
+    import waitress
+    from waitress import wasyncore
+
+    from timetracker.waitress_server import SpilloverDispatcher
+
+    socket_map: dict = {}
+    dispatcher = SpilloverDispatcher()
+    server = waitress.create_server(
+        app, map=socket_map, host="127.0.0.1", port=0, threads=1, _dispatcher=dispatcher
+    )
+    try:
+        assert server in socket_map.values(), "waitress: create_server ignores map="
+        assert server.task_dispatcher is dispatcher, "waitress: create_server ignores _dispatcher="
+    finally:
+        wasyncore.close_all(socket_map)
+
+
+def test_sqlalchemy():
+    from sqlalchemy import bindparam, create_engine, event, select
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from timetracker.store.schema import users
+
+    user = "timetracker/store/prepared.py"
+    statement = select(users.c.id).where(users.c.id == bindparam("id"))
+    for dialect in (sqlite.dialect(), postgresql.psycopg.dialect()):
+        compiled = statement.compile(dialect=dialect)
+        report(
+            "sqlalchemy",
+            user,
+            missing_names(
+                compiled,
+                ["binds", "positional", "positiontup", "post_compile_params"]
+                + ["literal_execute_params"],
+            ),
+        )
+    engine = create_engine("sqlite://")
+    with engine.connect() as conn:
+        report(
+            "sqlalchemy",
+            user,
+            [
+                f"Connection.dispatch.{name}"
+                for name in ("before_cursor_execute", "after_cursor_execute")
+                if not hasattr(getattr(conn, "dispatch", None), name)
+            ],
+        )
+        assert not conn.dispatch.before_cursor_execute, "sqlalchemy: dispatch without listeners"
+    event.listen(engine, "before_cursor_execute", lambda *_: None)
+    with engine.connect() as conn:
+        assert conn.dispatch.before_cursor_execute, "sqlalchemy: a listener not in dispatch"
+
+
+def test_marshmallow():
+    from marshmallow import Schema, fields, post_dump
+
+    from timetracker.schemas.settings import TypeOfWorkSchema
+
+    class Hooked(Schema):
+        name = fields.String()
+
+        @post_dump
+        def shout(self, data, **kwargs):
+            return data
+
+    hooks = getattr(Hooked(), "_hooks", None)
+    report("marshmallow", "timetracker/schemas/base.py", [] if hooks else ["Schema._hooks"])
+    assert hooks.get("post_dump") and not hooks.get("pre_dump"), "marshmallow: _hooks changed"
+    assert not getattr(Schema(), "_hooks", {}).get("post_dump")
+    report(
+        "marshmallow",
+        "timetracker/schemas/common.py",
+        missing_names(fields.Field, ["_bind_to_schema"]),
+    )
+    inner = TypeOfWorkSchema().fields["rate"].inner
+    assert (inner.name, type(inner.parent)) == ("rate", TypeOfWorkSchema), (
+        "marshmallow: _bind_to_schema no longer binds a field to its schema"
+    )
+
+
+def test_flask_smorest():
+    from flask.views import MethodView
+    from flask_smorest import Blueprint
+    from marshmallow import Schema, fields
+
+    class Query(Schema):
+        name = fields.String()
+
+    blp = Blueprint("things", __name__)
+
+    class Things(MethodView):
+        @blp.arguments(Query, location="query")
+        def get(self, args):
+            return args
+
+        @blp.arguments(Query)
+        def post(self, args):
+            return args
+
+    def declared(method):
+        return getattr(method, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+
+    report(
+        "flask-smorest",
+        "timetracker/request_shape.py",
+        [] if hasattr(Things.get, "_apidoc") else ["_apidoc on a view decorated by arguments"],
+    )
+    assert [p.get("in") for p in declared(Things.get)] == ["query"], (
+        f"flask-smorest: _apidoc arguments changed shape: {Things.get._apidoc}"
+    )
+    assert [p.get("in") for p in declared(Things.post)] == ["json"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="gunicorn runs on Unix only")
+def test_gunicorn():
+    from gunicorn.workers import gthread
+
+    user = "timetracker/gunicorn_server.py"
+    report(
+        "gunicorn",
+        user,
+        missing_names(gthread, ["STOP_KEEPALIVE_LINGER", "TConn", "ThreadWorker"])
+        + missing_names(
+            gthread.ThreadWorker,
+            ["enqueue_req", "handle", "murder_pending", "handle_exit", "set_accept_enabled"],
+        )
+        + assigned_in_source(
+            gthread.ThreadWorker, ["poller", "nr_conns", "method_queue", "alive", "sockets"]
+        )
+        + missing_names(gthread.TConn, ["init", "close"])
+        + assigned_in_source(gthread.TConn, ["sock", "timeout", "parser", "data_ready"]),
+    )
