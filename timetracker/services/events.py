@@ -131,8 +131,6 @@ def about_object(kind: str, row: Mapping[str, Any]) -> dict[str, int | None]:
 
 # --- reading the log ----------------------------------------------------------------------------
 
-MAX_CHANGES = 1000
-
 
 def _shown(row: Mapping[str, Any]) -> dict[str, Any]:
     kind, _, action = row["name"].partition(".")
