@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import g
-from sqlalchemy import ColumnElement, Connection, Table
+from sqlalchemy import ColumnElement, Connection
 
 # The permission identifiers and the caller are part of the matrix's vocabulary: rules and
 # callers of this module name them through it.
@@ -119,10 +119,10 @@ class RecordColumns:
     user_is: Callable[[int], ColumnElement[bool]]
     of_team: Callable[[int], ColumnElement[bool]]
     # None: the records have no task (leave time).
-    task_reached: Callable[[Table, int], ColumnElement[bool]] | None = None
+    task_reached: Callable[[Any, int], ColumnElement[bool]] | None = None
 
 
-def _task_reached(links: Table, user_id: int) -> ColumnElement[bool]:
+def _task_reached(links, user_id: int) -> ColumnElement[bool]:
     return sql.reached_through("task", links, user_id)
 
 
