@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from timetracker.event_payloads import payload_schema
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
     INT32_MAX,
@@ -93,6 +94,7 @@ class CatalogueObjectSchema(ApiSchema):
         return data
 
 
+@payload_schema("customer")
 class CustomerSchema(CatalogueObjectSchema):
     # The three levels declare their fields each in their own order (the document's), so
     # customers, projects and tasks repeat id, name, created and description.
@@ -129,6 +131,7 @@ class CustomerListArgs(NamedListArgs, ModifiedAfterArgs, ExportArgs):
     sort = Sort(("name", "created", "modified"))
 
 
+@payload_schema("project")
 class ProjectSchema(CatalogueObjectSchema):
     collection = "projects"
 
@@ -173,6 +176,7 @@ class ProjectListArgs(NamedListArgs, ModifiedAfterArgs, ExportArgs):
     includeReferenced = IncludeReferenced(("customers",))
 
 
+@payload_schema("task")
 class TaskSchema(CatalogueObjectSchema):
     collection = "tasks"
 
