@@ -16,9 +16,9 @@ from tests.test_permissions import ROLES, company  # noqa: F401 - the fixture
 from timetracker import access
 from timetracker.caller import caller_of
 from timetracker.store import entities
-from timetracker.store.access import TIME_WITH_CATALOGUE
 from timetracker.store.catalogue import TASKS
 from timetracker.store.db import finish_request_transaction, get_db
+from timetracker.store.permission_sql import TIME_WITH_CATALOGUE
 from timetracker.store.schema import leave_entries, time_entries, users
 from timetracker.store.users import USERS, find_for_login
 

@@ -1,7 +1,8 @@
 """Who may see and change what: the permission matrix, and only here.
 
 Services ask this module; store queries apply the SQL conditions it returns (built by
-``store/access.py``, the same matrix in SQL), so a list never loads rows it would throw away.
+``store/permission_sql.py``, the same matrix in SQL), so a list never loads rows it would throw
+away.
 Several permissions add up (a union of what each one grants). The module is too long for the
 400-line rule on purpose: the whole matrix is read in one place.
 
@@ -63,7 +64,7 @@ from timetracker.caller import (  # noqa: F401
     team_set,
 )
 from timetracker.errors import ApiError
-from timetracker.store import access as sql
+from timetracker.store import permission_sql as sql
 
 
 def _require(allowed: bool, message: str) -> None:
