@@ -14,7 +14,7 @@ from sqlalchemy import insert, select
 
 from tests.test_permissions import ROLES, company  # noqa: F401 - the fixture
 from timetracker import access
-from timetracker.caller import caller_of
+from timetracker.permissions import caller_of
 from timetracker.store import entities
 from timetracker.store.catalogue import TASKS
 from timetracker.store.db import finish_request_transaction, get_db

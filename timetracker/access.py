@@ -44,9 +44,11 @@ from typing import Any
 from flask import g
 from sqlalchemy import ColumnElement, Connection
 
+from timetracker.errors import ApiError
+
 # The permission identifiers and the caller are part of the matrix's vocabulary: rules and
 # callers of this module name them through it.
-from timetracker.caller import (  # noqa: F401
+from timetracker.permissions import (  # noqa: F401
     ENTER_TIME_TRACK,
     LOCK_TIME_TRACK,
     MANAGE_ACCOUNTS,
@@ -63,7 +65,6 @@ from timetracker.caller import (  # noqa: F401
     scope_of,
     team_set,
 )
-from timetracker.errors import ApiError
 from timetracker.store import permission_sql as sql
 
 
