@@ -97,7 +97,7 @@ def test_the_bulk_rules_answer_as_the_single_ones(app, company):  # noqa: F811 -
     from flask import g
 
     from timetracker import access
-    from timetracker.caller import Caller
+    from timetracker.permissions import Caller
     from timetracker.store import entities
     from timetracker.store.catalogue import TASKS
     from timetracker.store.db import get_db

@@ -63,7 +63,7 @@ SHARED = {
         "util",
         "listing",
         "entities",
-        "access",
+        "permission_sql",
         "imports",
         "backup",
         "pool",

@@ -1,7 +1,8 @@
 """Who may see and change what: the permission matrix, and only here.
 
 Services ask this module; store queries apply the SQL conditions it returns (built by
-``store/access.py``, the same matrix in SQL), so a list never loads rows it would throw away.
+``store/permission_sql.py``, the same matrix in SQL), so a list never loads rows it would throw
+away.
 Several permissions add up (a union of what each one grants). The module is too long for the
 400-line rule on purpose: the whole matrix is read in one place.
 
@@ -37,14 +38,17 @@ What may be changed:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import g
 from sqlalchemy import ColumnElement, Connection
 
+from timetracker.errors import ApiError
+
 # The permission identifiers and the caller are part of the matrix's vocabulary: rules and
 # callers of this module name them through it.
-from timetracker.caller import (  # noqa: F401
+from timetracker.permissions import (  # noqa: F401
     ENTER_TIME_TRACK,
     LOCK_TIME_TRACK,
     MANAGE_ACCOUNTS,
@@ -61,13 +65,94 @@ from timetracker.caller import (  # noqa: F401
     scope_of,
     team_set,
 )
-from timetracker.errors import ApiError
-from timetracker.store import access as sql
+from timetracker.store import permission_sql as sql
 
 
 def _require(allowed: bool, message: str) -> None:
     if not allowed:
         raise ApiError(403, "access_denied", message)
+
+
+# --- grants: each rule over records is declared once, and read two ways ----------------------
+#
+# A rule is the list of grants a caller holds. A grant pairs the users it reaches (EVERYONE,
+# SELF, or the caller's assigned TEAM) with what a record's task must also be: in the caller's
+# scope of work (IN_SCOPE), among the work assignments of the record's user (ASSIGNED); none
+# of them: any task. ``_allows`` answers for one record in Python, ``_where`` writes the same
+# grants as a SQL condition for lists; a caller reaches a record when any grant holds.
+
+EVERYONE, SELF, TEAM = "everyone", "self", "team"
+IN_SCOPE, ASSIGNED = "in scope", "assigned"
+
+
+@dataclass(frozen=True)
+class Grant:
+    users: str
+    tasks: frozenset[str] = frozenset()
+
+
+def _allows(
+    grants: list[Grant],
+    caller: Caller,
+    user_id: int,
+    in_team: Callable[[], bool],
+    in_scope: Callable[[], bool] = lambda: True,
+    assigned: Callable[[], bool] = lambda: True,
+) -> bool:
+    """Whether a grant reaches the record of ``user_id``; the facts about the record are asked
+    (``in_team``, ``in_scope``, ``assigned``) only as a grant needs them."""
+    for grant in grants:
+        if grant.users == SELF and user_id != caller.id:
+            continue
+        if grant.users == TEAM and not in_team():
+            continue
+        if IN_SCOPE in grant.tasks and not in_scope():
+            continue
+        if ASSIGNED in grant.tasks and not assigned():
+            continue
+        return True
+    return False
+
+
+@dataclass(frozen=True)
+class RecordColumns:
+    """How ``_where`` names a record's user and task: SQL builders for the conditions."""
+
+    user_is: Callable[[int], ColumnElement[bool]]
+    of_team: Callable[[int], ColumnElement[bool]]
+    # None: the records have no task (leave time).
+    task_reached: Callable[[Any, int], ColumnElement[bool]] | None = None
+
+
+def _task_reached(links, user_id: int) -> ColumnElement[bool]:
+    return sql.reached_through("task", links, user_id)
+
+
+ON_TIME = RecordColumns(sql.own_time, sql.time_of_team, _task_reached)
+ON_LEAVE = RecordColumns(sql.own_leave, sql.leave_of_team)
+ON_USERS = RecordColumns(sql.user_is, sql.user_in_team)
+
+
+def _where(grants: list[Grant], caller: Caller, on: RecordColumns) -> ColumnElement[bool] | None:
+    """SQL: the records ``grants`` reach (None: all of them)."""
+    conditions = []
+    for grant in grants:
+        parts = []
+        if grant.users == SELF:
+            parts.append(on.user_is(caller.id))
+        elif grant.users == TEAM and not caller.team_all:
+            parts.append(on.of_team(caller.id))
+        if IN_SCOPE in grant.tasks and not caller.scope_all:
+            parts.append(on.task_reached(sql.SCOPE, caller.id))
+        if ASSIGNED in grant.tasks:
+            if grant.users != SELF:
+                parts.append(sql.assigned_to_own_user())
+            elif not caller.assign_all:  # the record's user is the caller
+                parts.append(on.task_reached(sql.ASSIGNMENTS, caller.id))
+        if not parts:
+            return sql.EVERYTHING
+        conditions.append(sql.all_of(parts))
+    return sql.any_of(conditions)
 
 
 # --- users ----------------------------------------------------------------------------------
@@ -135,10 +220,19 @@ def can_manage_work_assignments_of(conn: Connection, caller: Caller, user_id: in
     )
 
 
-def can_read_rates_of(conn: Connection, caller: Caller, user_id: int) -> bool:
+def rates_grants(caller: Caller) -> list[Grant]:
+    """Whose rates ``caller`` may read: everyone's, or the assigned team's."""
     if caller.has(MANAGE_ACCOUNTS):
-        return True
-    return caller.has(MANAGE_COST_BILLING) and in_team(conn, caller, user_id)
+        return [Grant(EVERYONE)]
+    if caller.has(MANAGE_COST_BILLING):
+        return [Grant(TEAM)]
+    return []
+
+
+def can_read_rates_of(conn: Connection, caller: Caller, user_id: int) -> bool:
+    return _allows(
+        rates_grants(caller), caller, user_id, in_team=lambda: in_team(conn, caller, user_id)
+    )
 
 
 def can_read_rates(caller: Caller) -> bool:
@@ -148,11 +242,8 @@ def can_read_rates(caller: Caller) -> bool:
 
 def rates_user_filter(caller: Caller) -> ColumnElement[bool]:
     """SQL: the users whose rates ``caller`` may read."""
-    if caller.has(MANAGE_ACCOUNTS) or (caller.has(MANAGE_COST_BILLING) and caller.team_all):
-        return sql.ALL
-    if caller.has(MANAGE_COST_BILLING):
-        return sql.user_in_team(caller.id)
-    return sql.NOTHING
+    condition = _where(rates_grants(caller), caller, ON_USERS)
+    return sql.ALL if condition is None else condition
 
 
 # --- the work catalogue (customers, projects, tasks) -----------------------------------------
@@ -244,32 +335,38 @@ def is_assigned(conn: Connection, user, task_id: int) -> bool:
     return answers[key]
 
 
-def can_read_timetrack(conn: Connection, caller: Caller, user, task_id: int) -> bool:
-    if caller.has(MANAGE_ACCOUNTS) or caller.sees_all_data:
-        return True
-    if (
-        user["id"] == caller.id
-        and caller.has(ENTER_TIME_TRACK)
-        and is_assigned(conn, user, task_id)
-    ):
-        return True
-    return (
-        caller.is_manager and in_team(conn, caller, user["id"]) and _in_scope(conn, caller, task_id)
+def timetrack_grants(caller: Caller, writing: bool) -> list[Grant]:
+    """The time-track rule (the table above), for reading or for changing records."""
+    grants = []
+    if not writing and (caller.has(MANAGE_ACCOUNTS) or caller.sees_all_data):
+        grants.append(Grant(EVERYONE))
+    if caller.has(ENTER_TIME_TRACK):
+        grants.append(Grant(SELF, frozenset({ASSIGNED})))
+    if not writing and caller.is_manager:
+        grants.append(Grant(TEAM, frozenset({IN_SCOPE})))
+    if writing and caller.has(MODIFY_APPROVE_TIME_TRACK):
+        on_tasks = {IN_SCOPE} if caller.has(MANAGE_SCOPE_OF_WORK) else {IN_SCOPE, ASSIGNED}
+        grants.append(Grant(TEAM, frozenset(on_tasks)))
+    return grants
+
+
+def _timetrack_allows(conn: Connection, caller: Caller, user, task_id: int, writing: bool) -> bool:
+    return _allows(
+        timetrack_grants(caller, writing),
+        caller,
+        user["id"],
+        in_team=lambda: in_team(conn, caller, user["id"]),
+        in_scope=lambda: _in_scope(conn, caller, task_id),
+        assigned=lambda: is_assigned(conn, user, task_id),
     )
 
 
+def can_read_timetrack(conn: Connection, caller: Caller, user, task_id: int) -> bool:
+    return _timetrack_allows(conn, caller, user, task_id, writing=False)
+
+
 def can_modify_timetrack(conn: Connection, caller: Caller, user, task_id: int) -> bool:
-    if (
-        user["id"] == caller.id
-        and caller.has(ENTER_TIME_TRACK)
-        and is_assigned(conn, user, task_id)
-    ):
-        return True
-    if not (caller.has(MODIFY_APPROVE_TIME_TRACK) and in_team(conn, caller, user["id"])):
-        return False
-    if not _in_scope(conn, caller, task_id):
-        return False
-    return caller.has(MANAGE_SCOPE_OF_WORK) or is_assigned(conn, user, task_id)
+    return _timetrack_allows(conn, caller, user, task_id, writing=True)
 
 
 def assignment_checker(conn: Connection, user_rows: list) -> Callable[[Any, Any], bool]:
@@ -296,23 +393,26 @@ def timetrack_modify_checker(conn: Connection, caller: Caller) -> Callable[[Any,
     """:func:`can_modify_timetrack` for many records at once (an import): a function (user row,
     task row with ``customer_id`` and ``project_id``, whether the task is among the user's
     work assignments) -> bool. The team and the scope of work are loaded once."""
-    own = caller.has(ENTER_TIME_TRACK)
-    approver = caller.has(MODIFY_APPROVE_TIME_TRACK)
-    team = frozenset() if not approver or caller.team_all else team_set(conn, caller)
+    grants = timetrack_grants(caller, writing=True)
+    by_team = any(grant.users == TEAM for grant in grants)
+    team = frozenset() if not by_team or caller.team_all else team_set(conn, caller)
     # The scope items themselves, as _in_scope reads them (not scope_of's Manage Accounts
     # shortcut: that one is about changing the catalogue).
     scope = (frozenset(), frozenset()) if caller.scope_all else sql.scope_links(conn, caller.id)
-    scope_manager = caller.has(MANAGE_SCOPE_OF_WORK)
 
     def can_modify(user, task, assigned: bool) -> bool:
-        if user["id"] == caller.id and own and assigned:
-            return True
-        if not (approver and (caller.team_all or user["id"] in team)):
-            return False
-        in_scope = (
-            caller.scope_all or task["customer_id"] in scope[0] or task["project_id"] in scope[1]
+        return _allows(
+            grants,
+            caller,
+            user["id"],
+            in_team=lambda: caller.team_all or user["id"] in team,
+            in_scope=lambda: (
+                caller.scope_all
+                or task["customer_id"] in scope[0]
+                or task["project_id"] in scope[1]
+            ),
+            assigned=lambda: assigned,
         )
-        return in_scope and (scope_manager or assigned)
 
     return can_modify
 
@@ -344,28 +444,10 @@ def ensure_can_import_catalogue(caller: Caller) -> None:
     )
 
 
-def timetrack_filter(caller: Caller) -> ColumnElement[bool] | None:
-    """SQL: the time entries ``caller`` may read (None: all). Needs ``tasks`` and ``projects``
-    joined to ``time_entries``."""
-    if caller.has(MANAGE_ACCOUNTS) or caller.sees_all_data:
-        return sql.EVERYTHING
-    grants = []
-    if caller.has(ENTER_TIME_TRACK):
-        own = [sql.own_time(caller.id)]
-        if not caller.assign_all:
-            own.append(sql.reached_through("task", sql.ASSIGNMENTS, caller.id))
-        grants.append(sql.all_of(own))
-    if caller.is_manager:
-        grants.append(team_on_scope(caller))
-    return sql.any_of(grants)
-
-
-def team_on_scope(caller: Caller) -> ColumnElement[bool]:
-    """SQL: time entries of the caller's assigned team on their scope of work (what the manager
-    permissions reach). Needs ``tasks`` and ``projects`` joined to ``time_entries``."""
-    team = [] if caller.team_all else [sql.time_of_team(caller.id)]
-    scope = [] if caller.scope_all else [sql.reached_through("task", sql.SCOPE, caller.id)]
-    return sql.all_of(team + scope)
+def timetrack_filter(caller: Caller, writing: bool = False) -> ColumnElement[bool] | None:
+    """SQL: the time entries ``caller`` may read (or change; None: all). Needs ``tasks`` and
+    ``projects`` joined to ``time_entries``."""
+    return _where(timetrack_grants(caller, writing), caller, ON_TIME)
 
 
 def can_lock_timetrack(caller: Caller) -> bool:
@@ -388,13 +470,18 @@ def ensure_can_bill(caller: Caller) -> None:
     )
 
 
+def billing_grants(caller: Caller) -> list[Grant]:
+    """The records ``caller`` may bill: every one, or the assigned team's on the scope of work."""
+    if caller.has(MANAGE_ACCOUNTS):
+        return [Grant(EVERYONE)]
+    if caller.has(MANAGE_COST_BILLING):
+        return [Grant(TEAM, frozenset({IN_SCOPE}))]
+    return []
+
+
 def billing_reach(caller: Caller) -> ColumnElement[bool] | None:
     """SQL: the time entries ``caller`` may bill (None: all; tasks and projects joined)."""
-    if not caller.has(MANAGE_ACCOUNTS, MANAGE_COST_BILLING):
-        return sql.NOTHING
-    if caller.has(MANAGE_ACCOUNTS) or (caller.team_all and caller.scope_all):
-        return sql.EVERYTHING
-    return team_on_scope(caller)
+    return _where(billing_grants(caller), caller, ON_TIME)
 
 
 def invoice_filter(caller: Caller) -> ColumnElement[bool] | None:
@@ -443,32 +530,31 @@ def can_see_money(conn: Connection, caller: Caller, user_ids=None) -> bool:
 # only read.
 
 
-def _leave_grants(caller: Caller, writing: bool) -> tuple[bool, bool, bool]:
-    """(everyone, own, team) the caller reaches for leave time."""
-    everyone = caller.has(MANAGE_PTO_SICK) or (
-        not writing and (caller.has(MANAGE_ACCOUNTS) or caller.sees_all_data)
-    )
-    team = caller.has(MODIFY_APPROVE_TIME_TRACK)
-    return everyone or (team and caller.team_all), caller.has(ENTER_TIME_TRACK), team
-
-
-def leave_filter(caller: Caller) -> ColumnElement[bool] | None:
-    """SQL: the leave entries ``caller`` may read (None: all)."""
-    everyone, own, team = _leave_grants(caller, writing=False)
-    if everyone:
-        return sql.EVERYTHING
+def leave_grants(caller: Caller, writing: bool) -> list[Grant]:
+    """The leave rule (above), for reading or for changing leave time."""
     grants = []
-    if own:
-        grants.append(sql.own_leave(caller.id))
-    if team:
-        grants.append(sql.leave_of_team(caller.id))
-    return sql.any_of(grants)
+    if caller.has(MANAGE_PTO_SICK) or (
+        not writing and (caller.has(MANAGE_ACCOUNTS) or caller.sees_all_data)
+    ):
+        grants.append(Grant(EVERYONE))
+    if caller.has(ENTER_TIME_TRACK):
+        grants.append(Grant(SELF))
+    if caller.has(MODIFY_APPROVE_TIME_TRACK):
+        grants.append(Grant(TEAM))
+    return grants
+
+
+def leave_filter(caller: Caller, writing: bool = False) -> ColumnElement[bool] | None:
+    """SQL: the leave entries ``caller`` may read (or change; None: all)."""
+    return _where(leave_grants(caller, writing), caller, ON_LEAVE)
 
 
 def can_reach_leave(conn: Connection, caller: Caller, user_id: int, writing: bool) -> bool:
-    everyone, own, team = _leave_grants(caller, writing)
-    return (
-        everyone or (own and user_id == caller.id) or (team and user_id in team_set(conn, caller))
+    return _allows(
+        leave_grants(caller, writing),
+        caller,
+        user_id,
+        in_team=lambda: in_team(conn, caller, user_id),
     )
 
 

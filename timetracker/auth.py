@@ -33,9 +33,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from timetracker.access import Caller
 from timetracker.api.common import is_public
-from timetracker.caller import LOGINS, LoginMemo, can_log_in
-from timetracker.caller import caller_of as _caller
 from timetracker.errors import ApiError, error_response
+from timetracker.permissions import LOGINS, LoginMemo, can_log_in
+from timetracker.permissions import caller_of as _caller
 from timetracker.schemas.base import unstorable
 from timetracker.services import tokens
 from timetracker.store import users as user_store

@@ -302,7 +302,7 @@ def _import_as_administrator(db: str | None, run, command: str) -> dict:
     """``run(connect, caller)`` in one write transaction, as the administrator, in a request
     context of its own (the rules' per-call memory; the event log names the command). A
     refused file prints every problem and changes nothing."""
-    from timetracker.caller import COMMAND_LINE
+    from timetracker.permissions import COMMAND_LINE
     from timetracker.services.csv_import import CsvRefused
     from timetracker.store.db import write_transaction
 

@@ -59,8 +59,8 @@ def export_detailed(output, db: str | None, **options) -> None:
     """The detailed report: one line per time-track record (GET /reports/detailed)."""
     from marshmallow import ValidationError
 
-    from timetracker.caller import COMMAND_LINE
     from timetracker.errors import ApiError
+    from timetracker.permissions import COMMAND_LINE
     from timetracker.schemas.reports import DetailedReportArgs
     from timetracker.services import reports
 
@@ -112,7 +112,7 @@ def _add_catalogue_export(collection: str) -> None:
     @db_option
     def export_level(output, db: str | None) -> None:
         from timetracker.api.catalogue import CSV_COLUMNS
-        from timetracker.caller import COMMAND_LINE
+        from timetracker.permissions import COMMAND_LINE
         from timetracker.services import catalogue
 
         service = catalogue.LEVELS[collection[:-1]]

@@ -22,7 +22,7 @@ from timetracker.access import (
     MANAGE_SYSTEM_SETTINGS,
     MODIFY_APPROVE_TIME_TRACK,
 )
-from timetracker.caller import COMMAND_LINE
+from timetracker.permissions import COMMAND_LINE
 from timetracker.services import catalogue, settings
 from timetracker.services import users as user_service
 from timetracker.services.departments import departments as department_service

@@ -34,8 +34,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.urls import iri_to_uri
 
 from timetracker.api.common import Blueprint
-from timetracker.caller import LOGINS, LoginMemo
 from timetracker.errors import ApiError
+from timetracker.permissions import LOGINS, LoginMemo
 from timetracker.ratelimit import PREPAID, charge
 from timetracker.routing import routed_path
 from timetracker.schemas.batch import (

@@ -14,7 +14,7 @@ from flask.views import MethodView
 from timetracker.access import current_caller
 from timetracker.api.common import Blueprint, csv_body, doc, import_body
 from timetracker.api.crud import Crud, crud_blueprint
-from timetracker.api.csv_stream import csv_columns
+from timetracker.api.csv_stream import csv_columns, csv_example
 from timetracker.schemas import catalogue as s
 from timetracker.services import catalogue, task_import
 from timetracker.services.catalogue import CatalogueLevel
@@ -41,33 +41,6 @@ def _docs(kind: str, plural: str) -> dict[str, str]:
 # The CSV of a list carries the items' fields but not what belongs to the caller's screen:
 # the link and allowedActions.
 NOT_IN_CSV = ("url", "allowedActions")
-# Values for the document's CSV examples, by column.
-CSV_SAMPLE = {
-    "id": 12,
-    "name": "Design",
-    "archived": "false",
-    "created": 1767225600000,
-    "modified": 1767312000000,
-    "description": '"Wireframes, mock-ups"',
-    "customerId": 1,
-    "customerName": "Big Bang Company",
-    "projectId": 2,
-    "projectName": "Website",
-    "status": "open",
-    "workflowStatusId": 1,
-    "workflowStatusName": "New",
-    "typeOfWorkId": 1,
-    "typeOfWorkName": "Development",
-    "deadline": "2026-03-31",
-    "estimatedTime": 480,
-}
-
-
-def csv_example(columns) -> str:
-    header = ",".join(name for name, _ in columns)
-    return f"{header}\r\n" + ",".join(str(CSV_SAMPLE[name]) for name, _ in columns) + "\r\n"
-
-
 # The CSV columns of each list, as (header, row key): the API's and the command line's.
 CSV_COLUMNS = {
     "customers": csv_columns(s.CustomerSchema, NOT_IN_CSV),
@@ -105,7 +78,7 @@ def make_blueprint(
             docs=_docs(kind, collection),
             errors={"create": (404,)},
             csv=columns,
-            csv_example=csv_example(columns),
+            csv_example=csv_example(item, columns),
             extra_routes=extra_routes,
         )
     )

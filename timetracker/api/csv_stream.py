@@ -16,13 +16,14 @@ Booleans are written ``true``/``false`` as in JSON, null as an empty cell, dates
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
 from flask import Response, request
-from marshmallow import Schema
+from marshmallow import Schema, fields, validate
 
 CSV_MEDIA_TYPE = "text/csv"
 CHUNK_ROWS = 1000
@@ -123,6 +124,42 @@ def csv_columns(schema: type[Schema], exclude: Iterable[str] = ()) -> list[tuple
         for name, field in schema().fields.items()
         if name not in excluded
     ]
+
+
+# A sample cell per field class, for the document's CSV examples (a subclass takes its nearest
+# base's). A field's own ``metadata={"sample": ...}`` comes first, then the first choice of a
+# OneOf validator. ``sample`` rather than ``example``: apispec would show ``example`` in the
+# document's schemas, whose examples are the answers'.
+SAMPLES: dict[type[fields.Field], Any] = {
+    fields.Boolean: False,
+    fields.Integer: 1,
+    fields.Float: 1.5,
+    fields.Decimal: "1.50",
+    fields.Date: dt.date(2026, 3, 31),
+    fields.DateTime: "2026-03-31T09:00:00Z",
+    fields.String: "Text",
+}
+
+
+def field_sample(field: fields.Field) -> Any:
+    """A value of ``field`` for an example (None, an empty cell, for a class without one)."""
+    if "sample" in field.metadata:
+        return field.metadata["sample"]
+    for validator in field.validators:
+        if isinstance(validator, validate.OneOf):
+            return next(iter(validator.choices))
+    for cls in type(field).__mro__:
+        if cls in SAMPLES:
+            return SAMPLES[cls]
+    return None
+
+
+def csv_example(schema: type[Schema], columns: Sequence[tuple[str, str]]) -> str:
+    """The CSV text of a header and one sample row of ``columns`` (:func:`csv_columns` of
+    ``schema``), written as an answer is."""
+    declared = schema().fields
+    row = [field_sample(declared[name]) for name, _ in columns]
+    return "".join(csv_chunks([name for name, _ in columns], [row]))
 
 
 def csv_documented(blp, example: str) -> Callable:

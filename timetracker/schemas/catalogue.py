@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from timetracker.event_payloads import payload_schema
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
     INT32_MAX,
@@ -37,7 +38,8 @@ def Description() -> fields.String:  # noqa: N802 - a field factory reads like a
         allow_none=True,
         metadata={
             "description": 'null when empty, whether it was cleared with null or "" '
-            '(actiTIME\'s documented customer answers "description": null)'
+            '(actiTIME\'s documented customer answers "description": null)',
+            "sample": "Wireframes, mock-ups",
         },
     )
 
@@ -48,6 +50,13 @@ def DescriptionText() -> OptionalText:  # noqa: N802
         validate=validate.Length(max=100_000),
         metadata={"description": 'Up to 100,000 characters; null or "" clears it'},
     )
+
+
+def CatalogueModified() -> fields.Integer:  # noqa: N802
+    """``modified``, with its sample for the CSV examples."""
+    field = Modified()
+    field.metadata["sample"] = 1767312000000
+    return field
 
 
 class DeleteArgs(ApiSchema):
@@ -85,16 +94,19 @@ class CatalogueObjectSchema(ApiSchema):
         return data
 
 
+@payload_schema("customer")
 class CustomerSchema(CatalogueObjectSchema):
     # The three levels declare their fields each in their own order (the document's), so
     # customers, projects and tasks repeat id, name, created and description.
     collection = "customers"
 
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
+    id = fields.Integer(required=True, metadata={"sample": 12})
+    name = fields.String(required=True, metadata={"sample": "Design"})
     archived = fields.Boolean(required=True)
-    created = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
-    modified = Modified()
+    created = fields.Integer(
+        required=True, metadata={"description": "Epoch milliseconds", "sample": 1767225600000}
+    )
+    modified = CatalogueModified()
     description = Description()
 
 
@@ -119,16 +131,21 @@ class CustomerListArgs(NamedListArgs, ModifiedAfterArgs, ExportArgs):
     sort = Sort(("name", "created", "modified"))
 
 
+@payload_schema("project")
 class ProjectSchema(CatalogueObjectSchema):
     collection = "projects"
 
-    id = fields.Integer(required=True)
+    id = fields.Integer(required=True, metadata={"sample": 12})
     customerId = fields.Integer(attribute="customer_id", required=True)
-    customerName = fields.String(attribute="customer_name", required=True)
-    name = fields.String(required=True)
+    customerName = fields.String(
+        attribute="customer_name", required=True, metadata={"sample": "Big Bang Company"}
+    )
+    name = fields.String(required=True, metadata={"sample": "Design"})
     archived = fields.Boolean(required=True)
-    created = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
-    modified = Modified()
+    created = fields.Integer(
+        required=True, metadata={"description": "Epoch milliseconds", "sample": 1767225600000}
+    )
+    modified = CatalogueModified()
     description = Description()
 
 
@@ -159,31 +176,44 @@ class ProjectListArgs(NamedListArgs, ModifiedAfterArgs, ExportArgs):
     includeReferenced = IncludeReferenced(("customers",))
 
 
+@payload_schema("task")
 class TaskSchema(CatalogueObjectSchema):
     collection = "tasks"
 
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
+    id = fields.Integer(required=True, metadata={"sample": 12})
+    name = fields.String(required=True, metadata={"sample": "Design"})
     description = Description()
-    created = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
-    modified = Modified()
+    created = fields.Integer(
+        required=True, metadata={"description": "Epoch milliseconds", "sample": 1767225600000}
+    )
+    modified = CatalogueModified()
     status = fields.String(
         required=True,
         validate=validate.OneOf(STATUSES),
         metadata={"description": "The type of the task's workflow status"},
     )
     workflowStatusId = fields.Integer(attribute="workflow_status_id", required=True)
-    workflowStatusName = fields.String(attribute="workflow_status_name", required=True)
+    workflowStatusName = fields.String(
+        attribute="workflow_status_name", required=True, metadata={"sample": "New"}
+    )
     typeOfWorkId = fields.Integer(attribute="type_of_work_id", required=True)
-    typeOfWorkName = fields.String(attribute="type_of_work_name", required=True)
+    typeOfWorkName = fields.String(
+        attribute="type_of_work_name", required=True, metadata={"sample": "Development"}
+    )
     deadline = fields.Date(allow_none=True, metadata={"description": "YYYY-MM-DD"})
     estimatedTime = fields.Integer(
-        attribute="estimated_time", allow_none=True, metadata={"description": "Minutes"}
+        attribute="estimated_time",
+        allow_none=True,
+        metadata={"description": "Minutes", "sample": 480},
     )
     customerId = fields.Integer(attribute="customer_id", required=True)
-    customerName = fields.String(attribute="customer_name", required=True)
-    projectId = fields.Integer(attribute="project_id", required=True)
-    projectName = fields.String(attribute="project_name", required=True)
+    customerName = fields.String(
+        attribute="customer_name", required=True, metadata={"sample": "Big Bang Company"}
+    )
+    projectId = fields.Integer(attribute="project_id", required=True, metadata={"sample": 2})
+    projectName = fields.String(
+        attribute="project_name", required=True, metadata={"sample": "Website"}
+    )
 
 
 class _TaskWriteFields(ApiSchema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
+from timetracker.event_payloads import payload_schema
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
     Modified,
@@ -15,6 +16,7 @@ from timetracker.schemas.common import (
 )
 
 
+@payload_schema("department")
 class DepartmentSchema(ApiSchema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)

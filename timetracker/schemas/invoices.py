@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from timetracker.event_payloads import payload_schema
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import CalendarDate, Id, IdList, PageArgs, Sort, list_envelope
 from timetracker.schemas.common import Name as InvoiceNumber
@@ -28,6 +29,7 @@ def _made_with(attribute: str, description: str = "") -> fields.List:
     )
 
 
+@payload_schema("invoice")
 class InvoiceSchema(ApiSchema):
     id = fields.Integer(required=True)
     number = fields.String(required=True, metadata={"example": "2026-0042"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate
 
+from timetracker.event_payloads import payload_schema
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
     JsonBoolean,
@@ -20,6 +21,7 @@ from timetracker.schemas.common import (
 BALANCES = ("None", "Sick", "PTO")
 
 
+@payload_schema("leaveType")
 class LeaveTypeSchema(ApiSchema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)

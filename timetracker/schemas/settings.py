@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from timetracker.access import can_manage_settings, can_see_rates, current_caller
+from timetracker.event_payloads import payload_schema
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
     JsonBoolean,
@@ -27,6 +28,7 @@ def _status_actions(obj) -> dict[str, bool]:
     return {"canModify": allowed, "canDelete": allowed and not obj["builtin"]}
 
 
+@payload_schema("workflowStatus")
 class WorkflowStatusSchema(ApiSchema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
@@ -62,6 +64,7 @@ class WorkflowStatusDeleteArgs(ApiSchema):
     )
 
 
+@payload_schema("typeOfWork")
 class TypeOfWorkSchema(ApiSchema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)

@@ -6,6 +6,7 @@ import zoneinfo
 
 from marshmallow import fields, validate
 
+from timetracker.event_payloads import payload_schema
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import Modified, Name, list_envelope
 
@@ -21,6 +22,7 @@ def TimeZoneId(**kwargs) -> fields.String:  # noqa: N802
     )
 
 
+@payload_schema("timeZoneGroup")
 class TimeZoneGroupSchema(ApiSchema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)

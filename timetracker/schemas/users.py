@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from timetracker.access import PERMISSIONS, can_see_private_user_fields, current_caller
+from timetracker.event_payloads import payload_schema
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
     AllowedActions,
@@ -45,6 +46,7 @@ class UserAllowedActionsSchema(ApiSchema):
     )
 
 
+@payload_schema("user")
 class UserSchema(ApiSchema):
     """A user. ``username``, ``email``, ``hired`` and ``releaseDate`` are shown only to holders
     of Manage Accounts & Permissions (and to the user themselves); the password never is."""

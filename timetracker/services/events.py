@@ -10,14 +10,13 @@ update as ``{field: [old, new]}``; passwords never appear anywhere in the log.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Mapping
 from typing import Any
 
 from flask import has_request_context, request
 from sqlalchemy import Connection
 
-from timetracker import access
+from timetracker import access, event_payloads
 from timetracker.access import Caller
 from timetracker.store import events as store
 from timetracker.store.util import now_ms
@@ -25,19 +24,7 @@ from timetracker.store.util import now_ms
 BATCH_ID = "timetracker.batch_id"  # the WSGI environ key of a batch sub-request's batch
 COMMAND = "timetracker.command"  # the WSGI environ key of a command line's context
 
-# kind -> the schema of its API representation (module, class), imported when first needed.
-SCHEMAS = {
-    "customer": ("catalogue", "CustomerSchema"),
-    "project": ("catalogue", "ProjectSchema"),
-    "task": ("catalogue", "TaskSchema"),
-    "user": ("users", "UserSchema"),
-    "department": ("departments", "DepartmentSchema"),
-    "timeZoneGroup": ("time_zone_groups", "TimeZoneGroupSchema"),
-    "leaveType": ("leave_types", "LeaveTypeSchema"),
-    "workflowStatus": ("settings", "WorkflowStatusSchema"),
-    "typeOfWork": ("settings", "TypeOfWorkSchema"),
-    "invoice": ("invoices", "InvoiceSchema"),
-}
+# kind -> an instance of its registered schema, made when first needed.
 _LOADED: dict[str, Any] = {}
 # Fields that depend on who asks (what the caller may do, rates, a user's private fields): an
 # event is read by others than the one who made the change.
@@ -49,10 +36,7 @@ _PER_CALLER = frozenset(
 def representation(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
     schema = _LOADED.get(kind)
     if schema is None:
-        module, name = SCHEMAS[kind]
-        schema = _LOADED[kind] = getattr(
-            importlib.import_module(f"timetracker.schemas.{module}"), name
-        )()
+        schema = _LOADED[kind] = event_payloads.schema_of(kind)()
     data = schema.dump(row)
     return {k: v for k, v in data.items() if k not in _PER_CALLER}
 
@@ -130,8 +114,6 @@ def about_object(kind: str, row: Mapping[str, Any]) -> dict[str, int | None]:
 
 
 # --- reading the log ----------------------------------------------------------------------------
-
-MAX_CHANGES = 1000
 
 
 def _shown(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -44,7 +44,7 @@ from typing import Any
 from sqlalchemy import Engine, RowMapping
 
 from timetracker import access
-from timetracker.caller import caller_of, can_log_in
+from timetracker.permissions import caller_of, can_log_in
 from timetracker.services import hooks as rules
 from timetracker.services.hook_http import Attempt, Connections, signature
 from timetracker.services.hook_senders import Senders

@@ -15,7 +15,6 @@ from contextlib import closing
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect
-from sqlalchemy.engine import make_url
 
 
 class BackupError(Exception):
@@ -88,10 +87,3 @@ def restore(engine: Engine, source: Path) -> None:
     )  # fmt: skip
     if done.returncode != 0:
         raise BackupError(f"pg_restore failed: {done.stderr.strip()}")
-
-
-def database_file(engine: Engine) -> str | None:
-    """The SQLite file of the engine (None for another database)."""
-    if engine.dialect.name != "sqlite":
-        return None
-    return make_url(engine.url).database

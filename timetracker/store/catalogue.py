@@ -74,8 +74,6 @@ TASKS = Entity(
     name_scope=tasks.c.project_id,
 )
 
-BY_KIND = {"customer": CUSTOMERS, "project": PROJECTS, "task": TASKS}
-
 
 # --- comments ---------------------------------------------------------------------------------
 

@@ -18,8 +18,8 @@ from sqlalchemy import (
 )
 
 from timetracker.store import timetrack
-from timetracker.store.access import TIME_WITH_CATALOGUE
 from timetracker.store.entities import Entity
+from timetracker.store.permission_sql import TIME_WITH_CATALOGUE
 from timetracker.store.schema import invoices, projects, tasks, time_entries
 from timetracker.store.util import name_key, now_ms
 

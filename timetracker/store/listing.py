@@ -27,8 +27,6 @@ from sqlalchemy import (
 
 from timetracker.store.util import like_escape, name_key
 
-SortSpec = Sequence[tuple[str, bool]]  # (field, descending)
-
 
 def name_conditions(key_col: ColumnElement, args: Mapping[str, Any]) -> list[ColumnElement]:
     """``name`` (exact) and ``words`` (all contained) filters, on the case-folded name key."""

@@ -169,14 +169,6 @@ class Prepared:
         rows = self.rows(conn, params)
         return rows[0] if rows else None
 
-    def scalar(self, conn: Connection, params: Mapping[str, Any]) -> Any:
-        """The first column of the first row (None without a row)."""
-        _, fetched, results = self._run(conn, params, fetch=True)
-        if not fetched:
-            return None
-        process = results[0]
-        return fetched[0][0] if process is None else process(fetched[0][0])
-
     def execute(self, conn: Connection, params: Mapping[str, Any]) -> int:
         """Run an INSERT, UPDATE or DELETE (without RETURNING); the count of rows it changed."""
         return self._run(conn, params, fetch=False)[1]

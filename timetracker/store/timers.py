@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select
 
-from timetracker.store.access import on_records
+from timetracker.store.permission_sql import on_records
 from timetracker.store.schema import projects, tasks, timers
 
 

@@ -40,8 +40,8 @@ from sqlalchemy import (
     union_all,
 )
 
-from timetracker.store.access import on_records
 from timetracker.store.db import write_transaction
+from timetracker.store.permission_sql import on_records
 from timetracker.store.schema import (
     customers,
     leave_entries,

@@ -15,7 +15,6 @@ from sqlalchemy import (
     Select,
     TextClause,
     bindparam,
-    delete,
     exists,
     func,
     insert,
@@ -202,10 +201,6 @@ def update_user(conn: Connection, current: Mapping[str, Any], values: Mapping[st
     if {"first_name", "middle_name", "last_name"} & set(values):
         columns["name_key"] = full_name_key({**current, **values})
     conn.execute(update(users).where(users.c.id == current["id"]).values(**columns))
-
-
-def delete_user(conn: Connection, user_id: int) -> None:
-    conn.execute(delete(users).where(users.c.id == user_id))
 
 
 def has_tracked_data(conn: Connection, user_id: int) -> bool:

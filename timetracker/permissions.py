@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from flask import g
 from sqlalchemy import Connection
 
-from timetracker.store import access as sql
+from timetracker.store import permission_sql as sql
 from timetracker.store.prepared import WATCH
 from timetracker.store.users import may_change_logins
 

@@ -190,6 +190,25 @@ def time_of_team(manager_id: int) -> ColumnElement[bool]:
     return time_entries.c.user_id.in_(team_ids(manager_id))
 
 
+def assigned_to_own_user() -> ColumnElement[bool]:
+    """SQL: the time entry's task is among the work assignments of the entry's own user (any
+    user; ``reached_through`` answers for one known user). Needs ``tasks`` and ``projects``
+    joined to ``time_entries``."""
+    owner = users.alias("owner")
+    wa = work_assignments
+    return or_(
+        time_entries.c.user_id.in_(select(owner.c.id).where(owner.c.assign_all)),
+        exists().where(
+            wa.c.user_id == time_entries.c.user_id,
+            or_(
+                wa.c.customer_id == projects.c.customer_id,
+                wa.c.project_id == tasks.c.project_id,
+                wa.c.task_id == tasks.c.id,
+            ),
+        ),
+    )
+
+
 def on_records(condition, user_id, task_id):
     """A condition on time entries (``timetrack_filter``'s) rewritten onto other columns that
     name a user and a task (kept totals, running timers); None stays None."""
