@@ -11,6 +11,10 @@ Databases are SQLite files, or PostgreSQL schemas when TIMETRACKER_TEST_DATABASE
   clients use it, with AUTO_MIGRATE off: the schema is current and admin exists.
 - ``database_url`` (per test): an EMPTY database (a new file or schema), for the tests of the
   migrations, the command line and the server's first start.
+
+Run on xdist workers (the default: ``-n auto`` in pyproject.toml), each worker is a session of
+its own: its own template (a file under its own temporary directory, or a schema named with the
+worker's id), its own empty databases, and rate-limit counters under keys of its own.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import MetaData, Table, text
 
+from tests.bad_input_summary import SUMMARY_PLUGIN, Summary
 from timetracker import create_app
 from timetracker.access import ENTER_TIME_TRACK, PERMISSIONS
 from timetracker.services.accounts import create_user
@@ -47,6 +52,7 @@ def pytest_configure(config):
     # collector walks all of them again and again, some 14 s of a run. Collecting less often
     # costs about 100 MB at the peak.
     gc.set_threshold(5_000, 10, 100)
+    config.pluginmanager.register(Summary(), SUMMARY_PLUGIN)
 
 
 def basic(username: str, password: str) -> dict[str, str]:
@@ -72,6 +78,15 @@ def build_first_start(database_url: str) -> None:
 
 
 # --- PostgreSQL: schemas --------------------------------------------------------------------
+
+# "gw0", "gw1", ... on xdist workers; "main" when pytest runs alone.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def new_schema_name() -> str:
+    """Unique to this worker and this run: runs at once (other workers, other people's runs on
+    the same database) never meet."""
+    return f"t_{WORKER}_{uuid.uuid4().hex}"
 
 
 def schema_url(schema: str) -> str:
@@ -164,7 +179,7 @@ def template_database(request, tmp_path_factory):
         assert not wal.exists() or wal.stat().st_size == 0
         yield path
         return
-    schema = "t_" + uuid.uuid4().hex
+    schema = new_schema_name()
     admin = request.getfixturevalue("pg_admin_engine")
     create_schema(admin, schema)
     try:
@@ -191,7 +206,7 @@ def database_url(request, tmp_path):
     if not PG_URL:
         yield str(tmp_path / "test.db")
         return
-    schema = "t_" + uuid.uuid4().hex
+    schema = new_schema_name()
     admin = request.getfixturevalue("pg_admin_engine")
     create_schema(admin, schema)
     yield schema_url(schema)

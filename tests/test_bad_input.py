@@ -15,8 +15,8 @@ Every answer must be below 500; every answer that is not 2xx must be the one err
 refused write (4xx) must leave every row of every table as it was. A write that is not refused is
 undone by restoring the seeded rows, so every request meets the same database.
 
-One app and one seeded database serve the module. The figures are printed in pytest's terminal
-summary (with ``-v``, per operation too).
+One app and one seeded database serve the corpus, which runs on one xdist worker. The figures are
+printed in pytest's terminal summary (with ``-v``, per operation too) by the process that ran it.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import tempfile
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -38,7 +38,16 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import select, text
 
-from tests.conftest import ADMIN_PASSWORD, FAST_HASH, PG_URL, RATELIMIT_STORAGE, ApiClient, basic
+from tests.bad_input_summary import SUMMARY_PLUGIN, Tally
+from tests.conftest import (
+    ADMIN_PASSWORD,
+    FAST_HASH,
+    PG_URL,
+    RATELIMIT_STORAGE,
+    ApiClient,
+    basic,
+    new_schema_name,
+)
 from timetracker import create_app
 from timetracker.startup import prepare_database
 from timetracker.store.db import make_engine
@@ -547,15 +556,6 @@ class Checksum:
 # --- Running it ----------------------------------------------------------------------------
 
 
-@dataclass
-class Tally:
-    requests: int = 0
-    statuses: Counter = field(default_factory=Counter)
-    server_errors: int = 0
-    refused_writes_checked: int = 0
-    per_operation: dict[str, Counter] = field(default_factory=dict)
-
-
 def shape_problem(response) -> str | None:
     """What keeps an answer from being the one error shape, or None."""
     if response.mimetype != JSON:
@@ -577,12 +577,12 @@ def shape_problem(response) -> str | None:
 
 
 class Corpus:
-    def __init__(self, app):
+    def __init__(self, app, tally: Tally):
         self.app = app
         self.admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
         self.engine = app.extensions["timetracker"]["engine"]
         self.max_length = app.config["MAX_CONTENT_LENGTH"]
-        self.tally = Tally()
+        self.tally = tally
         self.ids = self.seed()
         self.seeded = all_rows(self.engine)
         self.checksum = Checksum(self.engine)
@@ -706,40 +706,11 @@ class Corpus:
         return problems
 
 
-class Summary:
-    """The corpus's figures, in pytest's terminal summary."""
-
-    def __init__(self, tally: Tally):
-        self.tally = tally
-
-    def pytest_terminal_summary(self, terminalreporter, config):
-        tally = self.tally
-        write = terminalreporter.write_line
-        terminalreporter.section("bad input corpus")
-        write(
-            f"{tally.requests} requests to {len(tally.per_operation)} operations; "
-            f"{tally.server_errors} answered 5xx; "
-            f"{tally.refused_writes_checked} refused writes checked against the database"
-        )
-        classes = Counter()
-        for status, count in tally.statuses.items():
-            classes[f"{status // 100}xx"] += count
-        write("by class: " + ", ".join(f"{k} {n}" for k, n in sorted(classes.items())))
-        write(
-            "4xx by status: "
-            + ", ".join(f"{s} {n}" for s, n in sorted(tally.statuses.items()) if 400 <= s < 500)
-        )
-        if config.option.verbose > 0:
-            for operation, counts in tally.per_operation.items():
-                figures = ", ".join(f"{s} {n}" for s, n in sorted(counts.items()))
-                write(f"  {operation.replace(API, '')}: {figures}")
-
-
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory, request):
     # The database as conftest's database_url makes it, but once for the module.
     if PG_URL:
-        schema = "t_" + uuid.uuid4().hex
+        schema = new_schema_name()
         owner = make_engine(PG_URL)
         with owner.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -761,8 +732,7 @@ def corpus(tmp_path_factory, request):
     prepare_database(settings)
     app = create_app(settings)
     app.testing = True
-    corpus = Corpus(app)
-    request.config.pluginmanager.register(Summary(corpus.tally), "bad-input-summary")
+    corpus = Corpus(app, request.config.pluginmanager.get_plugin(SUMMARY_PLUGIN).take())
     yield corpus
     app.extensions["timetracker"]["engine"].dispose()
     if PG_URL:
@@ -771,12 +741,18 @@ def corpus(tmp_path_factory, request):
         owner.dispose()
 
 
+# One worker runs the whole corpus: its one database, and the count of operations it reached.
+CORPUS = pytest.mark.xdist_group("bad-input-corpus")
+
+
+@CORPUS
 @pytest.mark.parametrize("operation", OPERATIONS, ids=str)
 def test_operation_survives_bad_input(corpus, operation):
     problems = corpus.run(operation)
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:40])
 
 
+@CORPUS
 def test_the_corpus_reached_every_operation(corpus):
     if len(corpus.tally.per_operation) < len(OPERATIONS):
         pytest.skip("only part of the corpus was selected")
