@@ -68,15 +68,19 @@ def test_an_answer_replaced_after_the_view_still_gets_every_header(
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
 
 
+def tables_in(database_url: str) -> list[str]:
+    engine = make_engine(database_url)
+    try:
+        return inspect_database(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
 def test_create_app_leaves_an_empty_database_as_it_is(database_url, capfd):
     app = create_app(app_settings(database_url))
     assert app.test_client().get("/api/v1/health").get_json() == {"status": "ok"}
     app.extensions["timetracker"]["engine"].dispose()
-    engine = make_engine(database_url)
-    try:
-        assert inspect_database(engine).get_table_names() == []
-    finally:
-        engine.dispose()
+    assert tables_in(database_url) == []
     assert capfd.readouterr().err == ""
 
 
@@ -99,9 +103,5 @@ def test_the_first_start_readies_the_database_once(database_url, capfd):
 
 def test_without_auto_migrate_the_start_leaves_the_database_alone(database_url, capfd):
     assert prepare_database(app_settings(database_url, AUTO_MIGRATE=False)) is False
-    engine = make_engine(database_url)
-    try:
-        assert inspect_database(engine).get_table_names() == []
-    finally:
-        engine.dispose()
+    assert tables_in(database_url) == []
     assert capfd.readouterr().err == ""
