@@ -41,7 +41,7 @@ PLAIN_SQL = """
 SELECT e.date, e.user_id, u.first_name || ' ' || u.last_name, p.customer_id, c.name,
        t.project_id, p.name, e.task_id, t.name, t.type_of_work_id, w.name, e.minutes,
        e.comment, w.billable, e.invoice_id IS NOT NULL, e.invoice_id
-FROM time_entries e
+FROM day_records e
 JOIN tasks t ON t.id = e.task_id
 JOIN projects p ON p.id = t.project_id
 JOIN customers c ON c.id = p.customer_id
@@ -132,10 +132,10 @@ def plain_csv(engine, date_from: str, date_to: str) -> tuple[int, float]:
 def has_dataset(db: str) -> bool:
     engine = create_engine(normalize_url(db))
     try:
-        if not inspect(engine).has_table("time_entries"):
+        if not inspect(engine).has_table("day_records"):
             return False
         with engine.connect() as conn:
-            return conn.execute(text("SELECT count(*) FROM time_entries")).scalar_one() > 0
+            return conn.execute(text("SELECT count(*) FROM day_records")).scalar_one() > 0
     finally:
         engine.dispose()
 

@@ -150,10 +150,10 @@ def plain_executemany(pristine: str, work: str, rows: list[dict]) -> float:
             pass  # the pool holds a connection before the clock starts, as the server's does
         started = time.perf_counter()
         with write_transaction(engine) as conn:
-            conn.execute(insert(t.time_entries), rows)
+            conn.execute(insert(t.day_records), rows)
         elapsed = time.perf_counter() - started
         with engine.connect() as conn:
-            count = conn.execute(select(func.count()).select_from(t.time_entries)).scalar_one()
+            count = conn.execute(select(func.count()).select_from(t.day_records)).scalar_one()
         assert count == len(rows), count
         return elapsed
     finally:

@@ -158,7 +158,7 @@ def main() -> None:
                 engine,
                 "one user, one month",
                 f"/api/v1/timetrack?dateFrom={MONTH[0]}&dateTo={MONTH[1]}&userIds={user}",
-                "SELECT user_id, date, task_id, minutes FROM time_entries WHERE user_id = :u "
+                "SELECT user_id, date, task_id, minutes FROM day_records WHERE user_id = :u "
                 "AND date BETWEEN :a AND :b ORDER BY date, task_id",
                 {"u": user, "a": MONTH[0], "b": MONTH[1]},
                 args.repeat,
@@ -168,7 +168,7 @@ def main() -> None:
                 engine,
                 "all users, one day",
                 f"/api/v1/timetrack?dateFrom={ONE_DAY}&dateTo={ONE_DAY}&stopAfter=1000",
-                "SELECT user_id, date, task_id, minutes FROM time_entries WHERE date = :d "
+                "SELECT user_id, date, task_id, minutes FROM day_records WHERE date = :d "
                 "ORDER BY user_id, task_id",
                 {"d": ONE_DAY},
                 args.repeat,

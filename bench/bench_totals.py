@@ -72,7 +72,7 @@ SELECT t.project_id, SUM(COALESCE(t.estimated_time, 0)) FROM tasks t
 JOIN projects pr ON pr.id = t.project_id {outer} GROUP BY t.project_id
 """
 SCAN_BY_PROJECT = """
-SELECT t.project_id, SUM(e.minutes) FROM time_entries e JOIN tasks t ON t.id = e.task_id
+SELECT t.project_id, SUM(e.minutes) FROM day_records e JOIN tasks t ON t.id = e.task_id
 JOIN projects pr ON pr.id = t.project_id
 WHERE e.date >= :a AND e.date <= :b {where} GROUP BY t.project_id
 """
@@ -142,7 +142,7 @@ def main() -> None:
             engine = create_engine(normalize_url(db))
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT COUNT(*) FROM time_totals")).scalar_one()
-            records = conn.execute(text("SELECT COUNT(*) FROM time_entries")).scalar_one()
+            records = conn.execute(text("SELECT COUNT(*) FROM day_records")).scalar_one()
         print(f"{records:,} records kept as {rows:,} rows of time_totals (user, task, month)")
         with server(db) as port:
             print(f"{os.cpu_count()} CPUs shared by server and client; waitress 8 threads")

@@ -175,11 +175,11 @@ def build(db: str, users: int = 1000, year: int = 2025, seed: int = 1) -> dict:
                             }
                         )
                     if len(batch) >= CHUNK:
-                        conn.execute(insert(t.time_entries), batch)
+                        conn.execute(insert(t.day_records), batch)
                         bar.update(len(batch))
                         batch = []
             if batch:
-                conn.execute(insert(t.time_entries), batch)
+                conn.execute(insert(t.day_records), batch)
                 bar.update(len(batch))
     engine.dispose()
     return {

@@ -388,7 +388,7 @@ def test_a_group_of_writes_verifies_the_login_once(app, admin, monkeypatch):
         ("WITH gone AS (SELECT 1) DELETE FROM api_tokens", True),
         ("SELECT users.password_hash FROM users WHERE users.username_key = ?", False),
         ("  select * from api_tokens", False),
-        ("INSERT INTO time_entries (user_id, date, task_id, minutes) VALUES (?, ?, ?, ?)", False),
+        ("INSERT INTO day_records (user_id, date, task_id, minutes) VALUES (?, ?, ?, ?)", False),
         ("UPDATE tasks SET modified = ? WHERE tasks.id = ?", False),
         ("SAVEPOINT request", False),
     ],
@@ -402,7 +402,7 @@ def test_which_statements_may_change_a_login(statement, changes):
 def _core_statements():
     from sqlalchemy import delete, insert, select, text, update
 
-    from timetracker.store.schema import api_tokens, tasks, time_entries, user_permissions, users
+    from timetracker.store.schema import api_tokens, day_records, tasks, user_permissions, users
 
     renamed = update(users).values(active=False).returning(users.c.id).cte("renamed")
     return [
@@ -417,7 +417,7 @@ def _core_statements():
         (select(users.c.password_hash).where(users.c.id == 1), False),
         (select(users.c.id).union(select(api_tokens.c.user_id)), False),
         (update(tasks).values(name="x"), False),
-        (insert(time_entries).values(user_id=1), False),
+        (insert(day_records).values(user_id=1), False),
         (text("SELECT * FROM users"), False),
     ]
 

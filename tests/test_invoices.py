@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from timetracker.access import ENTER_TIME_TRACK
-from timetracker.store.schema import time_entries
+from timetracker.store.schema import day_records
 
 MARCH = {"dateFrom": "2025-03-01", "dateTo": "2025-03-31"}
 
@@ -218,7 +218,7 @@ def test_an_invoice_racing_a_change_of_time(unthrottled, write_window, make_user
     worker.client = app.test_client()
     day = "2025-03-04"
     worker.ok("patch", path("worker", day, task), {"time": 60})
-    key = (time_entries.c.user_id == worker.id, time_entries.c.task_id == task)
+    key = (day_records.c.user_id == worker.id, day_records.c.task_id == task)
 
     checked = write_window
 
@@ -244,7 +244,7 @@ def test_an_invoice_racing_a_change_of_time(unthrottled, write_window, make_user
         assert answers["patch"].status_code in (200, 403)
         with app.extensions["timetracker"]["engine"].connect() as conn:
             minutes, invoice_id = conn.execute(
-                select(time_entries.c.minutes, time_entries.c.invoice_id).where(*key)
+                select(day_records.c.minutes, day_records.c.invoice_id).where(*key)
             ).one()
         assert invoice_id == invoice.get_json()["id"]
         if minutes != invoice.get_json()["billedMinutes"]:

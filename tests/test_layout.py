@@ -29,6 +29,7 @@ RESOURCES = {
     "totals": LAYERS,
     "tokens": LAYERS,
     "timers": LAYERS,
+    "time_entries": ("services", "store"),
     "events": LAYERS,
     "hooks": LAYERS,
     "batch": ("api", "schemas"),

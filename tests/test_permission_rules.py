@@ -19,7 +19,7 @@ from timetracker.store import entities
 from timetracker.store.catalogue import TASKS
 from timetracker.store.db import finish_request_transaction, get_db
 from timetracker.store.permission_sql import TIME_WITH_CATALOGUE
-from timetracker.store.schema import leave_entries, time_entries, users
+from timetracker.store.schema import day_records, leave_entries, users
 from timetracker.store.users import USERS, find_for_login
 
 # role -> (permissions, what reaches everything: team, scope of work, work assignments). The
@@ -74,8 +74,8 @@ def test_timetrack_check_and_filter_agree(app, roles, writing):
         people = entities.rows_by_ids(conn, USERS, [ids[name] for name in names])
         tasks = entities.rows_by_ids(conn, TASKS, [ids[name] for name in TASK_NAMES])
         records = [{"user_id": u["id"], "task_id": t["id"]} for u in people for t in tasks]
-        conn.execute(insert(time_entries), [{**r, "date": DAY, "minutes": 60} for r in records])
-        every_record = select(time_entries.c.user_id, time_entries.c.task_id).select_from(
+        conn.execute(insert(day_records), [{**r, "date": DAY, "minutes": 60} for r in records])
+        every_record = select(day_records.c.user_id, day_records.c.task_id).select_from(
             TIME_WITH_CATALOGUE
         )
         answers = {}

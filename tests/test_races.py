@@ -12,7 +12,7 @@ from sqlalchemy import select
 from timetracker.access import ENTER_TIME_TRACK
 from timetracker.services import approval
 from timetracker.store import timetrack as timetrack_store
-from timetracker.store.schema import time_entries
+from timetracker.store.schema import day_records
 
 DAY = "2025-03-04"
 ROUNDS = 200
@@ -34,7 +34,7 @@ def test_a_period_action_racing_a_patch_leaves_no_change_after_it(
     app, admin, task = unthrottled
     worker = make_user(ENTER_TIME_TRACK, username="worker", assign_all=True)
     worker.client = app.test_client()
-    key = (time_entries.c.user_id == worker.id, time_entries.c.task_id == task)
+    key = (day_records.c.user_id == worker.id, day_records.c.task_id == task)
     checked = write_window
 
     # What the action saw when it decided, read in its own transaction.
@@ -43,7 +43,7 @@ def test_a_period_action_racing_a_patch_leaves_no_change_after_it(
     decide = getattr(module, name)
 
     def observed_decide(conn, *args, **kwargs):
-        seen.append(conn.execute(select(time_entries.c.minutes).where(*key)).scalar())
+        seen.append(conn.execute(select(day_records.c.minutes).where(*key)).scalar())
         return decide(conn, *args, **kwargs)
 
     monkeypatch.setattr(module, name, observed_decide)
@@ -69,7 +69,7 @@ def test_a_period_action_racing_a_patch_leaves_no_change_after_it(
         assert answers[action] == 200
         assert answers["patch"] in (200, 403), answers
         with app.extensions["timetracker"]["engine"].connect() as conn:
-            now = conn.execute(select(time_entries.c.minutes).where(*key)).scalar()
+            now = conn.execute(select(day_records.c.minutes).where(*key)).scalar()
         if now != seen[-1]:
             changed_after += 1
     assert changed_after == 0, f"{changed_after} of {ROUNDS} rounds changed after the {action}"

@@ -129,7 +129,7 @@ def test_sigterm_lets_the_running_export_finish(database_url, workers):
     engine = make_engine(database_url, pool_size=1)
     try:
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT count(*) FROM time_entries")).scalar() == RECORDS
+            assert conn.execute(text("SELECT count(*) FROM day_records")).scalar() == RECORDS
     finally:
         engine.dispose()
 

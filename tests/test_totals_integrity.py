@@ -3,7 +3,8 @@
 Random sequences of the changes that touch time (a PATCH of a day record, a delta, a batch, a
 CSV import over a range that starts and ends inside months, invoices made and deleted, locks,
 rate changes, a task moved to another project or deleted, a timer) are run through HTTP; after
-each step the kept totals must equal a rebuild from the records, and the totals the API answers
+each step the kept totals must equal a rebuild from the records, every record must be the sum of
+its time entries (and billed by their invoice), and the totals the API answers
 must equal the sums of the records it lists. A failure names the seed and the steps that led to
 it, so it can be replayed.
 """
@@ -17,6 +18,7 @@ import pytest
 
 from tests.test_totals import kept_equals_rebuilt, listed_records
 from timetracker.access import ENTER_TIME_TRACK
+from timetracker.store import time_entries
 
 DAYS = [dt.date(2026, 5, 20) + dt.timedelta(days=n) for n in range(75)]  # May 20 to Aug 2
 
@@ -170,6 +172,11 @@ class Steps:
         getattr(self, self.rng.choice(names))()
 
 
+def records_are_the_sums_of_entries(app) -> None:
+    with app.extensions["timetracker"]["engine"].connect() as conn:
+        assert time_entries.disagreeing_cells(conn) == []
+
+
 def api_totals_equal_records(admin, rng: random.Random) -> None:
     """The totals answered for a period and by month equal the sums of the listed records."""
     first = rng.choice(DAYS)
@@ -199,6 +206,7 @@ def test_kept_totals_stay_exact_under_random_changes(app, admin, world, seed):
         steps.any()
         try:
             kept_equals_rebuilt(app)
+            records_are_the_sums_of_entries(app)
             if number % 5 == 4:
                 api_totals_equal_records(admin, rng)
         except AssertionError as exc:

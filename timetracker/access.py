@@ -446,7 +446,7 @@ def ensure_can_import_catalogue(caller: Caller) -> None:
 
 def timetrack_filter(caller: Caller, writing: bool = False) -> ColumnElement[bool] | None:
     """SQL: the time entries ``caller`` may read (or change; None: all). Needs ``tasks`` and
-    ``projects`` joined to ``time_entries``."""
+    ``projects`` joined to ``day_records``."""
     return _where(timetrack_grants(caller, writing), caller, ON_TIME)
 
 

@@ -23,7 +23,7 @@ from timetracker import access
 from timetracker.access import Caller
 from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.errors import ApiError, access_denied
-from timetracker.services import catalogue, crud, events
+from timetracker.services import catalogue, crud, events, time_entries
 from timetracker.services.approval import approval_statuses
 from timetracker.services.catalogue import ensure_users_exist
 from timetracker.services.periods import check_range
@@ -140,6 +140,8 @@ def change(
         raise ApiError(
             400, "no_time_tracked", "A comment needs time on the record", fields="comment"
         )
+    if new != current:
+        time_entries.put_record_minutes(conn, user["id"], day, task["id"], new)
     store.save_entry(conn, user["id"], day, task["id"], new, new_comment, entry is not None)
     old_comment = entry["comment"] if entry else None
     if (new, new_comment) != (current, old_comment):

@@ -27,7 +27,7 @@ from timetracker.errors import (
 )
 from timetracker.services import crud, departments, time_zone_groups
 from timetracker.services.periods import check_range
-from timetracker.store import entities, settings
+from timetracker.store import entities, settings, time_entries
 from timetracker.store import users as store
 from timetracker.store.catalogue import CUSTOMERS, PROJECTS, TASKS
 from timetracker.store.departments import DEPARTMENTS
@@ -189,6 +189,8 @@ class Users(crud.Resource):
                 "This user has tracked time or leave, or left comments, and cannot be deleted; "
                 'disable the account instead (PATCH with {"active": false})',
             )
+        # Entries deleted earlier keep nothing the account must outlive.
+        time_entries.purge_deleted_of_user(conn, row["id"])
 
 
 users = Users()

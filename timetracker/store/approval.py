@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, Connection, and_, delete, exists, insert, select
 
 from timetracker.store.schema import (
+    day_records,
     projects,
     tasks,
-    time_entries,
     week_approvals,
 )
 from timetracker.store.util import now_ms
@@ -102,8 +102,8 @@ def _time_under(kind: str, object_id: int):
         "customer": projects.c.customer_id,
     }[kind]
     return (
-        select(time_entries.c.user_id)
-        .join(tasks, tasks.c.id == time_entries.c.task_id)
+        select(day_records.c.user_id)
+        .join(tasks, tasks.c.id == day_records.c.task_id)
         .join(projects, projects.c.id == tasks.c.project_id)
         .where(column == object_id)
     )
@@ -115,9 +115,9 @@ def _approved_weeks_with_time_on(kind: str, object_id: int) -> ColumnElement[boo
         week_approvals.c.status == APPROVED,
         _time_under(kind, object_id)
         .where(
-            time_entries.c.user_id == week_approvals.c.user_id,
-            time_entries.c.date >= week_approvals.c.week_start,
-            time_entries.c.date <= week_approvals.c.week_end,
+            day_records.c.user_id == week_approvals.c.user_id,
+            day_records.c.date >= week_approvals.c.week_start,
+            day_records.c.date <= week_approvals.c.week_end,
         )
         .exists(),
     )

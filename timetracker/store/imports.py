@@ -15,11 +15,11 @@ from sqlalchemy import Connection, RowMapping, and_, bindparam, func, insert, se
 
 from timetracker.store.schema import (
     customers,
+    day_records,
     leave_entries,
     lock_events,
     projects,
     tasks,
-    time_entries,
     types_of_work,
     users,
     week_approvals,
@@ -130,7 +130,7 @@ def day_totals(
 ) -> dict[tuple[int, dt.date], int]:
     """Minutes of work and leave together per (user, day) from ``first`` to ``last``."""
     totals: dict[tuple[int, dt.date], int] = {}
-    for table in (time_entries, leave_entries):
+    for table in (day_records, leave_entries):
         for chunk in _chunks(user_ids):
             stmt = (
                 select(table.c.user_id, table.c.date, func.sum(table.c.minutes))
@@ -153,7 +153,7 @@ def entries(
     task)."""
     found: dict[tuple[int, dt.date, int], RowMapping] = {}
     task_ids = sorted(set(task_ids))
-    te = time_entries
+    te = day_records
     for user_chunk in _chunks(user_ids):
         for task_chunk in _chunks(task_ids):
             stmt = select(te).where(
@@ -201,21 +201,21 @@ def approved_weeks(
 # --- writing -----------------------------------------------------------------------------------
 
 _UPDATE_MINUTES = (
-    time_entries.update()
+    day_records.update()
     .where(
-        time_entries.c.user_id == bindparam("key_user_id"),
-        time_entries.c.date == bindparam("key_date"),
-        time_entries.c.task_id == bindparam("key_task_id"),
+        day_records.c.user_id == bindparam("key_user_id"),
+        day_records.c.date == bindparam("key_date"),
+        day_records.c.task_id == bindparam("key_task_id"),
     )
     .values(minutes=bindparam("new_minutes"), comment=bindparam("new_comment"))
 )
 
 
-def write_time_entries(conn: Connection, new: list[dict], changed: list[dict]) -> None:
+def write_day_records(conn: Connection, new: list[dict], changed: list[dict]) -> None:
     """Insert ``new`` records (dicts of columns) and update ``changed`` ones (``key_*`` and
     ``new_*`` parameters), each in one ``executemany``."""
     if new:
-        conn.execute(insert(time_entries), new)
+        conn.execute(insert(day_records), new)
     if changed:
         conn.execute(_UPDATE_MINUTES, changed)
 

@@ -17,17 +17,17 @@ from sqlalchemy import (
     update,
 )
 
-from timetracker.store import timetrack
+from timetracker.store import time_entries, timetrack
 from timetracker.store.entities import Entity
 from timetracker.store.permission_sql import TIME_WITH_CATALOGUE
-from timetracker.store.schema import invoices, projects, tasks, time_entries
+from timetracker.store.schema import day_records, invoices, projects, tasks
 from timetracker.store.util import name_key, now_ms
 
-_OF_INVOICE = time_entries.c.invoice_id == invoices.c.id
+_OF_INVOICE = day_records.c.invoice_id == invoices.c.id
 # The totals are read from the records themselves: a billed record takes no change, so they are
 # the totals the invoice was made with (the index on invoice_id makes them cheap).
 _RECORDS = select(func.count()).where(_OF_INVOICE).scalar_subquery()
-_MINUTES = select(func.coalesce(func.sum(time_entries.c.minutes), 0)).where(_OF_INVOICE)
+_MINUTES = select(func.coalesce(func.sum(day_records.c.minutes), 0)).where(_OF_INVOICE)
 
 _WITH_CATALOGUE = TIME_WITH_CATALOGUE
 
@@ -54,11 +54,11 @@ def _billable_now(args: Mapping[str, Any], reach: ColumnElement | None) -> Any:
     if reach is not None:
         filters.append(reach)
     return (
-        select(time_entries.c.user_id, time_entries.c.date, time_entries.c.task_id)
+        select(day_records.c.user_id, day_records.c.date, day_records.c.task_id)
         .select_from(_WITH_CATALOGUE)
         .where(
-            time_entries.c.date >= args["date_from"],
-            time_entries.c.date <= args["date_to"],
+            day_records.c.date >= args["date_from"],
+            day_records.c.date <= args["date_to"],
             timetrack.billable(),
             ~timetrack.billed(),
             *filters,
@@ -97,19 +97,20 @@ def create(
         )
         .returning(invoices.c.id)
     ).scalar_one()
-    key = tuple_(time_entries.c.user_id, time_entries.c.date, time_entries.c.task_id)
-    # The subquery names time_entries itself: no correlation with the table being updated.
+    key = tuple_(day_records.c.user_id, day_records.c.date, day_records.c.task_id)
+    # The subquery names day_records itself: no correlation with the table being updated.
     conn.execute(
-        update(time_entries)
+        update(day_records)
         .where(key.in_(_billable_now(values, reach).correlate(None)))
         .values(invoice_id=invoice_id)
     )
+    time_entries.bill(conn, invoice_id)
     return invoice_id
 
 
 def billed_subjects(conn: Connection, invoice_id: int) -> list[dict[str, int]]:
     """The users and tasks of the invoice's records, with each task's project and customer."""
-    e = time_entries
+    e = day_records
     stmt = (
         select(e.c.user_id, e.c.task_id, projects.c.id.label("project_id"), projects.c.customer_id)
         .select_from(e.join(tasks, tasks.c.id == e.c.task_id))
@@ -124,8 +125,9 @@ def billed_subjects(conn: Connection, invoice_id: int) -> list[dict[str, int]]:
 def release(conn: Connection, invoice_id: int) -> None:
     """The invoice's records become unbilled again."""
     conn.execute(
-        update(time_entries).where(time_entries.c.invoice_id == invoice_id).values(invoice_id=None)
+        update(day_records).where(day_records.c.invoice_id == invoice_id).values(invoice_id=None)
     )
+    time_entries.release(conn, invoice_id)
 
 
 def has_billed_time(conn: Connection, kind: str, object_id: int) -> bool:
@@ -134,7 +136,7 @@ def has_billed_time(conn: Connection, kind: str, object_id: int) -> bool:
     column = {"task": tasks.c.id, "project": projects.c.id, "customer": projects.c.customer_id}
     stmt = select(
         exists(
-            select(time_entries.c.user_id)
+            select(day_records.c.user_id)
             .select_from(_WITH_CATALOGUE)
             .where(column[kind] == object_id, timetrack.billed())
         )

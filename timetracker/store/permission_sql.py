@@ -27,6 +27,7 @@ from sqlalchemy.sql.visitors import replacement_traverse
 from timetracker.store.prepared import Prepared
 from timetracker.store.schema import (
     customers,
+    day_records,
     event_subjects,
     events,
     invoices,
@@ -35,7 +36,6 @@ from timetracker.store.schema import (
     scope_items,
     tasks,
     team_members,
-    time_entries,
     users,
     work_assignments,
 )
@@ -183,23 +183,23 @@ def assignment_links(
 
 
 def own_time(user_id: int) -> ColumnElement[bool]:
-    return time_entries.c.user_id == user_id
+    return day_records.c.user_id == user_id
 
 
 def time_of_team(manager_id: int) -> ColumnElement[bool]:
-    return time_entries.c.user_id.in_(team_ids(manager_id))
+    return day_records.c.user_id.in_(team_ids(manager_id))
 
 
 def assigned_to_own_user() -> ColumnElement[bool]:
     """SQL: the time entry's task is among the work assignments of the entry's own user (any
     user; ``reached_through`` answers for one known user). Needs ``tasks`` and ``projects``
-    joined to ``time_entries``."""
+    joined to ``day_records``."""
     owner = users.alias("owner")
     wa = work_assignments
     return or_(
-        time_entries.c.user_id.in_(select(owner.c.id).where(owner.c.assign_all)),
+        day_records.c.user_id.in_(select(owner.c.id).where(owner.c.assign_all)),
         exists().where(
-            wa.c.user_id == time_entries.c.user_id,
+            wa.c.user_id == day_records.c.user_id,
             or_(
                 wa.c.customer_id == projects.c.customer_id,
                 wa.c.project_id == tasks.c.project_id,
@@ -214,7 +214,7 @@ def on_records(condition, user_id, task_id):
     name a user and a task (kept totals, running timers); None stays None."""
     if condition is None:
         return None
-    columns = {time_entries.c.user_id: user_id, time_entries.c.task_id: task_id}
+    columns = {day_records.c.user_id: user_id, day_records.c.task_id: task_id}
     return replacement_traverse(condition, {}, lambda element: columns.get(element))
 
 
@@ -222,8 +222,8 @@ def _record_columns(ids) -> dict:
     """The matrix's columns of a record (on time entries with tasks and projects joined, or on
     leave) mapped onto the ids ``ids`` recorded of one (``events`` or ``event_subjects``)."""
     return {
-        time_entries.c.user_id: ids.c.user_id,
-        time_entries.c.task_id: ids.c.task_id,
+        day_records.c.user_id: ids.c.user_id,
+        day_records.c.task_id: ids.c.task_id,
         leave_entries.c.user_id: ids.c.user_id,
         tasks.c.id: ids.c.task_id,
         tasks.c.project_id: ids.c.project_id,
@@ -289,7 +289,7 @@ def leave_of_team(manager_id: int) -> ColumnElement[bool]:
 # --- invoices -------------------------------------------------------------------------------------
 
 # Time entries with their tasks and projects: what time-track conditions need joined.
-TIME_WITH_CATALOGUE = time_entries.join(tasks, tasks.c.id == time_entries.c.task_id).join(
+TIME_WITH_CATALOGUE = day_records.join(tasks, tasks.c.id == day_records.c.task_id).join(
     projects, projects.c.id == tasks.c.project_id
 )
 
@@ -298,8 +298,8 @@ def invoice_within(reach: ColumnElement[bool]) -> ColumnElement[bool]:
     """SQL on ``invoices``: none of the invoice's records lies outside ``reach`` (a condition
     on time entries with their tasks and projects joined)."""
     outside = (
-        select(time_entries.c.user_id)
+        select(day_records.c.user_id)
         .select_from(TIME_WITH_CATALOGUE)
-        .where(time_entries.c.invoice_id == invoices.c.id, ~reach)
+        .where(day_records.c.invoice_id == invoices.c.id, ~reach)
     )
     return ~outside.exists()

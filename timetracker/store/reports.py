@@ -27,9 +27,9 @@ from timetracker.store.db import stream_rows
 from timetracker.store.listing import as_text
 from timetracker.store.schema import (
     customers,
+    day_records,
     projects,
     tasks,
-    time_entries,
     types_of_work,
     users,
 )
@@ -52,46 +52,46 @@ _FULL_NAME = (
 
 # The report's columns: (API name, SQL).
 DETAILED_COLUMNS: tuple[tuple[str, ColumnElement], ...] = (
-    ("date", time_entries.c.date),
-    ("userId", time_entries.c.user_id),
+    ("date", day_records.c.date),
+    ("userId", day_records.c.user_id),
     ("userName", _FULL_NAME),
     ("customerId", projects.c.customer_id),
     ("customerName", customers.c.name),
     ("projectId", tasks.c.project_id),
     ("projectName", projects.c.name),
-    ("taskId", time_entries.c.task_id),
+    ("taskId", day_records.c.task_id),
     ("taskName", tasks.c.name),
     ("typeOfWorkId", tasks.c.type_of_work_id),
     ("typeOfWorkName", types_of_work.c.name),
-    ("minutes", time_entries.c.minutes),
-    ("comment", time_entries.c.comment),
+    ("minutes", day_records.c.minutes),
+    ("comment", day_records.c.comment),
     ("billable", types_of_work.c.billable),
-    ("billed", time_entries.c.invoice_id.is_not(None)),
-    ("invoiceId", time_entries.c.invoice_id),
+    ("billed", day_records.c.invoice_id.is_not(None)),
+    ("invoiceId", day_records.c.invoice_id),
 )
 DETAILED_HEADER = tuple(name for name, _ in DETAILED_COLUMNS)
 
 # The record's task, project, customer, type of work and user: everything the columns name
 # (and what the visibility condition of ``access.timetrack_filter`` needs: tasks, projects).
 _DETAILED_FROM = (
-    time_entries.join(tasks, tasks.c.id == time_entries.c.task_id)
+    day_records.join(tasks, tasks.c.id == day_records.c.task_id)
     .join(projects, projects.c.id == tasks.c.project_id)
     .join(customers, customers.c.id == projects.c.customer_id)
     .join(types_of_work, types_of_work.c.id == tasks.c.type_of_work_id)
-    .join(users, users.c.id == time_entries.c.user_id)
+    .join(users, users.c.id == day_records.c.user_id)
 )
 # Filter argument -> the column it lists values of.
 _IN_FILTERS = {
-    "user_ids": time_entries.c.user_id,
+    "user_ids": day_records.c.user_id,
     "customer_ids": projects.c.customer_id,
     "project_ids": tasks.c.project_id,
-    "task_ids": time_entries.c.task_id,
+    "task_ids": day_records.c.task_id,
     "type_of_work_ids": tasks.c.type_of_work_id,
     "department_ids": users.c.department_id,
 }
 # The order of GET /timetrack: day, user, task. It is unique (the primary key's columns), so
-# pages never overlap, and ix_time_entries_date_user_id serves the date range and most of it.
-_ORDER = (time_entries.c.date, time_entries.c.user_id, time_entries.c.task_id)
+# pages never overlap, and ix_day_records_date_user_id serves the date range and most of it.
+_ORDER = (day_records.c.date, day_records.c.user_id, day_records.c.task_id)
 
 
 def _conditions(
@@ -100,9 +100,9 @@ def _conditions(
     date_from: dt.date,
     date_to: dt.date | None,
 ) -> list[ColumnElement]:
-    conditions = [time_entries.c.date >= date_from]
+    conditions = [day_records.c.date >= date_from]
     if date_to is not None:
-        conditions.append(time_entries.c.date <= date_to)
+        conditions.append(day_records.c.date <= date_to)
     if visible is not None:
         conditions.append(visible)
     for arg, column in _IN_FILTERS.items():
@@ -112,7 +112,7 @@ def _conditions(
         billable = types_of_work.c.billable.is_(True)
         conditions.append(billable if args["billable"] else ~billable)
     if args.get("billed") is not None:
-        billed = time_entries.c.invoice_id.is_not(None)
+        billed = day_records.c.invoice_id.is_not(None)
         conditions.append(billed if args["billed"] else ~billed)
     return conditions
 
@@ -146,5 +146,5 @@ def detailed_rows(engine: Engine, statement: Select) -> Iterator[tuple]:
 
 
 def detailed_count(conn: Connection, statement: Select) -> int:
-    counted = statement.order_by(None).with_only_columns(time_entries.c.minutes).subquery()
+    counted = statement.order_by(None).with_only_columns(day_records.c.minutes).subquery()
     return conn.execute(select(func.count()).select_from(counted)).scalar_one()

@@ -32,6 +32,7 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    text,
 )
 
 metadata = MetaData(
@@ -358,9 +359,53 @@ invoices = Table(
 )
 Index("uq_invoices_number_key", invoices.c.number_key, unique=True)
 
-# Minutes one user tracked on one task on one day (the API's time-track record).
+# Time entries: what is tracked. One entry counts ``minutes`` of one user on one task on one
+# day (``date``: the local day it counts on), untimed or with the instants it ran (``started``,
+# ``ended``: epoch ms; a running timer has a start and no end and counts nothing until it
+# stops). ``billable`` NULL follows the task's type of work. ``deleted`` (epoch ms) marks an
+# entry deleted and kept (soft delete). ``services/time_entries.py`` keeps every day record the
+# sum of its cell's live, stopped entries in the transaction of the change.
 time_entries = Table(
     "time_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("started", BigInteger),
+    Column("ended", BigInteger),
+    Column("minutes", Integer, nullable=False),
+    Column("description", Text),
+    Column("billable", Boolean),
+    # The invoice that billed the entry's day record (NULL: not billed).
+    Column("invoice_id", Integer, ForeignKey("invoices.id")),
+    Column("created", BigInteger, nullable=False),
+    Column("modified", BigInteger, nullable=False),
+    Column("deleted", BigInteger),
+    CheckConstraint("minutes >= 0 AND minutes <= 1440", name="minutes"),
+    CheckConstraint("ended IS NULL OR started IS NOT NULL", name="interval"),
+    CheckConstraint("ended IS NULL OR ended >= started", name="order"),
+)
+Index("ix_time_entries_user_id", time_entries.c.user_id, time_entries.c.date)
+Index("ix_time_entries_date", time_entries.c.date)
+Index(
+    "ix_time_entries_task_id", time_entries.c.task_id, time_entries.c.user_id, time_entries.c.date
+)
+Index("ix_time_entries_invoice_id", time_entries.c.invoice_id)
+Index("ix_time_entries_modified", time_entries.c.modified)
+# One running timer per user: a live entry with a start and no end.
+Index(
+    "uq_time_entries_running",
+    time_entries.c.user_id,
+    unique=True,
+    sqlite_where=text("started IS NOT NULL AND ended IS NULL AND deleted IS NULL"),
+    postgresql_where=text("started IS NOT NULL AND ended IS NULL AND deleted IS NULL"),
+)
+
+# Minutes one user tracked on one task on one day (the API's time-track record): the sum of
+# that cell's live, stopped time entries. Its comment is its own.
+day_records = Table(
+    "day_records",
     metadata,
     Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
     Column("date", Date, primary_key=True),
@@ -372,9 +417,9 @@ time_entries = Table(
     Column("invoice_id", Integer, ForeignKey("invoices.id")),
     CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes"),
 )
-Index("ix_time_entries_date_user_id", time_entries.c.date, time_entries.c.user_id)
-Index("ix_time_entries_task_id", time_entries.c.task_id)
-Index("ix_time_entries_invoice_id", time_entries.c.invoice_id)
+Index("ix_day_records_date_user_id", day_records.c.date, day_records.c.user_id)
+Index("ix_day_records_task_id", day_records.c.task_id)
+Index("ix_day_records_invoice_id", day_records.c.invoice_id)
 
 # Lock and unlock operations over date ranges (user_id NULL: every user). A day of a user is
 # locked when the latest event covering it is a lock.
@@ -422,7 +467,7 @@ week_approvals = Table(
 # day), what of them is billed, and their cost (minutes x the user's regular rate in cents at each
 # record's date, so cost = cost_minute_cents / 6000 in the company currency), all and billed.
 # Database triggers on
-# ``time_entries`` (migration 0006) keep it in step in the same transaction as every change of
+# ``day_records`` (migration 0006) keep it in step in the same transaction as every change of
 # time, whatever makes it; a change of a user's rates rebuilds that user's rows
 # (``store.totals.rebuild``). Month first: a period of months is one range of the primary key.
 time_totals = Table(

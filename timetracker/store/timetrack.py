@@ -25,11 +25,11 @@ from timetracker.store.approval import covering
 from timetracker.store.listing import whole_days
 from timetracker.store.prepared import Prepared
 from timetracker.store.schema import (
+    day_records,
     leave_entries,
     lock_events,
     projects,
     tasks,
-    time_entries,
     types_of_work,
     users,
 )
@@ -38,11 +38,11 @@ from timetracker.store.schema import (
 # than running it. (Update statements reserve the column names for their SET values, hence
 # the ``key_`` names.)
 _KEY = and_(
-    time_entries.c.user_id == bindparam("key_user_id"),
-    time_entries.c.date == bindparam("key_date"),
-    time_entries.c.task_id == bindparam("key_task_id"),
+    day_records.c.user_id == bindparam("key_user_id"),
+    day_records.c.date == bindparam("key_date"),
+    day_records.c.task_id == bindparam("key_task_id"),
 )
-_GET_ENTRY = Prepared(select(time_entries).where(_KEY))
+_GET_ENTRY = Prepared(select(day_records).where(_KEY))
 
 
 def _minutes_of_day(table) -> ColumnElement[int]:
@@ -54,14 +54,14 @@ def _minutes_of_day(table) -> ColumnElement[int]:
 
 
 _HOLD_USER = select(users.c.id).where(users.c.id == bindparam("user_id")).with_for_update()
-_DELETE_ENTRY = Prepared(delete(time_entries).where(_KEY))
+_DELETE_ENTRY = Prepared(delete(day_records).where(_KEY))
 _UPDATE_ENTRY = Prepared(
-    time_entries.update()
+    day_records.update()
     .where(_KEY)
     .values(minutes=bindparam("new_minutes"), comment=bindparam("new_comment"))
 )
 _INSERT_ENTRY = Prepared(
-    insert(time_entries).values(
+    insert(day_records).values(
         {name: bindparam(name) for name in ("user_id", "date", "task_id", "minutes", "comment")}
     )
 )
@@ -94,14 +94,14 @@ def _day_state(entries: Table, key: str) -> Prepared:
         select(
             _LOCKED.label("day_locked"),
             covering(bindparam("user_id"), bindparam("date")).label("day_approved"),
-            (_minutes_of_day(time_entries) + _minutes_of_day(leave_entries)).label("day_total"),
+            (_minutes_of_day(day_records) + _minutes_of_day(leave_entries)).label("day_total"),
             *entry.c,
         ).select_from(day.outerjoin(entry, on))
     )
 
 
 _DAY_STATE = {
-    "time": _day_state(time_entries, "task_id"),
+    "time": _day_state(day_records, "task_id"),
     "leave": _day_state(leave_entries, "leave_type_id"),
 }
 
@@ -221,7 +221,7 @@ def all_user_ids(conn: Connection, visible: ColumnElement[bool] | None = None) -
 
 def billable() -> ColumnElement[bool]:
     """SQL: the entry's task has a billable type of work."""
-    return time_entries.c.task_id.in_(
+    return day_records.c.task_id.in_(
         select(tasks.c.id)
         .join(types_of_work, types_of_work.c.id == tasks.c.type_of_work_id)
         .where(types_of_work.c.billable.is_(True))
@@ -230,7 +230,7 @@ def billable() -> ColumnElement[bool]:
 
 def billed() -> ColumnElement[bool]:
     """SQL: an invoice billed the entry."""
-    return time_entries.c.invoice_id.is_not(None)
+    return day_records.c.invoice_id.is_not(None)
 
 
 def billable_task_ids(conn: Connection, task_ids: Iterable[int]) -> set[int]:
@@ -249,15 +249,15 @@ def filters(args: Mapping[str, Any]) -> tuple[list, bool]:
     projects joined."""
     conditions = []
     if args.get("user_ids"):
-        conditions.append(time_entries.c.user_id.in_(args["user_ids"]))
+        conditions.append(day_records.c.user_id.in_(args["user_ids"]))
     if args.get("task_ids"):
-        conditions.append(time_entries.c.task_id.in_(args["task_ids"]))
+        conditions.append(day_records.c.task_id.in_(args["task_ids"]))
     elif args.get("project_ids"):
         conditions.append(tasks.c.project_id.in_(args["project_ids"]))
     elif args.get("customer_ids"):
         conditions.append(projects.c.customer_id.in_(args["customer_ids"]))
     if args.get("approved") is not None:
-        approved = covering(time_entries.c.user_id, time_entries.c.date)
+        approved = covering(day_records.c.user_id, day_records.c.date)
         conditions.append(approved if args["approved"] else ~approved)
     for wanted, condition in ((args.get("billable"), billable()), (args.get("billed"), billed())):
         if wanted is not None:
@@ -277,9 +277,9 @@ def entries_by_day(
     ``stop_after`` entries: (rows, the last day covered, the next day or None). Tasks and
     projects are joined only when the visibility condition or a filter needs them."""
     conditions, needs_catalogue = filters(args)
-    stmt = select(time_entries)
+    stmt = select(day_records)
     if visible is not None or needs_catalogue:
-        stmt = stmt.join(tasks, tasks.c.id == time_entries.c.task_id).join(
+        stmt = stmt.join(tasks, tasks.c.id == day_records.c.task_id).join(
             projects, projects.c.id == tasks.c.project_id
         )
     if visible is not None:
@@ -287,8 +287,8 @@ def entries_by_day(
     return whole_days(
         conn,
         stmt.where(*conditions),
-        time_entries.c.date,
-        (time_entries.c.user_id, time_entries.c.task_id),
+        day_records.c.date,
+        (day_records.c.user_id, day_records.c.task_id),
         date_from,
         date_to,
         stop_after,

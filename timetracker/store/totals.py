@@ -3,7 +3,7 @@ estimates of tasks; leave beside work.
 
 Time is read from two places that hold the same numbers at two grains: ``time_totals`` (per
 user, task and month, kept by triggers in the same transaction as every change of a record) for
-the whole months of a period, and ``time_entries`` for its days before the first and after the
+the whole months of a period, and ``day_records`` for its days before the first and after the
 last whole month, or for all of it when grouping by day or week. Each part is one ``GROUP BY``;
 the service adds the parts up. The permission matrix's condition on time entries applies to
 both: it names a record's user and task, which ``time_totals`` keeps.
@@ -44,10 +44,10 @@ from timetracker.store.db import write_transaction
 from timetracker.store.permission_sql import on_records
 from timetracker.store.schema import (
     customers,
+    day_records,
     leave_entries,
     projects,
     tasks,
-    time_entries,
     time_totals,
     time_totals_bulk,
     types_of_work,
@@ -114,7 +114,7 @@ class _Source:
     table: FromClause
     user_id: Any
     task_id: Any
-    date: Any  # a day (time_entries) or a month's first day (time_totals)
+    date: Any  # a day (day_records) or a month's first day (time_totals)
     minutes: Any
     billed: Any
     cost: Any
@@ -123,7 +123,7 @@ class _Source:
 
 
 def _days(money: bool) -> _Source:
-    e = time_entries
+    e = day_records
     billed = case((e.c.invoice_id.is_not(None), e.c.minutes), else_=0)
     rate = _rate_cents(e.c.user_id, e.c.date) if money else literal(0)
     return _Source(e, e.c.user_id, e.c.task_id, e.c.date, e.c.minutes, billed,
@@ -437,7 +437,7 @@ def bulk(conn: Connection, user_ids: Iterable[int], date_from: dt.date, date_to:
 def _rebuilt_rows(keep: list[int] | None, period: tuple[dt.date, dt.date] | None):
     """SQL: the rows ``time_totals`` should hold (of the users ``keep``, of the whole months
     holding ``period``), summed from the records, in its column order."""
-    e = time_entries
+    e = day_records
     billed = case((e.c.invoice_id.is_not(None), e.c.minutes), else_=0)
     rate = _rate_cents(e.c.user_id, e.c.date)
     month = month_start(e.c.date)
@@ -538,7 +538,7 @@ def repairing(engine: Engine) -> Iterator[Connection]:
     lands between wiping a row and adding it up again."""
     with write_transaction(engine) as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text("LOCK TABLE time_entries, user_rates IN SHARE MODE"))
+            conn.execute(text("LOCK TABLE day_records, user_rates IN SHARE MODE"))
         yield conn
 
 

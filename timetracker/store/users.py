@@ -31,6 +31,7 @@ from timetracker.store.prepared import Prepared
 from timetracker.store.schema import (
     api_tokens,
     comments,
+    day_records,
     leave_entries,
     scope_items,
     team_members,
@@ -208,7 +209,8 @@ def has_tracked_data(conn: Connection, user_id: int) -> bool:
     comments."""
     return conn.execute(
         select(
-            exists().where(time_entries.c.user_id == user_id)
+            exists().where(day_records.c.user_id == user_id)
+            | exists().where(time_entries.c.user_id == user_id, time_entries.c.deleted.is_(None))
             | exists().where(leave_entries.c.user_id == user_id)
             | exists().where(
                 or_(comments.c.user_id == user_id, comments.c.updating_user_id == user_id)

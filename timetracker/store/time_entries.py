@@ -1,0 +1,161 @@
+"""Queries on time entries: what is tracked, one row per entry.
+
+A day record (``day_records``) is the sum of its cell's live, stopped entries: the services
+write both in one transaction. An entry is *live* until deleted (``deleted`` holds when), and
+*counts* when it is live and not running (untimed, or with an end).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    case,
+    except_,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+
+from timetracker.store.prepared import Prepared
+from timetracker.store.schema import day_records, time_entries
+from timetracker.store.util import now_ms
+
+te = time_entries
+
+LIVE = te.c.deleted.is_(None)
+# Live and not running: what a day record adds up.
+COUNTS = and_(LIVE, or_(te.c.started.is_(None), te.c.ended.is_not(None)))
+UNTIMED = te.c.started.is_(None)
+
+_CELL = and_(
+    te.c.user_id == bindparam("user_id"),
+    te.c.date == bindparam("date"),
+    te.c.task_id == bindparam("task_id"),
+)
+_CELL_ENTRIES = Prepared(select(te).where(_CELL, COUNTS).order_by(te.c.id))
+
+
+def _stamp(now: int) -> ColumnElement[int]:
+    """A new ``modified`` stamp: now, and always after the previous one (the clock may step
+    back, and two changes may fall in one millisecond)."""
+    return case((te.c.modified >= now, te.c.modified + 1), else_=now)
+
+
+def cell_entries(conn: Connection, user_id: int, day: dt.date, task_id: int) -> list[dict]:
+    """The entries a day record adds up, oldest first."""
+    return _CELL_ENTRIES.rows(conn, {"user_id": user_id, "date": day, "task_id": task_id})
+
+
+def insert_entry(conn: Connection, values: Mapping[str, Any]) -> int:
+    """Insert one entry (columns without ``created``/``modified``, which are stamped here)."""
+    now = now_ms()
+    row = {
+        "started": None,
+        "ended": None,
+        "description": None,
+        "billable": None,
+        "invoice_id": None,
+        "deleted": None,
+        **values,
+        "created": now,
+        "modified": now,
+    }
+    return conn.execute(insert(te).returning(te.c.id), row).scalar_one()
+
+
+def insert_untimed(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert untimed entries in one ``executemany``: dicts of ``user_id``, ``date``,
+    ``task_id`` and ``minutes`` (an import's records)."""
+    if not rows:
+        return
+    now = now_ms()
+    values = [
+        {
+            "user_id": r["user_id"],
+            "date": r["date"],
+            "task_id": r["task_id"],
+            "minutes": r["minutes"],
+            "created": now,
+            "modified": now,
+        }
+        for r in rows
+    ]
+    conn.execute(insert(te), values)
+
+
+def update_entry(conn: Connection, entry_id: int, values: Mapping[str, Any]) -> None:
+    now = now_ms()
+    conn.execute(update(te).where(te.c.id == entry_id).values(**values, modified=_stamp(now)))
+
+
+def delete_entries(conn: Connection, entry_ids: Iterable[int]) -> None:
+    """Mark entries deleted (they stay, for lists that ask for deleted ones)."""
+    ids = sorted(set(entry_ids))
+    if ids:
+        now = now_ms()
+        conn.execute(update(te).where(te.c.id.in_(ids)).values(deleted=now, modified=_stamp(now)))
+
+
+def bill(conn: Connection, invoice_id: int) -> None:
+    """Mark the counted entries of the day records the invoice bills as billed by it."""
+    key = tuple_(te.c.user_id, te.c.date, te.c.task_id)
+    billed = select(day_records.c.user_id, day_records.c.date, day_records.c.task_id).where(
+        day_records.c.invoice_id == invoice_id
+    )
+    conn.execute(
+        update(te)
+        .where(key.in_(billed), COUNTS)
+        .values(invoice_id=invoice_id, modified=_stamp(now_ms()))
+    )
+
+
+def release(conn: Connection, invoice_id: int) -> None:
+    """The entries an invoice billed are billed no more."""
+    conn.execute(
+        update(te)
+        .where(te.c.invoice_id == invoice_id)
+        .values(invoice_id=None, modified=_stamp(now_ms()))
+    )
+
+
+def purge_deleted_of_user(conn: Connection, user_id: int) -> None:
+    """Remove a user's deleted entries for good (before the user is deleted)."""
+    conn.execute(te.delete().where(te.c.user_id == user_id, te.c.deleted.is_not(None)))
+
+
+def disagreeing_cells(conn: Connection, limit: int = 20) -> list[tuple]:
+    """Day records that are not the sum of their cell's counted entries, and cells whose
+    entries add up to time without a record: (user_id, date, task_id) of each, at most
+    ``limit``. A record's invoice must also be every counted entry's. Empty: one truth."""
+    invoice = func.coalesce(te.c.invoice_id, 0)
+    summed = (
+        select(
+            te.c.user_id,
+            te.c.date,
+            te.c.task_id,
+            func.sum(te.c.minutes).label("minutes"),
+            func.min(invoice).label("invoice_id"),
+        )
+        .where(COUNTS)
+        .group_by(te.c.user_id, te.c.date, te.c.task_id)
+        .having(func.sum(te.c.minutes) > 0, func.min(invoice) == func.max(invoice))
+    )
+    dr = day_records
+    kept = select(
+        dr.c.user_id, dr.c.date, dr.c.task_id, dr.c.minutes, func.coalesce(dr.c.invoice_id, 0)
+    )
+    found: set[tuple] = set()
+    for one, other in ((summed, kept), (kept, summed)):
+        rows = conn.execute(except_(one, other).limit(limit)).all()
+        found.update((r[0], r[1], r[2]) for r in rows)
+    return sorted(found)[:limit]
