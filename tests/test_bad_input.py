@@ -621,6 +621,8 @@ class Corpus:
         for kind, obj in (("customers", customer), ("projects", project), ("tasks", task)):
             admin.ok("post", f"/{kind}/{obj['id']}/comments", {"text": f"About {obj['name']}"})
         admin.ok("patch", f"/timetrack/worker/{DAY}/{task['id']}", {"time": 60, "comment": "c"})
+        timed = {"start": f"{DAY}T14:00:00+01:00", "end": f"{DAY}T15:00:00+01:00"}
+        admin.ok("post", "/timeEntries", {"userId": worker["id"], "taskId": task["id"], **timed})
         admin.ok("patch", f"/leavetime/worker/{DAY}/{leave['id']}", {"leaveTime": 60})
         admin.ok(
             "put",

@@ -29,7 +29,7 @@ RESOURCES = {
     "totals": LAYERS,
     "tokens": LAYERS,
     "timers": LAYERS,
-    "time_entries": ("services", "store"),
+    "time_entries": LAYERS,
     "events": LAYERS,
     "hooks": LAYERS,
     "batch": ("api", "schemas"),

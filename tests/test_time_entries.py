@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from sqlalchemy import text
 
@@ -23,7 +24,8 @@ def stored_entries(app) -> list[dict]:
                 "FROM time_entries ORDER BY id"
             )
         )
-        return [dict(r._mapping) for r in rows]
+        # Days as text: SQLite gives text, PostgreSQL dates.
+        return [{**r._mapping, "date": str(r.date)} for r in rows]
 
 
 def one_truth(app) -> None:
@@ -112,3 +114,256 @@ def test_a_user_whose_time_was_all_taken_back_can_still_be_deleted(app, admin, w
     worker.ok("patch", record_path("worker", design), {"time": 0})
     admin.ok("delete", f"/users/{worker.id}", status=204)
     assert stored_entries(app) == []
+
+
+# --- /timeEntries ---------------------------------------------------------------------------------
+
+
+def record_time(client, user, task, day=DAY) -> int:
+    return client.ok("get", record_path(user, task, day))["time"]
+
+
+def test_an_untimed_entry_adds_to_its_record_and_follows_every_change(app, worker, catalogue):
+    design, build = (catalogue["tasks"][name]["id"] for name in ("design", "build"))
+    worker.ok("patch", record_path("worker", design), {"time": 30, "comment": "kept"})
+    entry = worker.ok(
+        "post",
+        "/timeEntries",
+        {"taskId": design, "date": DAY, "minutes": 45, "description": "review"},
+    )
+    assert entry["userId"] == worker.id
+    assert (entry["date"], entry["start"], entry["end"], entry["minutes"]) == (DAY, None, None, 45)
+    assert (entry["description"], entry["billable"], entry["invoiceId"]) == ("review", True, None)
+    assert (entry["deleted"], entry["running"]) == (False, False)
+    assert entry["allowedActions"] == {"canModify": True, "canDelete": True}
+    assert worker.ok("get", record_path("worker", design)) == {
+        "taskId": design,
+        "time": 75,
+        "comment": "kept",
+    }
+    assert worker.ok("get", f"/timeEntries/{entry['id']}") == entry
+
+    worker.ok("patch", f"/timeEntries/{entry['id']}", {"minutes": 50})
+    assert record_time(worker, "worker", design) == 80
+    moved = worker.ok(
+        "patch", f"/timeEntries/{entry['id']}", {"taskId": build, "date": "2025-03-05"}
+    )
+    assert (moved["taskId"], moved["date"], moved["minutes"]) == (build, "2025-03-05", 50)
+    assert record_time(worker, "worker", design) == 30
+    assert record_time(worker, "worker", build, "2025-03-05") == 50
+    one_truth(app)
+
+    worker.ok("delete", f"/timeEntries/{entry['id']}", status=204)
+    assert record_time(worker, "worker", build, "2025-03-05") == 0
+    gone = worker.ok("get", f"/timeEntries/{entry['id']}")
+    assert gone["deleted"] is True
+    assert gone["allowedActions"] == {"canModify": False, "canDelete": False}
+    assert worker.patch(f"/timeEntries/{entry['id']}", json={"minutes": 5}).status_code == 404
+    assert worker.delete(f"/timeEntries/{entry['id']}").status_code == 404
+    listed = worker.ok("get", "/timeEntries")["items"]
+    assert [e["id"] for e in listed] == [stored_entries(app)[0]["id"]]  # the record's own
+    listed = worker.ok("get", "/timeEntries?includeDeleted=true")["items"]
+    assert entry["id"] in [e["id"] for e in listed]
+    one_truth(app)
+
+
+def test_a_timed_entry_counts_on_the_local_day_of_its_start(app, worker, catalogue):
+    design = catalogue["tasks"]["design"]["id"]
+    # 02:10 UTC on March 5 is 21:10 on March 4 in New York (the default time zone group).
+    body = {"taskId": design, "start": "2025-03-05T02:10:00Z", "end": "2025-03-04T22:40:30-05:00"}
+    entry = worker.ok("post", "/timeEntries", body)
+    assert (entry["date"], entry["minutes"]) == (DAY, 91)  # 90.5 minutes: half up
+    assert (entry["start"], entry["end"]) == ("2025-03-05T02:10:00Z", "2025-03-05T03:40:30Z")
+    assert record_time(worker, "worker", design) == 91
+    shorter = worker.ok(
+        "post", "/timeEntries", {"taskId": design, "start": "2025-03-04T12:00:00Z", "minutes": 20}
+    )
+    assert (shorter["end"], shorter["minutes"]) == ("2025-03-04T12:20:00Z", 20)
+    # Moving the start keeps the length; minutes alone move the end.
+    moved = worker.ok("patch", f"/timeEntries/{shorter['id']}", {"start": "2025-03-04T13:00:00Z"})
+    assert (moved["end"], moved["minutes"]) == ("2025-03-04T13:20:00Z", 20)
+    longer = worker.ok("patch", f"/timeEntries/{shorter['id']}", {"minutes": 35})
+    assert longer["end"] == "2025-03-04T13:35:00Z"
+    assert record_time(worker, "worker", design) == 91 + 35
+    one_truth(app)
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "field"),
+    [
+        ({"date": DAY}, "invalid_argument", "minutes"),
+        ({"minutes": 30}, "invalid_argument", "date"),
+        ({"date": DAY, "minutes": 0}, "invalid_argument", "minutes"),
+        ({"date": DAY, "minutes": 1441}, "invalid_argument", "minutes"),
+        ({"start": "2025-03-04T12:00:00Z"}, "invalid_argument", "end"),
+        ({"end": "2025-03-04T12:00:00Z", "minutes": 5, "date": DAY}, "invalid_argument", "end"),
+        ({"start": "2025-03-04T12:00:00Z", "end": "2025-03-04T11:00:00Z"},
+         "invalid_argument", "end"),
+        ({"start": "2025-03-04T00:00:00Z", "end": "2025-03-05T01:00:00Z"},
+         "invalid_argument", "end"),
+        ({"start": "2025-03-04T12:00:00Z", "end": "2025-03-04T13:00:00Z", "minutes": 30},
+         "minutes_mismatch", "minutes"),
+        ({"start": "2025-03-04T12:00:00Z", "minutes": 5, "date": "2025-03-05"},
+         "date_mismatch", "date"),
+        ({"start": "2025-03-04T12:00:00", "minutes": 5}, "invalid_argument", "start"),
+        ({"start": "yesterday", "minutes": 5}, "invalid_argument", "start"),
+        ({"date": DAY, "minutes": 5, "billable": "maybe"}, "invalid_argument", "billable"),
+    ],
+)  # fmt: skip
+def test_bad_entries_are_refused_and_change_nothing(app, worker, catalogue, body, key, field):
+    design = catalogue["tasks"]["design"]["id"]
+    response = worker.post("/timeEntries", json={"taskId": design, **body})
+    assert response.status_code == 400, response.get_json()
+    error = response.get_json()
+    assert error["key"] == f"api.error.{key}"
+    assert field in str(error.get("fields"))
+    assert stored_entries(app) == []
+
+
+def test_a_record_cannot_go_below_its_timed_entries(app, worker, catalogue):
+    design = catalogue["tasks"]["design"]["id"]
+    timed = worker.ok(
+        "post", "/timeEntries", {"taskId": design, "start": "2025-03-04T14:00:00Z", "minutes": 60}
+    )
+    worker.ok("patch", record_path("worker", design), {"time": 100})  # 40 untimed beside it
+    assert [e["minutes"] for e in stored_entries(app)] == [60, 40]
+    for request in (
+        ("patch", record_path("worker", design), {"time": 59}),
+        ("patch", record_path("worker", design), {"time": 0}),
+        ("patch", record_path("worker", design, suffix="/time"), {"delta": -41}),
+    ):
+        response = getattr(worker, request[0])(request[1], json=request[2])
+        assert response.status_code == 409
+        error = response.get_json()
+        assert error["key"] == "api.error.timed_entries"
+        assert str(timed["id"]) in error["message"]
+        assert record_time(worker, "worker", design) == 100
+    worker.ok("patch", record_path("worker", design), {"time": 60})  # the untimed entry goes
+    assert [e["minutes"] for e in stored_entries(app) if e["deleted"] is None] == [60]
+    one_truth(app)
+
+
+def test_untimed_entries_shrink_newest_first(app, worker, catalogue):
+    design = catalogue["tasks"]["design"]["id"]
+    first = worker.ok("post", "/timeEntries", {"taskId": design, "date": DAY, "minutes": 30})
+    second = worker.ok("post", "/timeEntries", {"taskId": design, "date": DAY, "minutes": 20})
+    worker.ok("patch", record_path("worker", design, suffix="/time"), {"delta": -25})
+    live = {e["id"]: e["minutes"] for e in stored_entries(app) if e["deleted"] is None}
+    assert live == {first["id"]: 25}  # the newest emptied and deleted, then the oldest
+    worker.ok("patch", record_path("worker", design, suffix="/time"), {"delta": 10})
+    live = {e["id"]: e["minutes"] for e in stored_entries(app) if e["deleted"] is None}
+    assert live == {first["id"]: 35}
+    assert worker.get(f"/timeEntries/{second['id']}").get_json()["deleted"] is True
+    one_truth(app)
+
+
+def test_every_rule_of_a_record_write_applies_to_an_entry(app, admin, make_user, worker, catalogue):
+    design, release = (catalogue["tasks"][name]["id"] for name in ("design", "release"))
+    entry = worker.ok("post", "/timeEntries", {"taskId": design, "date": DAY, "minutes": 30})
+
+    def refused(method, path, body, status, key):
+        response = getattr(worker, method)(path, json=body)
+        assert response.status_code == status, response.get_json()
+        assert response.get_json()["key"] == f"api.error.{key}"
+
+    # Not the worker's task; a day past 1440 minutes.
+    refused("post", "/timeEntries", {"taskId": release, "date": DAY, "minutes": 5}, 403,
+            "access_denied")  # fmt: skip
+    refused("post", "/timeEntries", {"taskId": design, "date": DAY, "minutes": 1411}, 400,
+            "day_limit_exceeded")  # fmt: skip
+    admin.ok("post", "/timetrack/lock", {"dateFrom": "2025-03-10", "dateTo": "2025-03-10"})
+    # A move into a locked day, and any change of an entry on a locked day, are refused whole.
+    refused("patch", f"/timeEntries/{entry['id']}", {"date": "2025-03-10"}, 403, "timetrack_locked")
+    admin.ok("post", "/timetrack/lock", {"dateFrom": DAY, "dateTo": DAY})
+    refused("patch", f"/timeEntries/{entry['id']}", {"date": "2025-03-11"}, 403, "timetrack_locked")
+    refused("patch", f"/timeEntries/{entry['id']}", {"description": "x"}, 403, "timetrack_locked")
+    refused("delete", f"/timeEntries/{entry['id']}", None, 403, "timetrack_locked")
+    admin.ok("post", "/timetrack/unlock", {"dateFrom": "2025-01-01", "dateTo": "2025-12-31"})
+    admin.ok("patch", f"/users/{worker.id}", {"hired": "2025-03-02"})
+    refused("patch", f"/timeEntries/{entry['id']}", {"date": "2025-03-01"}, 400,
+            "outside_employment")  # fmt: skip
+    invoice = admin.ok("post", "/invoices", {"number": "I-9", "dateFrom": DAY, "dateTo": DAY})
+    refused("patch", f"/timeEntries/{entry['id']}", {"minutes": 10}, 403, "timetrack_billed")
+    refused("post", "/timeEntries", {"taskId": design, "date": DAY, "minutes": 5}, 403,
+            "timetrack_billed")  # fmt: skip
+    assert worker.ok("get", f"/timeEntries/{entry['id']}")["invoiceId"] == invoice["id"]
+    assert [(e["minutes"], e["date"]) for e in stored_entries(app)] == [(30, DAY)]
+    assert record_time(worker, "worker", design) == 30
+    one_truth(app)
+
+
+def test_who_sees_and_changes_entries(app, admin, make_user, worker, catalogue):
+    design = catalogue["tasks"]["design"]["id"]
+    other = make_user("enterTimeTrack", assign_all=True)
+    mine = worker.ok("post", "/timeEntries", {"taskId": design, "date": DAY, "minutes": 30})
+    theirs = other.ok("post", "/timeEntries", {"taskId": design, "date": DAY, "minutes": 15})
+    assert [e["id"] for e in worker.ok("get", "/timeEntries")["items"]] == [mine["id"]]
+    assert worker.get(f"/timeEntries/{theirs['id']}").status_code == 403
+    assert worker.patch(f"/timeEntries/{theirs['id']}", json={"minutes": 1}).status_code == 403
+    response = worker.post(
+        "/timeEntries", json={"taskId": design, "date": DAY, "minutes": 5, "userId": other.id}
+    )
+    assert response.status_code == 403
+    ids = [e["id"] for e in admin.ok("get", "/timeEntries")["items"]]
+    assert ids == [mine["id"], theirs["id"]]  # by date, then start, then id
+    made = admin.ok(
+        "post", "/timeEntries", {"taskId": design, "date": DAY, "minutes": 5, "userId": worker.id}
+    )
+    assert made["userId"] == worker.id
+    assert record_time(worker, "worker", design) == 35
+    assert worker.get("/timeEntries/99999").status_code == 404
+    one_truth(app)
+
+
+def test_lists_filter_sort_and_count(app, admin, make_user, worker, catalogue):
+    tasks = {name: t["id"] for name, t in catalogue["tasks"].items()}
+    admin.ok("put", f"/users/{worker.id}/workAssignments", {"taskIds": list(tasks.values())})
+    made = [
+        worker.ok("post", "/timeEntries", {"taskId": tasks[task], "date": day, "minutes": m,
+                                           "billable": billable})
+        for task, day, m, billable in (
+            ("design", "2025-03-04", 10, None),
+            ("build", "2025-03-03", 20, False),
+            ("migrate", "2025-03-05", 30, None),
+            ("release", "2025-03-04", 40, True),
+        )
+    ]  # fmt: skip
+    ids = [e["id"] for e in made]
+
+    def listed(query: str) -> list[int]:
+        return [e["id"] for e in worker.ok("get", f"/timeEntries?{query}")["items"]]
+
+    assert listed("") == [ids[1], ids[0], ids[3], ids[2]]
+    assert listed("dateFrom=2025-03-04&dateTo=2025-03-04") == [ids[0], ids[3]]
+    assert listed("userIds=me&taskIds=" + str(tasks["build"])) == [ids[1]]
+    web = catalogue["projects"]["web"]["id"]
+    assert listed(f"projectIds={web}") == [ids[1], ids[0]]
+    globex = catalogue["customers"]["globex"]["id"]
+    assert listed(f"customerIds={globex}") == [ids[2]]
+    assert listed("billable=false") == [ids[1]]
+    assert listed("billable=true&sort=-date") == [ids[2], ids[0], ids[3]]  # ties: by id
+    admin.ok("patch", f"/projects/{catalogue['projects']['erp']['id']}", {"archived": True})
+    assert listed("projectStatus=archived") == [ids[2]]
+    assert listed("projectStatus=active") == [ids[1], ids[0], ids[3]]
+    assert listed("sort=task") == [ids[1], ids[0], ids[2], ids[3]]  # Build, Design, Migrate...
+    assert listed("limit=2&offset=1") == [ids[0], ids[3]]
+    response = worker.get("/timeEntries?limit=1&withTotal=true")
+    assert response.headers["X-Total-Count"] == "4"
+    assert len(response.get_json()["items"]) == 1
+    assert "X-Total-Count" not in worker.get("/timeEntries").headers
+    after = made[2]["modified"]
+    assert listed(f"modifiedAfter={after}") == [ids[3]]
+    assert worker.get("/timeEntries?projectStatus=old").status_code == 400
+    assert worker.get("/timeEntries?sort=minutes").status_code == 400
+
+
+def test_entry_changes_are_events(app, admin, worker, catalogue):
+    design = catalogue["tasks"]["design"]["id"]
+    entry = worker.ok("post", "/timeEntries", {"taskId": design, "date": DAY, "minutes": 30})
+    worker.ok("patch", f"/timeEntries/{entry['id']}", {"description": "done"})
+    worker.ok("delete", f"/timeEntries/{entry['id']}", status=204)
+    names = [(e["name"], e["objectId"]) for e in admin.ok("get", "/changes")["items"]]
+    assert ("timeEntry.create", str(entry["id"])) in names
+    assert ("timeEntry.update", str(entry["id"])) in names
+    assert ("timeEntry.delete", str(entry["id"])) in names
+    assert names.count(("timetrack.update", f"{worker.id}/{DAY}/{design}")) >= 2

@@ -564,7 +564,7 @@ def can_reach_leave(conn: Connection, caller: Caller, user_id: int, writing: boo
 # invoices by those who may bill every record the invoice billed (as GET /invoices/{id}).
 # Manage Accounts & Permissions sees every event.
 
-RECORD_EVENTS = ("timetrack.", "timer.")
+RECORD_EVENTS = ("timetrack.", "timer.", "timeEntry.")
 EVERYONES_EVENTS = ("department.", "timeZoneGroup.", "leaveType.", "workflowStatus.")
 EVERYONES_EVENTS += ("typeOfWork.",)
 

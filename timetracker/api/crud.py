@@ -35,6 +35,14 @@ ERRORS = {
 }
 
 
+TOTAL_HEADER = {
+    "X-Total-Count": {
+        "description": "Every matching object, counted (with withTotal=true)",
+        "schema": {"type": "integer"},
+    }
+}
+
+
 @dataclass(frozen=True)
 class Crud:
     service: Resource
@@ -61,6 +69,8 @@ class Crud:
     # row key), and the document's example. The list arguments then include ExportArgs.
     csv: Sequence[tuple[str, str]] | None = None
     csv_example: str = ""
+    # The list counts every match into X-Total-Count when asked (``withTotal=true``).
+    counted: bool = False
 
     @property
     def collection(self) -> str:
@@ -86,11 +96,12 @@ def crud_blueprint(spec: Crud) -> Blueprint:
 
     csv = spec.csv
     also_csv = csv_documented(blp, spec.csv_example) if csv else (lambda view: view)
+    list_headers = TOTAL_HEADER if spec.counted else None
 
     @blp.route(spec.path)
     class Collection(MethodView):
         @blp.arguments(spec.list_args, location="query")
-        @blp.response(200, spec.list_schema)
+        @blp.response(200, spec.list_schema, headers=list_headers)
         @also_csv
         @errors("list")
         @doc(spec.docs["list"])
@@ -98,7 +109,11 @@ def crud_blueprint(spec: Crud) -> Blueprint:
             if csv and wants_csv(args):
                 rows = service.export(get_engine(), current_caller(), args, [k for _, k in csv])
                 return csv_response([h for h, _ in csv], rows, f"{spec.collection}.csv")
-            return service.list(get_db(), current_caller(), args)
+            body = service.list(get_db(), current_caller(), args)
+            if spec.counted and args.get("with_total"):
+                total = service.count(get_db(), current_caller(), args)
+                return body, 200, {"X-Total-Count": str(total)}
+            return body
 
         @blp.arguments(spec.create_schema)
         @blp.response(200, spec.schema)

@@ -36,6 +36,9 @@ class DayRecords:
     delta_schema: type[Schema]
     # "list", "get", "set", "shift" -> the operation's summary and description
     docs: Mapping[str, str]
+    # Error statuses the writes may answer beyond the common ones (time-track: 409 when a
+    # record would go below its timed entries).
+    write_errors: tuple[int, ...] = ()
 
 
 _LAST_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>$")
@@ -64,7 +67,7 @@ def add_day_record_routes(blp: Blueprint, spec: DayRecords) -> None:
 
         @blp.arguments(spec.set_schema)
         @blp.response(200, spec.record_schema)
-        @blp.errors(404, 413, 415)
+        @blp.errors(404, 413, 415, *spec.write_errors)
         @doc(spec.docs["set"])
         def patch(self, body, userId, date, **path):  # noqa: N803
             return service.set_record(get_db(), current_caller(), userId, date, path[param], body)
@@ -73,7 +76,7 @@ def add_day_record_routes(blp: Blueprint, spec: DayRecords) -> None:
     class RecordTime(MethodView):
         @blp.arguments(spec.delta_schema)
         @blp.response(200, spec.record_schema)
-        @blp.errors(404, 413, 415)
+        @blp.errors(404, 413, 415, *spec.write_errors)
         @doc(spec.docs["shift"])
         def patch(self, body, userId, date, **path):  # noqa: N803
             return service.shift_record(

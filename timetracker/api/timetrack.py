@@ -56,14 +56,21 @@ add_day_record_routes(
             "`time` replaces the minutes (0 deletes the record). Refused whole when the day is\n"
             "locked (403 api.error.timetrack_locked), the record is billed by an invoice (403\n"
             "api.error.timetrack_billed), outside the user's employment, the task is "
-            "not\nassigned to the user, or the user's day would exceed 1440 minutes.",
+            "not\nassigned to the user, or the user's day would exceed 1440 minutes.\n\n"
+            "The record is the sum of its time entries (/timeEntries): a new time acts on the\n"
+            "day's untimed entries (growth goes to the oldest, made when there is none; a\n"
+            "decrease takes from the newest first), never on timed ones: a time below their\n"
+            "sum is refused (409 api.error.timed_entries, naming them).",
             "shift": """Add minutes to (or take them from) a user's time on a task on a day
 
             A delta that would leave the record below 0 is refused (400 api.error.negative_time),
             never clamped.
-            A billed record is refused (403 api.error.timetrack_billed).
+            A billed record is refused (403 api.error.timetrack_billed). As a new time, the
+            delta acts on the day's untimed time entries only (409 api.error.timed_entries
+            when it would need to shrink timed ones).
             """,
         },
+        write_errors=(409,),
     ),
 )
 

@@ -17,6 +17,7 @@ EVENT_NAMES += tuple(f"{k}.{a}" for k in ("customer", "user", "department", "tim
                      for a in ("create", "update", "delete"))  # fmt: skip
 EVENT_NAMES += ("timetrack.update", "timetrackApprovalStatus.update", "leaveTime.update")
 EVENT_NAMES += ("timer.start", "timer.stop", "invoice.create", "invoice.delete")
+EVENT_NAMES += ("timeEntry.create", "timeEntry.update", "timeEntry.delete")
 
 HOOK_EXAMPLE = {
     "id": 1,

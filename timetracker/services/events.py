@@ -110,6 +110,8 @@ def about_object(kind: str, row: Mapping[str, Any]) -> dict[str, int | None]:
         return {"customer_id": row["id"]}
     if kind == "user":
         return {"user_id": row["id"]}
+    if kind == "timeEntry":
+        return {key: row.get(key) for key in ("user_id", "task_id", "project_id", "customer_id")}
     return {}
 
 

@@ -1,73 +1,278 @@
 """Rules of time entries, and how day records follow them.
 
-A day record (actiTIME's ``/timetrack`` cell of a user, day and task) is the sum of the cell's
-live, stopped entries. A write to the record itself (a new total, a delta, a timer's minutes,
-an import) acts on the cell's *untimed* entries, those without a start: growth goes to the
-oldest of them (one is made when there is none), a decrease takes from the newest first and
-deletes what it empties. Timed entries are never changed by a record write: a total below
-their sum is refused (409 ``timed_entries``, naming them) with nothing changed.
+An entry counts ``minutes`` of one user on one task on one day: untimed, or with a start and an
+end (its minutes are then the difference rounded half up to the minute, and its day the local
+day of the start in the user's time zone group). A day record (actiTIME's ``/timetrack`` cell
+of a user, day and task) is the sum of the cell's live, stopped entries, written in the same
+transaction as every change of an entry.
+
+An entry change is judged as the change of the day records it touches (the old cell and the
+new): who may change that user's time on that task, work assignments, employment dates,
+locks, approved weeks, billed records and the 1440 minutes of a day, exactly as a record write
+is; a change whose old or new day is refused is refused whole. A billed entry takes no change.
+
+A write to the record itself (a new total, a delta, a timer's minutes, an import) acts on the
+cell's *untimed* entries, those without a start: growth goes to the oldest of them (one is made
+when there is none), a decrease takes from the newest first and deletes what it empties. Timed
+entries are never changed by a record write: a total below their sum is refused (409
+``timed_entries``, naming them) with nothing changed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, RowMapping
 
-from timetracker.errors import ApiError
+from timetracker import access
+from timetracker.access import Caller
+from timetracker.errors import ApiError, not_found
+from timetracker.services import catalogue, crud, events, timetrack
+from timetracker.services.timetrack_events import change_event
+from timetracker.services.users import users
 from timetracker.store import time_entries as store
+from timetracker.store import timetrack as records
+from timetracker.store.permission_sql import on_records
+from timetracker.store.schema import time_entries as te
+
+MS_PER_MINUTE = 60_000
+MINUTES_PER_DAY = 1440
 
 
-def put_record_minutes(
-    conn: Connection, user_id: int, day: dt.date, task_id: int, minutes: int
-) -> None:
-    """Make the cell's entries add up to ``minutes`` by changing its untimed entries only.
-    Called after the record's own rules passed, before the record is written."""
-    entries = store.cell_entries(conn, user_id, day, task_id)
-    timed = [e for e in entries if e["started"] is not None]
-    untimed = [e for e in entries if e["started"] is None]
-    timed_minutes = sum(e["minutes"] for e in timed)
-    if minutes < timed_minutes:
-        ids = ", ".join(str(e["id"]) for e in timed)
-        raise ApiError(
-            409,
-            "timed_entries",
-            f"The day's timed entries ({ids}) hold {timed_minutes} minutes; the record cannot "
-            f"go below them: change or delete those entries",
-            fields="time",
-        )
-    wanted = minutes - timed_minutes
-    have = sum(e["minutes"] for e in untimed)
-    if wanted > have:
-        if untimed:
-            first = untimed[0]
-            store.update_entry(conn, first["id"], {"minutes": first["minutes"] + wanted - have})
-        else:
-            store.insert_entry(
-                conn, {"user_id": user_id, "date": day, "task_id": task_id, "minutes": wanted}
+# --- the entries' own API ------------------------------------------------------------------------
+
+
+def _bad(key: str, message: str, field: str) -> ApiError:
+    return ApiError(400, key, message, fields=field)
+
+
+def rounded_minutes(started: int, ended: int) -> int:
+    """Whole minutes from start to end, half a minute and more counting as one."""
+    return (ended - started + MS_PER_MINUTE // 2) // MS_PER_MINUTE
+
+
+def shape(
+    conn: Connection, user: RowMapping, given: Mapping[str, Any], old: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The day, start, end and minutes of an entry after a create (``old`` None) or a change,
+    from what the body gives and what the entry had.
+
+    With a start: an end given wins; else minutes given set the end; else a moved entry keeps
+    its length. Without a start: minutes (given or kept) and a day (given or kept)."""
+    started = given["started"] if "started" in given else (old["started"] if old else None)
+    if started is None:
+        if given.get("ended") is not None:
+            raise _bad("invalid_argument", "An end needs a start", "end")
+        minutes = given.get("minutes", old["minutes"] if old else None)
+        if minutes is None or minutes < 1:
+            raise _bad(
+                "invalid_argument",
+                "An entry without a start needs minutes (1 to 1440)",
+                "minutes",
             )
-        return
-    excess, emptied = have - wanted, []
-    for entry in reversed(untimed):
-        if excess == 0:
-            break
-        taken = min(entry["minutes"], excess)
-        excess -= taken
-        if taken == entry["minutes"]:
-            emptied.append(entry["id"])
-        else:
-            store.update_entry(conn, entry["id"], {"minutes": entry["minutes"] - taken})
-    store.delete_entries(conn, emptied)
+        day = given.get("date", old["date"] if old else None)
+        if day is None:
+            raise _bad("invalid_argument", "An entry without a start needs a date", "date")
+        return {"date": day, "started": None, "ended": None, "minutes": minutes}
+
+    if given.get("ended") is not None:
+        ended = given["ended"]
+    elif given.get("minutes") is not None:
+        ended = started + given["minutes"] * MS_PER_MINUTE
+    elif "ended" not in given and old is not None and old["started"] is not None:
+        ended = started + ((old["ended"] or old["started"]) - old["started"])
+    elif "ended" not in given and old is not None:
+        ended = started + old["minutes"] * MS_PER_MINUTE
+    else:
+        raise _bad(
+            "invalid_argument",
+            "An entry with a start needs an end or minutes (a running entry is started with "
+            "POST /timeEntries/start)",
+            "end",
+        )
+    if ended < started:
+        raise _bad("invalid_argument", "The end is before the start", "end")
+    minutes = rounded_minutes(started, ended)
+    given_both = given.get("minutes") is not None and given.get("ended") is not None
+    if given_both and given["minutes"] != minutes:
+        raise _bad(
+            "minutes_mismatch",
+            f"From start to end is {minutes} minutes, not {given['minutes']}",
+            "minutes",
+        )
+    if minutes > MINUTES_PER_DAY:
+        raise _bad("invalid_argument", "An entry lasts at most 1440 minutes", "end")
+    zone = timetrack.time_zone_of(conn, user)
+    day = dt.datetime.fromtimestamp(started / 1000, zone).date()
+    if given.get("date") is not None and given["date"] != day:
+        raise _bad(
+            "date_mismatch",
+            f"The entry starts on {day} in the user's time zone ({zone.key}), not on "
+            f"{given['date']}",
+            "date",
+        )
+    timetrack.check_date(day, "start")
+    return {"date": day, "started": started, "ended": ended, "minutes": minutes}
 
 
-def add_imported(conn: Connection, new: list[dict], changed: list[dict]) -> None:
-    """What an import adds to each record becomes an untimed entry of its own: ``new``
-    records (columns) and ``changed`` ones (``key_*``, ``old_minutes``, ``new_minutes``)."""
-    added = [r for r in new if r["minutes"] > 0]
-    added += [
-        {"user_id": r["key_user_id"], "date": r["key_date"], "task_id": r["key_task_id"]}
-        | {"minutes": r["new_minutes"] - r["old_minutes"]}
-        for r in changed
-        if r["new_minutes"] > r["old_minutes"]
-    ]
-    store.insert_untimed(conn, added)
+def counted(entry: Mapping[str, Any]) -> int:
+    """What an entry adds to its record: nothing while running or deleted."""
+    if entry.get("deleted") is not None:
+        return 0
+    if entry["started"] is not None and entry["ended"] is None:
+        return 0
+    return entry["minutes"]
+
+
+class TimeEntries(crud.Resource):
+    kind = "timeEntry"
+    label = "Time entry"
+    exists_key = "time_entry_exists"
+    entity = store.TIME_ENTRIES
+
+    def visible(self, caller: Caller):
+        return on_records(access.timetrack_filter(caller), te.c.user_id, te.c.task_id)
+
+    def list_condition(self, caller: Caller, args: Mapping[str, Any]):
+        return store.list_condition(args, self.visible(caller))
+
+    def list_filters(self, caller: Caller, args: Mapping[str, Any]) -> Mapping[str, Any]:
+        # By date unless sorted; within a day, by start (untimed entries first).
+        order = []
+        for name, descending in args.get("sort") or [("date", False)]:
+            order.append((name, descending))
+            if name == "date":
+                order.append(("start", descending))
+        return {**args, "sort": order}
+
+    def present(self, conn: Connection, caller: Caller, rows: list) -> list:
+        writing = on_records(access.timetrack_filter(caller, True), te.c.user_id, te.c.task_id)
+        may = store.modifiable_ids(conn, (r["id"] for r in rows), writing)
+        shown = []
+        for row in rows:
+            free = row["id"] in may and row["invoice_id"] is None and not row["is_deleted"]
+            shown.append(
+                {
+                    **row,
+                    "billable": bool(row["effective_billable"]),
+                    "allowed_actions": {"canModify": free, "canDelete": free},
+                }
+            )
+        return shown
+
+    def count(self, conn: Connection, caller: Caller, args: Mapping[str, Any]) -> int:
+        return super().count(conn, caller, {**args, "sort": None})
+
+    # --- writes -------------------------------------------------------------------------------
+
+    def create(self, conn: Connection, caller: Caller, values: Mapping[str, Any]) -> Any:
+        user = users.resolve(conn, caller, values.get("user_id", caller.id))
+        task = catalogue.tasks.find(conn, values["task_id"])
+        timetrack.ensure_may_change(conn, caller, user, task["id"])
+        new = shape(conn, user, values, None)
+        self._change_cells(conn, caller, None, (user, task, new))
+        entry_id = store.insert_entry(
+            conn,
+            {
+                "user_id": user["id"],
+                "task_id": task["id"],
+                **new,
+                "description": values.get("description"),
+                "billable": values.get("billable"),
+            },
+        )
+        created = self.one(conn, caller, self.find(conn, entry_id))
+        self.record(conn, caller, "create", created)
+        return created
+
+    def _writable(self, conn: Connection, caller: Caller, entry_id) -> RowMapping:
+        row = self.reachable(conn, caller, entry_id)
+        if row["is_deleted"]:
+            raise not_found(self.label, entry_id)
+        if row["invoice_id"] is not None:
+            raise ApiError(
+                403,
+                "timetrack_billed",
+                f"The entry is billed by invoice {row['invoice_id']}: delete the invoice to "
+                "change it",
+            )
+        if row["started"] is not None and row["ended"] is None:
+            raise ApiError(
+                409, "entry_running", "The entry is running: stop it first (POST /timeEntries/stop)"
+            )
+        return row
+
+    def update(self, conn: Connection, caller: Caller, object_id, values: Mapping[str, Any]):
+        row = self._writable(conn, caller, object_id)
+        old_user = users.find(conn, row["user_id"])
+        old_task = catalogue.tasks.find(conn, row["task_id"])
+        timetrack.ensure_may_change(conn, caller, old_user, old_task["id"])
+        user = users.resolve(conn, caller, values["user_id"]) if "user_id" in values else old_user
+        task = catalogue.tasks.find(conn, values["task_id"]) if "task_id" in values else old_task
+        if (user["id"], task["id"]) != (old_user["id"], old_task["id"]):
+            timetrack.ensure_may_change(conn, caller, user, task["id"])
+        new = shape(conn, user, values, row)
+        self._change_cells(conn, caller, (old_user, old_task, row), (user, task, new))
+        before = self.one(conn, caller, row)
+        columns = {"user_id": user["id"], "task_id": task["id"], **new}
+        for name in ("description", "billable"):
+            if name in values:
+                columns[name] = values[name]
+        store.update_entry(conn, row["id"], columns)
+        after = self.one(conn, caller, self.find(conn, row["id"]))
+        self.record(conn, caller, "update", after, before)
+        return after
+
+    def delete(self, conn: Connection, caller: Caller, object_id, options) -> None:
+        row = self._writable(conn, caller, object_id)
+        user = users.find(conn, row["user_id"])
+        task = catalogue.tasks.find(conn, row["task_id"])
+        timetrack.ensure_may_change(conn, caller, user, task["id"])
+        self._change_cells(conn, caller, (user, task, row), None)
+        shown = self.one(conn, caller, row)
+        store.delete_entries(conn, [row["id"]])
+        self.record(conn, caller, "delete", shown)
+
+    def _change_cells(self, conn: Connection, caller: Caller, old, new) -> None:
+        """Judge and write the day records an entry change touches: ``old`` and ``new`` are
+        (user, task, entry) before and after (None: no entry). Every touched day is opened
+        (employment, locks, approval) even when its minutes stay."""
+        cells: dict[tuple, list] = {}
+        for side, sign in ((old, -1), (new, 1)):
+            if side is not None:
+                user, task, entry = side
+                cell = cells.setdefault((user["id"], entry["date"], task["id"]), [user, task, 0])
+                cell[2] += sign * counted(entry)
+        records.hold_users(conn, sorted({key[0] for key in cells}))
+        opened = []
+        for (_, day, task_id), (user, task, change) in sorted(cells.items(), key=lambda c: c[0]):
+            state = timetrack.open_day(conn, user, day, "time", task_id)
+            record = state.entry
+            if change and record is not None and record["invoice_id"] is not None:
+                raise ApiError(
+                    403,
+                    "timetrack_billed",
+                    f"The day's record is billed by invoice {record['invoice_id']}: delete the "
+                    "invoice to change it",
+                )
+            timetrack.ensure_day_fits(state.total, change, "minutes")
+            opened.append((user, day, task, record, change))
+        for user, day, task, record, change in opened:
+            if change:
+                _write_record(conn, caller, user, day, task, record, change)
+
+
+def _write_record(conn: Connection, caller: Caller, user, day: dt.date, task, record, change: int):
+    """The record of the cell after its entries changed by ``change`` minutes."""
+    current = record["minutes"] if record is not None else 0
+    comment = record["comment"] if record is not None else None
+    new = current + change
+    records.save_entry(conn, user["id"], day, task["id"], new, comment if new else None,
+                       record is not None)  # fmt: skip
+    old_state, new_state = (current, comment), (new, comment if new else None)
+    events.record(conn, caller, change_event(user["id"], day, task, old_state, new_state))
+
+
+time_entries = TimeEntries()

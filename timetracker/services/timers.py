@@ -25,18 +25,11 @@ from timetracker.access import Caller
 from timetracker.errors import ApiError, access_denied, not_found
 from timetracker.services import catalogue, events, timetrack
 from timetracker.services.users import users
-from timetracker.store import entities
 from timetracker.store import timers as store
-from timetracker.store.time_zone_groups import TIME_ZONE_GROUPS
 from timetracker.store.timetrack import hold_user
 from timetracker.store.util import now_ms
 
 MS_PER_MINUTE = 60_000
-
-
-def _time_zone(conn: Connection, user: RowMapping) -> zoneinfo.ZoneInfo:
-    group = entities.get_row(conn, TIME_ZONE_GROUPS, user["time_zone_group_id"])
-    return zoneinfo.ZoneInfo(group["time_zone_id"])
 
 
 def split_at_midnight(
@@ -81,7 +74,9 @@ def _add_elapsed(conn: Connection, caller: Caller, user: RowMapping, timer) -> l
     """Add the timer's minutes to the user's records; refused whole by the rules of a delta."""
     uid, task_id = str(user["id"]), timer["task_id"]
     records = []
-    for day, minutes in split_at_midnight(timer["started"], now_ms(), _time_zone(conn, user)):
+    for day, minutes in split_at_midnight(
+        timer["started"], now_ms(), timetrack.time_zone_of(conn, user)
+    ):
         comment = {}
         if timer["comment"]:
             existing = timetrack.read(conn, caller, uid, day.isoformat(), task_id).get("comment")

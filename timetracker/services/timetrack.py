@@ -23,7 +23,7 @@ from timetracker import access
 from timetracker.access import Caller
 from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.errors import ApiError, access_denied
-from timetracker.services import catalogue, crud, events, time_entries
+from timetracker.services import catalogue, crud, events
 from timetracker.services.approval import approval_statuses
 from timetracker.services.catalogue import ensure_users_exist
 from timetracker.services.periods import check_range
@@ -31,6 +31,7 @@ from timetracker.services.referenced import catalogue_sources, people_sources
 from timetracker.services.timetrack_events import change_event
 from timetracker.services.users import users
 from timetracker.store import entities
+from timetracker.store import time_entries as entries
 from timetracker.store import timetrack as store
 from timetracker.store.time_zone_groups import TIME_ZONE_GROUPS
 
@@ -40,8 +41,7 @@ MINUTES_PER_DAY = 1440
 def resolve_date(conn: Connection, user: RowMapping, text: str) -> dt.date:
     """``YYYY-MM-DD``, or ``today`` in the time zone of the user's time zone group."""
     if text == "today":
-        group = entities.get_row(conn, TIME_ZONE_GROUPS, user["time_zone_group_id"])
-        return dt.datetime.now(zoneinfo.ZoneInfo(group["time_zone_id"])).date()
+        return dt.datetime.now(time_zone_of(conn, user)).date()
     try:
         day = dt.date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
@@ -49,6 +49,20 @@ def resolve_date(conn: Connection, user: RowMapping, text: str) -> dt.date:
     if day is None or not EARLIEST <= day <= LATEST:
         return _bad_date(text)
     return day
+
+
+def time_zone_of(conn: Connection, user: RowMapping) -> zoneinfo.ZoneInfo:
+    """The time zone of the user's time zone group: where the user's days begin and end."""
+    group = entities.get_row(conn, TIME_ZONE_GROUPS, user["time_zone_group_id"])
+    return zoneinfo.ZoneInfo(group["time_zone_id"])
+
+
+def check_date(day: dt.date, field: str) -> None:
+    """400 for a day outside the product's range."""
+    if not EARLIEST <= day <= LATEST:
+        raise ApiError(
+            400, "invalid_argument", f"{day} is not a day from {EARLIEST} to {LATEST}", fields=field
+        )
 
 
 def _bad_date(text: str) -> dt.date:
@@ -141,12 +155,70 @@ def change(
             400, "no_time_tracked", "A comment needs time on the record", fields="comment"
         )
     if new != current:
-        time_entries.put_record_minutes(conn, user["id"], day, task["id"], new)
+        put_record_minutes(conn, user["id"], day, task["id"], new)
     store.save_entry(conn, user["id"], day, task["id"], new, new_comment, entry is not None)
     old_comment = entry["comment"] if entry else None
     if (new, new_comment) != (current, old_comment):
         _record_change(conn, caller, user, day, task, (current, old_comment), (new, new_comment))
     return record({"minutes": new, "comment": new_comment} if new else None, task["id"])
+
+
+# --- records as sums of entries ---------------------------------------------------------------
+
+
+def put_record_minutes(
+    conn: Connection, user_id: int, day: dt.date, task_id: int, minutes: int
+) -> None:
+    """Make the cell's entries add up to ``minutes`` by changing its untimed entries only.
+    Called after the record's own rules passed, before the record is written."""
+    cell = entries.cell_entries(conn, user_id, day, task_id)
+    timed = [e for e in cell if e["started"] is not None]
+    untimed = [e for e in cell if e["started"] is None]
+    timed_minutes = sum(e["minutes"] for e in timed)
+    if minutes < timed_minutes:
+        ids = ", ".join(str(e["id"]) for e in timed)
+        raise ApiError(
+            409,
+            "timed_entries",
+            f"The day's timed entries ({ids}) hold {timed_minutes} minutes; the record cannot "
+            f"go below them: change or delete those entries",
+            fields="time",
+        )
+    wanted = minutes - timed_minutes
+    have = sum(e["minutes"] for e in untimed)
+    if wanted > have:
+        if untimed:
+            first = untimed[0]
+            entries.update_entry(conn, first["id"], {"minutes": first["minutes"] + wanted - have})
+        else:
+            entries.insert_entry(
+                conn, {"user_id": user_id, "date": day, "task_id": task_id, "minutes": wanted}
+            )
+        return
+    excess, emptied = have - wanted, []
+    for entry in reversed(untimed):
+        if excess == 0:
+            break
+        taken = min(entry["minutes"], excess)
+        excess -= taken
+        if taken == entry["minutes"]:
+            emptied.append(entry["id"])
+        else:
+            entries.update_entry(conn, entry["id"], {"minutes": entry["minutes"] - taken})
+    entries.delete_entries(conn, emptied)
+
+
+def add_imported(conn: Connection, new: list[dict], changed: list[dict]) -> None:
+    """What an import adds to each record becomes an untimed entry of its own: ``new``
+    records (columns) and ``changed`` ones (``key_*``, ``old_minutes``, ``new_minutes``)."""
+    added = [r for r in new if r["minutes"] > 0]
+    added += [
+        {"user_id": r["key_user_id"], "date": r["key_date"], "task_id": r["key_task_id"]}
+        | {"minutes": r["new_minutes"] - r["old_minutes"]}
+        for r in changed
+        if r["new_minutes"] > r["old_minutes"]
+    ]
+    entries.insert_untimed(conn, added)
 
 
 def _record_change(conn: Connection, caller: Caller, user, day: dt.date, task, old, new) -> None:

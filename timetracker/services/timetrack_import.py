@@ -38,7 +38,7 @@ from timetracker import access
 from timetracker.access import Caller
 from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.schemas.common import Name
-from timetracker.services import events, time_entries
+from timetracker.services import events, timetrack
 from timetracker.services.csv_import import collector_paused, decode, read_lines, refuse_lines
 from timetracker.services.timetrack import MINUTES_PER_DAY
 from timetracker.services.timetrack_events import change_events_encoded
@@ -383,7 +383,7 @@ def import_csv(
             days = [day for _, day in written]
             with totals.bulk(conn, {user for user, _ in written}, min(days), max(days)):
                 store.write_day_records(conn, plan.new, plan.changed)
-            time_entries.add_imported(conn, plan.new, plan.changed)
+            timetrack.add_imported(conn, plan.new, plan.changed)
         _record_events(conn, caller, plan)
     return {
         "imported": len(table.lines),

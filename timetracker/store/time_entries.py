@@ -26,8 +26,17 @@ from sqlalchemy import (
     update,
 )
 
+from timetracker.store.entities import Entity
 from timetracker.store.prepared import Prepared
-from timetracker.store.schema import day_records, time_entries
+from timetracker.store.schema import (
+    customers,
+    day_records,
+    projects,
+    tasks,
+    time_entries,
+    types_of_work,
+    users,
+)
 from timetracker.store.util import now_ms
 
 te = time_entries
@@ -159,3 +168,76 @@ def disagreeing_cells(conn: Connection, limit: int = 20) -> list[tuple]:
         rows = conn.execute(except_(one, other).limit(limit)).all()
         found.update((r[0], r[1], r[2]) for r in rows)
     return sorted(found)[:limit]
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+WITH_CATALOGUE = (
+    te.join(tasks, tasks.c.id == te.c.task_id)
+    .join(projects, projects.c.id == tasks.c.project_id)
+    .join(types_of_work, types_of_work.c.id == tasks.c.type_of_work_id)
+)
+# What the list sorts by names (a user's, a customer's name) joined only for sorting.
+_SORTED = WITH_CATALOGUE.join(users, users.c.id == te.c.user_id).join(
+    customers, customers.c.id == projects.c.customer_id
+)
+BILLABLE = func.coalesce(te.c.billable, types_of_work.c.billable)
+# Within a day: untimed entries first, then by start.
+_START_ORDER = func.coalesce(te.c.started, -1)
+
+TIME_ENTRIES = Entity(
+    table=te,
+    base=select(
+        *te.c,
+        BILLABLE.label("effective_billable"),
+        te.c.deleted.is_not(None).label("is_deleted"),
+        and_(te.c.started.is_not(None), te.c.ended.is_(None)).label("running"),
+        tasks.c.project_id,
+        projects.c.customer_id,
+    ).select_from(_SORTED),
+    sort={
+        "date": te.c.date,
+        "start": _START_ORDER,
+        "user": users.c.name_key,
+        "task": tasks.c.name_key,
+        "project": projects.c.name_key,
+        "customer": customers.c.name_key,
+    },
+    in_filters={
+        "user_ids": te.c.user_id,
+        "task_ids": te.c.task_id,
+        "project_ids": tasks.c.project_id,
+        "customer_ids": projects.c.customer_id,
+    },
+)
+
+
+def list_condition(args: Mapping[str, Any], visible) -> ColumnElement[bool] | None:
+    """The entry list's own filters (beyond the entity's id lists and ``modifiedAfter``) and
+    the caller's visibility ``visible`` (None: all), as one condition."""
+    conditions = [] if visible is None else [visible]
+    if args.get("date_from") is not None:
+        conditions.append(te.c.date >= args["date_from"])
+    if args.get("date_to") is not None:
+        conditions.append(te.c.date <= args["date_to"])
+    if args.get("billable") is not None:
+        conditions.append(BILLABLE.is_(True) if args["billable"] else BILLABLE.is_not(True))
+    if args.get("billed") is not None:
+        billed = te.c.invoice_id.is_not(None)
+        conditions.append(billed if args["billed"] else ~billed)
+    status = args.get("project_status", "all")
+    if status != "all":
+        conditions.append(projects.c.archived.is_(status == "archived"))
+    if not args.get("include_deleted"):
+        conditions.append(LIVE)
+    return and_(*conditions) if conditions else None
+
+
+def modifiable_ids(conn: Connection, ids: Iterable[int], writing) -> set[int]:
+    """Which of the entries the time-track writing condition ``writing`` (on entries with the
+    catalogue joined; None: all) reaches."""
+    ids = sorted(set(ids))
+    if writing is None or not ids:
+        return set(ids)
+    stmt = select(te.c.id).select_from(WITH_CATALOGUE).where(te.c.id.in_(ids), writing)
+    return set(conn.execute(stmt).scalars())

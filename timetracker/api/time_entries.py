@@ -1,0 +1,48 @@
+"""Time entries: what is tracked. A day record of ``/timetrack`` is the sum of its entries."""
+
+from __future__ import annotations
+
+from timetracker.api.crud import Crud, crud_blueprint
+from timetracker.schemas import time_entries as s
+from timetracker.services.time_entries import time_entries
+
+RELATION = (
+    "A day record (GET /timetrack/{userId}/{date}/{taskId}) is the sum of the minutes of that "
+    "user's, day's and task's live, stopped entries, kept in the same transaction as every "
+    "change; its comment is the record's own. A change of an entry is judged as the change of "
+    "the day records it touches (its old and its new day): who may change that user's time on "
+    "the task, work assignments, employment dates, locks, approved weeks, billed records and "
+    "the 1440 minutes of a day; a change whose old or new day is refused changes nothing. A "
+    "write to the record itself (PATCH /timetrack/...) acts on the day's untimed entries only."
+)
+
+blp = crud_blueprint(
+    Crud(
+        service=time_entries,
+        path="/timeEntries",
+        item_path="/timeEntries/<int32:id>",
+        description="Time entries: an id, the day it counts on, an optional start and end, "
+        "minutes, a description, a billable flag. " + RELATION,
+        schema=s.TimeEntrySchema,
+        list_schema=s.TimeEntryListSchema,
+        list_args=s.TimeEntryListArgs,
+        create_schema=s.TimeEntryCreateSchema,
+        update_schema=s.TimeEntryUpdateSchema,
+        docs={
+            "list": "List time entries\n\nThe entries whose time you may read, by date "
+            "(then start, untimed first, then id) unless sorted. Deleted entries only with "
+            "includeDeleted=true.",
+            "create": "Create a time entry\n\nUntimed (a date and minutes) or timed (a start "
+            "and an end, or a start and minutes). Its day record grows by its minutes.",
+            "get": "Get a time entry\n\nDeleted entries answer too, with deleted: true.",
+            "update": "Modify a time entry\n\nMoving it (another day, task or user) is judged "
+            "on both days. A billed entry takes no change.",
+            "delete": "Delete a time entry\n\nIt is kept, marked deleted; its day record "
+            "shrinks by its minutes.",
+        },
+        errors={"create": (404, 409), "update": (409,), "delete": (409,)},
+        counted=True,
+    )
+)
+
+blueprints = [blp]

@@ -1,0 +1,179 @@
+"""Time entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from marshmallow import ValidationError, fields, validate
+
+from timetracker.calendar_range import EARLIEST, LATEST
+from timetracker.event_payloads import payload_schema
+from timetracker.schemas.base import ApiSchema
+from timetracker.schemas.common import (
+    AllowedActions,
+    AllowedActionsSchema,
+    CalendarDate,
+    Id,
+    IdList,
+    Modified,
+    ModifiedAfterArgs,
+    PageArgs,
+    Sort,
+    UserIdList,
+    list_envelope,
+)
+from timetracker.schemas.optional_text import OptionalText
+
+MINUTES_PER_DAY = 1440
+_FIRST = dt.datetime.combine(EARLIEST, dt.time(), dt.UTC) - dt.timedelta(days=1)
+_LAST = dt.datetime.combine(LATEST, dt.time(), dt.UTC) + dt.timedelta(days=2)
+
+
+class Instant(fields.AwareDateTime):
+    """A moment: ISO 8601 with an offset in, epoch milliseconds inside, UTC with ``Z`` out
+    (``2026-03-04T09:30:00Z``; milliseconds only when there are some)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"] = {
+            "description": "ISO 8601 with an offset (2026-03-04T10:30:00+01:00); answered in "
+            "UTC with Z",
+            **kwargs["metadata"],
+        }
+        super().__init__(format="iso", **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> int:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not _FIRST <= moment <= _LAST:
+            raise ValidationError(f"Not a moment from {EARLIEST} to {LATEST}")
+        return int(moment.timestamp() * 1000)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        moment = dt.datetime.fromtimestamp(value / 1000, dt.UTC)
+        spec = "milliseconds" if value % 1000 else "seconds"
+        return moment.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+class TimeEntryActionsSchema(AllowedActionsSchema):
+    pass
+
+
+@payload_schema("timeEntry")
+class TimeEntrySchema(ApiSchema):
+    id = fields.Integer(required=True)
+    userId = fields.Integer(attribute="user_id", required=True)
+    taskId = fields.Integer(attribute="task_id", required=True)
+    date = fields.Date(
+        required=True,
+        metadata={"description": "The day the entry counts on (the local day of its start)"},
+    )
+    start = Instant(attribute="started", allow_none=True, required=True)
+    end = Instant(attribute="ended", allow_none=True, required=True)
+    minutes = fields.Integer(
+        required=True,
+        metadata={
+            "description": "What the entry counts: given, or its end minus its start rounded "
+            "half up to the minute. A day record's time is the sum of these"
+        },
+    )
+    running = fields.Boolean(
+        required=True,
+        metadata={"description": "Started and not stopped: it counts nothing yet"},
+    )
+    description = fields.String(allow_none=True, required=True)
+    billable = fields.Boolean(
+        required=True,
+        metadata={"description": "Set on the entry, or else its task's type of work's"},
+    )
+    invoiceId = fields.Integer(
+        attribute="invoice_id",
+        allow_none=True,
+        required=True,
+        metadata={"description": "The invoice that billed it; null: not billed"},
+    )
+    created = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
+    modified = Modified()
+    deleted = fields.Boolean(
+        attribute="is_deleted",
+        required=True,
+        metadata={"description": "Deleted entries are kept; lists show them on request"},
+    )
+    allowedActions = AllowedActions(
+        TimeEntryActionsSchema, "Whether you may modify or delete the entry"
+    )
+
+
+class _TimeEntryFields(ApiSchema):
+    date = CalendarDate(
+        metadata={
+            "description": "The day it counts on; for an entry with a start, the local day of "
+            "the start in the user's time zone group (given or not)"
+        }
+    )
+    start = Instant(attribute="started", allow_none=True)
+    end = Instant(
+        attribute="ended",
+        allow_none=True,
+        metadata={"description": "After the start, on the same or a later day"},
+    )
+    minutes = fields.Integer(
+        strict=True,
+        validate=validate.Range(0, MINUTES_PER_DAY),
+        metadata={
+            "description": "Without a start: required (1 to 1440). With a start and an end: "
+            "optional, and equal to their difference when given. With a start alone: the end "
+            "is the start plus these minutes"
+        },
+    )
+    description = OptionalText(validate=validate.Length(max=10_000))
+    billable = fields.Boolean(
+        allow_none=True,
+        metadata={"description": "null (default): as the task's type of work says"},
+    )
+
+
+class TimeEntryCreateSchema(_TimeEntryFields):
+    userId = Id(
+        attribute="user_id",
+        metadata={"description": "Whose entry (default: yours)"},
+    )
+    taskId = Id(attribute="task_id", required=True)
+
+
+class TimeEntryUpdateSchema(_TimeEntryFields):
+    userId = Id(attribute="user_id", metadata={"description": "Move the entry to another user"})
+    taskId = Id(attribute="task_id", metadata={"description": "Move the entry to another task"})
+
+
+class TimeEntryListArgs(PageArgs, ModifiedAfterArgs):
+    dateFrom = CalendarDate(attribute="date_from")
+    dateTo = CalendarDate(attribute="date_to")
+    userIds = UserIdList(attribute="user_ids", description="Only the entries of these users")
+    customerIds = IdList("Only entries on tasks of these customers", attribute="customer_ids")
+    projectIds = IdList("Only entries on tasks of these projects", attribute="project_ids")
+    taskIds = IdList("Only entries on these tasks", attribute="task_ids")
+    billable = fields.Boolean(metadata={"description": "Only billable (or not billable) entries"})
+    billed = fields.Boolean(metadata={"description": "Only billed (or unbilled) entries"})
+    projectStatus = fields.String(
+        attribute="project_status",
+        load_default="all",
+        validate=validate.OneOf(("active", "archived", "all")),
+        metadata={"description": "Entries on active projects, archived ones, or all (default)"},
+    )
+    includeDeleted = fields.Boolean(
+        attribute="include_deleted",
+        load_default=False,
+        metadata={"description": "Deleted entries too (default: only live ones)"},
+    )
+    withTotal = fields.Boolean(
+        attribute="with_total",
+        load_default=False,
+        metadata={"description": "Count every matching entry into the X-Total-Count header"},
+    )
+    # Without one: +date (then start, then id).
+    sort = Sort(("date", "user", "task", "project", "customer", "modified"))
+
+
+TimeEntryListSchema = list_envelope(TimeEntrySchema)
