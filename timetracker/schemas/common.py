@@ -315,14 +315,15 @@ class ModifiedAfterArgs(ApiSchema):
 
 
 class ExportArgs(ApiSchema):
-    """The ``format`` of a list or report that can answer CSV as well as JSON."""
+    """The ``format`` of a list or report that can answer CSV and Excel as well as JSON."""
 
     format = fields.String(
-        validate=validate.OneOf(("json", "csv")),
+        validate=validate.OneOf(("json", "csv", "xlsx")),
         metadata={
-            "description": "json or csv. Without it the Accept header decides (text/csv: CSV), "
-            "and JSON is the default. CSV is streamed and holds every matching row: offset, "
-            "limit and includeReferenced do not apply to it"
+            "description": "json, csv or xlsx (Excel). Without it the Accept header decides "
+            "(text/csv: CSV; application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: "
+            "Excel), and JSON is the default. CSV and Excel are streamed and hold every "
+            "matching row: offset, limit and includeReferenced do not apply to them"
         },
     )
 
