@@ -63,7 +63,8 @@ class Detailed(MethodView):
         JSON pages with `offset` and `limit`; with format=csv (or Accept: text/csv) the answer is
         CSV, streamed: a header line, then every matching record (no paging). Text starting
         with =, +, -, @, a tab or a carriage return is prefixed with ' so that spreadsheets do
-        not run it as a formula.
+        not run it as a formula. With format=xlsx (or the Accept header of Excel) the same rows
+        are an Excel file, with the minutes in hours too.
         """
     )
     def get(self, args):
@@ -107,10 +108,10 @@ class Summary(MethodView):
     @blp.errors()
     @doc("""Summary report: totals grouped as asked
 
-    The answer of GET /timetrack/totals (its filters, groupBy and rules). As CSV, one line per
-    group (one line without groupBy): the group's ids and names, then its totals. A name is
-    given where your own GET of the object answers it (as in includeReferenced) and left empty
-    for objects you may read the time of but not GET.
+    The answer of GET /timetrack/totals (its filters, groupBy and rules). As CSV or Excel, one
+    line per group (one line without groupBy): the group's ids and names, then its totals. A
+    name is given where your own GET of the object answers it (as in includeReferenced) and
+    left empty for objects you may read the time of but not GET.
     """)
     def get(self, args):
         caller = current_caller()
@@ -131,8 +132,8 @@ class Projects(MethodView):
     @blp.errors()
     @doc("""Projects report: each project's totals and estimates over a period
 
-    As GET /projects/totals (the projects list's filters, sort and paging). As CSV, every
-    matching project, one line each.
+    As GET /projects/totals (the projects list's filters, sort and paging). As CSV or Excel,
+    every matching project, one line each.
     """)
     def get(self, args):
         return _per_object(
@@ -154,8 +155,8 @@ class Users(MethodView):
     @doc("""Users report: each user's totals (and leave) over a period
 
     The users list (its filters, sort and paging: the users you may see), each user with the
-    totals of their time you may read, and their leave when no task filter is given. As CSV,
-    every matching user, one line each.
+    totals of their time you may read, and their leave when no task filter is given. As CSV
+    or Excel, every matching user, one line each.
     """)
     def get(self, args):
         return _per_object(

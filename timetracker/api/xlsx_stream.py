@@ -335,8 +335,8 @@ def write_xlsx(
     sheets: list[tuple[str, str]] = []
     written = 0
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        archive.writestr("_rels/.rels", _ROOT_RELS)
-        archive.writestr("xl/styles.xml", _STYLES)
+        _write_part(archive, "_rels/.rels", _ROOT_RELS)
+        _write_part(archive, "xl/styles.xml", _STYLES)
         chunks = _chunks(chain(first, rows), encoders)
         pending: list[str] = []  # rows that did not fit on the last sheet
         while True:
@@ -347,10 +347,18 @@ def write_xlsx(
             sheets.append((name, f"$A$1:${last}${count + 1}"))
             if not pending:
                 break
-        archive.writestr("xl/workbook.xml", _workbook(sheets))
-        archive.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(sheets)))
-        archive.writestr("[Content_Types].xml", _content_types(len(sheets)))
+        _write_part(archive, "xl/workbook.xml", _workbook(sheets))
+        _write_part(archive, "xl/_rels/workbook.xml.rels", _workbook_rels(len(sheets)))
+        _write_part(archive, "[Content_Types].xml", _content_types(len(sheets)))
     return written
+
+
+def _write_part(archive: zipfile.ZipFile, name: str, text: str) -> None:
+    """A small part of the workbook, dated as the sheets are (``ZipInfo``'s 1980-01-01, not
+    now), so that the same rows always make the same file."""
+    part = zipfile.ZipInfo(name)
+    part.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(part, text, compresslevel=1)
 
 
 # Where a row's number goes in its cells' XML: a character that escaped text never holds
