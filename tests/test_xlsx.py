@@ -430,6 +430,20 @@ def test_values_come_typed_from_text_or_python_values():
     assert sheet["E2"].number_format == sheet["G2"].number_format == "0.00"
 
 
+def test_cells_encoded_once_for_a_column_are_the_cells_it_holds(monkeypatch):
+    monkeypatch.setattr(xlsx_stream, "CACHED_CELLS", 3)  # full after three values
+    columns = [Column("n", INTEGER), Column("flag", BOOLEAN), Column("day", DATE), Column("t")]
+    values = [
+        (n % 5, (True, "true", False, "false")[n % 4], f"2026-01-0{n % 7 + 1}", f"t{n % 6}")
+        for n in range(40)
+    ]
+    sheet = written(columns, values).active
+    assert list(sheet.iter_rows(min_row=2, values_only=True)) == [
+        (n, flag in (True, "true"), dt.datetime.fromisoformat(day), text)
+        for n, flag, day, text in values
+    ]
+
+
 def test_rows_beyond_a_sheet_continue_on_the_next(monkeypatch):
     monkeypatch.setattr(xlsx_stream, "MAX_SHEET_ROWS", 4)  # the header and three rows
     monkeypatch.setattr(xlsx_stream, "CHUNK_ROWS", 2)

@@ -41,6 +41,15 @@ MAX_CELL_TEXT = 32_767  # Excel's characters per cell; longer text is cut there
 WIDTH_ROWS = 100  # the rows that column widths are measured on
 MIN_WIDTH, MAX_WIDTH = 8, 60
 
+# Where a row's number goes in its cells' XML: a character that escaped text never holds
+# (:func:`_xml_text` writes control characters as ``_xHHHH_``). A cell's XML then depends on its
+# column and value alone, so that cells repeated down a column (names, ids, days, booleans) are
+# encoded once, and a row can still move to the next sheet, where it gets another number.
+_ROW = "\x00"
+# Per column, the encoded cells kept for reuse, and the longest kept.
+CACHED_CELLS, CACHED_LENGTH = 4096, 200
+
+
 # Cell kinds (see :func:`timetracker.api.documents.column_kind`).
 TEXT, INTEGER, DECIMAL, BOOLEAN, DATE, DATETIME = (
     "text", "integer", "decimal", "boolean", "date", "datetime",
@@ -117,57 +126,47 @@ def _as_datetime(value: Any) -> dt.datetime:
     return value
 
 
-def _encoder(column: Column, letter: str, hours_letter: str) -> Callable[[str, Any], str]:
-    """The XML of a cell of ``column`` in row ``r`` (a number as text), for a value that is
-    not None. Values come as the CSV's rows hold them: booleans as bools or ``true``/``false``,
-    dates as dates or ``YYYY-MM-DD``."""
+def _encoder(column: Column, ref: str, hours_ref: str) -> Callable[[Any], str]:
+    """The XML of a cell of ``column`` (at ``ref``, and its hours at ``hours_ref``) holding a
+    value that is not None. Values come as the CSV's rows hold them: booleans as bools or
+    ``true``/``false``, dates as dates or ``YYYY-MM-DD``."""
     kind = column.kind
     if kind == INTEGER and column.hours:
-
-        def minutes_and_hours(r: str, value: Any) -> str:
-            return (
-                f'<c r="{letter}{r}"><v>{value}</v></c>'
-                f'<c r="{hours_letter}{r}" s="{_DECIMAL}"><v>{value / 60!r}</v></c>'
-            )
-
-        return minutes_and_hours
+        return lambda value: (
+            f'<c r="{ref}"><v>{value}</v></c>'
+            f'<c r="{hours_ref}" s="{_DECIMAL}"><v>{value / 60!r}</v></c>'
+        )
     if kind == INTEGER:
-        return lambda r, value: f'<c r="{letter}{r}"><v>{value}</v></c>'
+        return lambda value: f'<c r="{ref}"><v>{value}</v></c>'
     if kind == DECIMAL:
-        return lambda r, value: f'<c r="{letter}{r}" s="{_DECIMAL}"><v>{value}</v></c>'
+        return lambda value: f'<c r="{ref}" s="{_DECIMAL}"><v>{value}</v></c>'
     if kind == BOOLEAN:
-        return lambda r, value: (
-            f'<c r="{letter}{r}" t="b"><v>{1 if value is True or value == "true" else 0}</v></c>'
+        return lambda value: (
+            f'<c r="{ref}" t="b"><v>{1 if value is True or value == "true" else 0}</v></c>'
         )
     if kind == DATE:
 
-        def date(r: str, value: Any) -> str:
+        def date(value: Any) -> str:
             day = _as_date(value)
             serial = day.toordinal() - _EXCEL_EPOCH
             if serial < _FIRST_SERIAL:
-                return _text_cell(f"{letter}{r}", day.isoformat())
-            return f'<c r="{letter}{r}" s="{_DATE}"><v>{serial}</v></c>'
+                return _text_cell(ref, day.isoformat())
+            return f'<c r="{ref}" s="{_DATE}"><v>{serial}</v></c>'
 
         return date
     if kind == DATETIME:
 
-        def datetime(r: str, value: Any) -> str:
+        def datetime(value: Any) -> str:
             moment = _as_datetime(value)
             day = moment.date().toordinal() - _EXCEL_EPOCH
             if day < _FIRST_SERIAL:
-                return _text_cell(f"{letter}{r}", moment.isoformat())
+                return _text_cell(ref, moment.isoformat())
             midnight = dt.datetime.combine(moment.date(), dt.time())
             serial = day + (moment - midnight).total_seconds() / 86400
-            return f'<c r="{letter}{r}" s="{_DATETIME}"><v>{serial!r}</v></c>'
+            return f'<c r="{ref}" s="{_DATETIME}"><v>{serial!r}</v></c>'
 
         return datetime
-
-    def text(r: str, value: Any) -> str:
-        if value.__class__ is str and len(value) <= MAX_CELL_TEXT // 2 and _plain_text(value):
-            return f'<c r="{letter}{r}" t="inlineStr"><is><t>{value}</t></is></c>'
-        return _text_cell(f"{letter}{r}", value)
-
-    return text
+    return lambda value: _text_cell(ref, value)
 
 
 def header_names(columns: Sequence[Column]) -> list[str]:
@@ -330,7 +329,7 @@ def write_xlsx(
     for column in columns:
         letter = _letters(position)
         position += 2 if column.hours else 1
-        encoders.append(_encoder(column, letter, _letters(position - 1)))
+        encoders.append(_encoder(column, letter + _ROW, _letters(position - 1) + _ROW))
     title = sheet_title(sheet)
     sheets: list[tuple[str, str]] = []
     written = 0
@@ -361,30 +360,28 @@ def _write_part(archive: zipfile.ZipFile, name: str, text: str) -> None:
     archive.writestr(part, text, compresslevel=1)
 
 
-# Where a row's number goes in its cells' XML: a character that escaped text never holds
-# (:func:`_xml_text` writes control characters as ``_xHHHH_``), so that the row can still move
-# to the next sheet, where it gets another number.
-_ROW = "\x00"
-
-
 def _chunks(
-    rows: Iterator[Sequence[Any]], encoders: Sequence[Callable[[str, Any], str]]
+    rows: Iterator[Sequence[Any]], encoders: Sequence[Callable[[Any], str]]
 ) -> Iterator[list[str]]:
     """The rows' cells as XML, :data:`_ROW` for their row number, in chunks."""
+    caches: list[dict[Any, str]] = [{} for _ in encoders]
     while True:
         chunk = list(islice(rows, CHUNK_ROWS))
         if not chunk:
             return
-        yield [
-            "".join(
-                [
-                    encode(_ROW, value)
-                    for encode, value in zip(encoders, row, strict=True)
-                    if value is not None
-                ]
-            )
-            for row in chunk
-        ]
+        encoded = []
+        for row in chunk:
+            cells = []
+            for cache, encode, value in zip(caches, encoders, row, strict=True):
+                if value is not None:
+                    cell = cache.get(value)
+                    if cell is None:
+                        cell = encode(value)
+                        if len(cell) <= CACHED_LENGTH and len(cache) < CACHED_CELLS:
+                            cache[value] = cell
+                    cells.append(cell)
+            encoded.append("".join(cells))
+        yield encoded
 
 
 def _numbered(rows: Sequence[str], first: int) -> list[bytes]:
