@@ -29,6 +29,22 @@ from typing import IO, Any, NamedTuple
 from flask import Response
 
 from timetracker.api.csv_stream import FORMULA_STARTS
+from timetracker.api.xlsx_parts import (
+    DATE_STYLE,
+    DATETIME_STYLE,
+    DECIMAL_STYLE,
+    MAX_CELL_TEXT,
+    ROOT_RELS,
+    STYLES,
+    column_letters,
+    content_types,
+    sheet_start,
+    sheet_title,
+    workbook,
+    workbook_rels,
+    write_part,
+    xml_text,
+)
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_ROWS = 1000
@@ -37,14 +53,14 @@ MAX_SHEET_ROWS = 1_048_576  # Excel's rows per sheet, the header's included
 # A sheet's XML stays below the size a zip entry may have without ZIP64 extensions, which
 # some readers refuse; a sheet that would grow beyond it continues on the next one.
 MAX_SHEET_BYTES = 2**31 - 1
-MAX_CELL_TEXT = 32_767  # Excel's characters per cell; longer text is cut there
 WIDTH_ROWS = 100  # the rows that column widths are measured on
 MIN_WIDTH, MAX_WIDTH = 8, 60
 
 # Where a row's number goes in its cells' XML: a character that escaped text never holds
-# (:func:`_xml_text` writes control characters as ``_xHHHH_``). A cell's XML then depends on its
-# column and value alone, so that cells repeated down a column (names, ids, days, booleans) are
-# encoded once, and a row can still move to the next sheet, where it gets another number.
+# (``xlsx_parts.xml_text`` writes control characters as ``_xHHHH_``). A cell's XML then depends
+# on its column and value alone, so that cells repeated down a column (names, ids, days,
+# booleans) are encoded once, and a row can still move to the next sheet, where it gets
+# another number.
 _ROW = "\x00"
 # Per column, the encoded cells kept for reuse, and the longest kept.
 CACHED_CELLS, CACHED_LENGTH = 4096, 200
@@ -54,8 +70,6 @@ CACHED_CELLS, CACHED_LENGTH = 4096, 200
 TEXT, INTEGER, DECIMAL, BOOLEAN, DATE, DATETIME = (
     "text", "integer", "decimal", "boolean", "date", "datetime",
 )  # fmt: skip
-# Styles of styles.xml's cellXfs, by position.
-_BOLD, _DATE, _DECIMAL, _DATETIME = 1, 2, 3, 4
 _EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()  # serial 0; 1 is 1900-01-01
 # Serials before 1900-03-01 count Excel's leap day 1900-02-29 that never was: such dates go
 # out as text.
@@ -69,29 +83,6 @@ class Column(NamedTuple):
     name: str
     kind: str = TEXT
     hours: str | None = None
-
-
-def _letters(index: int) -> str:
-    """Excel's column name of a 0-based index: A, ..., Z, AA, ..."""
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(65 + rest) + name
-    return name
-
-
-_NOT_IN_XML = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
-
-
-def _xml_text(value: str) -> str:
-    """Text as the body of an XML element. Characters XML cannot hold (control characters;
-    a carriage return, which an XML reader turns into a line feed) are written the way Excel
-    writes them, ``_xHHHH_``, and text that reads like that escape gets its ``_`` escaped."""
-    if len(value) > MAX_CELL_TEXT // 2 and len(value.encode("utf-16-le")) > 2 * MAX_CELL_TEXT:
-        value = value.encode("utf-16-le")[: 2 * MAX_CELL_TEXT].decode("utf-16-le", "ignore")
-    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _NOT_IN_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
 
 
 # Text that goes into a cell as it is: no formula start, nothing to escape, no white space at
@@ -111,7 +102,7 @@ def _text_cell(ref: str, value: Any, style: str = "") -> str:
     if value.startswith(FORMULA_STARTS):
         value = "'" + value
     space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{_xml_text(value)}</t></is></c>'
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{xml_text(value)}</t></is></c>'
 
 
 def _as_date(value: Any) -> dt.date:
@@ -134,12 +125,12 @@ def _encoder(column: Column, ref: str, hours_ref: str) -> Callable[[Any], str]:
     if kind == INTEGER and column.hours:
         return lambda value: (
             f'<c r="{ref}"><v>{value}</v></c>'
-            f'<c r="{hours_ref}" s="{_DECIMAL}"><v>{value / 60!r}</v></c>'
+            f'<c r="{hours_ref}" s="{DECIMAL_STYLE}"><v>{value / 60!r}</v></c>'
         )
     if kind == INTEGER:
         return lambda value: f'<c r="{ref}"><v>{value}</v></c>'
     if kind == DECIMAL:
-        return lambda value: f'<c r="{ref}" s="{_DECIMAL}"><v>{value}</v></c>'
+        return lambda value: f'<c r="{ref}" s="{DECIMAL_STYLE}"><v>{value}</v></c>'
     if kind == BOOLEAN:
         return lambda value: (
             f'<c r="{ref}" t="b"><v>{1 if value is True or value == "true" else 0}</v></c>'
@@ -151,7 +142,7 @@ def _encoder(column: Column, ref: str, hours_ref: str) -> Callable[[Any], str]:
             serial = day.toordinal() - _EXCEL_EPOCH
             if serial < _FIRST_SERIAL:
                 return _text_cell(ref, day.isoformat())
-            return f'<c r="{ref}" s="{_DATE}"><v>{serial}</v></c>'
+            return f'<c r="{ref}" s="{DATE_STYLE}"><v>{serial}</v></c>'
 
         return date
     if kind == DATETIME:
@@ -163,7 +154,7 @@ def _encoder(column: Column, ref: str, hours_ref: str) -> Callable[[Any], str]:
                 return _text_cell(ref, moment.isoformat())
             midnight = dt.datetime.combine(moment.date(), dt.time())
             serial = day + (moment - midnight).total_seconds() / 86400
-            return f'<c r="{ref}" s="{_DATETIME}"><v>{serial!r}</v></c>'
+            return f'<c r="{ref}" s="{DATETIME_STYLE}"><v>{serial!r}</v></c>'
 
         return datetime
     return lambda value: _text_cell(ref, value)
@@ -202,113 +193,6 @@ def _widths(columns: Sequence[Column], rows: Sequence[Sequence[Any]]) -> list[fl
     return [round(min(max(width, MIN_WIDTH), MAX_WIDTH), 1) for width in widths]
 
 
-def _quoted(sheet: str) -> str:
-    return "'" + sheet.replace("'", "''") + "'"
-
-
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_STYLES = (
-    f'{_HEAD}<styleSheet xmlns="{_MAIN}">'
-    '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
-    '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts>'
-    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
-    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-    '<fill><patternFill patternType="gray125"/></fill></fills>'
-    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    "</cellXfs>"
-    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-    "</styleSheet>"
-)
-_ROOT_RELS = (
-    f'{_HEAD}<Relationships xmlns="{_PACKAGE_RELATIONSHIPS}">'
-    f'<Relationship Id="rId1" Type="{_RELATIONSHIPS}/officeDocument" '
-    'Target="xl/workbook.xml"/></Relationships>'
-)
-
-
-def _content_types(sheets: int) -> str:
-    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-    overrides = "".join(
-        f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{kind}.worksheet+xml"/>'
-        for n in range(1, sheets + 1)
-    )
-    return (
-        f'{_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" '
-        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        f'<Override PartName="/xl/workbook.xml" ContentType="{kind}.sheet.main+xml"/>'
-        f'<Override PartName="/xl/styles.xml" ContentType="{kind}.styles+xml"/>'
-        f"{overrides}</Types>"
-    )
-
-
-def _workbook(sheets: Sequence[tuple[str, str]]) -> str:
-    """workbook.xml: the sheets' names, and each one's filtered range (``sheets``: name and
-    range)."""
-    listed = "".join(
-        f'<sheet name="{_xml_text(name)}" sheetId="{n}" r:id="rId{n}"/>'
-        for n, (name, _) in enumerate(sheets, 1)
-    )
-    filters = "".join(
-        f'<definedName name="_xlnm._FilterDatabase" localSheetId="{n}" hidden="1">'
-        f"{_xml_text(_quoted(name))}!{area}</definedName>"
-        for n, (name, area) in enumerate(sheets)
-    )
-    return (
-        f'{_HEAD}<workbook xmlns="{_MAIN}" xmlns:r="{_RELATIONSHIPS}">'
-        f"<bookViews><workbookView/></bookViews><sheets>{listed}</sheets>"
-        f"<definedNames>{filters}</definedNames></workbook>"
-    )
-
-
-def _workbook_rels(sheets: int) -> str:
-    listed = "".join(
-        f'<Relationship Id="rId{n}" Type="{_RELATIONSHIPS}/worksheet" '
-        f'Target="worksheets/sheet{n}.xml"/>'
-        for n in range(1, sheets + 1)
-    )
-    return (
-        f'{_HEAD}<Relationships xmlns="{_PACKAGE_RELATIONSHIPS}">{listed}'
-        f'<Relationship Id="rId{sheets + 1}" Type="{_RELATIONSHIPS}/styles" '
-        'Target="styles.xml"/></Relationships>'
-    )
-
-
-def _sheet_start(widths: Sequence[float], header: Sequence[str]) -> str:
-    cols = "".join(
-        f'<col min="{n}" max="{n}" width="{width}" customWidth="1"/>'
-        for n, width in enumerate(widths, 1)
-    )
-    cells = "".join(
-        _text_cell(f"{_letters(i)}1", name, f' s="{_BOLD}"') for i, name in enumerate(header)
-    )
-    return (
-        f'{_HEAD}<worksheet xmlns="{_MAIN}" xmlns:r="{_RELATIONSHIPS}">'
-        '<sheetViews><sheetView workbookViewId="0">'
-        '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-        '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
-        f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols>'
-        f'<sheetData><row r="1">{cells}</row>'
-    )
-
-
-def sheet_title(text: str) -> str:
-    """A valid sheet name (at most 31 characters, none of ``[]:*?/\\``)."""
-    cleaned = re.sub(r"[\[\]:*?/\\]", " ", text).strip("' ") or "Sheet"
-    return cleaned[:31]
-
-
 def write_xlsx(
     target: IO[bytes],
     columns: Sequence[Column],
@@ -320,22 +204,22 @@ def write_xlsx(
     seek), its sheet named ``sheet``; ``on_rows(n)`` hears of every ``n`` rows written (a
     progress bar). Answers how many rows were written."""
     header = header_names(columns)
-    last = _letters(len(header) - 1)
+    last = column_letters(len(header) - 1)
     rows = iter(rows)
     first = list(islice(rows, WIDTH_ROWS))
-    start = _sheet_start(_widths(columns, first), header).encode()
+    start = sheet_start(_widths(columns, first), header).encode()
     encoders = []
     position = 0
     for column in columns:
-        letter = _letters(position)
+        letter = column_letters(position)
         position += 2 if column.hours else 1
-        encoders.append(_encoder(column, letter + _ROW, _letters(position - 1) + _ROW))
+        encoders.append(_encoder(column, letter + _ROW, column_letters(position - 1) + _ROW))
     title = sheet_title(sheet)
     sheets: list[tuple[str, str]] = []
     written = 0
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        _write_part(archive, "_rels/.rels", _ROOT_RELS)
-        _write_part(archive, "xl/styles.xml", _STYLES)
+        write_part(archive, "_rels/.rels", ROOT_RELS)
+        write_part(archive, "xl/styles.xml", STYLES)
         chunks = _chunks(chain(first, rows), encoders)
         pending: list[str] = []  # rows that did not fit on the last sheet
         while True:
@@ -346,18 +230,10 @@ def write_xlsx(
             sheets.append((name, f"$A$1:${last}${count + 1}"))
             if not pending:
                 break
-        _write_part(archive, "xl/workbook.xml", _workbook(sheets))
-        _write_part(archive, "xl/_rels/workbook.xml.rels", _workbook_rels(len(sheets)))
-        _write_part(archive, "[Content_Types].xml", _content_types(len(sheets)))
+        write_part(archive, "xl/workbook.xml", workbook(sheets))
+        write_part(archive, "xl/_rels/workbook.xml.rels", workbook_rels(len(sheets)))
+        write_part(archive, "[Content_Types].xml", content_types(len(sheets)))
     return written
-
-
-def _write_part(archive: zipfile.ZipFile, name: str, text: str) -> None:
-    """A small part of the workbook, dated as the sheets are (``ZipInfo``'s 1980-01-01, not
-    now), so that the same rows always make the same file."""
-    part = zipfile.ZipInfo(name)
-    part.compress_type = zipfile.ZIP_DEFLATED
-    archive.writestr(part, text, compresslevel=1)
 
 
 def _chunks(

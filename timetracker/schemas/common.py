@@ -320,10 +320,9 @@ class ExportArgs(ApiSchema):
     format = fields.String(
         validate=validate.OneOf(("json", "csv", "xlsx")),
         metadata={
-            "description": "json, csv or xlsx (Excel). Without it the Accept header decides "
-            "(text/csv: CSV; application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: "
-            "Excel), and JSON is the default. CSV and Excel are streamed and hold every "
-            "matching row: offset, limit and includeReferenced do not apply to them"
+            "description": "json, csv or xlsx (Excel). Without it the Accept header decides; "
+            "JSON is the default. CSV and Excel hold every matching row: offset, limit and "
+            "includeReferenced do not apply to them"
         },
     )
 
