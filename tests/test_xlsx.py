@@ -264,6 +264,20 @@ def test_accept_header_chooses_excel_and_format_wins(admin, tracked):
     assert get(REPORT, "*/*").is_json
 
 
+def test_the_file_is_written_as_it_is_sent_through_a_connection_given_back(app, admin, tracked):
+    pool = app.extensions["timetracker"]["engine"].pool
+    response = admin.get(REPORT + "&format=xlsx", buffered=False)
+    assert response.is_streamed
+    assert pool.checkedout() == 0  # nothing read yet
+    response.close()  # a client that hangs up before the first byte
+    assert pool.checkedout() == 0
+    response = admin.get(REPORT + "&format=xlsx", buffered=False)
+    body = iter(response.response)
+    assert next(body).startswith(b"PK")  # a zip archive, written whole before it is sent
+    assert pool.checkedout() == 0  # its rows read to the end, their connection given back
+    response.close()
+
+
 @pytest.mark.parametrize("value", ["pdf", "XLSX", "xls", ""])
 @pytest.mark.parametrize("path", ["/customers?", "/reports/detailed?dateFrom=2025-03-01&"])
 def test_unknown_formats_are_refused(admin, path, value):

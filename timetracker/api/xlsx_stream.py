@@ -9,11 +9,11 @@ first rows. Text gets the CSV's guard against formulas (a leading ``'`` before `
 ``-``, ``@``, a tab or a carriage return), so that both files hold the same text.
 
 An .xlsx file is a zip archive that is read from its end, so it is finished before its first
-byte goes out: the sheet's XML is generated here row by row (a general spreadsheet library
-spends ten times as long per cell) and compressed into a temporary file as it is generated,
-which is then sent in chunks and deleted. Memory holds one chunk of rows, whatever the count.
-A sheet holds at most Excel's 1,048,576 rows; more rows continue on further sheets, each
-with the header again.
+byte goes out: the sheet's XML is generated here row by row (xlsxwriter's constant-memory
+mode wrote a tenth as many rows per second, ``bench/bench_xlsx.py``) and compressed into a
+temporary file as it is generated, which is then sent in chunks and deleted. Memory holds one
+chunk of rows, whatever the count. A sheet holds at most Excel's 1,048,576 rows; more rows
+continue on further sheets, each with the header again.
 """
 
 from __future__ import annotations
@@ -94,15 +94,16 @@ _PLAIN_TEXT = re.compile(
 _plain_text = _PLAIN_TEXT.fullmatch
 
 
-def _text_cell(ref: str, value: Any, style: str = "") -> str:
+def _text_cell(ref: str, value: Any) -> str:
+    """A cell of text, with the CSV's formula guard."""
     if value.__class__ is not str:
         value = str(value)
     if len(value) <= MAX_CELL_TEXT // 2 and _plain_text(value):
-        return f'<c r="{ref}"{style} t="inlineStr"><is><t>{value}</t></is></c>'
+        return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
     if value.startswith(FORMULA_STARTS):
         value = "'" + value
     space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{xml_text(value)}</t></is></c>'
+    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{xml_text(value)}</t></is></c>'
 
 
 def _as_date(value: Any) -> dt.date:
@@ -125,7 +126,7 @@ def _encoder(column: Column, ref: str, hours_ref: str) -> Callable[[Any], str]:
     if kind == INTEGER and column.hours:
         return lambda value: (
             f'<c r="{ref}"><v>{value}</v></c>'
-            f'<c r="{hours_ref}" s="{DECIMAL_STYLE}"><v>{value / 60!r}</v></c>'
+            f'<c r="{hours_ref}" s="{DECIMAL_STYLE}"><v>{float(value) / 60!r}</v></c>'
         )
     if kind == INTEGER:
         return lambda value: f'<c r="{ref}"><v>{value}</v></c>'
