@@ -133,7 +133,7 @@ def test_accept_header_and_format(admin, catalogue):
     assert bad.status_code == 400
     assert bad.get_json() == {
         "key": "api.error.invalid_argument",
-        "message": "Cannot parse provided arguments: format: Must be one of: json, csv.",
+        "message": "Cannot parse provided arguments: format: Must be one of: json, csv, xlsx.",
         "fields": "format",
         "requestId": bad.headers["X-Request-Id"],
     }
@@ -166,7 +166,7 @@ def test_the_document_declares_the_csv_answers(client):
             for p in operation["parameters"]
             if p["in"] == "query"
         }
-        assert properties["format"] == ["json", "csv"]
+        assert properties["format"] == ["json", "csv", "xlsx"]
         assert len(header) > 3 and example.endswith("\r\n"), path
 
 

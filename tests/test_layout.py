@@ -38,7 +38,17 @@ RESOURCES = {
 }
 # What a layer shares between its resources.
 SHARED = {
-    "api": {"__init__", "common", "converters", "crud", "csv_stream", "day_records"},
+    "api": {
+        "__init__",
+        "common",
+        "converters",
+        "crud",
+        "csv_stream",
+        "day_records",
+        "documents",
+        "xlsx_parts",
+        "xlsx_stream",
+    },
     "services": {
         "__init__",
         "crud",

@@ -1,6 +1,6 @@
-"""``timetracker export``: the API's CSV of the detailed report and of the customer, project
-and task lists, written to a file or standard output by the same code (one producer of rows,
-the API's response and a file as two sinks)."""
+"""``timetracker export``: the API's CSV or Excel file of the detailed report and of the
+customer, project and task lists, written to a file or standard output by the same code (one
+producer of rows, the API's response and a file as two sinks)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,14 @@ import click
 
 from timetracker.cli import _app, command_context, db_option, main
 
+# The documents the API answers besides JSON (``timetracker.api.documents.FORMATS``, which
+# this module does not import for the sake of the command's start-up time).
+FORMATS = ("csv", "xlsx")
+
 
 @main.group("export")
 def export_group() -> None:
-    """Export data as CSV: the same files the API answers with format=csv."""
+    """Export data as CSV or Excel: the same files the API answers with format=csv or xlsx."""
 
 
 output_option = click.option(
@@ -22,23 +26,40 @@ output_option = click.option(
     type=click.File("wb", lazy=True),
     default="-",
     show_default=True,
-    help="CSV file to write; - is standard output.",
+    help="File to write; - is standard output.",
+)
+format_option = click.option(
+    "--format",
+    "chosen",
+    type=click.Choice(FORMATS),
+    default="csv",
+    show_default=True,
+    help="csv, or xlsx for Excel.",
 )
 
 
-def _write_csv(output, header, rows, total: int, label: str) -> None:
-    """Write the CSV of ``rows`` with a progress bar on standard error."""
+def _write(output, chosen: str, header, rows, total: int, label: str, schemas, name: str):
+    """Write the ``chosen`` document of ``rows`` with a progress bar on standard error: the
+    bytes the API answers (``schemas`` and ``name`` as for
+    :func:`timetracker.api.documents.document_response`)."""
     from timetracker.api.csv_stream import CHUNK_ROWS, csv_chunks
+    from timetracker.api.documents import sheet_name, typed_columns
+    from timetracker.api.xlsx_stream import xlsx_chunks
 
-    written = 0
     with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
-        chunks = csv_chunks(header, rows)
-        output.write(next(chunks).encode())  # the header line
-        for chunk in chunks:
-            output.write(chunk.encode())
-            step = min(CHUNK_ROWS, total - written)  # only the last chunk is short
-            written += step
-            bar.update(step)
+        if chosen == "xlsx":
+            columns = typed_columns(header, schemas)
+            for block in xlsx_chunks(columns, rows, sheet_name(name), on_rows=bar.update):
+                output.write(block)
+        else:
+            written = 0
+            chunks = csv_chunks(header, rows)
+            output.write(next(chunks).encode())  # the header line
+            for chunk in chunks:
+                output.write(chunk.encode())
+                step = min(CHUNK_ROWS, total - written)  # only the last chunk is short
+                written += step
+                bar.update(step)
     output.flush()
 
 
@@ -54,14 +75,15 @@ def _write_csv(output, header, rows, total: int, label: str) -> None:
 @click.option("--billable/--not-billable", default=None, help="Only (not) billable records.")
 @click.option("--billed/--not-billed", default=None, help="Only (not) billed records.")
 @output_option
+@format_option
 @db_option
-def export_detailed(output, db: str | None, **options) -> None:
+def export_detailed(output, chosen: str, db: str | None, **options) -> None:
     """The detailed report: one line per time-track record (GET /reports/detailed)."""
     from marshmallow import ValidationError
 
     from timetracker.errors import ApiError
     from timetracker.permissions import COMMAND_LINE
-    from timetracker.schemas.reports import DetailedReportArgs
+    from timetracker.schemas.reports import DetailedReportArgs, DetailedRowSchema
     from timetracker.services import reports
 
     # The API's own argument schema checks the options, so both accept the same.
@@ -95,7 +117,8 @@ def export_detailed(output, db: str | None, **options) -> None:
             raise click.UsageError(_problems(exc.messages)) from exc
         except ApiError as exc:
             raise click.UsageError(exc.message) from exc
-    _write_csv(output, reports.DETAILED_HEADER, rows, total, "Time-track records")
+    header, schemas = reports.DETAILED_HEADER, [DetailedRowSchema]
+    _write(output, chosen, header, rows, total, "Time-track records", schemas, "detailed-report")
 
 
 def _problems(messages) -> str:
@@ -106,12 +129,13 @@ def _problems(messages) -> str:
 def _add_catalogue_export(collection: str) -> None:
     @export_group.command(
         collection,
-        help=f"Every {collection[:-1]}, in id order (GET /{collection}?format=csv).",
+        help=f"Every {collection[:-1]}, in id order (GET /{collection}?format=csv or xlsx).",
     )
     @output_option
+    @format_option
     @db_option
-    def export_level(output, db: str | None) -> None:
-        from timetracker.api.catalogue import CSV_COLUMNS
+    def export_level(output, chosen: str, db: str | None) -> None:
+        from timetracker.api.catalogue import CSV_COLUMNS, SCHEMAS
         from timetracker.permissions import COMMAND_LINE
         from timetracker.services import catalogue
 
@@ -123,7 +147,9 @@ def _add_catalogue_export(collection: str) -> None:
         with command_context(app, f"export {collection}", caller), engine.connect() as conn:
             total = service.count(conn, caller, {})
         rows = service.export(engine, caller, {}, [key for _, key in columns])
-        _write_csv(output, [name for name, _ in columns], rows, total, collection.capitalize())
+        header = [name for name, _ in columns]
+        label, schemas = collection.capitalize(), [SCHEMAS[collection]]
+        _write(output, chosen, header, rows, total, label, schemas, collection)
 
 
 for _collection in ("customers", "projects", "tasks"):

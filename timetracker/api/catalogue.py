@@ -28,7 +28,8 @@ def _docs(kind: str, plural: str) -> dict[str, str]:
         f"text/csv) the answer is CSV, streamed: a header line, then every matching {kind} "
         f"(filters and sort apply; offset and limit do not), the fields of the JSON items "
         f"without url and allowedActions. Text starting with =, +, -, @, a tab or a carriage "
-        f"return is prefixed with ' so that spreadsheets do not run it as a formula.",
+        f"return is prefixed with ' so that spreadsheets do not run it as a formula. With "
+        f"format=xlsx (or the Accept header of Excel) the same rows are an Excel file.",
         "create": f"Create a {kind}\n\nA duplicate name answers 400 api.error.{kind}_exists.",
         "get": f"Get a {kind}",
         "update": f"Modify a {kind}\n\nOnly the properties sent are changed.",
@@ -41,12 +42,10 @@ def _docs(kind: str, plural: str) -> dict[str, str]:
 # The CSV of a list carries the items' fields but not what belongs to the caller's screen:
 # the link and allowedActions.
 NOT_IN_CSV = ("url", "allowedActions")
-# The CSV columns of each list, as (header, row key): the API's and the command line's.
-CSV_COLUMNS = {
-    "customers": csv_columns(s.CustomerSchema, NOT_IN_CSV),
-    "projects": csv_columns(s.ProjectSchema, NOT_IN_CSV),
-    "tasks": csv_columns(s.TaskSchema, NOT_IN_CSV),
-}
+# The schema of each list's items, and its CSV and Excel columns as (header, row key): the
+# API's and the command line's.
+SCHEMAS = {"customers": s.CustomerSchema, "projects": s.ProjectSchema, "tasks": s.TaskSchema}
+CSV_COLUMNS = {name: csv_columns(schema, NOT_IN_CSV) for name, schema in SCHEMAS.items()}
 
 
 def make_blueprint(

@@ -21,7 +21,7 @@ from marshmallow import Schema
 
 from timetracker.access import current_caller
 from timetracker.api.common import Blueprint, doc
-from timetracker.api.csv_stream import csv_documented, csv_response, wants_csv
+from timetracker.api.documents import document_response, documented, export_format
 from timetracker.services.crud import Resource
 from timetracker.store.db import get_db, get_engine
 
@@ -65,8 +65,9 @@ class Crud:
     prepare_body: Callable[[dict], dict] | None = None
     # Routes to register between the collection and the item (their order in the document).
     extra_routes: Callable[[Blueprint], None] | None = None
-    # The list answers CSV too (``format=csv`` or Accept: text/csv): its columns as (header,
-    # row key), and the document's example. The list arguments then include ExportArgs.
+    # The list answers CSV and Excel too (``format=csv|xlsx`` or the Accept header): its columns
+    # as (header, row key), and the document's CSV example. The list arguments then include
+    # ExportArgs.
     csv: Sequence[tuple[str, str]] | None = None
     csv_example: str = ""
     # The list counts every match into X-Total-Count when asked (``withTotal=true``).
@@ -95,20 +96,22 @@ def crud_blueprint(spec: Crud) -> Blueprint:
         return blp.errors(*ERRORS[operation], *spec.errors.get(operation, ()))
 
     csv = spec.csv
-    also_csv = csv_documented(blp, spec.csv_example) if csv else (lambda view: view)
+    also_documents = documented(blp, spec.csv_example) if csv else (lambda view: view)
     list_headers = TOTAL_HEADER if spec.counted else None
 
     @blp.route(spec.path)
     class Collection(MethodView):
         @blp.arguments(spec.list_args, location="query")
         @blp.response(200, spec.list_schema, headers=list_headers)
-        @also_csv
+        @also_documents
         @errors("list")
         @doc(spec.docs["list"])
         def get(self, args):
-            if csv and wants_csv(args):
+            chosen = export_format(args) if csv else None
+            if chosen:
                 rows = service.export(get_engine(), current_caller(), args, [k for _, k in csv])
-                return csv_response([h for h, _ in csv], rows, f"{spec.collection}.csv")
+                header = [h for h, _ in csv]
+                return document_response(chosen, header, rows, spec.collection, [spec.schema])
             body = service.list(get_db(), current_caller(), args)
             if spec.counted and args.get("with_total"):
                 total = service.count(get_db(), current_caller(), args)

@@ -1,8 +1,9 @@
 """CSV answers, streamed: a header line, then the rows, written in chunks as they are read.
 
-Any list or report answers CSV when the query says ``format=csv`` or the ``Accept`` header
-prefers ``text/csv`` to JSON. The body is a generator over the rows, so an export of a million
-records holds one chunk in memory, never the whole answer. :func:`csv_chunks` is the encoder
+A list or report answers CSV when the query says ``format=csv`` or the ``Accept`` header
+prefers ``text/csv`` to JSON (:mod:`timetracker.api.documents` decides). The body is a
+generator over the rows, so an export of a million records holds one chunk in memory, never
+the whole answer. :func:`csv_chunks` is the encoder
 (the command line writes the same text to a file); :func:`csv_response` wraps it in a streamed
 response.
 
@@ -18,11 +19,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from flask import Response, request
+from flask import Response
 from marshmallow import Schema, fields, validate
 
 CSV_MEDIA_TYPE = "text/csv"
@@ -105,16 +106,6 @@ def csv_response(
     return response
 
 
-def wants_csv(args: dict[str, Any]) -> bool:
-    """Whether the request asks for CSV: ``format`` decides when given, otherwise the
-    ``Accept`` header (JSON when it prefers neither, or both equally)."""
-    chosen = args.get("format")
-    if chosen is not None:
-        return chosen == "csv"
-    best = request.accept_mimetypes.best_match(("application/json", CSV_MEDIA_TYPE))
-    return best == CSV_MEDIA_TYPE
-
-
 def csv_columns(schema: type[Schema], exclude: Iterable[str] = ()) -> list[tuple[str, str]]:
     """(header, row key) of a response schema's fields, in the document's order: the CSV of a
     list carries the same fields as its JSON items."""
@@ -160,16 +151,3 @@ def csv_example(schema: type[Schema], columns: Sequence[tuple[str, str]]) -> str
     declared = schema().fields
     row = [field_sample(declared[name]) for name, _ in columns]
     return "".join(csv_chunks([name for name, _ in columns], [row]))
-
-
-def csv_documented(blp, example: str) -> Callable:
-    """Document the ``text/csv`` answer of a 200 beside its JSON one."""
-    return blp.doc(
-        responses={
-            200: {
-                "description": "JSON by default; CSV with format=csv or Accept: text/csv (a "
-                "header line, then one line per row, streamed)",
-                "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}, "example": example}},
-            }
-        }
-    )

@@ -1,6 +1,6 @@
 """Reports over time-track: the detailed report (one row per record, JSON pages or a streamed
-CSV of every matching record), and the summary, projects and users reports (totals, as JSON
-or CSV)."""
+CSV or Excel file of every matching record), and the summary, projects and users reports
+(totals, as JSON, CSV or Excel)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flask.views import MethodView
 from timetracker.access import current_caller
 from timetracker.api import totals as totals_api
 from timetracker.api.common import Blueprint, doc
-from timetracker.api.csv_stream import csv_documented, csv_response, wants_csv
+from timetracker.api.documents import document_response, documented, export_format
 from timetracker.schemas import reports as s
 from timetracker.schemas import totals as ts
 from timetracker.schemas.common import MAX_QUERY_LIMIT
@@ -50,7 +50,7 @@ USERS_CSV_EXAMPLE = (
 class Detailed(MethodView):
     @blp.arguments(s.DetailedReportArgs, location="query")
     @blp.response(200, s.DetailedReportSchema)
-    @csv_documented(blp, DETAILED_CSV_EXAMPLE)
+    @documented(blp, DETAILED_CSV_EXAMPLE)
     @blp.errors()
     @doc(
         """Detailed report: one row per time-track record
@@ -63,19 +63,22 @@ class Detailed(MethodView):
         JSON pages with `offset` and `limit`; with format=csv (or Accept: text/csv) the answer is
         CSV, streamed: a header line, then every matching record (no paging). Text starting
         with =, +, -, @, a tab or a carriage return is prefixed with ' so that spreadsheets do
-        not run it as a formula.
+        not run it as a formula. With format=xlsx (or the Accept header of Excel) the same rows
+        are an Excel file, with the minutes in hours too.
         """
     )
     def get(self, args):
         caller = current_caller()
-        if wants_csv(args):
+        if chosen := export_format(args):
             rows = reports.detailed_rows(get_engine(), caller, args)
-            return csv_response(reports.DETAILED_HEADER, rows, "detailed-report.csv")
+            header, schemas = reports.DETAILED_HEADER, [s.DetailedRowSchema]
+            return document_response(chosen, header, rows, "detailed-report", schemas)
         return reports.detailed(get_db(), caller, args)
 
 
 def _pages(list_page, args) -> list:
-    """Every item of a paged list (a CSV holds them all): pages of the largest size."""
+    """Every item of a paged list (a CSV or Excel file holds them all): pages of the largest
+    size."""
     items, offset = [], 0
     while True:
         page = list_page({**args, "offset": offset, "limit": MAX_QUERY_LIMIT})
@@ -85,36 +88,39 @@ def _pages(list_page, args) -> list:
         offset += MAX_QUERY_LIMIT
 
 
-def _per_object(args, list_page, schema, fields, name: str):
-    """A page of projects or users with their totals, or as CSV every matching one."""
+def _per_object(args, list_page, schema, item_schema, fields, name: str):
+    """A page of projects or users with their totals, or as CSV or Excel every matching one."""
     caller, conn = current_caller(), get_db()
-    if not wants_csv(args):
+    chosen = export_format(args)
+    if not chosen:
         return list_page(conn, caller, args)
     dumped = schema().dump(_pages(lambda a: list_page(conn, caller, a), args))
     header, rows = reports.per_object_table(dumped, fields)
-    return csv_response(header, rows, f"{name}-report.csv")
+    schemas = [item_schema, ts.TotalsSchema]
+    return document_response(chosen, header, rows, f"{name}-report", schemas)
 
 
 @blp.route("/reports/summary")
 class Summary(MethodView):
     @blp.arguments(s.SummaryReportArgs, location="query")
     @blp.response(200, ts.TotalsAnswerSchema, example=TOTALS_EXAMPLE)
-    @csv_documented(blp, SUMMARY_CSV_EXAMPLE)
+    @documented(blp, SUMMARY_CSV_EXAMPLE)
     @blp.errors()
     @doc("""Summary report: totals grouped as asked
 
-    The answer of GET /timetrack/totals (its filters, groupBy and rules). As CSV, one line per
-    group (one line without groupBy): the group's ids and names, then its totals. A name is
-    given where your own GET of the object answers it (as in includeReferenced) and left empty
-    for objects you may read the time of but not GET.
+    The answer of GET /timetrack/totals (its filters, groupBy and rules). As CSV or Excel, one
+    line per group (one line without groupBy): the group's ids and names, then its totals. A
+    name is given where your own GET of the object answers it (as in includeReferenced) and
+    left empty for objects you may read the time of but not GET.
     """)
     def get(self, args):
         caller = current_caller()
-        if wants_csv(args):
+        if chosen := export_format(args):
             header, rows = reports.summary_table(
                 get_db(), caller, args, ts.TotalsAnswerSchema().dump
             )
-            return csv_response(header, rows, "summary-report.csv")
+            schemas = [ts.TotalsGroupSchema, ts.TotalsSchema]
+            return document_response(chosen, header, rows, "summary-report", schemas)
         return totals_api.answer_response(totals.totals(get_db(), caller, args))
 
 
@@ -122,16 +128,21 @@ class Summary(MethodView):
 class Projects(MethodView):
     @blp.arguments(s.ProjectsReportArgs, location="query")
     @blp.response(200, ts.ProjectTotalsListSchema)
-    @csv_documented(blp, PROJECTS_CSV_EXAMPLE)
+    @documented(blp, PROJECTS_CSV_EXAMPLE)
     @blp.errors()
     @doc("""Projects report: each project's totals and estimates over a period
 
-    As GET /projects/totals (the projects list's filters, sort and paging). As CSV, every
-    matching project, one line each.
+    As GET /projects/totals (the projects list's filters, sort and paging). As CSV or Excel,
+    every matching project, one line each.
     """)
     def get(self, args):
         return _per_object(
-            args, totals.project_list, ts.ProjectTotalsListSchema, PROJECT_FIELDS, "projects"
+            args,
+            totals.project_list,
+            ts.ProjectTotalsListSchema,
+            ts.ProjectWithTotalsSchema,
+            PROJECT_FIELDS,
+            "projects",
         )
 
 
@@ -139,16 +150,23 @@ class Projects(MethodView):
 class Users(MethodView):
     @blp.arguments(s.UsersReportArgs, location="query")
     @blp.response(200, ts.UserTotalsListSchema)
-    @csv_documented(blp, USERS_CSV_EXAMPLE)
+    @documented(blp, USERS_CSV_EXAMPLE)
     @blp.errors()
     @doc("""Users report: each user's totals (and leave) over a period
 
     The users list (its filters, sort and paging: the users you may see), each user with the
-    totals of their time you may read, and their leave when no task filter is given. As CSV,
-    every matching user, one line each.
+    totals of their time you may read, and their leave when no task filter is given. As CSV
+    or Excel, every matching user, one line each.
     """)
     def get(self, args):
-        return _per_object(args, totals.user_list, ts.UserTotalsListSchema, USER_FIELDS, "users")
+        return _per_object(
+            args,
+            totals.user_list,
+            ts.UserTotalsListSchema,
+            ts.UserWithTotalsSchema,
+            USER_FIELDS,
+            "users",
+        )
 
 
 blueprints = [blp]

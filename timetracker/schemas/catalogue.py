@@ -204,7 +204,8 @@ class TaskSchema(CatalogueObjectSchema):
     estimatedTime = fields.Integer(
         attribute="estimated_time",
         allow_none=True,
-        metadata={"description": "Minutes", "sample": 480},
+        # hours: Excel adds a column of the estimate in hours after it.
+        metadata={"description": "Minutes", "sample": 480, "hours": "estimatedHours"},
     )
     customerId = fields.Integer(attribute="customer_id", required=True)
     customerName = fields.String(

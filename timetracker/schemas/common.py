@@ -315,14 +315,14 @@ class ModifiedAfterArgs(ApiSchema):
 
 
 class ExportArgs(ApiSchema):
-    """The ``format`` of a list or report that can answer CSV as well as JSON."""
+    """The ``format`` of a list or report that can answer CSV and Excel as well as JSON."""
 
     format = fields.String(
-        validate=validate.OneOf(("json", "csv")),
+        validate=validate.OneOf(("json", "csv", "xlsx")),
         metadata={
-            "description": "json or csv. Without it the Accept header decides (text/csv: CSV), "
-            "and JSON is the default. CSV is streamed and holds every matching row: offset, "
-            "limit and includeReferenced do not apply to it"
+            "description": "json, csv or xlsx (Excel). Without it the Accept header decides; "
+            "JSON is the default. CSV and Excel hold every matching row: offset, limit and "
+            "includeReferenced do not apply to them"
         },
     )
 

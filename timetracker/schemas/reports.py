@@ -58,7 +58,8 @@ class DetailedRowSchema(ApiSchema):
     taskName = fields.String(required=True, metadata={"example": "Launch planning"})
     typeOfWorkId = fields.Integer(required=True, metadata={"example": 1})
     typeOfWorkName = fields.String(required=True, metadata={"example": "Development"})
-    minutes = fields.Integer(required=True, metadata={"example": 120})
+    # hours: Excel adds a column of the minutes in hours after it.
+    minutes = fields.Integer(required=True, metadata={"example": 120, "hours": "hours"})
     comment = fields.String(
         allow_none=True,
         metadata={
