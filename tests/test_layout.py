@@ -28,7 +28,7 @@ RESOURCES = {
     "reports": LAYERS,
     "totals": LAYERS,
     "tokens": LAYERS,
-    "timers": LAYERS,
+    "timers": ("api", "services", "schemas"),
     "time_entries": LAYERS,
     "events": LAYERS,
     "hooks": LAYERS,

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from flask.views import MethodView
+
+from timetracker.access import current_caller
+from timetracker.api.common import Blueprint, doc
 from timetracker.api.crud import Crud, crud_blueprint
 from timetracker.schemas import time_entries as s
+from timetracker.services import timers
 from timetracker.services.time_entries import time_entries
+from timetracker.store.db import get_db
 
 RELATION = (
     "A day record (GET /timetrack/{userId}/{date}/{taskId}) is the sum of the minutes of that "
@@ -15,6 +21,51 @@ RELATION = (
     "the 1440 minutes of a day; a change whose old or new day is refused changes nothing. A "
     "write to the record itself (PATCH /timetrack/...) acts on the day's untimed entries only."
 )
+
+
+def timer_routes(blp: Blueprint) -> None:
+    """A timer is a running entry: a start and no end, one per user, counting nothing until it
+    stops. ``/timers`` shows the same running entries in its own shape."""
+
+    @blp.route("/timeEntries/start")
+    class Start(MethodView):
+        @blp.arguments(s.TimeEntryStartSchema)
+        @blp.response(200, s.TimeEntrySchema)
+        @blp.errors(404, 409, 413, 415)
+        @doc(
+            "Start a timer\n\nA running entry of the task from now, for you (or, with Modify & "
+            "Approve, a team member). A running timer of that user is stopped first; a stop "
+            "those rules refuse refuses the start too, and nothing changes."
+        )
+        def post(self, body):
+            return timers.start_entry(get_db(), current_caller(), body)
+
+    @blp.route("/timeEntries/stop")
+    class Stop(MethodView):
+        takes_no_body = True  # an action named by its path and query alone
+
+        @blp.arguments(s.RunningArgs, location="query")
+        @blp.response(200, s.StoppedEntriesSchema)
+        @blp.errors(404)
+        @doc(
+            "Stop a timer\n\nThe running entry ends now: the elapsed time rounded to the "
+            "nearest minute (at least 1), split at each midnight of the user's time zone into "
+            "one entry per day, each judged as any entry change (locks, approved weeks, billed "
+            "records, 1440 minutes a day...). A refused stop changes nothing and the timer "
+            "keeps running. 404 when none runs."
+        )
+        def post(self, args):
+            return timers.stop_entry(get_db(), current_caller(), args["userId"])
+
+    @blp.route("/timeEntries/current")
+    class Current(MethodView):
+        @blp.arguments(s.RunningArgs, location="query")
+        @blp.response(200, s.TimeEntrySchema)
+        @blp.errors(404)
+        @doc("Get the running entry\n\n404 when no timer runs.")
+        def get(self, args):
+            return timers.current(get_db(), current_caller(), args["userId"])
+
 
 blp = crud_blueprint(
     Crud(
@@ -42,6 +93,7 @@ blp = crud_blueprint(
         },
         errors={"create": (404, 409), "update": (409,), "delete": (409,)},
         counted=True,
+        extra_routes=timer_routes,
     )
 )
 

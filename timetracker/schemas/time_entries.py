@@ -18,6 +18,7 @@ from timetracker.schemas.common import (
     Modified,
     ModifiedAfterArgs,
     PageArgs,
+    QueryUserId,
     Sort,
     UserIdList,
     list_envelope,
@@ -177,3 +178,28 @@ class TimeEntryListArgs(PageArgs, ModifiedAfterArgs):
 
 
 TimeEntryListSchema = list_envelope(TimeEntrySchema)
+
+
+class TimeEntryStartSchema(ApiSchema):
+    taskId = Id(required=True)
+    userId = Id(metadata={"description": "Whose timer (default: yours); needs Modify & Approve"})
+    description = OptionalText(validate=validate.Length(max=10_000))
+    billable = fields.Boolean(
+        allow_none=True,
+        metadata={"description": "null (default): as the task's type of work says"},
+    )
+
+
+class RunningArgs(ApiSchema):
+    userId = QueryUserId(
+        load_default="me",
+        metadata={"description": "Whose running entry: a user id, or me (the default)"},
+    )
+
+
+class StoppedEntriesSchema(ApiSchema):
+    items = fields.List(
+        fields.Nested(TimeEntrySchema),
+        required=True,
+        metadata={"description": "The entries the stop made: one per local day the timer ran"},
+    )

@@ -172,7 +172,7 @@ class TimeEntries(crud.Resource):
         task = catalogue.tasks.find(conn, values["task_id"])
         timetrack.ensure_may_change(conn, caller, user, task["id"])
         new = shape(conn, user, values, None)
-        self._change_cells(conn, caller, None, (user, task, new))
+        change_cells(conn, caller, added=[(user, task, new)])
         entry_id = store.insert_entry(
             conn,
             {
@@ -187,7 +187,9 @@ class TimeEntries(crud.Resource):
         self.record(conn, caller, "create", created)
         return created
 
-    def _writable(self, conn: Connection, caller: Caller, entry_id) -> RowMapping:
+    def _writable(
+        self, conn: Connection, caller: Caller, entry_id, running_too: bool = False
+    ) -> RowMapping:
         row = self.reachable(conn, caller, entry_id)
         if row["is_deleted"]:
             raise not_found(self.label, entry_id)
@@ -198,7 +200,7 @@ class TimeEntries(crud.Resource):
                 f"The entry is billed by invoice {row['invoice_id']}: delete the invoice to "
                 "change it",
             )
-        if row["started"] is not None and row["ended"] is None:
+        if row["running"] and not running_too:
             raise ApiError(
                 409, "entry_running", "The entry is running: stop it first (POST /timeEntries/stop)"
             )
@@ -214,7 +216,7 @@ class TimeEntries(crud.Resource):
         if (user["id"], task["id"]) != (old_user["id"], old_task["id"]):
             timetrack.ensure_may_change(conn, caller, user, task["id"])
         new = shape(conn, user, values, row)
-        self._change_cells(conn, caller, (old_user, old_task, row), (user, task, new))
+        change_cells(conn, caller, [(old_user, old_task, row)], [(user, task, new)])
         before = self.one(conn, caller, row)
         columns = {"user_id": user["id"], "task_id": task["id"], **new}
         for name in ("description", "billable"):
@@ -226,53 +228,69 @@ class TimeEntries(crud.Resource):
         return after
 
     def delete(self, conn: Connection, caller: Caller, object_id, options) -> None:
-        row = self._writable(conn, caller, object_id)
+        """A running entry is thrown away (it counted nothing); a stopped one leaves its day
+        record through the rules of any change."""
+        row = self._writable(conn, caller, object_id, running_too=True)
         user = users.find(conn, row["user_id"])
         task = catalogue.tasks.find(conn, row["task_id"])
         timetrack.ensure_may_change(conn, caller, user, task["id"])
-        self._change_cells(conn, caller, (user, task, row), None)
+        if not row["running"]:
+            change_cells(conn, caller, removed=[(user, task, row)])
         shown = self.one(conn, caller, row)
         store.delete_entries(conn, [row["id"]])
         self.record(conn, caller, "delete", shown)
 
-    def _change_cells(self, conn: Connection, caller: Caller, old, new) -> None:
-        """Judge and write the day records an entry change touches: ``old`` and ``new`` are
-        (user, task, entry) before and after (None: no entry). Every touched day is opened
-        (employment, locks, approval) even when its minutes stay."""
-        cells: dict[tuple, list] = {}
-        for side, sign in ((old, -1), (new, 1)):
-            if side is not None:
-                user, task, entry = side
-                cell = cells.setdefault((user["id"], entry["date"], task["id"]), [user, task, 0])
-                cell[2] += sign * counted(entry)
-        records.hold_users(conn, sorted({key[0] for key in cells}))
-        opened = []
-        for (_, day, task_id), (user, task, change) in sorted(cells.items(), key=lambda c: c[0]):
-            state = timetrack.open_day(conn, user, day, "time", task_id)
-            record = state.entry
-            if change and record is not None and record["invoice_id"] is not None:
-                raise ApiError(
-                    403,
-                    "timetrack_billed",
-                    f"The day's record is billed by invoice {record['invoice_id']}: delete the "
-                    "invoice to change it",
-                )
-            timetrack.ensure_day_fits(state.total, change, "minutes")
-            opened.append((user, day, task, record, change))
-        for user, day, task, record, change in opened:
-            if change:
-                _write_record(conn, caller, user, day, task, record, change)
 
-
-def _write_record(conn: Connection, caller: Caller, user, day: dt.date, task, record, change: int):
-    """The record of the cell after its entries changed by ``change`` minutes."""
-    current = record["minutes"] if record is not None else 0
-    comment = record["comment"] if record is not None else None
-    new = current + change
-    records.save_entry(conn, user["id"], day, task["id"], new, comment if new else None,
-                       record is not None)  # fmt: skip
-    old_state, new_state = (current, comment), (new, comment if new else None)
-    events.record(conn, caller, change_event(user["id"], day, task, old_state, new_state))
+def change_cells(
+    conn: Connection,
+    caller: Caller,
+    removed: list[tuple] = (),
+    added: list[tuple] = (),
+    comment: str | None = None,
+) -> dict[tuple, tuple[int, str | None]]:
+    """Judge and write the day records an entry change touches: ``removed`` and ``added`` are
+    (user, task, entry) of what stops and starts counting. Every touched day is opened
+    (employment, locks, approval) even when its minutes stay; nothing is written unless every
+    day passes. ``comment`` is added to the comments of the records ``added`` grows (a timer's).
+    Answers each touched record's (minutes, comment) after the change, by (user id, day, task
+    id)."""
+    cells: dict[tuple, list] = {}
+    for sides, sign in ((removed, -1), (added, 1)):
+        for user, task, entry in sides:
+            cell = cells.setdefault((user["id"], entry["date"], task["id"]), [user, task, 0])
+            cell[2] += sign * counted(entry)
+    records.hold_users(conn, sorted({key[0] for key in cells}))
+    opened = []
+    for (_, day, task_id), (user, task, change) in sorted(cells.items(), key=lambda c: c[0]):
+        state = timetrack.open_day(conn, user, day, "time", task_id)
+        record = state.entry
+        if change and record is not None and record["invoice_id"] is not None:
+            raise ApiError(
+                403,
+                "timetrack_billed",
+                f"The day's record is billed by invoice {record['invoice_id']}: delete the "
+                "invoice to change it",
+            )
+        timetrack.ensure_day_fits(state.total, change, "minutes")
+        opened.append((user, day, task, record, change))
+    after = {}
+    for user, day, task, record, change in opened:
+        current = record["minutes"] if record is not None else 0
+        old_comment = record["comment"] if record is not None else None
+        new_comment = old_comment
+        if comment and change > 0:
+            new_comment = f"{old_comment}\n{comment}" if old_comment else comment
+        new = current + change
+        if new == 0:
+            new_comment = None
+        if (new, new_comment) != (current, old_comment):
+            records.save_entry(
+                conn, user["id"], day, task["id"], new, new_comment, record is not None
+            )
+            event = change_event(user["id"], day, task, (current, old_comment), (new, new_comment))
+            events.record(conn, caller, event)
+        after[(user["id"], day, task["id"])] = (new, new_comment)
+    return after
 
 
 time_entries = TimeEntries()

@@ -137,9 +137,10 @@ def release(conn: Connection, invoice_id: int) -> None:
     )
 
 
-def purge_deleted_of_user(conn: Connection, user_id: int) -> None:
-    """Remove a user's deleted entries for good (before the user is deleted)."""
-    conn.execute(te.delete().where(te.c.user_id == user_id, te.c.deleted.is_not(None)))
+def purge_uncounted_of_user(conn: Connection, user_id: int) -> None:
+    """Remove a user's entries that count nothing (deleted, or a running timer) for good,
+    before the user is deleted."""
+    conn.execute(te.delete().where(te.c.user_id == user_id, ~COUNTS))
 
 
 def disagreeing_cells(conn: Connection, limit: int = 20) -> list[tuple]:
@@ -241,3 +242,23 @@ def modifiable_ids(conn: Connection, ids: Iterable[int], writing) -> set[int]:
         return set(ids)
     stmt = select(te.c.id).select_from(WITH_CATALOGUE).where(te.c.id.in_(ids), writing)
     return set(conn.execute(stmt).scalars())
+
+
+RUNNING = and_(LIVE, te.c.started.is_not(None), te.c.ended.is_(None))
+
+
+def running(conn: Connection, user_id: int) -> Mapping[str, Any] | None:
+    """The user's running entry (a timer), as the entity reads it; None when none runs."""
+    stmt = TIME_ENTRIES.base.where(te.c.user_id == user_id, RUNNING)
+    return conn.execute(stmt).mappings().first()
+
+
+def visible_running(conn: Connection, visible, user_ids=None) -> list:
+    """The running entries whose user and task the time-track condition ``visible`` (on
+    entries with the catalogue joined; None: all) reaches, by user."""
+    stmt = TIME_ENTRIES.base.where(RUNNING).order_by(te.c.user_id)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    if user_ids:
+        stmt = stmt.where(te.c.user_id.in_(user_ids))
+    return list(conn.execute(stmt).mappings())
