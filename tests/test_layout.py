@@ -50,6 +50,7 @@ SHARED = {
         "task_import",
         "timetrack_import",
         "timetrack_events",
+        "time_entries_many",
         "hook_delivery",
         "hook_http",
         "hook_senders",

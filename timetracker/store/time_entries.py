@@ -102,6 +102,19 @@ def insert_untimed(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     conn.execute(insert(te), values)
 
 
+def insert_many(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert entries (columns without ``created``/``modified``) in one ``executemany``; their
+    ids, in the order of ``rows``."""
+    now = now_ms()
+    values = [
+        {"started": None, "ended": None, "invoice_id": None, "deleted": None, **row}
+        | {"created": now, "modified": now}
+        for row in rows
+    ]
+    stmt = insert(te).returning(te.c.id, sort_by_parameter_order=True)
+    return list(conn.execute(stmt, values).scalars())
+
+
 def update_entry(conn: Connection, entry_id: int, values: Mapping[str, Any]) -> None:
     now = now_ms()
     conn.execute(update(te).where(te.c.id == entry_id).values(**values, modified=_stamp(now)))
