@@ -86,7 +86,11 @@ class TimeEntrySchema(ApiSchema):
     description = fields.String(allow_none=True, required=True)
     billable = fields.Boolean(
         required=True,
-        metadata={"description": "Set on the entry, or else its task's type of work's"},
+        metadata={
+            "description": "Set on the entry, or else its task's type of work's. Entry lists "
+            "filter on it; totals, reports and invoices still count a day record's time as "
+            "its task's type of work says"
+        },
     )
     invoiceId = fields.Integer(
         attribute="invoice_id",
