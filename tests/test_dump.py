@@ -128,6 +128,7 @@ def sample(field, variant: int):
     from marshmallow import fields as f
 
     from timetracker.schemas.common import Restricted
+    from timetracker.schemas.time_entries import Instant
 
     if variant == 1 and field.allow_none:
         return None
@@ -141,6 +142,8 @@ def sample(field, variant: int):
     if isinstance(field, f.Dict):
         values = field.value_field
         return {"7": sample(values, variant) if values is not None else 1}
+    if isinstance(field, Instant):  # epoch milliseconds inside
+        return 1_741_091_400_000 + variant * 1_500
     if isinstance(field, f.DateTime):
         return dt.datetime(2025, 3, 4, 12, 30)
     if isinstance(field, f.Date):
