@@ -34,12 +34,15 @@ class Instant(fields.AwareDateTime):
     """A moment: ISO 8601 with an offset in, epoch milliseconds inside, UTC with ``Z`` out
     (``2026-03-04T09:30:00Z``; milliseconds only when there are some)."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("metadata", {})
+    def __init__(self, bounded: bool = True, **kwargs):
+        # What a client sends is bounded by year like a date (``bounded``); what is answered
+        # is UTC and may fall a few hours beyond (an instant of 3000-12-31 west of Greenwich).
+        years = {"pattern": r"^(19[7-9][0-9]|2[0-9]{3}|3000)-"} if bounded else {}
         kwargs["metadata"] = {
-            "description": "ISO 8601 with an offset (2026-03-04T10:30:00+01:00); answered in "
-            "UTC with Z",
-            **kwargs["metadata"],
+            "description": "ISO 8601 with an offset (2026-03-04T10:30:00+01:00), 1970 to 3000; "
+            "answered in UTC with Z",
+            **years,
+            **kwargs.get("metadata", {}),
         }
         super().__init__(format="iso", **kwargs)
 
@@ -70,8 +73,8 @@ class TimeEntrySchema(ApiSchema):
         required=True,
         metadata={"description": "The day the entry counts on (the local day of its start)"},
     )
-    start = Instant(attribute="started", allow_none=True, required=True)
-    end = Instant(attribute="ended", allow_none=True, required=True)
+    start = Instant(bounded=False, attribute="started", allow_none=True, required=True)
+    end = Instant(bounded=False, attribute="ended", allow_none=True, required=True)
     minutes = fields.Integer(
         required=True,
         metadata={

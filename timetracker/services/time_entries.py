@@ -28,6 +28,7 @@ from sqlalchemy import Connection, RowMapping
 
 from timetracker import access
 from timetracker.access import Caller
+from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.errors import ApiError, not_found
 from timetracker.services import catalogue, crud, events, timetrack
 from timetracker.services.timetrack_events import change_event
@@ -64,17 +65,17 @@ def shape(
     started = given["started"] if "started" in given else (old["started"] if old else None)
     if started is None:
         if given.get("ended") is not None:
-            raise _bad("invalid_argument", "An end needs a start", "end")
+            raise _bad("incomplete_entry", "An end needs a start", "end")
         minutes = given.get("minutes", old["minutes"] if old else None)
         if minutes is None or minutes < 1:
             raise _bad(
-                "invalid_argument",
+                "incomplete_entry",
                 "An entry without a start needs minutes (1 to 1440)",
                 "minutes",
             )
         day = given.get("date", old["date"] if old else None)
         if day is None:
-            raise _bad("invalid_argument", "An entry without a start needs a date", "date")
+            raise _bad("incomplete_entry", "An entry without a start needs a date", "date")
         return {"date": day, "started": None, "ended": None, "minutes": minutes}
 
     if given.get("ended") is not None:
@@ -87,13 +88,13 @@ def shape(
         ended = started + old["minutes"] * MS_PER_MINUTE
     else:
         raise _bad(
-            "invalid_argument",
+            "incomplete_entry",
             "An entry with a start needs an end or minutes (a running entry is started with "
             "POST /timeEntries/start)",
             "end",
         )
     if ended < started:
-        raise _bad("invalid_argument", "The end is before the start", "end")
+        raise _bad("invalid_date_range", "The end is before the start", "end")
     minutes = rounded_minutes(started, ended)
     given_both = given.get("minutes") is not None and given.get("ended") is not None
     if given_both and given["minutes"] != minutes:
@@ -103,7 +104,7 @@ def shape(
             "minutes",
         )
     if minutes > MINUTES_PER_DAY:
-        raise _bad("invalid_argument", "An entry lasts at most 1440 minutes", "end")
+        raise _bad("entry_too_long", "An entry lasts at most 1440 minutes", "end")
     zone = timetrack.time_zone_of(conn, user)
     day = dt.datetime.fromtimestamp(started / 1000, zone).date()
     if given.get("date") is not None and given["date"] != day:
@@ -113,7 +114,8 @@ def shape(
             f"{given['date']}",
             "date",
         )
-    timetrack.check_date(day, "start")
+    if not EARLIEST <= day <= LATEST:
+        raise _bad("date_out_of_range", f"{day} is not a day from {EARLIEST} to {LATEST}", "start")
     return {"date": day, "started": started, "ended": ended, "minutes": minutes}
 
 
