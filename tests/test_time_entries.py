@@ -191,16 +191,16 @@ def test_a_timed_entry_counts_on_the_local_day_of_its_start(app, worker, catalog
 @pytest.mark.parametrize(
     ("body", "key", "field"),
     [
-        ({"date": DAY}, "invalid_argument", "minutes"),
-        ({"minutes": 30}, "invalid_argument", "date"),
-        ({"date": DAY, "minutes": 0}, "invalid_argument", "minutes"),
+        ({"date": DAY}, "incomplete_entry", "minutes"),
+        ({"minutes": 30}, "incomplete_entry", "date"),
+        ({"date": DAY, "minutes": 0}, "incomplete_entry", "minutes"),
         ({"date": DAY, "minutes": 1441}, "invalid_argument", "minutes"),
-        ({"start": "2025-03-04T12:00:00Z"}, "invalid_argument", "end"),
-        ({"end": "2025-03-04T12:00:00Z", "minutes": 5, "date": DAY}, "invalid_argument", "end"),
+        ({"start": "2025-03-04T12:00:00Z"}, "incomplete_entry", "end"),
+        ({"end": "2025-03-04T12:00:00Z", "minutes": 5, "date": DAY}, "incomplete_entry", "end"),
         ({"start": "2025-03-04T12:00:00Z", "end": "2025-03-04T11:00:00Z"},
-         "invalid_argument", "end"),
+         "invalid_date_range", "end"),
         ({"start": "2025-03-04T00:00:00Z", "end": "2025-03-05T01:00:00Z"},
-         "invalid_argument", "end"),
+         "entry_too_long", "end"),
         ({"start": "2025-03-04T12:00:00Z", "end": "2025-03-04T13:00:00Z", "minutes": 30},
          "minutes_mismatch", "minutes"),
         ({"start": "2025-03-04T12:00:00Z", "minutes": 5, "date": "2025-03-05"},
@@ -367,3 +367,76 @@ def test_entry_changes_are_events(app, admin, worker, catalogue):
     assert ("timeEntry.update", str(entry["id"])) in names
     assert ("timeEntry.delete", str(entry["id"])) in names
     assert names.count(("timetrack.update", f"{worker.id}/{DAY}/{design}")) >= 2
+
+
+# --- many at once ---------------------------------------------------------------------------------
+
+
+def test_an_array_creates_every_entry_or_none(app, admin, worker, catalogue):
+    design, build = (catalogue["tasks"][name]["id"] for name in ("design", "build"))
+    worker.ok("patch", record_path("worker", design), {"time": 30, "comment": "kept"})
+    items = [
+        {"taskId": design, "date": DAY, "minutes": 15, "description": "one"},
+        {"taskId": build, "start": "2025-03-04T15:00:00Z", "end": "2025-03-04T15:45:00Z"},
+        {"taskId": design, "start": "2025-03-05T14:00:00Z", "minutes": 20, "billable": False},
+    ]
+    created = worker.ok("post", "/timeEntries", items)
+    assert [(e["taskId"], e["date"], e["minutes"]) for e in created] == [
+        (design, DAY, 15),
+        (build, DAY, 45),
+        (design, "2025-03-05", 20),
+    ]
+    assert created[2]["billable"] is False and created[0]["description"] == "one"
+    assert created == [worker.ok("get", f"/timeEntries/{e['id']}") for e in created]
+    assert worker.ok("get", record_path("worker", design)) == {
+        "taskId": design,
+        "time": 45,
+        "comment": "kept",
+    }
+    assert record_time(worker, "worker", build) == 45
+    assert record_time(worker, "worker", design, "2025-03-05") == 20
+    one_truth(app)
+    events = [e["name"] for e in admin.ok("get", "/changes?limit=1000")["items"]]
+    assert events.count("timeEntry.create") == 3
+
+    before = stored_entries(app)
+    bad = [
+        {"taskId": design, "date": DAY, "minutes": 10},
+        {"taskId": design, "date": DAY, "minutes": 1400},  # past the day's 1440 minutes
+        {"taskId": catalogue["tasks"]["release"]["id"], "date": DAY, "minutes": 5},
+        {"taskId": 999_999, "date": DAY, "minutes": 5},
+    ]
+    response = worker.post("/timeEntries", json=bad)
+    assert response.status_code == 400
+    error = response.get_json()
+    assert error["key"] == "api.error.invalid_entries"
+    assert error["fields"] == "1, 2, 3"
+    for said in ("Item 1: minutes", "Item 2: task: not among", "Item 3: taskId: no task"):
+        assert said in error["message"]
+    assert stored_entries(app) == before
+    one_truth(app)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [[], [{"taskId": 1, "date": DAY, "minutes": "x"}], [5], "entries", [None]],
+)
+def test_bad_arrays_are_refused(app, worker, catalogue, body):
+    response = worker.post("/timeEntries", json=body)
+    assert response.status_code == 400, response.get_json()
+    assert stored_entries(app) == []
+
+
+def test_an_array_holds_at_most_1000_entries(app, admin, worker, catalogue):
+    design = catalogue["tasks"]["design"]["id"]
+    many = [{"taskId": design, "date": "2025-01-01", "minutes": 1}] * 1001
+    response = worker.post("/timeEntries", json=many)
+    assert response.status_code == 400
+    assert "1 to 1000" in response.get_json()["message"]
+    days = [f"2025-{m:02d}-{d:02d}" for m in (1, 2, 3, 4) for d in range(1, 29)][:100]
+    full = [{"taskId": design, "date": day, "minutes": 1} for day in days for _ in range(10)]
+    assert len(worker.ok("post", "/timeEntries", full)) == 1000
+    assert record_time(worker, "worker", design, "2025-01-01") == 10
+    one_truth(app)
+    totals = admin.ok("get", "/timetrack/totals?dateFrom=2025-01-01&dateTo=2025-12-31")
+    assert totals["totals"]["totalMinutes"] == 1000

@@ -52,7 +52,8 @@ class Crud:
     schema: type[Schema]
     list_schema: type[Schema]
     list_args: type[Schema]
-    create_schema: type[Schema]
+    # None: the resource module declares its own POST (time entries take an array too)
+    create_schema: type[Schema] | None
     # None: objects are not modified (no PATCH)
     update_schema: type[Schema] | None
     # operation ("list", "create", "get", "update", "delete") -> its summary and description
@@ -118,13 +119,15 @@ def crud_blueprint(spec: Crud) -> Blueprint:
                 return body, 200, {"X-Total-Count": str(total)}
             return body
 
-        @blp.arguments(spec.create_schema)
-        @blp.response(200, spec.schema)
-        @errors("create")
-        @doc(spec.docs["create"])
-        def post(self, body):
-            body = prepare(body)
-            return service.create(get_db(), current_caller(), body)
+        if spec.create_schema is not None:
+
+            @blp.arguments(spec.create_schema)
+            @blp.response(200, spec.schema)
+            @errors("create")
+            @doc(spec.docs["create"])
+            def post(self, body):
+                body = prepare(body)
+                return service.create(get_db(), current_caller(), body)
 
     if spec.extra_routes is not None:
         spec.extra_routes(blp)

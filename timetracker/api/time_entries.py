@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from flask import jsonify, request
+from flask.views import MethodView
+from marshmallow import ValidationError
+
+from timetracker.access import current_caller
+from timetracker.api.common import Blueprint, doc
 from timetracker.api.crud import Crud, crud_blueprint
+from timetracker.errors import invalid, validation_error
 from timetracker.schemas import time_entries as s
+from timetracker.services import timers
 from timetracker.services.time_entries import time_entries
+from timetracker.services.time_entries_many import MAX_BULK, create_many
+from timetracker.store.db import get_db
 
 RELATION = (
     "A day record (GET /timetrack/{userId}/{date}/{taskId}) is the sum of the minutes of that "
@@ -16,6 +26,102 @@ RELATION = (
     "write to the record itself (PATCH /timetrack/...) acts on the day's untimed entries only."
 )
 
+
+def entry_routes(blp: Blueprint) -> None:
+    """Creating entries, one or many; timers."""
+
+    @blp.route("/timeEntries")
+    class Create(MethodView):
+        @blp.response(200, s.TimeEntrySchema)
+        @blp.errors(404, 409, 413, 415)
+        @blp.doc(requestBody=ONE_OR_MANY)
+        @doc(
+            "Create time entries\n\nOne entry (an object), or up to 1000 (an array), all or "
+            "nothing: each is judged as one, and a refusal (400 api.error.invalid_entries) "
+            "names every refused item by its index. Untimed (a date and minutes) or timed (a "
+            "start and an end, or a start and minutes). Each day record grows by its entries' "
+            "minutes. An array is answered by the array of the created entries."
+        )
+        def post(self):
+            body = request.get_json()
+            caller = current_caller()
+            if not isinstance(body, list):
+                return time_entries.create(get_db(), caller, _load(s.TimeEntryCreateSchema(), body))
+            if not 1 <= len(body) <= MAX_BULK:
+                raise invalid(f"Send 1 to {MAX_BULK} entries at once", "body")
+            items = _load(s.TimeEntryCreateSchema(many=True), body)
+            created = create_many(get_db(), caller, items)
+            return jsonify(s.TimeEntrySchema(many=True).dump(created))
+
+    timer_routes(blp)
+
+
+def _load(schema, body):
+    try:
+        return schema.load(body)
+    except ValidationError as exc:
+        raise validation_error(exc.messages) from exc
+
+
+def timer_routes(blp: Blueprint) -> None:
+    """A timer is a running entry: a start and no end, one per user, counting nothing until it
+    stops. ``/timers`` shows the same running entries in its own shape."""
+
+    @blp.route("/timeEntries/start")
+    class Start(MethodView):
+        @blp.arguments(s.TimeEntryStartSchema)
+        @blp.response(200, s.TimeEntrySchema)
+        @blp.errors(404, 409, 413, 415)
+        @doc(
+            "Start a timer\n\nA running entry of the task from now, for you (or, with Modify & "
+            "Approve, a team member). A running timer of that user is stopped first; a stop "
+            "those rules refuse refuses the start too, and nothing changes."
+        )
+        def post(self, body):
+            return timers.start_entry(get_db(), current_caller(), body)
+
+    @blp.route("/timeEntries/stop")
+    class Stop(MethodView):
+        takes_no_body = True  # an action named by its path and query alone
+
+        @blp.arguments(s.RunningArgs, location="query")
+        @blp.response(200, s.StoppedEntriesSchema)
+        @blp.errors(404)
+        @doc(
+            "Stop a timer\n\nThe running entry ends now: the elapsed time rounded to the "
+            "nearest minute (at least 1), split at each midnight of the user's time zone into "
+            "one entry per day, each judged as any entry change (locks, approved weeks, billed "
+            "records, 1440 minutes a day...). A refused stop changes nothing and the timer "
+            "keeps running. 404 when none runs."
+        )
+        def post(self, args):
+            return timers.stop_entry(get_db(), current_caller(), args["userId"])
+
+    @blp.route("/timeEntries/current")
+    class Current(MethodView):
+        @blp.arguments(s.RunningArgs, location="query")
+        @blp.response(200, s.TimeEntrySchema)
+        @blp.errors(404)
+        @doc("Get the running entry\n\n404 when no timer runs.")
+        def get(self, args):
+            return timers.current(get_db(), current_caller(), args["userId"])
+
+
+ONE_OR_MANY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "oneOf": [
+                    s.TimeEntryCreateSchema,
+                    {"type": "array", "items": s.TimeEntryCreateSchema, "minItems": 1,
+                     "maxItems": MAX_BULK},
+                ]
+            }
+        }
+    },
+}  # fmt: skip
+
 blp = crud_blueprint(
     Crud(
         service=time_entries,
@@ -26,7 +132,7 @@ blp = crud_blueprint(
         schema=s.TimeEntrySchema,
         list_schema=s.TimeEntryListSchema,
         list_args=s.TimeEntryListArgs,
-        create_schema=s.TimeEntryCreateSchema,
+        create_schema=None,  # entry_routes: one or many
         update_schema=s.TimeEntryUpdateSchema,
         docs={
             "list": "List time entries\n\nThe entries whose time you may read, by date "
@@ -42,6 +148,7 @@ blp = crud_blueprint(
         },
         errors={"create": (404, 409), "update": (409,), "delete": (409,)},
         counted=True,
+        extra_routes=entry_routes,
     )
 )
 

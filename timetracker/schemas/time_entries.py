@@ -18,6 +18,7 @@ from timetracker.schemas.common import (
     Modified,
     ModifiedAfterArgs,
     PageArgs,
+    QueryUserId,
     Sort,
     UserIdList,
     list_envelope,
@@ -33,12 +34,15 @@ class Instant(fields.AwareDateTime):
     """A moment: ISO 8601 with an offset in, epoch milliseconds inside, UTC with ``Z`` out
     (``2026-03-04T09:30:00Z``; milliseconds only when there are some)."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("metadata", {})
+    def __init__(self, bounded: bool = True, **kwargs):
+        # What a client sends is bounded by year like a date (``bounded``); what is answered
+        # is UTC and may fall a few hours beyond (an instant of 3000-12-31 west of Greenwich).
+        years = {"pattern": r"^(19[7-9][0-9]|2[0-9]{3}|3000)-"} if bounded else {}
         kwargs["metadata"] = {
-            "description": "ISO 8601 with an offset (2026-03-04T10:30:00+01:00); answered in "
-            "UTC with Z",
-            **kwargs["metadata"],
+            "description": "ISO 8601 with an offset (2026-03-04T10:30:00+01:00), 1970 to 3000; "
+            "answered in UTC with Z",
+            **years,
+            **kwargs.get("metadata", {}),
         }
         super().__init__(format="iso", **kwargs)
 
@@ -69,8 +73,8 @@ class TimeEntrySchema(ApiSchema):
         required=True,
         metadata={"description": "The day the entry counts on (the local day of its start)"},
     )
-    start = Instant(attribute="started", allow_none=True, required=True)
-    end = Instant(attribute="ended", allow_none=True, required=True)
+    start = Instant(bounded=False, attribute="started", allow_none=True, required=True)
+    end = Instant(bounded=False, attribute="ended", allow_none=True, required=True)
     minutes = fields.Integer(
         required=True,
         metadata={
@@ -85,7 +89,11 @@ class TimeEntrySchema(ApiSchema):
     description = fields.String(allow_none=True, required=True)
     billable = fields.Boolean(
         required=True,
-        metadata={"description": "Set on the entry, or else its task's type of work's"},
+        metadata={
+            "description": "Set on the entry, or else its task's type of work's. Entry lists "
+            "filter on it; totals, reports and invoices still count a day record's time as "
+            "its task's type of work says"
+        },
     )
     invoiceId = fields.Integer(
         attribute="invoice_id",
@@ -177,3 +185,28 @@ class TimeEntryListArgs(PageArgs, ModifiedAfterArgs):
 
 
 TimeEntryListSchema = list_envelope(TimeEntrySchema)
+
+
+class TimeEntryStartSchema(ApiSchema):
+    taskId = Id(required=True)
+    userId = Id(metadata={"description": "Whose timer (default: yours); needs Modify & Approve"})
+    description = OptionalText(validate=validate.Length(max=10_000))
+    billable = fields.Boolean(
+        allow_none=True,
+        metadata={"description": "null (default): as the task's type of work says"},
+    )
+
+
+class RunningArgs(ApiSchema):
+    userId = QueryUserId(
+        load_default="me",
+        metadata={"description": "Whose running entry: a user id, or me (the default)"},
+    )
+
+
+class StoppedEntriesSchema(ApiSchema):
+    items = fields.List(
+        fields.Nested(TimeEntrySchema),
+        required=True,
+        metadata={"description": "The entries the stop made: one per local day the timer ran"},
+    )

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, RowMapping
 
 from timetracker import access
 from timetracker.access import Caller
+from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.errors import ApiError, not_found
 from timetracker.services import catalogue, crud, events, timetrack
 from timetracker.services.timetrack_events import change_event
@@ -64,17 +65,17 @@ def shape(
     started = given["started"] if "started" in given else (old["started"] if old else None)
     if started is None:
         if given.get("ended") is not None:
-            raise _bad("invalid_argument", "An end needs a start", "end")
+            raise _bad("incomplete_entry", "An end needs a start", "end")
         minutes = given.get("minutes", old["minutes"] if old else None)
         if minutes is None or minutes < 1:
             raise _bad(
-                "invalid_argument",
+                "incomplete_entry",
                 "An entry without a start needs minutes (1 to 1440)",
                 "minutes",
             )
         day = given.get("date", old["date"] if old else None)
         if day is None:
-            raise _bad("invalid_argument", "An entry without a start needs a date", "date")
+            raise _bad("incomplete_entry", "An entry without a start needs a date", "date")
         return {"date": day, "started": None, "ended": None, "minutes": minutes}
 
     if given.get("ended") is not None:
@@ -87,13 +88,13 @@ def shape(
         ended = started + old["minutes"] * MS_PER_MINUTE
     else:
         raise _bad(
-            "invalid_argument",
+            "incomplete_entry",
             "An entry with a start needs an end or minutes (a running entry is started with "
             "POST /timeEntries/start)",
             "end",
         )
     if ended < started:
-        raise _bad("invalid_argument", "The end is before the start", "end")
+        raise _bad("invalid_date_range", "The end is before the start", "end")
     minutes = rounded_minutes(started, ended)
     given_both = given.get("minutes") is not None and given.get("ended") is not None
     if given_both and given["minutes"] != minutes:
@@ -103,7 +104,7 @@ def shape(
             "minutes",
         )
     if minutes > MINUTES_PER_DAY:
-        raise _bad("invalid_argument", "An entry lasts at most 1440 minutes", "end")
+        raise _bad("entry_too_long", "An entry lasts at most 1440 minutes", "end")
     zone = timetrack.time_zone_of(conn, user)
     day = dt.datetime.fromtimestamp(started / 1000, zone).date()
     if given.get("date") is not None and given["date"] != day:
@@ -113,7 +114,8 @@ def shape(
             f"{given['date']}",
             "date",
         )
-    timetrack.check_date(day, "start")
+    if not EARLIEST <= day <= LATEST:
+        raise _bad("date_out_of_range", f"{day} is not a day from {EARLIEST} to {LATEST}", "start")
     return {"date": day, "started": started, "ended": ended, "minutes": minutes}
 
 
@@ -172,7 +174,7 @@ class TimeEntries(crud.Resource):
         task = catalogue.tasks.find(conn, values["task_id"])
         timetrack.ensure_may_change(conn, caller, user, task["id"])
         new = shape(conn, user, values, None)
-        self._change_cells(conn, caller, None, (user, task, new))
+        change_cells(conn, caller, added=[(user, task, new)])
         entry_id = store.insert_entry(
             conn,
             {
@@ -187,7 +189,9 @@ class TimeEntries(crud.Resource):
         self.record(conn, caller, "create", created)
         return created
 
-    def _writable(self, conn: Connection, caller: Caller, entry_id) -> RowMapping:
+    def _writable(
+        self, conn: Connection, caller: Caller, entry_id, running_too: bool = False
+    ) -> RowMapping:
         row = self.reachable(conn, caller, entry_id)
         if row["is_deleted"]:
             raise not_found(self.label, entry_id)
@@ -198,7 +202,7 @@ class TimeEntries(crud.Resource):
                 f"The entry is billed by invoice {row['invoice_id']}: delete the invoice to "
                 "change it",
             )
-        if row["started"] is not None and row["ended"] is None:
+        if row["running"] and not running_too:
             raise ApiError(
                 409, "entry_running", "The entry is running: stop it first (POST /timeEntries/stop)"
             )
@@ -214,7 +218,7 @@ class TimeEntries(crud.Resource):
         if (user["id"], task["id"]) != (old_user["id"], old_task["id"]):
             timetrack.ensure_may_change(conn, caller, user, task["id"])
         new = shape(conn, user, values, row)
-        self._change_cells(conn, caller, (old_user, old_task, row), (user, task, new))
+        change_cells(conn, caller, [(old_user, old_task, row)], [(user, task, new)])
         before = self.one(conn, caller, row)
         columns = {"user_id": user["id"], "task_id": task["id"], **new}
         for name in ("description", "billable"):
@@ -226,53 +230,69 @@ class TimeEntries(crud.Resource):
         return after
 
     def delete(self, conn: Connection, caller: Caller, object_id, options) -> None:
-        row = self._writable(conn, caller, object_id)
+        """A running entry is thrown away (it counted nothing); a stopped one leaves its day
+        record through the rules of any change."""
+        row = self._writable(conn, caller, object_id, running_too=True)
         user = users.find(conn, row["user_id"])
         task = catalogue.tasks.find(conn, row["task_id"])
         timetrack.ensure_may_change(conn, caller, user, task["id"])
-        self._change_cells(conn, caller, (user, task, row), None)
+        if not row["running"]:
+            change_cells(conn, caller, removed=[(user, task, row)])
         shown = self.one(conn, caller, row)
         store.delete_entries(conn, [row["id"]])
         self.record(conn, caller, "delete", shown)
 
-    def _change_cells(self, conn: Connection, caller: Caller, old, new) -> None:
-        """Judge and write the day records an entry change touches: ``old`` and ``new`` are
-        (user, task, entry) before and after (None: no entry). Every touched day is opened
-        (employment, locks, approval) even when its minutes stay."""
-        cells: dict[tuple, list] = {}
-        for side, sign in ((old, -1), (new, 1)):
-            if side is not None:
-                user, task, entry = side
-                cell = cells.setdefault((user["id"], entry["date"], task["id"]), [user, task, 0])
-                cell[2] += sign * counted(entry)
-        records.hold_users(conn, sorted({key[0] for key in cells}))
-        opened = []
-        for (_, day, task_id), (user, task, change) in sorted(cells.items(), key=lambda c: c[0]):
-            state = timetrack.open_day(conn, user, day, "time", task_id)
-            record = state.entry
-            if change and record is not None and record["invoice_id"] is not None:
-                raise ApiError(
-                    403,
-                    "timetrack_billed",
-                    f"The day's record is billed by invoice {record['invoice_id']}: delete the "
-                    "invoice to change it",
-                )
-            timetrack.ensure_day_fits(state.total, change, "minutes")
-            opened.append((user, day, task, record, change))
-        for user, day, task, record, change in opened:
-            if change:
-                _write_record(conn, caller, user, day, task, record, change)
 
-
-def _write_record(conn: Connection, caller: Caller, user, day: dt.date, task, record, change: int):
-    """The record of the cell after its entries changed by ``change`` minutes."""
-    current = record["minutes"] if record is not None else 0
-    comment = record["comment"] if record is not None else None
-    new = current + change
-    records.save_entry(conn, user["id"], day, task["id"], new, comment if new else None,
-                       record is not None)  # fmt: skip
-    old_state, new_state = (current, comment), (new, comment if new else None)
-    events.record(conn, caller, change_event(user["id"], day, task, old_state, new_state))
+def change_cells(
+    conn: Connection,
+    caller: Caller,
+    removed: list[tuple] = (),
+    added: list[tuple] = (),
+    comment: str | None = None,
+) -> dict[tuple, tuple[int, str | None]]:
+    """Judge and write the day records an entry change touches: ``removed`` and ``added`` are
+    (user, task, entry) of what stops and starts counting. Every touched day is opened
+    (employment, locks, approval) even when its minutes stay; nothing is written unless every
+    day passes. ``comment`` is added to the comments of the records ``added`` grows (a timer's).
+    Answers each touched record's (minutes, comment) after the change, by (user id, day, task
+    id)."""
+    cells: dict[tuple, list] = {}
+    for sides, sign in ((removed, -1), (added, 1)):
+        for user, task, entry in sides:
+            cell = cells.setdefault((user["id"], entry["date"], task["id"]), [user, task, 0])
+            cell[2] += sign * counted(entry)
+    records.hold_users(conn, sorted({key[0] for key in cells}))
+    opened = []
+    for (_, day, task_id), (user, task, change) in sorted(cells.items(), key=lambda c: c[0]):
+        state = timetrack.open_day(conn, user, day, "time", task_id)
+        record = state.entry
+        if change and record is not None and record["invoice_id"] is not None:
+            raise ApiError(
+                403,
+                "timetrack_billed",
+                f"The day's record is billed by invoice {record['invoice_id']}: delete the "
+                "invoice to change it",
+            )
+        timetrack.ensure_day_fits(state.total, change, "minutes")
+        opened.append((user, day, task, record, change))
+    after = {}
+    for user, day, task, record, change in opened:
+        current = record["minutes"] if record is not None else 0
+        old_comment = record["comment"] if record is not None else None
+        new_comment = old_comment
+        if comment and change > 0:
+            new_comment = f"{old_comment}\n{comment}" if old_comment else comment
+        new = current + change
+        if new == 0:
+            new_comment = None
+        if (new, new_comment) != (current, old_comment):
+            records.save_entry(
+                conn, user["id"], day, task["id"], new, new_comment, record is not None
+            )
+            event = change_event(user["id"], day, task, (current, old_comment), (new, new_comment))
+            events.record(conn, caller, event)
+        after[(user["id"], day, task["id"])] = (new, new_comment)
+    return after
 
 
 time_entries = TimeEntries()

@@ -57,14 +57,6 @@ def time_zone_of(conn: Connection, user: RowMapping) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(group["time_zone_id"])
 
 
-def check_date(day: dt.date, field: str) -> None:
-    """400 for a day outside the product's range."""
-    if not EARLIEST <= day <= LATEST:
-        raise ApiError(
-            400, "invalid_argument", f"{day} is not a day from {EARLIEST} to {LATEST}", fields=field
-        )
-
-
 def _bad_date(text: str) -> dt.date:
     raise ApiError(
         400,

@@ -170,7 +170,7 @@ class _Locks:
         return newest is not None and bool(newest["locked"])
 
 
-class _Judge:
+class Judge:
     """The rules of a change of time-track, for many lines: the caller's rights over each
     user and task, assignments, employment, locks and approved weeks, loaded once."""
 
@@ -264,7 +264,7 @@ def check(
             hold_users(conn, held[start : start + store.CHUNK])
     days = [p[3] for p in parsed if p[3] is not None]
     span = (min(days), max(days)) if days else (EARLIEST, EARLIEST)
-    judge = _Judge(conn, caller, assign, list(users.values()), span)
+    judge = Judge(conn, caller, assign, list(users.values()), span)
     user_ids = [u["id"] for u in users.values()]
     stored = store.entries(conn, user_ids, [t["id"] for t in tasks.values()], *span)
 
@@ -317,19 +317,20 @@ def check(
     return plan
 
 
-def _record_events(conn: Connection, caller: Caller, plan: Plan) -> None:
-    """A ``timetrack.update`` event per written record, as a PATCH writes one."""
-    task_ids = {r["task_id"] for r in plan.new} | {r["key_task_id"] for r in plan.changed}
+def record_events(conn: Connection, caller: Caller, new: list, changed: list) -> None:
+    """A ``timetrack.update`` event per written record (``new`` records' columns, ``changed``
+    ones' ``key_*``/``old_*``/``new_*``), as a PATCH writes one."""
+    task_ids = {r["task_id"] for r in new} | {r["key_task_id"] for r in changed}
     task_rows = {t["id"]: t for t in entities.rows_by_ids(conn, TASKS, task_ids)}
     written = change_events_encoded(
         [
             (r["user_id"], r["date"], task_rows[r["task_id"]], (0, None),
              (r["minutes"], r["comment"]))
-            for r in plan.new
+            for r in new
         ] + [
             (r["key_user_id"], r["key_date"], task_rows[r["key_task_id"]],
              (r["old_minutes"], r["old_comment"]), (r["new_minutes"], r["new_comment"]))
-            for r in plan.changed
+            for r in changed
         ]
     )  # fmt: skip
     events.record(conn, caller, *written, encoded=True)
@@ -384,7 +385,7 @@ def import_csv(
             with totals.bulk(conn, {user for user, _ in written}, min(days), max(days)):
                 store.write_day_records(conn, plan.new, plan.changed)
             timetrack.add_imported(conn, plan.new, plan.changed)
-        _record_events(conn, caller, plan)
+        record_events(conn, caller, plan.new, plan.changed)
     return {
         "imported": len(table.lines),
         "recordsCreated": len(plan.new),

@@ -189,8 +189,8 @@ class Users(crud.Resource):
                 "This user has tracked time or leave, or left comments, and cannot be deleted; "
                 'disable the account instead (PATCH with {"active": false})',
             )
-        # Entries deleted earlier keep nothing the account must outlive.
-        time_entries.purge_deleted_of_user(conn, row["id"])
+        # Deleted entries and a running timer keep nothing the account must outlive.
+        time_entries.purge_uncounted_of_user(conn, row["id"])
 
 
 users = Users()

@@ -504,19 +504,6 @@ api_tokens = Table(
 Index("uq_api_tokens_token_hash", api_tokens.c.token_hash, unique=True)
 Index("ix_api_tokens_user_id", api_tokens.c.user_id)
 
-# A running timer: at most one per user. Stopping it adds the elapsed minutes to the user's
-# records (services/timers.py).
-timers = Table(
-    "timers",
-    metadata,
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
-    Column("comment", Text),
-    Column("started", BigInteger, nullable=False),
-    Column("started_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
-)
-Index("ix_timers_task_id", timers.c.task_id)
-
 # Every change, written in the same transaction as the change (a transactional outbox): the
 # changes feed, the audit log and REST hooks read it, so nothing is seen of a change that rolled
 # back and no committed change is missed. Ids follow commit order (writers take turns to append:

@@ -102,6 +102,19 @@ def insert_untimed(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     conn.execute(insert(te), values)
 
 
+def insert_many(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert entries (columns without ``created``/``modified``) in one ``executemany``; their
+    ids, in the order of ``rows``."""
+    now = now_ms()
+    values = [
+        {"started": None, "ended": None, "invoice_id": None, "deleted": None, **row}
+        | {"created": now, "modified": now}
+        for row in rows
+    ]
+    stmt = insert(te).returning(te.c.id, sort_by_parameter_order=True)
+    return list(conn.execute(stmt, values).scalars())
+
+
 def update_entry(conn: Connection, entry_id: int, values: Mapping[str, Any]) -> None:
     now = now_ms()
     conn.execute(update(te).where(te.c.id == entry_id).values(**values, modified=_stamp(now)))
@@ -137,9 +150,10 @@ def release(conn: Connection, invoice_id: int) -> None:
     )
 
 
-def purge_deleted_of_user(conn: Connection, user_id: int) -> None:
-    """Remove a user's deleted entries for good (before the user is deleted)."""
-    conn.execute(te.delete().where(te.c.user_id == user_id, te.c.deleted.is_not(None)))
+def purge_uncounted_of_user(conn: Connection, user_id: int) -> None:
+    """Remove a user's entries that count nothing (deleted, or a running timer) for good,
+    before the user is deleted."""
+    conn.execute(te.delete().where(te.c.user_id == user_id, ~COUNTS))
 
 
 def disagreeing_cells(conn: Connection, limit: int = 20) -> list[tuple]:
@@ -241,3 +255,23 @@ def modifiable_ids(conn: Connection, ids: Iterable[int], writing) -> set[int]:
         return set(ids)
     stmt = select(te.c.id).select_from(WITH_CATALOGUE).where(te.c.id.in_(ids), writing)
     return set(conn.execute(stmt).scalars())
+
+
+RUNNING = and_(LIVE, te.c.started.is_not(None), te.c.ended.is_(None))
+
+
+def running(conn: Connection, user_id: int) -> Mapping[str, Any] | None:
+    """The user's running entry (a timer), as the entity reads it; None when none runs."""
+    stmt = TIME_ENTRIES.base.where(te.c.user_id == user_id, RUNNING)
+    return conn.execute(stmt).mappings().first()
+
+
+def visible_running(conn: Connection, visible, user_ids=None) -> list:
+    """The running entries whose user and task the time-track condition ``visible`` (on
+    entries with the catalogue joined; None: all) reaches, by user."""
+    stmt = TIME_ENTRIES.base.where(RUNNING).order_by(te.c.user_id)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    if user_ids:
+        stmt = stmt.where(te.c.user_id.in_(user_ids))
+    return list(conn.execute(stmt).mappings())

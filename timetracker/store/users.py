@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.visitors import iterate
 
+from timetracker.store import time_entries as entries
 from timetracker.store.catalogue import link_row
 from timetracker.store.entities import Entity, replace_rows
 from timetracker.store.prepared import Prepared
@@ -210,7 +211,7 @@ def has_tracked_data(conn: Connection, user_id: int) -> bool:
     return conn.execute(
         select(
             exists().where(day_records.c.user_id == user_id)
-            | exists().where(time_entries.c.user_id == user_id, time_entries.c.deleted.is_(None))
+            | exists().where(time_entries.c.user_id == user_id, entries.COUNTS)
             | exists().where(leave_entries.c.user_id == user_id)
             | exists().where(
                 or_(comments.c.user_id == user_id, comments.c.updating_user_id == user_id)

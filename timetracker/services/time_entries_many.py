@@ -1,0 +1,137 @@
+"""Many time entries at once (``POST /timeEntries`` with an array): all or nothing, each judged
+by the rules of one, written in a constant number of statements."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection
+
+from timetracker.access import Caller
+from timetracker.errors import ApiError
+from timetracker.services import events, timetrack_import
+from timetracker.services.time_entries import MINUTES_PER_DAY, shape, time_entries
+from timetracker.store import entities, imports, totals
+from timetracker.store import time_entries as store
+from timetracker.store import timetrack as records
+from timetracker.store.catalogue import TASKS
+from timetracker.store.users import USERS
+
+MAX_BULK = 1000
+
+
+def create_many(conn: Connection, caller: Caller, items: list[Mapping[str, Any]]) -> list:
+    """Create up to 1000 entries, all or nothing: each judged by the rules of one (its shape,
+    the caller's rights over its user and task, assignments, employment, locks, approved weeks,
+    billed records, and the 1440 minutes of each day over what is stored and every item before
+    it). A refusal names every refused item by its index; otherwise the entries and their day
+    records are written in a constant number of statements."""
+    problems: dict[int, list[str]] = {}
+    user_ids = {item.get("user_id", caller.id) for item in items}
+    records.hold_users(conn, sorted(user_ids))
+    people = {u["id"]: u for u in entities.rows_by_ids(conn, USERS, user_ids)}
+    tasks = {t["id"]: t for t in entities.rows_by_ids(conn, TASKS, {i["task_id"] for i in items})}
+    shaped: list[tuple[int, Mapping, Mapping, dict]] = []
+    for index, item in enumerate(items):
+        user, task = people.get(item.get("user_id", caller.id)), tasks.get(item["task_id"])
+        if user is None:
+            problems.setdefault(index, []).append(f"userId: no user {item.get('user_id')}")
+        if task is None:
+            problems.setdefault(index, []).append(f"taskId: no task {item['task_id']}")
+        if user is None or task is None:
+            continue
+        try:
+            shaped.append((index, user, task, shape(conn, user, item, None)))
+        except ApiError as refused:
+            problems.setdefault(index, []).append(f"{refused.fields}: {refused.message}")
+    if shaped:
+        days = [values["date"] for _, _, _, values in shaped]
+        span = (min(days), max(days))
+        judged = list({u["id"]: u for _, u, _, _ in shaped}.values())
+        judge = timetrack_import.Judge(conn, caller, False, judged, span)
+        user_ids = sorted({u["id"] for _, u, _, _ in shaped})
+        stored = imports.entries(conn, user_ids, sorted({t["id"] for _, _, t, _ in shaped}), *span)
+        totals_of_days = imports.day_totals(conn, user_ids, *span)
+        for index, user, task, values in shaped:
+            wrong = judge.task(user, task) + judge.day(user, values["date"])
+            record = stored.get((user["id"], values["date"], task["id"]))
+            if record is not None and record["invoice_id"] is not None:
+                wrong.append(f"the day's record is billed by invoice {record['invoice_id']}")
+            key = (user["id"], values["date"])
+            total = totals_of_days.get(key, 0) + values["minutes"]
+            if not wrong and total > MINUTES_PER_DAY:
+                wrong.append(
+                    f"minutes: the user's day {values['date']} would hold {total} minutes; a "
+                    f"day holds {MINUTES_PER_DAY}"
+                )
+            if wrong:
+                problems.setdefault(index, []).extend(wrong)
+            else:
+                totals_of_days[key] = total
+    if problems:
+        listed = [f"Item {i}: " + "; ".join(problems[i]) for i in sorted(problems)]
+        raise ApiError(
+            400,
+            "invalid_entries",
+            f"Nothing was created; fix these {len(listed)} item(s): "
+            + " | ".join(listed[:20])
+            + (f" | ... and {len(listed) - 20} more" if len(listed) > 20 else ""),
+            fields=", ".join(str(i) for i in sorted(problems)),
+        )
+    return _write_many(conn, caller, shaped, items, stored)
+
+
+def _write_many(conn: Connection, caller: Caller, shaped: list, items: list, stored) -> list:
+    """Write judged entries (``shaped``: index, user, task, day/start/end/minutes) and the day
+    records they add to; the entries as the API shows them, in the order given."""
+    rows = [
+        {
+            "user_id": user["id"],
+            "task_id": task["id"],
+            **values,
+            "description": items[index].get("description"),
+            "billable": items[index].get("billable"),
+        }
+        for index, user, task, values in shaped
+    ]
+    added: dict[tuple, int] = {}
+    for row in rows:
+        key = (row["user_id"], row["date"], row["task_id"])
+        added[key] = added.get(key, 0) + row["minutes"]
+    new, changed = [], []
+    for (user_id, day, task_id), minutes in added.items():
+        record = stored.get((user_id, day, task_id))
+        if record is None:
+            if minutes:
+                new.append(
+                    {"user_id": user_id, "date": day, "task_id": task_id, "minutes": minutes}
+                    | {"comment": None, "invoice_id": None}
+                )
+        elif minutes:
+            changed.append(
+                {"key_user_id": user_id, "key_date": day, "key_task_id": task_id}
+                | {"new_minutes": record["minutes"] + minutes, "new_comment": record["comment"]}
+                | {"old_minutes": record["minutes"], "old_comment": record["comment"]}
+            )
+    days = [row["date"] for row in rows]
+    with totals.bulk(conn, {row["user_id"] for row in rows}, min(days), max(days)):
+        ids = store.insert_many(conn, rows)
+        imports.write_day_records(conn, new, changed)
+    timetrack_import.record_events(conn, caller, new, changed)
+    shown = time_entries.present(conn, caller, entities.rows_by_ids(conn, store.TIME_ENTRIES, ids))
+    by_id = {row["id"]: row for row in shown}
+    events.record(
+        conn,
+        caller,
+        *(
+            events.event(
+                "timeEntry.create",
+                row["id"],
+                events.representation("timeEntry", row),
+                **events.about_object("timeEntry", row),
+            )
+            for row in shown
+        ),
+    )
+    return [by_id[i] for i in ids]
