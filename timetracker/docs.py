@@ -52,12 +52,12 @@ METRICS_TOKEN_SCHEME = {
 }
 
 
-# The document by whether the metrics are served, the one setting that changes it (it adds their
-# operation and security scheme; everything else in it comes from the views, schemas and
-# converters, the same in every app), as the first app of the process with that setting built
-# it. A server builds one app, so this holds one document; a test process builds hundreds, and
-# describing every route costs several times what routing it does. Filled by init_app; a
-# document is never changed once built.
+# Each document built in this process, by whether the metrics are served: the one setting that
+# changes the document (it adds their operation and security scheme); the rest of it comes from
+# the views, schemas and converters, which every app shares. The first app built with a setting
+# describes its routes and later ones take its document: a server builds one app, but a test
+# process builds hundreds, and describing the routes costs several times what routing them
+# does. Filled by init_app; a document is complete, and not changed, once stored here.
 _documents: dict[bool, APISpec] = {}
 
 
