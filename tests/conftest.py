@@ -55,6 +55,14 @@ def pytest_configure(config):
     config.pluginmanager.register(Summary(), SUMMARY_PLUGIN)
 
 
+def pytest_collection_modifyitems(items):
+    """Tests marked ``long`` (tens of seconds each) first, the rest in their order: the xdist
+    workers hand out tests in this order (after groups such as the bad-input corpus), so the
+    long ones start early and the short ones fill in around them, rather than one long test
+    running alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 def basic(username: str, password: str) -> dict[str, str]:
     token = base64.b64encode(f"{username}:{password}".encode()).decode()
     return {"Authorization": f"Basic {token}"}

@@ -50,6 +50,7 @@ workers_params = pytest.mark.parametrize(
 )
 
 
+@pytest.mark.long
 @workers_params
 def test_slow_clients_beyond_the_limit_do_not_keep_others_out(database_url, workers):
     # Two threads a process: few slow clients would be enough to hold them all, were a thread

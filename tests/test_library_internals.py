@@ -4,7 +4,7 @@ Each check names the release it ran against, the module of this project that nee
 the name itself, so that a run against newer releases (``.ci/drift``) says exactly what moved.
 Each library here has an upper bound in pyproject.toml at its first release not checked yet;
 whether the code still behaves with a release is for the tests of that code (test_prepared.py,
-test_connections.py, test_serving.py, test_bad_input.py, test_dump.py) to say.
+test_connections.py, test_serving.py, test_bad_input.py, test_dump.py, test_routing.py) to say.
 """
 
 from __future__ import annotations
@@ -192,6 +192,22 @@ def test_flask_smorest():
         f"flask-smorest: _apidoc arguments changed shape: {Things.get._apidoc}"
     )
     assert [p.get("in") for p in declared(Things.post)] == ["json"]
+
+
+def test_werkzeug():
+    from werkzeug.routing import Rule
+
+    report("werkzeug", "timetracker/routing.py", missing_names(Rule, ["_compile_builder"]))
+    parameters = inspect.signature(Rule._compile_builder).parameters
+    assert list(parameters) == ["self", "append_unknown"], (
+        f"werkzeug: Rule._compile_builder takes {list(parameters)}"
+    )
+    # Rule.compile binds what the factory returns as the rule's builders.
+    source = inspect.getsource(Rule.compile)
+    for append_unknown in (False, True):
+        assert f"self._compile_builder({append_unknown}).__get__(self, None)" in source, (
+            "werkzeug: Rule.compile no longer binds _compile_builder's builders"
+        )
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="gunicorn runs on Unix only")

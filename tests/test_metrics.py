@@ -265,6 +265,7 @@ print(json.dumps(pids))
 """
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("built", ["preload", "in-each-worker"])
 def test_a_scrape_sums_every_worker(make_app, migrated_database_url, tmp_path, monkeypatch, built):
     directory = tmp_path / "metrics"

@@ -35,6 +35,27 @@ def test_openapi_json_is_the_same_document(make_app, spec):
     assert client.get("/api/v1/openapi.json").get_json() == spec
 
 
+def served_documents(app) -> list[bytes]:
+    client = app.test_client()
+    return [client.get(f"/api/v1/{name}").data for name in ("openapi.json", "swagger.json")]
+
+
+def test_each_app_serves_the_document_of_its_own_settings(make_app, monkeypatch):
+    """An app takes the document an earlier app of the process built with the same settings
+    (timetracker.docs): whatever apps came before, it serves, byte for byte, what an app built
+    first in its process would."""
+    from timetracker import docs
+
+    metrics_on = {"METRICS": "token", "METRICS_TOKEN": "metrics-token-0123456789"}
+    in_turn = [served_documents(make_app(**s)) for s in ({}, metrics_on, {}, metrics_on)]
+    first = []
+    for settings in ({}, metrics_on):
+        monkeypatch.setattr(docs, "_documents", {})
+        first.append(served_documents(make_app(**settings)))
+    assert first[0] != first[1]
+    assert in_turn == [first[0], first[1], first[0], first[1]]
+
+
 # Operations outside the user authentication: no credentials, or a token of their own.
 OWN_SECURITY = {"/api/v1/health": [], "/api/v1/metrics": [{"metricsToken": []}]}
 

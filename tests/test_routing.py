@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import flask
 import pytest
 
 PATH_VALUES = {"uid": "admin", "userId": "admin", "date": "2025-03-04", "taskId": "1"}
@@ -96,3 +97,33 @@ def test_an_asynchronous_view_or_hook_is_refused(app):
     app.before_request(hook)
     with pytest.raises(TypeError, match="synchronous"):
         app.check_synchronous()
+
+
+def test_every_route_builds_the_urls_werkzeug_builds(app):
+    """The app's rules compile their URL builders when first used (timetracker.routing.Rule):
+    every route builds what werkzeug's own rule builds, with and without other arguments."""
+    from werkzeug.routing import Map, Rule
+
+    from timetracker.routing import Rule as AppRule
+
+    rules = list(app.url_map.iter_rules())
+    assert {type(rule) for rule in rules} == {AppRule}
+    plain = Map(
+        [Rule(r.rule, endpoint=r.endpoint, methods=r.methods, defaults=r.defaults) for r in rules],
+        converters=app.url_map.converters,
+        merge_slashes=False,
+    )
+    ours, theirs = app.url_map.bind("localhost"), plain.bind("localhost")
+    for rule in rules:
+        values = dict.fromkeys(rule.arguments, 7)
+        for extra in ({}, {"q": "a b/é", "n": 2}):
+            for append_unknown in (False, True):
+                built = ours.build(
+                    rule.endpoint, {**values, **extra}, append_unknown=append_unknown
+                )
+                expected = theirs.build(
+                    rule.endpoint, {**values, **extra}, append_unknown=append_unknown
+                )
+                assert built == expected, (rule.rule, extra, append_unknown)
+    with app.test_request_context():
+        assert flask.url_for("swagger_ui.show") == "/api/v1/swagger/"

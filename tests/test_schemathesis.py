@@ -17,6 +17,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.conftest import ADMIN_PASSWORD, ApiClient, basic
 
+pytestmark = pytest.mark.long
+
 # The metrics endpoint is on in the generated tests (with its own token), so they see it answer.
 METRICS_TOKEN = "metrics-token-for-the-generated-tests"
 

@@ -92,6 +92,7 @@ workers_params = pytest.mark.parametrize(
 )
 
 
+@pytest.mark.long
 @workers_params
 def test_sigterm_lets_the_running_export_finish(database_url, workers):
     env = server_env(
@@ -134,6 +135,7 @@ def test_sigterm_lets_the_running_export_finish(database_url, workers):
         engine.dispose()
 
 
+@pytest.mark.long
 @workers_params
 def test_sigterm_is_not_held_by_heads_still_arriving(database_url, workers):
     """Connections that send nothing, trickle a head or idle after an answer do not hold the

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 
 from sqlalchemy import func, select
 
@@ -15,12 +14,14 @@ from timetracker.store.schema import users
 
 PROCESSES = 3
 
+# Each process imports the package, says it is ready, and starts when told: every one of them
+# then starts at the same instant.
 START = textwrap.dedent(
     """
-    import sys, time
+    import sys
     from timetracker.startup import prepare_database
-    start = float(sys.argv[2])
-    time.sleep(max(start - time.time(), 0))  # everyone starts at the same instant
+    print("ready", flush=True)
+    sys.stdin.readline()
     prepare_database(
         {"DATABASE_URL": sys.argv[1], "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
     )
@@ -30,17 +31,22 @@ START = textwrap.dedent(
 
 def test_processes_starting_together_migrate_once(database_url):
     env = {**os.environ, "TIMETRACKER_ADMIN_PASSWORD": "manager"}
-    start = time.time() + 3  # time enough for every interpreter to import the package
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", START, database_url, str(start)],
+            [sys.executable, "-c", START, database_url],
             env=env,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         for _ in range(PROCESSES)
     ]
+    for process in processes:
+        assert process.stdout.readline() == "ready\n", process.stderr.read()
+    for process in processes:
+        process.stdin.write("go\n")
+        process.stdin.flush()
     for process in processes:
         _out, err = process.communicate(timeout=120)
         assert process.returncode == 0, err

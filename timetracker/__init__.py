@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from timetracker.routing import OptionalTrailingSlash
+from timetracker.routing import OptionalTrailingSlash, Rule
 
 __version__ = "0.1.0"
 
@@ -19,7 +19,11 @@ class App(Flask):
     Flask asks of every view and hook, on every request, whether it is a coroutine function
     (twenty-odd ``inspect`` calls a request here). None is: :func:`create_app` checks them all
     once, so each is run as it is.
+
+    Its URL rules compile their URL builders when first used (:class:`timetracker.routing.Rule`).
     """
+
+    url_rule_class = Rule
 
     def ensure_sync(self, func):
         return func

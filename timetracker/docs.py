@@ -3,6 +3,7 @@ served from the installed package so it works on a machine without internet."""
 
 from __future__ import annotations
 
+from apispec import APISpec
 from flask import Flask, jsonify, redirect, url_for
 from flask_smorest import Api as SmorestApi
 from flask_swagger_ui import get_swaggerui_blueprint
@@ -51,8 +52,28 @@ METRICS_TOKEN_SCHEME = {
 }
 
 
+# Each document built in this process, by whether the metrics are served: the one setting that
+# changes the document (it adds their operation and security scheme); the rest of it comes from
+# the views, schemas and converters, which every app shares. The first app built with a setting
+# describes its routes and later ones take its document: a server builds one app, but a test
+# process builds hundreds, and describing the routes costs several times what routing them
+# does. Filled by init_app; a document is complete, and not changed, once stored here.
+_documents: dict[bool, APISpec] = {}
+
+
 class Api(SmorestApi):
+    """flask-smorest's ``Api`` with the API's error shape, which takes the document an earlier
+    app of the process built with the same settings rather than describe the same routes again
+    (:attr:`built_document`)."""
+
     ERROR_SCHEMA = ErrorSchema
+
+    def __init__(self, app: Flask, metrics_on: bool):
+        self.metrics_on = metrics_on
+        # When set, the blueprints registered on this Api are only routed, not described
+        # (timetracker.api.common.Blueprint.register_views_in_doc), and init_app serves this.
+        self.built_document = _documents.get(metrics_on)
+        super().__init__(app)
 
     def handle_http_exception(self, error):
         return error_response(http_exception_to_api_error(error))
@@ -60,7 +81,8 @@ class Api(SmorestApi):
 
 def make_api(app: Flask, metrics_on: bool = False) -> Api:
     """The document's settings, and the :class:`Api` that the routes are registered on (from
-    :mod:`timetracker.api`) to be described."""
+    :mod:`timetracker.api`) to be described, unless the document for these settings is built
+    already."""
     app.config.update(
         API_TITLE="timetracker",
         API_VERSION=__version__,
@@ -83,12 +105,17 @@ def make_api(app: Flask, metrics_on: bool = False) -> Api:
             },
         },
     )
-    return Api(app)
+    return Api(app, metrics_on)
 
 
 def init_app(app: Flask, api: Api) -> None:
-    """The document at ``/api/v1/openapi.json``, the Swagger UI, and the way to it from the
-    server's root."""
+    """The document at ``/api/v1/openapi.json`` (and flask-smorest's ``swagger.json``), the
+    Swagger UI, and the way to it from the server's root. Called once the routes are
+    registered: the document is then complete."""
+    if api.built_document is None:
+        _documents[api.metrics_on] = api.spec
+    else:
+        api.spec = api.built_document
 
     @public
     def openapi_json():

@@ -3,9 +3,13 @@ slash, for every method.
 
 A redirect would not do: many clients drop the body of a redirected PATCH. So the slash is taken
 off before routing (the Swagger UI, which lives under ``/api/v1/swagger/``, keeps its own).
+
+And the app's URL rules (:class:`Rule`), whose URL builders are made when first used.
 """
 
 from __future__ import annotations
+
+from werkzeug import routing
 
 API_PREFIX = "/api/v1/"
 KEEPS_ITS_SLASH = ("/api/v1/swagger/",)
@@ -35,3 +39,28 @@ def routed_path(path: str) -> str:
     ):
         return path.rstrip("/")
     return path
+
+
+class Rule(routing.Rule):
+    """werkzeug's URL rule, whose two URL builders (for ``url_for``) are compiled when first
+    used rather than when the rule is added.
+
+    Compiling them (Python code generated and compiled for each rule) is some two thirds of
+    building an app once its document is built (:mod:`timetracker.docs`), and nearly every
+    rule here is only matched, never built: a server does not miss the time, but a test
+    process builds an app for every test.
+    """
+
+    def _compile_builder(self, append_unknown: bool = True):
+        # werkzeug's private factory of a builder, which Rule.compile binds to the rule
+        # (checked in tests/test_library_internals.py; the bound on werkzeug in pyproject.toml).
+        compile_builder = super()._compile_builder
+        compiled = None
+
+        def build(rule, *args, **kwargs):
+            nonlocal compiled
+            if compiled is None:
+                compiled = compile_builder(append_unknown).__get__(rule, None)
+            return compiled(*args, **kwargs)
+
+        return build

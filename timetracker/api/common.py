@@ -75,6 +75,13 @@ class Blueprint(flask_smorest.Blueprint):
         a new instance for every request (a quarter of a millisecond for a larger schema)."""
         return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
 
+    def register_views_in_doc(self, api, *args, **kwargs):
+        """As flask-smorest's, unless ``api`` takes the document an earlier app of the
+        process built with these views (:class:`timetracker.docs.Api`): describing them again
+        would give the same document."""
+        if getattr(api, "built_document", None) is None:
+            super().register_views_in_doc(api, *args, **kwargs)
+
     def errors(self, *codes: int, public: bool = False) -> Callable:
         """Document the error responses of an operation.
 
