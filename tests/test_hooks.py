@@ -208,7 +208,7 @@ def test_the_filter_selects_by_field_equality(admin, worker, catalogue, receiver
 
 
 def test_unknown_event_names_are_refused_with_the_valid_ones(admin, receiver):
-    for name in ("Task.create", "task.created", "timer", "leaveType.create", " *"):
+    for name in ("Task.create", "task.created", "timers", "leaveType.create", " *"):
         answer = admin.post("/hooks", json={"target_url": receiver.url, "event": name})
         body = answer.get_json()
         assert (answer.status_code, body["key"]) == (400, "api.error.unknown_hook_event"), name
@@ -417,3 +417,37 @@ def test_a_hook_made_with_a_token_is_disabled_once_the_token_expires(app, admin,
     assert len(receiver.received) == 1
     expired = admin.ok("get", f"/hooks/{hook['id']}")
     assert not expired["enabled"] and "expired" in expired["disabledReason"]
+
+
+def test_entry_and_timer_events_go_under_either_name(admin, worker, catalogue, receiver,
+                                                     deliverer):  # fmt: skip
+    """timeEntry.create/update/delete and timer.start/stop, also under TrackingTime's names
+    (timeEntry.created, timer.started, ...); project.statusChanged when a project is archived
+    or made active again."""
+    design = catalogue["tasks"]["design"]["id"]
+    created, by_kind = (
+        subscribe(admin, receiver.url, "timeEntry.created"),
+        subscribe(admin, receiver.url + "?kind", "timeEntry"),
+    )
+    stopped = subscribe(admin, receiver.url + "?timer", "timer.stopped")
+    status = subscribe(admin, receiver.url + "?status", "project.statusChanged")
+    entry = worker.ok("post", "/timeEntries", {"taskId": design, "date": "2026-03-02",
+                                               "minutes": 30})  # fmt: skip
+    worker.ok("patch", f"/timeEntries/{entry['id']}", {"minutes": 45})
+    worker.ok("post", "/timers", {"taskId": design})
+    worker.ok("post", "/timers/me/stop")
+    web = catalogue["projects"]["web"]["id"]
+    admin.ok("patch", f"/projects/{web}", {"description": "not a status change"})
+    admin.ok("patch", f"/projects/{web}", {"archived": True})
+    deliverer.run_once()
+    names = {}
+    for delivery in receiver.received:
+        names.setdefault(delivery.path, []).extend(e["event.name"] for e in delivery.events)
+    assert names["/hook"] == ["timeEntry.create"]
+    assert names["/hook?kind"] == ["timeEntry.create", "timeEntry.update"]
+    assert names["/hook?timer"] == ["timer.stop"]
+    assert names["/hook?status"] == ["project.statusChanged"]
+    [changed] = [e for d in receiver.received for e in d.events if e["event.name"].endswith("d")]
+    assert (changed["id"], changed["archived"]) == (web, True)
+    for hook in (created, by_kind, stopped, status):
+        assert admin.ok("get", f"/hooks/{hook['id']}")["event"] == hook["event"]

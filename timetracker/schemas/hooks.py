@@ -10,7 +10,7 @@ from timetracker.schemas.common import JsonBoolean, PageArgs, Text, UserIdList, 
 # The event names a subscription may name (services/hooks.py checks them, with its own error).
 EVENT_NAMES = ("*", "create", "update", "delete", "move", "task", "project", "customer")
 EVENT_NAMES += ("user", "department", "timeZoneGroup", "timetrack", "timetrackApprovalStatus")
-EVENT_NAMES += ("leaveTime",)
+EVENT_NAMES += ("leaveTime", "timeEntry", "timer")
 EVENT_NAMES += tuple(f"{k}.{a}" for k in ("task", "project")
                      for a in ("create", "update", "move", "delete"))  # fmt: skip
 EVENT_NAMES += tuple(f"{k}.{a}" for k in ("customer", "user", "department", "timeZoneGroup")
@@ -18,6 +18,10 @@ EVENT_NAMES += tuple(f"{k}.{a}" for k in ("customer", "user", "department", "tim
 EVENT_NAMES += ("timetrack.update", "timetrackApprovalStatus.update", "leaveTime.update")
 EVENT_NAMES += ("timer.start", "timer.stop", "invoice.create", "invoice.delete")
 EVENT_NAMES += ("timeEntry.create", "timeEntry.update", "timeEntry.delete")
+EVENT_NAMES += ("project.statusChanged",)
+# TrackingTime's names of the same events (services/hooks.py ALIASES).
+EVENT_NAMES += ("timeEntry.created", "timeEntry.updated", "timeEntry.deleted")
+EVENT_NAMES += ("timer.started", "timer.stopped")
 
 HOOK_EXAMPLE = {
     "id": 1,

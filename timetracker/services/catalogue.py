@@ -145,6 +145,13 @@ class Projects(CatalogueLevel):
         reference(conn, CUSTOMERS, values["customer_id"], "customerId")
         return {"id": None, "customer_id": values["customer_id"]}
 
+    def record(self, conn, caller, action, shown, before=None, subjects=None) -> None:
+        """A change of a project's status (archived or active) is also ``project.statusChanged``
+        (TrackingTime's event), after its update event."""
+        super().record(conn, caller, action, shown, before, subjects)
+        if before is not None and before["archived"] != shown["archived"]:
+            super().record(conn, caller, "statusChanged", shown, before)
+
 
 class Tasks(CatalogueLevel):
     kind, label, exists_key, entity = "task", "Task", "task_exists", TASKS

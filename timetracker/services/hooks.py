@@ -40,7 +40,15 @@ from timetracker.store.util import now_ms
 
 ACTIONS = ("create", "update", "delete", "move")
 KINDS = ("task", "project", "customer", "user", "department", "timeZoneGroup", "timetrack")
-KINDS += ("timetrackApprovalStatus", "leaveTime")
+KINDS += ("timetrackApprovalStatus", "leaveTime", "timeEntry", "timer")
+# TrackingTime's names for the same events: a subscription may use either.
+ALIASES = {
+    "timeEntry.created": "timeEntry.create",
+    "timeEntry.updated": "timeEntry.update",
+    "timeEntry.deleted": "timeEntry.delete",
+    "timer.started": "timer.start",
+    "timer.stopped": "timer.stop",
+}
 
 MAX_FILTER_KEYS = 20
 TOKEN_REVOKED = "The API token that made this hook was revoked"
@@ -55,7 +63,7 @@ def name_match(event: str) -> tuple[str, str]:
         return ("suffix", f".{event}")
     if event in KINDS:
         return ("prefix", f"{event}.")
-    return ("exact", event)
+    return ("exact", ALIASES.get(event, event))
 
 
 def selects(event: str, name: str) -> bool:
