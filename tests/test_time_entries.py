@@ -440,3 +440,29 @@ def test_an_array_holds_at_most_1000_entries(app, admin, worker, catalogue):
     one_truth(app)
     totals = admin.ok("get", "/timetrack/totals?dateFrom=2025-01-01&dateTo=2025-12-31")
     assert totals["totals"]["totalMinutes"] == 1000
+
+
+def test_the_list_exports_as_csv_and_excel(app, worker, catalogue):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    design = catalogue["tasks"]["design"]["id"]
+    timed = worker.ok("post", "/timeEntries", {"taskId": design, "start": "2025-03-04T14:00:00Z",
+                                                "minutes": 30, "description": "=cmd"})  # fmt: skip
+    untimed = worker.ok("post", "/timeEntries", {"taskId": design, "date": DAY, "minutes": 15})
+    response = worker.get("/timeEntries?format=csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["id"] for r in rows] == [str(untimed["id"]), str(timed["id"])]
+    assert (rows[1]["start"], rows[1]["end"]) == ("2025-03-04T14:00:00Z", "2025-03-04T14:30:00Z")
+    assert rows[1]["description"] == "'=cmd"  # the formula guard
+    assert rows[0]["start"] == "" and rows[0]["minutes"] == "15"
+    assert "allowedActions" not in rows[0]
+    book = load_workbook(io.BytesIO(worker.get("/timeEntries?format=xlsx").get_data()))
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    second = dict(zip(header, [c.value for c in sheet[3]], strict=False))
+    assert second["minutes"] == 30 and second["id"] == timed["id"]
+    assert str(second["start"]) == "2025-03-04 14:00:00"

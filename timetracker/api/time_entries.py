@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from timetracker.access import current_caller
 from timetracker.api.common import Blueprint, doc
 from timetracker.api.crud import Crud, crud_blueprint
+from timetracker.api.csv_stream import csv_columns, csv_example
 from timetracker.errors import invalid, validation_error
 from timetracker.schemas import time_entries as s
 from timetracker.services import timers
@@ -107,6 +108,9 @@ def timer_routes(blp: Blueprint) -> None:
             return timers.current(get_db(), current_caller(), args["userId"])
 
 
+# The CSV and Excel of the list: the entries' fields, without what belongs to the caller.
+CSV_COLUMNS = csv_columns(s.TimeEntrySchema, ("allowedActions",))
+
 ONE_OR_MANY = {
     "required": True,
     "content": {
@@ -149,6 +153,8 @@ blp = crud_blueprint(
         errors={"create": (404, 409), "update": (409,), "delete": (409,)},
         counted=True,
         extra_routes=entry_routes,
+        csv=CSV_COLUMNS,
+        csv_example=csv_example(s.TimeEntrySchema, CSV_COLUMNS),
     )
 )
 
