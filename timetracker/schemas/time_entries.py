@@ -214,3 +214,8 @@ class StoppedEntriesSchema(ApiSchema):
         required=True,
         metadata={"description": "The entries the stop made: one per local day the timer ran"},
     )
+
+
+class TimeEntryImportResultSchema(ApiSchema):
+    imported = fields.Integer(required=True, metadata={"description": "Lines read"})
+    entriesCreated = fields.Integer(required=True)
