@@ -59,6 +59,7 @@ SHARED = {
         "csv_import",
         "task_import",
         "timetrack_import",
+        "time_entry_import",
         "timetrack_events",
         "time_entries_many",
         "hook_delivery",

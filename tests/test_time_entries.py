@@ -440,3 +440,110 @@ def test_an_array_holds_at_most_1000_entries(app, admin, worker, catalogue):
     one_truth(app)
     totals = admin.ok("get", "/timetrack/totals?dateFrom=2025-01-01&dateTo=2025-12-31")
     assert totals["totals"]["totalMinutes"] == 1000
+
+
+def test_the_list_exports_as_csv_and_excel(app, worker, catalogue):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    design = catalogue["tasks"]["design"]["id"]
+    timed = worker.ok("post", "/timeEntries", {"taskId": design, "start": "2025-03-04T14:00:00Z",
+                                                "minutes": 30, "description": "=cmd"})  # fmt: skip
+    untimed = worker.ok("post", "/timeEntries", {"taskId": design, "date": DAY, "minutes": 15})
+    response = worker.get("/timeEntries?format=csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["id"] for r in rows] == [str(untimed["id"]), str(timed["id"])]
+    assert (rows[1]["start"], rows[1]["end"]) == ("2025-03-04T14:00:00Z", "2025-03-04T14:30:00Z")
+    assert rows[1]["description"] == "'=cmd"  # the formula guard
+    assert rows[0]["start"] == "" and rows[0]["minutes"] == "15"
+    assert "allowedActions" not in rows[0]
+    book = load_workbook(io.BytesIO(worker.get("/timeEntries?format=xlsx").get_data()))
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    second = dict(zip(header, [c.value for c in sheet[3]], strict=False))
+    assert second["minutes"] == 30 and second["id"] == timed["id"]
+    assert str(second["start"]) == "2025-03-04 14:00:00"
+
+
+# --- CSV import -----------------------------------------------------------------------------------
+
+
+def import_entries(client, text: str):
+    return client.client.post(
+        "/api/v1/timeEntries/import",
+        data=text,
+        headers={**client.headers, "Content-Type": "text/csv"},
+    )
+
+
+def test_an_import_makes_one_entry_per_line(app, admin, worker, catalogue):
+    text = (
+        "username,customer,project,task,date,start,end,minutes,description,billable\n"
+        "worker,Acme,Website,Design,,2025-03-04T09:00:00+01:00,2025-03-04T10:30:00+01:00,,"
+        "Review,\n"
+        "WORKER,acme,website,build,2025-03-04,,,45,,false\n"
+        'worker,Acme,Website,Design,,2025-03-05T13:00:00Z,,20,"Notes, more",true\n'
+    )
+    response = import_entries(worker, text)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"imported": 3, "entriesCreated": 3}
+    listed = worker.ok("get", "/timeEntries")["items"]
+    shown = [(e["date"], e["start"], e["end"], e["minutes"], e["description"], e["billable"])
+             for e in listed]  # fmt: skip
+    assert shown == [
+        (DAY, None, None, 45, None, False),
+        (DAY, "2025-03-04T08:00:00Z", "2025-03-04T09:30:00Z", 90, "Review", True),
+        ("2025-03-05", "2025-03-05T13:00:00Z", "2025-03-05T13:20:00Z", 20, "Notes, more", True),
+    ]
+    design = catalogue["tasks"]["design"]["id"]
+    assert record_time(worker, "worker", design) == 90
+    one_truth(app)
+
+
+def test_an_import_with_bad_lines_names_them_and_imports_nothing(app, admin, worker, catalogue):
+    admin.ok("post", "/timetrack/lock", {"dateFrom": "2025-03-10", "dateTo": "2025-03-10"})
+    text = (
+        "username,customer,project,task,date,start,end,minutes\n"
+        "worker,Acme,Website,Design,2025-03-04,,,30\n"  # good
+        "nobody,Acme,Website,Design,2025-03-04,,,30\n"
+        "worker,Acme,Website,Nothing,2025-03-04,,,30\n"
+        "worker,Acme,Website,Design,2025-02-30,,,30\n"
+        "worker,Acme,Website,Design,,2025-03-04T09:00:00,,30\n"
+        "worker,Acme,Website,Design,2025-03-10,,,30\n"
+        "worker,Acme,Website,Design,2025-03-04,,,\n"
+        "worker,Acme,Mobile app,Release,2025-03-04,,,30\n"
+    )
+    response = import_entries(worker, text)
+    assert response.status_code == 400
+    error = response.get_json()
+    assert error["key"] == "api.error.invalid_csv"
+    for said in ("Line 3: username", "Line 4: task", "Line 5: date", "Line 6: start",
+                 "Line 7:", "Line 8:", "Line 9:"):  # fmt: skip
+        assert said in error["message"], said
+    assert "Line 2" not in error["message"]
+    assert stored_entries(app) == []
+    # A header without the required columns is refused before any line.
+    response = import_entries(worker, "username,customer\nworker,Acme\n")
+    assert (response.status_code, response.get_json()["key"]) == (400, "api.error.invalid_csv")
+
+
+def test_the_command_line_imports_entries(app, admin, worker, catalogue, migrated_database_url,
+                                          tmp_path):  # fmt: skip
+    from click.testing import CliRunner
+
+    from timetracker.cli import main
+
+    csv_file = tmp_path / "entries.csv"
+    csv_file.write_text(
+        "username,customer,project,task,start,end\n"
+        "worker,Acme,Website,Design,2025-03-04T09:00:00Z,2025-03-04T09:45:00Z\n"
+    )
+    result = CliRunner().invoke(
+        main, ["import", "entries", str(csv_file), "--db", migrated_database_url]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Imported 1 lines: 1 entries." in result.output
+    assert [e["minutes"] for e in worker.ok("get", "/timeEntries")["items"]] == [45]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask.views import MethodView
 from marshmallow import ValidationError
 
 from timetracker.access import current_caller
-from timetracker.api.common import Blueprint, doc
+from timetracker.api.common import Blueprint, csv_body, doc, import_body
 from timetracker.api.crud import Crud, crud_blueprint
+from timetracker.api.csv_stream import csv_columns, csv_example
 from timetracker.errors import invalid, validation_error
 from timetracker.schemas import time_entries as s
-from timetracker.services import timers
+from timetracker.services import time_entry_import, timers
 from timetracker.services.time_entries import time_entries
 from timetracker.services.time_entries_many import MAX_BULK, create_many
 from timetracker.store.db import get_db
@@ -52,6 +53,33 @@ def entry_routes(blp: Blueprint) -> None:
             items = _load(s.TimeEntryCreateSchema(many=True), body)
             created = create_many(get_db(), caller, items)
             return jsonify(s.TimeEntrySchema(many=True).dump(created))
+
+    @blp.route("/timeEntries/import")
+    class Import(MethodView):
+        accepts = ("text/csv",)
+
+        @blp.doc(requestBody=csv_body(time_entry_import.TEMPLATE))
+        @blp.response(200, s.TimeEntryImportResultSchema)
+        @blp.errors(413, 415)
+        @doc(
+            "Import time entries from CSV\n\nColumns (the header row names them, in any "
+            "order): username, customer, project, task (names, matched case-insensitively), "
+            "then date and minutes (an untimed entry), or start and end (ISO 8601 with an "
+            "offset), or start and minutes; description and billable (true/false; empty: the "
+            "task's type of work) are optional. Each line becomes one entry, judged as one "
+            "created through POST /timeEntries: if any line is refused, the answer is 400 "
+            "api.error.invalid_csv listing every problem with its line number, and nothing is "
+            "imported. Needs Enter Time-Track or Modify & Approve Users' Time-Track. At most "
+            "TIMETRACKER_TIMETRACK_IMPORT_MAX_ROWS lines."
+        )
+        def post(self):
+            config = current_app.config
+            return time_entry_import.import_csv(
+                lambda write: get_db(write=write),
+                current_caller(),
+                import_body(config["IMPORT_MAX_CONTENT_LENGTH"]),
+                max_rows=config["TIMETRACK_IMPORT_MAX_ROWS"],
+            )
 
     timer_routes(blp)
 
@@ -107,6 +135,9 @@ def timer_routes(blp: Blueprint) -> None:
             return timers.current(get_db(), current_caller(), args["userId"])
 
 
+# The CSV and Excel of the list: the entries' fields, without what belongs to the caller.
+CSV_COLUMNS = csv_columns(s.TimeEntrySchema, ("allowedActions",))
+
 ONE_OR_MANY = {
     "required": True,
     "content": {
@@ -149,6 +180,8 @@ blp = crud_blueprint(
         errors={"create": (404, 409), "update": (409,), "delete": (409,)},
         counted=True,
         extra_routes=entry_routes,
+        csv=CSV_COLUMNS,
+        csv_example=csv_example(s.TimeEntrySchema, CSV_COLUMNS),
     )
 )
 

@@ -13,6 +13,7 @@ from timetracker.schemas.common import (
     AllowedActions,
     AllowedActionsSchema,
     CalendarDate,
+    ExportArgs,
     Id,
     IdList,
     Modified,
@@ -53,11 +54,14 @@ class Instant(fields.AwareDateTime):
         return int(moment.timestamp() * 1000)
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        moment = dt.datetime.fromtimestamp(value / 1000, dt.UTC)
-        spec = "milliseconds" if value % 1000 else "seconds"
-        return moment.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+        return None if value is None else instant_text(value)
+
+
+def instant_text(ms: int) -> str:
+    """Epoch milliseconds as the API answers a moment: ``2026-03-04T09:30:00Z``."""
+    moment = dt.datetime.fromtimestamp(ms / 1000, dt.UTC)
+    spec = "milliseconds" if ms % 1000 else "seconds"
+    return moment.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 
 
 class TimeEntryActionsSchema(AllowedActionsSchema):
@@ -155,7 +159,7 @@ class TimeEntryUpdateSchema(_TimeEntryFields):
     taskId = Id(attribute="task_id", metadata={"description": "Move the entry to another task"})
 
 
-class TimeEntryListArgs(PageArgs, ModifiedAfterArgs):
+class TimeEntryListArgs(PageArgs, ModifiedAfterArgs, ExportArgs):
     dateFrom = CalendarDate(attribute="date_from")
     dateTo = CalendarDate(attribute="date_to")
     userIds = UserIdList(attribute="user_ids", description="Only the entries of these users")
@@ -210,3 +214,8 @@ class StoppedEntriesSchema(ApiSchema):
         required=True,
         metadata={"description": "The entries the stop made: one per local day the timer ran"},
     )
+
+
+class TimeEntryImportResultSchema(ApiSchema):
+    imported = fields.Integer(required=True, metadata={"description": "Lines read"})
+    entriesCreated = fields.Integer(required=True)

@@ -21,7 +21,7 @@ entries are never changed by a record write: a total below their sum is refused 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping
@@ -30,6 +30,7 @@ from timetracker import access
 from timetracker.access import Caller
 from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.errors import ApiError, not_found
+from timetracker.schemas.time_entries import instant_text
 from timetracker.services import catalogue, crud, events, timetrack
 from timetracker.services.timetrack_events import change_event
 from timetracker.services.users import users
@@ -163,6 +164,22 @@ class TimeEntries(crud.Resource):
                 }
             )
         return shown
+
+    def export(self, engine, caller: Caller, args: Mapping[str, Any], columns) -> Iterator[tuple]:
+        """The list's rows for CSV and Excel: starts and ends as UTC instants, as the JSON."""
+        rows = super().export(engine, caller, args, columns)  # the query is made now
+        instants = [i for i, key in enumerate(columns) if key in ("started", "ended")]
+
+        def shown(row: tuple) -> tuple:
+            if all(row[i] is None for i in instants):
+                return row
+            cells = list(row)
+            for i in instants:
+                if cells[i] is not None:
+                    cells[i] = instant_text(int(cells[i]))
+            return tuple(cells)
+
+        return map(shown, rows)
 
     def count(self, conn: Connection, caller: Caller, args: Mapping[str, Any]) -> int:
         return super().count(conn, caller, {**args, "sort": None})

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from timetracker.access import Caller
 from timetracker.errors import ApiError
 from timetracker.services import events, timetrack_import
+from timetracker.services.csv_import import refuse_lines
 from timetracker.services.time_entries import MINUTES_PER_DAY, shape, time_entries
 from timetracker.store import entities, imports, totals
 from timetracker.store import time_entries as store
@@ -19,14 +20,22 @@ from timetracker.store.catalogue import TASKS
 from timetracker.store.users import USERS
 
 MAX_BULK = 1000
+READ_BACK = 5_000
 
 
-def create_many(conn: Connection, caller: Caller, items: list[Mapping[str, Any]]) -> list:
+def create_many(
+    conn: Connection,
+    caller: Caller,
+    items: list[Mapping[str, Any]],
+    lines: list[int] | None = None,
+    line_problems: dict[int, list[str]] | None = None,
+) -> list:
     """Create up to 1000 entries, all or nothing: each judged by the rules of one (its shape,
     the caller's rights over its user and task, assignments, employment, locks, approved weeks,
     billed records, and the 1440 minutes of each day over what is stored and every item before
-    it). A refusal names every refused item by its index; otherwise the entries and their day
-    records are written in a constant number of statements."""
+    it). A refusal names every refused item by its index (or, for an import, by its line in
+    ``lines``: 400 ``invalid_csv``, with the file's other ``line_problems``); otherwise the
+    entries and their day records are written in a constant number of statements."""
     problems: dict[int, list[str]] = {}
     user_ids = {item.get("user_id", caller.id) for item in items}
     records.hold_users(conn, sorted(user_ids))
@@ -69,6 +78,12 @@ def create_many(conn: Connection, caller: Caller, items: list[Mapping[str, Any]]
                 problems.setdefault(index, []).extend(wrong)
             else:
                 totals_of_days[key] = total
+    if lines is not None:
+        by_line = {line: list(wrong) for line, wrong in (line_problems or {}).items()}
+        for index, wrong in problems.items():
+            by_line.setdefault(lines[index], []).extend(wrong)
+        if by_line:
+            raise refuse_lines(by_line)
     if problems:
         listed = [f"Item {i}: " + "; ".join(problems[i]) for i in sorted(problems)]
         raise ApiError(
@@ -119,7 +134,10 @@ def _write_many(conn: Connection, caller: Caller, shaped: list, items: list, sto
         ids = store.insert_many(conn, rows)
         imports.write_day_records(conn, new, changed)
     timetrack_import.record_events(conn, caller, new, changed)
-    shown = time_entries.present(conn, caller, entities.rows_by_ids(conn, store.TIME_ENTRIES, ids))
+    shown = []
+    for start in range(0, len(ids), READ_BACK):  # within the database's bound parameters
+        chunk = entities.rows_by_ids(conn, store.TIME_ENTRIES, ids[start : start + READ_BACK])
+        shown += time_entries.present(conn, caller, chunk)
     by_id = {row["id"]: row for row in shown}
     events.record(
         conn,
