@@ -18,6 +18,7 @@ EVENT_NAMES += tuple(f"{k}.{a}" for k in ("customer", "user", "department", "tim
 EVENT_NAMES += ("timetrack.update", "timetrackApprovalStatus.update", "leaveTime.update")
 EVENT_NAMES += ("timer.start", "timer.stop", "invoice.create", "invoice.delete")
 EVENT_NAMES += ("timeEntry.create", "timeEntry.update", "timeEntry.delete")
+EVENT_NAMES += ("tag", "tag.create", "tag.update", "tag.delete")
 
 HOOK_EXAMPLE = {
     "id": 1,
