@@ -372,6 +372,42 @@ def test_grouping_by_tag_counts_an_entry_in_each_of_its_tags(admin, worker, tagg
     assert cells[(a, "2025-03-05")] == 60 and cells[(None, "2025-03-06")] == 25
 
 
+def without_leave(totals: dict) -> dict:
+    return {k: v for k, v in totals.items() if not k.startswith("leave")}
+
+
+def test_a_tag_on_every_entry_totals_exactly_as_the_kept_totals(
+    admin, worker, tagged, tag_ids, catalogue
+):
+    """Every field (billable, billed, cost, revenue) summed from the entries agrees with the
+    totals kept per month when the tag selects every entry."""
+    admin.ok("put", f"/userRates/{worker.id}", [
+        {"dateFrom": "2025-01-01", "regularRate": 30, "overtimeRate": 45},
+        {"dateFrom": "2025-03-05", "regularRate": 42.5, "overtimeRate": 60},
+    ])  # fmt: skip
+    for type_of_work in admin.ok("get", "/typesOfWork")["items"]:
+        admin.ok("patch", f"/typesOfWork/{type_of_work['id']}", {"rate": 80})
+    everything = admin.ok("post", "/tags", {"name": "everything"})["id"]
+    for entry in admin.ok("get", "/timeEntries")["items"]:
+        if entry["invoiceId"] is None:
+            tags = sorted({*entry["tagIds"], everything})
+            admin.ok("patch", f"/timeEntries/{entry['id']}", {"tagIds": tags})
+    billed = [e for e in admin.ok("get", "/timeEntries")["items"] if e["invoiceId"] is not None]
+    assert billed  # their tags cannot change: the tag selects every other entry
+    others = f"tagIds={everything},{tag_ids['a']},{tag_ids['b']}"
+    for grouping in ("", "&groupBy=user", "&groupBy=project,month"):
+        plain = totals_of(admin, f"dateFrom=2025-01-01&dateTo=2025-12-31{grouping}")
+        tagged_answer = totals_of(
+            admin, f"dateFrom=2025-01-01&dateTo=2025-12-31&{others}{grouping}"
+        )
+        assert plain["totals"]["cost"] > 0 and plain["totals"]["revenue"] > 0
+        # Leave has no tags: it is reported without a tag filter only.
+        assert tagged_answer["totals"] == without_leave(plain["totals"])
+        assert [{**g, "totals": without_leave(g["totals"])} for g in plain["groups"]] == (
+            tagged_answer["groups"]
+        )
+
+
 def test_the_summary_report_groups_by_tag(admin, tagged, tag_ids):
     response = admin.get("/reports/summary?groupBy=tag&format=csv")
     assert response.status_code == 200
