@@ -416,6 +416,15 @@ def test_the_summary_report_groups_by_tag(admin, tagged, tag_ids):
     assert named == {"": 45, "a": 135, "b": 60}
 
 
+def test_the_lists_with_totals_filter_by_tags(admin, worker, tagged, tag_ids, catalogue):
+    b = tag_ids["b"]
+    web = catalogue["projects"]["web"]["id"]
+    projects = admin.ok("get", f"/projects/totals?tagIds={b}&ids={web}")["items"]
+    assert [p["totals"]["totalMinutes"] for p in projects] == [60]
+    users = admin.ok("get", f"/reports/users?tagIds={b}&ids={worker.id},{tagged.id}")["items"]
+    assert {u["id"]: u["totals"]["totalMinutes"] for u in users} == {worker.id: 60, tagged.id: 0}
+
+
 # --- the migration ----------------------------------------------------------------------------
 
 

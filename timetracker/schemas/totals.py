@@ -41,6 +41,10 @@ class PeriodArgs(ApiSchema):
     )
     billable = BillableFilter()
     billed = BilledFilter()
+    tagIds = IdList(
+        attribute="tag_ids",
+        description="Only time entries carrying any of these tags (summed from the entries)",
+    )
 
 
 class PeopleFilterArgs(ApiSchema):
@@ -69,10 +73,6 @@ class PeriodFilterArgs(PeriodArgs, PeopleFilterArgs):
 
 
 class TotalsArgs(PeriodFilterArgs, TaskFilterArgs):
-    tagIds = IdList(
-        attribute="tag_ids",
-        description="Only time entries carrying any of these tags (summed from the entries)",
-    )
     groupBy = DelimitedList(
         fields.String(validate=validate.OneOf(DIMENSIONS)),
         validate=validate.Length(min=1, max=3),
