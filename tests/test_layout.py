@@ -30,6 +30,7 @@ RESOURCES = {
     "tokens": LAYERS,
     "timers": ("api", "services", "schemas"),
     "time_entries": LAYERS,
+    "tags": LAYERS,
     "events": LAYERS,
     "hooks": LAYERS,
     "batch": ("api", "schemas"),

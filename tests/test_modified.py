@@ -33,6 +33,7 @@ KINDS = {
     "leaveTypes": ({"name": "Study leave", "balance": "None"}, {"archived": True}),
     "workflowStatuses": ({"name": "Review", "type": "open"}, {"name": "In review"}),
     "typesOfWork": ({"name": "Travel", "billable": False}, {"rate": 12.5}),
+    "tags": ({"name": "Urgent"}, {"color": "#ff0000"}),
 }
 
 

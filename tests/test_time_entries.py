@@ -547,3 +547,26 @@ def test_the_command_line_imports_entries(app, admin, worker, catalogue, migrate
     assert result.exit_code == 0, result.output
     assert "Imported 1 lines: 1 entries." in result.output
     assert [e["minutes"] for e in worker.ok("get", "/timeEntries")["items"]] == [45]
+
+
+def test_an_array_carries_tags(app, admin, worker, catalogue):
+    design = catalogue["tasks"]["design"]["id"]
+    call = admin.ok("post", "/tags", {"name": "Call"})["id"]
+    review = admin.ok("post", "/tags", {"name": "Review"})["id"]
+    created = worker.ok(
+        "post",
+        "/timeEntries",
+        [
+            {"taskId": design, "date": DAY, "minutes": 10, "tagIds": [review, call]},
+            {"taskId": design, "date": DAY, "minutes": 5},
+        ],
+    )
+    assert [e["tagIds"] for e in created] == [sorted([call, review]), []]
+    assert [e["id"] for e in worker.ok("get", f"/timeEntries?tagIds={call}")["items"]] == [
+        created[0]["id"]
+    ]
+    response = worker.post(
+        "/timeEntries", json=[{"taskId": design, "date": DAY, "minutes": 5, "tagIds": [999]}]
+    )
+    assert response.status_code == 400
+    assert "Item 0: tagIds: 999 do not exist" in response.get_json()["message"]

@@ -29,6 +29,9 @@ What may be changed:
   Days Settings or Manage System Settings.
 - Invoices: Manage Accounts & Permissions, or Manage Cost & Billing Data over the records of
   the assigned team on the scope of work.
+- Tags: everyone reads them; whoever may enter time (Enter Time-Track, Modify & Approve Users'
+  Time-Track) creates them, as do Manage System Settings and Manage Accounts & Permissions,
+  which alone rename, recolour and delete them (a tag is shared by the whole company).
 - Rates: the ``rate`` of a type of work is visible with Manage Accounts & Permissions, Manage
   Cost & Billing Data or Manage System Settings. User rates are read with Manage Accounts &
   Permissions (everyone) or Manage Cost & Billing Data (the assigned team), and written only with
@@ -566,7 +569,7 @@ def can_reach_leave(conn: Connection, caller: Caller, user_id: int, writing: boo
 
 RECORD_EVENTS = ("timetrack.", "timer.", "timeEntry.")
 EVERYONES_EVENTS = ("department.", "timeZoneGroup.", "leaveType.", "workflowStatus.")
-EVERYONES_EVENTS += ("typeOfWork.",)
+EVERYONES_EVENTS += ("typeOfWork.", "tag.")
 
 
 def ensure_can_read_audit_log(caller: Caller) -> None:
@@ -625,4 +628,35 @@ def ensure_can_manage_leave_types(caller: Caller) -> None:
 def can_see_rates(caller: Caller | None) -> bool:
     return caller is not None and caller.has(
         MANAGE_ACCOUNTS, MANAGE_COST_BILLING, MANAGE_SYSTEM_SETTINGS
+    )
+
+
+# --- tags: shared by the whole company --------------------------------------------------------
+
+TAG_CREATORS = (ENTER_TIME_TRACK, MODIFY_APPROVE_TIME_TRACK)
+TAG_CREATORS += (MANAGE_SYSTEM_SETTINGS, MANAGE_ACCOUNTS)
+
+
+def can_create_tags(caller: Caller) -> bool:
+    return caller.has(*TAG_CREATORS)
+
+
+def can_manage_tags(caller: Caller) -> bool:
+    """Rename, recolour or delete a tag: it changes what everyone's entries show."""
+    return caller.has(MANAGE_SYSTEM_SETTINGS, MANAGE_ACCOUNTS)
+
+
+def ensure_can_create_tags(caller: Caller) -> None:
+    _require(
+        can_create_tags(caller),
+        "Creating tags requires Enter Time-Track, Modify & Approve Users' Time-Track, Manage "
+        "System Settings or Manage Accounts & Permissions",
+    )
+
+
+def ensure_can_manage_tags(caller: Caller) -> None:
+    _require(
+        can_manage_tags(caller),
+        "Changing or deleting tags requires Manage System Settings or Manage Accounts & "
+        "Permissions",
     )

@@ -135,8 +135,9 @@ def timer_routes(blp: Blueprint) -> None:
             return timers.current(get_db(), current_caller(), args["userId"])
 
 
-# The CSV and Excel of the list: the entries' fields, without what belongs to the caller.
-CSV_COLUMNS = csv_columns(s.TimeEntrySchema, ("allowedActions",))
+# The CSV and Excel of the list: the entries' fields, without what belongs to the caller (and,
+# for now, without the tags, which the streamed query does not read).
+CSV_COLUMNS = csv_columns(s.TimeEntrySchema, ("allowedActions", "tagIds"))
 
 ONE_OR_MANY = {
     "required": True,

@@ -72,20 +72,24 @@ PROJECTS_EXAMPLE = {
 }
 
 _RULES = """
-`groupBy` names up to three of customer, project, task, user, department, typeOfWork, and
-one of day, week (its first day, by the company's first day of the week) or month (its first
-day); each group's entry carries the group's ids. Groups without time are left out, except
+`groupBy` names up to three of customer, project, task, user, department, typeOfWork, tag,
+and one of day, week (its first day, by the company's first day of the week) or month (its
+first day); each group's entry carries the group's ids. Groups without time are left out, except
 that grouping by customer, project, task or type of work alone also lists the tasks'
 estimates where no time was tracked (unless userIds, departmentIds or billed narrow the
 records). Estimates appear where tasks are grouped or addressed: the estimates of the tasks
 matching the task filters that you see. Grouping only by user, department, day, week or
 month, without task or billing filters, reports leave beside work (`leaveMinutes` per leave
-type id). `cost` and `revenue` appear only with Manage Accounts & Permissions, or Manage Cost &
+type id). With `tagIds` or grouped by tag, totals are summed from the time entries (those
+carrying any of the tags): an entry with two tags counts in both tags' groups, so the groups
+may add up to more than the overall totals, which count it once; entries without tags group
+under `tagId` null; with `tagIds`, only those tags' groups; no leave is reported with `tagIds`.
+`cost` and `revenue` appear only with Manage Accounts & Permissions, or Manage Cost &
 Billing Data when every counted user is in your assigned team (pass `userIds` to narrow).
 """
 
 
-_REFERENCES = ("customers", "projects", "tasks", "users", "departments", "typesOfWork")
+_REFERENCES = ("customers", "projects", "tasks", "users", "departments", "typesOfWork", "tags")
 _DATES = ("date", "week", "month")
 
 

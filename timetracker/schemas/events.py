@@ -10,7 +10,7 @@ from timetracker.schemas.common import INT32_MAX, CalendarDate, PageArgs, Text, 
 
 KINDS = ("customer", "project", "task", "user", "department", "timeZoneGroup", "leaveType")
 KINDS += ("workflowStatus", "typeOfWork", "invoice", "timetrack", "timetrackApprovalStatus")
-KINDS += ("leaveTime", "timer")
+KINDS += ("leaveTime", "timer", "tag")
 
 
 class EventSchema(ApiSchema):

@@ -22,6 +22,7 @@ EVENT_NAMES += ("project.statusChanged",)
 # TrackingTime's names of the same events (services/hooks.py ALIASES).
 EVENT_NAMES += ("timeEntry.created", "timeEntry.updated", "timeEntry.deleted")
 EVENT_NAMES += ("timer.started", "timer.stopped")
+EVENT_NAMES += ("tag", "tag.create", "tag.update", "tag.delete")
 
 HOOK_EXAMPLE = {
     "id": 1,

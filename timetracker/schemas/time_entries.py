@@ -105,6 +105,12 @@ class TimeEntrySchema(ApiSchema):
         required=True,
         metadata={"description": "The invoice that billed it; null: not billed"},
     )
+    tagIds = fields.List(
+        fields.Integer(),
+        attribute="tag_ids",
+        required=True,
+        metadata={"description": "The tags it carries, by id, ascending"},
+    )
     created = fields.Integer(required=True, metadata={"description": "Epoch milliseconds"})
     modified = Modified()
     deleted = fields.Boolean(
@@ -144,6 +150,16 @@ class _TimeEntryFields(ApiSchema):
         allow_none=True,
         metadata={"description": "null (default): as the task's type of work says"},
     )
+    tagIds = fields.List(
+        Id(),
+        attribute="tag_ids",
+        validate=validate.Length(max=100),
+        metadata={
+            "description": "The tags it carries (ids of /tags; an unknown one: 404 naming "
+            "tagIds); on a change, the whole set ([]: none). Changing them is a change of the "
+            "entry, refused where its day takes no change"
+        },
+    )
 
 
 class TimeEntryCreateSchema(_TimeEntryFields):
@@ -166,6 +182,7 @@ class TimeEntryListArgs(PageArgs, ModifiedAfterArgs, ExportArgs):
     customerIds = IdList("Only entries on tasks of these customers", attribute="customer_ids")
     projectIds = IdList("Only entries on tasks of these projects", attribute="project_ids")
     taskIds = IdList("Only entries on these tasks", attribute="task_ids")
+    tagIds = IdList("Only entries carrying any of these tags", attribute="tag_ids")
     billable = fields.Boolean(metadata={"description": "Only billable (or not billable) entries"})
     billed = fields.Boolean(metadata={"description": "Only billed (or unbilled) entries"})
     projectStatus = fields.String(

@@ -21,13 +21,14 @@ from timetracker.schemas.common import (
 )
 from timetracker.schemas.departments import DepartmentSchema
 from timetracker.schemas.settings import TypeOfWorkSchema
+from timetracker.schemas.tags import TagSchema
 from timetracker.schemas.time_zone_groups import TimeZoneGroupSchema
 from timetracker.schemas.timetrack import BillableFilter, BilledFilter, map_of
 from timetracker.schemas.users import UserListArgs, UserSchema
 
-DIMENSIONS = ("customer", "project", "task", "user", "department", "typeOfWork", "day", "week")
-DIMENSIONS += ("month",)
-REFERENCES = ("customers", "projects", "tasks", "users", "departments", "typesOfWork")
+DIMENSIONS = ("customer", "project", "task", "user", "department", "typeOfWork", "tag", "day")
+DIMENSIONS += ("week", "month")
+REFERENCES = ("customers", "projects", "tasks", "users", "departments", "typesOfWork", "tags")
 
 
 class PeriodArgs(ApiSchema):
@@ -40,6 +41,10 @@ class PeriodArgs(ApiSchema):
     )
     billable = BillableFilter()
     billed = BilledFilter()
+    tagIds = IdList(
+        attribute="tag_ids",
+        description="Only time entries carrying any of these tags (summed from the entries)",
+    )
 
 
 class PeopleFilterArgs(ApiSchema):
@@ -74,7 +79,9 @@ class TotalsArgs(PeriodFilterArgs, TaskFilterArgs):
         metadata={
             "description": "Up to three of: " + ", ".join(DIMENSIONS) + ", each once, and "
             "only one of day, week and month (else 400 api.error.invalid_grouping). One entry "
-            "per group, ordered by the groups' values",
+            "per group, ordered by the groups' values. By tag: an entry carrying two tags "
+            "counts in both groups, entries without tags under tagId null; with tagIds, only "
+            "those tags' groups",
             "uniqueItems": True,
         },
     )
@@ -159,6 +166,9 @@ class TotalsGroupSchema(ApiSchema):
     userId = fields.Integer()
     departmentId = fields.Integer()
     typeOfWorkId = fields.Integer()
+    tagId = fields.Integer(
+        allow_none=True, metadata={"description": "Grouping by tag; null: entries without tags"}
+    )
     date = fields.Date(metadata={"description": "Grouping by day"})
     week = fields.Date(metadata={"description": "Grouping by week: its first day"})
     month = fields.Date(metadata={"description": "Grouping by month: its first day"})
@@ -178,6 +188,7 @@ class TotalsAnswerSchema(ApiSchema):
     users = map_of(UserSchema)
     departments = map_of(DepartmentSchema)
     typesOfWork = map_of(TypeOfWorkSchema)
+    tags = map_of(TagSchema)
 
 
 class ProjectListTotalsArgs(ProjectListArgs, PeriodFilterArgs):

@@ -24,6 +24,7 @@ from timetracker.services.crud import Source
 from timetracker.services.departments import departments
 from timetracker.services.leave_types import leave_types
 from timetracker.services.settings import types_of_work, workflow_statuses
+from timetracker.services.tags import tags
 from timetracker.services.time_zone_groups import time_zone_groups
 from timetracker.services.users import users
 
@@ -77,6 +78,7 @@ def named_sources(
         "departments": departments,
         "typesOfWork": types_of_work,
         "leaveTypes": leave_types,
+        "tags": tags,
     }
     return {
         name: partial(resources[name].referenced, conn, caller, list(named))

@@ -67,6 +67,7 @@ _NAMED = {
     "user": ("userId", "users", "userName", "fullName"),
     "department": ("departmentId", "departments", "departmentName", "name"),
     "typeOfWork": ("typeOfWorkId", "typesOfWork", "typeOfWorkName", "name"),
+    "tag": ("tagId", "tags", "tagName", "name"),
 }
 _PERIOD_COLUMNS = {"day": "date", "week": "week", "month": "month"}
 

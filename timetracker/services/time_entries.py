@@ -32,8 +32,10 @@ from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.errors import ApiError, not_found
 from timetracker.schemas.time_entries import instant_text
 from timetracker.services import catalogue, crud, events, timetrack
+from timetracker.services.tags import tags
 from timetracker.services.timetrack_events import change_event
 from timetracker.services.users import users
+from timetracker.store import tags as tag_store
 from timetracker.store import time_entries as store
 from timetracker.store import timetrack as records
 from timetracker.store.permission_sql import on_records
@@ -153,6 +155,7 @@ class TimeEntries(crud.Resource):
     def present(self, conn: Connection, caller: Caller, rows: list) -> list:
         writing = on_records(access.timetrack_filter(caller, True), te.c.user_id, te.c.task_id)
         may = store.modifiable_ids(conn, (r["id"] for r in rows), writing)
+        carried = tag_store.of_entries(conn, (r["id"] for r in rows))
         shown = []
         for row in rows:
             free = row["id"] in may and row["invoice_id"] is None and not row["is_deleted"]
@@ -160,6 +163,7 @@ class TimeEntries(crud.Resource):
                 {
                     **row,
                     "billable": bool(row["effective_billable"]),
+                    "tag_ids": carried.get(row["id"], []),
                     "allowed_actions": {"canModify": free, "canDelete": free},
                 }
             )
@@ -191,6 +195,7 @@ class TimeEntries(crud.Resource):
         task = catalogue.tasks.find(conn, values["task_id"])
         timetrack.ensure_may_change(conn, caller, user, task["id"])
         new = shape(conn, user, values, None)
+        tag_ids = tags.ensure_exist(conn, values.get("tag_ids") or ())
         change_cells(conn, caller, added=[(user, task, new)])
         entry_id = store.insert_entry(
             conn,
@@ -202,6 +207,7 @@ class TimeEntries(crud.Resource):
                 "billable": values.get("billable"),
             },
         )
+        tag_store.set_of_entry(conn, entry_id, tag_ids)
         created = self.one(conn, caller, self.find(conn, entry_id))
         self.record(conn, caller, "create", created)
         return created
@@ -235,6 +241,7 @@ class TimeEntries(crud.Resource):
         if (user["id"], task["id"]) != (old_user["id"], old_task["id"]):
             timetrack.ensure_may_change(conn, caller, user, task["id"])
         new = shape(conn, user, values, row)
+        tag_ids = tags.ensure_exist(conn, values["tag_ids"]) if "tag_ids" in values else None
         change_cells(conn, caller, [(old_user, old_task, row)], [(user, task, new)])
         before = self.one(conn, caller, row)
         columns = {"user_id": user["id"], "task_id": task["id"], **new}
@@ -242,6 +249,8 @@ class TimeEntries(crud.Resource):
             if name in values:
                 columns[name] = values[name]
         store.update_entry(conn, row["id"], columns)
+        if tag_ids is not None:
+            tag_store.set_of_entry(conn, row["id"], tag_ids)
         after = self.one(conn, caller, self.find(conn, row["id"]))
         self.record(conn, caller, "update", after, before)
         return after

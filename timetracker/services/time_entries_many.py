@@ -14,6 +14,7 @@ from timetracker.services import events, timetrack_import
 from timetracker.services.csv_import import refuse_lines
 from timetracker.services.time_entries import MINUTES_PER_DAY, shape, time_entries
 from timetracker.store import entities, imports, totals
+from timetracker.store import tags as tag_store
 from timetracker.store import time_entries as store
 from timetracker.store import timetrack as records
 from timetracker.store.catalogue import TASKS
@@ -41,8 +42,14 @@ def create_many(
     records.hold_users(conn, sorted(user_ids))
     people = {u["id"]: u for u in entities.rows_by_ids(conn, USERS, user_ids)}
     tasks = {t["id"]: t for t in entities.rows_by_ids(conn, TASKS, {i["task_id"] for i in items})}
+    known_tags = tag_store.existing_ids(conn, {t for i in items for t in i.get("tag_ids") or ()})
     shaped: list[tuple[int, Mapping, Mapping, dict]] = []
     for index, item in enumerate(items):
+        unknown = sorted(set(item.get("tag_ids") or ()) - known_tags)
+        if unknown:
+            problems.setdefault(index, []).append(
+                f"tagIds: {', '.join(map(str, unknown))} do not exist"
+            )
         user, task = people.get(item.get("user_id", caller.id)), tasks.get(item["task_id"])
         if user is None:
             problems.setdefault(index, []).append(f"userId: no user {item.get('user_id')}")
@@ -132,6 +139,14 @@ def _write_many(conn: Connection, caller: Caller, shaped: list, items: list, sto
     days = [row["date"] for row in rows]
     with totals.bulk(conn, {row["user_id"] for row in rows}, min(days), max(days)):
         ids = store.insert_many(conn, rows)
+        tag_store.add_to_entries(
+            conn,
+            (
+                (entry_id, tag_id)
+                for entry_id, (index, *_) in zip(ids, shaped, strict=True)
+                for tag_id in items[index].get("tag_ids") or ()
+            ),
+        )
         imports.write_day_records(conn, new, changed)
     timetrack_import.record_events(conn, caller, new, changed)
     shown = []

@@ -7,6 +7,10 @@ permission condition, in SQL), read from the totals kept per user, task and mont
 (``store.totals``) for whole months and from the records for the days around them.
 
 - A record is **billable** when its task's type of work is; **billed** when an invoice billed it.
+- **Tags** (``tagIds``, ``groupBy=tag``) are summed from the time entries: an entry carrying two
+  tags counts in both tags' groups (so groups may add up to more than the overall totals, which
+  count each entry once), entries without tags are grouped under tag null. Leave has no tags:
+  with a tag filter no leave is reported.
 - **Estimates** are the tasks' own (the tasks matching the task filters that the caller sees),
   whatever the user filters: ``estimatedMinutes``, of open tasks ``activeEstimatedMinutes``, of
   completed ones ``completedEstimatedMinutes``.
@@ -43,6 +47,7 @@ GROUP_KEYS = {
     "user": "userId",
     "department": "departmentId",
     "typeOfWork": "typeOfWorkId",
+    "tag": "tagId",
     "day": "date",
     "week": "week",
     "month": "month",
@@ -136,6 +141,7 @@ def query_of(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> store
         customer_ids=args.get("customer_ids"),
         type_of_work_ids=args.get("type_of_work_ids"),
         department_ids=args.get("department_ids"),
+        tag_ids=args.get("tag_ids"),
         billable=args.get("billable"),
         billed=args.get("billed"),
         archived=archived,
@@ -169,6 +175,7 @@ def totals(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[st
             any(args.get(f) for f in _TASK_FILTERS)
             or query.billable is not None
             or query.billed is not None
+            or query.tag_ids is not None
             or query.archived is not None
         )
     )
@@ -178,7 +185,12 @@ def totals(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[st
         for r in (rows if group_by else ())
     }
     if group_estimates:
-        user_side = query.user_ids or query.department_ids or query.billed is not None
+        user_side = (
+            query.user_ids
+            or query.department_ids
+            or query.billed is not None
+            or query.tag_ids is not None
+        )
         for row in store.estimates(conn, query):
             key = _group_key(row, group_by)
             if key in groups:
@@ -193,7 +205,11 @@ def totals(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[st
             groups[key]["leave"].append(row)
 
     overall_sums: dict[str, Any] = {}
-    for row in rows:
+    # By tag, an entry counts in each of its tags' groups, and once in the overall totals.
+    overall_rows = rows
+    if "tag" in group_by:
+        overall_rows = store.time_totals_of(conn, dataclasses.replace(query, group_by=()))
+    for row in overall_rows:
         for name in store.SUMS:
             if name in row:
                 overall_sums[name] = overall_sums.get(name, 0) + (row[name] or 0)
@@ -248,6 +264,7 @@ def _referenced(conn: Connection, caller: Caller, wanted: set[str], entries) -> 
             ("users", "userId"),
             ("departments", "departmentId"),
             ("typesOfWork", "typeOfWorkId"),
+            ("tags", "tagId"),
         )
         if name in wanted
     }

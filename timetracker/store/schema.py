@@ -402,6 +402,32 @@ Index(
     postgresql_where=text("started IS NOT NULL AND ended IS NULL AND deleted IS NULL"),
 )
 
+# Tags: named labels (``color``: ``#rrggbb``, lower-case) that time entries carry, many to many
+# through ``time_entry_tags``. Deleting a tag or an entry deletes its links.
+tags = Table(
+    "tags",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    *named(),
+    Column("color", String(7), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    modified(),
+)
+unique_names(tags)
+
+time_entry_tags = Table(
+    "time_entry_tags",
+    metadata,
+    Column(
+        "time_entry_id",
+        Integer,
+        ForeignKey("time_entries.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("tag_id", Integer, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+Index("ix_time_entry_tags_tag_id", time_entry_tags.c.tag_id)
+
 # Minutes one user tracked on one task on one day (the API's time-track record): the sum of
 # that cell's live, stopped time entries. Its comment is its own.
 day_records = Table(

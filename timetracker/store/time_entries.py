@@ -37,6 +37,7 @@ from timetracker.store.schema import (
     types_of_work,
     users,
 )
+from timetracker.store.tags import carrying_any
 from timetracker.store.util import now_ms
 
 te = time_entries
@@ -234,6 +235,8 @@ def list_condition(args: Mapping[str, Any], visible) -> ColumnElement[bool] | No
         conditions.append(te.c.date >= args["date_from"])
     if args.get("date_to") is not None:
         conditions.append(te.c.date <= args["date_to"])
+    if args.get("tag_ids"):
+        conditions.append(carrying_any(args["tag_ids"]))
     if args.get("billable") is not None:
         conditions.append(BILLABLE.is_(True) if args["billable"] else BILLABLE.is_not(True))
     if args.get("billed") is not None:

@@ -8,6 +8,10 @@ last whole month, or for all of it when grouping by day or week. Each part is on
 the service adds the parts up. The permission matrix's condition on time entries applies to
 both: it names a record's user and task, which ``time_totals`` keeps.
 
+Neither knows tags: a question with a tag filter or grouped by tag is summed from the counted
+time entries themselves (live and not running: what the day records add up), in one part. An
+entry counts once in each of its tags' groups, and under tag None without tags.
+
 The module is too long for the 400-line rule on purpose: the question, its two sources and the
 queries over them read together.
 """
@@ -27,6 +31,7 @@ from sqlalchemy import (
     Date,
     Engine,
     FromClause,
+    and_,
     bindparam,
     case,
     cast,
@@ -48,6 +53,8 @@ from timetracker.store.schema import (
     leave_entries,
     projects,
     tasks,
+    time_entries,
+    time_entry_tags,
     time_totals,
     time_totals_bulk,
     types_of_work,
@@ -55,12 +62,14 @@ from timetracker.store.schema import (
     users,
     workflow_statuses,
 )
+from timetracker.store.tags import carrying_any
+from timetracker.store.time_entries import COUNTS
 from timetracker.store.util import month_start, week_start
 
 SUMS = ("minutes", "billed", "billable", "billable_billed", "cost", "revenue")
 # Dimensions a time grouping can name, and those that are properties of a task.
-DIMENSIONS = ("customer", "project", "task", "user", "department", "typeOfWork", "day", "week")
-DIMENSIONS += ("month",)
+DIMENSIONS = ("customer", "project", "task", "user", "department", "typeOfWork", "tag", "day")
+DIMENSIONS += ("week", "month")
 TASK_DIMENSIONS = frozenset({"customer", "project", "task", "typeOfWork"})
 PERIODS = frozenset({"day", "week", "month"})
 
@@ -96,6 +105,7 @@ class Query:
     customer_ids: Sequence[int] | None = None
     type_of_work_ids: Sequence[int] | None = None
     department_ids: Sequence[int] | None = None
+    tag_ids: Sequence[int] | None = None  # entries carrying any of these tags
     billable: bool | None = None
     billed: bool | None = None
     archived: bool | None = None  # projects (or their customers) archived; None: both
@@ -105,6 +115,11 @@ class Query:
     first_weekday: int = 1
     catalogue_visible: Any = None  # the caller's condition on tasks, for estimates
     leave_visible: Any = None  # the caller's condition on leave entries
+
+    @property
+    def of_entries(self) -> bool:
+        """Whether the question is about tags, which only the entries know."""
+        return self.tag_ids is not None or "tag" in self.group_by
 
 
 @dataclass(frozen=True)
@@ -120,6 +135,8 @@ class _Source:
     cost: Any
     billed_cost: Any
     monthly: bool
+    tag_id: Any = None  # the entry's tag, grouping by tag (entries only)
+    where: tuple = ()  # conditions on the source's own rows
 
 
 def _days(money: bool) -> _Source:
@@ -128,6 +145,28 @@ def _days(money: bool) -> _Source:
     rate = _rate_cents(e.c.user_id, e.c.date) if money else literal(0)
     return _Source(e, e.c.user_id, e.c.task_id, e.c.date, e.c.minutes, billed,
                    e.c.minutes * rate, billed * rate, monthly=False)  # fmt: skip
+
+
+def _entries(query: Query) -> _Source:
+    """The counted time entries; joined to their tags when grouping by tag (each entry once
+    per tag, and once with tag None when it has none; with a tag filter, only those tags)."""
+    e, link = time_entries, time_entry_tags
+    table, tag_id, where = e, None, [COUNTS]
+    named = bindparam("tag_ids", expanding=True)
+    if "tag" in query.group_by:
+        on = link.c.time_entry_id == e.c.id
+        if query.tag_ids is not None:
+            table = e.join(link, and_(on, link.c.tag_id.in_(named)))
+        else:
+            table = e.outerjoin(link, on)
+        tag_id = link.c.tag_id
+    elif query.tag_ids is not None:
+        where.append(carrying_any(named))
+    billed = case((e.c.invoice_id.is_not(None), e.c.minutes), else_=0)
+    rate = _rate_cents(e.c.user_id, e.c.date) if query.money else literal(0)
+    return _Source(table, e.c.user_id, e.c.task_id, e.c.date, e.c.minutes, billed,
+                   e.c.minutes * rate, billed * rate, monthly=False, tag_id=tag_id,
+                   where=tuple(where))  # fmt: skip
 
 
 _MONTHS = _Source(
@@ -145,9 +184,10 @@ _MONTHS = _Source(
 
 def parts(query: Query) -> list[tuple[bool, dt.date | None, dt.date | None]]:
     """The period split into (monthly, from, to) parts: the whole months from ``time_totals``,
-    the days at either end from the records. Grouping by day or week reads only records."""
+    the days at either end from the records. Grouping by day or week reads only records, and
+    a question about tags only entries."""
     start, end = query.date_from, query.date_to
-    if PERIODS.intersection(query.group_by) - {"month"}:
+    if PERIODS.intersection(query.group_by) - {"month"} or query.of_entries:
         return [(False, start, end)]
     first_month = start if start is None or start.day == 1 else _next_month(start)
     after_last = end + dt.timedelta(days=1) if end is not None else None
@@ -207,7 +247,9 @@ def _time_select(query: Query, source: _Source, has_from: bool, has_to: bool):
         keys.append(source.user_id.label("user_id"))
     if period is not None:
         keys.append(period.label("period"))
-    conditions = []
+    if source.tag_id is not None:
+        keys.append(source.tag_id.label("tag_id"))
+    conditions = list(source.where)
     if has_from:
         conditions.append(source.date >= bindparam("date_from", type_=Date()))
     if has_to:
@@ -251,6 +293,8 @@ def _time_select(query: Query, source: _Source, has_from: bool, has_to: bool):
     }
     if per_user:
         dimensions["user"] = part.c.user_id
+    if source.tag_id is not None:
+        dimensions["tag"] = part.c.tag_id
     dims = [(part.c.period if d in PERIODS else dimensions[d]).label(d) for d in query.group_by]
     joined = (
         part.join(tasks, tasks.c.id == part.c.task_id)
@@ -300,7 +344,7 @@ def _task_filters(query: Query, task_id) -> list:
 _STATEMENTS: dict[tuple, Any] = {}
 _STATEMENTS_KEPT = 1024
 _LISTS = ("user_ids", "task_ids", "project_ids", "customer_ids", "type_of_work_ids")
-_LISTS += ("department_ids",)
+_LISTS += ("department_ids", "tag_ids")
 
 
 def _statement(query: Query, monthly: bool, has_from: bool, has_to: bool):
@@ -314,6 +358,8 @@ def _statement(query: Query, monthly: bool, has_from: bool, has_to: bool):
         if len(_STATEMENTS) >= _STATEMENTS_KEPT:
             _STATEMENTS.clear()
         source = _MONTHS if monthly else _days(query.money)
+        if query.of_entries:
+            source = _entries(query)
         stmt = _STATEMENTS[key] = _time_select(query, source, has_from, has_to)
     return stmt
 

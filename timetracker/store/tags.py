@@ -1,0 +1,64 @@
+"""Queries on tags and on the tags time entries carry (``time_entry_tags``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import ColumnElement, Connection, delete, insert, select
+
+from timetracker.store.entities import Entity
+from timetracker.store.schema import tags, time_entries, time_entry_tags
+
+TAGS = Entity(
+    table=tags,
+    base=select(tags),
+    sort={"name": tags.c.name_key},
+)
+
+
+def of_entries(conn: Connection, entry_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The tag ids of each of these entries, sorted (one query however many entries; an entry
+    without tags is left out)."""
+    ids = sorted(set(entry_ids))
+    found: dict[int, list[int]] = {}
+    if not ids:
+        return found
+    link = time_entry_tags
+    stmt = (
+        select(link.c.time_entry_id, link.c.tag_id)
+        .where(link.c.time_entry_id.in_(ids))
+        .order_by(link.c.time_entry_id, link.c.tag_id)
+    )
+    for entry_id, tag_id in conn.execute(stmt):
+        found.setdefault(entry_id, []).append(tag_id)
+    return found
+
+
+def set_of_entry(conn: Connection, entry_id: int, tag_ids: Sequence[int]) -> None:
+    """Make the entry carry exactly these tags."""
+    link = time_entry_tags
+    conn.execute(delete(link).where(link.c.time_entry_id == entry_id))
+    if tag_ids:
+        rows = [{"time_entry_id": entry_id, "tag_id": t} for t in sorted(set(tag_ids))]
+        conn.execute(insert(link), rows)
+
+
+def carrying_any(tag_ids: Sequence[int], entry_id=time_entries.c.id) -> ColumnElement[bool]:
+    """SQL: the entry (``entry_id``) carries at least one of these tags."""
+    link = time_entry_tags
+    return entry_id.in_(select(link.c.time_entry_id).where(link.c.tag_id.in_(tag_ids)))
+
+
+def add_to_entries(conn: Connection, links: Iterable[tuple[int, int]]) -> None:
+    """Attach tags to new entries: (entry id, tag id) pairs, in one ``executemany``."""
+    rows = [{"time_entry_id": e, "tag_id": t} for e, t in sorted(set(links))]
+    if rows:
+        conn.execute(insert(time_entry_tags), rows)
+
+
+def existing_ids(conn: Connection, tag_ids: Iterable[int]) -> set[int]:
+    """Which of these tag ids exist."""
+    ids = sorted(set(tag_ids))
+    if not ids:
+        return set()
+    return set(conn.execute(select(tags.c.id).where(tags.c.id.in_(ids))).scalars())
