@@ -88,6 +88,7 @@ def entry_routes(blp: Blueprint) -> None:
     @blp.route("/timeEntrySettings")
     class Settings(MethodView):
         @blp.response(200, s.TimeEntrySettingsSchema)
+        @blp.errors()
         @doc("Get the company's time entry settings")
         def get(self):
             return entry_settings(get_db())
