@@ -311,3 +311,36 @@ def test_every_role_gets_what_timetrack_shows_it(company, role):  # noqa: F811
     assert set(keys(report)) == expected
     _, *rows = parse(client.get("/reports/detailed?dateFrom=2025-03-01&format=csv"))
     assert {(int(r[1]), r[0], int(r[7])) for r in rows} == expected
+
+
+def test_the_detailed_report_at_entry_grain(app, admin, worker, catalogue):
+    import csv
+    import io
+
+    design = catalogue["tasks"]["design"]["id"]
+    worker.ok("patch", f"/timetrack/me/2025-03-04/{design}", {"time": 30, "comment": "c"})
+    timed = worker.ok(
+        "post",
+        "/timeEntries",
+        {"taskId": design, "start": "2025-03-04T15:00:00Z", "minutes": 45, "description": "d",
+         "billable": False},
+    )  # fmt: skip
+    query = "/reports/detailed?dateFrom=2025-03-01&dateTo=2025-03-31"
+    [record] = admin.ok("get", query)["items"]
+    assert (record["minutes"], record["comment"]) == (75, "c") and "entryId" not in record
+    rows = admin.ok("get", query + "&grain=entry")["items"]
+    assert [(r["minutes"], r["start"], r["description"], r["billable"]) for r in rows] == [
+        (30, None, None, True),
+        (45, "2025-03-04T15:00:00Z", "d", False),
+    ]
+    assert rows[1]["entryId"] == timed["id"] and "comment" not in rows[1]
+    assert sum(r["minutes"] for r in rows) == record["minutes"]  # one truth
+    assert [r["entryId"] for r in admin.ok("get", query + "&grain=entry&billable=false")[
+        "items"]] == [timed["id"]]  # fmt: skip
+    text = admin.get(query + "&grain=entry&format=csv").get_data(as_text=True)
+    lines = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["entryId"], r["start"], r["end"]) for r in lines] == [
+        (str(rows[0]["entryId"]), "", ""),
+        (str(timed["id"]), "2025-03-04T15:00:00Z", "2025-03-04T15:45:00Z"),
+    ]
+    assert admin.get(query + "&grain=day").status_code == 400

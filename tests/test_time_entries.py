@@ -570,3 +570,41 @@ def test_an_array_carries_tags(app, admin, worker, catalogue):
     )
     assert response.status_code == 400
     assert "Item 0: tagIds: 999 do not exist" in response.get_json()["message"]
+
+
+# --- overlaps -------------------------------------------------------------------------------------
+
+
+def test_a_company_may_refuse_overlapping_entries(app, admin, worker, catalogue):
+    design, build = (catalogue["tasks"][name]["id"] for name in ("design", "build"))
+    assert worker.ok("get", "/timeEntrySettings") == {"allowOverlaps": True}
+    assert worker.patch("/timeEntrySettings", json={"allowOverlaps": False}).status_code == 403
+
+    def timed(task, start, end):
+        return {"taskId": task, "start": f"2025-03-04T{start}:00Z", "end": f"2025-03-04T{end}:00Z"}
+
+    first = worker.ok("post", "/timeEntries", timed(design, "09:00", "10:00"))
+    worker.ok("post", "/timeEntries", timed(build, "09:30", "10:30"))  # allowed by default
+    assert admin.ok("patch", "/timeEntrySettings", {"allowOverlaps": False}) == {
+        "allowOverlaps": False
+    }
+    response = worker.post("/timeEntries", json=timed(build, "08:30", "09:01"))
+    assert (response.status_code, response.get_json()["key"]) == (409, "api.error.entries_overlap")
+    assert str(first["id"]) in response.get_json()["message"]
+    # Half-open: one may start when another ends; untimed entries never overlap.
+    after = worker.ok("post", "/timeEntries", timed(build, "10:30", "11:00"))
+    worker.ok("post", "/timeEntries", {"taskId": design, "date": DAY, "minutes": 30})
+    response = worker.patch(f"/timeEntries/{after['id']}", json={"start": "2025-03-04T10:15:00Z"})
+    assert response.status_code == 409
+    # In an array, against what is stored and against the other items.
+    response = worker.post(
+        "/timeEntries",
+        json=[timed(design, "12:00", "13:00"), timed(build, "12:30", "12:45"),
+              timed(design, "13:00", "14:00")],
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "Item 0: start: runs at the same time as item 1" in response.get_json()["message"]
+    before = stored_entries(app)
+    assert worker.post("/timeEntries", json=[timed(design, "10:50", "11:10")]).status_code == 400
+    assert stored_entries(app) == before
+    one_truth(app)

@@ -74,11 +74,19 @@ def _write(output, chosen: str, header, rows, total: int, label: str, schemas, n
 @click.option("--department-id", "department_ids", multiple=True, type=int)
 @click.option("--billable/--not-billable", default=None, help="Only (not) billable records.")
 @click.option("--billed/--not-billed", default=None, help="Only (not) billed records.")
+@click.option(
+    "--grain",
+    type=click.Choice(["record", "entry"]),
+    default="record",
+    show_default=True,
+    help="One line per day record or per time entry.",
+)
 @output_option
 @format_option
 @db_option
 def export_detailed(output, chosen: str, db: str | None, **options) -> None:
-    """The detailed report: one line per time-track record (GET /reports/detailed)."""
+    """The detailed report: one line per time-track record or time entry (GET
+    /reports/detailed)."""
     from marshmallow import ValidationError
 
     from timetracker.errors import ApiError
@@ -98,6 +106,7 @@ def export_detailed(output, chosen: str, db: str | None, **options) -> None:
         "departmentIds": options["department_ids"],
         "billable": options["billable"],
         "billed": options["billed"],
+        "grain": options["grain"],
     }
     query = {
         key: ",".join(map(str, value)) if isinstance(value, tuple) else value
@@ -117,7 +126,7 @@ def export_detailed(output, chosen: str, db: str | None, **options) -> None:
             raise click.UsageError(_problems(exc.messages)) from exc
         except ApiError as exc:
             raise click.UsageError(exc.message) from exc
-    header, schemas = reports.DETAILED_HEADER, [DetailedRowSchema]
+    header, schemas = reports.detailed_header(args), [DetailedRowSchema]
     _write(output, chosen, header, rows, total, "Time-track records", schemas, "detailed-report")
 
 

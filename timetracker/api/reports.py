@@ -65,13 +65,18 @@ class Detailed(MethodView):
         with =, +, -, @, a tab or a carriage return is prefixed with ' so that spreadsheets do
         not run it as a formula. With format=xlsx (or the Accept header of Excel) the same rows
         are an Excel file, with the minutes in hours too.
+
+        With grain=entry the rows are the time entries the records add up (live and stopped),
+        ordered by date, user, start (untimed first) and id, with `entryId`, `start`, `end`
+        and `description` in place of the record's `comment`; `billable` is then the entry's
+        own (its task's type of work's unless set on the entry).
         """
     )
     def get(self, args):
         caller = current_caller()
         if chosen := export_format(args):
             rows = reports.detailed_rows(get_engine(), caller, args)
-            header, schemas = reports.DETAILED_HEADER, [s.DetailedRowSchema]
+            header, schemas = reports.detailed_header(args), [s.DetailedRowSchema]
             return document_response(chosen, header, rows, "detailed-report", schemas)
         return reports.detailed(get_db(), caller, args)
 

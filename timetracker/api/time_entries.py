@@ -13,7 +13,11 @@ from timetracker.api.csv_stream import csv_columns, csv_example
 from timetracker.errors import invalid, validation_error
 from timetracker.schemas import time_entries as s
 from timetracker.services import time_entry_import, timers
-from timetracker.services.time_entries import time_entries
+from timetracker.services.time_entries import (
+    change_entry_settings,
+    entry_settings,
+    time_entries,
+)
 from timetracker.services.time_entries_many import MAX_BULK, create_many
 from timetracker.store.db import get_db
 
@@ -80,6 +84,21 @@ def entry_routes(blp: Blueprint) -> None:
                 import_body(config["IMPORT_MAX_CONTENT_LENGTH"]),
                 max_rows=config["TIMETRACK_IMPORT_MAX_ROWS"],
             )
+
+    @blp.route("/timeEntrySettings")
+    class Settings(MethodView):
+        @blp.response(200, s.TimeEntrySettingsSchema)
+        @blp.errors()
+        @doc("Get the company's time entry settings")
+        def get(self):
+            return entry_settings(get_db())
+
+        @blp.arguments(s.TimeEntrySettingsUpdateSchema)
+        @blp.response(200, s.TimeEntrySettingsSchema)
+        @blp.errors(413, 415)
+        @doc("Change the company's time entry settings\n\nNeeds Manage System Settings.")
+        def patch(self, body):
+            return change_entry_settings(get_db(), current_caller(), body)
 
     timer_routes(blp)
 

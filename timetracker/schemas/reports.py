@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
@@ -13,6 +13,7 @@ from timetracker.schemas.common import (
     UserIdList,
     list_envelope,
 )
+from timetracker.schemas.time_entries import Instant
 from timetracker.schemas.totals import ProjectListTotalsArgs, TotalsArgs, UserListTotalsArgs
 
 
@@ -38,6 +39,11 @@ class DetailedReportArgs(PageArgs, ExportArgs):
     )
     billed = fields.Boolean(
         metadata={"description": "true: only records billed by an invoice; false: only the others"}
+    )
+    grain = fields.String(
+        load_default="record",
+        validate=validate.OneOf(("record", "entry")),
+        metadata={"description": "One row per day record (default) or per time entry"},
     )
 
 
@@ -74,6 +80,11 @@ class DetailedRowSchema(ApiSchema):
     invoiceId = fields.Integer(
         allow_none=True, metadata={"description": "The invoice that billed it"}
     )
+    # grain=entry: the entry's own columns (in place of the record's comment).
+    entryId = fields.Integer(metadata={"description": "grain=entry: the time entry's id"})
+    start = Instant(bounded=False, allow_none=True, metadata={"description": "grain=entry"})
+    end = Instant(bounded=False, allow_none=True, metadata={"description": "grain=entry"})
+    description = fields.String(allow_none=True, metadata={"description": "grain=entry"})
 
 
 DetailedReportSchema = list_envelope(DetailedRowSchema, name="DetailedReport")

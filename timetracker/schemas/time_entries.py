@@ -236,3 +236,18 @@ class StoppedEntriesSchema(ApiSchema):
 class TimeEntryImportResultSchema(ApiSchema):
     imported = fields.Integer(required=True, metadata={"description": "Lines read"})
     entriesCreated = fields.Integer(required=True)
+
+
+class TimeEntrySettingsSchema(ApiSchema):
+    allowOverlaps = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "false: a user's timed entries may not overlap (one may start when "
+            "another ends); creating or moving one into another answers 409 "
+            "api.error.entries_overlap with the ids in the way. Default true"
+        },
+    )
+
+
+class TimeEntrySettingsUpdateSchema(ApiSchema):
+    allowOverlaps = fields.Boolean(required=True)

@@ -15,11 +15,12 @@ from sqlalchemy import Connection, Engine
 
 from timetracker import access
 from timetracker.access import Caller
+from timetracker.schemas.time_entries import instant_text
 from timetracker.services import totals
 from timetracker.services.periods import check_range
 from timetracker.store import reports as store
 
-DETAILED_HEADER: Sequence[str] = store.DETAILED_HEADER
+DETAILED_HEADER: Sequence[str] = store.DETAILED_HEADER  # grain=record's
 
 
 def _detailed_statement(caller: Caller, args: Mapping[str, Any], text: bool = False):
@@ -37,10 +38,29 @@ def detailed(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[
     return {"offset": offset, "limit": limit, "items": items}
 
 
+def detailed_header(args: Mapping[str, Any]) -> Sequence[str]:
+    """The detailed report's columns for its grain (``record`` or ``entry``)."""
+    return store.GRAINS[args.get("grain", "record")].header
+
+
 def detailed_rows(engine: Engine, caller: Caller, args: Mapping[str, Any]) -> Iterator[tuple]:
-    """Every row of the detailed report (no paging), as tuples in :data:`DETAILED_HEADER`'s
-    order, read lazily through a connection of their own: the CSV export's rows."""
-    return store.detailed_rows(engine, _detailed_statement(caller, args, text=True))
+    """Every row of the detailed report (no paging), as tuples in :func:`detailed_header`'s
+    order, read lazily through a connection of their own: the CSV export's rows. An entry's
+    start and end are written as the JSON answers them (UTC instants)."""
+    rows = store.detailed_rows(engine, _detailed_statement(caller, args, text=True))
+    header = detailed_header(args)
+    instants = [header.index(name) for name in ("start", "end") if name in header]
+    if not instants:
+        return rows
+
+    def shown(row: tuple) -> tuple:
+        cells = list(row)
+        for i in instants:
+            if cells[i] is not None:
+                cells[i] = instant_text(int(cells[i]))
+        return tuple(cells)
+
+    return map(shown, rows)
 
 
 def detailed_count(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> int:

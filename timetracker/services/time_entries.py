@@ -35,6 +35,7 @@ from timetracker.services import catalogue, crud, events, timetrack
 from timetracker.services.tags import tags
 from timetracker.services.timetrack_events import change_event
 from timetracker.services.users import users
+from timetracker.store import settings as settings_store
 from timetracker.store import tags as tag_store
 from timetracker.store import time_entries as store
 from timetracker.store import timetrack as records
@@ -131,6 +132,68 @@ def counted(entry: Mapping[str, Any]) -> int:
     return entry["minutes"]
 
 
+# --- the company's entry settings ---------------------------------------------------------------
+
+ALLOW_OVERLAPS = "allow_overlapping_entries"
+
+
+def entry_settings(conn: Connection) -> dict[str, Any]:
+    """The company's settings of time entries: ``allowOverlaps`` (default true)."""
+    stored = settings_store.company_settings_map(conn)
+    return {"allowOverlaps": stored.get(ALLOW_OVERLAPS, "true") == "true"}
+
+
+def change_entry_settings(conn: Connection, caller: Caller, values: Mapping[str, Any]):
+    access.ensure_can_manage_settings(caller, "the time entry settings")
+    if "allowOverlaps" in values:
+        value = "true" if values["allowOverlaps"] else "false"
+        settings_store.set_company_setting(conn, ALLOW_OVERLAPS, value)
+    return entry_settings(conn)
+
+
+def overlaps(
+    conn: Connection, timed: list[tuple[int, int, int, int | None]]
+) -> dict[int, list[int]]:
+    """When the company refuses overlapping entries: for each of ``timed`` ((key, user id,
+    start, end) of entries about to be written, ``key`` an entry id or a negative index), the
+    ids (or keys) of the entries in its way, stored or among ``timed`` (half-open intervals:
+    one may start when another ends). Empty when overlaps are allowed."""
+    if not timed or entry_settings(conn)["allowOverlaps"]:
+        return {}
+    first = min(t[2] for t in timed)
+    last = max((t[3] if t[3] is not None else t[2] + 1) for t in timed)
+    stored = store.timed_between(conn, {t[1] for t in timed}, first, last)
+    mine = {t[0] for t in timed}
+    others = [(e["id"], e["user_id"], e["started"], e["ended"]) for e in stored]
+    others = [o for o in others if o[0] not in mine] + timed
+    found: dict[int, list[int]] = {}
+    for key, user_id, start, end in timed:
+        for other, other_user, other_start, other_end in others:
+            if other == key or other_user != user_id:
+                continue
+            runs_until = other_end if other_end is not None else float("inf")
+            if other_start < (end if end is not None else float("inf")) and start < runs_until:
+                found.setdefault(key, []).append(other)
+    return found
+
+
+def ensure_no_overlap(conn: Connection, entry_id: int | None, user_id: int, new) -> None:
+    """409 ``entries_overlap`` naming the user's entries in the way of ``new`` (a timed entry's
+    shape), when the company refuses overlaps."""
+    if new["started"] is None:
+        return
+    found = overlaps(conn, [(entry_id or -1, user_id, new["started"], new["ended"])])
+    if found:
+        ids = ", ".join(str(i) for i in sorted(found[entry_id or -1]))
+        raise ApiError(
+            409,
+            "entries_overlap",
+            f"The user's entries {ids} run at the same time, and this company refuses "
+            "overlapping entries",
+            fields="start",
+        )
+
+
 class TimeEntries(crud.Resource):
     kind = "timeEntry"
     label = "Time entry"
@@ -196,6 +259,7 @@ class TimeEntries(crud.Resource):
         timetrack.ensure_may_change(conn, caller, user, task["id"])
         new = shape(conn, user, values, None)
         tag_ids = tags.ensure_exist(conn, values.get("tag_ids") or ())
+        ensure_no_overlap(conn, None, user["id"], new)
         change_cells(conn, caller, added=[(user, task, new)])
         entry_id = store.insert_entry(
             conn,
@@ -242,6 +306,7 @@ class TimeEntries(crud.Resource):
             timetrack.ensure_may_change(conn, caller, user, task["id"])
         new = shape(conn, user, values, row)
         tag_ids = tags.ensure_exist(conn, values["tag_ids"]) if "tag_ids" in values else None
+        ensure_no_overlap(conn, row["id"], user["id"], new)
         change_cells(conn, caller, [(old_user, old_task, row)], [(user, task, new)])
         before = self.one(conn, caller, row)
         columns = {"user_id": user["id"], "task_id": task["id"], **new}

@@ -12,7 +12,7 @@ from timetracker.access import Caller
 from timetracker.errors import ApiError
 from timetracker.services import events, timetrack_import
 from timetracker.services.csv_import import refuse_lines
-from timetracker.services.time_entries import MINUTES_PER_DAY, shape, time_entries
+from timetracker.services.time_entries import MINUTES_PER_DAY, overlaps, shape, time_entries
 from timetracker.store import entities, imports, totals
 from timetracker.store import tags as tag_store
 from timetracker.store import time_entries as store
@@ -85,6 +85,16 @@ def create_many(
                 problems.setdefault(index, []).extend(wrong)
             else:
                 totals_of_days[key] = total
+    timed = [
+        (-1 - index, user["id"], values["started"], values["ended"])
+        for index, user, _, values in shaped
+        if values["started"] is not None and index not in problems
+    ]
+    for key, in_the_way in overlaps(conn, timed).items():
+        named = ", ".join(f"item {-1 - k}" if k < 0 else str(k) for k in sorted(in_the_way))
+        problems.setdefault(-1 - key, []).append(
+            f"start: runs at the same time as {named} (overlapping entries are refused)"
+        )
     if lines is not None:
         by_line = {line: list(wrong) for line, wrong in (line_problems or {}).items()}
         for index, wrong in problems.items():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, RowMapping, select, update
+from sqlalchemy import Connection, RowMapping, insert, select, update
 
 from timetracker.store.entities import Entity
 from timetracker.store.schema import company_settings, tasks, types_of_work, workflow_statuses
@@ -55,3 +55,10 @@ def clear_default_type_of_work(conn: Connection) -> None:
 
 def company_settings_map(conn: Connection) -> dict[str, str]:
     return dict(conn.execute(select(company_settings.c.key, company_settings.c.value)).all())
+
+
+def set_company_setting(conn: Connection, key: str, value: str) -> None:
+    """Store one company setting (made when missing)."""
+    cs = company_settings
+    if conn.execute(update(cs).where(cs.c.key == key).values(value=value)).rowcount == 0:
+        conn.execute(insert(cs).values(key=key, value=value))

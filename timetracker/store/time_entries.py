@@ -278,3 +278,23 @@ def visible_running(conn: Connection, visible, user_ids=None) -> list:
     if user_ids:
         stmt = stmt.where(te.c.user_id.in_(user_ids))
     return list(conn.execute(stmt).mappings())
+
+
+def timed_between(
+    conn: Connection, user_ids: Iterable[int], first: int, last: int
+) -> list[Mapping[str, Any]]:
+    """The users' live timed entries that run at some moment from ``first`` to ``last`` (epoch
+    ms; a running entry runs on), by user and start."""
+    ends_after = or_(te.c.ended.is_(None), te.c.ended > first)
+    stmt = (
+        select(te.c.id, te.c.user_id, te.c.started, te.c.ended)
+        .where(
+            te.c.user_id.in_(sorted(set(user_ids))),
+            LIVE,
+            te.c.started.is_not(None),
+            te.c.started < last,
+            ends_after,
+        )
+        .order_by(te.c.user_id, te.c.started, te.c.id)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
