@@ -32,6 +32,8 @@ RESOURCES = {
     "time_entries": LAYERS,
     "events": LAYERS,
     "hooks": LAYERS,
+    # The Teamwork face: a translation over the shared services, with no SQL of its own.
+    "teamwork": ("api", "schemas", "services"),
     "batch": ("api", "schemas"),
     "health": ("api", "schemas"),
     "metrics": ("api",),

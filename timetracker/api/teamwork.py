@@ -1,0 +1,227 @@
+"""The Teamwork time API, served as documented, at ``TIMETRACKER_TEAMWORK_PREFIX`` (default
+``/teamwork``): a second face over the same entries, totals and catalogue as ``/api/v1``.
+
+Every path is written here as Teamwork documents it, under the prefix; the views translate
+through ``services/teamwork.py`` and answer in ``schemas/teamwork.py``'s shapes. Errors carry
+``"STATUS": "Error"`` and ``"MESSAGE"`` beside the usual members (``errors.py``).
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask.views import MethodView
+
+from timetracker.access import current_caller
+from timetracker.api.common import Blueprint, doc
+from timetracker.schemas import teamwork as s
+from timetracker.services import teamwork
+from timetracker.store.db import get_db
+
+MAPPING = (
+    "Mapping: a company is a customer, a project a project, a todo item (task) a task; each "
+    "project has one task list, whose id and name are the project's. Time entries are those "
+    "of /api/v1/timeEntries (every entry is on a task), with the same permissions, locks and "
+    "billing rules; what you may not see answers 404."
+)
+
+blp = Blueprint(
+    "teamwork",
+    __name__,
+    description="The Teamwork time API (its paths under TIMETRACKER_TEAMWORK_PREFIX, default "
+    "/teamwork): authenticate with HTTP Basic, an API token as the user name and any "
+    "password, or a user name and password. Errors answer "
+    '{"STATUS": "Error", "MESSAGE": ...} beside key and message. ' + MAPPING,
+)
+
+PAGING = {
+    "X-Records": {"description": "Every matching entry", "schema": {"type": "integer"}},
+    "X-Pages": {"description": "Pages of pageSize entries", "schema": {"type": "integer"}},
+    "X-Page": {"description": "This page", "schema": {"type": "integer"}},
+}
+LOCATION = {"Location": {"description": "The new entry's URL", "schema": {"type": "string"}}}
+LIST_DOC = (
+    "In ascending order by date (then start, entries without a start first) unless sorted; "
+    "pageSize entries a page (default 100, at most 500). fromdate/todate bound the entries' "
+    "days; with fromtime/totime (your time zone), entries with a start are bound by it, those "
+    "without one by their day. The date answered is in UTC: the start, or for an entry without "
+    "a start the beginning of its day in its person's time zone. tags are always empty, and "
+    "tagIds matches nothing: tags are not kept yet."
+)
+CREATE_DOC = (
+    'Body {"time-entry": {...}}: date YYYYMMDD and hours and/or minutes are needed; time '
+    "(HH:MM, also 8:5) gives a start, in the person's time zone; person-id (default: you), "
+    'description, isbillable ("1", "0", 1, 0, true, false; unset: as the task\'s type of '
+    "work). tags is accepted and not kept yet. 201 with Location and the new id."
+)
+
+
+def _paged(answer, paging):
+    headers = {
+        "X-Records": str(paging["records"]),
+        "X-Pages": str(paging["pages"]),
+        "X-Page": str(paging["page"]),
+    }
+    return answer, 200, headers
+
+
+def _created(entry_id: int):
+    location = url_for("teamwork.TimeEntry", id=entry_id, _external=True)
+    return {"timeLogId": str(entry_id), "STATUS": "OK"}, 201, {"Location": location}
+
+
+# --- time entries --------------------------------------------------------------------------------
+
+
+@blp.route("/time_entries.json", endpoint="TimeEntries")
+class TimeEntries(MethodView):
+    @blp.arguments(s.TeamworkTimeEntryListArgs, location="query")
+    @blp.response(200, s.TeamworkTimeEntryListSchema, headers=PAGING)
+    @blp.errors()
+    @doc("Retrieve all time entries across all projects\n\n" + LIST_DOC)
+    def get(self, args):
+        return _paged(*teamwork.entry_list(get_db(), current_caller(), args))
+
+
+@blp.route("/projects/<int32:id>/time_entries.json", endpoint="ProjectTimeEntries")
+class ProjectTimeEntries(MethodView):
+    @blp.arguments(s.TeamworkTimeEntryListArgs, location="query")
+    @blp.response(200, s.TeamworkTimeEntryListSchema, headers=PAGING)
+    @blp.errors(404)
+    @doc("Retrieve all time entries for a project\n\n" + LIST_DOC)
+    def get(self, args, id):
+        return _paged(*teamwork.entry_list(get_db(), current_caller(), args, project_id=id))
+
+    @blp.arguments(s.TeamworkTimeEntryBody)
+    @blp.response(201, s.TeamworkCreatedSchema, headers=LOCATION)
+    @blp.errors(404, 409, 413, 415)
+    @doc(
+        "Create a time entry in a project\n\nEvery entry is on a task: name a task of the "
+        "project with todo-item-id. " + CREATE_DOC
+    )
+    def post(self, body, id):
+        return _created(teamwork.create_entry(get_db(), current_caller(), body, project_id=id))
+
+
+@blp.route("/tasks/<int32:id>/time_entries.json", endpoint="TaskTimeEntries")
+class TaskTimeEntries(MethodView):
+    @blp.arguments(s.TeamworkTimeEntryListArgs, location="query")
+    @blp.response(200, s.TeamworkTimeEntryListSchema, headers=PAGING)
+    @blp.errors(404)
+    @doc("Retrieve all time entries of a task\n\n" + LIST_DOC)
+    def get(self, args, id):
+        return _paged(*teamwork.entry_list(get_db(), current_caller(), args, task_id=id))
+
+    @blp.arguments(s.TeamworkTimeEntryBody)
+    @blp.response(201, s.TeamworkCreatedSchema, headers=LOCATION)
+    @blp.errors(404, 409, 413, 415)
+    @doc("Create a time entry on a task\n\n" + CREATE_DOC)
+    def post(self, body, id):
+        return _created(teamwork.create_entry(get_db(), current_caller(), body, task_id=id))
+
+
+@blp.route("/todo_items/<int32:id>/time_entries.json", endpoint="TodoItemTimeEntries")
+class TodoItemTimeEntries(MethodView):
+    @blp.arguments(s.TeamworkTimeEntryListArgs, location="query")
+    @blp.response(200, s.TeamworkTimeEntryListSchema, headers=PAGING)
+    @blp.errors(404)
+    @doc("Retrieve all time entries of a todo item (a task)\n\n" + LIST_DOC)
+    def get(self, args, id):
+        return _paged(*teamwork.entry_list(get_db(), current_caller(), args, task_id=id))
+
+    @blp.arguments(s.TeamworkTimeEntryBody)
+    @blp.response(201, s.TeamworkCreatedSchema, headers=LOCATION)
+    @blp.errors(404, 409, 413, 415)
+    @doc("Create a time entry on a todo item (a task)\n\n" + CREATE_DOC)
+    def post(self, body, id):
+        return _created(teamwork.create_entry(get_db(), current_caller(), body, task_id=id))
+
+
+@blp.route("/time_entries/<int32:id>.json", endpoint="TimeEntry")
+class TimeEntry(MethodView):
+    @blp.response(200, s.TeamworkTimeEntryOneSchema)
+    @blp.errors(404)
+    def get(self, id):
+        """Retrieve a single time entry
+
+        has-start-time is a boolean here, as documented (lists answer "1" or "0")."""
+        return teamwork.entry(get_db(), current_caller(), id)
+
+    @blp.arguments(s.TeamworkTimeEntryBody)
+    @blp.response(200, s.TeamworkStatusSchema)
+    @blp.errors(404, 409, 413, 415)
+    def put(self, body, id):
+        """Update a time entry
+
+        The fields given change; project-id moves the entry when todo-item-id names a task
+        of that project (or its task is in it already). A new date without a time keeps the
+        start's time of day."""
+        teamwork.update_entry(get_db(), current_caller(), id, body)
+        return {"STATUS": "OK"}
+
+    @blp.response(200, s.TeamworkStatusSchema)
+    @blp.errors(404, 409)
+    def delete(self, id):
+        """Delete a time entry"""
+        teamwork.delete_entry(get_db(), current_caller(), id)
+        return {"STATUS": "OK"}
+
+
+# --- totals --------------------------------------------------------------------------------------
+
+TOTALS_DOC = (
+    "Totals count whole days: fromDate and toDate bound them, and fromTime/toTime are read "
+    "but their days count whole. The same sums as GET /api/v1/timetrack/totals."
+)
+
+
+@blp.route("/time/total.json", endpoint="TimeTotals")
+class TimeTotals(MethodView):
+    @blp.arguments(s.TeamworkTotalsArgs, location="query")
+    @blp.response(200, s.TeamworkTotalsSchema)
+    @blp.errors()
+    @doc("Total time across the account\n\n" + TOTALS_DOC)
+    def get(self, args):
+        return teamwork.account_totals(get_db(), current_caller(), args)
+
+
+@blp.route("/projects/<int32:id>/time/total.json", endpoint="ProjectTimeTotals")
+class ProjectTimeTotals(MethodView):
+    @blp.arguments(s.TeamworkTotalsArgs, location="query")
+    @blp.response(200, s.ProjectTotalsAnswer)
+    @blp.errors(404)
+    @doc("Total time on a project\n\n" + TOTALS_DOC)
+    def get(self, args, id):
+        return teamwork.project_totals(get_db(), current_caller(), id, args)
+
+
+@blp.route("/tasklists/<int32:id>/time/total.json", endpoint="TaskListTimeTotals")
+class TaskListTimeTotals(MethodView):
+    @blp.arguments(s.TeamworkTotalsArgs, location="query")
+    @blp.response(200, s.TaskListTotalsAnswer)
+    @blp.errors(404)
+    @doc("Total time on a task list (a project's one task list)\n\n" + TOTALS_DOC)
+    def get(self, args, id):
+        return teamwork.task_list_totals(get_db(), current_caller(), id, args)
+
+
+@blp.route("/tasks/<int32:id>/time/total.json", endpoint="TaskTimeTotals")
+class TaskTimeTotals(MethodView):
+    @blp.arguments(s.TeamworkTotalsArgs, location="query")
+    @blp.response(200, s.TaskTotalsAnswer)
+    @blp.errors(404)
+    @doc("Total time on a task\n\n" + TOTALS_DOC)
+    def get(self, args, id):
+        return teamwork.task_totals(get_db(), current_caller(), id, args)
+
+
+@blp.route("/projects/time/total.json", endpoint="PerProjectTimeTotals")
+class PerProjectTimeTotals(MethodView):
+    @blp.arguments(s.TeamworkProjectTotalsArgs, location="query")
+    @blp.response(200, s.ProjectSumsAnswer)
+    @blp.errors()
+    def get(self, args):
+        """Time totals per project"""
+        return teamwork.per_project_totals(get_db(), current_caller(), args)
+
+
+blueprints = [blp]

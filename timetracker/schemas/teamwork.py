@@ -1,0 +1,478 @@
+"""The Teamwork time API's shapes: hyphenated keys, numbers written as strings, ``"1"``/``"0"``
+flags, dates ``YYYYMMDD`` and times ``HH:MM`` in, moments in UTC out, and ``"STATUS": "OK"``
+beside every answer. Parameters clients spell two ways (``fromdate``/``fromDate``,
+``sortby``/``sortBy``) are both declared; giving both is refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from marshmallow import EXCLUDE, ValidationError, fields, post_load, validate
+from marshmallow.utils import missing
+
+from timetracker.calendar_range import EARLIEST, LATEST
+from timetracker.schemas.base import ApiSchema
+from timetracker.schemas.common import INT32_MAX, INT32_TEXT
+from timetracker.schemas.optional_text import OptionalText
+
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 100
+SORTS = ("date", "user", "task", "tasklist", "project", "company", "dateupdated")
+
+
+# --- what comes in ------------------------------------------------------------------------------
+
+
+class CompactDate(fields.String):
+    """A day as ``YYYYMMDD`` (1970 to 3000); ``20260230`` is refused."""
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {
+            "description": "YYYYMMDD",
+            "pattern": r"^(19[7-9][0-9]|2[0-9]{3}|3000)[0-9]{4}$",
+            "example": "20260304",
+            **kwargs.get("metadata", {}),
+        }
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> dt.date:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        day = None
+        if re.fullmatch(r"[0-9]{8}", text):
+            try:
+                day = dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+            except ValueError:
+                day = None
+        if day is None or not EARLIEST <= day <= LATEST:
+            raise ValidationError(f"Not a date YYYYMMDD from {EARLIEST} to {LATEST}: {text!r}")
+        return day
+
+
+class ClockTime(fields.String):
+    """A time of day ``HH:MM`` (also unpadded, ``8:5``), 00:00 to 23:59."""
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {
+            "description": "HH:MM (also unpadded, 8:5), 00:00 to 23:59",
+            "pattern": r"^([01]?[0-9]|2[0-3]):[0-5]?[0-9]$",
+            "example": "09:30",
+            **kwargs.get("metadata", {}),
+        }
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> dt.time:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        found = re.fullmatch(r"([0-9]{1,2}):([0-9]{1,2})", text)
+        if found is None or int(found[1]) > 23 or int(found[2]) > 59:
+            raise ValidationError(f"Not a time HH:MM from 00:00 to 23:59: {text!r}")
+        return dt.time(int(found[1]), int(found[2]))
+
+
+class Count(fields.Field):
+    """A whole number from 0 to ``high``, as a JSON number or as digits in a string (``"15"``),
+    as Teamwork's clients send them."""
+
+    def __init__(self, high: int, **kwargs):
+        self.high = high
+        kwargs["metadata"] = {
+            "description": f"0 to {high}, a number or a string of digits",
+            **kwargs.get("metadata", {}),
+        }
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> int:
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{1,10}", value.strip()):
+            value = int(value.strip())
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError(f"Not a whole number from 0 to {self.high}")
+        if not 0 <= value <= self.high:
+            raise ValidationError(f"Not a whole number from 0 to {self.high}")
+        return value
+
+
+class BodyId(fields.Field):
+    """An id in a body: a number or a string of digits (``"999"``), 1 to 2147483647."""
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {
+            "description": "An id, as a number or a string",
+            **kwargs.get("metadata", {}),
+        }
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> int:
+        if isinstance(value, str) and re.fullmatch(INT32_TEXT, value.strip()):
+            value = int(value.strip())
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= INT32_MAX:
+            raise ValidationError("Not an id (a whole number from 1 to 2147483647)")
+        return value
+
+
+class Flag(fields.Field):
+    """Yes or no, as clients write it: ``"1"``/``"0"``, ``1``/``0``, ``true``/``false`` (also as
+    strings); answered ``"1"`` or ``"0"``."""
+
+    YES = ("1", "true")
+    NO = ("0", "false")
+
+    def _deserialize(self, value, attr, data, **kwargs) -> bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return value == 1
+        if isinstance(value, str) and value.strip().lower() in self.YES + self.NO:
+            return value.strip().lower() in self.YES
+        raise ValidationError('Not "1", "0", 1, 0, true or false')
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return "1" if value else "0"
+
+
+class TeamworkTimeEntryFields(ApiSchema):
+    """The ``time-entry`` of a create or update."""
+
+    description = OptionalText(validate=validate.Length(max=10_000))
+    person_id = BodyId(data_key="person-id", metadata={"description": "Whose entry (default: "
+                       "yours on a create, unchanged on an update)"})  # fmt: skip
+    date = CompactDate(metadata={"description": "YYYYMMDD: the day, in the person's time zone"})
+    time = ClockTime(
+        metadata={
+            "description": "HH:MM (also 8:5): the start, in the person's time zone; without it "
+            "the entry has no start time"
+        }
+    )
+    hours = Count(24)
+    minutes = Count(1440)
+    isbillable = Flag(
+        metadata={
+            "description": '"1", "0", 1, 0, true or false; unset: as the task\'s type of work',
+            "example": "1",
+        }
+    )
+    tags = fields.String(
+        validate=validate.Length(max=10_000),
+        metadata={"description": "Tag names, comma-separated (a,b)"},
+    )
+    todo_item_id = BodyId(
+        data_key="todo-item-id",
+        metadata={"description": "The task (todo item) the time is on: needed when posting to a "
+                  "project (every entry here is on a task); on an update, moves the entry"},
+    )  # fmt: skip
+    project_id = BodyId(
+        data_key="project-id",
+        metadata={
+            "description": "On an update: the project to move the entry to (with todo-item-id "
+            "naming a task of it, unless the entry's task is already in it)"
+        },
+    )
+
+
+class TeamworkTimeEntryBody(ApiSchema):
+    time_entry = fields.Nested(TeamworkTimeEntryFields, data_key="time-entry", required=True)
+
+
+def _either(data: dict, one: str, other: str, name: str):
+    """The value of a parameter clients spell two ways: one of them, never both."""
+    first, second = data.pop(one, missing), data.pop(other, missing)
+    if first is not missing and second is not missing:
+        raise ValidationError(f"Give {one} or {other}, not both", one)
+    value = first if first is not missing else second
+    if value is not missing:
+        data[name] = value
+
+
+class TeamworkPeriodArgs(ApiSchema):
+    """``fromdate``/``fromtime``/``todate``/``totime``, in either spelling, in the caller's time
+    zone."""
+
+    fromdate = CompactDate(metadata={"description": "From this day (YYYYMMDD), yours"})
+    fromDate = CompactDate()  # noqa: N815 - the parameter's name
+    fromtime = ClockTime(metadata={"description": "With fromdate: from this time (HH:MM)"})
+    fromTime = ClockTime()  # noqa: N815
+    todate = CompactDate(metadata={"description": "To this day (YYYYMMDD), included"})
+    toDate = CompactDate()  # noqa: N815
+    totime = ClockTime(metadata={"description": "With todate: to this time (HH:MM)"})
+    toTime = ClockTime()  # noqa: N815
+    userId = fields.Integer(  # noqa: N815
+        validate=validate.Range(0, INT32_MAX),
+        metadata={"description": "Only this user's time (0: every user's)"},
+    )
+    projectType = fields.String(  # noqa: N815
+        validate=validate.OneOf(("all", "active", "archived")),
+        metadata={"description": "Time on active projects, archived ones, or all (default)"},
+    )
+
+    @post_load
+    def _one_spelling(self, data: dict, **kwargs) -> dict:
+        for name in ("fromdate", "fromtime", "todate", "totime"):
+            _either(data, name, name[:-4] + name[-4:].capitalize(), name)
+        if "fromtime" in data and "fromdate" not in data:
+            raise ValidationError("fromtime needs fromdate", "fromtime")
+        if "totime" in data and "todate" not in data:
+            raise ValidationError("totime needs todate", "totime")
+        return data
+
+
+class TeamworkTimeEntryListArgs(TeamworkPeriodArgs):
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(1, INT32_MAX),
+        metadata={"description": "The page (1: the first)"},
+    )
+    pageSize = fields.Integer(  # noqa: N815
+        load_default=DEFAULT_PAGE_SIZE,
+        validate=validate.Range(1, MAX_PAGE_SIZE),
+        metadata={"description": f"Entries a page (default {DEFAULT_PAGE_SIZE}, at most "
+                  f"{MAX_PAGE_SIZE})"},
+    )  # fmt: skip
+    sortby = fields.String(
+        validate=validate.OneOf(SORTS),
+        metadata={"description": "date (default), user, task, tasklist (= project), project, "
+                  "company, dateupdated"},
+    )  # fmt: skip
+    sortBy = fields.String(validate=validate.OneOf(SORTS))  # noqa: N815
+    sortorder = fields.String(
+        validate=validate.OneOf(("asc", "desc", "ASC", "DESC")),
+        metadata={"description": "ASC (default) or DESC"},
+    )
+    sortOrder = fields.String(validate=validate.OneOf(("asc", "desc", "ASC", "DESC")))  # noqa: N815
+    billableType = fields.String(  # noqa: N815
+        validate=validate.OneOf(("all", "billable", "nonbillable")),
+        metadata={"description": "billable, nonbillable, or all (default)"},
+    )
+    invoicedType = fields.String(  # noqa: N815
+        validate=validate.OneOf(("all", "invoiced", "noninvoiced")),
+        metadata={"description": "invoiced, noninvoiced, or all (default)"},
+    )
+    showDeleted = fields.Boolean(  # noqa: N815
+        metadata={"description": "Deleted entries too (default false)"},
+    )
+    tagIds = fields.String(  # noqa: N815
+        validate=validate.Regexp(r"^[0-9]{1,10}(,[0-9]{1,10})*$"),
+        metadata={"description": "Only entries with one of these tags (ids, comma-separated)"},
+    )
+
+    @post_load
+    def _sort_spelling(self, data: dict, **kwargs) -> dict:
+        _either(data, "sortby", "sortBy", "sortby")
+        _either(data, "sortorder", "sortOrder", "sortorder")
+        if "tagIds" in data:
+            data["tagIds"] = [int(t) for t in data["tagIds"].split(",")]
+        return data
+
+
+class TeamworkTotalsArgs(TeamworkPeriodArgs):
+    pass
+
+
+class TeamworkProjectTotalsArgs(TeamworkPeriodArgs):
+    page = fields.Integer(load_default=1, validate=validate.Range(1, INT32_MAX))
+    pageSize = fields.Integer(  # noqa: N815
+        load_default=DEFAULT_PAGE_SIZE,
+        validate=validate.Range(1, MAX_PAGE_SIZE),
+        metadata={"description": f"Projects a page (default {DEFAULT_PAGE_SIZE}, at most "
+                  f"{MAX_PAGE_SIZE})"},
+    )  # fmt: skip
+
+
+class TeamworkPageArgs(ApiSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(1, INT32_MAX))
+    pageSize = fields.Integer(  # noqa: N815
+        load_default=DEFAULT_PAGE_SIZE,
+        validate=validate.Range(1, MAX_PAGE_SIZE),
+        metadata={"description": f"Items a page (default {DEFAULT_PAGE_SIZE}, at most "
+                  f"{MAX_PAGE_SIZE})"},
+    )  # fmt: skip
+
+
+# --- what goes out ------------------------------------------------------------------------------
+
+
+class UtcMoment(fields.Field):
+    """Epoch milliseconds, written ``2014-03-30T10:10:00Z``."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        moment = dt.datetime.fromtimestamp(value // 1000, dt.UTC)
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def Text(name: str, **kwargs) -> fields.String:  # noqa: N802 - a field factory
+    """A value written as a string, under a hyphenated key."""
+    return fields.String(data_key=name, required=True, **kwargs)
+
+
+class TeamworkTagSchema(ApiSchema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    color = fields.String(required=True, metadata={"example": "#2f8de4"})
+
+
+class _TimeEntryShape(ApiSchema):
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.String(required=True)
+    project_id = Text("project-id")
+    project_name = Text("project-name")
+    project_status = Text("project-status", metadata={"description": "active or archived"})
+    company_id = Text("company-id")
+    company_name = Text("company-name")
+    todo_list_id = Text("todo-list-id", metadata={"description": "The project's id: a "
+                        "project's one task list"})  # fmt: skip
+    todo_list_name = Text("todo-list-name")
+    todo_item_id = Text("todo-item-id", metadata={"description": "The task's id"})
+    todo_item_name = Text("todo-item-name")
+    person_id = Text("person-id")
+    person_first_name = Text("person-first-name")
+    person_last_name = Text("person-last-name")
+    description = fields.String(required=True)
+    date = UtcMoment(
+        required=True,
+        metadata={
+            "type": "string",
+            "description": "The start in UTC; for an entry without a start, the beginning of "
+            "its day in its person's time zone, in UTC",
+            "example": "2014-03-30T10:10:00Z",
+        },
+    )
+    hours = fields.String(required=True, metadata={"description": "Whole hours of the time"})
+    minutes = fields.String(required=True, metadata={"description": "Minutes beyond the hours"})
+    isbillable = Flag(required=True, metadata={"type": "string", "enum": ["1", "0"]})
+    invoiceNo = fields.String(  # noqa: N815
+        attribute="invoice_no",
+        required=True,
+        metadata={"description": "The number of the invoice that billed it, or empty"},
+    )
+    tags = fields.List(fields.Nested(TeamworkTagSchema), required=True)
+
+
+class TeamworkTimeEntryItemSchema(_TimeEntryShape):
+    has_start_time = Flag(
+        data_key="has-start-time", required=True, metadata={"type": "string", "enum": ["1", "0"]}
+    )
+
+
+class TeamworkTimeEntrySchema(_TimeEntryShape):
+    has_start_time = fields.Boolean(data_key="has-start-time", required=True)
+
+
+class TeamworkTimeEntryListSchema(ApiSchema):
+    time_entries = fields.List(
+        fields.Nested(TeamworkTimeEntryItemSchema), data_key="time-entries", required=True
+    )
+    STATUS = fields.String(required=True, metadata={"example": "OK"})
+
+
+class TeamworkTimeEntryOneSchema(ApiSchema):
+    time_entry = fields.Nested(TeamworkTimeEntrySchema, data_key="time-entry", required=True)
+    STATUS = fields.String(required=True, metadata={"example": "OK"})
+
+
+class TeamworkCreatedSchema(ApiSchema):
+    timeLogId = fields.String(required=True)  # noqa: N815
+    STATUS = fields.String(required=True, metadata={"example": "OK"})
+
+
+class TeamworkStatusSchema(ApiSchema):
+    STATUS = fields.String(required=True, metadata={"example": "OK"})
+
+
+def _sums() -> dict[str, fields.Field]:
+    attrs: dict[str, fields.Field] = {}
+    for part in ("total", "billable", "non-billable", "billed", "non-billed"):
+        attrs[f"{part}-mins-sum"] = fields.String(required=True)
+        attrs[f"{part}-hours-sum"] = fields.String(
+            required=True, metadata={"description": "Hours, two decimals"}
+        )
+    return attrs
+
+
+def _estimates() -> dict[str, fields.Field]:
+    attrs: dict[str, fields.Field] = {}
+    for part in ("total", "active", "completed"):
+        attrs[f"{part}-mins-estimated"] = fields.String(required=True)
+        attrs[f"{part}-hours-estimated"] = fields.String(required=True)
+    return attrs
+
+
+TimeTotalsSchema = ApiSchema.from_dict(_sums(), name="TeamworkTimeTotals")
+TimeEstimatesSchema = ApiSchema.from_dict(_estimates(), name="TeamworkTimeEstimates")
+
+
+class TeamworkCompanyRefSchema(ApiSchema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class TeamworkTotalsSchema(ApiSchema):
+    STATUS = fields.String(required=True, metadata={"example": "OK"})
+    time_totals = fields.Nested(TimeTotalsSchema, data_key="time-totals", required=True)
+
+
+class _Totalled(ApiSchema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    time_estimates = fields.Nested(TimeEstimatesSchema, data_key="time-estimates", required=True)
+    time_totals = fields.Nested(TimeTotalsSchema, data_key="time-totals", required=True)
+
+
+class TeamworkTaskTotalsSchema(_Totalled):
+    pass
+
+
+class TeamworkTaskListOfTaskSchema(ApiSchema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    task = fields.Nested(TeamworkTaskTotalsSchema, required=True)
+
+
+class TeamworkTaskListTotalsSchema(_Totalled):
+    pass
+
+
+class TeamworkProjectTotalsSchema(_Totalled):
+    company = fields.Nested(TeamworkCompanyRefSchema, required=True)
+
+
+class TeamworkProjectOfTaskListSchema(ApiSchema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    company = fields.Nested(TeamworkCompanyRefSchema, required=True)
+    tasklist = fields.Nested(TeamworkTaskListTotalsSchema, required=True)
+
+
+class TeamworkProjectOfTaskSchema(ApiSchema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    company = fields.Nested(TeamworkCompanyRefSchema, required=True)
+    tasklist = fields.Nested(TeamworkTaskListOfTaskSchema, required=True)
+
+
+def _projects_answer(item: type, name: str):
+    return ApiSchema.from_dict(
+        {
+            "STATUS": fields.String(required=True, metadata={"example": "OK"}),
+            "projects": fields.List(fields.Nested(item), required=True),
+        },
+        name=name,
+    )
+
+
+ProjectTotalsAnswer = _projects_answer(TeamworkProjectTotalsSchema, "TeamworkProjectTotalsAnswer")
+TaskListTotalsAnswer = _projects_answer(
+    TeamworkProjectOfTaskListSchema, "TeamworkTaskListTotalsAnswer"
+)
+TaskTotalsAnswer = _projects_answer(TeamworkProjectOfTaskSchema, "TeamworkTaskTotalsAnswer")
+
+
+class TeamworkProjectSumsSchema(ApiSchema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    company = fields.Nested(TeamworkCompanyRefSchema, required=True)
+    totalMins = fields.String(required=True)  # noqa: N815
+    totalBillableMins = fields.String(required=True)  # noqa: N815
+    totalNonBillableMins = fields.String(required=True)  # noqa: N815
+
+
+ProjectSumsAnswer = _projects_answer(TeamworkProjectSumsSchema, "TeamworkProjectSumsAnswer")
