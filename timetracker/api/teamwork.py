@@ -8,12 +8,13 @@ through ``services/teamwork.py`` and answer in ``schemas/teamwork.py``'s shapes.
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app, url_for
 from flask.views import MethodView
 
 from timetracker.access import current_caller
 from timetracker.api.common import Blueprint, doc
 from timetracker.schemas import teamwork as s
+from timetracker.schemas.common import base_url
 from timetracker.services import teamwork
 from timetracker.store.db import get_db
 
@@ -222,6 +223,126 @@ class PerProjectTimeTotals(MethodView):
     def get(self, args):
         """Time totals per project"""
         return teamwork.per_project_totals(get_db(), current_caller(), args)
+
+
+# --- what clients read around the time -----------------------------------------------------------
+
+
+@blp.route("/me.json", endpoint="Me")
+class Me(MethodView):
+    @blp.response(200, s.TeamworkMeAnswer)
+    @blp.errors()
+    def get(self):
+        """Who you are"""
+        return teamwork.me(get_db(), current_caller())
+
+
+@blp.route("/authenticate.json", endpoint="Authenticate")
+class Authenticate(MethodView):
+    @blp.response(200, s.TeamworkAccountAnswer)
+    @blp.errors()
+    def get(self):
+        """The account and who you are
+
+        account.URL is this face's base URL; account.userId is your id."""
+        url = base_url() + current_app.config["TEAMWORK_PREFIX"] + "/"
+        return teamwork.account(get_db(), current_caller(), url)
+
+
+@blp.route("/people.json", endpoint="People")
+class People(MethodView):
+    @blp.arguments(s.TeamworkPageArgs, location="query")
+    @blp.response(200, s.TeamworkPeopleAnswer)
+    @blp.errors()
+    def get(self, args):
+        """The people you may see, by id"""
+        return teamwork.people(get_db(), current_caller(), args)
+
+
+@blp.route("/companies.json", endpoint="Companies")
+class Companies(MethodView):
+    @blp.arguments(s.TeamworkPageArgs, location="query")
+    @blp.response(200, s.TeamworkCompaniesAnswer)
+    @blp.errors()
+    def get(self, args):
+        """The companies (customers) you may see, by id"""
+        return teamwork.companies(get_db(), current_caller(), args)
+
+
+@blp.route("/projects.json", endpoint="Projects")
+class Projects(MethodView):
+    @blp.arguments(s.TeamworkPageArgs, location="query")
+    @blp.response(200, s.TeamworkProjectsAnswer)
+    @blp.errors()
+    def get(self, args):
+        """The projects you may see, by id"""
+        return teamwork.projects(get_db(), current_caller(), args)
+
+
+@blp.route("/projects/<int32:id>.json", endpoint="Project")
+class Project(MethodView):
+    @blp.response(200, s.TeamworkProjectAnswer)
+    @blp.errors(404)
+    def get(self, id):
+        """A project"""
+        return teamwork.project(get_db(), current_caller(), id)
+
+
+@blp.route("/projects/<int32:id>/tasklists.json", endpoint="ProjectTaskLists")
+class ProjectTaskLists(MethodView):
+    @blp.response(200, s.TeamworkTaskListsAnswer)
+    @blp.errors(404)
+    def get(self, id):
+        """The task lists of a project: its one, with its id and name"""
+        return teamwork.task_lists(get_db(), current_caller(), id)
+
+
+@blp.route("/tasklists/<int32:id>.json", endpoint="TaskList")
+class TaskList(MethodView):
+    @blp.response(200, s.TeamworkTodoListAnswer)
+    @blp.errors(404)
+    def get(self, id):
+        """A task list (a project's one)"""
+        return teamwork.task_list(get_db(), current_caller(), id)
+
+
+@blp.route("/tasklists/<int32:id>/tasks.json", endpoint="TaskListTasks")
+class TaskListTasks(MethodView):
+    @blp.arguments(s.TeamworkPageArgs, location="query")
+    @blp.response(200, s.TeamworkTodoItemsAnswer)
+    @blp.errors(404)
+    def get(self, args, id):
+        """The tasks of a task list (its project's tasks you may see)"""
+        return teamwork.tasks(get_db(), current_caller(), args, project_id=id)
+
+
+@blp.route("/projects/<int32:id>/tasks.json", endpoint="ProjectTasks")
+class ProjectTasks(MethodView):
+    @blp.arguments(s.TeamworkPageArgs, location="query")
+    @blp.response(200, s.TeamworkTodoItemsAnswer)
+    @blp.errors(404)
+    def get(self, args, id):
+        """The tasks of a project you may see"""
+        return teamwork.tasks(get_db(), current_caller(), args, project_id=id)
+
+
+@blp.route("/tasks.json", endpoint="Tasks")
+class Tasks(MethodView):
+    @blp.arguments(s.TeamworkPageArgs, location="query")
+    @blp.response(200, s.TeamworkTodoItemsAnswer)
+    @blp.errors()
+    def get(self, args):
+        """The tasks you may see, by id"""
+        return teamwork.tasks(get_db(), current_caller(), args)
+
+
+@blp.route("/tasks/<int32:id>.json", endpoint="Task")
+class Task(MethodView):
+    @blp.response(200, s.TeamworkTodoItemAnswer)
+    @blp.errors(404)
+    def get(self, id):
+        """A task (a todo item)"""
+        return teamwork.task(get_db(), current_caller(), id)
 
 
 blueprints = [blp]

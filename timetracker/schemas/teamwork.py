@@ -1,14 +1,17 @@
 """The Teamwork time API's shapes: hyphenated keys, numbers written as strings, ``"1"``/``"0"``
 flags, dates ``YYYYMMDD`` and times ``HH:MM`` in, moments in UTC out, and ``"STATUS": "OK"``
 beside every answer. Parameters clients spell two ways (``fromdate``/``fromDate``,
-``sortby``/``sortBy``) are both declared; giving both is refused."""
+``sortby``/``sortBy``) are both declared; giving both is refused.
+
+The module is too long for the 400-line rule on purpose: the face's shapes (entries, totals, and
+the catalogue clients read around them) read together, as the one document they follow."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 
-from marshmallow import EXCLUDE, ValidationError, fields, post_load, validate
+from marshmallow import ValidationError, fields, post_load, validate
 from marshmallow.utils import missing
 
 from timetracker.calendar_range import EARLIEST, LATEST
@@ -309,9 +312,6 @@ class TeamworkTagSchema(ApiSchema):
 
 
 class _TimeEntryShape(ApiSchema):
-    class Meta:
-        unknown = EXCLUDE
-
     id = fields.String(required=True)
     project_id = Text("project-id")
     project_name = Text("project-name")
@@ -476,3 +476,94 @@ class TeamworkProjectSumsSchema(ApiSchema):
 
 
 ProjectSumsAnswer = _projects_answer(TeamworkProjectSumsSchema, "TeamworkProjectSumsAnswer")
+
+
+# --- what clients read around the time -----------------------------------------------------------
+
+
+def _answer(name: str, key: str, item: type, many: bool) -> type:
+    """``{key: item or [items], "STATUS": "OK"}``."""
+    inner = fields.Nested(item, required=True, data_key=key)
+    if many:
+        inner = fields.List(fields.Nested(item), required=True, data_key=key)
+    return ApiSchema.from_dict(
+        {
+            key.replace("-", "_"): inner,
+            "STATUS": fields.String(required=True, metadata={"example": "OK"}),
+        },
+        name=name,
+    )
+
+
+class TeamworkPersonSchema(ApiSchema):
+    id = fields.String(required=True)
+    first_name = Text("first-name")
+    last_name = Text("last-name")
+    user_name = Text("user-name")
+    email_address = Text("email-address")
+
+
+class TeamworkAccountSchema(ApiSchema):
+    id = fields.String(required=True)
+    URL = fields.String(required=True, metadata={"description": "This face's base URL"})
+    userId = fields.String(required=True, metadata={"description": "Your id"})  # noqa: N815
+    firstname = fields.String(required=True)
+    lastname = fields.String(required=True)
+
+
+class TeamworkProjectSchema(ApiSchema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    description = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "active or archived"})
+    company = fields.Nested(TeamworkCompanyRefSchema, required=True)
+
+
+class TeamworkTaskListSchema(ApiSchema):
+    id = fields.String(required=True, metadata={"description": "The project's id"})
+    name = fields.String(required=True, metadata={"description": "The project's name"})
+    project_id = fields.String(data_key="projectId", required=True)
+    project_name = fields.String(data_key="projectName", required=True)
+
+
+class TeamworkTodoListSchema(ApiSchema):
+    id = fields.String(required=True, metadata={"description": "The project's id"})
+    name = fields.String(required=True, metadata={"description": "The project's name"})
+    project_id = Text("project-id")
+    project_name = Text("project-name")
+
+
+class TeamworkTodoItemSchema(ApiSchema):
+    id = fields.String(required=True)
+    content = fields.String(required=True, metadata={"description": "The task's name"})
+    description = fields.String(required=True)
+    project_id = Text("project-id")
+    project_name = Text("project-name")
+    todo_list_id = Text("todo-list-id")
+    todo_list_name = Text("todo-list-name")
+    company_id = Text("company-id")
+    company_name = Text("company-name")
+    completed = fields.Boolean(required=True)
+    estimated_minutes = fields.Integer(data_key="estimated-minutes", required=True)
+
+
+TeamworkMeAnswer = _answer("TeamworkMeAnswer", "person", TeamworkPersonSchema, False)
+TeamworkAccountAnswer = _answer("TeamworkAccountAnswer", "account", TeamworkAccountSchema, False)
+TeamworkPeopleAnswer = _answer("TeamworkPeopleAnswer", "people", TeamworkPersonSchema, True)
+TeamworkCompaniesAnswer = _answer(
+    "TeamworkCompaniesAnswer", "companies", TeamworkCompanyRefSchema, True
+)
+TeamworkProjectsAnswer = _answer("TeamworkProjectsAnswer", "projects", TeamworkProjectSchema, True)
+TeamworkProjectAnswer = _answer("TeamworkProjectAnswer", "project", TeamworkProjectSchema, False)
+TeamworkTaskListsAnswer = _answer(
+    "TeamworkTaskListsAnswer", "tasklists", TeamworkTaskListSchema, True
+)
+TeamworkTodoListAnswer = _answer(
+    "TeamworkTodoListAnswer", "todo-list", TeamworkTodoListSchema, False
+)
+TeamworkTodoItemsAnswer = _answer(
+    "TeamworkTodoItemsAnswer", "todo-items", TeamworkTodoItemSchema, True
+)
+TeamworkTodoItemAnswer = _answer(
+    "TeamworkTodoItemAnswer", "todo-item", TeamworkTodoItemSchema, False
+)
