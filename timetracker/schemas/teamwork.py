@@ -292,7 +292,7 @@ class TeamworkPageArgs(ApiSchema):
 # --- what goes out ------------------------------------------------------------------------------
 
 
-class UtcMoment(fields.Field):
+class UtcMoment(fields.Integer):
     """Epoch milliseconds, written ``2014-03-30T10:10:00Z``."""
 
     def _serialize(self, value, attr, obj, **kwargs):
