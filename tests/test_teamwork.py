@@ -314,6 +314,7 @@ def test_update_and_delete(app, tw, worker, admin, ids):
     assert tw.ok("get", "/time_entries.json")["time-entries"] == []
     deleted = tw.ok("get", "/time_entries.json?showDeleted=true")["time-entries"]
     assert [e["id"] for e in deleted] == [str(entry_id)]
+    tw.refused("get", path, status=404)
     tw.refused("put", path, entry(minutes=5), 404)
     tw.refused("delete", path, status=404)
 

@@ -8,7 +8,7 @@ through ``services/teamwork.py`` and answer in ``schemas/teamwork.py``'s shapes.
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app
 from flask.views import MethodView
 
 from timetracker.access import current_caller
@@ -66,7 +66,7 @@ def _paged(answer, paging):
 
 
 def _created(entry_id: int):
-    location = url_for("teamwork.TimeEntry", id=entry_id, _external=True)
+    location = f"{base_url()}{current_app.config['TEAMWORK_PREFIX']}/time_entries/{entry_id}.json"
     return {"timeLogId": str(entry_id), "STATUS": "OK"}, 201, {"Location": location}
 
 
@@ -144,7 +144,8 @@ class TimeEntry(MethodView):
     def get(self, id):
         """Retrieve a single time entry
 
-        has-start-time is a boolean here, as documented (lists answer "1" or "0")."""
+        has-start-time is a boolean here, as documented (lists answer "1" or "0"). A deleted
+        entry answers 404 (lists show it with showDeleted=true)."""
         return teamwork.entry(get_db(), current_caller(), id)
 
     @blp.arguments(s.TeamworkTimeEntryBody)

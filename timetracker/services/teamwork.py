@@ -195,8 +195,11 @@ def entry_list(
 
 
 def entry(conn: Connection, caller: Caller, entry_id: int) -> dict[str, Any]:
-    """One entry the caller may read (deleted ones too, as the entries service answers)."""
+    """One entry the caller may read. A deleted one is 404: Teamwork's entry has no way to say
+    it is deleted (lists show deleted entries when asked)."""
     row = seen(time_entries, conn, caller, entry_id)
+    if row["deleted"] is not None:
+        raise not_found(time_entries.label, entry_id)
     return {"time_entry": shown(conn, [time_entries.one(conn, caller, row)])[0], "STATUS": "OK"}
 
 
