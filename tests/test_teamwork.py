@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from tests.conftest import ADMIN_PASSWORD, basic
 from timetracker.access import ENTER_TIME_TRACK
+from timetracker.schemas import teamwork as schemas
 
 TW = "/teamwork"
 
@@ -279,6 +280,11 @@ def test_list_answers_have_the_documented_shape(tw, ids):
     ):
         body = tw.ok("get", path)
         same_shape(body, {"time-entries": [example], "STATUS": "OK"})
+    # Answered as the service shapes them: exactly what their documented schemas dump.
+    listing = tw.ok("get", "/time_entries.json")
+    assert schemas.TeamworkTimeEntryListSchema().dump(listing) == listing
+    one = tw.ok("get", f"/time_entries/{listing['time-entries'][0]['id']}.json")
+    assert schemas.TeamworkTimeEntryOneSchema().dump(one) == one
     flags = {e["has-start-time"] for e in tw.ok("get", "/time_entries.json")["time-entries"]}
     assert flags == {"0", "1"}
     only_design = tw.ok("get", f"/tasks/{ids['design']}/time_entries.json")["time-entries"]
@@ -476,8 +482,12 @@ def test_every_filter(tw_admin, spread, ids):
         n["late"], n["untimed"]
     ]  # fmt: skip
     assert listed(tw_admin, "fromDate=20250303&toDate=20250303&toTime=9:0") == [n["early"]]
-    tw_admin.refused("get", "/time_entries.json?fromdate=20250303&fromDate=20250303")
-    tw_admin.refused("get", "/time_entries.json?fromtime=10:00")
+    both = "fromdate=20250303&fromDate=20250303&sortby=date&sortBy=date"
+    assert listed(tw_admin, both) == listed(tw_admin, "fromdate=20250303")
+    answer = tw_admin.refused("get", "/time_entries.json?fromdate=20250303&fromDate=20250304")
+    assert answer["key"] == "api.error.conflicting_parameters"
+    answer = tw_admin.refused("get", "/time_entries.json?fromtime=10:00")
+    assert answer["key"] == "api.error.time_without_date"
     tw_admin.refused("get", "/time_entries.json?fromdate=20250310&todate=20250303")
     assert listed(tw_admin, f"userId={people['other']}") == [n["other"], n["archived"]]
     assert listed(tw_admin, "billableType=nonbillable") == [n["untimed"]]

@@ -8,11 +8,13 @@ through ``services/teamwork.py`` and answer in ``schemas/teamwork.py``'s shapes.
 
 from __future__ import annotations
 
-from flask import current_app
+from http import HTTPStatus
+
+from flask import Response, current_app
 from flask.views import MethodView
 
 from timetracker.access import current_caller
-from timetracker.api.common import Blueprint, doc
+from timetracker.api.common import AUTH_ERRORS, Blueprint, doc
 from timetracker.schemas import teamwork as s
 from timetracker.schemas.common import base_url
 from timetracker.services import teamwork
@@ -25,7 +27,29 @@ MAPPING = (
     "billing rules; what you may not see answers 404."
 )
 
-blp = Blueprint(
+
+class TeamworkBlueprint(Blueprint):
+    def errors(self, *codes: int, public: bool = False):
+        """Document the error responses of an operation, as this face answers them
+        (:class:`timetracker.schemas.teamwork.TeamworkErrorSchema`); authenticated operations
+        add 400, 401, 403 and 429."""
+        statuses = dict.fromkeys(codes)
+        if not public:
+            statuses.update(dict.fromkeys(AUTH_ERRORS))
+
+        def decorator(func):
+            for code in sorted(statuses, reverse=True):
+                func = self.alt_response(
+                    code,
+                    schema=s.TeamworkErrorSchema,
+                    description=HTTPStatus(code).phrase,
+                )(func)
+            return func
+
+        return decorator
+
+
+blp = TeamworkBlueprint(
     "teamwork",
     __name__,
     description="The Teamwork time API (its paths under TIMETRACKER_TEAMWORK_PREFIX, default "
@@ -56,13 +80,14 @@ CREATE_DOC = (
 )
 
 
-def _paged(answer, paging):
-    headers = {
-        "X-Records": str(paging["records"]),
-        "X-Pages": str(paging["pages"]),
-        "X-Page": str(paging["page"]),
-    }
-    return answer, 200, headers
+def _paged(answer, paging) -> Response:
+    """A page of entries, answered as the service shaped it (its schema documents that shape;
+    a serializer pass over 500 entries would cost more than their SQL), with its paging."""
+    response = current_app.json.response(answer)
+    response.headers["X-Records"] = str(paging["records"])
+    response.headers["X-Pages"] = str(paging["pages"])
+    response.headers["X-Page"] = str(paging["page"])
+    return response
 
 
 def _created(entry_id: int):
@@ -146,7 +171,7 @@ class TimeEntry(MethodView):
 
         has-start-time is a boolean here, as documented (lists answer "1" or "0"). A deleted
         entry answers 404 (lists show it with showDeleted=true)."""
-        return teamwork.entry(get_db(), current_caller(), id)
+        return current_app.json.response(teamwork.entry(get_db(), current_caller(), id))
 
     @blp.arguments(s.TeamworkTimeEntryBody)
     @blp.response(200, s.TeamworkStatusSchema)

@@ -15,8 +15,9 @@ from marshmallow import ValidationError, fields, post_load, validate
 from marshmallow.utils import missing
 
 from timetracker.calendar_range import EARLIEST, LATEST
+from timetracker.errors import KeyedMessage
 from timetracker.schemas.base import ApiSchema
-from timetracker.schemas.common import INT32_MAX, INT32_TEXT
+from timetracker.schemas.common import INT32_MAX, INT32_TEXT, ErrorSchema
 from timetracker.schemas.optional_text import OptionalText
 
 MAX_PAGE_SIZE = 500
@@ -114,7 +115,7 @@ class BodyId(fields.Field):
 
 class Flag(fields.Field):
     """Yes or no, as clients write it: ``"1"``/``"0"``, ``1``/``0``, ``true``/``false`` (also as
-    strings); answered ``"1"`` or ``"0"``."""
+    strings)."""
 
     YES = ("1", "true")
     NO = ("0", "false")
@@ -127,9 +128,6 @@ class Flag(fields.Field):
         if isinstance(value, str) and value.strip().lower() in self.YES + self.NO:
             return value.strip().lower() in self.YES
         raise ValidationError('Not "1", "0", 1, 0, true or false')
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return "1" if value else "0"
 
 
 class TeamworkTimeEntryFields(ApiSchema):
@@ -176,10 +174,11 @@ class TeamworkTimeEntryBody(ApiSchema):
 
 
 def _either(data: dict, one: str, other: str, name: str):
-    """The value of a parameter clients spell two ways: one of them, never both."""
+    """The value of a parameter clients spell two ways: either, or both when they agree."""
     first, second = data.pop(one, missing), data.pop(other, missing)
-    if first is not missing and second is not missing:
-        raise ValidationError(f"Give {one} or {other}, not both", one)
+    if first is not missing and second is not missing and first != second:
+        message = f"{one} and {other} are one parameter: give one, or both alike"
+        raise ValidationError(KeyedMessage(message, "conflicting_parameters"), one)
     value = first if first is not missing else second
     if value is not missing:
         data[name] = value
@@ -210,10 +209,10 @@ class TeamworkPeriodArgs(ApiSchema):
     def _one_spelling(self, data: dict, **kwargs) -> dict:
         for name in ("fromdate", "fromtime", "todate", "totime"):
             _either(data, name, name[:-4] + name[-4:].capitalize(), name)
-        if "fromtime" in data and "fromdate" not in data:
-            raise ValidationError("fromtime needs fromdate", "fromtime")
-        if "totime" in data and "todate" not in data:
-            raise ValidationError("totime needs todate", "totime")
+        for side in ("from", "to"):
+            if f"{side}time" in data and f"{side}date" not in data:
+                message = f"{side}time is a time of {side}date: give {side}date too"
+                raise ValidationError(KeyedMessage(message, "time_without_date"), f"{side}time")
         return data
 
 
@@ -292,14 +291,6 @@ class TeamworkPageArgs(ApiSchema):
 # --- what goes out ------------------------------------------------------------------------------
 
 
-class UtcMoment(fields.Integer):
-    """Epoch milliseconds, written ``2014-03-30T10:10:00Z``."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        moment = dt.datetime.fromtimestamp(value // 1000, dt.UTC)
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def Text(name: str, **kwargs) -> fields.String:  # noqa: N802 - a field factory
     """A value written as a string, under a hyphenated key."""
     return fields.String(data_key=name, required=True, **kwargs)
@@ -311,62 +302,68 @@ class TeamworkTagSchema(ApiSchema):
     color = fields.String(required=True, metadata={"example": "#2f8de4"})
 
 
-class _TimeEntryShape(ApiSchema):
-    id = fields.String(required=True)
-    project_id = Text("project-id")
-    project_name = Text("project-name")
-    project_status = Text("project-status", metadata={"description": "active or archived"})
-    company_id = Text("company-id")
-    company_name = Text("company-name")
-    todo_list_id = Text("todo-list-id", metadata={"description": "The project's id: a "
-                        "project's one task list"})  # fmt: skip
-    todo_list_name = Text("todo-list-name")
-    todo_item_id = Text("todo-item-id", metadata={"description": "The task's id"})
-    todo_item_name = Text("todo-item-name")
-    person_id = Text("person-id")
-    person_first_name = Text("person-first-name")
-    person_last_name = Text("person-last-name")
-    description = fields.String(required=True)
-    date = UtcMoment(
-        required=True,
-        metadata={
-            "type": "string",
-            "description": "The start in UTC; for an entry without a start, the beginning of "
-            "its day in its person's time zone, in UTC",
-            "example": "2014-03-30T10:10:00Z",
-        },
-    )
-    hours = fields.String(required=True, metadata={"description": "Whole hours of the time"})
-    minutes = fields.String(required=True, metadata={"description": "Minutes beyond the hours"})
-    isbillable = Flag(required=True, metadata={"type": "string", "enum": ["1", "0"]})
-    invoiceNo = fields.String(  # noqa: N815
-        attribute="invoice_no",
-        required=True,
-        metadata={"description": "The number of the invoice that billed it, or empty"},
-    )
-    tags = fields.List(fields.Nested(TeamworkTagSchema), required=True)
+def _entry_fields(flag: fields.Field) -> dict[str, fields.Field]:
+    """An entry as answered (``services/teamwork.py`` builds it in this shape, so the views
+    answer it as it is: its keys are these fields' names)."""
+    text = {
+        name: fields.String(required=True, metadata={"description": about} if about else {})
+        for name, about in (
+            ("id", ""),
+            ("project-id", ""),
+            ("project-name", ""),
+            ("project-status", "active or archived"),
+            ("company-id", "The customer's id"),
+            ("company-name", ""),
+            ("todo-list-id", "The project's id: a project's one task list"),
+            ("todo-list-name", "The project's name"),
+            ("todo-item-id", "The task's id"),
+            ("todo-item-name", ""),
+            ("person-id", ""),
+            ("person-first-name", ""),
+            ("person-last-name", ""),
+            ("description", ""),
+            ("date", "The start in UTC; for an entry without a start, the beginning of its "
+             "day in its person's time zone, in UTC (2014-03-30T10:10:00Z)"),
+            ("hours", "Whole hours of the time"),
+            ("minutes", "Minutes beyond the hours"),
+            ("isbillable", '"1" or "0"'),
+            ("invoiceNo", "The number of the invoice that billed it, or empty"),
+        )
+    }  # fmt: skip
+    return {
+        **text,
+        "tags": fields.List(
+            fields.Nested(TeamworkTagSchema),
+            required=True,
+            metadata={"description": "Always empty: tags are not kept yet"},
+        ),
+        "has-start-time": flag,
+    }
 
 
-class TeamworkTimeEntryItemSchema(_TimeEntryShape):
-    has_start_time = Flag(
-        data_key="has-start-time", required=True, metadata={"type": "string", "enum": ["1", "0"]}
-    )
-
-
-class TeamworkTimeEntrySchema(_TimeEntryShape):
-    has_start_time = fields.Boolean(data_key="has-start-time", required=True)
-
-
-class TeamworkTimeEntryListSchema(ApiSchema):
-    time_entries = fields.List(
-        fields.Nested(TeamworkTimeEntryItemSchema), data_key="time-entries", required=True
-    )
-    STATUS = fields.String(required=True, metadata={"example": "OK"})
-
-
-class TeamworkTimeEntryOneSchema(ApiSchema):
-    time_entry = fields.Nested(TeamworkTimeEntrySchema, data_key="time-entry", required=True)
-    STATUS = fields.String(required=True, metadata={"example": "OK"})
+TeamworkTimeEntryItemSchema = ApiSchema.from_dict(
+    _entry_fields(
+        fields.String(required=True, metadata={"enum": ["1", "0"], "description": '"1" or "0"'})
+    ),
+    name="TeamworkTimeEntryItem",
+)
+TeamworkTimeEntrySchema = ApiSchema.from_dict(
+    _entry_fields(fields.Boolean(required=True)), name="TeamworkTimeEntry"
+)
+TeamworkTimeEntryListSchema = ApiSchema.from_dict(
+    {
+        "time-entries": fields.List(fields.Nested(TeamworkTimeEntryItemSchema), required=True),
+        "STATUS": fields.String(required=True, metadata={"example": "OK"}),
+    },
+    name="TeamworkTimeEntryList",
+)
+TeamworkTimeEntryOneSchema = ApiSchema.from_dict(
+    {
+        "time-entry": fields.Nested(TeamworkTimeEntrySchema, required=True),
+        "STATUS": fields.String(required=True, metadata={"example": "OK"}),
+    },
+    name="TeamworkTimeEntryOne",
+)
 
 
 class TeamworkCreatedSchema(ApiSchema):
@@ -567,3 +564,11 @@ TeamworkTodoItemsAnswer = _answer(
 TeamworkTodoItemAnswer = _answer(
     "TeamworkTodoItemAnswer", "todo-item", TeamworkTodoItemSchema, False
 )
+
+
+class TeamworkErrorSchema(ErrorSchema):
+    """An error of the Teamwork face: the usual members, and ``STATUS`` and ``MESSAGE`` that its
+    clients read."""
+
+    STATUS = fields.String(required=True, metadata={"enum": ["Error"]})
+    MESSAGE = fields.String(required=True, metadata={"description": "The message again"})

@@ -115,43 +115,59 @@ def _entries_with_tags(tag_ids: list[int]) -> bool:
     return False
 
 
-def shown(conn: Connection, rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Entries (as the entries service presents them) with what Teamwork shows of each: the
-    names around it, its moment, hours and minutes, billable and billed."""
+def _utc(moment: int) -> str:
+    """Epoch milliseconds as Teamwork writes a moment: ``2014-03-30T10:10:00Z``."""
+    return (_EPOCH + dt.timedelta(seconds=moment // MS_PER_SECOND)).isoformat() + "Z"
+
+
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def shown(conn: Connection, rows: list[Mapping[str, Any]], one: bool = False) -> list[dict]:
+    """Entries (stored rows of the entries service) in Teamwork's shape, ready to answer (the
+    schemas document it): the names around each, its moment in UTC, hours and minutes,
+    billable and billed. ``has-start-time`` is ``"1"``/``"0"`` in lists, a boolean for
+    ``one`` entry, as documented."""
     ids = [row["id"] for row in rows]
     names = entry_store.described(conn, ids)
     tags = _tags_of(conn, ids)
     zone = _zone_finder(conn)
+    midnights: dict[tuple, str] = {}  # (user, day): an untimed entry's moment
     answer = []
     for row in rows:
         about = names[row["id"]]
         if row["started"] is not None:
-            moment = row["started"]
+            moment = _utc(row["started"])
         else:
-            moment = _moment(row["date"], dt.time(), zone(row["user_id"]))
+            key = (row["user_id"], row["date"])
+            if key not in midnights:
+                midnights[key] = _utc(_moment(row["date"], dt.time(), zone(row["user_id"])))
+            moment = midnights[key]
+        project_id, project_name = str(row["project_id"]), about["project_name"]
+        timed = row["started"] is not None
         answer.append(
             {
-                "id": row["id"],
-                "project_id": row["project_id"],
-                "project_name": about["project_name"],
-                "project_status": "archived" if about["project_archived"] else "active",
-                "company_id": row["customer_id"],
-                "company_name": about["customer_name"],
-                "todo_list_id": row["project_id"],
-                "todo_list_name": about["project_name"],
-                "todo_item_id": row["task_id"],
-                "todo_item_name": about["task_name"],
-                "person_id": row["user_id"],
-                "person_first_name": about["first_name"],
-                "person_last_name": about["last_name"],
+                "id": str(row["id"]),
+                "project-id": project_id,
+                "project-name": project_name,
+                "project-status": "archived" if about["project_archived"] else "active",
+                "company-id": str(row["customer_id"]),
+                "company-name": about["customer_name"],
+                "todo-list-id": project_id,
+                "todo-list-name": project_name,
+                "todo-item-id": str(row["task_id"]),
+                "todo-item-name": about["task_name"],
+                "person-id": str(row["user_id"]),
+                "person-first-name": about["first_name"],
+                "person-last-name": about["last_name"],
                 "description": row["description"] or "",
                 "date": moment,
-                "hours": row["minutes"] // 60,
-                "minutes": row["minutes"] % 60,
-                "isbillable": row["billable"],
-                "invoice_no": about["invoice_number"] or "",
-                "has_start_time": row["started"] is not None,
+                "hours": str(row["minutes"] // 60),
+                "minutes": str(row["minutes"] % 60),
+                "isbillable": "1" if row["effective_billable"] else "0",
+                "invoiceNo": about["invoice_number"] or "",
                 "tags": tags.get(row["id"], []),
+                "has-start-time": timed if one else ("1" if timed else "0"),
             }
         )
     return answer
@@ -188,10 +204,10 @@ def entry_list(
     if args.get("tagIds") and not _entries_with_tags(args["tagIds"]):
         rows, records = [], 0
     else:
-        rows = time_entries.list(conn, caller, filters)["items"]
+        rows = time_entries.page(conn, caller, filters)
         records = time_entries.count(conn, caller, filters)
     paging = {"records": records, "pages": math.ceil(records / size), "page": page}
-    return {"time_entries": shown(conn, rows), "STATUS": "OK"}, paging
+    return {"time-entries": shown(conn, rows), "STATUS": "OK"}, paging
 
 
 def entry(conn: Connection, caller: Caller, entry_id: int) -> dict[str, Any]:
@@ -200,7 +216,7 @@ def entry(conn: Connection, caller: Caller, entry_id: int) -> dict[str, Any]:
     row = seen(time_entries, conn, caller, entry_id)
     if row["deleted"] is not None:
         raise not_found(time_entries.label, entry_id)
-    return {"time_entry": shown(conn, [time_entries.one(conn, caller, row)])[0], "STATUS": "OK"}
+    return {"time-entry": shown(conn, [row], one=True)[0], "STATUS": "OK"}
 
 
 # --- time entries: writing -----------------------------------------------------------------------
