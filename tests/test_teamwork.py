@@ -328,10 +328,11 @@ def test_update_and_delete(app, tw, worker, admin, ids):
 def test_a_project_post_needs_a_task_of_that_project(app, tw, ids):
     before = stored(app)
     project = f"/projects/{ids['web']}/time_entries.json"
-    tw.refused("post", project, entry(minutes=5), 400)
+    assert tw.refused("post", project, entry(minutes=5))["key"] == "api.error.task_required"
     tw.refused("post", project, entry(minutes=5, **{"todo-item-id": ids["release"]}), 404)
     tw.refused("post", f"/projects/{ids['app']}/time_entries.json", entry(minutes=5), 404)
-    tw.refused("post", f"/tasks/{ids['design']}/time_entries.json", entry(), 400)  # no time
+    no_time = tw.refused("post", f"/tasks/{ids['design']}/time_entries.json", entry())
+    assert no_time["key"] == "api.error.time_required"
     task = f"/tasks/{ids['design']}/time_entries.json"
     tw.refused("post", task, entry(minutes=5, **{"todo-item-id": ids["build"]}), 400)
     assert stored(app) == before

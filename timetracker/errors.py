@@ -104,12 +104,10 @@ def error_response(error: ApiError):
         body["fields"] = error.fields
     if has_request_context():
         body["requestId"] = request_id()
-        g.error_key = error.key
+        g.error_key = error.key  # the metrics count throttled and banned requests by it
         if on_teamwork_face():
-            body["STATUS"], body["MESSAGE"] = (
-                "Error",
-                error.message,
-            )  # the metrics count throttled and banned requests by it
+            body["STATUS"] = "Error"
+            body["MESSAGE"] = error.message
     response = jsonify(body)
     response.status_code = error.status
     for name, value in error.headers.items():

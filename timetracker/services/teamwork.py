@@ -45,8 +45,10 @@ SORTS = {
 }
 
 
-def _bad(message: str, field: str) -> ApiError:
-    return ApiError(400, "invalid_argument", message, fields=field)
+def _bad(key: str, message: str, field: str) -> ApiError:
+    """A body that parses but does not fit: a task missing or in another project, a needed
+    field left out."""
+    return ApiError(400, key, message, fields=field)
 
 
 def seen(resource: Resource, conn: Connection, caller: Caller, object_id) -> RowMapping:
@@ -284,23 +286,34 @@ def create_entry(
         project = seen(catalogue.projects, conn, caller, project_id)
         if "todo_item_id" not in given:
             raise _bad(
+                "task_required",
                 "Every entry here is on a task: name it with todo-item-id (or post to "
                 "/tasks/{id}/time_entries.json)",
                 "todo-item-id",
             )
         task = seen(catalogue.tasks, conn, caller, given["todo_item_id"])
         if task["project_id"] != project["id"]:
-            raise _bad(f"Task {task['id']} is not in project {project['id']}", "todo-item-id")
+            raise _bad(
+                "task_not_in_project",
+                f"Task {task['id']} is not in project {project['id']}",
+                "todo-item-id",
+            )
     else:
         task = seen(catalogue.tasks, conn, caller, task_id)
         if given.get("todo_item_id", task["id"]) != task["id"]:
-            raise _bad("todo-item-id names another task than the path", "todo-item-id")
+            raise _bad(
+                "task_not_in_path", "todo-item-id names another task than the path", "todo-item-id"
+            )
     if given.get("project_id", task["project_id"]) != task["project_id"]:
-        raise _bad(f"Task {task['id']} is not in project {given['project_id']}", "project-id")
+        raise _bad(
+            "task_not_in_project",
+            f"Task {task['id']} is not in project {given['project_id']}",
+            "project-id",
+        )
     if "date" not in given:
-        raise _bad("A time entry needs a date (YYYYMMDD)", "date")
+        raise _bad("date_required", "A time entry needs a date (YYYYMMDD)", "date")
     if "hours" not in given and "minutes" not in given:
-        raise _bad("A time entry needs hours or minutes", "minutes")
+        raise _bad("time_required", "A time entry needs hours or minutes", "minutes")
     user = _person(conn, caller, given.get("person_id", caller.id))
     values = {
         "user_id": user["id"],
@@ -327,6 +340,7 @@ def update_entry(conn: Connection, caller: Caller, entry_id: int, body: Mapping[
         task = catalogue.tasks.find(conn, task_id)
         if task["project_id"] != project["id"]:
             raise _bad(
+                "task_required",
                 f"Every entry here is on a task: name a task of project {project['id']} with "
                 "todo-item-id to move the entry there",
                 "todo-item-id",

@@ -226,10 +226,10 @@ def list_condition(args: Mapping[str, Any], visible) -> ColumnElement[bool] | No
     # (which have only a day) by their day.
     if args.get("moment_from") is not None:
         moment, day = args["moment_from"]
-        conditions.append(case((UNTIMED, te.c.date >= day), else_=te.c.started >= moment).is_(True))
+        conditions.append(or_(and_(UNTIMED, te.c.date >= day), te.c.started >= moment))
     if args.get("moment_to") is not None:
         moment, day = args["moment_to"]
-        conditions.append(case((UNTIMED, te.c.date <= day), else_=te.c.started <= moment).is_(True))
+        conditions.append(or_(and_(UNTIMED, te.c.date <= day), te.c.started <= moment))
     if args.get("billable") is not None:
         conditions.append(BILLABLE.is_(True) if args["billable"] else BILLABLE.is_not(True))
     if args.get("billed") is not None:
