@@ -1,7 +1,7 @@
 """The Teamwork time API's shapes: hyphenated keys, numbers written as strings, ``"1"``/``"0"``
 flags, dates ``YYYYMMDD`` and times ``HH:MM`` in, moments in UTC out, and ``"STATUS": "OK"``
 beside every answer. Parameters clients spell two ways (``fromdate``/``fromDate``,
-``sortby``/``sortBy``) are both declared; giving both is refused.
+``sortby``/``sortBy``) are both declared: either is taken, both when they agree.
 
 The module is too long for the 400-line rule on purpose: the face's shapes (entries, totals, and
 the catalogue clients read around them) read together, as the one document they follow."""
@@ -14,7 +14,6 @@ import re
 from marshmallow import ValidationError, fields, post_load, validate
 from marshmallow.utils import missing
 
-from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.errors import KeyedMessage
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import INT32_MAX, INT32_TEXT, ErrorSchema
@@ -28,13 +27,25 @@ SORTS = ("date", "user", "task", "tasklist", "project", "company", "dateupdated"
 # --- what comes in ------------------------------------------------------------------------------
 
 
+# Each field takes exactly what the document says it does (its pattern, its range), no more and
+# no less, so that a client reading the document is never surprised.
+_DAY_TEXT = r"(19[7-9][0-9]|2[0-9]{3}|3000)(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])"
+_TIME_TEXT = r"([01]?[0-9]|2[0-3]):([0-5]?[0-9])"
+# 0 to 24 and 0 to 1440, written without leading zeros.
+_UP_TO = {
+    24: r"[0-9]|1[0-9]|2[0-4]",
+    1440: r"[0-9]|[1-9][0-9]|[1-9][0-9]{2}|1[0-3][0-9]{2}|14[0-3][0-9]|1440",
+}
+
+
 class CompactDate(fields.String):
-    """A day as ``YYYYMMDD`` (1970 to 3000); ``20260230`` is refused."""
+    """A day as ``YYYYMMDD`` (1970 to 3000); one of that shape that is no day (``20260230``)
+    is 400 ``api.error.invalid_date``."""
 
     def __init__(self, **kwargs):
         kwargs["metadata"] = {
             "description": "YYYYMMDD",
-            "pattern": r"^(19[7-9][0-9]|2[0-9]{3}|3000)[0-9]{4}$",
+            "pattern": f"^{_DAY_TEXT}$",
             "example": "20260304",
             **kwargs.get("metadata", {}),
         }
@@ -42,15 +53,12 @@ class CompactDate(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs) -> dt.date:
         text = super()._deserialize(value, attr, data, **kwargs)
-        day = None
-        if re.fullmatch(r"[0-9]{8}", text):
-            try:
-                day = dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
-            except ValueError:
-                day = None
-        if day is None or not EARLIEST <= day <= LATEST:
-            raise ValidationError(f"Not a date YYYYMMDD from {EARLIEST} to {LATEST}: {text!r}")
-        return day
+        if not re.fullmatch(_DAY_TEXT, text):
+            raise ValidationError(f"Not a date YYYYMMDD from 19700101 to 30001231: {text!r}")
+        try:
+            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            raise ValidationError(KeyedMessage(f"{text} is no day", "invalid_date")) from None
 
 
 class ClockTime(fields.String):
@@ -59,7 +67,7 @@ class ClockTime(fields.String):
     def __init__(self, **kwargs):
         kwargs["metadata"] = {
             "description": "HH:MM (also unpadded, 8:5), 00:00 to 23:59",
-            "pattern": r"^([01]?[0-9]|2[0-3]):[0-5]?[0-9]$",
+            "pattern": f"^{_TIME_TEXT}$",
             "example": "09:30",
             **kwargs.get("metadata", {}),
         }
@@ -67,8 +75,8 @@ class ClockTime(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs) -> dt.time:
         text = super()._deserialize(value, attr, data, **kwargs)
-        found = re.fullmatch(r"([0-9]{1,2}):([0-9]{1,2})", text)
-        if found is None or int(found[1]) > 23 or int(found[2]) > 59:
+        found = re.fullmatch(_TIME_TEXT, text)
+        if found is None:
             raise ValidationError(f"Not a time HH:MM from 00:00 to 23:59: {text!r}")
         return dt.time(int(found[1]), int(found[2]))
 
@@ -79,55 +87,75 @@ class Count(fields.Field):
 
     def __init__(self, high: int, **kwargs):
         self.high = high
+        self.text = f"^({_UP_TO[high]})$"
         kwargs["metadata"] = {
             "description": f"0 to {high}, a number or a string of digits",
+            "oneOf": [
+                {"type": "integer", "minimum": 0, "maximum": high},
+                {"type": "string", "pattern": self.text},
+            ],
             **kwargs.get("metadata", {}),
         }
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> int:
-        if isinstance(value, str) and re.fullmatch(r"[0-9]{1,10}", value.strip()):
-            value = int(value.strip())
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValidationError(f"Not a whole number from 0 to {self.high}")
-        if not 0 <= value <= self.high:
+        if isinstance(value, str) and re.fullmatch(self.text, value):
+            return int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= self.high:
             raise ValidationError(f"Not a whole number from 0 to {self.high}")
         return value
 
 
 class BodyId(fields.Field):
-    """An id in a body: a number or a string of digits (``"999"``), 1 to 2147483647."""
+    """An id in a body: a number or a string of digits (``"999"``); one naming nothing is 404."""
 
     def __init__(self, **kwargs):
         kwargs["metadata"] = {
             "description": "An id, as a number or a string",
+            "oneOf": [
+                {"type": "integer", "minimum": -(2**31), "maximum": INT32_MAX},
+                {"type": "string", "pattern": f"^{INT32_TEXT}$"},
+            ],
             **kwargs.get("metadata", {}),
         }
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> int:
-        if isinstance(value, str) and re.fullmatch(INT32_TEXT, value.strip()):
-            value = int(value.strip())
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= INT32_MAX:
-            raise ValidationError("Not an id (a whole number from 1 to 2147483647)")
+        if isinstance(value, str) and re.fullmatch(INT32_TEXT, value):
+            return int(value)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not -(2**31) <= value <= INT32_MAX
+        ):
+            raise ValidationError("Not an id (a whole number, or one written as a string)")
         return value
 
 
 class Flag(fields.Field):
-    """Yes or no, as clients write it: ``"1"``/``"0"``, ``1``/``0``, ``true``/``false`` (also as
-    strings)."""
+    """Yes or no, as clients write it: ``"1"``/``"0"``, ``1``/``0``, ``true``/``false``, and
+    ``"true"``/``"false"``."""
 
-    YES = ("1", "true")
-    NO = ("0", "false")
+    YES = (True, 1, "1", "true")
+    NO = (False, 0, "0", "false")
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {
+            "oneOf": [
+                {"type": "boolean"},
+                {"type": "integer", "enum": [0, 1]},
+                {"type": "string", "enum": ["1", "0", "true", "false"]},
+            ],
+            **kwargs.get("metadata", {}),
+        }
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> bool:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, int) and value in (0, 1):
-            return value == 1
-        if isinstance(value, str) and value.strip().lower() in self.YES + self.NO:
-            return value.strip().lower() in self.YES
-        raise ValidationError('Not "1", "0", 1, 0, true or false')
+        # 1 == True in Python: the types are compared too.
+        for answer, words in ((True, self.YES), (False, self.NO)):
+            if any(type(value) is type(word) and value == word for word in words):
+                return answer
+        raise ValidationError('Not "1", "0", 1, 0, true, false, "true" or "false"')
 
 
 class TeamworkTimeEntryFields(ApiSchema):
@@ -291,7 +319,7 @@ class TeamworkPageArgs(ApiSchema):
 # --- what goes out ------------------------------------------------------------------------------
 
 
-def Text(name: str, **kwargs) -> fields.String:  # noqa: N802 - a field factory
+def Hyphenated(name: str, **kwargs) -> fields.String:  # noqa: N802 - a field factory
     """A value written as a string, under a hyphenated key."""
     return fields.String(data_key=name, required=True, **kwargs)
 
@@ -494,10 +522,10 @@ def _answer(name: str, key: str, item: type, many: bool) -> type:
 
 class TeamworkPersonSchema(ApiSchema):
     id = fields.String(required=True)
-    first_name = Text("first-name")
-    last_name = Text("last-name")
-    user_name = Text("user-name")
-    email_address = Text("email-address")
+    first_name = Hyphenated("first-name")
+    last_name = Hyphenated("last-name")
+    user_name = Hyphenated("user-name")
+    email_address = Hyphenated("email-address")
 
 
 class TeamworkAccountSchema(ApiSchema):
@@ -526,20 +554,20 @@ class TeamworkTaskListSchema(ApiSchema):
 class TeamworkTodoListSchema(ApiSchema):
     id = fields.String(required=True, metadata={"description": "The project's id"})
     name = fields.String(required=True, metadata={"description": "The project's name"})
-    project_id = Text("project-id")
-    project_name = Text("project-name")
+    project_id = Hyphenated("project-id")
+    project_name = Hyphenated("project-name")
 
 
 class TeamworkTodoItemSchema(ApiSchema):
     id = fields.String(required=True)
     content = fields.String(required=True, metadata={"description": "The task's name"})
     description = fields.String(required=True)
-    project_id = Text("project-id")
-    project_name = Text("project-name")
-    todo_list_id = Text("todo-list-id")
-    todo_list_name = Text("todo-list-name")
-    company_id = Text("company-id")
-    company_name = Text("company-name")
+    project_id = Hyphenated("project-id")
+    project_name = Hyphenated("project-name")
+    todo_list_id = Hyphenated("todo-list-id")
+    todo_list_name = Hyphenated("todo-list-name")
+    company_id = Hyphenated("company-id")
+    company_name = Hyphenated("company-name")
     completed = fields.Boolean(required=True)
     estimated_minutes = fields.Integer(data_key="estimated-minutes", required=True)
 

@@ -33,6 +33,7 @@ from timetracker.services.users import users
 from timetracker.store import time_entries as entry_store
 
 MS_PER_SECOND = 1000
+MINUTES_PER_DAY = 1440
 # Teamwork's sorts -> the entry list's (a project's one task list is the project).
 SORTS = {
     "date": "date",
@@ -248,6 +249,12 @@ def _timing(
     values: dict[str, Any] = {}
     minutes = _length(given, old)
     if minutes is not None:
+        if not 1 <= minutes <= MINUTES_PER_DAY:
+            raise _bad(
+                "invalid_duration",
+                f"hours and minutes make {minutes} minutes: an entry lasts 1 to {MINUTES_PER_DAY}",
+                "minutes",
+            )
         values["minutes"] = minutes
     day, time = given.get("date"), given.get("time")
     if old is not None and time is None and day is not None and old["started"] is not None:
