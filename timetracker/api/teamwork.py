@@ -73,7 +73,8 @@ LIST_DOC = (
     "tagIds matches nothing: tags are not kept yet."
 )
 CREATE_DOC = (
-    'Body {"time-entry": {...}}: date YYYYMMDD and hours and/or minutes are needed; time '
+    'Body {"time-entry": {...}}: date YYYYMMDD and hours and/or minutes (together 1 to 1440 '
+    "minutes) are needed; time "
     "(HH:MM, also 8:5) gives a start, in the person's time zone; person-id (default: you), "
     'description, isbillable ("1", "0", 1, 0, true, false; unset: as the task\'s type of '
     "work). tags is accepted and not kept yet. 201 with Location and the new id."
