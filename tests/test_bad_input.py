@@ -570,8 +570,9 @@ def shape_problem(response) -> str | None:
     if not isinstance(body.get("message"), str) or not body["message"]:
         return f"no message: {body!r:.200}"
     members = {"key", "message", "fields", "requestId"}
-    if "STATUS" in body:  # the Teamwork face's errors: its clients read STATUS and MESSAGE
-        if (body["STATUS"], body.get("MESSAGE")) != ("Error", body["message"]):
+    # The Teamwork face's errors also carry STATUS and MESSAGE, which its clients read.
+    if response.request.path.startswith("/teamwork/"):
+        if (body.get("STATUS"), body.get("MESSAGE")) != ("Error", body["message"]):
             return f"STATUS and MESSAGE are not Error and the message: {body!r:.200}"
         members |= {"STATUS", "MESSAGE"}
     if set(body) - members:
