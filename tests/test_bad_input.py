@@ -174,7 +174,9 @@ class Operation:
             if name == "date":
                 return DAY
             # An id parameter names its collection (taskId) or follows it (/customers/{id}).
-            collection = collection_of(name) or segments[segments.index(match.group(0)) - 1]
+            # (The segment may hold more than the parameter: /time_entries/{id}.json.)
+            at = next(i for i, segment in enumerate(segments) if match.group(0) in segment)
+            collection = collection_of(name) or segments[at - 1]
             return str(ids.get(collection, 1))
 
         return re.sub(r"{(\w+)}", value, self.path)
@@ -567,7 +569,13 @@ def shape_problem(response) -> str | None:
         return f"no api.error key: {body!r:.200}"
     if not isinstance(body.get("message"), str) or not body["message"]:
         return f"no message: {body!r:.200}"
-    if set(body) - {"key", "message", "fields", "requestId"}:
+    members = {"key", "message", "fields", "requestId"}
+    # The Teamwork face's errors also carry STATUS and MESSAGE, which its clients read.
+    if response.request.path.startswith("/teamwork/"):
+        if (body.get("STATUS"), body.get("MESSAGE")) != ("Error", body["message"]):
+            return f"STATUS and MESSAGE are not Error and the message: {body!r:.200}"
+        members |= {"STATUS", "MESSAGE"}
+    if set(body) - members:
         return f"members beyond key, message, fields and requestId: {sorted(body)}"
     if not isinstance(body.get("fields", ""), str):
         return f"fields is not a string: {body!r:.200}"

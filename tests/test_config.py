@@ -70,6 +70,10 @@ GOOD = [
     ("LOG_FORMAT", " JSON ", "json"),
     ("METRICS", "disabled", "disabled"),
     ("METRICS_TOKEN", None, None),  # (unset: any token is text; METRICS below needs one)
+    ("TEAMWORK_PREFIX", "/tw/v1", "/tw/v1"),
+    ("TEAMWORK_PREFIX", " /teamwork ", "/teamwork"),
+    ("TEAMWORK_PREFIX", "OFF", ""),
+    ("TEAMWORK_PREFIX", "disabled", ""),
 ]
 
 # (setting, a bad value, what the message says after "TIMETRACKER_<setting>: "). A string is
@@ -127,6 +131,11 @@ BAD = [
     ("LOG_FORMAT", "js", "'js' is not one of text, json (in any case)"),
     ("METRICS", "open", "'open' is not one of disabled, token (in any case)"),
     ("METRICS_TOKEN", 12345678901234567, "12345678901234567 is not text"),
+    ("TEAMWORK_PREFIX", "teamwork", "'teamwork' is not a path such as /teamwork"),
+    ("TEAMWORK_PREFIX", "/teamwork/", "'/teamwork/' is not a path such as /teamwork"),
+    ("TEAMWORK_PREFIX", "/api/tw", "'/api/tw' is not a path such as /teamwork"),
+    ("TEAMWORK_PREFIX", "/a/../b", "'/a/../b' is not a path such as /teamwork"),
+    ("TEAMWORK_PREFIX", 1, "1 is not a path such as /teamwork"),
 ]
 
 

@@ -33,6 +33,8 @@ RESOURCES = {
     "tags": LAYERS,
     "events": LAYERS,
     "hooks": LAYERS,
+    # The Teamwork face: a translation over the shared services, with no SQL of its own.
+    "teamwork": ("api", "schemas", "services"),
     "batch": ("api", "schemas"),
     "health": ("api", "schemas"),
     "metrics": ("api",),

@@ -67,7 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # encoded slash inside a segment, "users/%2f/team", into another resource).
     app.url_map.merge_slashes = False
     app.config.update(load_config(test_config))
-    app.wsgi_app = OptionalTrailingSlash(app.wsgi_app)
+    app.wsgi_app = OptionalTrailingSlash(app.wsgi_app, app.config["TEAMWORK_PREFIX"])
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)

@@ -9,7 +9,9 @@ therefore remembered under ``HMAC(process secret, username, password, stored has
 - a disabled (or not yet hired, or released) user is refused before the cache is consulted.
 
 An ``Authorization: Bearer <token>`` header authenticates with a personal API token instead
-(``services/tokens.py``): one lookup of the token's hash, no password check.
+(``services/tokens.py``): one lookup of the token's hash, no password check. On the Teamwork
+face, a Basic user name written like a token (``tt_...``) is tried as one first, whatever the
+password, as Teamwork's clients send their key.
 
 In a batch's group of items on SQLite, which runs in one transaction holding the write lock,
 a Basic login verified for one item stands for the next ones until a statement of the group
@@ -33,7 +35,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from timetracker.access import Caller
 from timetracker.api.common import is_public
-from timetracker.errors import ApiError, error_response
+from timetracker.errors import ApiError, error_response, on_teamwork_face
 from timetracker.permissions import LOGINS, LoginMemo, can_log_in
 from timetracker.permissions import caller_of as _caller
 from timetracker.schemas.base import unstorable
@@ -157,10 +159,11 @@ def _writes_through_items() -> bool:
     return getattr(getattr(view, "view_class", None), "writes_only_through_items", False)
 
 
-def verify_token() -> Caller | None:
-    """The caller of ``Authorization: Bearer <token>``, or None (``g.auth_failure`` says why).
-    A read token is refused any write (403)."""
-    token = request.headers["Authorization"].partition(" ")[2].strip()
+def verify_token(token: str | None = None) -> Caller | None:
+    """The caller of ``Authorization: Bearer <token>`` (or of ``token``, sent otherwise), or
+    None (``g.auth_failure`` says why). A read token is refused any write (403)."""
+    if token is None:
+        token = request.headers["Authorization"].partition(" ")[2].strip()
     found = tokens.login(get_db(write=False), token) if token and not unstorable(token) else None
     if found is None:
         g.auth_failure = "invalid"
@@ -176,6 +179,18 @@ def verify_token() -> Caller | None:
         raise ApiError(403, "token_read_only", "This API token may only read (GET)")
     g.token_id = found["token_id"]
     return _caller(found)
+
+
+def basic_token() -> str | None:
+    """On the Teamwork face, whose clients send an API token as the Basic user name with any
+    password (or none): that user name, when it is written like a token."""
+    if not on_teamwork_face():
+        return None
+    credentials = auth.get_auth()
+    username = credentials.get("username") if credentials else None
+    if username and username.startswith(tokens.PREFIX):
+        return username
+    return None
 
 
 def authenticate():
@@ -203,9 +218,13 @@ def authenticate():
             "Too many failed logins from this address; try again later",
             headers={"Retry-After": str(limiter.ban_seconds_left(ip))},
         )
+    token_as_name = None if by_token else basic_token()
+    caller = None
     if by_token:
         caller = verify_token()
-    else:
+    elif token_as_name is not None:
+        caller = verify_token(token_as_name)
+    if caller is None and not by_token:
         memo: LoginMemo | None = request.environ.get(LOGINS)
         header = request.headers.get("Authorization", "")
         caller = memo.get(header) if memo is not None else None

@@ -21,6 +21,7 @@ from timetracker.config_kinds import (
     Kind,
     ListOf,
     OneOf,
+    PathPrefix,
     Text,
     Unfit,
     Url,
@@ -304,6 +305,13 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         Text(),
         f"The bearer token of GET /api/v1/metrics (at least {METRICS_TOKEN_MIN} characters).",
+    ),
+    Setting(
+        "TEAMWORK_PREFIX",
+        "/teamwork",
+        PathPrefix(),
+        "Where the Teamwork time API is served (/teamwork/time_entries.json, ...); off or "
+        "disabled: not at all.",
     ),
 )
 

@@ -102,6 +102,30 @@ class OneOf(Kind):
         return word
 
 
+class PathPrefix(Kind):
+    """Where a part of the API is mounted: a path such as ``/teamwork`` (segments of letters,
+    digits, ``-``, ``_`` and ``.``, no trailing slash, not under ``/api``), or one of ``off``
+    and ``disabled`` (in any case) to serve nothing there, held as the empty string."""
+
+    accepts = (
+        "a path such as /teamwork (letters, digits, -, _ and . between single slashes, not "
+        "under /api), or off or disabled"
+    )
+    _PATH = re.compile(r"(/[A-Za-z0-9._-]+)+")
+
+    def take(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise self.unfit(value)
+        text = value.strip()
+        if text == "" or text.lower() in ("off", "disabled"):
+            return ""
+        if not self._PATH.fullmatch(text) or text == "/api" or text.startswith("/api/"):
+            raise self.unfit(value)
+        if any(part in (".", "..") for part in text.split("/")):
+            raise self.unfit(value)
+        return text
+
+
 def _either(choices: list[str]) -> str:
     """``a``, ``a or b``, ``a, b or c``."""
     return " or ".join([", ".join(choices[:-1]), choices[-1]] if len(choices) > 1 else choices)

@@ -1,5 +1,6 @@
 """The one error shape: ``{"key": "api.error.<snake_case>", "message": "...", "fields": "...",
-"requestId": "..."}``.
+"requestId": "..."}`` (on the Teamwork face, also ``"STATUS": "Error"`` and ``"MESSAGE"``, the
+message again, which its clients read).
 
 ``requestId`` is the request's ``X-Request-Id`` (``access_log``): a client reporting a failure
 quotes it, and the log line with the same id is found in every process's log.
@@ -14,7 +15,7 @@ import logging
 import re
 from typing import Any
 
-from flask import Flask, g, has_request_context, jsonify
+from flask import Flask, current_app, g, has_request_context, jsonify, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, SecurityError
 
@@ -104,11 +105,22 @@ def error_response(error: ApiError):
     if has_request_context():
         body["requestId"] = request_id()
         g.error_key = error.key  # the metrics count throttled and banned requests by it
+        if on_teamwork_face():
+            body["STATUS"] = "Error"
+            body["MESSAGE"] = error.message
     response = jsonify(body)
     response.status_code = error.status
     for name, value in error.headers.items():
         response.headers[name] = value
     return response
+
+
+def on_teamwork_face() -> bool:
+    """Whether the request's path is under the Teamwork face's prefix: its clients read an
+    error from ``STATUS`` and ``MESSAGE``, which its errors carry beside the usual members."""
+    prefix = current_app.config.get("TEAMWORK_PREFIX")
+    path = request.path
+    return bool(prefix) and (path == prefix or path.startswith(prefix + "/"))
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> list[tuple[str, str]]:

@@ -1,5 +1,6 @@
 """Paths as clients write them: every API route answers the same with or without a trailing
-slash, for every method.
+slash, for every method; under the Teamwork face's prefix, doubled slashes
+(``/teamwork//projects/1/time_entries.json``, from a base URL ending in a slash) count as one.
 
 A redirect would not do: many clients drop the body of a redirected PATCH. So the slash is taken
 off before routing (the Swagger UI, which lives under ``/api/v1/swagger/``, keeps its own).
@@ -9,28 +10,37 @@ And the app's URL rules (:class:`Rule`), whose URL builders are made when first 
 
 from __future__ import annotations
 
+import re
+
 from werkzeug import routing
 
 API_PREFIX = "/api/v1/"
+_SLASHES = re.compile(r"/{2,}")
 KEEPS_ITS_SLASH = ("/api/v1/swagger/",)
 
 
 class OptionalTrailingSlash:
     """WSGI middleware: ``/api/v1/departments/`` is routed as ``/api/v1/departments``."""
 
-    def __init__(self, app):
+    def __init__(self, app, teamwork_prefix: str = ""):
         self.app = app
+        self.teamwork_prefix = teamwork_prefix
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        routed = routed_path(path)
+        routed = routed_path(path, self.teamwork_prefix)
         if routed != path:
             environ["PATH_INFO"] = routed
         return self.app(environ, start_response)
 
 
-def routed_path(path: str) -> str:
-    """The path an API route is looked up by: without its trailing slash."""
+def routed_path(path: str, teamwork_prefix: str = "") -> str:
+    """The path an API route is looked up by: without its trailing slash; under the Teamwork
+    prefix, with runs of slashes made one."""
+    if teamwork_prefix and "//" in path:
+        single = _SLASHES.sub("/", path)
+        if single.startswith(teamwork_prefix + "/"):
+            return single
     if (
         path.startswith(API_PREFIX)
         and path.endswith("/")

@@ -1,5 +1,6 @@
 """One blueprint module per resource; :func:`register_routes` registers the URL converters and
-every resource's blueprints, in the document's order (``all_blueprints``).
+every resource's blueprints, in the document's order (``all_blueprints``), then the Teamwork
+face at its prefix (``TIMETRACKER_TEAMWORK_PREFIX``).
 
 ``timetracker routes`` prints every route with its view and the service function it calls;
 ``docs/routes.md`` is that index, kept current by ``tests/test_routes.py``."""
@@ -25,6 +26,7 @@ from timetracker.api import (
     reports,
     settings,
     tags,
+    teamwork,
     time_entries,
     time_zone_groups,
     timers,
@@ -72,3 +74,7 @@ def register_routes(app: Flask, api: Api) -> None:
     converters.register(app, api)
     for blueprint in all_blueprints(metrics_on=app.config["METRICS"] != "disabled"):
         api.register_blueprint(blueprint)
+    # The Teamwork face, last in the document, where the settings put it (or nowhere).
+    if app.config["TEAMWORK_PREFIX"]:
+        for blueprint in teamwork.blueprints:
+            api.register_blueprint(blueprint, url_prefix=app.config["TEAMWORK_PREFIX"])

@@ -173,11 +173,15 @@ class Resource:
         those it would refuse are left out. Every ``includeReferenced`` map is made so."""
         return self.present(conn, caller, self.visible_rows(conn, caller, ids))
 
-    def list(self, conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
-        rows = entities.list_rows(
+    def page(self, conn: Connection, caller: Caller, args: Mapping[str, Any]) -> list[RowMapping]:
+        """The stored rows of one page of the list, before :meth:`present` (for another face
+        that shows them its own way)."""
+        return entities.list_rows(
             conn, self.entity, self.list_filters(caller, args), self.list_condition(caller, args)
         )
-        items = self.present(conn, caller, rows)
+
+    def list(self, conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
+        items = self.present(conn, caller, self.page(conn, caller, args))
         sources = {
             name: partial(resource.referenced, conn, caller, [item[key] for item in items])
             for name, (resource, key) in self.references().items()

@@ -1,0 +1,622 @@
+"""The Teamwork time API as a translation: its paths, parameters and shapes turned into calls of
+the services every face shares (time entries, totals, catalogue, users), and their answers into
+Teamwork's values. No rule lives here: what may be seen, changed, locked or billed is decided by
+those services, exactly as for ``/api/v1``.
+
+Mapping: a company is a customer, a project a project, a todo item (task) a task; each project
+has one task list, whose id and name are the project's. A time entry is an entry of
+``/api/v1/timeEntries``. What the caller may not see answers 404, as an unknown id.
+
+Tags are not kept yet: every entry answers ``tags: []``, ``tags`` in a body is accepted and
+kept nowhere, and ``tagIds`` matches no entry (:func:`_tags_of` and :func:`_entries_with_tags`
+are where they plug in).
+
+The module is too long for the 400-line rule on purpose: the face is one translation (entries,
+totals, and the catalogue clients read around them), read together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping
+
+from timetracker.access import Caller
+from timetracker.errors import ApiError, not_found
+from timetracker.services import catalogue, timetrack, totals
+from timetracker.services.crud import Resource
+from timetracker.services.time_entries import time_entries
+from timetracker.services.users import users
+from timetracker.store import time_entries as entry_store
+
+MS_PER_SECOND = 1000
+MINUTES_PER_DAY = 1440
+# Teamwork's sorts -> the entry list's (a project's one task list is the project).
+SORTS = {
+    "date": "date",
+    "user": "user",
+    "task": "task",
+    "tasklist": "project",
+    "project": "project",
+    "company": "customer",
+    "dateupdated": "modified",
+}
+
+
+def _bad(key: str, message: str, field: str) -> ApiError:
+    """A body that parses but does not fit: a task missing or in another project, a needed
+    field left out."""
+    return ApiError(400, key, message, fields=field)
+
+
+def seen(resource: Resource, conn: Connection, caller: Caller, object_id) -> RowMapping:
+    """The object if it exists and the caller may see it; 404 otherwise (never 403: what the
+    caller may not see does not exist for them)."""
+    try:
+        return resource.reachable(conn, caller, object_id)
+    except ApiError as exc:
+        if exc.status == 403:
+            raise not_found(resource.label, object_id) from None
+        raise
+
+
+def _zone_finder(conn: Connection) -> Callable[[int], Any]:
+    """A user's time zone by user id, each looked up once."""
+    zones: dict[int, Any] = {}
+
+    def zone(user_id: int):
+        if user_id not in zones:
+            zones[user_id] = timetrack.time_zone_of(conn, users.find(conn, user_id))
+        return zones[user_id]
+
+    return zone
+
+
+def _moment(day: dt.date, time: dt.time, zone) -> int:
+    """Epoch milliseconds of a day's time in a time zone."""
+    return int(dt.datetime.combine(day, time, zone).timestamp() * MS_PER_SECOND)
+
+
+# --- periods -------------------------------------------------------------------------------------
+
+
+def _period(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
+    """``fromdate``/``fromtime``/``todate``/``totime`` (the caller's time zone) as the entry
+    list's filters: days alone bound entries by their day; with a time, entries with a start
+    are bound by their start, entries without one by their day."""
+    filters: dict[str, Any] = {}
+    zone = None
+    for side in ("from", "to"):
+        day = args.get(f"{side}date")
+        if day is None:
+            continue
+        time = args.get(f"{side}time")
+        if time is None:
+            filters[f"date_{side}"] = day
+            continue
+        zone = zone or timetrack.time_zone_of(conn, users.find(conn, caller.id))
+        filters[f"moment_{side}"] = (_moment(day, time, zone), day)
+    first, last = args.get("fromdate"), args.get("todate")
+    if first is not None and last is not None and last < first:
+        raise ApiError(400, "invalid_date_range", "todate precedes fromdate", "todate")
+    return filters
+
+
+# --- time entries: reading -----------------------------------------------------------------------
+
+
+def _tags_of(conn: Connection, entry_ids: list[int]) -> dict[int, list[dict[str, str]]]:
+    """The tags of each entry, as ``{id, name, color}`` (none are kept yet)."""
+    return {}
+
+
+def _entries_with_tags(tag_ids: list[int]) -> bool:
+    """Whether any entry can carry one of these tags (none are kept yet)."""
+    return False
+
+
+def _utc(moment: int) -> str:
+    """Epoch milliseconds as Teamwork writes a moment: ``2014-03-30T10:10:00Z``."""
+    return (_EPOCH + dt.timedelta(seconds=moment // MS_PER_SECOND)).isoformat() + "Z"
+
+
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def shown(conn: Connection, rows: list[Mapping[str, Any]], one: bool = False) -> list[dict]:
+    """Entries (stored rows of the entries service) in Teamwork's shape, ready to answer (the
+    schemas document it): the names around each, its moment in UTC, hours and minutes,
+    billable and billed. ``has-start-time`` is ``"1"``/``"0"`` in lists, a boolean for
+    ``one`` entry, as documented."""
+    ids = [row["id"] for row in rows]
+    names = entry_store.described(conn, ids)
+    tags = _tags_of(conn, ids)
+    zone = _zone_finder(conn)
+    midnights: dict[tuple, str] = {}  # (user, day): an untimed entry's moment
+    answer = []
+    for row in rows:
+        about = names[row["id"]]
+        if row["started"] is not None:
+            moment = _utc(row["started"])
+        else:
+            key = (row["user_id"], row["date"])
+            if key not in midnights:
+                midnights[key] = _utc(_moment(row["date"], dt.time(), zone(row["user_id"])))
+            moment = midnights[key]
+        project_id, project_name = str(row["project_id"]), about["project_name"]
+        timed = row["started"] is not None
+        answer.append(
+            {
+                "id": str(row["id"]),
+                "project-id": project_id,
+                "project-name": project_name,
+                "project-status": "archived" if about["project_archived"] else "active",
+                "company-id": str(row["customer_id"]),
+                "company-name": about["customer_name"],
+                "todo-list-id": project_id,
+                "todo-list-name": project_name,
+                "todo-item-id": str(row["task_id"]),
+                "todo-item-name": about["task_name"],
+                "person-id": str(row["user_id"]),
+                "person-first-name": about["first_name"],
+                "person-last-name": about["last_name"],
+                "description": row["description"] or "",
+                "date": moment,
+                "hours": str(row["minutes"] // 60),
+                "minutes": str(row["minutes"] % 60),
+                "isbillable": "1" if row["effective_billable"] else "0",
+                "invoiceNo": about["invoice_number"] or "",
+                "tags": tags.get(row["id"], []),
+                "has-start-time": timed if one else ("1" if timed else "0"),
+            }
+        )
+    return answer
+
+
+def entry_list(
+    conn: Connection,
+    caller: Caller,
+    args: Mapping[str, Any],
+    project_id: int | None = None,
+    task_id: int | None = None,
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """A page of the entries the caller may read (of a project, or a task), and its paging:
+    ``records`` (every match), ``pages`` and ``page``."""
+    filters = _period(conn, caller, args)
+    if project_id is not None:
+        filters["project_ids"] = [seen(catalogue.projects, conn, caller, project_id)["id"]]
+    if task_id is not None:
+        filters["task_ids"] = [seen(catalogue.tasks, conn, caller, task_id)["id"]]
+    if args.get("userId"):
+        filters["user_ids"] = [args["userId"]]
+    billable = args.get("billableType", "all")
+    if billable != "all":
+        filters["billable"] = billable == "billable"
+    invoiced = args.get("invoicedType", "all")
+    if invoiced != "all":
+        filters["billed"] = invoiced == "invoiced"
+    filters["project_status"] = args.get("projectType") or "all"
+    filters["include_deleted"] = bool(args.get("showDeleted"))
+    size, page = args["pageSize"], args["page"]
+    descending = (args.get("sortorder") or "asc").lower() == "desc"
+    filters["sort"] = [(SORTS[args.get("sortby") or "date"], descending)]
+    filters["offset"], filters["limit"] = (page - 1) * size, size
+    if args.get("tagIds") and not _entries_with_tags(args["tagIds"]):
+        rows, records = [], 0
+    else:
+        rows = time_entries.page(conn, caller, filters)
+        records = time_entries.count(conn, caller, filters)
+    paging = {"records": records, "pages": math.ceil(records / size), "page": page}
+    return {"time-entries": shown(conn, rows), "STATUS": "OK"}, paging
+
+
+def entry(conn: Connection, caller: Caller, entry_id: int) -> dict[str, Any]:
+    """One entry the caller may read. A deleted one is 404: Teamwork's entry has no way to say
+    it is deleted (lists show deleted entries when asked)."""
+    row = seen(time_entries, conn, caller, entry_id)
+    if row["deleted"] is not None:
+        raise not_found(time_entries.label, entry_id)
+    return {"time-entry": shown(conn, [row], one=True)[0], "STATUS": "OK"}
+
+
+# --- time entries: writing -----------------------------------------------------------------------
+
+
+def _person(conn: Connection, caller: Caller, person_id: int) -> RowMapping:
+    if person_id == caller.id:
+        return users.find(conn, caller.id)
+    return seen(users, conn, caller, person_id)
+
+
+def _length(given: Mapping[str, Any], old: Mapping[str, Any] | None) -> int | None:
+    """The minutes ``hours`` and ``minutes`` say (a missing one: the entry's own part, or 0);
+    None when neither is given."""
+    if "hours" not in given and "minutes" not in given:
+        return None
+    kept_hours, kept_minutes = divmod(old["minutes"], 60) if old is not None else (0, 0)
+    return given.get("hours", kept_hours) * 60 + given.get("minutes", kept_minutes)
+
+
+def _timing(
+    conn: Connection, user: RowMapping, given: Mapping[str, Any], old: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The entries service's ``date``/``started``/``minutes`` for Teamwork's ``date``,
+    ``time``, ``hours`` and ``minutes``, read in the entry's person's time zone. A new day
+    without a time keeps a timed entry's time of day."""
+    values: dict[str, Any] = {}
+    minutes = _length(given, old)
+    if minutes is not None:
+        if not 1 <= minutes <= MINUTES_PER_DAY:
+            raise _bad(
+                "invalid_duration",
+                f"hours and minutes make {minutes} minutes: an entry lasts 1 to {MINUTES_PER_DAY}",
+                "minutes",
+            )
+        values["minutes"] = minutes
+    day, time = given.get("date"), given.get("time")
+    if old is not None and time is None and day is not None and old["started"] is not None:
+        zone = timetrack.time_zone_of(conn, user)
+        time = dt.datetime.fromtimestamp(old["started"] / MS_PER_SECOND, zone).time()
+    if time is not None:
+        zone = timetrack.time_zone_of(conn, user)
+        values["started"] = _moment(day or old["date"], time, zone)
+        if old is not None and old["started"] is None and minutes is None:
+            values["minutes"] = old["minutes"]  # an untimed entry given a start keeps its length
+    elif day is not None:
+        values["date"] = day
+    return values
+
+
+def _common(given: Mapping[str, Any]) -> dict[str, Any]:
+    values = {}
+    if "description" in given:
+        values["description"] = given["description"]
+    if "isbillable" in given:
+        values["billable"] = given["isbillable"]
+    return values
+
+
+def create_entry(
+    conn: Connection,
+    caller: Caller,
+    body: Mapping[str, Any],
+    project_id: int | None = None,
+    task_id: int | None = None,
+) -> int:
+    """A new entry on a task (named by the path, or by ``todo-item-id`` when posting to a
+    project); its id."""
+    given = body["time_entry"]
+    if task_id is None:
+        project = seen(catalogue.projects, conn, caller, project_id)
+        if "todo_item_id" not in given:
+            raise _bad(
+                "task_required",
+                "Every entry here is on a task: name it with todo-item-id (or post to "
+                "/tasks/{id}/time_entries.json)",
+                "todo-item-id",
+            )
+        task = seen(catalogue.tasks, conn, caller, given["todo_item_id"])
+        if task["project_id"] != project["id"]:
+            raise _bad(
+                "task_not_in_project",
+                f"Task {task['id']} is not in project {project['id']}",
+                "todo-item-id",
+            )
+    else:
+        task = seen(catalogue.tasks, conn, caller, task_id)
+        if given.get("todo_item_id", task["id"]) != task["id"]:
+            raise _bad(
+                "task_not_in_path", "todo-item-id names another task than the path", "todo-item-id"
+            )
+    if given.get("project_id", task["project_id"]) != task["project_id"]:
+        raise _bad(
+            "task_not_in_project",
+            f"Task {task['id']} is not in project {given['project_id']}",
+            "project-id",
+        )
+    if "date" not in given:
+        raise _bad("date_required", "A time entry needs a date (YYYYMMDD)", "date")
+    if "hours" not in given and "minutes" not in given:
+        raise _bad("time_required", "A time entry needs hours or minutes", "minutes")
+    user = _person(conn, caller, given.get("person_id", caller.id))
+    values = {
+        "user_id": user["id"],
+        "task_id": task["id"],
+        **_timing(conn, user, given, None),
+        **_common(given),
+    }
+    created = time_entries.create(conn, caller, values)
+    return created["id"]
+
+
+def update_entry(conn: Connection, caller: Caller, entry_id: int, body: Mapping[str, Any]) -> None:
+    """Change an entry: its time, description, billable flag, person, or task (``todo-item-id``;
+    ``project-id`` alone moves it only when its task is in that project already)."""
+    given = body["time_entry"]
+    row = seen(time_entries, conn, caller, entry_id)
+    values: dict[str, Any] = {}
+    task_id = row["task_id"]
+    if "todo_item_id" in given:
+        task_id = seen(catalogue.tasks, conn, caller, given["todo_item_id"])["id"]
+        values["task_id"] = task_id
+    if "project_id" in given:
+        project = seen(catalogue.projects, conn, caller, given["project_id"])
+        task = catalogue.tasks.find(conn, task_id)
+        if task["project_id"] != project["id"]:
+            raise _bad(
+                "task_required",
+                f"Every entry here is on a task: name a task of project {project['id']} with "
+                "todo-item-id to move the entry there",
+                "todo-item-id",
+            )
+    user = users.find(conn, row["user_id"])
+    if "person_id" in given:
+        user = _person(conn, caller, given["person_id"])
+        values["user_id"] = user["id"]
+    values.update(_timing(conn, user, given, row))
+    values.update(_common(given))
+    time_entries.update(conn, caller, row["id"], values)
+
+
+def delete_entry(conn: Connection, caller: Caller, entry_id: int) -> None:
+    seen(time_entries, conn, caller, entry_id)
+    time_entries.delete(conn, caller, entry_id, {})
+
+
+# --- totals --------------------------------------------------------------------------------------
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes / 60:.2f}"
+
+
+def _sums(body: Mapping[str, Any]) -> dict[str, str]:
+    sums = {}
+    for part, key in (
+        ("total", "totalMinutes"),
+        ("billable", "billableMinutes"),
+        ("non-billable", "nonBillableMinutes"),
+        ("billed", "billedMinutes"),
+        ("non-billed", "nonBilledMinutes"),
+    ):
+        sums[f"{part}-mins-sum"] = str(body[key])
+        sums[f"{part}-hours-sum"] = _hours(body[key])
+    return sums
+
+
+def _estimates(body: Mapping[str, Any]) -> dict[str, str]:
+    estimates = {}
+    for part, key in (
+        ("total", "estimatedMinutes"),
+        ("active", "activeEstimatedMinutes"),
+        ("completed", "completedEstimatedMinutes"),
+    ):
+        minutes = body.get(key, 0)
+        estimates[f"{part}-mins-estimated"] = str(minutes)
+        estimates[f"{part}-hours-estimated"] = _hours(minutes)
+    return estimates
+
+
+def _totals_filters(args: Mapping[str, Any]) -> dict[str, Any]:
+    """The totals service's filters for Teamwork's: whole days (the totals count days; a
+    ``fromTime``/``toTime`` is read and its day counted whole), a user, project status."""
+    filters: dict[str, Any] = {"archived": args.get("projectType") or "all"}
+    if args.get("fromdate") is not None:
+        filters["dateFrom"] = args["fromdate"]
+    if args.get("todate") is not None:
+        filters["dateTo"] = args["todate"]
+    if args.get("userId"):
+        filters["user_ids"] = [args["userId"]]
+    return filters
+
+
+def _counted(conn: Connection, caller: Caller, args: Mapping[str, Any], **narrowed) -> dict:
+    return totals.totals(conn, caller, {**_totals_filters(args), **narrowed})["totals"]
+
+
+def account_totals(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
+    """``/time/total.json``: every entry the caller may read."""
+    return {"STATUS": "OK", "time_totals": _sums(_counted(conn, caller, args))}
+
+
+def _company(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {"id": row["customer_id"], "name": row["customer_name"]}
+
+
+def project_totals(conn: Connection, caller: Caller, project_id: int, args) -> dict[str, Any]:
+    project = seen(catalogue.projects, conn, caller, project_id)
+    body = _counted(conn, caller, args, project_ids=[project["id"]])
+    item = {
+        "id": project["id"],
+        "name": project["name"],
+        "company": _company(project),
+        "time_estimates": _estimates(body),
+        "time_totals": _sums(body),
+    }
+    return {"STATUS": "OK", "projects": [item]}
+
+
+def task_list_totals(conn: Connection, caller: Caller, list_id: int, args) -> dict[str, Any]:
+    """A task list is its project: the project's totals, in a task list's place."""
+    project = seen(catalogue.projects, conn, caller, list_id)
+    body = _counted(conn, caller, args, project_ids=[project["id"]])
+    task_list = {
+        "id": project["id"],
+        "name": project["name"],
+        "time_estimates": _estimates(body),
+        "time_totals": _sums(body),
+    }
+    item = {
+        "id": project["id"],
+        "name": project["name"],
+        "company": _company(project),
+        "tasklist": task_list,
+    }
+    return {"STATUS": "OK", "projects": [item]}
+
+
+def task_totals(conn: Connection, caller: Caller, task_id: int, args) -> dict[str, Any]:
+    task = seen(catalogue.tasks, conn, caller, task_id)
+    body = _counted(conn, caller, args, task_ids=[task["id"]])
+    task_body = {
+        "id": task["id"],
+        "name": task["name"],
+        "time_estimates": _estimates(body),
+        "time_totals": _sums(body),
+    }
+    item = {
+        "id": task["project_id"],
+        "name": task["project_name"],
+        "company": _company(task),
+        "tasklist": {"id": task["project_id"], "name": task["project_name"], "task": task_body},
+    }
+    return {"STATUS": "OK", "projects": [item]}
+
+
+def per_project_totals(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict:
+    """``/projects/time/total.json``: a page of the projects the caller sees, each with its
+    totals over the period."""
+    size = args["pageSize"]
+    listed: dict[str, Any] = {"offset": (args["page"] - 1) * size, "limit": size}
+    status = args.get("projectType") or "all"
+    if status != "all":
+        listed["archived"] = status == "archived"
+    filters = {k: v for k, v in _totals_filters(args).items() if k != "archived"}
+    page = totals.project_list(conn, caller, {**filters, **listed})
+    projects = []
+    for item in page["items"]:
+        body = item["totals"]
+        projects.append(
+            {
+                "id": item["id"],
+                "name": item["name"],
+                "company": _company(item),
+                "totalMins": str(body["totalMinutes"]),
+                "totalBillableMins": str(body["billableMinutes"]),
+                "totalNonBillableMins": str(body["nonBillableMinutes"]),
+            }
+        )
+    return {"STATUS": "OK", "projects": projects}
+
+
+# --- what clients read around the time -----------------------------------------------------------
+
+
+def _page(args: Mapping[str, Any]) -> dict[str, Any]:
+    size = args["pageSize"]
+    return {"offset": (args["page"] - 1) * size, "limit": size}
+
+
+def _person_shown(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "first_name": row["first_name"],
+        "last_name": row["last_name"],
+        "user_name": row["username"],
+        "email_address": row.get("email") or "",
+    }
+
+
+def me(conn: Connection, caller: Caller) -> dict[str, Any]:
+    """The caller, as ``person``."""
+    return {"person": _person_shown(users.find(conn, caller.id)), "STATUS": "OK"}
+
+
+def account(conn: Connection, caller: Caller, url: str) -> dict[str, Any]:
+    """``/authenticate.json``: the account (this server, at ``url``) and who is calling."""
+    row = users.find(conn, caller.id)
+    body = {
+        "id": 1,
+        "URL": url,
+        "userId": row["id"],
+        "firstname": row["first_name"],
+        "lastname": row["last_name"],
+    }
+    return {"account": body, "STATUS": "OK"}
+
+
+def people(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
+    """The users the caller may see, by id."""
+    rows = users.list(conn, caller, _page(args))["items"]
+    return {"people": [_person_shown(row) for row in rows], "STATUS": "OK"}
+
+
+def companies(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
+    """The customers the caller may see, by id."""
+    rows = catalogue.customers.list(conn, caller, _page(args))["items"]
+    return {"companies": rows, "STATUS": "OK"}
+
+
+def _project_shown(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "description": row["description"] or "",
+        "status": "archived" if row["archived"] else "active",
+        "company": _company(row),
+    }
+
+
+def projects(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
+    rows = catalogue.projects.list(conn, caller, _page(args))["items"]
+    return {"projects": [_project_shown(row) for row in rows], "STATUS": "OK"}
+
+
+def project(conn: Connection, caller: Caller, project_id: int) -> dict[str, Any]:
+    row = seen(catalogue.projects, conn, caller, project_id)
+    return {"project": _project_shown(row), "STATUS": "OK"}
+
+
+def _task_list_shown(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A project's one task list: the project's id and name."""
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "project_id": row["id"],
+        "project_name": row["name"],
+    }
+
+
+def task_lists(conn: Connection, caller: Caller, project_id: int) -> dict[str, Any]:
+    row = seen(catalogue.projects, conn, caller, project_id)
+    return {"tasklists": [_task_list_shown(row)], "STATUS": "OK"}
+
+
+def task_list(conn: Connection, caller: Caller, list_id: int) -> dict[str, Any]:
+    row = seen(catalogue.projects, conn, caller, list_id)
+    return {"todo_list": _task_list_shown(row), "STATUS": "OK"}
+
+
+def _task_shown(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "content": row["name"],
+        "description": row["description"] or "",
+        "project_id": row["project_id"],
+        "project_name": row["project_name"],
+        "todo_list_id": row["project_id"],
+        "todo_list_name": row["project_name"],
+        "company_id": row["customer_id"],
+        "company_name": row["customer_name"],
+        "completed": row["status"] == "completed",
+        "estimated_minutes": row["estimated_time"] or 0,
+    }
+
+
+def tasks(
+    conn: Connection, caller: Caller, args: Mapping[str, Any], project_id: int | None = None
+) -> dict[str, Any]:
+    """The tasks the caller may see (of a project, or of its one task list)."""
+    filters = _page(args)
+    if project_id is not None:
+        filters["project_ids"] = [seen(catalogue.projects, conn, caller, project_id)["id"]]
+    rows = catalogue.tasks.list(conn, caller, filters)["items"]
+    return {"todo_items": [_task_shown(row) for row in rows], "STATUS": "OK"}
+
+
+def task(conn: Connection, caller: Caller, task_id: int) -> dict[str, Any]:
+    row = seen(catalogue.tasks, conn, caller, task_id)
+    return {"todo_item": _task_shown(row), "STATUS": "OK"}
