@@ -52,13 +52,14 @@ METRICS_TOKEN_SCHEME = {
 }
 
 
-# Each document built in this process, by whether the metrics are served: the one setting that
-# changes the document (it adds their operation and security scheme); the rest of it comes from
-# the views, schemas and converters, which every app shares. The first app built with a setting
+# Each document built in this process, by the settings that change the document: whether the
+# metrics are served (their operation and security scheme) and the Teamwork face's prefix (its
+# paths, or none); the rest of it comes from the views, schemas and converters, which every app
+# shares. The first app built with a setting
 # describes its routes and later ones take its document: a server builds one app, but a test
 # process builds hundreds, and describing the routes costs several times what routing them
 # does. Filled by init_app; a document is complete, and not changed, once stored here.
-_documents: dict[bool, APISpec] = {}
+_documents: dict[tuple[bool, str], APISpec] = {}
 
 
 class Api(SmorestApi):
@@ -70,9 +71,10 @@ class Api(SmorestApi):
 
     def __init__(self, app: Flask, metrics_on: bool):
         self.metrics_on = metrics_on
+        self.document_key = (metrics_on, app.config.get("TEAMWORK_PREFIX") or "")
         # When set, the blueprints registered on this Api are only routed, not described
         # (timetracker.api.common.Blueprint.register_views_in_doc), and init_app serves this.
-        self.built_document = _documents.get(metrics_on)
+        self.built_document = _documents.get(self.document_key)
         super().__init__(app)
 
     def handle_http_exception(self, error):
@@ -113,7 +115,7 @@ def init_app(app: Flask, api: Api) -> None:
     Swagger UI, and the way to it from the server's root. Called once the routes are
     registered: the document is then complete."""
     if api.built_document is None:
-        _documents[api.metrics_on] = api.spec
+        _documents[api.document_key] = api.spec
     else:
         api.spec = api.built_document
 
