@@ -208,6 +208,7 @@ def test_a_timed_entry_counts_on_the_local_day_of_its_start(app, worker, catalog
         ({"start": "2025-03-04T12:00:00", "minutes": 5}, "invalid_argument", "start"),
         ({"start": "yesterday", "minutes": 5}, "invalid_argument", "start"),
         ({"date": DAY, "minutes": 5, "billable": "maybe"}, "invalid_argument", "billable"),
+        ({"date": DAY, "minutes": 5, "billable": "true"}, "invalid_argument", "billable"),
     ],
 )  # fmt: skip
 def test_bad_entries_are_refused_and_change_nothing(app, worker, catalogue, body, key, field):
@@ -579,6 +580,8 @@ def test_a_company_may_refuse_overlapping_entries(app, admin, worker, catalogue)
     design, build = (catalogue["tasks"][name]["id"] for name in ("design", "build"))
     assert worker.ok("get", "/timeEntrySettings") == {"allowOverlaps": True}
     assert worker.patch("/timeEntrySettings", json={"allowOverlaps": False}).status_code == 403
+    for bad in ({"allowOverlaps": "false"}, {"allowOverlaps": 0}, {}):
+        assert admin.patch("/timeEntrySettings", json=bad).status_code == 400, bad
 
     def timed(task, start, end):
         return {"taskId": task, "start": f"2025-03-04T{start}:00Z", "end": f"2025-03-04T{end}:00Z"}

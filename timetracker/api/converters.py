@@ -50,6 +50,10 @@ class DayConverter(TextConverter):
     regex = r"today|[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 
+# The document's way to say what a day in a path is (other text answers 400).
+DAY_PATTERN = r"^(today|(19[7-9][0-9]|2[0-9]{3}|3000)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$"
+
+
 def register(app: Flask, api: Api) -> None:
     """Make the converters known to the app's routing and to the document, before any route
     uses them."""
@@ -78,7 +82,11 @@ def register(app: Flask, api: Api) -> None:
     )
     api.register_converter(
         DayConverter,
-        lambda _c: {"type": "string", "minLength": 1, "description": "YYYY-MM-DD or today"},
+        lambda _c: {
+            "type": "string",
+            "description": "YYYY-MM-DD (1970-01-01 to 3000-12-31) or today",
+            "pattern": DAY_PATTERN,
+        },
     )
     api.register_converter(
         IdConverter,

@@ -16,6 +16,7 @@ from timetracker.schemas.common import (
     ExportArgs,
     Id,
     IdList,
+    JsonBoolean,
     Modified,
     ModifiedAfterArgs,
     PageArgs,
@@ -146,7 +147,7 @@ class _TimeEntryFields(ApiSchema):
         },
     )
     description = OptionalText(validate=validate.Length(max=10_000))
-    billable = fields.Boolean(
+    billable = JsonBoolean(
         allow_none=True,
         metadata={"description": "null (default): as the task's type of work says"},
     )
@@ -212,7 +213,7 @@ class TimeEntryStartSchema(ApiSchema):
     taskId = Id(required=True)
     userId = Id(metadata={"description": "Whose timer (default: yours); needs Modify & Approve"})
     description = OptionalText(validate=validate.Length(max=10_000))
-    billable = fields.Boolean(
+    billable = JsonBoolean(
         allow_none=True,
         metadata={"description": "null (default): as the task's type of work says"},
     )
@@ -250,4 +251,4 @@ class TimeEntrySettingsSchema(ApiSchema):
 
 
 class TimeEntrySettingsUpdateSchema(ApiSchema):
-    allowOverlaps = fields.Boolean(required=True)
+    allowOverlaps = JsonBoolean(required=True)

@@ -50,9 +50,12 @@ def _instant(text: str, column: str, wrong: list[str]) -> int | None:
 
 def parse_line(cells: list[str], wrong: list[str]) -> dict[str, Any]:
     """One line's entry, without the database (names as keys); problems go into ``wrong``."""
-    username, customer, project, task, date, start, end, minutes, description, billable = (
-        (cell or "").strip() for cell in cells
-    )
+    cells = [(cell or "").strip() for cell in cells]
+    stored = [(name, cell) for name, cell in zip(COLUMNS, cells, strict=True) if "\x00" in cell]
+    if stored:  # no database stores it, nor could a name hold it
+        wrong.extend(f"{name}: Text must not contain NUL characters" for name, _ in stored)
+        return {}
+    username, customer, project, task, date, start, end, minutes, description, billable = cells
     item: dict[str, Any] = {"user_key": name_key(username)}
     item["task_key"] = (name_key(customer), name_key(project), name_key(task))
     if date:
@@ -97,6 +100,7 @@ def import_csv(
             parsed.append((line, parse_line(cells, wrong)))
             if wrong:
                 problems.setdefault(line, []).extend(wrong)
+        parsed = [(line, item) for line, item in parsed if line not in problems]
         conn = connect(True)
         users = store.users_by_username_key(conn, {item["user_key"] for _, item in parsed})
         tasks = store.tasks_by_name_keys(conn, {item["task_key"][2] for _, item in parsed})
@@ -107,7 +111,7 @@ def import_csv(
                 problems.setdefault(line, []).append("username: no such user")
             if task is None:
                 problems.setdefault(line, []).append("task: no such task in that project")
-            if user is not None and task is not None and line not in problems:
+            if user is not None and task is not None:
                 items.append({**item, "user_id": user["id"], "task_id": task["id"]})
                 lines.append(line)
         if not items:
