@@ -11,9 +11,9 @@ too). On each, through the Flask test client as the administrator, in this proce
 - ``GET /api/v1/timeEntries`` for one user's month (``userIds``, ``dateFrom``, ``dateTo``), and
   for all users' one day, paged by ``limit=1000`` until a page comes back short: the time of
   the requests alone;
-- the baseline: the same pages selected with one plain SQL query each (through the DB-API
-  connection of an engine configured as the server's) and serialized with orjson into the same
-  JSON shape (each page's document is checked equal to the API's);
+- the baseline: the same pages selected with one plain SQL query each (SQLAlchemy ``text`` on
+  an engine configured as the server's) and serialized with orjson into the same JSON shape
+  (each page's document is checked equal to the API's);
 - ``GET /api/v1/timetrack/totals`` for a year grouped by project against the same aggregate over
   ``time_totals`` in plain SQL (the SQL of ``bench_totals.py``; the numbers are checked against
   a plain scan of the day records).
@@ -22,7 +22,7 @@ Targets: both entry reads <= 1.5x their baseline; the year of totals <= 150 ms a
 With --migration (SQLite), a copy of the database is taken back to revision 0013 (entries
 dropped, the day records in their old table ``time_entries``) and the time of the upgrade to
 head is measured, then checked: every record has its entry. Target: under 60 s. --profile
-prints the top of a cProfile of each API read.
+prints the top of a cProfile of each question through the API.
 """
 
 from __future__ import annotations
