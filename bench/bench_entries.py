@@ -185,10 +185,11 @@ def reads(db: str, repeat: int, with_profile: bool) -> None:
     client = app.test_client()
     engine = make_engine(db)
     with engine.connect() as conn:
-        users = conn.execute(
-            text("SELECT id FROM users WHERE username LIKE 'user%' ORDER BY id")
-        ).scalars()
-        users = list(users)
+        users = (
+            conn.execute(text("SELECT id FROM users WHERE username LIKE 'user%' ORDER BY id"))
+            .scalars()
+            .all()
+        )
         user = users[len(users) // 2]
         entries = conn.execute(select(func.count()).select_from(t.time_entries)).scalar_one()
     print(f"{db}: {entries:,} entries; {os.cpu_count()} CPUs; in process, Flask test client")
