@@ -144,7 +144,10 @@ def main() -> None:
             rows = conn.execute(text("SELECT COUNT(*) FROM time_totals")).scalar_one()
             records = conn.execute(text("SELECT COUNT(*) FROM day_records")).scalar_one()
         print(f"{records:,} records kept as {rows:,} rows of time_totals (user, task, month)")
-        with server(db) as port:
+        # The manager's keep-alive connection waits idle while the administrator's questions
+        # run (seconds each on a busy machine): longer than the default 5 s the server gives
+        # an idle connection to send its next request.
+        with server(db, HEADER_TIMEOUT="300") as port:
             print(f"{os.cpu_count()} CPUs shared by server and client; waitress 8 threads")
             admin = Client(port, AUTH)
             auth, team, customers = scoped_manager(admin, built)

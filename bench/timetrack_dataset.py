@@ -5,8 +5,11 @@
 DB is a SQLite path or a database URL (an empty database or schema). 50 customers hold 10
 projects of 10 tasks each. Every user is assigned to two projects (20 tasks) and on each working
 day of the year (Monday to Friday) tracks time on four of them: about 1,000 users x 261 days x
-4 = 1,040,000 records. Everything goes in with bulk inserts in one transaction; every user
-shares one password hash (the admin's) so that no time goes into hashing.
+4 = 1,040,000 records. Each record also gets its one untimed entry of the same minutes (as
+migration 0014 makes them, in the order of date, user and task), so that every record is the
+sum of its entries. Everything goes in with bulk inserts in one transaction; every user shares
+one password hash (the admin's) so that no time goes into hashing. At the end the builder checks
+that no record disagrees with its entries.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from timetracker import create_app  # noqa: E402
 from timetracker.startup import prepare_database  # noqa: E402
 from timetracker.store import schema as t  # noqa: E402
+from timetracker.store.time_entries import disagreeing_cells  # noqa: E402
 from timetracker.store.util import name_key, now_ms  # noqa: E402
 
 PASSWORD = "bench-password"
@@ -135,6 +139,27 @@ def _users(conn, count: int, password_hash: str, now: int) -> list[int]:
     return user_ids
 
 
+def _entries(records: list[dict], now: int) -> list[dict]:
+    """One untimed entry per record, ordered by date, user and task as migration 0014 orders
+    them (``records`` holds whole user-days, so sorting a batch keeps the global order)."""
+    return [
+        {
+            "user_id": r["user_id"],
+            "date": r["date"],
+            "task_id": r["task_id"],
+            "minutes": r["minutes"],
+            "created": now,
+            "modified": now,
+        }
+        for r in sorted(records, key=lambda r: (r["date"], r["user_id"], r["task_id"]))
+    ]
+
+
+def _write(conn, records: list[dict], now: int) -> None:
+    conn.execute(insert(t.day_records), records)
+    conn.execute(insert(t.time_entries), _entries(records, now))
+
+
 def build(db: str, users: int = 1000, year: int = 2025, seed: int = 1) -> dict:
     """Fill an empty database; returns what the benchmark needs to know about it."""
     rng = random.Random(seed)
@@ -175,12 +200,14 @@ def build(db: str, users: int = 1000, year: int = 2025, seed: int = 1) -> dict:
                             }
                         )
                     if len(batch) >= CHUNK:
-                        conn.execute(insert(t.day_records), batch)
+                        _write(conn, batch, now)
                         bar.update(len(batch))
                         batch = []
             if batch:
-                conn.execute(insert(t.day_records), batch)
+                _write(conn, batch, now)
                 bar.update(len(batch))
+        disagreeing = disagreeing_cells(conn)
+        assert not disagreeing, f"records that are not the sum of their entries: {disagreeing}"
     engine.dispose()
     return {
         "users": user_ids,
