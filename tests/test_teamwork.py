@@ -262,7 +262,7 @@ def test_entries_made_here_are_the_entries_of_api_v1_and_timetrack(app, tw, work
     assert (shown["project-id"], shown["project-name"]) == (str(ids["web"]), "Website")
     assert (shown["company-name"], shown["todo-item-name"]) == ("Acme", "Design")
     assert (shown["person-id"], shown["person-first-name"]) == (str(worker.id), "worker")
-    assert shown["tags"] == [] and shown["invoiceNo"] == ""
+    assert shown["tags"] == [] and shown["invoiceNo"] == ""  # none given
     untimed_shown = tw.ok("get", f"/time_entries/{untimed}.json")["time-entry"]
     # Without a start: the beginning of its day in New York, in UTC.
     assert untimed_shown["date"] == "2025-03-04T05:00:00Z"
@@ -503,7 +503,7 @@ def test_every_filter(tw_admin, spread, ids):
     assert listed(tw_admin, "projectType=archived") == [n["archived"]]
     assert n["archived"] not in listed(tw_admin, "projectType=active")
     assert listed(tw_admin, "showDeleted=true")[-1] == n["gone"]
-    assert listed(tw_admin, "tagIds=1,2") == []
+    assert listed(tw_admin, "tagIds=1,2") == []  # no tags in this world
     assert listed(tw_admin, f"projectType=all&userId={people['other']}&sortBy=project") == [
         n["archived"], n["other"]
     ]  # fmt: skip
@@ -748,3 +748,36 @@ def test_what_clients_read_at_start_up(tw, worker, ids):
     ]
     task = tw.ok("get", f"/tasks/{ids['design']}.json")["todo-item"]
     assert (task["todo-list-id"], task["completed"]) == (str(ids["web"]), False)
+
+
+def test_tags_are_this_servers_tags(app, admin, tw, ids):
+    """``tags`` in a body names the entry's tags (unknown names are created), an entry answers
+    them as {id, name, color}, and tagIds lists the entries carrying any of them."""
+    call = admin.ok("post", "/tags", {"name": "Call", "color": "#2f8de4"})
+    made = tw.ok(
+        "post",
+        f"/tasks/{ids['design']}/time_entries.json",
+        entry(minutes="30", tags="call, Follow-up"),
+        status=201,
+    )
+    entry_id = made["timeLogId"]
+    shown = tw.ok("get", f"/time_entries/{entry_id}.json")["time-entry"]
+    follow_up = [t for t in admin.ok("get", "/tags")["items"] if t["name"] == "Follow-up"]
+    assert len(follow_up) == 1  # created, once
+    assert shown["tags"] == [
+        {"id": str(call["id"]), "name": "Call", "color": "#2f8de4"},
+        {"id": str(follow_up[0]["id"]), "name": "Follow-up", "color": follow_up[0]["color"]},
+    ]
+    assert admin.ok("get", f"/timeEntries/{entry_id}")["tagIds"] == sorted(
+        [call["id"], follow_up[0]["id"]]
+    )
+    other = tw.ok("post", f"/tasks/{ids['design']}/time_entries.json", entry(minutes="5"),
+                  status=201)["timeLogId"]  # fmt: skip
+    listed = tw.ok("get", f"/time_entries.json?tagIds={call['id']}")["time-entries"]
+    assert [e["id"] for e in listed] == [entry_id] and other != entry_id
+    tw.ok("put", f"/time_entries/{entry_id}.json", {"time-entry": {"tags": ""}})
+    assert tw.ok("get", f"/time_entries/{entry_id}.json")["time-entry"]["tags"] == []
+    before = stored(app)
+    refused = tw.refused("put", f"/time_entries/{entry_id}.json",
+                         {"time-entry": {"tags": "ok," + "x" * 300}})  # fmt: skip
+    assert refused["fields"] == "tags" and stored(app) == before

@@ -181,7 +181,10 @@ class TeamworkTimeEntryFields(ApiSchema):
     )
     tags = fields.String(
         validate=validate.Length(max=10_000),
-        metadata={"description": "Tag names, comma-separated (a,b)"},
+        metadata={
+            "description": "Tag names, comma-separated (a,b): the entry's tags, replacing "
+            "those it had; names that do not exist are created (as POST /api/v1/tags)"
+        },
     )
     todo_item_id = BodyId(
         data_key="todo-item-id",
@@ -363,7 +366,7 @@ def _entry_fields(flag: fields.Field) -> dict[str, fields.Field]:
         "tags": fields.List(
             fields.Nested(TeamworkTagSchema),
             required=True,
-            metadata={"description": "Always empty: tags are not kept yet"},
+            metadata={"description": "The entry's tags (this server's /api/v1/tags)"},
         ),
         "has-start-time": flag,
     }

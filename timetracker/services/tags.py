@@ -6,12 +6,17 @@ from every entry (the links cascade) and changes nothing else: the entries keep 
 
 from __future__ import annotations
 
+from marshmallow import ValidationError
 from sqlalchemy import Connection
 
 from timetracker import access
 from timetracker.access import Caller
+from timetracker.errors import invalid
+from timetracker.schemas.tags import TagCreateSchema
 from timetracker.services import crud
+from timetracker.store import tags as tag_store
 from timetracker.store.tags import TAGS
+from timetracker.store.util import name_key
 
 
 class Tags(crud.Resource):
@@ -32,6 +37,22 @@ class Tags(crud.Resource):
         """The ids, sorted and once each; 404 naming ``field`` when one is unknown."""
         crud.ensure_exist(conn, TAGS, ids, field)
         return sorted(set(ids))
+
+    def ids_of_names(self, conn: Connection, caller: Caller, names) -> list[int]:
+        """The ids of the tags named (case-insensitively), creating those that do not exist
+        (as ``POST /tags`` would, with its rules and event)."""
+        wanted = {}
+        for name in names:
+            try:  # a name as POST /tags takes it
+                values = TagCreateSchema().load({"name": name})
+            except ValidationError as exc:
+                raise invalid(f"Tag '{name[:100]}': {exc.messages['name'][0]}", "tags") from exc
+            wanted[name_key(values["name"])] = values
+        known = tag_store.by_name_keys(conn, wanted)
+        for key, values in wanted.items():
+            if key not in known:
+                known[key] = self.create(conn, caller, values)["id"]
+        return sorted(known.values())
 
 
 tags = Tags()

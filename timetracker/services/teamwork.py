@@ -7,9 +7,9 @@ Mapping: a company is a customer, a project a project, a todo item (task) a task
 has one task list, whose id and name are the project's. A time entry is an entry of
 ``/api/v1/timeEntries``. What the caller may not see answers 404, as an unknown id.
 
-Tags are not kept yet: every entry answers ``tags: []``, ``tags`` in a body is accepted and
-kept nowhere, and ``tagIds`` matches no entry (:func:`_tags_of` and :func:`_entries_with_tags`
-are where they plug in).
+Tags are this server's tags (``/api/v1/tags``): an entry answers its tags as ``{id, name,
+color}``, ``tags`` in a body (names, comma-separated) replaces the entry's, creating the names
+that do not exist, and ``tagIds`` lists the entries carrying any of them.
 
 The module is too long for the 400-line rule on purpose: the face is one translation (entries,
 totals, and the catalogue clients read around them), read together.
@@ -28,8 +28,10 @@ from timetracker.access import Caller
 from timetracker.errors import ApiError, not_found
 from timetracker.services import catalogue, timetrack, totals
 from timetracker.services.crud import Resource
+from timetracker.services.tags import tags
 from timetracker.services.time_entries import time_entries
 from timetracker.services.users import users
+from timetracker.store import tags as tag_store
 from timetracker.store import time_entries as entry_store
 
 MS_PER_SECOND = 1000
@@ -109,13 +111,13 @@ def _period(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[s
 
 
 def _tags_of(conn: Connection, entry_ids: list[int]) -> dict[int, list[dict[str, str]]]:
-    """The tags of each entry, as ``{id, name, color}`` (none are kept yet)."""
-    return {}
-
-
-def _entries_with_tags(tag_ids: list[int]) -> bool:
-    """Whether any entry can carry one of these tags (none are kept yet)."""
-    return False
+    """The tags of each entry, as ``{id, name, color}``."""
+    carried = tag_store.of_entries(conn, entry_ids)
+    rows = tag_store.rows_of(conn, {t for ids in carried.values() for t in ids})
+    return {
+        entry_id: [{"id": str(t), "name": rows[t]["name"], "color": rows[t]["color"]} for t in ids]
+        for entry_id, ids in carried.items()
+    }
 
 
 def _utc(moment: int) -> str:
@@ -204,11 +206,10 @@ def entry_list(
     descending = (args.get("sortorder") or "asc").lower() == "desc"
     filters["sort"] = [(SORTS[args.get("sortby") or "date"], descending)]
     filters["offset"], filters["limit"] = (page - 1) * size, size
-    if args.get("tagIds") and not _entries_with_tags(args["tagIds"]):
-        rows, records = [], 0
-    else:
-        rows = time_entries.page(conn, caller, filters)
-        records = time_entries.count(conn, caller, filters)
+    if args.get("tagIds"):
+        filters["tag_ids"] = args["tagIds"]
+    rows = time_entries.page(conn, caller, filters)
+    records = time_entries.count(conn, caller, filters)
     paging = {"records": records, "pages": math.ceil(records / size), "page": page}
     return {"time-entries": shown(conn, rows), "STATUS": "OK"}, paging
 
@@ -270,12 +271,15 @@ def _timing(
     return values
 
 
-def _common(given: Mapping[str, Any]) -> dict[str, Any]:
+def _common(conn: Connection, caller: Caller, given: Mapping[str, Any]) -> dict[str, Any]:
     values = {}
     if "description" in given:
         values["description"] = given["description"]
     if "isbillable" in given:
         values["billable"] = given["isbillable"]
+    if "tags" in given:  # "a,b": the entry's tags, unknown names created
+        names = [name.strip() for name in (given["tags"] or "").split(",")]
+        values["tag_ids"] = tags.ids_of_names(conn, caller, [n for n in names if n])
     return values
 
 
@@ -326,7 +330,7 @@ def create_entry(
         "user_id": user["id"],
         "task_id": task["id"],
         **_timing(conn, user, given, None),
-        **_common(given),
+        **_common(conn, caller, given),
     }
     created = time_entries.create(conn, caller, values)
     return created["id"]
@@ -357,7 +361,7 @@ def update_entry(conn: Connection, caller: Caller, entry_id: int, body: Mapping[
         user = _person(conn, caller, given["person_id"])
         values["user_id"] = user["id"]
     values.update(_timing(conn, user, given, row))
-    values.update(_common(given))
+    values.update(_common(conn, caller, given))
     time_entries.update(conn, caller, row["id"], values)
 
 

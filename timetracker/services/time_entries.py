@@ -259,6 +259,7 @@ class TimeEntries(crud.Resource):
         timetrack.ensure_may_change(conn, caller, user, task["id"])
         new = shape(conn, user, values, None)
         tag_ids = tags.ensure_exist(conn, values.get("tag_ids") or ())
+        records.hold_users(conn, [user["id"]])  # before the overlap check reads the user's time
         ensure_no_overlap(conn, None, user["id"], new)
         change_cells(conn, caller, added=[(user, task, new)])
         entry_id = store.insert_entry(
@@ -306,6 +307,7 @@ class TimeEntries(crud.Resource):
             timetrack.ensure_may_change(conn, caller, user, task["id"])
         new = shape(conn, user, values, row)
         tag_ids = tags.ensure_exist(conn, values["tag_ids"]) if "tag_ids" in values else None
+        records.hold_users(conn, [old_user["id"], user["id"]])  # in id order, as change_cells
         ensure_no_overlap(conn, row["id"], user["id"], new)
         change_cells(conn, caller, [(old_user, old_task, row)], [(user, task, new)])
         before = self.one(conn, caller, row)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import ColumnElement, Connection, delete, insert, select
 
@@ -62,3 +62,22 @@ def existing_ids(conn: Connection, tag_ids: Iterable[int]) -> set[int]:
     if not ids:
         return set()
     return set(conn.execute(select(tags.c.id).where(tags.c.id.in_(ids))).scalars())
+
+
+def by_name_keys(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
+    """The ids of the tags with these case-folded names, by name key."""
+    keys = sorted(set(keys))
+    if not keys:
+        return {}
+    stmt = select(tags.c.name_key, tags.c.id).where(tags.c.name_key.in_(keys))
+    return dict(conn.execute(stmt).all())
+
+
+def rows_of(conn: Connection, tag_ids: Iterable[int]) -> dict[int, Mapping]:
+    """The tags with these ids, by id."""
+    ids = sorted(set(tag_ids))
+    if not ids:
+        return {}
+    return {
+        row["id"]: row for row in conn.execute(select(tags).where(tags.c.id.in_(ids))).mappings()
+    }
