@@ -97,6 +97,10 @@ def _convert(field: fields.Field) -> Callable[[Any], Any] | None:
         or getattr(field, "as_string", False)
     ):
         return None
+    # A field of this package may say how its values dump (``Instant``: epoch ms to text).
+    plain = getattr(field, "plain_converter", None)
+    if plain is not None:
+        return plain()
     if kind in (fields.Integer, fields.Int):
         return int
     if kind in (fields.String, fields.Str):

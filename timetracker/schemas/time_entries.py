@@ -57,6 +57,10 @@ class Instant(fields.AwareDateTime):
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else instant_text(value)
 
+    def plain_converter(self):
+        """How the compiled dump plan (``schemas/base.py``) writes a value that is not None."""
+        return instant_text
+
 
 def instant_text(ms: int) -> str:
     """Epoch milliseconds as the API answers a moment: ``2026-03-04T09:30:00Z``."""
