@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
 
 from marshmallow import ValidationError, fields, validate
 
@@ -60,6 +61,29 @@ class Instant(fields.AwareDateTime):
     def plain_converter(self):
         """How the compiled dump plan (``schemas/base.py``) writes a value that is not None."""
         return instant_text
+
+
+# The columns of an export that hold instants (the API's names, and the stored rows' keys).
+INSTANT_COLUMNS = frozenset(("start", "end", "started", "ended"))
+
+
+def instants_as_text(rows: Iterator[tuple], columns: Sequence[str]) -> Iterator[tuple]:
+    """Rows of an export (text cells) with the instants of the ``start``/``end`` (or
+    ``started``/``ended``) columns written as the JSON answers them."""
+    instants = [i for i, name in enumerate(columns) if name in INSTANT_COLUMNS]
+    if not instants:
+        return rows
+
+    def shown(row: tuple) -> tuple:
+        if all(row[i] is None for i in instants):
+            return row
+        cells = list(row)
+        for i in instants:
+            if cells[i] is not None:
+                cells[i] = instant_text(int(cells[i]))
+        return tuple(cells)
+
+    return map(shown, rows)
 
 
 def instant_text(ms: int) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine
 
 from timetracker import access
 from timetracker.access import Caller
-from timetracker.schemas.time_entries import instant_text
+from timetracker.schemas.time_entries import instants_as_text
 from timetracker.services import totals
 from timetracker.services.periods import check_range
 from timetracker.store import reports as store
@@ -48,19 +48,7 @@ def detailed_rows(engine: Engine, caller: Caller, args: Mapping[str, Any]) -> It
     order, read lazily through a connection of their own: the CSV export's rows. An entry's
     start and end are written as the JSON answers them (UTC instants)."""
     rows = store.detailed_rows(engine, _detailed_statement(caller, args, text=True))
-    header = detailed_header(args)
-    instants = [header.index(name) for name in ("start", "end") if name in header]
-    if not instants:
-        return rows
-
-    def shown(row: tuple) -> tuple:
-        cells = list(row)
-        for i in instants:
-            if cells[i] is not None:
-                cells[i] = instant_text(int(cells[i]))
-        return tuple(cells)
-
-    return map(shown, rows)
+    return instants_as_text(rows, detailed_header(args))
 
 
 def detailed_count(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> int:

@@ -404,6 +404,18 @@ def _estimates(body: Mapping[str, Any]) -> dict[str, str]:
     return estimates
 
 
+def _totalled(object_id: int, name: str, body: Mapping[str, Any], **more) -> dict[str, Any]:
+    """A project, task list or task (``more``: its other keys, after the name) with its time
+    estimates and totals (``body``: the totals service's numbers)."""
+    return {
+        "id": object_id,
+        "name": name,
+        **more,
+        "time_estimates": _estimates(body),
+        "time_totals": _sums(body),
+    }
+
+
 def _totals_filters(args: Mapping[str, Any]) -> dict[str, Any]:
     """The totals service's filters for Teamwork's: whole days (the totals count days; a
     ``fromTime``/``toTime`` is read and its day counted whole), a user, project status."""
@@ -433,13 +445,7 @@ def _company(row: Mapping[str, Any]) -> dict[str, Any]:
 def project_totals(conn: Connection, caller: Caller, project_id: int, args) -> dict[str, Any]:
     project = seen(catalogue.projects, conn, caller, project_id)
     body = _counted(conn, caller, args, project_ids=[project["id"]])
-    item = {
-        "id": project["id"],
-        "name": project["name"],
-        "company": _company(project),
-        "time_estimates": _estimates(body),
-        "time_totals": _sums(body),
-    }
+    item = _totalled(project["id"], project["name"], body, company=_company(project))
     return {"STATUS": "OK", "projects": [item]}
 
 
@@ -447,12 +453,7 @@ def task_list_totals(conn: Connection, caller: Caller, list_id: int, args) -> di
     """A task list is its project: the project's totals, in a task list's place."""
     project = seen(catalogue.projects, conn, caller, list_id)
     body = _counted(conn, caller, args, project_ids=[project["id"]])
-    task_list = {
-        "id": project["id"],
-        "name": project["name"],
-        "time_estimates": _estimates(body),
-        "time_totals": _sums(body),
-    }
+    task_list = _totalled(project["id"], project["name"], body)
     item = {
         "id": project["id"],
         "name": project["name"],
@@ -465,12 +466,7 @@ def task_list_totals(conn: Connection, caller: Caller, list_id: int, args) -> di
 def task_totals(conn: Connection, caller: Caller, task_id: int, args) -> dict[str, Any]:
     task = seen(catalogue.tasks, conn, caller, task_id)
     body = _counted(conn, caller, args, task_ids=[task["id"]])
-    task_body = {
-        "id": task["id"],
-        "name": task["name"],
-        "time_estimates": _estimates(body),
-        "time_totals": _sums(body),
-    }
+    task_body = _totalled(task["id"], task["name"], body)
     item = {
         "id": task["project_id"],
         "name": task["project_name"],

@@ -30,7 +30,7 @@ from timetracker import access
 from timetracker.access import Caller
 from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.errors import ApiError, not_found
-from timetracker.schemas.time_entries import instant_text
+from timetracker.schemas.time_entries import instants_as_text
 from timetracker.services import catalogue, crud, events, timetrack
 from timetracker.services.tags import tags
 from timetracker.services.timetrack_events import change_event
@@ -235,18 +235,7 @@ class TimeEntries(crud.Resource):
     def export(self, engine, caller: Caller, args: Mapping[str, Any], columns) -> Iterator[tuple]:
         """The list's rows for CSV and Excel: starts and ends as UTC instants, as the JSON."""
         rows = super().export(engine, caller, args, columns)  # the query is made now
-        instants = [i for i, key in enumerate(columns) if key in ("started", "ended")]
-
-        def shown(row: tuple) -> tuple:
-            if all(row[i] is None for i in instants):
-                return row
-            cells = list(row)
-            for i in instants:
-                if cells[i] is not None:
-                    cells[i] = instant_text(int(cells[i]))
-            return tuple(cells)
-
-        return map(shown, rows)
+        return instants_as_text(rows, columns)
 
     def count(self, conn: Connection, caller: Caller, args: Mapping[str, Any]) -> int:
         return super().count(conn, caller, {**args, "sort": None})
