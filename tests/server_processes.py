@@ -44,6 +44,14 @@ class Server:
             assert time.monotonic() < deadline, f"no {text!r} in:\n{self.output()}"
             time.sleep(0.05)
 
+    def served_once(self, ready, timeout: float = 10) -> list[dict]:
+        """The access log once ``ready(entries)`` holds: a request's line is written after its
+        answer has gone, so a client may read the answer before the server logged it."""
+        deadline = time.monotonic() + timeout
+        while not ready(entries := self.served()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return entries
+
     def served(self) -> list[dict]:
         """The access log so far: method, path, status, user, id and pid of each request."""
         entries = []
