@@ -1,7 +1,8 @@
 """Rules of invoices.
 
-An invoice marks every billable (its task's type of work is billable), not yet billed
-time-track record of a period, optionally of some customers, projects (which win over customers,
+An invoice marks every not yet billed time-track record of a period that holds billable
+minutes (of entries marked billable, or following a billable type of work), and those billable
+entries, optionally of some customers, projects (which win over customers,
 as in ``GET /timetrack``) and users, as billed by it. A billed record refuses changes
 (``services.timetrack``) and blocks deleting its task, project or customer
 (``services.catalogue``) until the invoice is deleted, which releases its records.

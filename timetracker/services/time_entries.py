@@ -250,7 +250,9 @@ class TimeEntries(crud.Resource):
         tag_ids = tags.ensure_exist(conn, values.get("tag_ids") or ())
         records.hold_users(conn, [user["id"]])  # before the overlap check reads the user's time
         ensure_no_overlap(conn, None, user["id"], new)
-        change_cells(conn, caller, added=[(user, task, new)])
+        change_cells(
+            conn, caller, added=[(user, task, {**new, "billable": values.get("billable")})]
+        )
         entry_id = store.insert_entry(
             conn,
             {
@@ -298,7 +300,13 @@ class TimeEntries(crud.Resource):
         tag_ids = tags.ensure_exist(conn, values["tag_ids"]) if "tag_ids" in values else None
         records.hold_users(conn, [old_user["id"], user["id"]])  # in id order, as change_cells
         ensure_no_overlap(conn, row["id"], user["id"], new)
-        change_cells(conn, caller, [(old_user, old_task, row)], [(user, task, new)])
+        billable = values["billable"] if "billable" in values else row["billable"]
+        change_cells(
+            conn,
+            caller,
+            [(old_user, old_task, row)],
+            [(user, task, {**new, "billable": billable})],
+        )
         before = self.one(conn, caller, row)
         columns = {"user_id": user["id"], "task_id": task["id"], **new}
         for name in ("description", "billable"):
@@ -341,14 +349,18 @@ def change_cells(
     cells: dict[tuple, list] = {}
     for sides, sign in ((removed, -1), (added, 1)):
         for user, task, entry in sides:
-            cell = cells.setdefault((user["id"], entry["date"], task["id"]), [user, task, 0])
+            key = (user["id"], entry["date"], task["id"])
+            cell = cells.setdefault(key, [user, task, 0, {True: 0, False: 0}])
             cell[2] += sign * counted(entry)
+            if entry.get("billable") is not None:
+                cell[3][entry["billable"]] += sign * counted(entry)
     records.hold_users(conn, sorted({key[0] for key in cells}))
     opened = []
-    for (_, day, task_id), (user, task, change) in sorted(cells.items(), key=lambda c: c[0]):
+    for (_, day, task_id), (user, task, change, marks) in sorted(cells.items()):
         state = timetrack.open_day(conn, user, day, "time", task_id)
         record = state.entry
-        if change and record is not None and record["invoice_id"] is not None:
+        touched = change or any(marks.values())  # minutes, or what of them is billable
+        if touched and record is not None and record["invoice_id"] is not None:
             raise ApiError(
                 403,
                 "timetrack_billed",

@@ -6,7 +6,8 @@ Totals count exactly the records ``GET /timetrack`` would list to the caller (th
 permission condition, in SQL), read from the totals kept per user, task and month
 (``store.totals``) for whole months and from the records for the days around them.
 
-- A record is **billable** when its task's type of work is; **billed** when an invoice billed it.
+- Time is **billable** when its entry is marked billable, or has no mark and its task's type of
+  work is billable; **billed** when an invoice billed it (an invoice bills billable entries).
 - **Tags** (``tagIds``, ``groupBy=tag``) are summed from the time entries: an entry carrying two
   tags counts in both tags' groups (so groups may add up to more than the overall totals, which
   count each entry once), entries without tags are grouped under tag null. Leave has no tags:

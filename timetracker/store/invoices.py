@@ -27,7 +27,7 @@ _OF_INVOICE = day_records.c.invoice_id == invoices.c.id
 # The totals are read from the records themselves: a billed record takes no change, so they are
 # the totals the invoice was made with (the index on invoice_id makes them cheap).
 _RECORDS = select(func.count()).where(_OF_INVOICE).scalar_subquery()
-_MINUTES = select(func.coalesce(func.sum(day_records.c.minutes), 0)).where(_OF_INVOICE)
+_MINUTES = select(func.coalesce(func.sum(day_records.c.billed_minutes), 0)).where(_OF_INVOICE)
 
 _WITH_CATALOGUE = TIME_WITH_CATALOGUE
 
@@ -48,8 +48,8 @@ def number_is_taken(conn: Connection, number: str) -> bool:
 
 
 def _billable_now(args: Mapping[str, Any], reach: ColumnElement | None) -> Any:
-    """The keys of the billable, not yet billed records of the period that match the filters
-    (``user_ids``, ``project_ids`` over ``customer_ids``) within ``reach``."""
+    """The keys of the not yet billed records of the period that hold billable minutes and
+    match the filters (``user_ids``, ``project_ids`` over ``customer_ids``) within ``reach``."""
     filters, _ = timetrack.filters(args)
     if reach is not None:
         filters.append(reach)
@@ -80,8 +80,9 @@ def create(
     created_by: int,
     reach: ColumnElement | None,
 ) -> int:
-    """Insert the invoice and mark the records it bills, in one statement each. The caller
-    holds the users' write locks (``timetrack.hold_users``)."""
+    """Insert the invoice and mark the records it bills (with their billable minutes, what
+    it bills of them) and their billable entries, in one statement each. The caller holds the
+    users' write locks (``timetrack.hold_users``)."""
     invoice_id = conn.execute(
         insert(invoices)
         .values(
@@ -102,7 +103,7 @@ def create(
     conn.execute(
         update(day_records)
         .where(key.in_(_billable_now(values, reach).correlate(None)))
-        .values(invoice_id=invoice_id)
+        .values(invoice_id=invoice_id, billed_minutes=timetrack.billable_minutes())
     )
     time_entries.bill(conn, invoice_id)
     return invoice_id
@@ -125,7 +126,9 @@ def billed_subjects(conn: Connection, invoice_id: int) -> list[dict[str, int]]:
 def release(conn: Connection, invoice_id: int) -> None:
     """The invoice's records become unbilled again."""
     conn.execute(
-        update(day_records).where(day_records.c.invoice_id == invoice_id).values(invoice_id=None)
+        update(day_records)
+        .where(day_records.c.invoice_id == invoice_id)
+        .values(invoice_id=None, billed_minutes=0)
     )
     time_entries.release(conn, invoice_id)
 

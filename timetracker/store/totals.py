@@ -8,9 +8,13 @@ last whole month, or for all of it when grouping by day or week. Each part is on
 the service adds the parts up. The permission matrix's condition on time entries applies to
 both: it names a record's user and task, which ``time_totals`` keeps.
 
-Neither knows tags: a question with a tag filter or grouped by tag is summed from the counted
-time entries themselves (live and not running: what the day records add up), in one part. An
-entry counts once in each of its tags' groups, and under tag None without tags.
+Both keep, beside the minutes, the minutes of entries marked billable and marked not billable
+(the rest follow their task's type of work) and the minutes an invoice billed.
+
+Neither knows tags, nor which of a record's entries are billable: a question with a tag filter,
+grouped by tag, or keeping only billable (or not billable) time is summed from the counted time
+entries themselves (live and not running: what the day records add up), in one part. An entry
+counts once in each of its tags' groups, and under tag None without tags.
 
 The module is too long for the 400-line rule on purpose: the question, its two sources and the
 queries over them read together.
@@ -66,7 +70,7 @@ from timetracker.store.tags import carrying_any
 from timetracker.store.time_entries import COUNTS
 from timetracker.store.util import month_start, week_start
 
-SUMS = ("minutes", "billed", "billable", "billable_billed", "cost", "revenue")
+SUMS = ("minutes", "billed", "billable", "cost", "revenue")
 # Dimensions a time grouping can name, and those that are properties of a task.
 DIMENSIONS = ("customer", "project", "task", "user", "department", "typeOfWork", "tag", "day")
 DIMENSIONS += ("week", "month")
@@ -118,8 +122,9 @@ class Query:
 
     @property
     def of_entries(self) -> bool:
-        """Whether the question is about tags, which only the entries know."""
-        return self.tag_ids is not None or "tag" in self.group_by
+        """Whether the question is about tags, or keeps only billable (or only not billable)
+        time, which only the entries know: a day record may hold some of each."""
+        return self.tag_ids is not None or "tag" in self.group_by or self.billable is not None
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,8 @@ class _Source:
     billed: Any
     cost: Any
     billed_cost: Any
+    marked_billable: Any  # of minutes: marked billable, and marked not billable
+    marked_unbillable: Any
     monthly: bool
     tag_id: Any = None  # the entry's tag, grouping by tag (entries only)
     where: tuple = ()  # conditions on the source's own rows
@@ -141,10 +148,11 @@ class _Source:
 
 def _days(money: bool) -> _Source:
     e = day_records
-    billed = case((e.c.invoice_id.is_not(None), e.c.minutes), else_=0)
+    billed = e.c.billed_minutes
     rate = _rate_cents(e.c.user_id, e.c.date) if money else literal(0)
     return _Source(e, e.c.user_id, e.c.task_id, e.c.date, e.c.minutes, billed,
-                   e.c.minutes * rate, billed * rate, monthly=False)  # fmt: skip
+                   e.c.minutes * rate, billed * rate, e.c.marked_billable,
+                   e.c.marked_unbillable, monthly=False)  # fmt: skip
 
 
 def _entries(query: Query) -> _Source:
@@ -162,11 +170,21 @@ def _entries(query: Query) -> _Source:
         tag_id = link.c.tag_id
     elif query.tag_ids is not None:
         where.append(carrying_any(named))
+    if query.billable is not None:
+        of_billable_work = e.c.task_id.in_(
+            select(tasks.c.id)
+            .join(types_of_work, types_of_work.c.id == tasks.c.type_of_work_id)
+            .where(types_of_work.c.billable.is_(True))
+        )
+        billable = case((e.c.billable.is_(None), of_billable_work), else_=e.c.billable)
+        where.append(billable if query.billable else ~billable)
     billed = case((e.c.invoice_id.is_not(None), e.c.minutes), else_=0)
     rate = _rate_cents(e.c.user_id, e.c.date) if query.money else literal(0)
+    marked_billable = case((e.c.billable.is_(True), e.c.minutes), else_=0)
+    marked_unbillable = case((e.c.billable.is_(False), e.c.minutes), else_=0)
     return _Source(table, e.c.user_id, e.c.task_id, e.c.date, e.c.minutes, billed,
-                   e.c.minutes * rate, billed * rate, monthly=False, tag_id=tag_id,
-                   where=tuple(where))  # fmt: skip
+                   e.c.minutes * rate, billed * rate, marked_billable, marked_unbillable,
+                   monthly=False, tag_id=tag_id, where=tuple(where))  # fmt: skip
 
 
 _MONTHS = _Source(
@@ -178,6 +196,8 @@ _MONTHS = _Source(
     time_totals.c.billed_minutes,
     time_totals.c.cost_minute_cents,
     time_totals.c.billed_cost_minute_cents,
+    time_totals.c.marked_billable,
+    time_totals.c.marked_unbillable,
     monthly=True,
 )
 
@@ -235,7 +255,7 @@ def _time_select(query: Query, source: _Source, has_from: bool, has_to: bool):
     if query.billed is True:
         minutes, cost = billed, billed_cost
     elif query.billed is False:
-        minutes, billed, cost = minutes - billed, literal(0), cost - billed_cost
+        minutes, cost = minutes - billed, cost - billed_cost
     per_user = (
         query.visible is not None
         or query.department_ids is not None
@@ -260,7 +280,13 @@ def _time_select(query: Query, source: _Source, has_from: bool, has_to: bool):
         conditions.append(source.task_id.in_(bindparam("task_ids", expanding=True)))
     if query.billed is not None:
         conditions.append(minutes != 0)
-    part_sums = [func.sum(minutes).label("minutes"), func.sum(billed).label("billed")]
+    part_sums = [
+        func.sum(minutes).label("minutes"),
+        func.sum(billed).label("billed"),
+        func.sum(source.minutes).label("all_minutes"),
+        func.sum(source.marked_billable).label("marked_billable"),
+        func.sum(source.marked_unbillable).label("marked_unbillable"),
+    ]
     if query.money:
         part_sums.append(func.sum(cost).label("cost"))
     part = (
@@ -271,18 +297,17 @@ def _time_select(query: Query, source: _Source, has_from: bool, has_to: bool):
         .subquery("part")
     )
 
-    billable = types_of_work.c.billable.is_(True)
+    billable = _billable_minutes(query, part)
     sums = [
         func.sum(part.c.minutes).label("minutes"),
-        func.sum(part.c.billed).label("billed"),
-        func.sum(case((billable, part.c.minutes), else_=0)).label("billable"),
-        func.sum(case((billable, part.c.billed), else_=0)).label("billable_billed"),
+        func.sum(part.c.billed if query.billed is not False else literal(0)).label("billed"),
+        func.sum(billable).label("billable"),
     ]
     if query.money:
         revenue_rate = func.coalesce(cast(func.round(types_of_work.c.rate * 100), BigInteger), 0)
         sums += [
             func.sum(part.c.cost).label("cost"),
-            func.sum(case((billable, part.c.minutes * revenue_rate), else_=0)).label("revenue"),
+            func.sum(billable * revenue_rate).label("revenue"),
         ]
     dimensions = {
         "customer": projects.c.customer_id,
@@ -306,15 +331,40 @@ def _time_select(query: Query, source: _Source, has_from: bool, has_to: bool):
     outer = []
     if query.visible is not None:  # (then the part is summed per user too)
         outer.append(on_records(query.visible, part.c.user_id, part.c.task_id))
-    outer += _task_filters(query, None)
+    outer += _task_filters(query, None, time=True)
     if query.department_ids is not None:
         outer.append(users.c.department_id.in_(bindparam("department_ids", expanding=True)))
     stmt = select(*dims, *sums).select_from(joined).where(*outer)
     return stmt.group_by(*dims) if dims else stmt
 
 
-def _task_filters(query: Query, task_id) -> list:
-    """The filters on a record's task (tasks, projects and types of work joined)."""
+def _billable_minutes(query: Query, part) -> ColumnElement[int]:
+    """SQL: the billable minutes of a part's row (of one task: its type of work is joined),
+    of the minutes the question counts (all, billed or not billed).
+
+    Entries marked billable or not count as marked; the others follow the type of work. What
+    an invoice billed was billable then, so the billed minutes are billable unless the type of
+    work stopped being billable since, when only those marked billable stay so."""
+    of_billable_work = types_of_work.c.billable.is_(True)
+    billable = case(
+        (of_billable_work, part.c.all_minutes - part.c.marked_unbillable),
+        else_=part.c.marked_billable,
+    )
+    billed_billable = case(
+        (of_billable_work, part.c.billed),
+        (part.c.billed < part.c.marked_billable, part.c.billed),
+        else_=part.c.marked_billable,
+    )
+    if query.billed is True:
+        return billed_billable
+    if query.billed is False:
+        return billable - billed_billable
+    return billable
+
+
+def _task_filters(query: Query, task_id, time: bool = False) -> list:
+    """The filters on a record's task (tasks, projects and types of work joined). ``time``:
+    for time, whose billable filter applies to each entry (the entries' part's own)."""
     pairs = (
         ("task_ids", task_id),
         ("project_ids", tasks.c.project_id),
@@ -326,7 +376,7 @@ def _task_filters(query: Query, task_id) -> list:
         for name, column in pairs
         if column is not None and getattr(query, name) is not None
     ]
-    if query.billable is not None:
+    if query.billable is not None and not time:
         conditions.append(types_of_work.c.billable.is_(query.billable))
     if query.archived is not None:
         # A project counts as archived when it or its customer is.
@@ -484,7 +534,7 @@ def _rebuilt_rows(keep: list[int] | None, period: tuple[dt.date, dt.date] | None
     """SQL: the rows ``time_totals`` should hold (of the users ``keep``, of the whole months
     holding ``period``), summed from the records, in its column order."""
     e = day_records
-    billed = case((e.c.invoice_id.is_not(None), e.c.minutes), else_=0)
+    billed = e.c.billed_minutes
     rate = _rate_cents(e.c.user_id, e.c.date)
     month = month_start(e.c.date)
     rows = select(
@@ -495,6 +545,8 @@ def _rebuilt_rows(keep: list[int] | None, period: tuple[dt.date, dt.date] | None
         func.sum(billed).label("billed_minutes"),
         func.sum(e.c.minutes * rate).label("cost_minute_cents"),
         func.sum(billed * rate).label("billed_cost_minute_cents"),
+        func.sum(e.c.marked_billable).label("marked_billable"),
+        func.sum(e.c.marked_unbillable).label("marked_unbillable"),
     ).group_by(month, e.c.user_id, e.c.task_id)
     if keep is not None:
         rows = rows.where(e.c.user_id.in_(keep))
