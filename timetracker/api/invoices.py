@@ -31,8 +31,9 @@ blp = crud_blueprint(
             "create": """Create an invoice
 
             Marks every not yet billed record from `dateFrom` to `dateTo` that holds billable
-            minutes, and its billable entries, as billed by the new invoice: only records of `userIds`, and on tasks of `projectIds` (or,
-            without projectIds, of `customerIds`), when given. With Manage Cost & Billing Data
+            minutes, and its billable entries, as billed by the new invoice: only records of
+            `userIds`, and on tasks of `projectIds` (or, without projectIds, of
+            `customerIds`), when given. With Manage Cost & Billing Data
             only the records of your assigned team on your scope of work are billed, and
             naming a user, customer or project outside them is refused (403). An invoice
             billing no record is made all the same. `number` is unique case-insensitively

@@ -23,7 +23,7 @@ from timetracker.schemas.departments import DepartmentSchema
 from timetracker.schemas.settings import TypeOfWorkSchema
 from timetracker.schemas.tags import TagSchema
 from timetracker.schemas.time_zone_groups import TimeZoneGroupSchema
-from timetracker.schemas.timetrack import BillableFilter, BilledFilter, map_of
+from timetracker.schemas.timetrack import BilledFilter, map_of
 from timetracker.schemas.users import UserListArgs, UserSchema
 
 DIMENSIONS = ("customer", "project", "task", "user", "department", "typeOfWork", "tag", "day")
@@ -120,8 +120,11 @@ def _number(description: str) -> fields.Float:
 class TotalsSchema(ApiSchema):
     totalMinutes = fields.Integer(required=True)
     billableMinutes = fields.Integer(
-        required=True, metadata={"description": "Billable: of entries marked billable, and of entries without a "
-            "mark on tasks whose type of work is billable"}
+        required=True,
+        metadata={
+            "description": "Billable: of entries marked billable, and of entries without a "
+            "mark on tasks whose type of work is billable"
+        },
     )
     nonBillableMinutes = fields.Integer(required=True)
     billedMinutes = fields.Integer(required=True, metadata={"description": "Billed by invoices"})

@@ -31,7 +31,7 @@ from timetracker.access import Caller
 from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.errors import ApiError, not_found
 from timetracker.schemas.time_entries import instants_as_text
-from timetracker.services import catalogue, crud, events, timetrack
+from timetracker.services import catalogue, crud, events, rounding, timetrack
 from timetracker.services.tags import tags
 from timetracker.services.timetrack_events import change_event
 from timetracker.services.users import users
@@ -138,9 +138,13 @@ ALLOW_OVERLAPS = "allow_overlapping_entries"
 
 
 def entry_settings(conn: Connection) -> dict[str, Any]:
-    """The company's settings of time entries: ``allowOverlaps`` (default true)."""
+    """The company's settings of time entries: ``allowOverlaps`` (default true) and the
+    ``rounding`` of reported time (:mod:`timetracker.services.rounding`)."""
     stored = settings_store.company_settings_map(conn)
-    return {"allowOverlaps": stored.get(ALLOW_OVERLAPS, "true") == "true"}
+    return {
+        "allowOverlaps": stored.get(ALLOW_OVERLAPS, "true") == "true",
+        "rounding": rounding.setting(conn, stored),
+    }
 
 
 def change_entry_settings(conn: Connection, caller: Caller, values: Mapping[str, Any]):
@@ -148,6 +152,8 @@ def change_entry_settings(conn: Connection, caller: Caller, values: Mapping[str,
     if "allowOverlaps" in values:
         value = "true" if values["allowOverlaps"] else "false"
         settings_store.set_company_setting(conn, ALLOW_OVERLAPS, value)
+    if "rounding" in values:
+        rounding.change(conn, values["rounding"])
     return entry_settings(conn)
 
 

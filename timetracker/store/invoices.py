@@ -21,6 +21,7 @@ from timetracker.store import time_entries, timetrack
 from timetracker.store.entities import Entity
 from timetracker.store.permission_sql import TIME_WITH_CATALOGUE
 from timetracker.store.schema import day_records, invoices, projects, tasks
+from timetracker.store.totals import Rounding
 from timetracker.store.util import name_key, now_ms
 
 _OF_INVOICE = day_records.c.invoice_id == invoices.c.id
@@ -31,12 +32,15 @@ _MINUTES = select(func.coalesce(func.sum(day_records.c.billed_minutes), 0)).wher
 
 _WITH_CATALOGUE = TIME_WITH_CATALOGUE
 
+_BILLED = _MINUTES.scalar_subquery()
+
 INVOICES = Entity(
     table=invoices,
     base=select(
         invoices,
         _RECORDS.label("records"),
-        _MINUTES.scalar_subquery().label("billed_minutes"),
+        _BILLED.label("billed_minutes"),
+        func.coalesce(invoices.c.rounded_minutes, _BILLED).label("reported_minutes"),
     ),
     sort={"number": invoices.c.number_key, "created": invoices.c.created},
 )
@@ -79,6 +83,7 @@ def create(
     values: Mapping[str, Any],
     created_by: int,
     reach: ColumnElement | None,
+    rounding: Rounding | None = None,
 ) -> int:
     """Insert the invoice and mark the records it bills (with their billable minutes, what
     it bills of them) and their billable entries, in one statement each. The caller holds the
@@ -106,6 +111,16 @@ def create(
         .values(invoice_id=invoice_id, billed_minutes=timetrack.billable_minutes())
     )
     time_entries.bill(conn, invoice_id)
+    if rounding is not None:
+        if rounding.scope == "entry":
+            te = time_entries.te
+            billed = select(func.sum(rounding(te.c.minutes))).where(te.c.invoice_id == invoice_id)
+        else:
+            billed = select(func.sum(rounding(day_records.c.billed_minutes))).where(_OF_INVOICE)
+        rounded = func.coalesce(billed.scalar_subquery(), 0)
+        conn.execute(
+            update(invoices).where(invoices.c.id == invoice_id).values(rounded_minutes=rounded)
+        )
     return invoice_id
 
 

@@ -355,6 +355,9 @@ invoices = Table(
     Column("user_ids", JSON),
     Column("created", BigInteger, nullable=False),
     Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    # The billed minutes as the company's rounding of reported time had them when it was made
+    # (NULL: not rounded, as every invoice made before rounding existed).
+    Column("rounded_minutes", Integer),
     CheckConstraint("date_from <= date_to", name="range"),
 )
 Index("uq_invoices_number_key", invoices.c.number_key, unique=True)

@@ -35,6 +35,7 @@ from sqlalchemy import (
     Date,
     Engine,
     FromClause,
+    Integer,
     and_,
     bindparam,
     case,
@@ -43,6 +44,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     text,
@@ -95,6 +97,27 @@ def _rate_cents(user_id, day) -> ColumnElement:
 
 
 @dataclass(frozen=True)
+class Rounding:
+    """Reported time rounded ``up``, ``down`` or to the ``nearest`` multiple of ``minutes``
+    (halves up), per ``entry`` or per day record (``dayTask``: a user's day on a task). A value
+    on a multiple stays as it is; the stored minutes never change."""
+
+    mode: str
+    minutes: int
+    scope: str
+
+    def __call__(self, value: ColumnElement) -> ColumnElement:
+        """SQL: ``value`` (whole minutes, not negative) rounded. Integer division on both
+        databases; ``minutes`` is a validated integer, written into the statement."""
+        step = literal_column(str(int(self.minutes)), Integer)
+        if self.mode == "up":
+            return (value + step - 1) // step * step
+        if self.mode == "down":
+            return value // step * step
+        return (value + step // 2) // step * step
+
+
+@dataclass(frozen=True)
 class Query:
     """A totals question. Lists of ids are None when not filtered; every filter narrows (they
     are combined with AND). ``visible`` is the caller's condition on time entries (None: all),
@@ -119,6 +142,7 @@ class Query:
     first_weekday: int = 1
     catalogue_visible: Any = None  # the caller's condition on tasks, for estimates
     leave_visible: Any = None  # the caller's condition on leave entries
+    rounding: Rounding | None = None  # the company's rounding of reported time (None: none)
 
     @property
     def of_entries(self) -> bool:
@@ -144,6 +168,8 @@ class _Source:
     monthly: bool
     tag_id: Any = None  # the entry's tag, grouping by tag (entries only)
     where: tuple = ()  # conditions on the source's own rows
+    rate: Any = None  # the user's rate in cents on the day (by row; not for months)
+    filtered: bool = False  # the question's conditions on its own columns already apply
 
 
 def _days(money: bool) -> _Source:
@@ -152,7 +178,7 @@ def _days(money: bool) -> _Source:
     rate = _rate_cents(e.c.user_id, e.c.date) if money else literal(0)
     return _Source(e, e.c.user_id, e.c.task_id, e.c.date, e.c.minutes, billed,
                    e.c.minutes * rate, billed * rate, e.c.marked_billable,
-                   e.c.marked_unbillable, monthly=False)  # fmt: skip
+                   e.c.marked_unbillable, monthly=False, rate=rate)  # fmt: skip
 
 
 def _entries(query: Query) -> _Source:
@@ -184,7 +210,37 @@ def _entries(query: Query) -> _Source:
     marked_unbillable = case((e.c.billable.is_(False), e.c.minutes), else_=0)
     return _Source(table, e.c.user_id, e.c.task_id, e.c.date, e.c.minutes, billed,
                    e.c.minutes * rate, billed * rate, marked_billable, marked_unbillable,
-                   monthly=False, tag_id=tag_id, where=tuple(where))  # fmt: skip
+                   monthly=False, tag_id=tag_id, where=tuple(where), rate=rate)  # fmt: skip
+
+
+def _entry_cells(query: Query, has_from: bool, has_to: bool) -> _Source:
+    """The counted entries of :func:`_entries` added up per day record (user, day, task; and
+    tag when grouping by tag), the question's conditions applied: what is rounded per day and
+    task when only the entries know the answer."""
+    entries = _entries(query)
+    keys = [entries.user_id.label("user_id"), entries.task_id.label("task_id"),
+            entries.date.label("date")]  # fmt: skip
+    if entries.tag_id is not None:
+        keys.append(entries.tag_id.label("tag_id"))
+    cells = (
+        select(
+            *keys,
+            func.sum(entries.minutes).label("minutes"),
+            func.sum(entries.billed).label("billed"),
+            func.sum(entries.marked_billable).label("marked_billable"),
+            func.sum(entries.marked_unbillable).label("marked_unbillable"),
+        )
+        .select_from(entries.table)
+        .where(*entries.where, *_own_conditions(query, entries, has_from, has_to))
+        .group_by(*keys)
+        .subquery("cells")
+    )
+    c = cells.c
+    rate = _rate_cents(c.user_id, c.date) if query.money else literal(0)
+    tag_id = c.tag_id if entries.tag_id is not None else None
+    return _Source(cells, c.user_id, c.task_id, c.date, c.minutes, c.billed, c.minutes * rate,
+                   c.billed * rate, c.marked_billable, c.marked_unbillable, monthly=False,
+                   tag_id=tag_id, rate=rate, filtered=True)  # fmt: skip
 
 
 _MONTHS = _Source(
@@ -205,9 +261,10 @@ _MONTHS = _Source(
 def parts(query: Query) -> list[tuple[bool, dt.date | None, dt.date | None]]:
     """The period split into (monthly, from, to) parts: the whole months from ``time_totals``,
     the days at either end from the records. Grouping by day or week reads only records, and
-    a question about tags only entries."""
+    a question about tags only entries. Rounded time is read by day or by entry."""
     start, end = query.date_from, query.date_to
-    if PERIODS.intersection(query.group_by) - {"month"} or query.of_entries:
+    rounded = query.rounding is not None
+    if PERIODS.intersection(query.group_by) - {"month"} or query.of_entries or rounded:
         return [(False, start, end)]
     first_month = start if start is None or start.day == 1 else _next_month(start)
     after_last = end + dt.timedelta(days=1) if end is not None else None
@@ -252,6 +309,14 @@ def _time_select(query: Query, source: _Source, has_from: bool, has_to: bool):
     grouped as asked. Summing first keeps the joins off the large table."""
     minutes, billed = source.minutes, source.billed
     cost, billed_cost = source.cost, source.billed_cost
+    # The billable minutes were the task's type of work billable, and were it not.
+    on_billable_work = source.minutes - source.marked_unbillable
+    on_other_work = source.marked_billable
+    rounding = query.rounding
+    if rounding is not None:  # (never on months: see parts)
+        minutes, billed = rounding(minutes), rounding(billed)
+        cost, billed_cost = minutes * source.rate, billed * source.rate
+        on_billable_work, on_other_work = rounding(on_billable_work), rounding(on_other_work)
     if query.billed is True:
         minutes, cost = billed, billed_cost
     elif query.billed is False:
@@ -270,22 +335,15 @@ def _time_select(query: Query, source: _Source, has_from: bool, has_to: bool):
     if source.tag_id is not None:
         keys.append(source.tag_id.label("tag_id"))
     conditions = list(source.where)
-    if has_from:
-        conditions.append(source.date >= bindparam("date_from", type_=Date()))
-    if has_to:
-        conditions.append(source.date <= bindparam("date_to", type_=Date()))
-    if query.user_ids is not None:
-        conditions.append(source.user_id.in_(bindparam("user_ids", expanding=True)))
-    if query.task_ids is not None:
-        conditions.append(source.task_id.in_(bindparam("task_ids", expanding=True)))
+    if not source.filtered:
+        conditions += _own_conditions(query, source, has_from, has_to)
     if query.billed is not None:
         conditions.append(minutes != 0)
     part_sums = [
         func.sum(minutes).label("minutes"),
         func.sum(billed).label("billed"),
-        func.sum(source.minutes).label("all_minutes"),
-        func.sum(source.marked_billable).label("marked_billable"),
-        func.sum(source.marked_unbillable).label("marked_unbillable"),
+        func.sum(on_billable_work).label("on_billable_work"),
+        func.sum(on_other_work).label("on_other_work"),
     ]
     if query.money:
         part_sums.append(func.sum(cost).label("cost"))
@@ -338,6 +396,20 @@ def _time_select(query: Query, source: _Source, has_from: bool, has_to: bool):
     return stmt.group_by(*dims) if dims else stmt
 
 
+def _own_conditions(query: Query, source: _Source, has_from: bool, has_to: bool) -> list:
+    """The question's conditions on the source's own columns: period, users, tasks."""
+    conditions = []
+    if has_from:
+        conditions.append(source.date >= bindparam("date_from", type_=Date()))
+    if has_to:
+        conditions.append(source.date <= bindparam("date_to", type_=Date()))
+    if query.user_ids is not None:
+        conditions.append(source.user_id.in_(bindparam("user_ids", expanding=True)))
+    if query.task_ids is not None:
+        conditions.append(source.task_id.in_(bindparam("task_ids", expanding=True)))
+    return conditions
+
+
 def _billable_minutes(query: Query, part) -> ColumnElement[int]:
     """SQL: the billable minutes of a part's row (of one task: its type of work is joined),
     of the minutes the question counts (all, billed or not billed).
@@ -346,14 +418,11 @@ def _billable_minutes(query: Query, part) -> ColumnElement[int]:
     an invoice billed was billable then, so the billed minutes are billable unless the type of
     work stopped being billable since, when only those marked billable stay so."""
     of_billable_work = types_of_work.c.billable.is_(True)
-    billable = case(
-        (of_billable_work, part.c.all_minutes - part.c.marked_unbillable),
-        else_=part.c.marked_billable,
-    )
+    billable = case((of_billable_work, part.c.on_billable_work), else_=part.c.on_other_work)
     billed_billable = case(
         (of_billable_work, part.c.billed),
-        (part.c.billed < part.c.marked_billable, part.c.billed),
-        else_=part.c.marked_billable,
+        (part.c.billed < part.c.on_other_work, part.c.billed),
+        else_=part.c.on_other_work,
     )
     if query.billed is True:
         return billed_billable
@@ -400,7 +469,7 @@ _LISTS += ("department_ids", "tag_ids")
 def _statement(query: Query, monthly: bool, has_from: bool, has_to: bool):
     key = (
         monthly, has_from, has_to, query.group_by, query.billable, query.billed,
-        query.archived, query.money, query.visible_key,
+        query.archived, query.money, query.visible_key, query.rounding,
         tuple(getattr(query, name) is not None for name in _LISTS),
     )  # fmt: skip
     stmt = _STATEMENTS.get(key)
@@ -408,7 +477,10 @@ def _statement(query: Query, monthly: bool, has_from: bool, has_to: bool):
         if len(_STATEMENTS) >= _STATEMENTS_KEPT:
             _STATEMENTS.clear()
         source = _MONTHS if monthly else _days(query.money)
-        if query.of_entries:
+        by_cell = query.rounding is not None and query.rounding.scope == "dayTask"
+        if query.of_entries and by_cell:
+            source = _entry_cells(query, has_from, has_to)
+        elif query.of_entries or (query.rounding is not None and not by_cell):
             source = _entries(query)
         stmt = _STATEMENTS[key] = _time_select(query, source, has_from, has_to)
     return stmt

@@ -18,6 +18,9 @@ entries whenever an entry with a mark is written, and when a record is made for 
 has one): they fire only for marked entries, which most are not. ``time_totals`` keeps the
 marks per month like the other sums, and its billed minutes now come from ``billed_minutes``.
 
+An invoice keeps its billed minutes as the company's rounding of reported time had them when it
+was made (``rounded_minutes``; NULL for the invoices made before: not rounded).
+
 Going back drops the columns and restores the earlier triggers; nothing else is lost.
 """
 
@@ -247,6 +250,7 @@ def upgrade() -> None:
         op.add_column(
             "time_totals", sa.Column(name, sa.Integer, nullable=False, server_default="0")
         )
+    op.add_column("invoices", sa.Column("rounded_minutes", sa.Integer))
     # What the entries say: the billed minutes of a billed record are its billed entries' (an
     # invoice made before this version billed them all), the marks its marked entries'.
     billed = _marked("TRUE").replace("e.billable IS TRUE", "e.invoice_id IS NOT NULL")
@@ -330,6 +334,7 @@ def downgrade() -> None:
         )
     for name in ("marked_billable", "marked_unbillable"):
         op.drop_column("time_totals", name)
+    op.drop_column("invoices", "rounded_minutes")
     for name in ("marked_billable", "marked_unbillable", "billed_minutes"):
         op.drop_column("day_records", name)
     _totals_triggers("0006", dialect)
