@@ -336,3 +336,57 @@ def test_check_finds_and_repairs_kept_totals(app, admin, world, migrated_databas
     assert admin.ok("get", july_totals)["totals"]["totalMinutes"] == 140
     again = CliRunner().invoke(main, ["check", "--db", migrated_database_url])
     assert again.exit_code == 0, again.output
+
+
+def test_check_finds_and_repairs_records_that_are_not_their_entries_sums(
+    app, admin, world, migrated_database_url
+):
+    """Day records written past their entries (a record changed by hand, one missing, one left
+    without entries, marks lost): ``timetracker check`` lists them and exits 1; ``--repair``
+    writes them again from the entries, and the kept totals follow."""
+    from click.testing import CliRunner
+    from sqlalchemy import delete, update
+
+    from timetracker.cli import main
+    from timetracker.store.schema import day_records, time_entries
+
+    ann, bob = world["users"]["ann"], world["users"]["bob"]
+    design, build = sorted(world["tasks"])[:2]
+    admin.ok("post", "/timeEntries", {"userId": ann, "taskId": design, "date": "2026-06-05",
+                                      "minutes": 40, "billable": False})  # fmt: skip
+    admin.ok("patch", f"/timetrack/{ann}/2026-06-20/{design}", {"time": 100})
+    admin.ok("patch", f"/timetrack/{bob}/2026-07-01/{build}", {"time": 30})
+    admin.ok("patch", f"/timetrack/{bob}/2026-07-02/{build}", {"time": 20})
+    assert CliRunner().invoke(main, ["check", "--db", migrated_database_url]).exit_code == 0
+
+    engine = app.extensions["timetracker"]["engine"]
+    dr = day_records
+    with engine.begin() as conn:
+        conn.execute(
+            update(dr).where(dr.c.user_id == ann, dr.c.date == dt.date(2026, 6, 5))
+            .values(minutes=45, marked_unbillable=0)
+        )  # fmt: skip
+        conn.execute(delete(dr).where(dr.c.user_id == bob, dr.c.date == dt.date(2026, 7, 1)))
+        conn.execute(
+            delete(time_entries).where(
+                time_entries.c.user_id == bob, time_entries.c.date == dt.date(2026, 7, 2)
+            )
+        )
+    found = CliRunner().invoke(main, ["check", "--db", migrated_database_url])
+    assert found.exit_code == 1, found.output
+    assert "Day records: 3 disagree with the sum of their time entries" in found.output
+    for line in (f"user {ann}, 2026-06-05, task {design}", f"user {bob}, 2026-07-01, task {build}",
+                 f"user {bob}, 2026-07-02, task {build}"):  # fmt: skip
+        assert line in found.output
+
+    repaired = CliRunner().invoke(main, ["check", "--repair", "--db", migrated_database_url])
+    assert repaired.exit_code == 0, repaired.output
+    assert "the day records were written again from their entries" in repaired.output
+    records_are_the_sums_of_entries(app)
+    kept_equals_rebuilt(app)
+    period = "/timetrack/totals?dateFrom=2026-06-01&dateTo=2026-07-31"
+    answered = admin.ok("get", period)["totals"]
+    # Build is of a type of work that is not billable; the 40 are marked not billable.
+    assert (answered["totalMinutes"], answered["billableMinutes"]) == (40 + 100 + 30, 100)
+    again = CliRunner().invoke(main, ["check", "--db", migrated_database_url])
+    assert again.exit_code == 0, again.output

@@ -18,6 +18,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    delete,
     except_,
     func,
     insert,
@@ -214,6 +215,34 @@ def disagreeing_cells(conn: Connection, limit: int = 20) -> list[tuple]:
         rows = conn.execute(except_(one, other).limit(limit)).all()
         found.update((r[0], r[1], r[2]) for r in rows)
     return sorted(found)[:limit]
+
+
+def resum_cells(conn: Connection, cells: Iterable[tuple]) -> None:
+    """Write the day records of ``cells`` ((user_id, date, task_id)) again as the sums of their
+    counted entries: minutes, marks, billed minutes and invoice; a cell without time loses its
+    record, one with time and no record gets one. A record's comment stays. (The kept monthly
+    totals follow through their triggers.)"""
+    dr = day_records
+
+    def of(condition) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, te.c.minutes), else_=0)), 0)
+
+    summed = select(
+        func.coalesce(func.sum(te.c.minutes), 0).label("minutes"),
+        of(te.c.billable.is_(True)).label("marked_billable"),
+        of(te.c.billable.is_(False)).label("marked_unbillable"),
+        of(te.c.invoice_id.is_not(None)).label("billed_minutes"),
+        func.max(te.c.invoice_id).label("invoice_id"),
+    )
+    for user_id, day, task_id in cells:
+        cell = and_(te.c.user_id == user_id, te.c.date == day, te.c.task_id == task_id, COUNTS)
+        of_cell = and_(dr.c.user_id == user_id, dr.c.date == day, dr.c.task_id == task_id)
+        sums = conn.execute(summed.where(cell)).one()._asdict()
+        if not sums["minutes"]:
+            conn.execute(delete(dr).where(of_cell))
+        elif conn.execute(update(dr).where(of_cell).values(**sums)).rowcount == 0:
+            key = {"user_id": user_id, "date": day, "task_id": task_id}
+            conn.execute(insert(dr).values(**key, **sums))
 
 
 # --- reading ------------------------------------------------------------------------------------
