@@ -450,8 +450,10 @@ def test_the_list_exports_as_csv_and_excel(app, worker, catalogue):
     from openpyxl import load_workbook
 
     design = catalogue["tasks"]["design"]["id"]
+    tags = [worker.ok("post", "/tags", {"name": name})["id"] for name in ("review", "Client")]
     timed = worker.ok("post", "/timeEntries", {"taskId": design, "start": "2025-03-04T14:00:00Z",
-                                                "minutes": 30, "description": "=cmd"})  # fmt: skip
+                                                "minutes": 30, "description": "=cmd",
+                                                "tagIds": tags})  # fmt: skip
     untimed = worker.ok("post", "/timeEntries", {"taskId": design, "date": DAY, "minutes": 15})
     response = worker.get("/timeEntries?format=csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -461,12 +463,14 @@ def test_the_list_exports_as_csv_and_excel(app, worker, catalogue):
     assert rows[1]["description"] == "'=cmd"  # the formula guard
     assert rows[0]["start"] == "" and rows[0]["minutes"] == "15"
     assert "allowedActions" not in rows[0]
+    assert (rows[0]["tags"], rows[1]["tags"]) == ("", "Client; review")  # by name
     book = load_workbook(io.BytesIO(worker.get("/timeEntries?format=xlsx").get_data()))
     sheet = book.worksheets[0]
     header = [c.value for c in sheet[1]]
     second = dict(zip(header, [c.value for c in sheet[3]], strict=False))
     assert second["minutes"] == 30 and second["id"] == timed["id"]
     assert str(second["start"]) == "2025-03-04 14:00:00"
+    assert second["tags"] == "Client; review"
 
 
 # --- CSV import -----------------------------------------------------------------------------------

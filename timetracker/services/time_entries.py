@@ -21,6 +21,7 @@ entries are never changed by a record write: a total below their sum is refused 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -239,9 +240,15 @@ class TimeEntries(crud.Resource):
         return shown
 
     def export(self, engine, caller: Caller, args: Mapping[str, Any], columns) -> Iterator[tuple]:
-        """The list's rows for CSV and Excel: starts and ends as UTC instants, as the JSON."""
-        rows = super().export(engine, caller, args, columns)  # the query is made now
-        return instants_as_text(rows, columns)
+        """The list's rows for CSV and Excel: starts and ends as UTC instants, as the JSON, and
+        a last column ``tags`` (when asked for) with the names of the entry's tags, by name,
+        joined by ``"; "``."""
+        stored = [c for c in columns if c != TAG_NAMES]
+        rows = super().export(engine, caller, args, stored)  # the query is made now
+        rows = instants_as_text(rows, stored)
+        if TAG_NAMES not in columns:
+            return rows
+        return _with_tag_names(engine, rows, stored.index("id"))
 
     def count(self, conn: Connection, caller: Caller, args: Mapping[str, Any]) -> int:
         return super().count(conn, caller, {**args, "sort": None})
@@ -337,6 +344,20 @@ class TimeEntries(crud.Resource):
         shown = self.one(conn, caller, row)
         store.delete_entries(conn, [row["id"]])
         self.record(conn, caller, "delete", shown)
+
+
+TAG_NAMES = "tags"  # the export's column of tag names
+_TAGGED_AT_ONCE = 500
+
+
+def _with_tag_names(engine, rows: Iterator[tuple], id_at: int) -> Iterator[tuple]:
+    """``rows`` with the names of their entry's tags added, read for a few hundred rows at a
+    time through a connection of their own (the rows' connection is streaming)."""
+    with engine.connect() as conn:
+        while chunk := list(itertools.islice(rows, _TAGGED_AT_ONCE)):
+            names = tag_store.names_of_entries(conn, (int(row[id_at]) for row in chunk))
+            for row in chunk:
+                yield (*row, "; ".join(names.get(int(row[id_at]), ())))
 
 
 def change_cells(

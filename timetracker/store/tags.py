@@ -34,6 +34,24 @@ def of_entries(conn: Connection, entry_ids: Iterable[int]) -> dict[int, list[int
     return found
 
 
+def names_of_entries(conn: Connection, entry_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The names of each of these entries' tags, by name (an entry without tags is left out)."""
+    ids = sorted(set(entry_ids))
+    found: dict[int, list[str]] = {}
+    if not ids:
+        return found
+    link = time_entry_tags
+    stmt = (
+        select(link.c.time_entry_id, tags.c.name)
+        .join(tags, tags.c.id == link.c.tag_id)
+        .where(link.c.time_entry_id.in_(ids))
+        .order_by(link.c.time_entry_id, tags.c.name_key)
+    )
+    for entry_id, name in conn.execute(stmt):
+        found.setdefault(entry_id, []).append(name)
+    return found
+
+
 def set_of_entry(conn: Connection, entry_id: int, tag_ids: Sequence[int]) -> None:
     """Make the entry carry exactly these tags."""
     link = time_entry_tags
