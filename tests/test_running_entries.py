@@ -8,20 +8,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from tests.test_time_entries import one_truth, record_time, stored_entries
-from tests.test_timers import Clock
 from timetracker.store.migrate import alembic_config, upgrade
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
-def tokyo_worker(admin, worker):
-    group = admin.ok("post", "/timeZoneGroups", {"name": "Tokyo", "timeZoneId": "Asia/Tokyo"})
-    admin.ok("patch", f"/users/{worker.id}", {"timeZoneGroupId": group["id"]})
-    return worker
 
 
 def test_a_running_entry_counts_nothing_until_it_stops(app, tokyo_worker, catalogue, clock):
