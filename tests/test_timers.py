@@ -11,8 +11,6 @@ import pytest
 from timetracker.access import ENTER_TIME_TRACK, MODIFY_APPROVE_TIME_TRACK
 from timetracker.services import timers as timer_rules
 
-TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
-
 
 def record(client, user, day, task):
     return client.ok("get", f"/timetrack/{user}/{day}/{task}")["time"]
