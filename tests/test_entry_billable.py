@@ -182,9 +182,8 @@ def test_actitime_record_writes_keep_the_marks(app, admin, setup):
 def test_the_marks_survive_going_back_and_up_again(app, admin, setup):
     """Migration 0017 fills the marks and billed minutes from the entries; going back bills
     billed records whole, as the earlier version did, and the kept totals stay exact."""
-    from alembic import command
 
-    from timetracker.store.migrate import alembic_config, upgrade
+    from timetracker.store.migrate import downgrade, upgrade
 
     entry(admin, setup["design"], "2026-03-02", 60)
     entry(admin, setup["design"], "2026-03-02", 30, billable=False)
@@ -195,9 +194,7 @@ def test_the_marks_survive_going_back_and_up_again(app, admin, setup):
     )
     before = totals(admin, "&groupBy=month,task")
     engine = app.extensions["timetracker"]["engine"]
-    with engine.connect() as conn:
-        command.downgrade(alembic_config(conn), "0016")
-        conn.commit()
+    downgrade(engine, "0016")
     with engine.begin() as conn:
         billed = conn.exec_driver_sql(
             "SELECT SUM(minutes) FROM time_entries WHERE invoice_id IS NOT NULL"

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 
 from timetracker.store import time_entries
-from timetracker.store.migrate import alembic_config, upgrade
+from timetracker.store.migrate import downgrade, upgrade
 
 DAY = "2025-03-04"
 
@@ -83,9 +82,7 @@ def test_the_migration_makes_each_record_one_untimed_entry_and_going_back_keeps_
     worker.ok("patch", record_path("worker", design), {"time": 60, "comment": "a"})
     worker.ok("patch", record_path("worker", build, "2025-03-05"), {"time": 45})
     engine = app.extensions["timetracker"]["engine"]
-    with engine.connect() as conn:
-        command.downgrade(alembic_config(conn), "0013")
-        conn.commit()
+    downgrade(engine, "0013")
     with engine.connect() as conn:
         kept = conn.execute(
             text("SELECT user_id, date, task_id, minutes, comment FROM time_entries ORDER BY date")
@@ -592,9 +589,9 @@ def test_a_company_may_refuse_overlapping_entries(app, admin, worker, catalogue)
 
     first = worker.ok("post", "/timeEntries", timed(design, "09:00", "10:00"))
     worker.ok("post", "/timeEntries", timed(build, "09:30", "10:30"))  # allowed by default
-    assert admin.ok("patch", "/timeEntrySettings", {"allowOverlaps": False}) == {
-        "allowOverlaps": False
-    }
+    changed = admin.ok("patch", "/timeEntrySettings", {"allowOverlaps": False})
+    assert changed["allowOverlaps"] is False
+    assert changed["rounding"]["mode"] == "none"  # untouched
     response = worker.post("/timeEntries", json=timed(build, "08:30", "09:01"))
     assert (response.status_code, response.get_json()["key"]) == (409, "api.error.entries_overlap")
     assert str(first["id"]) in response.get_json()["message"]

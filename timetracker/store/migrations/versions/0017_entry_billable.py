@@ -239,6 +239,20 @@ def _create_totals_trigger(dialect: str) -> None:
         )
 
 
+def _set_kept_months(sums: str, assignments: str) -> None:
+    """Set the ``time_totals`` rows that the query ``sums`` names (by ``month``, ``user_id``
+    and ``task_id``) with ``assignments`` of its other columns."""
+    rows = [dict(r._mapping) for r in op.get_bind().execute(sa.text(sums))]
+    if rows:
+        op.get_bind().execute(
+            sa.text(
+                f"UPDATE time_totals SET {assignments} "
+                "WHERE month = :month AND user_id = :user_id AND task_id = :task_id"
+            ),
+            rows,
+        )
+
+
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     _drop_totals_triggers(dialect)
@@ -263,28 +277,17 @@ def upgrade() -> None:
     # The kept months of those records, summed again.
     month = _MONTH[dialect].format(row="d")
     rate = _RATE_CENTS.format(row="d")
-    rows = op.get_bind().execute(
-        sa.text(
-            f"SELECT {month} AS month, d.user_id, d.task_id, SUM(d.billed_minutes) AS billed, "
-            f"SUM(d.billed_minutes * {rate}) AS billed_cost, SUM(d.marked_billable) AS b, "
-            "SUM(d.marked_unbillable) AS u FROM day_records d WHERE EXISTS (SELECT 1 FROM "
-            "day_records o WHERE o.user_id = d.user_id AND o.task_id = d.task_id "
-            f"AND {_MONTH[dialect].format(row='o')} = {month} AND (o.invoice_id IS NOT NULL "
-            "OR o.marked_billable > 0 OR o.marked_unbillable > 0)) "
-            f"GROUP BY {month}, d.user_id, d.task_id"
-        )
+    _set_kept_months(
+        f"SELECT {month} AS month, d.user_id, d.task_id, SUM(d.billed_minutes) AS billed, "
+        f"SUM(d.billed_minutes * {rate}) AS billed_cost, SUM(d.marked_billable) AS b, "
+        "SUM(d.marked_unbillable) AS u FROM day_records d WHERE EXISTS (SELECT 1 FROM "
+        "day_records o WHERE o.user_id = d.user_id AND o.task_id = d.task_id "
+        f"AND {_MONTH[dialect].format(row='o')} = {month} AND (o.invoice_id IS NOT NULL "
+        "OR o.marked_billable > 0 OR o.marked_unbillable > 0)) "
+        f"GROUP BY {month}, d.user_id, d.task_id",
+        "billed_minutes = :billed, billed_cost_minute_cents = :billed_cost, "
+        "marked_billable = :b, marked_unbillable = :u",
     )
-    sums = [dict(r._mapping) for r in rows]
-    if sums:
-        op.get_bind().execute(
-            sa.text(
-                "UPDATE time_totals SET billed_minutes = :billed, "
-                "billed_cost_minute_cents = :billed_cost, marked_billable = :b, "
-                "marked_unbillable = :u "
-                "WHERE month = :month AND user_id = :user_id AND task_id = :task_id"
-            ),
-            sums,
-        )
     _totals_triggers("0017", dialect)
     _create_totals_trigger(dialect)
     _marks_triggers(dialect)
@@ -313,25 +316,15 @@ def downgrade() -> None:
     )
     month = _MONTH[dialect].format(row="d")
     rate = _RATE_CENTS.format(row="d")
-    rows = op.get_bind().execute(
-        sa.text(
-            f"SELECT {month} AS month, d.user_id, d.task_id, "
-            "SUM(d.minutes - d.billed_minutes) AS billed, "
-            f"SUM((d.minutes - d.billed_minutes) * {rate}) AS billed_cost FROM day_records d "
-            "WHERE d.billed_minutes <> d.minutes AND d.invoice_id IS NOT NULL "
-            f"GROUP BY {month}, d.user_id, d.task_id"
-        )
+    _set_kept_months(
+        f"SELECT {month} AS month, d.user_id, d.task_id, "
+        "SUM(d.minutes - d.billed_minutes) AS billed, "
+        f"SUM((d.minutes - d.billed_minutes) * {rate}) AS billed_cost FROM day_records d "
+        "WHERE d.billed_minutes <> d.minutes AND d.invoice_id IS NOT NULL "
+        f"GROUP BY {month}, d.user_id, d.task_id",
+        "billed_minutes = billed_minutes + :billed, "
+        "billed_cost_minute_cents = billed_cost_minute_cents + :billed_cost",
     )
-    partly = [dict(r._mapping) for r in rows]
-    if partly:
-        op.get_bind().execute(
-            sa.text(
-                "UPDATE time_totals SET billed_minutes = billed_minutes + :billed, "
-                "billed_cost_minute_cents = billed_cost_minute_cents + :billed_cost "
-                "WHERE month = :month AND user_id = :user_id AND task_id = :task_id"
-            ),
-            partly,
-        )
     for name in ("marked_billable", "marked_unbillable"):
         op.drop_column("time_totals", name)
     op.drop_column("invoices", "rounded_minutes")
