@@ -65,6 +65,7 @@ SHARED = {
         "time_entry_import",
         "timetrack_events",
         "time_entries_many",
+        "rounding",
         "hook_delivery",
         "hook_http",
         "hook_senders",

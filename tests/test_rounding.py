@@ -54,7 +54,6 @@ def test_the_setting_defaults_to_none_and_changes_in_parts(admin):
 @pytest.mark.parametrize(
     "body",
     [
-        {},
         {"rounding": {"mode": "sideways"}},
         {"rounding": {"minutes": 0}},
         {"rounding": {"minutes": 61}},
@@ -70,6 +69,14 @@ def test_bad_settings_are_refused_and_change_nothing(admin, body):
     assert response.status_code == 400, response.get_json()
     assert response.get_json()["key"] == "api.error.invalid_argument"
     assert admin.ok("get", "/timeEntrySettings")["rounding"]["mode"] == "none"
+
+
+def test_a_change_naming_nothing_changes_nothing(admin):
+    """As every PATCH: the parts not named stay."""
+    round_as(admin, "down", 10, "dayTask")
+    before = admin.ok("get", "/timeEntrySettings")
+    assert admin.ok("patch", "/timeEntrySettings", {}) == before
+    assert admin.ok("patch", "/timeEntrySettings", {"rounding": {}}) == before
 
 
 def test_only_the_settings_managers_change_it(admin, make_user):

@@ -581,7 +581,7 @@ def test_a_company_may_refuse_overlapping_entries(app, admin, worker, catalogue)
     design, build = (catalogue["tasks"][name]["id"] for name in ("design", "build"))
     assert worker.ok("get", "/timeEntrySettings")["allowOverlaps"] is True
     assert worker.patch("/timeEntrySettings", json={"allowOverlaps": False}).status_code == 403
-    for bad in ({"allowOverlaps": "false"}, {"allowOverlaps": 0}, {}):
+    for bad in ({"allowOverlaps": "false"}, {"allowOverlaps": 0}):
         assert admin.patch("/timeEntrySettings", json=bad).status_code == 400, bad
 
     def timed(task, start, end):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate
 
 from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.event_payloads import payload_schema
@@ -319,8 +319,3 @@ class TimeEntrySettingsSchema(ApiSchema):
 class TimeEntrySettingsUpdateSchema(ApiSchema):
     allowOverlaps = JsonBoolean()
     rounding = fields.Nested(RoundingUpdateSchema, metadata={"description": _ROUNDING})
-
-    @validates_schema
-    def _something(self, data, **kwargs):
-        if not data:
-            raise ValidationError("Give allowOverlaps, rounding or both", "_schema")
