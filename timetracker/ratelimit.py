@@ -150,6 +150,10 @@ def make_storage(uri: str) -> Storage:
     return storage_from_string(uri)
 
 
+# How many users' (and addresses') storage keys a limiter keeps before starting afresh.
+KEYS_KEPT = 10_000
+
+
 @dataclass(frozen=True)
 class Quota:
     allowed: bool
@@ -171,6 +175,29 @@ class Limiter:
             config["LOGIN_BAN_ATTEMPTS"], config["LOGIN_BAN_WINDOW"], namespace="failed-login"
         )
         self.ban = RateLimitItemPerSecond(1, config["LOGIN_BAN_SECONDS"], namespace="ban")
+        # The storage keys of a user's limits and of an address's ban, as the library writes
+        # them (``key_for``), kept: making one costs about as much as a memory storage's count.
+        self._throttle_keys: dict[int, tuple[str, ...]] = {}
+        self._ban_keys: dict[str, str] = {}
+
+    def throttle_keys(self, user_id: int) -> tuple[str, ...]:
+        """The keys of ``user_id``'s counters, one per limit."""
+        keys = self._throttle_keys.get(user_id)
+        if keys is None:
+            if len(self._throttle_keys) >= KEYS_KEPT:
+                self._throttle_keys.clear()
+            keys = tuple(item.key_for(self.prefix, str(user_id)) for item in self.limits)
+            self._throttle_keys[user_id] = keys
+        return keys
+
+    def ban_key(self, ip: str) -> str:
+        """The key of ``ip``'s ban."""
+        key = self._ban_keys.get(ip)
+        if key is None:
+            if len(self._ban_keys) >= KEYS_KEPT:
+                self._ban_keys.clear()
+            key = self._ban_keys[ip] = self.ban.key_for(self.prefix, ip)
+        return key
 
     def hit(self, user_id: int, cost: int = 1) -> Quota:
         """Count ``cost`` requests of ``user_id`` against every limit (with ``cost`` 0: only
@@ -183,8 +210,7 @@ class Limiter:
         storage = self.storage
         allowed = True
         tightest: Quota | None = None
-        for item in self.limits:
-            key = item.key_for(self.prefix, str(user_id))
+        for item, key in zip(self.limits, self.throttle_keys(user_id), strict=True):
             if cost:
                 count = storage.incr(key, item.get_expiry(), amount=cost)
                 allowed = allowed and count <= item.amount
@@ -213,7 +239,8 @@ class Limiter:
             self.fixed.hit(self.ban, self.prefix, ip)
 
     def is_banned(self, ip: str) -> bool:
-        return not self.fixed.test(self.ban, self.prefix, ip)
+        # As ``self.fixed.test(self.ban, self.prefix, ip)``, with the key kept.
+        return self.storage.get(self.ban_key(ip)) >= self.ban.amount
 
     def ban_seconds_left(self, ip: str) -> int:
         stats = self.fixed.get_window_stats(self.ban, self.prefix, ip)
