@@ -220,3 +220,30 @@ def test_the_limiter_makes_each_key_once_and_as_the_library_does(make_app, monke
     assert admin.get("/customers").status_code == 403
     assert limiter.ban_key("127.0.0.1") == key_for(limiter.ban, limiter.prefix, "127.0.0.1")
     assert limiter.fixed.test(limiter.ban, limiter.prefix, "127.0.0.1") is False
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TIMETRACKER_RATELIMIT_STORAGE", "").startswith("redis"),
+    reason="round trips to Redis",
+)
+def test_an_authenticated_request_costs_two_redis_round_trips(make_app):
+    """The ban's look-up, then every limit counted in one script (rather than an increment and
+    a look-up of the window's end per limit)."""
+    prefix = "trips-" + uuid.uuid4().hex
+    app = make_app(RATELIMIT_PER_MINUTE=4, RATELIMIT_KEY_PREFIX=prefix)
+    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    assert admin.get("/customers").status_code == 200  # (the script is loaded into Redis)
+    redis = app.extensions["timetracker"]["limiter"].storage.get_connection()
+    commands: list[str] = []
+    execute = redis.execute_command
+
+    def counted(*args, **options):
+        commands.append(str(args[0]).upper())
+        return execute(*args, **options)
+
+    redis.execute_command = counted
+    answers = [admin.get("/customers") for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a.headers["X-Ratelimit-Remaining"] for a in answers] == ["2", "1", "0", "0"]
+    assert 1 <= int(answers[-1].headers["Retry-After"]) <= 60
+    assert commands == ["GET", "EVALSHA"] * 4
