@@ -4,6 +4,9 @@ same server, in one run.
     python bench/bench_servers.py [--seconds 3] [--repeat 2] [--connections 8]
                                   [--only NAME ...] [--db URL --redis URL]
 
+Needs ``wrk`` and, besides the project's own waitress and gunicorn, ``pip install granian`` (not a
+dependency of the project: only this comparison uses it).
+
 For each candidate (waitress as ``timetracker serve`` runs it, waitress with its own thread
 dispatch, gunicorn ``gthread``, granian's WSGI interface with threads and with processes) it
 starts a bare Flask app (one endpoint answering a small JSON object) and this server on a
