@@ -186,3 +186,64 @@ def test_the_memory_storage_answers_as_the_librarys_own(monkeypatch):
         seen.append(storage.reset() is not None)
     assert answers[0] == answers[1]
     assert any(entry[0] is False for entry in answers[0][:-2])  # some hits were refused
+
+
+def test_the_limiter_makes_each_key_once_and_as_the_library_does(make_app, monkeypatch):
+    """A user's counters and an address's ban keep the keys ``limits`` would write (so processes
+    sharing Redis, and the library's own strategies, count under the same names), made once."""
+    from limits import RateLimitItem
+
+    app = make_app(RATELIMIT_PER_MINUTE=5)
+    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    assert admin.get("/customers").status_code == 200
+    made: list[str] = []
+    key_for = RateLimitItem.key_for
+
+    def counted(self, *identifiers):
+        made.append(self.namespace)
+        return key_for(self, *identifiers)
+
+    monkeypatch.setattr(RateLimitItem, "key_for", counted)
+    remaining = [int(admin.get("/customers").headers["X-Ratelimit-Remaining"]) for _ in range(4)]
+    assert remaining == [3, 2, 1, 0]
+    assert made == []
+    limiter = app.extensions["timetracker"]["limiter"]
+    user_id = 1
+    assert limiter.throttle_keys(user_id) == tuple(
+        key_for(item, limiter.prefix, str(user_id)) for item in limiter.limits
+    )
+    assert limiter.storage.get(limiter.throttle_keys(user_id)[1]) == 5
+    # The ban: three failed logins, then the address is refused even with a right password.
+    intruder = ApiClient(app.test_client(), "admin", "wrong-password")
+    for _ in range(3):
+        assert intruder.get("/customers").status_code == 401
+    assert admin.get("/customers").status_code == 403
+    assert limiter.ban_key("127.0.0.1") == key_for(limiter.ban, limiter.prefix, "127.0.0.1")
+    assert limiter.fixed.test(limiter.ban, limiter.prefix, "127.0.0.1") is False
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TIMETRACKER_RATELIMIT_STORAGE", "").startswith("redis"),
+    reason="round trips to Redis",
+)
+def test_an_authenticated_request_costs_two_redis_round_trips(make_app):
+    """The ban's look-up, then every limit counted in one script (rather than an increment and
+    a look-up of the window's end per limit)."""
+    prefix = "trips-" + uuid.uuid4().hex
+    app = make_app(RATELIMIT_PER_MINUTE=4, RATELIMIT_KEY_PREFIX=prefix)
+    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    assert admin.get("/customers").status_code == 200  # (the script is loaded into Redis)
+    redis = app.extensions["timetracker"]["limiter"].storage.get_connection()
+    commands: list[str] = []
+    execute = redis.execute_command
+
+    def counted(*args, **options):
+        commands.append(str(args[0]).upper())
+        return execute(*args, **options)
+
+    redis.execute_command = counted
+    answers = [admin.get("/customers") for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a.headers["X-Ratelimit-Remaining"] for a in answers] == ["2", "1", "0", "0"]
+    assert 1 <= int(answers[-1].headers["Retry-After"]) <= 60
+    assert commands == ["GET", "EVALSHA"] * 4

@@ -15,8 +15,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, request
-from limits import RateLimitItemPerSecond
-from limits.storage import MovingWindowSupport, Storage, storage_from_string
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.storage import (
+    MovingWindowSupport,
+    RedisSentinelStorage,
+    RedisStorage,
+    Storage,
+    storage_from_string,
+)
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
 from timetracker.errors import ApiError
@@ -150,6 +156,26 @@ def make_storage(uri: str) -> Storage:
     return storage_from_string(uri)
 
 
+# Every limit's counter of a user, counted on Redis in one round trip: for each key, as the
+# library's own ``incr`` (the window starts with its first request), then its seconds left.
+COUNT_SCRIPT = """
+local amount = tonumber(ARGV[1])
+local result = {}
+for i, key in ipairs(KEYS) do
+    local current = redis.call("incrby", key, amount)
+    if tonumber(current) == amount then
+        redis.call("expire", key, ARGV[i + 1])
+    end
+    result[#result + 1] = current
+    result[#result + 1] = redis.call("ttl", key)
+end
+return result
+"""
+
+# How many users' (and addresses') storage keys a limiter keeps before starting afresh.
+KEYS_KEPT = 10_000
+
+
 @dataclass(frozen=True)
 class Quota:
     allowed: bool
@@ -171,31 +197,71 @@ class Limiter:
             config["LOGIN_BAN_ATTEMPTS"], config["LOGIN_BAN_WINDOW"], namespace="failed-login"
         )
         self.ban = RateLimitItemPerSecond(1, config["LOGIN_BAN_SECONDS"], namespace="ban")
+        # The storage keys of a user's limits and of an address's ban, as the library writes
+        # them (``key_for``), kept: making one costs about as much as a memory storage's count.
+        self._throttle_keys: dict[int, tuple[str, ...]] = {}
+        self._ban_keys: dict[str, str] = {}
+        self._count_in_one_trip = None
+        # (Not on a Redis cluster: one script's keys must live on one node there.)
+        if type(self.storage) in (RedisStorage, RedisSentinelStorage):
+            self._count_in_one_trip = self.storage.get_connection().register_script(COUNT_SCRIPT)
+
+    def throttle_keys(self, user_id: int) -> tuple[str, ...]:
+        """The keys of ``user_id``'s counters, one per limit."""
+        keys = self._throttle_keys.get(user_id)
+        if keys is None:
+            if len(self._throttle_keys) >= KEYS_KEPT:
+                self._throttle_keys.clear()
+            keys = tuple(item.key_for(self.prefix, str(user_id)) for item in self.limits)
+            self._throttle_keys[user_id] = keys
+        return keys
+
+    def ban_key(self, ip: str) -> str:
+        """The key of ``ip``'s ban."""
+        key = self._ban_keys.get(ip)
+        if key is None:
+            if len(self._ban_keys) >= KEYS_KEPT:
+                self._ban_keys.clear()
+            key = self._ban_keys[ip] = self.ban.key_for(self.prefix, ip)
+        return key
+
+    def _count(self, item: RateLimitItem, key: str, cost: int) -> tuple[RateLimitItem, int, int]:
+        """One limit's window through the storage's own calls: the count after adding ``cost``,
+        and the seconds until the window ends."""
+        storage = self.storage
+        count = storage.incr(key, item.get_expiry(), amount=cost) if cost else storage.get(key)
+        return item, count, max(math.ceil(storage.get_expiry(key) - time.time()), 0)
 
     def hit(self, user_id: int, cost: int = 1) -> Quota:
         """Count ``cost`` requests of ``user_id`` against every limit (with ``cost`` 0: only
         tell where the user stands).
 
         Each limit is one fixed-window counter, read and written through the storage itself:
-        the count comes back from the increment, so a limit costs two storage calls (with
-        Redis, two round trips), where the strategy's ``hit`` and ``get_window_stats`` take
-        three."""
-        storage = self.storage
+        the count comes back from the increment, so a limit costs two storage calls, where the
+        strategy's ``hit`` and ``get_window_stats`` take three. On Redis (one server, or
+        Sentinel's) every limit is counted in one script, one round trip instead of four."""
+        keys = self.throttle_keys(user_id)
+        if cost and self._count_in_one_trip is not None:
+            counted = self._count_in_one_trip(
+                keys=[self.storage.prefixed_key(key) for key in keys],
+                args=[cost, *(item.get_expiry() for item in self.limits)],
+            )
+            windows = [
+                (item, int(count), max(int(seconds_left), 0))
+                for item, count, seconds_left in zip(
+                    self.limits, counted[::2], counted[1::2], strict=True
+                )
+            ]
+        else:
+            windows = [
+                self._count(item, key, cost) for item, key in zip(self.limits, keys, strict=True)
+            ]
         allowed = True
         tightest: Quota | None = None
-        for item in self.limits:
-            key = item.key_for(self.prefix, str(user_id))
-            if cost:
-                count = storage.incr(key, item.get_expiry(), amount=cost)
-                allowed = allowed and count <= item.amount
-            else:
-                count = storage.get(key)
+        for item, count, reset in windows:
+            allowed = allowed and (not cost or count <= item.amount)
             remaining = max(item.amount - count, 0)
-            quota = Quota(
-                allowed=remaining > 0,
-                remaining=remaining,
-                reset=max(math.ceil(storage.get_expiry(key) - time.time()), 0),
-            )
+            quota = Quota(allowed=remaining > 0, remaining=remaining, reset=reset)
             # Report the limit with the least left; among exhausted ones, the one that resets last.
             if (
                 tightest is None
@@ -213,7 +279,8 @@ class Limiter:
             self.fixed.hit(self.ban, self.prefix, ip)
 
     def is_banned(self, ip: str) -> bool:
-        return not self.fixed.test(self.ban, self.prefix, ip)
+        # As ``self.fixed.test(self.ban, self.prefix, ip)``, with the key kept.
+        return self.storage.get(self.ban_key(ip)) >= self.ban.amount
 
     def ban_seconds_left(self, ip: str) -> int:
         stats = self.fixed.get_window_stats(self.ban, self.prefix, ip)
