@@ -21,6 +21,7 @@ entries are never changed by a record write: a total below their sum is refused 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -30,6 +31,7 @@ from timetracker import access
 from timetracker.access import Caller
 from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.errors import ApiError, not_found
+from timetracker.schemas.base import Rows
 from timetracker.schemas.time_entries import instants_as_text
 from timetracker.services import catalogue, crud, events, timetrack
 from timetracker.services.tags import tags
@@ -59,10 +61,15 @@ def rounded_minutes(started: int, ended: int) -> int:
 
 
 def shape(
-    conn: Connection, user: RowMapping, given: Mapping[str, Any], old: Mapping[str, Any] | None
+    conn: Connection,
+    user: RowMapping,
+    given: Mapping[str, Any],
+    old: Mapping[str, Any] | None,
+    zone: zoneinfo.ZoneInfo | None = None,
 ) -> dict[str, Any]:
     """The day, start, end and minutes of an entry after a create (``old`` None) or a change,
-    from what the body gives and what the entry had.
+    from what the body gives and what the entry had. ``zone``: the user's time zone, when the
+    caller has it (many entries of one user); else it is read.
 
     With a start: an end given wins; else minutes given set the end; else a moved entry keeps
     its length. Without a start: minutes (given or kept) and a day (given or kept)."""
@@ -109,7 +116,8 @@ def shape(
         )
     if minutes > MINUTES_PER_DAY:
         raise _bad("entry_too_long", "An entry lasts at most 1440 minutes", "end")
-    zone = timetrack.time_zone_of(conn, user)
+    if zone is None:
+        zone = timetrack.time_zone_of(conn, user)
     day = dt.datetime.fromtimestamp(started / 1000, zone).date()
     if given.get("date") is not None and given["date"] != day:
         raise _bad(
@@ -194,6 +202,12 @@ def ensure_no_overlap(conn: Connection, entry_id: int | None, user_id: int, new)
         )
 
 
+# The attributes of a listed entry (``TimeEntries.list``): as ``present`` gives them.
+LIST_ATTRIBUTES = (*store.LISTED_COLUMNS, "tag_ids", "allowed_actions")
+# One object per answer, shared by the rows it holds for: the schema dumps it once per run.
+ACTIONS = {free: {"canModify": free, "canDelete": free} for free in (True, False)}
+
+
 class TimeEntries(crud.Resource):
     kind = "timeEntry"
     label = "Time entry"
@@ -215,9 +229,35 @@ class TimeEntries(crud.Resource):
                 order.append(("start", descending))
         return {**args, "sort": order}
 
-    def present(self, conn: Connection, caller: Caller, rows: list) -> list:
+    def list(self, conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
+        """A page as :meth:`present` shows each entry, without a mapping per row: the rows as
+        read, handed to the schema (``Rows``), which writes them through its row writer."""
         writing = on_records(access.timetrack_filter(caller, True), te.c.user_id, te.c.task_id)
-        may = store.modifiable_ids(conn, (r["id"] for r in rows), writing)
+        rows = store.list_page(
+            conn, self.list_filters(caller, args), self.list_condition(caller, args), writing
+        )
+        carried = tag_store.of_entries(conn, (r[0] for r in rows))
+        none: list[int] = []
+        shown = [
+            (
+                *r[:9],
+                bool(r[9]),  # billable
+                *r[10:14],
+                carried.get(r[0], none),
+                ACTIONS[bool(r[14]) and r[10] is None and not r[13]],
+            )
+            for r in rows
+        ]
+        return crud.list_body(args, Rows(LIST_ATTRIBUTES, shown), {})
+
+    def modifiable(self, conn: Connection, caller: Caller, ids: list[int]) -> set[int]:
+        """Which of these entries the caller's time-track rights reach for a change (before
+        the entry's own state: billed, deleted)."""
+        writing = on_records(access.timetrack_filter(caller, True), te.c.user_id, te.c.task_id)
+        return store.modifiable_ids(conn, ids, writing)
+
+    def present(self, conn: Connection, caller: Caller, rows: list) -> list:
+        may = self.modifiable(conn, caller, [r["id"] for r in rows])
         carried = tag_store.of_entries(conn, (r["id"] for r in rows))
         shown = []
         for row in rows:
