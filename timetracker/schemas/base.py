@@ -265,15 +265,22 @@ class ApiSchema(Schema):
         plan = self._load_plan()
         if plan is None or type(items) is not list:
             return None
-        keys = self.__dict__["_flat_keys"]
+        keys, checked = self.__dict__["_flat_keys"], self.__dict__["_flat_checked"]
         loaded = []
         for item in items:
-            if type(item) is not dict or not keys.issuperset(item) or self._unstorable_fields(item):
+            if type(item) is not dict or not keys.issuperset(item):
                 return None
+            for key, value in item.items():  # the pre-load check of text, as it checks
+                if type(value) is not int and key in checked and _unstorable_within(value):
+                    return None
             result: dict[str, Any] = {}
-            for key, attribute, field in plan:
+            for key, attribute, field, always in plan:
+                raw = item.get(key, missing)
+                # An absent optional field without a default loads as nothing: skipped.
+                if raw is missing and not always:
+                    continue
                 try:
-                    value = field.deserialize(item.get(key, missing), key, item)
+                    value = field.deserialize(raw, key, item)
                 except ValidationError:
                     return None
                 if value is not missing:
@@ -307,11 +314,16 @@ class ApiSchema(Schema):
                         field.data_key if field.data_key is not None else name,
                         field.attribute or name,
                         field,
+                        field.required or field.load_default is not missing,
                     )
                     for name, field in self.load_fields.items()
                 ]
             self.__dict__["_flat_load"] = plan
-            self.__dict__["_flat_keys"] = frozenset(key for key, _, _ in plan or ())
+            self.__dict__["_flat_keys"] = frozenset(step[0] for step in plan or ())
+            # The keys whose text ``_unstorable_fields`` checks (all but raw values).
+            self.__dict__["_flat_checked"] = frozenset(
+                key for key, _, field, _ in plan or () if not isinstance(field, fields.Raw)
+            )
         return self.__dict__["_flat_load"]
 
     def prepare(self) -> Any:
