@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from marshmallow import ValidationError
+from sqlalchemy import event
 
 from timetracker.access import ENTER_TIME_TRACK, MODIFY_APPROVE_TIME_TRACK
 from timetracker.errors import validation_error
@@ -215,3 +216,41 @@ def test_bad_arrays_get_the_schemas_own_errors(app, worker, catalogue, body):
         expected.message,
         expected.fields,
     )
+
+
+# --- the list's order is the indexes' ------------------------------------------------------------
+
+
+def test_a_users_month_and_a_day_are_read_in_the_list_order_of_an_index(app, admin, catalogue):
+    engine = app.extensions["timetracker"]["engine"]
+    ran: list[tuple[str, object]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if "FROM time_entries JOIN tasks" in statement and "ORDER BY" in statement:
+            ran.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        admin.ok("get", "/timeEntries?userIds=1&dateFrom=2025-06-01&dateTo=2025-06-30")
+        admin.ok("get", "/timeEntries?dateFrom=2025-06-11&dateTo=2025-06-11&limit=10")
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(ran) == 2
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            for statement, parameters in ran:
+                plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+                steps = " | ".join(row[-1] for row in plan)
+                assert "TEMP B-TREE" not in steps, steps  # read in order: nothing sorted
+                assert "ix_time_entries_" in steps, steps
+        else:  # a few rows: told not to scan or sort where it can help it, as on many
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+            conn.exec_driver_sql("SET LOCAL enable_sort = off")
+            for statement, parameters in ran:
+                plan = conn.exec_driver_sql(f"EXPLAIN {statement}", parameters).scalars().all()
+                steps = " | ".join(plan)
+                assert "Sort" not in steps, steps
+                assert "ix_time_entries_" in steps, steps
+        for statement, _ in ran:
+            assert "coalesce(time_entries.started, -1)" in statement.lower()

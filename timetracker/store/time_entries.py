@@ -34,6 +34,7 @@ from sqlalchemy.sql import visitors
 from timetracker.store.entities import Entity, list_statement
 from timetracker.store.prepared import Prepared
 from timetracker.store.schema import (
+    START_ORDER,
     customers,
     day_records,
     invoices,
@@ -219,8 +220,9 @@ _SORTED = WITH_CATALOGUE.join(users, users.c.id == te.c.user_id).join(
     customers, customers.c.id == projects.c.customer_id
 )
 BILLABLE = func.coalesce(te.c.billable, types_of_work.c.billable)
-# Within a day: untimed entries first, then by start.
-_START_ORDER = func.coalesce(te.c.started, -1)
+# Within a day: untimed entries first, then by start (written as the indexes of the list's
+# order have it, ``-1`` in the text: the database then reads a page in order).
+_START_ORDER = START_ORDER
 
 TIME_ENTRIES = Entity(
     table=te,
