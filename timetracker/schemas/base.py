@@ -8,8 +8,16 @@ per-object adjustments (hiding fields from some callers, the caller's ``allowedA
 state that ``prepare`` computes once per dump; both run on both paths.
 ``tests/test_dump.py`` checks that the result equals marshmallow's own dump for every schema.
 
+A list's rows may also reach the schema as tuples (:class:`Rows`): the plan is then compiled
+into a row writer for their attribute order. A flat array of objects may be loaded field by
+field (:meth:`ApiSchema.load_each`), each value through its field's own ``deserialize``.
+
 On the way in, every string a client sends is checked before any field reads it
 (:meth:`ApiSchema._refuse_unstorable_text`): text no database can store never gets further.
+
+The module is too long for the 400-line rule on purpose: the dump plan and the ways compiled
+from it (the row writer, the field-by-field load) must agree with marshmallow and with each
+other, and are read together.
 """
 
 from __future__ import annotations

@@ -16,6 +16,9 @@ cell's *untimed* entries, those without a start: growth goes to the oldest of th
 when there is none), a decrease takes from the newest first and deletes what it empties. Timed
 entries are never changed by a record write: a total below their sum is refused (409
 ``timed_entries``, naming them) with nothing changed.
+
+The module is too long for the 400-line rule on purpose: an entry's rules, how its list shows
+it and the day records it keeps are one set of rules, read together.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping
@@ -248,7 +252,12 @@ class TimeEntries(crud.Resource):
             )
             for r in rows
         ]
-        return crud.list_body(args, Rows(LIST_ATTRIBUTES, shown), {})
+        items = Rows(LIST_ATTRIBUTES, shown)
+        sources = {  # as the shared list makes them (none for entries today)
+            name: partial(resource.referenced, conn, caller, [item[key] for item in items])
+            for name, (resource, key) in self.references().items()
+        }
+        return crud.list_body(args, items, sources)
 
     def modifiable(self, conn: Connection, caller: Caller, ids: list[int]) -> set[int]:
         """Which of these entries the caller's time-track rights reach for a change (before
