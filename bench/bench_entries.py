@@ -12,8 +12,9 @@ too). On each, through the Flask test client as the administrator, in this proce
   for all users' one day, paged by ``limit=1000`` until a page comes back short: the time of
   the requests alone;
 - the baseline: the same pages selected with one plain SQL query each (SQLAlchemy ``text`` on
-  an engine configured as the server's) and serialized with orjson into the same JSON shape
-  (each page's document is checked equal to the API's);
+  an engine configured as the server's), then the tags of the page's entries with a second
+  (as the API reads them), serialized with orjson into the same JSON shape (each page's
+  document is checked equal to the API's);
 - ``GET /api/v1/timetrack/totals`` for a year grouped by project against the same aggregate over
   ``time_totals`` in plain SQL (the SQL of ``bench_totals.py``; the numbers are checked against
   a plain scan of the day records).
@@ -43,7 +44,7 @@ from contextlib import closing
 from pathlib import Path
 
 import orjson
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import bindparam, func, inspect, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -85,11 +86,24 @@ def instant(value):
     return moment.isoformat(timespec="milliseconds" if value % 1000 else "seconds") + "Z"
 
 
+# The tags the entries of a page carry, by entry and tag.
+PLAIN_TAGS = text(
+    "SELECT time_entry_id, tag_id FROM time_entry_tags WHERE time_entry_id IN :ids "
+    "ORDER BY time_entry_id, tag_id"
+).bindparams(bindparam("ids", expanding=True))
+
+
 def plain_page(conn, sql: str, params: dict, offset: int) -> tuple[bytes, int]:
     """One page of entries, by plain SQL, as the API's JSON document; and its length. (SQLite's
-    driver answers dates as text, psycopg as dates: orjson writes both alike.)"""
+    driver answers dates as text, psycopg as dates: orjson writes both alike.) Two queries, as
+    the API's: the page, then the tags its entries carry."""
     items = []
-    for row in conn.execute(text(sql), {**params, "limit": PAGE, "offset": offset}):
+    rows = conn.execute(text(sql), {**params, "limit": PAGE, "offset": offset}).all()
+    tags: dict[int, list[int]] = {}
+    if rows:
+        for entry, tag in conn.execute(PLAIN_TAGS, {"ids": [r[0] for r in rows]}):
+            tags.setdefault(entry, []).append(tag)
+    for row in rows:
         i, user, task, day, started, ended, minutes, description, billable, invoice = row[:10]
         free = invoice is None
         items.append(
@@ -105,6 +119,7 @@ def plain_page(conn, sql: str, params: dict, offset: int) -> tuple[bytes, int]:
                 "description": description,
                 "billable": bool(billable),
                 "invoiceId": invoice,
+                "tagIds": tags.get(i, []),
                 "created": row[10],
                 "modified": row[11],
                 "deleted": False,

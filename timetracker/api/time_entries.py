@@ -55,9 +55,11 @@ def entry_routes(blp: Blueprint) -> None:
                 return time_entries.create(get_db(), caller, _load(s.TimeEntryCreateSchema(), body))
             if not 1 <= len(body) <= MAX_BULK:
                 raise invalid(f"Send 1 to {MAX_BULK} entries at once", "body")
-            items = _load(s.TimeEntryCreateSchema(many=True), body)
+            items = _CREATE.load_each(body)
+            if items is None:  # something to refuse (or unusual): the schema says what
+                items = _load(s.TimeEntryCreateSchema(many=True), body)
             created = create_many(get_db(), caller, items)
-            return jsonify(s.TimeEntrySchema(many=True).dump(created))
+            return jsonify(_MANY.dump(created))
 
     @blp.route("/timeEntries/import")
     class Import(MethodView):
@@ -102,6 +104,11 @@ def entry_routes(blp: Blueprint) -> None:
             return change_entry_settings(get_db(), current_caller(), body)
 
     timer_routes(blp)
+
+
+# Built once: its row writer is compiled on its first answer.
+_MANY = s.TimeEntrySchema(many=True)
+_CREATE = s.TimeEntryCreateSchema()
 
 
 def _load(schema, body):

@@ -8,18 +8,26 @@ per-object adjustments (hiding fields from some callers, the caller's ``allowedA
 state that ``prepare`` computes once per dump; both run on both paths.
 ``tests/test_dump.py`` checks that the result equals marshmallow's own dump for every schema.
 
+A list's rows may also reach the schema as tuples (:class:`Rows`): the plan is then compiled
+into a row writer for their attribute order. A flat array of objects may be loaded field by
+field (:meth:`ApiSchema.load_each`), each value through its field's own ``deserialize``.
+
 On the way in, every string a client sends is checked before any field reads it
 (:meth:`ApiSchema._refuse_unstorable_text`): text no database can store never gets further.
+
+The module is too long for the 400-line rule on purpose: the dump plan and the ways compiled
+from it (the row writer, the field-by-field load) must agree with marshmallow and with each
+other, and are read together.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, missing, pre_load
+from marshmallow import RAISE, Schema, ValidationError, fields, missing, pre_load
 
 _MISSING = object()
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -130,7 +138,14 @@ def _convert(field: fields.Field) -> Callable[[Any], Any] | None:
         return schema.dump
     if kind is fields.List and type(field.inner) is fields.Nested and _compiles(field.inner):
         nested = field.inner
-        return lambda values: _nested_schema(nested).dump(list(values), many=True)
+        return lambda values: _nested_schema(nested).dump(
+            values if type(values) is Rows else list(values), many=True
+        )
+    # A list of plain values (a list of ids): marshmallow's ``List`` runs its inner field's
+    # ``_serialize`` on each value, which for these kinds is the converter or None.
+    if kind is fields.List and _plain_inner(field.inner):
+        inner = _convert(field.inner)
+        return lambda values: [None if v is None else inner(v) for v in values]
     if kind is fields.Dict and type(field.value_field) is fields.Nested:
         nested = field.value_field
         if _compiles(nested):
@@ -142,6 +157,14 @@ def _convert(field: fields.Field) -> Callable[[Any], Any] | None:
                 )
             )
     return None
+
+
+def _plain_inner(field: fields.Field) -> bool:
+    """Whether a list's inner field is one of the plain kinds whose ``_serialize`` is its
+    converter (numbers not written as strings)."""
+    kind = type(field)
+    plain = (fields.Integer, fields.Int, fields.String, fields.Str, fields.Boolean, fields.Bool)
+    return kind in plain and not getattr(field, "as_string", False)
 
 
 def _compiles(field: fields.Nested) -> bool:
@@ -176,6 +199,27 @@ def _hooked(schema: Schema) -> bool:
     ask; asked on every dump, so read there (the upper bound on marshmallow in pyproject.toml,
     and tests/test_library_internals.py, watch it)."""
     return bool(schema._hooks.get("post_dump") or schema._hooks.get("pre_dump"))
+
+
+class Rows(Sequence):
+    """Objects of a list as tuples of values of ``attributes`` (a service's rows, as read): a
+    schema dumps them with a row writer compiled for those attributes
+    (:meth:`ApiSchema.row_writer`), without a mapping per object. Anyone else reading them gets
+    each as a mapping of the attributes."""
+
+    __slots__ = ("attributes", "tuples")
+
+    def __init__(self, attributes: tuple[str, ...], tuples: list[Sequence[Any]]):
+        self.attributes = attributes
+        self.tuples = tuples
+
+    def __len__(self) -> int:
+        return len(self.tuples)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Rows(self.attributes, self.tuples[index])
+        return dict(zip(self.attributes, self.tuples[index], strict=True))
 
 
 class ApiSchema(Schema):
@@ -216,6 +260,80 @@ class ApiSchema(Schema):
                 errors[key] = [problem]
         return errors
 
+    def load_each(self, items: list) -> list[dict[str, Any]] | None:
+        """What ``load(items, many=True)`` answers, loaded field by field without the schema's
+        per-object machinery (an array of a thousand entries); None when that is not sure to
+        be the same, and the caller then loads with :meth:`load`, which names the errors.
+
+        Only a flat schema (plain fields, no hooks but the unstorable text check, unknown keys
+        refused) takes this way, and only a list of plain objects with known keys and no
+        unstorable text. Each value goes through its field's own ``deserialize`` (its type,
+        validators, ``allow_none``, ``required``, ``load_default``), as marshmallow's load
+        does; the first value a field refuses gives None."""
+        plan = self._load_plan()
+        if plan is None or type(items) is not list:
+            return None
+        keys, checked = self.__dict__["_flat_keys"], self.__dict__["_flat_checked"]
+        loaded = []
+        for item in items:
+            if type(item) is not dict or not keys.issuperset(item):
+                return None
+            for key, value in item.items():  # the pre-load check of text, as it checks
+                if type(value) is not int and key in checked and _unstorable_within(value):
+                    return None
+            result: dict[str, Any] = {}
+            for key, attribute, field, always in plan:
+                raw = item.get(key, missing)
+                # An absent optional field without a default loads as nothing: skipped.
+                if raw is missing and not always:
+                    continue
+                try:
+                    value = field.deserialize(raw, key, item)
+                except ValidationError:
+                    return None
+                if value is not missing:
+                    result[attribute] = value
+            loaded.append(result)
+        return loaded
+
+    def _load_plan(self):
+        """``(key, attribute, field)`` of each load field, or None when :meth:`load_each` may
+        not stand in for the schema's load."""
+        if "_flat_load" not in self.__dict__:
+            plan = None
+            # (marshmallow's ``_hooks`` gains empty lists for the kinds it has looked up.)
+            hooks = {
+                name: [hook[0] for hook in found] for name, found in self._hooks.items() if found
+            }
+            flat = not any(
+                isinstance(field, fields.Nested | fields.Pluck)
+                or (isinstance(field, fields.List) and isinstance(field.inner, fields.Nested))
+                or "." in (field.attribute or "")
+                for field in self.load_fields.values()
+            )
+            if (
+                flat
+                and hooks in ({}, {"pre_load": ["_refuse_unstorable_text"]})
+                and self.unknown == RAISE
+                and not self.partial
+            ):
+                plan = [
+                    (
+                        field.data_key if field.data_key is not None else name,
+                        field.attribute or name,
+                        field,
+                        field.required or field.load_default is not missing,
+                    )
+                    for name, field in self.load_fields.items()
+                ]
+            self.__dict__["_flat_load"] = plan
+            self.__dict__["_flat_keys"] = frozenset(step[0] for step in plan or ())
+            # The keys whose text ``_unstorable_fields`` checks (all but raw values).
+            self.__dict__["_flat_checked"] = frozenset(
+                key for key, _, field, _ in plan or () if not isinstance(field, fields.Raw)
+            )
+        return self.__dict__["_flat_load"]
+
     def prepare(self) -> Any:
         """Per-dump state for ``finish`` (the caller, their team, ...): computed once per list,
         not once per object."""
@@ -254,8 +372,70 @@ class ApiSchema(Schema):
                     data[key] = value
         return self.finish(data, obj, state)
 
+    def row_writer(self, attributes: tuple[str, ...]) -> Callable[[list], list] | None:
+        """A function from tuples of values of ``attributes`` to their dumps, exactly as
+        :meth:`dump` makes them from mappings of those attributes; None when this schema's
+        dump is more than its plan (hooks, ``prepare``/``finish``), a field serializes itself,
+        or an attribute the plan reads is not among ``attributes``.
+
+        The function is written as Python source once per schema and attributes: one dict
+        display per object, each value taken by its position and converted when not None. A
+        nested object (``allowedActions``) is dumped once for a run of rows sharing the same
+        value object, so a service hands every row of a kind the same mapping."""
+        writers = self.__dict__.setdefault("_row_writers", {})
+        if attributes not in writers:
+            writers[attributes] = self._compile_row_writer(attributes)
+        return writers[attributes]
+
+    def _compile_row_writer(self, attributes: tuple[str, ...]):
+        if not _plain(self):
+            return None
+        position = {name: i for i, name in enumerate(attributes)}
+        env: dict[str, Any] = {}
+        before, items = [], []
+        for n, (key, attribute, field, convert) in enumerate(self._dump_plan()):
+            if convert is None or attribute not in position:
+                return None
+            env[f"c{n}"] = convert
+            value = f"r[{position[attribute]}]"
+            if isinstance(field, fields.Nested):
+                # The last value seen and its dump: consecutive rows share the same object.
+                before.append(
+                    f"        v{n} = {value}\n"
+                    f"        if v{n} is not s{n}:\n"
+                    f"            s{n} = v{n}\n"
+                    f"            d{n} = None if v{n} is None else c{n}(v{n})\n"
+                )
+                items.append(f"{key!r}: d{n}")
+            else:
+                items.append(f"{key!r}: None if (v{n} := {value}) is None else c{n}(v{n})")
+        source = (
+            "def write(rows):\n"
+            "    out = []\n"
+            "    append = out.append\n"
+            + "".join(
+                f"    s{n} = d{n} = _UNSEEN\n"
+                for n, (_, _, field, _) in enumerate(self._dump_plan())
+                if isinstance(field, fields.Nested)
+            )
+            + "    for r in rows:\n"
+            + "".join(before)
+            + "        append({"
+            + ", ".join(items)
+            + "})\n"
+            "    return out\n"
+        )
+        env["_UNSEEN"] = _MISSING
+        exec(compile(source, f"<row writer of {type(self).__name__}>", "exec"), env)  # noqa: S102
+        return env["write"]
+
     def dump(self, obj: Any, *, many: bool | None = None):
         many = self.many if many is None else bool(many)
+        if many and type(obj) is Rows:
+            writer = self.row_writer(obj.attributes)
+            if writer is not None:
+                return writer(obj.tuples)
+            obj = list(obj)
         if _hooked(self):
             # Hooks are not compiled; schemas of this API use ``finish`` instead.
             return super().dump(obj, many=many)

@@ -10,7 +10,7 @@ update as ``{field: [old, new]}``; passwords never appear anywhere in the log.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import has_request_context, request
@@ -39,6 +39,18 @@ def representation(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
         schema = _LOADED[kind] = event_payloads.schema_of(kind)()
     data = schema.dump(row)
     return {k: v for k, v in data.items() if k not in _PER_CALLER}
+
+
+def representations(kind: str, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """:func:`representation` of each of ``rows`` (which may be a schema's ``Rows``: one dump
+    of them all)."""
+    schema = _LOADED.get(kind)
+    if schema is None:
+        schema = _LOADED[kind] = event_payloads.schema_of(kind)()
+    return [
+        {k: v for k, v in data.items() if k not in _PER_CALLER}
+        for data in schema.dump(rows, many=True)
+    ]
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list]:

@@ -16,13 +16,18 @@ cell's *untimed* entries, those without a start: growth goes to the oldest of th
 when there is none), a decrease takes from the newest first and deletes what it empties. Timed
 entries are never changed by a record write: a total below their sum is refused (409
 ``timed_entries``, naming them) with nothing changed.
+
+The module is too long for the 400-line rule on purpose: an entry's rules, how its list shows
+it and the day records it keeps are one set of rules, read together.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import zoneinfo
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping
@@ -31,6 +36,7 @@ from timetracker import access
 from timetracker.access import Caller
 from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.errors import ApiError, not_found
+from timetracker.schemas.base import Rows
 from timetracker.schemas.time_entries import instants_as_text
 from timetracker.services import catalogue, crud, events, rounding, timetrack
 from timetracker.services.tags import tags
@@ -60,10 +66,15 @@ def rounded_minutes(started: int, ended: int) -> int:
 
 
 def shape(
-    conn: Connection, user: RowMapping, given: Mapping[str, Any], old: Mapping[str, Any] | None
+    conn: Connection,
+    user: RowMapping,
+    given: Mapping[str, Any],
+    old: Mapping[str, Any] | None,
+    zone: zoneinfo.ZoneInfo | None = None,
 ) -> dict[str, Any]:
     """The day, start, end and minutes of an entry after a create (``old`` None) or a change,
-    from what the body gives and what the entry had.
+    from what the body gives and what the entry had. ``zone``: the user's time zone, when the
+    caller has it (many entries of one user); else it is read.
 
     With a start: an end given wins; else minutes given set the end; else a moved entry keeps
     its length. Without a start: minutes (given or kept) and a day (given or kept)."""
@@ -110,7 +121,8 @@ def shape(
         )
     if minutes > MINUTES_PER_DAY:
         raise _bad("entry_too_long", "An entry lasts at most 1440 minutes", "end")
-    zone = timetrack.time_zone_of(conn, user)
+    if zone is None:
+        zone = timetrack.time_zone_of(conn, user)
     day = dt.datetime.fromtimestamp(started / 1000, zone).date()
     if given.get("date") is not None and given["date"] != day:
         raise _bad(
@@ -201,6 +213,12 @@ def ensure_no_overlap(conn: Connection, entry_id: int | None, user_id: int, new)
         )
 
 
+# The attributes of a listed entry (``TimeEntries.list``): as ``present`` gives them.
+LIST_ATTRIBUTES = (*store.LISTED_COLUMNS, "tag_ids", "allowed_actions")
+# One object per answer, shared by the rows it holds for: the schema dumps it once per run.
+ACTIONS = {free: {"canModify": free, "canDelete": free} for free in (True, False)}
+
+
 class TimeEntries(crud.Resource):
     kind = "timeEntry"
     label = "Time entry"
@@ -222,9 +240,40 @@ class TimeEntries(crud.Resource):
                 order.append(("start", descending))
         return {**args, "sort": order}
 
-    def present(self, conn: Connection, caller: Caller, rows: list) -> list:
+    def list(self, conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
+        """A page as :meth:`present` shows each entry, without a mapping per row: the rows as
+        read, handed to the schema (``Rows``), which writes them through its row writer."""
         writing = on_records(access.timetrack_filter(caller, True), te.c.user_id, te.c.task_id)
-        may = store.modifiable_ids(conn, (r["id"] for r in rows), writing)
+        rows = store.list_page(
+            conn, self.list_filters(caller, args), self.list_condition(caller, args), writing
+        )
+        carried = tag_store.of_entries(conn, (r[0] for r in rows))
+        none: list[int] = []
+        shown = [
+            (
+                *r[:9],
+                bool(r[9]),  # billable
+                *r[10:14],
+                carried.get(r[0], none),
+                ACTIONS[bool(r[14]) and r[10] is None and not r[13]],
+            )
+            for r in rows
+        ]
+        items = Rows(LIST_ATTRIBUTES, shown)
+        sources = {  # as the shared list makes them (none for entries today)
+            name: partial(resource.referenced, conn, caller, [item[key] for item in items])
+            for name, (resource, key) in self.references().items()
+        }
+        return crud.list_body(args, items, sources)
+
+    def modifiable(self, conn: Connection, caller: Caller, ids: list[int]) -> set[int]:
+        """Which of these entries the caller's time-track rights reach for a change (before
+        the entry's own state: billed, deleted)."""
+        writing = on_records(access.timetrack_filter(caller, True), te.c.user_id, te.c.task_id)
+        return store.modifiable_ids(conn, ids, writing)
+
+    def present(self, conn: Connection, caller: Caller, rows: list) -> list:
+        may = self.modifiable(conn, caller, [r["id"] for r in rows])
         carried = tag_store.of_entries(conn, (r["id"] for r in rows))
         shown = []
         for row in rows:

@@ -10,18 +10,26 @@ from sqlalchemy import Connection
 
 from timetracker.access import Caller
 from timetracker.errors import ApiError
-from timetracker.services import events, timetrack_import
+from timetracker.schemas.base import Rows
+from timetracker.services import events, timetrack, timetrack_import
 from timetracker.services.csv_import import refuse_lines
-from timetracker.services.time_entries import MINUTES_PER_DAY, overlaps, shape, time_entries
+from timetracker.services.time_entries import (
+    ACTIONS,
+    LIST_ATTRIBUTES,
+    MINUTES_PER_DAY,
+    overlaps,
+    shape,
+    time_entries,
+)
 from timetracker.store import entities, imports, totals
 from timetracker.store import tags as tag_store
 from timetracker.store import time_entries as store
 from timetracker.store import timetrack as records
 from timetracker.store.catalogue import TASKS
 from timetracker.store.users import USERS
+from timetracker.store.util import now_ms
 
 MAX_BULK = 1000
-READ_BACK = 5_000
 
 
 def create_many(
@@ -43,6 +51,7 @@ def create_many(
     people = {u["id"]: u for u in entities.rows_by_ids(conn, USERS, user_ids)}
     tasks = {t["id"]: t for t in entities.rows_by_ids(conn, TASKS, {i["task_id"] for i in items})}
     known_tags = tag_store.existing_ids(conn, {t for i in items for t in i.get("tag_ids") or ()})
+    zones = {u["id"]: timetrack.time_zone_of(conn, u) for u in people.values()}
     shaped: list[tuple[int, Mapping, Mapping, dict]] = []
     for index, item in enumerate(items):
         unknown = sorted(set(item.get("tag_ids") or ()) - known_tags)
@@ -58,7 +67,7 @@ def create_many(
         if user is None or task is None:
             continue
         try:
-            shaped.append((index, user, task, shape(conn, user, item, None)))
+            shaped.append((index, user, task, shape(conn, user, item, None, zones[user["id"]])))
         except ApiError as refused:
             problems.setdefault(index, []).append(f"{refused.fields}: {refused.message}")
     if shaped:
@@ -114,7 +123,7 @@ def create_many(
     return _write_many(conn, caller, shaped, items, stored)
 
 
-def _write_many(conn: Connection, caller: Caller, shaped: list, items: list, stored) -> list:
+def _write_many(conn: Connection, caller: Caller, shaped: list, items: list, stored) -> Rows:
     """Write judged entries (``shaped``: index, user, task, day/start/end/minutes) and the day
     records they add to; the entries as the API shows them, in the order given."""
     rows = [
@@ -147,8 +156,9 @@ def _write_many(conn: Connection, caller: Caller, shaped: list, items: list, sto
                 | {"old_minutes": record["minutes"], "old_comment": record["comment"]}
             )
     days = [row["date"] for row in rows]
+    now = now_ms()
     with totals.bulk(conn, {row["user_id"] for row in rows}, min(days), max(days)):
-        ids = store.insert_many(conn, rows)
+        ids = store.insert_many(conn, rows, now)
         tag_store.add_to_entries(
             conn,
             (
@@ -159,22 +169,58 @@ def _write_many(conn: Connection, caller: Caller, shaped: list, items: list, sto
         )
         imports.write_day_records(conn, new, changed)
     timetrack_import.record_events(conn, caller, new, changed)
-    shown = []
-    for start in range(0, len(ids), READ_BACK):  # within the database's bound parameters
-        chunk = entities.rows_by_ids(conn, store.TIME_ENTRIES, ids[start : start + READ_BACK])
-        shown += time_entries.present(conn, caller, chunk)
-    by_id = {row["id"]: row for row in shown}
+    shown = _as_written(conn, caller, shaped, items, rows, ids, now)
+    tasks = {task["id"]: task for _, _, task, _ in shaped}
     events.record(
         conn,
         caller,
         *(
             events.event(
                 "timeEntry.create",
-                row["id"],
-                events.representation("timeEntry", row),
-                **events.about_object("timeEntry", row),
+                entry_id,
+                data,
+                user_id=row["user_id"],
+                task_id=row["task_id"],
+                project_id=tasks[row["task_id"]]["project_id"],
+                customer_id=tasks[row["task_id"]]["customer_id"],
             )
-            for row in shown
+            for entry_id, row, data in zip(
+                ids, rows, events.representations("timeEntry", shown), strict=True
+            )
         ),
     )
-    return [by_id[i] for i in ids]
+    return shown
+
+
+def _as_written(conn, caller, shaped, items, rows, ids, now) -> Rows:
+    """The new entries as the list shows them (``TimeEntries.list``'s attributes), from what
+    was written rather than read back: the stored columns, ``created`` and ``modified`` both
+    ``now``, the billable flag the task's type of work gives an entry without its own, the
+    tags as their set, and what the caller may do with each."""
+    billable_of = store.billable_of_tasks(conn, {row["task_id"] for row in rows})
+    may = time_entries.modifiable(conn, caller, ids)
+    shown = []
+    for entry_id, (index, *_), row in zip(ids, shaped, rows, strict=True):
+        billable = row["billable"]
+        running = row["started"] is not None and row["ended"] is None
+        shown.append(
+            (
+                entry_id,
+                row["user_id"],
+                row["task_id"],
+                row["date"],
+                row["started"],
+                row["ended"],
+                row["minutes"],
+                running,
+                row["description"],
+                bool(billable_of[row["task_id"]] if billable is None else billable),
+                None,  # invoice_id
+                now,
+                now,
+                False,  # is_deleted
+                sorted(set(items[index].get("tag_ids") or ())),
+                ACTIONS[entry_id in may],
+            )
+        )
+    return Rows(LIST_ATTRIBUTES, shown)

@@ -3,6 +3,9 @@
 A day record (``day_records``) is the sum of its cell's live, stopped entries: the services
 write both in one transaction. An entry is *live* until deleted (``deleted`` holds when), and
 *counts* when it is live and not running (untimed, or with an end).
+
+The module is too long for the 400-line rule on purpose: the entries' writes and their list's
+reads share the table's conditions (live, counted, the list's order), read together.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
     Connection,
     RowMapping,
@@ -20,17 +24,21 @@ from sqlalchemy import (
     case,
     delete,
     except_,
+    false,
     func,
     insert,
     or_,
     select,
+    true,
     tuple_,
     update,
 )
+from sqlalchemy.sql import visitors
 
-from timetracker.store.entities import Entity
+from timetracker.store.entities import Entity, list_statement
 from timetracker.store.prepared import Prepared
 from timetracker.store.schema import (
+    START_ORDER,
     customers,
     day_records,
     invoices,
@@ -106,10 +114,12 @@ def insert_untimed(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     conn.execute(insert(te), values)
 
 
-def insert_many(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-    """Insert entries (columns without ``created``/``modified``) in one ``executemany``; their
-    ids, in the order of ``rows``."""
-    now = now_ms()
+def insert_many(
+    conn: Connection, rows: Sequence[Mapping[str, Any]], now: int | None = None
+) -> list[int]:
+    """Insert entries (columns without ``created``/``modified``, which are ``now``, by default
+    the clock's) in one ``executemany``; their ids, in the order of ``rows``."""
+    now = now_ms() if now is None else now
     values = [
         {"started": None, "ended": None, "invoice_id": None, "deleted": None, **row}
         | {"created": now, "modified": now}
@@ -117,6 +127,20 @@ def insert_many(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[int
     ]
     stmt = insert(te).returning(te.c.id, sort_by_parameter_order=True)
     return list(conn.execute(stmt, values).scalars())
+
+
+def billable_of_tasks(conn: Connection, task_ids: Iterable[int]) -> dict[int, bool]:
+    """Per task id: whether its type of work is billable (what an entry's ``billable`` null
+    follows)."""
+    ids = sorted(set(task_ids))
+    if not ids:
+        return {}
+    stmt = (
+        select(tasks.c.id, types_of_work.c.billable)
+        .join(types_of_work, types_of_work.c.id == tasks.c.type_of_work_id)
+        .where(tasks.c.id.in_(ids))
+    )
+    return {task_id: billable for task_id, billable in conn.execute(stmt)}
 
 
 def update_entry(conn: Connection, entry_id: int, values: Mapping[str, Any]) -> None:
@@ -257,8 +281,9 @@ _SORTED = WITH_CATALOGUE.join(users, users.c.id == te.c.user_id).join(
     customers, customers.c.id == projects.c.customer_id
 )
 BILLABLE = func.coalesce(te.c.billable, types_of_work.c.billable)
-# Within a day: untimed entries first, then by start.
-_START_ORDER = func.coalesce(te.c.started, -1)
+# Within a day: untimed entries first, then by start (written as the indexes of the list's
+# order have it, ``-1`` in the text: the database then reads a page in order).
+_START_ORDER = START_ORDER
 
 TIME_ENTRIES = Entity(
     table=te,
@@ -285,6 +310,90 @@ TIME_ENTRIES = Entity(
         "customer_ids": projects.c.customer_id,
     },
 )
+
+
+# The list's page: the entry's own columns as its answer has them, and whether the caller may
+# change it (``may``: the writing condition as a column). The names of users and customers are
+# joined only for a sort by them, or for a condition that names their tables.
+LISTED_COLUMNS = (
+    "id",
+    "user_id",
+    "task_id",
+    "date",
+    "started",
+    "ended",
+    "minutes",
+    "running",
+    "description",
+    "billable",
+    "invoice_id",
+    "created",
+    "modified",
+    "is_deleted",
+)
+_LISTED = (
+    te.c.id,
+    te.c.user_id,
+    te.c.task_id,
+    te.c.date,
+    te.c.started,
+    te.c.ended,
+    te.c.minutes,
+    and_(te.c.started.is_not(None), te.c.ended.is_(None)).label("running"),
+    te.c.description,
+    BILLABLE.label("billable"),
+    te.c.invoice_id,
+    te.c.created,
+    te.c.modified,
+    te.c.deleted.is_not(None).label("is_deleted"),
+)
+_NAMED_ONLY_IN_SORTED = {users, customers}
+
+
+def _listed(joined, writing) -> Entity:
+    may = true() if writing is None else case((writing, true()), else_=false())
+    return Entity(
+        table=te,
+        base=select(*_LISTED, may.label("may")).select_from(joined),
+        sort=TIME_ENTRIES.sort,
+        in_filters=TIME_ENTRIES.in_filters,
+    )
+
+
+# For callers who may change every entry: built once.
+_LISTED_FOR_ALL = {joined: _listed(joined, None) for joined in (WITH_CATALOGUE, _SORTED)}
+
+
+def _names_tables(condition, tables) -> bool:
+    """Whether ``condition`` (None: none) names a column of any of ``tables`` anywhere, its
+    subqueries included."""
+    if condition is None:
+        return False
+    return any(
+        isinstance(element, Column) and element.table in tables
+        for element in visitors.iterate(condition)
+    )
+
+
+def list_page(conn: Connection, args: Mapping[str, Any], visible, writing) -> list[Sequence[Any]]:
+    """One page of the entry list (``args``: the entity's list arguments, with the sort
+    :meth:`TimeEntries.list_filters` makes; ``visible``: the list's whole condition,
+    :func:`list_condition`): rows of ``LISTED_COLUMNS`` and ``may``, whether the time-track
+    writing condition ``writing`` (on entries with the catalogue joined; None: all) reaches the
+    entry."""
+    sorted_by = {name for name, _ in args.get("sort") or ()}
+    wide = bool(sorted_by & {"user", "customer"}) or _names_tables(visible, _NAMED_ONLY_IN_SORTED)
+    joined = _SORTED if wide else WITH_CATALOGUE
+    # The writing condition is asked in the query, unless the names joined for the sort could
+    # change what its subqueries select (they would correlate to the outer tables).
+    separately = wide and _names_tables(writing, _NAMED_ONLY_IN_SORTED)
+    in_query = writing is not None and not separately
+    entity = _listed(joined, writing) if in_query else _LISTED_FOR_ALL[joined]
+    rows = conn.execute(list_statement(entity, args, visible)).all()
+    if separately:
+        may = modifiable_ids(conn, (r[0] for r in rows), writing)
+        rows = [(*r[:-1], r[0] in may) for r in rows]
+    return rows
 
 
 def list_condition(args: Mapping[str, Any], visible) -> ColumnElement[bool] | None:
