@@ -194,6 +194,16 @@ def test_flask_smorest():
     assert [p.get("in") for p in declared(Things.post)] == ["json"]
 
 
+def test_flask_smorest_describes_the_default_responses_in_one_hook():
+    from flask_smorest import Api
+
+    report("flask-smorest", "timetracker/docs.py", missing_names(Api, ["_register_responses"]))
+    assert "self._register_responses()" in inspect.getsource(Api._init_spec), (
+        "flask-smorest: Api._init_spec no longer describes the default responses through "
+        "_register_responses"
+    )
+
+
 def test_werkzeug():
     from werkzeug.routing import Rule
 

@@ -46,9 +46,20 @@ class App(Flask):
             view_class = getattr(view, "view_class", None)
             for method in getattr(view_class, "methods", None) or ():
                 hooks.append(getattr(view_class, method.lower()))
-        coroutines = [f for f in hooks if inspect.iscoroutinefunction(inspect.unwrap(f))]
+        coroutines = [
+            f
+            for f in hooks
+            if f not in _synchronous and inspect.iscoroutinefunction(inspect.unwrap(f))
+        ]
         if coroutines:
             raise TypeError(f"views and hooks must be synchronous: {coroutines}")
+        # Nearly every view and hook is the same function in every app of a process (the
+        # resources' modules define them once): each is looked at once.
+        _synchronous.update(hooks)
+
+
+# The views and hooks found synchronous by App.check_synchronous in this process.
+_synchronous: set = set()
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
