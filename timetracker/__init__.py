@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import weakref
 from typing import Any
 
 from flask import Flask
@@ -54,12 +56,16 @@ class App(Flask):
         if coroutines:
             raise TypeError(f"views and hooks must be synchronous: {coroutines}")
         # Nearly every view and hook is the same function in every app of a process (the
-        # resources' modules define them once): each is looked at once.
-        _synchronous.update(hooks)
+        # resources' modules define them once): each is looked at once. Held weakly, so that
+        # an app's own closures and bound methods do not keep the app alive.
+        for hook in hooks:
+            # One not weakly referable is looked at again next time.
+            with contextlib.suppress(TypeError):
+                _synchronous.add(hook)
 
 
 # The views and hooks found synchronous by App.check_synchronous in this process.
-_synchronous: set = set()
+_synchronous: weakref.WeakSet = weakref.WeakSet()
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
