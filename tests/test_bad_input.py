@@ -7,9 +7,10 @@ NUL and lone surrogates, long strings and impossible dates; malformed CSV for th
 (bytes that are not UTF-8, NUL, a bare CR, quotes left open, a value beyond csv's field size
 limit); a body just over ``MAX_CONTENT_LENGTH`` and media types that lie; unknown, repeated and
 malformed query parameters; path parameters replaced by ids out of range and by
-percent-encoded junk; and credentials that cannot be anyone's. Path parameters otherwise name
-seeded objects, and bodies are otherwise valid (a control request shows it), so each request
-is wrong in one way only.
+percent-encoded junk; and credentials that cannot be anyone's (to one operation of each
+authentication class, which is as far as they reach: ``authentication_class``). Path
+parameters otherwise name seeded objects, and bodies are otherwise valid (a control request
+shows it), so each request is wrong in one way only.
 
 Every answer must be below 500; every answer that is not 2xx must be the one error shape; and a
 refused write (4xx) must leave every row of every table as it was. A write that is not refused is
@@ -190,6 +191,34 @@ class Operation:
 
 
 OPERATIONS = Operation.all()
+
+
+def authentication_class(operation: Operation) -> tuple[bool, bool, bool, bool]:
+    """What the authentication of a request (``timetracker.auth.authenticate``, before any
+    view) asks of its operation: whether it is on the Teamwork face (a Basic user name may be
+    a token; errors carry STATUS and MESSAGE), whether it writes (a read token may not),
+    whether it is public (no authentication: the view itself runs), and whether it is the
+    batch (it writes only through its items)."""
+    spec = DOCUMENT["paths"][operation.path][operation.method.lower()]
+    return (
+        operation.path.startswith("/teamwork/"),
+        operation.method in WRITES,
+        spec.get("security") == [],
+        operation.path == f"{API}/batch",
+    )
+
+
+# Credentials that cannot be anyone's are refused by that authentication before the request
+# reaches its view, so they take the same way through the server for every operation of one
+# authentication class: they go to the first operation of each class (in the document's
+# order), and to the public ones, whose views run with them.
+CREDENTIALS_SENT_TO = {
+    *{
+        authentication_class(operation): str(operation)
+        for operation in reversed(OPERATIONS)  # the first of each class is written last
+    }.values(),
+    *(str(operation) for operation in OPERATIONS if authentication_class(operation)[2]),
+}
 
 
 # --- Valid values, from which each bad request differs in one place --------------------------
@@ -476,8 +505,9 @@ def bad_requests(
 
     if operation.media_type != JSON:  # a JSON body was chosen by sending it
         yield request("control: valid input")
-    for label, authorization in CREDENTIALS.items():
-        yield request(label, auth=authorization)
+    if str(operation) in CREDENTIALS_SENT_TO:
+        for label, authorization in CREDENTIALS.items():
+            yield request(label, auth=authorization)
     yield request("unknown query parameter", query=[*required, ("corpusUnknown", "1")])
     yield request("repeated limit", query=[*required, ("limit", "1"), ("limit", "2")])
     for name, parameter in operation.query_params.items():
@@ -768,6 +798,15 @@ def test_the_corpus_reached_every_operation(corpus):
         pytest.skip("only part of the corpus was selected")
     assert set(corpus.tally.per_operation) == {str(o) for o in OPERATIONS}
     assert corpus.tally.server_errors == 0
+
+
+def test_credentials_are_judged_before_any_view(app):
+    """The premise of CREDENTIALS_SENT_TO: authentication is one hook of the whole app, which
+    runs before every request's view (and before any hook of a blueprint)."""
+    from timetracker import auth
+
+    assert auth.authenticate in app.before_request_funcs[None]
+    assert set(app.before_request_funcs) == {None}
 
 
 # --- What the corpus found, one case each -------------------------------------------------------

@@ -194,6 +194,16 @@ def test_flask_smorest():
     assert [p.get("in") for p in declared(Things.post)] == ["json"]
 
 
+def test_flask_smorest_describes_the_default_responses_in_one_hook():
+    from flask_smorest import Api
+
+    report("flask-smorest", "timetracker/docs.py", missing_names(Api, ["_register_responses"]))
+    assert "self._register_responses()" in inspect.getsource(Api._init_spec), (
+        "flask-smorest: Api._init_spec no longer describes the default responses through "
+        "_register_responses"
+    )
+
+
 def test_werkzeug():
     from werkzeug.routing import Rule
 
@@ -211,6 +221,47 @@ def test_werkzeug():
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="gunicorn runs on Unix only")
+def test_werkzeug_parses_a_rule_in_one_method():
+    """timetracker/routing.py keeps each parsed rule path: werkzeug's Rule.compile takes the
+    parts from ``_parse_rule``, whose only other effects are on ``_trace``, ``_converters``
+    (through ``get_converter``) and ``arguments``; and two maps' rules of one path, one parsed
+    and one taken from the kept parse, match alike and hold converters of their own."""
+    from werkzeug.routing import Map
+    from werkzeug.routing import Rule as WerkzeugRule
+
+    from timetracker.routing import Rule
+
+    report("werkzeug", "timetracker/routing.py", missing_names(WerkzeugRule, ["_parse_rule"]))
+    compile_source = inspect.getsource(WerkzeugRule.compile)
+    assert "self._parts.extend(self._parse_rule(rule))" in compile_source
+    parse_source = inspect.getsource(WerkzeugRule._parse_rule)
+    for effect in (
+        "self._trace.append(",
+        'self._converters[data["variable"]] = convobj',
+        'self.arguments.add(data["variable"])',
+        "convobj = self.get_converter(",
+    ):
+        assert effect in parse_source, f"werkzeug: Rule._parse_rule no longer does {effect}"
+    path = "/things/<int:thing_id>/parts/<path:rest>"
+    first, second = Rule(path, endpoint="e"), Rule(path, endpoint="e")
+    first_map, second_map = Map([first]), Map([second])
+    plain = WerkzeugRule(path, endpoint="e")
+    Map([plain])
+    for rule in (first, second):
+        assert rule._parts == plain._parts
+        assert rule._trace == plain._trace
+        assert rule.arguments == plain.arguments == {"thing_id", "rest"}
+        assert {n: type(c) for n, c in rule._converters.items()} == {
+            n: type(c) for n, c in plain._converters.items()
+        }
+    assert first._converters["thing_id"] is not second._converters["thing_id"]
+    assert second._converters["thing_id"].map is second_map
+    for url_map in (first_map, second_map):
+        adapter = url_map.bind("localhost")
+        assert adapter.match("/things/7/parts/a/b") == ("e", {"thing_id": 7, "rest": "a/b"})
+        assert adapter.build("e", {"thing_id": 7, "rest": "a/b"}) == "/things/7/parts/a/b"
+
+
 def test_gunicorn():
     from gunicorn.workers import gthread
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import weakref
 from typing import Any
 
 from flask import Flask
@@ -46,9 +48,24 @@ class App(Flask):
             view_class = getattr(view, "view_class", None)
             for method in getattr(view_class, "methods", None) or ():
                 hooks.append(getattr(view_class, method.lower()))
-        coroutines = [f for f in hooks if inspect.iscoroutinefunction(inspect.unwrap(f))]
+        coroutines = [
+            f
+            for f in hooks
+            if f not in _synchronous and inspect.iscoroutinefunction(inspect.unwrap(f))
+        ]
         if coroutines:
             raise TypeError(f"views and hooks must be synchronous: {coroutines}")
+        # Nearly every view and hook is the same function in every app of a process (the
+        # resources' modules define them once): each is looked at once. Held weakly, so that
+        # an app's own closures and bound methods do not keep the app alive.
+        for hook in hooks:
+            # One not weakly referable is looked at again next time.
+            with contextlib.suppress(TypeError):
+                _synchronous.add(hook)
+
+
+# The views and hooks found synchronous by App.check_synchronous in this process.
+_synchronous: weakref.WeakSet = weakref.WeakSet()
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

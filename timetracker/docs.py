@@ -80,6 +80,15 @@ class Api(SmorestApi):
     def handle_http_exception(self, error):
         return error_response(http_exception_to_api_error(error))
 
+    def _register_responses(self):
+        # flask-smorest describes a response for every HTTP status in the new document (each
+        # with the error schema: a fifth of building an app). An app that takes a built
+        # document serves that one, which has them, and never reads its own. (A private hook
+        # of flask-smorest's: checked in tests/test_library_internals.py, bounded in
+        # pyproject.toml.)
+        if self.built_document is None:
+            super()._register_responses()
+
 
 def make_api(app: Flask, metrics_on: bool = False) -> Api:
     """The document's settings, and the :class:`Api` that the routes are registered on (from

@@ -74,3 +74,41 @@ class Rule(routing.Rule):
             return compiled(*args, **kwargs)
 
         return build
+
+    # Parsing a rule's path into the parts its matching is made of (a regular expression per
+    # segment, its weights, the converters' names) is most of what remains of adding it; the
+    # result depends only on the path and on the converters the map knows, so each path is
+    # parsed once per process and later rules of the same path (in the next app) take the
+    # parts, the trace and new converters of their own. Through werkzeug's private
+    # ``Rule._parse_rule``, whose side effects on ``_trace``, ``_converters`` and
+    # ``arguments`` are replayed (checked in tests/test_library_internals.py).
+
+    def _parse_rule(self, rule: str):
+        key = (rule, *self.map.converters.items())
+        parsed = _parsed_rules.get(key)
+        if parsed is None:
+            traced = len(self._trace)
+            self._converter_calls = calls = []
+            try:
+                parts = list(super()._parse_rule(rule))
+            finally:
+                del self._converter_calls
+            _parsed_rules[key] = (parts, self._trace[traced:], calls)
+            return parts
+        parts, trace, calls = parsed
+        self._trace.extend(trace)
+        for variable, converter, args, kwargs in calls:
+            self._converters[variable] = self.get_converter(variable, converter, args, kwargs)
+            self.arguments.add(variable)
+        return parts
+
+    def get_converter(self, variable_name, converter_name, args, kwargs):
+        calls = getattr(self, "_converter_calls", None)
+        if calls is not None:
+            calls.append((variable_name, converter_name, args, kwargs))
+        return super().get_converter(variable_name, converter_name, args, kwargs)
+
+
+# Rule paths parsed in this process: (path, the map's converters) -> (parts, trace, the
+# converters made, as get_converter's arguments).
+_parsed_rules: dict[tuple, tuple[list, list, list]] = {}
