@@ -132,17 +132,18 @@ def read_lines(
     required: tuple[str, ...],
     max_rows: int,
     what: str,
+    delimiter: str = ",",
 ) -> CsvLines:
     """Read ``text``: the header names the columns (any order, any subset holding
-    ``required``), every later non-blank line is one of ``what``. Problems with the header
-    stop the reading; a line with more values than columns is a problem of that line. A file
-    without lines raises the refusal at once."""
+    ``required``), every later non-blank line is one of ``what``, its values apart by
+    ``delimiter``. Problems with the header stop the reading; a line with more values than
+    columns is a problem of that line. A file without lines raises the refusal at once."""
     result = CsvLines(columns)
     problems = result.problems
     # Lines end in LF (or CR LF); a CR anywhere else outside quotes is malformed, unless the
     # file has no LF at all: then its lines end in CR.
     lines_end = "\n" if "\n" in text else ""
-    reader = csv.reader(io.StringIO(text, newline=lines_end), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=lines_end), strict=True, delimiter=delimiter)
     try:
         header = [name.strip() for name in next(reader, [])]
     except csv.Error as exc:

@@ -16,10 +16,12 @@ from sqlalchemy import Connection, RowMapping, and_, bindparam, func, insert, se
 from timetracker.store.schema import (
     customers,
     day_records,
+    imported_entries,
     leave_entries,
     lock_events,
     projects,
     tasks,
+    time_zone_groups,
     types_of_work,
     users,
     week_approvals,
@@ -241,3 +243,51 @@ def insert_named(conn: Connection, kind: str, rows: list[dict]) -> list[int]:
     values = [{**row, "name_key": name_key(row["name"]), "created": created} for row in rows]
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     return list(conn.execute(stmt, values).scalars())
+
+
+# --- imports from other products ---------------------------------------------------------------
+
+
+def imported_keys(conn: Connection, source: str, keys: Iterable[str]) -> set[str]:
+    """Which of ``keys`` (lines of an export of ``source``) are imported already."""
+    found: set[str] = set()
+    ie = imported_entries
+    for chunk in _chunks(keys):
+        stmt = select(ie.c.source_key).where(ie.c.source == source, ie.c.source_key.in_(chunk))
+        found.update(conn.scalars(stmt))
+    return found
+
+
+def add_imported_keys(conn: Connection, source: str, pairs: list[tuple[str, int]]) -> None:
+    """Remember that each (source key, time entry id) came from ``source``."""
+    if pairs:
+        rows = [{"source": source, "source_key": k, "time_entry_id": i} for k, i in pairs]
+        conn.execute(insert(imported_entries), rows)
+
+
+def users_by_identity(conn: Connection) -> list[RowMapping]:
+    """Every user, with what an export may name them by (username, email, full name) and the
+    time zone of their group: a company's users fit in memory, however long its history."""
+    columns = (
+        users.c.id,
+        users.c.username,
+        users.c.username_key,
+        users.c.email,
+        users.c.name_key,
+        users.c.active,
+        users.c.hired,
+        users.c.release_date,
+        users.c.assign_all,
+        users.c.time_zone_group_id,
+        time_zone_groups.c.time_zone_id,
+    )
+    stmt = select(*columns).join(
+        time_zone_groups, time_zone_groups.c.id == users.c.time_zone_group_id
+    )
+    return list(conn.execute(stmt.order_by(users.c.id)).mappings())
+
+
+def default_time_zone(conn: Connection, group_id: int) -> str:
+    """The time zone of the time zone group ``group_id``."""
+    stmt = select(time_zone_groups.c.time_zone_id).where(time_zone_groups.c.id == group_id)
+    return conn.execute(stmt).scalar_one()

@@ -442,6 +442,25 @@ time_entry_tags = Table(
 )
 Index("ix_time_entry_tags_tag_id", time_entry_tags.c.tag_id)
 
+# Where an imported time entry came from: the product whose export held it (``source``:
+# ``toggl``, ``clockify``, ...) and the identity of its line there (``source_key``: the
+# product's own id, or a digest of the line's cells). Importing the same file again finds its
+# lines here and creates nothing twice. Kept beside ``time_entries`` rather than in it, so that
+# nothing reading entries sees import bookkeeping; deleting an entry deletes its link.
+imported_entries = Table(
+    "imported_entries",
+    metadata,
+    Column("source", String(32), primary_key=True),
+    Column("source_key", String(64), primary_key=True),
+    Column(
+        "time_entry_id",
+        Integer,
+        ForeignKey("time_entries.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+)
+Index("ix_imported_entries_time_entry_id", imported_entries.c.time_entry_id)
+
 # Minutes one user tracked on one task on one day (the API's time-track record): the sum of
 # that cell's live, stopped time entries. Its comment is its own.
 day_records = Table(
