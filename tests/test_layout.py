@@ -31,6 +31,8 @@ RESOURCES = {
     "timers": ("api", "services", "schemas"),
     "time_entries": LAYERS,
     "tags": LAYERS,
+    # Imports of other trackers' exports; its queries are the shared store.imports'.
+    "imports": ("api", "services", "schemas"),
     "events": LAYERS,
     "hooks": LAYERS,
     # The Teamwork face: a translation over the shared services, with no SQL of its own.
@@ -63,6 +65,7 @@ SHARED = {
         "task_import",
         "timetrack_import",
         "time_entry_import",
+        "import_formats",
         "timetrack_events",
         "time_entries_many",
         "rounding",

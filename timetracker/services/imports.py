@@ -24,6 +24,9 @@ zone group, which also decides the entry's day. Each entry remembers its source 
 same file again creates nothing twice. A dry run does all of it and undoes it, answering what
 would have been created. Running records (TimeTagger's without a stop) and Harvest's lines of
 0 hours are skipped and counted.
+
+The module is too long for the house's 400 lines on purpose: how an import finds its users, its
+catalogue and then writes are one story, read best in one place.
 """
 
 from __future__ import annotations
