@@ -101,9 +101,20 @@ class _People:
         self.new: dict[str, dict[str, Any]] = {}  # identity -> the user to create
         self.fixed = None  # the user of every line of an export without users
         self.may_create = access.can_manage_accounts(caller)
+        self.answers: dict[tuple, tuple[Any, list[str]]] = {}
 
     def find(self, line: Line, wrong: list[str]) -> Any:
-        """The user row the line names, the new user's identity (a str), or None."""
+        """The user row the line names, the new user's identity (a str), or None; answered
+        once for the lines naming a user alike."""
+        asked = (line.email, line.username, line.name, line.first_name, line.last_name)
+        answer = self.answers.get(asked)
+        if answer is None:
+            problems: list[str] = []
+            answer = self.answers[asked] = (self._find(line, problems), problems)
+        wrong.extend(answer[1])
+        return answer[0]
+
+    def _find(self, line: Line, wrong: list[str]) -> Any:
         if not line.names_user:
             return self._fixed(wrong)
         if line.email:
