@@ -261,6 +261,7 @@ def _expected_problems(name: str) -> dict[int, str]:
             5: "no user 'nobody'",
             6: "start: '2026-03-02T12:00:00'",
             7: "billable: true or false",
+            8: "task: empty",
         },
     }[name]
 
@@ -439,3 +440,12 @@ def test_entries_for_others_need_the_right_to_change_their_time(app, admin, peop
     assert "Line 2: you may not change ann's time on this task" in message
     assert "Line 6: you may not change bo's time on this task" in message
     assert every_row(app) == before
+
+
+def test_harvest_hours_may_be_written_as_hours_and_minutes(admin, people):
+    header = (FIXTURES / "harvest.csv").read_text().splitlines()[0]
+    line = "2026-03-05,Acme,Website,WEB-01,Design,Follow-up,1:45,2.0,Yes,No,No,Ann,Lee,,,,,,,,"
+    response = post_import(admin, "harvest", f"{header}\n{line}\n")
+    assert response.status_code == 200, response.get_json()
+    [entry] = entries_of(admin, people["ann@example.com"].id)
+    assert (entry["date"], entry["minutes"], entry["start"]) == ("2026-03-05", 105, None)

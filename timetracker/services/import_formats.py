@@ -137,7 +137,10 @@ def _seconds(text: str) -> int | None:
 
 
 def _hours(text: str) -> Decimal | None:
-    """Decimal hours ("1.5"; a comma as the decimal mark too)."""
+    """Decimal hours ("1.5"; a comma as the decimal mark too), or H:MM."""
+    if ":" in text:
+        seconds = _seconds(text)
+        return Decimal(seconds) / 3600 if seconds is not None and seconds <= 86400 else None
     try:
         hours = Decimal(text.replace(",", "."))
     except InvalidOperation:
@@ -353,8 +356,9 @@ def _read_own(cells: dict[str, str], line: Line, wrong: list[str]) -> None:
     if not item:
         return
     line.username = cells.get("username") or None
-    if not line.username:
-        wrong.append("username: empty")
+    for column in ("username", "customer", "project", "task"):
+        if not cells.get(column):
+            wrong.append(f"{column}: empty")
     _catalogue(line, cells, wrong, "task")
     line.description = item.get("description")
     line.billable = item.get("billable")

@@ -324,8 +324,6 @@ def import_file(
                 problems.setdefault(line.line, []).extend(wrong)
             else:
                 judged.append((line, user, keys))
-        if tag_names and not access.can_create_tags(caller):
-            problems.setdefault(fresh[0].line, []).append("tags: you may not create tags")
         result = {
             "format": fmt.source,
             "dryRun": options.dry_run,
