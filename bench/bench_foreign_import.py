@@ -37,8 +37,8 @@ from sqlalchemy import func, insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_import import checkpoint, fresh_copy, post_csv  # noqa: E402
 from bench_auth import server  # noqa: E402
+from bench_import import checkpoint, fresh_copy, post_csv  # noqa: E402
 from timetrack_dataset import PASSWORD, _users, catalogue, working_days  # noqa: E402
 
 from timetracker import create_app  # noqa: E402

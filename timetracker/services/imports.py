@@ -51,7 +51,7 @@ from timetracker.services.users import users as user_service
 from timetracker.store import imports as store
 from timetracker.store import settings
 from timetracker.store import tags as tag_store
-from timetracker.store.db import Savepoint
+from timetracker.store.db import Savepoint, large_cache
 from timetracker.store.users import DEFAULT_ID
 from timetracker.store.util import name_key
 
@@ -360,6 +360,7 @@ def _write(
 ) -> dict[str, Any]:
     """Create what the lines need, then their entries (refusing the file with every problem,
     ``problems`` included, when any line is refused)."""
+    large_cache(conn)  # keeps the pages of a large import in memory until it commits
     new_users = {}
     for identity, values in people.new.items():
         row = user_service.create(conn, caller, {**values, "password_hash": "!"})
