@@ -1,7 +1,7 @@
 """Where imported time entries came from.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-07
 
 ``imported_entries`` links a time entry to the line of another product's export that made it
@@ -16,8 +16,8 @@ Going back drops the table.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017"
-down_revision = "0016"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
