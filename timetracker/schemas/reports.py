@@ -7,9 +7,9 @@ from marshmallow import fields, validate
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
     CalendarDate,
-    ExportArgs,
     IdList,
     PageArgs,
+    ReportExportArgs,
     UserIdList,
     list_envelope,
 )
@@ -17,7 +17,7 @@ from timetracker.schemas.time_entries import Instant
 from timetracker.schemas.totals import ProjectListTotalsArgs, TotalsArgs, UserListTotalsArgs
 
 
-class DetailedReportArgs(PageArgs, ExportArgs):
+class DetailedReportArgs(PageArgs, ReportExportArgs):
     dateFrom = CalendarDate(required=True)
     dateTo = CalendarDate(metadata={"description": "Default: no end (up to the last record)"})
     userIds = UserIdList(attribute="user_ids", description="Only these users' records")
@@ -90,13 +90,13 @@ class DetailedRowSchema(ApiSchema):
 DetailedReportSchema = list_envelope(DetailedRowSchema, name="DetailedReport")
 
 
-class SummaryReportArgs(TotalsArgs, ExportArgs):
+class SummaryReportArgs(TotalsArgs, ReportExportArgs):
     pass
 
 
-class ProjectsReportArgs(ProjectListTotalsArgs, ExportArgs):
+class ProjectsReportArgs(ReportExportArgs, ProjectListTotalsArgs):  # its format wins
     pass
 
 
-class UsersReportArgs(UserListTotalsArgs, ExportArgs):
+class UsersReportArgs(ReportExportArgs, UserListTotalsArgs):  # its format wins
     pass

@@ -16,6 +16,7 @@ from timetracker.schemas.common import (
     CalendarDate,
     IdList,
     IncludeReferenced,
+    PdfArgs,
     UserIdList,
     list_envelope,
 )
@@ -88,22 +89,26 @@ class TotalsArgs(PeriodFilterArgs, TaskFilterArgs):
     includeReferenced = IncludeReferenced(REFERENCES)
 
 
-class CustomerTotalsArgs(TotalsArgs):
+class TotalsQueryArgs(TotalsArgs, PdfArgs):
+    """``GET /timetrack/totals`` and the totals of one object: JSON, or a PDF document."""
+
+
+class CustomerTotalsArgs(TotalsQueryArgs):
     class Meta:
         exclude = ("customerIds",)
 
 
-class ProjectTotalsArgs(TotalsArgs):
+class ProjectTotalsArgs(TotalsQueryArgs):
     class Meta:
         exclude = ("customerIds", "projectIds")
 
 
-class TaskTotalsArgs(TotalsArgs):
+class TaskTotalsArgs(TotalsQueryArgs):
     class Meta:
         exclude = ("customerIds", "projectIds", "taskIds")
 
 
-class UserTotalsArgs(TotalsArgs):
+class UserTotalsArgs(TotalsQueryArgs):
     class Meta:
         exclude = ("userIds", "departmentIds")
 

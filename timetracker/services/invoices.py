@@ -102,3 +102,11 @@ def _rows(conn: Connection, entity, ids, field: str) -> list[RowMapping]:
 
 
 invoices = Invoices()
+
+
+def document_of(conn: Connection, caller: Caller, invoice_id: int) -> tuple[Any, list]:
+    """An invoice as :meth:`Invoices.get` answers it (404 unknown, or out of the caller's
+    reach) and the lines of its document: the minutes it billed per task, with each task's
+    customer, project, type of work and that type of work's rate."""
+    invoice = invoices.get(conn, caller, invoice_id)
+    return invoice, store.invoice_lines(conn, invoice_id)
