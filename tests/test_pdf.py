@@ -454,3 +454,29 @@ def test_cli_pdf_export_holds_the_apis_rows(admin, tracked, migrated_database_ur
     assert text_of(exported) == text_of(api)
     assert len(RECORDS) - 1 == 6  # April's record is outside
     assert "Total (6 records) 360 6.00" in text_of(exported)
+
+
+def test_a_pdf_beyond_its_rows_is_refused_and_csv_still_answers(admin, tracked, monkeypatch):
+    from timetracker.services import reports
+
+    monkeypatch.setattr(reports, "MAX_PDF_ROWS", 5)
+    response = admin.get(f"/reports/detailed?{MARCH}&format=pdf")
+    assert response.status_code == 400
+    assert response.get_json()["key"] == "api.error.too_many_rows"
+    assert "at most 5 rows" in response.get_json()["message"]
+    assert admin.get(f"/reports/detailed?{MARCH}&format=csv").status_code == 200
+    pdf_of(admin.get(f"/reports/detailed?{MARCH}&userIds={tracked['worker'].id}&format=pdf"))
+
+
+def test_cli_refuses_a_pdf_beyond_its_rows(tracked, migrated_database_url, tmp_path, monkeypatch):
+    from timetracker.services import reports
+
+    monkeypatch.setattr(reports, "MAX_PDF_ROWS", 5)
+    target = tmp_path / "detailed.pdf"
+    result = export(
+        migrated_database_url, "detailed", "--date-from", "2025-03-01", "--format", "pdf",
+        "-o", str(target),
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "at most 5 rows" in result.output
+    assert not target.exists()

@@ -138,6 +138,8 @@ def export_detailed(output, chosen: str, db: str | None, **options) -> None:
             args = DetailedReportArgs().load(query)
             with engine.connect() as conn:
                 total = reports.detailed_count(conn, caller, args)
+            if chosen == "pdf":
+                reports.check_pdf_rows(total)
             rows = reports.detailed_rows(engine, caller, args)
         except ValidationError as exc:
             raise click.UsageError(_problems(exc.messages)) from exc

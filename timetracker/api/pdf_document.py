@@ -31,6 +31,7 @@ from fpdf import FPDF
 
 PDF_MEDIA_TYPE = "application/pdf"
 SEND_BYTES = 1 << 16
+PAGE_COUNT = "{page-count}"
 FONT = "DejaVu"
 FALLBACK_FONT = "DroidFallback"
 _FONT_FILES = (
@@ -102,6 +103,8 @@ class ReportPdf(FPDF):
                 self.add_font(family, style, str(path))
         self.set_margins(12, 12, 12)
         self.set_auto_page_break(True, margin=14)
+        # A longer alias of the page count reserves the width of thousands of pages.
+        self.alias_nb_pages(PAGE_COUNT)
         self.set_title(title)
         self.set_creator("timetracker")
         self._columns: list[PdfColumn] = []
@@ -134,7 +137,7 @@ class ReportPdf(FPDF):
         self.set_y(-10)
         self.set_font(FONT, "", 7)
         self.set_text_color(110)
-        self.cell(0, 4, f"Page {self.page_no()} of {{nb}}", align="C")
+        self.cell(0, 4, f"Page {self.page_no()} of {PAGE_COUNT}", align="C")
         self.set_text_color(0)
 
     # --- text ------------------------------------------------------------------------------

@@ -77,7 +77,8 @@ class Detailed(MethodView):
         with =, +, -, @, a tab or a carriage return is prefixed with ' so that spreadsheets do
         not run it as a formula. With format=xlsx (or the Accept header of Excel) the same rows
         are an Excel file, with the minutes in hours too, and with format=pdf (or Accept:
-        application/pdf) a PDF document of them.
+        application/pdf) a PDF document of them: at most 150,000 rows (400
+        api.error.too_many_rows beyond; CSV and Excel hold any number).
 
         With grain=entry the rows are the time entries the records add up (live and stopped),
         ordered by date, user, start (untimed first) and id, with `entryId`, `start`, `end`
@@ -93,6 +94,7 @@ class Detailed(MethodView):
             if chosen == "pdf":
                 from timetracker.api.pdf_reports import detailed_pdf
 
+                reports.check_pdf_rows(reports.detailed_count(get_db(), caller, args))
                 return _pdf(lambda: detailed_pdf(header, rows, args), "detailed-report.pdf")
             return document_response(chosen, header, rows, "detailed-report", schemas)
         return reports.detailed(get_db(), caller, args)

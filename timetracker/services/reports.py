@@ -16,12 +16,17 @@ from sqlalchemy import Connection, Engine
 
 from timetracker import access
 from timetracker.access import Caller
+from timetracker.errors import ApiError
 from timetracker.schemas.time_entries import instants_as_text
 from timetracker.services import totals
 from timetracker.services.periods import check_range
 from timetracker.store import reports as store
 
 DETAILED_HEADER: Sequence[str] = store.DETAILED_HEADER  # grain=record's
+# The most rows a PDF of the detailed report holds (about 2,700 pages): fpdf2 keeps a document's
+# pages until it is written, so the server's memory grows with them (``bench/bench_pdf.py``);
+# more rows are refused (CSV and Excel stream any number).
+MAX_PDF_ROWS = 150_000
 
 
 def _detailed_statement(caller: Caller, args: Mapping[str, Any], text: bool = False):
@@ -55,6 +60,18 @@ def detailed_rows(engine: Engine, caller: Caller, args: Mapping[str, Any]) -> It
 def detailed_count(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> int:
     """How many rows :func:`detailed_rows` gives (a progress bar's total)."""
     return store.detailed_count(conn, _detailed_statement(caller, args))
+
+
+def check_pdf_rows(count: int) -> None:
+    """Refuse a PDF of more than :data:`MAX_PDF_ROWS` rows (400 api.error.too_many_rows)."""
+    if count > MAX_PDF_ROWS:
+        raise ApiError(
+            400,
+            "too_many_rows",
+            f"A PDF holds at most {MAX_PDF_ROWS:,} rows and this report has {count:,}: "
+            "narrow the period or the filters, or ask for CSV or Excel",
+            fields="format",
+        )
 
 
 # --- reports of totals: summary (grouped as asked), per project, per user ----------------------
