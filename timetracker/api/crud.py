@@ -137,29 +137,29 @@ def crud_blueprint(spec: Crud) -> Blueprint:
     if spec.extra_routes is not None:
         spec.extra_routes(blp)
 
-    item_args, answer_document, document_doc = spec.item_document or (None, None, None)
+    if spec.item_document is not None:
+        item_args, answer_document, document_doc = spec.item_document
+
+        @blp.arguments(item_args, location="query")
+        @blp.response(200, spec.schema)
+        @document_doc(blp)
+        @errors("get")
+        @doc(spec.docs["get"])
+        def get_or_document(self, args, **path):
+            document = answer_document(args, path[param])
+            if document is not None:
+                return document
+            return service.get(get_db(), current_caller(), path[param])
 
     class Item(MethodView):
-        if spec.item_document is None:
+        @blp.response(200, spec.schema)
+        @errors("get")
+        @doc(spec.docs["get"])
+        def get(self, **path):
+            return service.get(get_db(), current_caller(), path[param])
 
-            @blp.response(200, spec.schema)
-            @errors("get")
-            @doc(spec.docs["get"])
-            def get(self, **path):
-                return service.get(get_db(), current_caller(), path[param])
-
-        else:
-
-            @blp.arguments(item_args, location="query")
-            @blp.response(200, spec.schema)
-            @document_doc(blp)
-            @errors("get")
-            @doc(spec.docs["get"])
-            def get(self, args, **path):
-                document = answer_document(args, path[param])
-                if document is not None:
-                    return document
-                return service.get(get_db(), current_caller(), path[param])
+        if spec.item_document is not None:
+            get = get_or_document  # the same answer, or a document of it when asked
 
         if spec.update_schema is not None:
 

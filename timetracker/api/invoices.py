@@ -8,11 +8,10 @@ from timetracker.access import current_caller
 from timetracker.api.crud import Crud, crud_blueprint
 from timetracker.api.documents import PDF_MEDIA_TYPE, export_format, pdf_documented
 from timetracker.schemas import invoices as s
-from timetracker.schemas.common import PdfArgs
+from timetracker.schemas.totals import PdfArgs
 from timetracker.services import invoices as service
 from timetracker.services.invoices import invoices
 from timetracker.store.db import get_db
-from timetracker.store.settings import company_settings_map
 
 PDF_INVOICE = (
     "the invoice's document: its number, period and customers, a line per task it billed "
@@ -28,10 +27,8 @@ def invoice_document(args, invoice_id: int) -> Response | None:
     from timetracker.api.pdf_document import pdf_response
     from timetracker.api.pdf_reports import invoice_pdf
 
-    conn = get_db()
-    invoice, lines = service.document_of(conn, current_caller(), invoice_id)
+    invoice, lines, currency = service.document_of(get_db(), current_caller(), invoice_id)
     shown = s.InvoiceSchema().dump(invoice)
-    currency = company_settings_map(conn)["currency"]
     return pdf_response(lambda: invoice_pdf(shown, lines, currency), f"invoice-{invoice_id}.pdf")
 
 

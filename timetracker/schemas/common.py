@@ -327,30 +327,6 @@ class ExportArgs(ApiSchema):
     )
 
 
-class ReportExportArgs(ApiSchema):
-    """The ``format`` of a report that answers PDF as well as JSON, CSV and Excel."""
-
-    format = fields.String(
-        validate=validate.OneOf(("json", "csv", "xlsx", "pdf")),
-        metadata={
-            "description": "json, csv, xlsx (Excel) or pdf. Without it the Accept header "
-            "decides; JSON is the default. CSV, Excel and PDF hold every matching row: offset, "
-            "limit and includeReferenced do not apply to them"
-        },
-    )
-
-
-class PdfArgs(ApiSchema):
-    """The ``format`` of an answer that is JSON or a PDF document."""
-
-    format = fields.String(
-        validate=validate.OneOf(("json", "pdf")),
-        metadata={
-            "description": "json or pdf. Without it the Accept header decides; JSON is the default"
-        },
-    )
-
-
 class AllowedActionsSchema(ApiSchema):
     canModify = fields.Boolean(required=True)
     canDelete = fields.Boolean(required=True)

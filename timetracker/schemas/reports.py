@@ -9,12 +9,24 @@ from timetracker.schemas.common import (
     CalendarDate,
     IdList,
     PageArgs,
-    ReportExportArgs,
     UserIdList,
     list_envelope,
 )
 from timetracker.schemas.time_entries import Instant
 from timetracker.schemas.totals import ProjectListTotalsArgs, TotalsArgs, UserListTotalsArgs
+
+
+class ReportExportArgs(ApiSchema):
+    """The ``format`` of a report: JSON, CSV, Excel or a PDF document."""
+
+    format = fields.String(
+        validate=validate.OneOf(("json", "csv", "xlsx", "pdf")),
+        metadata={
+            "description": "json, csv, xlsx (Excel) or pdf. Without it the Accept header "
+            "decides; JSON is the default. CSV, Excel and PDF hold every matching row: offset, "
+            "limit and includeReferenced do not apply to them"
+        },
+    )
 
 
 class DetailedReportArgs(PageArgs, ReportExportArgs):

@@ -16,7 +16,6 @@ from timetracker.schemas.common import (
     CalendarDate,
     IdList,
     IncludeReferenced,
-    PdfArgs,
     UserIdList,
     list_envelope,
 )
@@ -87,6 +86,16 @@ class TotalsArgs(PeriodFilterArgs, TaskFilterArgs):
         },
     )
     includeReferenced = IncludeReferenced(REFERENCES)
+
+
+class PdfArgs(ApiSchema):
+    """The ``format`` of an answer that is JSON or a PDF document (totals, an invoice)."""
+
+    format = fields.String(
+        validate=validate.OneOf(("json", "pdf")),
+        metadata={"description": "json or pdf. Without it the Accept header decides; JSON is "
+                  "the default"},
+    )  # fmt: skip
 
 
 class TotalsQueryArgs(TotalsArgs, PdfArgs):
