@@ -97,10 +97,9 @@ class ReportPdf(FPDF):
     def __init__(self, title: str, lines: Sequence[str] = (), landscape: bool = True):
         super().__init__(orientation="L" if landscape else "P", unit="mm", format="A4")
         self.report_title = title
-        fonts = resources.files("timetracker.fonts")
-        for family, style, name in _FONT_FILES:
-            with resources.as_file(fonts / name) as path:
-                self.add_font(family, style, str(path))
+        for family, style, name in _FONT_FILES[:2]:
+            self._add_bundled_font(family, style, name)
+        self._fallback_added = False  # on the first character DejaVu lacks: its file is large
         self.set_margins(12, 12, 12)
         self.set_auto_page_break(True, margin=14)
         # A longer alias of the page count reserves the width of thousands of pages.
@@ -118,6 +117,15 @@ class ReportPdf(FPDF):
         for line in lines:
             self.line_of_text(line, 5)
         self.ln(3)
+
+    def _add_bundled_font(self, family: str, style: str, name: str) -> None:
+        with resources.as_file(resources.files("timetracker.fonts") / name) as path:
+            self.add_font(family, style, str(path))
+
+    def _use_fallback(self) -> None:
+        if not self._fallback_added:
+            self._add_bundled_font(*_FONT_FILES[2])
+            self._fallback_added = True
 
     # --- pages -----------------------------------------------------------------------------
 
@@ -205,6 +213,7 @@ class ReportPdf(FPDF):
             elif covered:
                 self.text(left, baseline, fitted)
             else:
+                self._use_fallback()
                 style, size = self.font_style, self.font_size_pt
                 for run, main in self._runs(fitted):
                     self.set_font(FONT if main else FALLBACK_FONT, style if main else "", size)
@@ -234,6 +243,7 @@ class ReportPdf(FPDF):
 
     def _mixed_width(self, text: str) -> float:
         """The width of ``text`` set in runs of the main and the fallback font."""
+        self._use_fallback()
         style, size = self.font_style, self.font_size_pt
         width = 0.0
         for run, main in self._runs(text):
