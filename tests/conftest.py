@@ -20,11 +20,13 @@ worker's id), its own empty databases, and rate-limit counters under keys of its
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import gc
 import os
 import shutil
 import sqlite3
 import uuid
+import zoneinfo
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -401,3 +403,35 @@ def write_window(monkeypatch):
 
     monkeypatch.setattr(timetrack_store, "save_entry", slow_save)
     return held
+
+
+# --- a clock for timers, and a worker in Tokyo ----------------------------------------------
+
+
+class Clock:
+    """The timers' clock, set by the test (epoch milliseconds; times given are Tokyo's)."""
+
+    def __init__(self, monkeypatch):
+        from timetracker.services import timers
+
+        self.now = 0
+        monkeypatch.setattr(timers, "now_ms", lambda: self.now)
+
+    def at(self, year, month, day, hour, minute, second=0):
+        tokyo = zoneinfo.ZoneInfo("Asia/Tokyo")
+        moment = dt.datetime(year, month, day, hour, minute, second, tzinfo=tokyo)
+        self.now = int(moment.timestamp() * 1000)
+        return self
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    return Clock(monkeypatch)
+
+
+@pytest.fixture
+def tokyo_worker(admin, worker):
+    """The worker (assigned to Website: Design, Build), in Tokyo."""
+    group = admin.ok("post", "/timeZoneGroups", {"name": "Tokyo", "timeZoneId": "Asia/Tokyo"})
+    admin.ok("patch", f"/users/{worker.id}", {"timeZoneGroupId": group["id"]})
+    return worker

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from timetracker.store.db import make_engine
-from timetracker.store.migrate import alembic_config, upgrade
+from timetracker.store.migrate import downgrade, upgrade
 from timetracker.store.schema import metadata
 
 
@@ -27,9 +26,7 @@ def test_upgrade_is_idempotent_and_downgrade_removes_everything(database_url):
     upgrade(engine)
     tables = set(inspect(engine).get_table_names())
     assert set(metadata.tables) <= tables
-    with engine.connect() as conn:
-        command.downgrade(alembic_config(conn), "base")
-        conn.commit()
+    downgrade(engine, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     engine.dispose()
 
@@ -68,9 +65,7 @@ def test_modified_stamps_start_from_created_and_go_away_with_the_data_kept(datab
         )
         assert conn.execute(text("SELECT min(modified) FROM customers")).scalar() > 1
         users = conn.execute(text("SELECT count(*) FROM users")).scalar()
-    with engine.connect() as conn:
-        command.downgrade(alembic_config(conn), "0010")
-        conn.commit()
+    downgrade(engine, "0010")
     assert "modified" not in {c["name"] for c in inspect(engine).get_columns("customers")}
     with engine.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM customers")).scalar() == 2

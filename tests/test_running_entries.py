@@ -5,23 +5,9 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 
 from tests.test_time_entries import one_truth, record_time, stored_entries
-from tests.test_timers import Clock
-from timetracker.store.migrate import alembic_config, upgrade
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
-def tokyo_worker(admin, worker):
-    group = admin.ok("post", "/timeZoneGroups", {"name": "Tokyo", "timeZoneId": "Asia/Tokyo"})
-    admin.ok("patch", f"/users/{worker.id}", {"timeZoneGroupId": group["id"]})
-    return worker
+from timetracker.store.migrate import downgrade, upgrade
 
 
 def test_a_running_entry_counts_nothing_until_it_stops(app, tokyo_worker, catalogue, clock):
@@ -144,9 +130,7 @@ def test_running_timers_become_running_entries_and_back(app, tokyo_worker, catal
     clock.at(2026, 3, 2, 8, 0)
     tokyo_worker.ok("post", "/timers", {"taskId": design, "comment": "Early"})
     engine = app.extensions["timetracker"]["engine"]
-    with engine.connect() as conn:
-        command.downgrade(alembic_config(conn), "0014")
-        conn.commit()
+    downgrade(engine, "0014")
     with engine.connect() as conn:
         timers = conn.execute(sa.text("SELECT user_id, task_id, comment FROM timers")).all()
         assert [tuple(t) for t in timers] == [(tokyo_worker.id, design, "Early")]

@@ -6,7 +6,6 @@ import csv
 import io
 
 import pytest
-from alembic import command
 from sqlalchemy import event, inspect, text
 
 from timetracker.access import (
@@ -17,7 +16,7 @@ from timetracker.access import (
     MANAGE_SYSTEM_SETTINGS,
     MODIFY_APPROVE_TIME_TRACK,
 )
-from timetracker.store.migrate import alembic_config, upgrade
+from timetracker.store.migrate import downgrade, upgrade
 
 DAY = "2025-03-04"
 
@@ -433,9 +432,7 @@ def test_the_migration_goes_back_without_tags(app, worker, catalogue, tag_ids):
     body = {"taskId": design, "date": DAY, "minutes": 30, "tagIds": [tag_ids["a"]]}
     worker.ok("post", "/timeEntries", body)
     engine = app.extensions["timetracker"]["engine"]
-    with engine.connect() as conn:
-        command.downgrade(alembic_config(conn), "0014")
-        conn.commit()
+    downgrade(engine, "0014")
     assert not {"tags", "time_entry_tags"} & set(inspect(engine).get_table_names())
     upgrade(engine)
     assert worker.ok("get", "/timeEntries")["items"][0]["tagIds"] == []

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 
 from timetracker.store import time_entries
-from timetracker.store.migrate import alembic_config, upgrade
+from timetracker.store.migrate import downgrade, upgrade
 
 DAY = "2025-03-04"
 
@@ -83,9 +82,7 @@ def test_the_migration_makes_each_record_one_untimed_entry_and_going_back_keeps_
     worker.ok("patch", record_path("worker", design), {"time": 60, "comment": "a"})
     worker.ok("patch", record_path("worker", build, "2025-03-05"), {"time": 45})
     engine = app.extensions["timetracker"]["engine"]
-    with engine.connect() as conn:
-        command.downgrade(alembic_config(conn), "0013")
-        conn.commit()
+    downgrade(engine, "0013")
     with engine.connect() as conn:
         kept = conn.execute(
             text("SELECT user_id, date, task_id, minutes, comment FROM time_entries ORDER BY date")
@@ -450,8 +447,10 @@ def test_the_list_exports_as_csv_and_excel(app, worker, catalogue):
     from openpyxl import load_workbook
 
     design = catalogue["tasks"]["design"]["id"]
+    tags = [worker.ok("post", "/tags", {"name": name})["id"] for name in ("review", "Client")]
     timed = worker.ok("post", "/timeEntries", {"taskId": design, "start": "2025-03-04T14:00:00Z",
-                                                "minutes": 30, "description": "=cmd"})  # fmt: skip
+                                                "minutes": 30, "description": "=cmd",
+                                                "tagIds": tags})  # fmt: skip
     untimed = worker.ok("post", "/timeEntries", {"taskId": design, "date": DAY, "minutes": 15})
     response = worker.get("/timeEntries?format=csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -461,12 +460,14 @@ def test_the_list_exports_as_csv_and_excel(app, worker, catalogue):
     assert rows[1]["description"] == "'=cmd"  # the formula guard
     assert rows[0]["start"] == "" and rows[0]["minutes"] == "15"
     assert "allowedActions" not in rows[0]
+    assert (rows[0]["tags"], rows[1]["tags"]) == ("", "Client; review")  # by name
     book = load_workbook(io.BytesIO(worker.get("/timeEntries?format=xlsx").get_data()))
     sheet = book.worksheets[0]
     header = [c.value for c in sheet[1]]
     second = dict(zip(header, [c.value for c in sheet[3]], strict=False))
     assert second["minutes"] == 30 and second["id"] == timed["id"]
     assert str(second["start"]) == "2025-03-04 14:00:00"
+    assert second["tags"] == "Client; review"
 
 
 # --- CSV import -----------------------------------------------------------------------------------
@@ -578,7 +579,7 @@ def test_an_array_carries_tags(app, admin, worker, catalogue):
 
 def test_a_company_may_refuse_overlapping_entries(app, admin, worker, catalogue):
     design, build = (catalogue["tasks"][name]["id"] for name in ("design", "build"))
-    assert worker.ok("get", "/timeEntrySettings") == {"allowOverlaps": True}
+    assert worker.ok("get", "/timeEntrySettings")["allowOverlaps"] is True
     assert worker.patch("/timeEntrySettings", json={"allowOverlaps": False}).status_code == 403
     for bad in ({"allowOverlaps": "false"}, {"allowOverlaps": 0}, {}):
         assert admin.patch("/timeEntrySettings", json=bad).status_code == 400, bad
@@ -588,9 +589,9 @@ def test_a_company_may_refuse_overlapping_entries(app, admin, worker, catalogue)
 
     first = worker.ok("post", "/timeEntries", timed(design, "09:00", "10:00"))
     worker.ok("post", "/timeEntries", timed(build, "09:30", "10:30"))  # allowed by default
-    assert admin.ok("patch", "/timeEntrySettings", {"allowOverlaps": False}) == {
-        "allowOverlaps": False
-    }
+    changed = admin.ok("patch", "/timeEntrySettings", {"allowOverlaps": False})
+    assert changed["allowOverlaps"] is False
+    assert changed["rounding"]["mode"] == "none"  # untouched
     response = worker.post("/timeEntries", json=timed(build, "08:30", "09:01"))
     assert (response.status_code, response.get_json()["key"]) == (409, "api.error.entries_overlap")
     assert str(first["id"]) in response.get_json()["message"]

@@ -11,34 +11,6 @@ import pytest
 from timetracker.access import ENTER_TIME_TRACK, MODIFY_APPROVE_TIME_TRACK
 from timetracker.services import timers as timer_rules
 
-TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
-
-
-class Clock:
-    """The timers' clock, set by the test (epoch milliseconds)."""
-
-    def __init__(self, monkeypatch):
-        self.now = 0
-        monkeypatch.setattr(timer_rules, "now_ms", lambda: self.now)
-
-    def at(self, year, month, day, hour, minute, second=0):
-        moment = dt.datetime(year, month, day, hour, minute, second, tzinfo=TOKYO)
-        self.now = int(moment.timestamp() * 1000)
-        return self
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
-def tokyo_worker(admin, worker):
-    """The worker (assigned to Website: Design, Build), in Tokyo."""
-    group = admin.ok("post", "/timeZoneGroups", {"name": "Tokyo", "timeZoneId": "Asia/Tokyo"})
-    admin.ok("patch", f"/users/{worker.id}", {"timeZoneGroupId": group["id"]})
-    return worker
-
 
 def record(client, user, day, task):
     return client.ok("get", f"/timetrack/{user}/{day}/{task}")["time"]

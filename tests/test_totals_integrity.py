@@ -2,11 +2,11 @@
 
 Random sequences of the changes that touch time (a PATCH of a day record, a delta, a batch, a
 CSV import over a range that starts and ends inside months, invoices made and deleted, locks,
-rate changes, a task moved to another project or deleted, a timer) are run through HTTP; after
-each step the kept totals must equal a rebuild from the records, every record must be the sum of
-its time entries (and billed by their invoice), and the totals the API answers
-must equal the sums of the records it lists. A failure names the seed and the steps that led to
-it, so it can be replayed.
+rate changes, a task moved to another project or deleted, a timer, time entries made and marked
+billable or not) are run through HTTP; after each step the kept totals must equal a rebuild from
+the records, every record must be the sum of its time entries (its marks and billed minutes
+too), and the totals the API answers must equal the sums of the records and entries it lists.
+A failure names the seed and the steps that led to it, so it can be replayed.
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ def world(admin, make_user, catalogue):
         for name in ("ann", "bob")
     }
     tasks = {t["id"]: t for t in admin.ok("get", "/tasks")["items"]}
+    # One task of a type of work that is not billable: entries marked billable count there.
+    internal = admin.ok("post", "/typesOfWork", {"name": "Internal", "billable": False})
+    build = next(t for t in tasks.values() if t["name"] == "Build")
+    admin.ok("patch", f"/tasks/{build['id']}", {"typeOfWorkId": internal["id"]})
     projects = {p["id"]: p for p in admin.ok("get", "/projects")["items"]}
     customers = {c["id"]: c for c in admin.ok("get", "/customers")["items"]}
     return {"users": users, "tasks": tasks, "projects": projects, "customers": customers}
@@ -113,6 +117,26 @@ class Steps:
         self.log[-1] += f" -> {response.status_code}"
         assert response.status_code < 500, response.get_json()
 
+    def entry(self):
+        """An entry, untimed or timed, following its task's type of work or marked."""
+        body = {"userId": self._user(), "taskId": self._task(), "date": str(self._day())}
+        body["minutes"] = self.rng.choice((5, 30, 75))
+        if self.rng.random() < 0.5:
+            body["start"] = f"{body['date']}T{self.rng.randint(0, 20):02}:00:00Z"
+            del body["date"]
+        billable = self.rng.choice((None, True, False))
+        if billable is not None:
+            body["billable"] = billable
+        self._send("post", "/timeEntries", body)
+
+    def mark(self):
+        """An entry marked billable, not billable, or left to its type of work."""
+        listed = self.admin.ok("get", "/timeEntries?limit=1000")["items"]
+        if listed:
+            chosen = self.rng.choice(listed)
+            billable = self.rng.choice((None, True, False))
+            self._send("patch", f"/timeEntries/{chosen['id']}", {"billable": billable})
+
     def invoice(self):
         first, last = self._period()
         response = self._send(
@@ -164,7 +188,7 @@ class Steps:
     WEIGHTED = (
         ("patch", 6), ("delta", 3), ("batch", 3), ("import_csv", 4), ("invoice", 2),
         ("delete_invoice", 1), ("lock", 2), ("rates", 1), ("move_task", 1),
-        ("delete_task", 1), ("timer", 1),
+        ("delete_task", 1), ("timer", 1), ("entry", 4), ("mark", 3),
     )  # fmt: skip
 
     def any(self) -> None:
@@ -178,22 +202,46 @@ def records_are_the_sums_of_entries(app) -> None:
 
 
 def api_totals_equal_records(admin, rng: random.Random) -> None:
-    """The totals answered for a period and by month equal the sums of the listed records."""
+    """The totals answered for a period and by month and user equal the sums of the listed
+    records (what of them is billable or billed: :func:`api_totals_equal_entries`)."""
     first = rng.choice(DAYS)
     last = rng.choice([d for d in DAYS if d >= first])
     records = listed_records(admin, str(first), str(last))
     body = admin.ok("get", f"/timetrack/totals?dateFrom={first}&dateTo={last}&groupBy=month,user")
-    expected: dict[tuple, list[int]] = {}
-    for user, day, _task, minutes, _billable, billed in records:
-        sums = expected.setdefault((day[:8] + "01", user), [0, 0])
-        sums[0] += minutes
-        sums[1] += minutes if billed else 0
+    expected: dict[tuple, int] = {}
+    for user, day, _task, minutes, _billable, _billed in records:
+        key = (day[:8] + "01", user)
+        expected[key] = expected.get(key, 0) + minutes
+    answered = {(g["month"], g["userId"]): g["totals"]["totalMinutes"] for g in body["groups"]}
+    assert answered == {k: v for k, v in expected.items() if v}, (first, last)
+    assert body["totals"]["totalMinutes"] == sum(r[3] for r in records)
+
+
+def api_totals_equal_entries(admin, rng: random.Random) -> None:
+    """The totals answered by month equal the sums of the listed entries: all, billable (an
+    entry's own mark, or its task's type of work) and billed."""
+    first = rng.choice(DAYS)
+    last = rng.choice([d for d in DAYS if d >= first])
+    listed = admin.ok("get", f"/timeEntries?dateFrom={first}&dateTo={last}&limit=1000")["items"]
+    expected: dict[str, list[int]] = {}
+    for item in listed:
+        if item["end"] is None and item["start"] is not None:
+            continue  # running: counts nothing yet
+        sums = expected.setdefault(item["date"][:8] + "01", [0, 0, 0])
+        sums[0] += item["minutes"]
+        sums[1] += item["minutes"] if item["billable"] else 0
+        sums[2] += item["minutes"] if item["invoiceId"] is not None else 0
+    body = admin.ok("get", f"/timetrack/totals?dateFrom={first}&dateTo={last}&groupBy=month")
     answered = {
-        (g["month"], g["userId"]): [g["totals"]["totalMinutes"], g["totals"]["billedMinutes"]]
+        g["month"]: [g["totals"][k] for k in ("totalMinutes", "billableMinutes", "billedMinutes")]
         for g in body["groups"]
     }
     assert answered == {k: v for k, v in expected.items() if v[0]}, (first, last)
-    assert body["totals"]["totalMinutes"] == sum(r[3] for r in records)
+    for billable in (True, False):
+        query = f"dateFrom={first}&dateTo={last}&billable={str(billable).lower()}"
+        kept = admin.ok("get", f"/timetrack/totals?{query}")["totals"]["totalMinutes"]
+        summed = sum(v[1] for v in expected.values())
+        assert kept == (summed if billable else sum(v[0] for v in expected.values()) - summed)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -209,6 +257,7 @@ def test_kept_totals_stay_exact_under_random_changes(app, admin, world, seed):
             records_are_the_sums_of_entries(app)
             if number % 5 == 4:
                 api_totals_equal_records(admin, rng)
+                api_totals_equal_entries(admin, rng)
         except AssertionError as exc:
             raise AssertionError(
                 f"seed {seed}, after step {number}:\n" + "\n".join(steps.log[-25:])
@@ -285,5 +334,59 @@ def test_check_finds_and_repairs_kept_totals(app, admin, world, migrated_databas
     assert "Repaired" in repaired.output
     kept_equals_rebuilt(app)
     assert admin.ok("get", july_totals)["totals"]["totalMinutes"] == 140
+    again = CliRunner().invoke(main, ["check", "--db", migrated_database_url])
+    assert again.exit_code == 0, again.output
+
+
+def test_check_finds_and_repairs_records_that_are_not_their_entries_sums(
+    app, admin, world, migrated_database_url
+):
+    """Day records written past their entries (a record changed by hand, one missing, one left
+    without entries, marks lost): ``timetracker check`` lists them and exits 1; ``--repair``
+    writes them again from the entries, and the kept totals follow."""
+    from click.testing import CliRunner
+    from sqlalchemy import delete, update
+
+    from timetracker.cli import main
+    from timetracker.store.schema import day_records, time_entries
+
+    ann, bob = world["users"]["ann"], world["users"]["bob"]
+    design, build = sorted(world["tasks"])[:2]
+    admin.ok("post", "/timeEntries", {"userId": ann, "taskId": design, "date": "2026-06-05",
+                                      "minutes": 40, "billable": False})  # fmt: skip
+    admin.ok("patch", f"/timetrack/{ann}/2026-06-20/{design}", {"time": 100})
+    admin.ok("patch", f"/timetrack/{bob}/2026-07-01/{build}", {"time": 30})
+    admin.ok("patch", f"/timetrack/{bob}/2026-07-02/{build}", {"time": 20})
+    assert CliRunner().invoke(main, ["check", "--db", migrated_database_url]).exit_code == 0
+
+    engine = app.extensions["timetracker"]["engine"]
+    dr = day_records
+    with engine.begin() as conn:
+        conn.execute(
+            update(dr).where(dr.c.user_id == ann, dr.c.date == dt.date(2026, 6, 5))
+            .values(minutes=45, marked_unbillable=0)
+        )  # fmt: skip
+        conn.execute(delete(dr).where(dr.c.user_id == bob, dr.c.date == dt.date(2026, 7, 1)))
+        conn.execute(
+            delete(time_entries).where(
+                time_entries.c.user_id == bob, time_entries.c.date == dt.date(2026, 7, 2)
+            )
+        )
+    found = CliRunner().invoke(main, ["check", "--db", migrated_database_url])
+    assert found.exit_code == 1, found.output
+    assert "Day records: 3 disagree with the sum of their time entries" in found.output
+    for line in (f"user {ann}, 2026-06-05, task {design}", f"user {bob}, 2026-07-01, task {build}",
+                 f"user {bob}, 2026-07-02, task {build}"):  # fmt: skip
+        assert line in found.output
+
+    repaired = CliRunner().invoke(main, ["check", "--repair", "--db", migrated_database_url])
+    assert repaired.exit_code == 0, repaired.output
+    assert "the day records were written again from their entries" in repaired.output
+    records_are_the_sums_of_entries(app)
+    kept_equals_rebuilt(app)
+    period = "/timetrack/totals?dateFrom=2026-06-01&dateTo=2026-07-31"
+    answered = admin.ok("get", period)["totals"]
+    # Build is of a type of work that is not billable; the 40 are marked not billable.
+    assert (answered["totalMinutes"], answered["billableMinutes"]) == (40 + 100 + 30, 100)
     again = CliRunner().invoke(main, ["check", "--db", migrated_database_url])
     assert again.exit_code == 0, again.output

@@ -90,18 +90,44 @@ def migrate(revision: str, db: str | None) -> None:
         engine.dispose()
 
 
+def _check_records(engine, repair: bool) -> None:
+    """The day records against their entries (see :func:`check`)."""
+    from timetracker.store import time_entries, totals
+
+    with engine.connect() as conn:
+        cells = time_entries.disagreeing_cells(conn, limit=21)
+    if not cells:
+        click.echo("Day records: every record equals the sum of its time entries.")
+        return
+    more = "more than 20" if len(cells) > 20 else str(len(cells))
+    click.echo(f"Day records: {more} disagree with the sum of their time entries:")
+    for user_id, day, task_id in cells[:20]:
+        click.echo(f"  user {user_id}, {day}, task {task_id}")
+    if not repair:
+        click.echo("Run `timetracker check --repair` to write them again from the entries.")
+        raise SystemExit(1)
+    while cells:
+        with totals.repairing(engine) as conn:
+            time_entries.resum_cells(conn, cells)
+            cells = time_entries.disagreeing_cells(conn, limit=1000)
+    click.echo("Repaired: the day records were written again from their entries.")
+
+
 @main.command()
-@click.option("--repair", is_flag=True, help="Compute what disagrees again from the records.")
+@click.option("--repair", is_flag=True, help="Write what disagrees again from the time entries.")
 @db_option
 def check(repair: bool, db: str | None) -> None:
-    """Check what the database keeps beside the records against the records themselves: the
-    monthly totals (minutes, billed minutes, cost per user, task and month) must equal the sums
-    of the time-track records. Exits 1 when something disagrees; --repair computes the kept
-    totals again (the records are never changed). Safe while the server runs."""
+    """Check what the database keeps beside the time entries against the entries themselves:
+    every time-track record must be the sum of its day's and task's entries (minutes, what of
+    them is marked billable or not, billed minutes, invoice), and the monthly totals (minutes,
+    billed minutes, cost per user, task and month) the sums of the records. Exits 1 when
+    something disagrees; --repair writes the records and the kept totals again from the entries
+    (the entries are never changed). Safe while the server runs."""
     from timetracker.store import totals
 
     engine = _engine(db)
     try:
+        _check_records(engine, repair)
         with engine.connect() as conn:
             count, listed = totals.differences(conn)
         if not count:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
@@ -145,9 +145,12 @@ def field_sample(field: fields.Field) -> Any:
     return None
 
 
-def csv_example(schema: type[Schema], columns: Sequence[tuple[str, str]]) -> str:
+def csv_example(
+    schema: type[Schema], columns: Sequence[tuple[str, str]], extra: Mapping[str, Any] | None = None
+) -> str:
     """The CSV text of a header and one sample row of ``columns`` (:func:`csv_columns` of
-    ``schema``), written as an answer is."""
-    declared = schema().fields
-    row = [field_sample(declared[name]) for name, _ in columns]
+    ``schema``, and columns of the export's own with their samples in ``extra``), written as an
+    answer is."""
+    declared, extra = schema().fields, extra or {}
+    row = [extra[name] if name in extra else field_sample(declared[name]) for name, _ in columns]
     return "".join(csv_chunks([name for name, _ in columns], [row]))

@@ -374,4 +374,7 @@ def invoice_pdf(
         ["Total", None, None, total_minutes, total_minutes, None, round(total_amount, 2)],
         final=True,
     )
+    reported = invoice.get("reportedMinutes")
+    if reported is not None and reported != total_minutes:  # the company rounds reported time
+        pdf.total_row(["Reported (rounded)", None, None, reported, reported, None, None])
     return pdf

@@ -14,6 +14,7 @@ from timetracker.errors import invalid, validation_error
 from timetracker.schemas import time_entries as s
 from timetracker.services import time_entry_import, timers
 from timetracker.services.time_entries import (
+    TAG_NAMES,
     change_entry_settings,
     entry_settings,
     time_entries,
@@ -154,9 +155,10 @@ def timer_routes(blp: Blueprint) -> None:
             return timers.current(get_db(), current_caller(), args["userId"])
 
 
-# The CSV and Excel of the list: the entries' fields, without what belongs to the caller (and,
-# for now, without the tags, which the streamed query does not read).
+# The CSV and Excel of the list: the entries' fields, without what belongs to the caller, and
+# the names of their tags (last: see TimeEntries.export).
 CSV_COLUMNS = csv_columns(s.TimeEntrySchema, ("allowedActions", "tagIds"))
+CSV_COLUMNS.append((TAG_NAMES, TAG_NAMES))
 
 ONE_OR_MANY = {
     "required": True,
@@ -201,7 +203,7 @@ blp = crud_blueprint(
         counted=True,
         extra_routes=entry_routes,
         csv=CSV_COLUMNS,
-        csv_example=csv_example(s.TimeEntrySchema, CSV_COLUMNS),
+        csv_example=csv_example(s.TimeEntrySchema, CSV_COLUMNS, {TAG_NAMES: "Client call; Design"}),
     )
 )
 

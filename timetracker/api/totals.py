@@ -20,11 +20,13 @@ blp = Blueprint(
     "totals",
     __name__,
     url_prefix="/api/v1",
-    description="Totals of tracked time: all, billable and non-billable (the task's type of "
-    "work), billed and non-billed (invoices), in minutes and hours; estimates where tasks are "
-    "grouped or addressed; cost and revenue for Manage Cost & Billing Data over the counted "
-    "users (or Manage Accounts & Permissions). Totals count exactly the records GET /timetrack "
-    "lists to the caller. Every filter narrows (they combine with AND).",
+    description="Totals of tracked time: all, billable and non-billable (each time entry's own "
+    "billable flag, or its task's type of work without one), billed and non-billed "
+    "(invoices), in minutes and hours, rounded as the company's time entry settings say; "
+    "estimates where tasks are grouped or addressed; cost and revenue for Manage Cost & "
+    "Billing Data over the counted users (or Manage Accounts & Permissions). Totals count "
+    "exactly the records GET /timetrack lists to the caller. Every filter narrows (they "
+    "combine with AND).",
 )
 
 _EXAMPLE_TOTALS = {

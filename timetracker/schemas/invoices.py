@@ -41,7 +41,19 @@ class InvoiceSchema(ApiSchema):
     billedMinutes = fields.Integer(
         attribute="billed_minutes",
         required=True,
-        metadata={"description": "Minutes of the records it billed", "example": 2460},
+        metadata={
+            "description": "Minutes it billed: of the billable entries of its records",
+            "example": 2460,
+        },
+    )
+    reportedMinutes = fields.Integer(
+        attribute="reported_minutes",
+        required=True,
+        metadata={
+            "description": "The billed minutes as reported: rounded as the company's rounding "
+            "(time entry settings) said when the invoice was made, per entry or per record",
+            "example": 2475,
+        },
     )
     records = fields.Integer(
         required=True, metadata={"description": "How many records it billed", "example": 7}

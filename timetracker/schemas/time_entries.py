@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.event_payloads import payload_schema
@@ -267,6 +267,43 @@ class TimeEntryImportResultSchema(ApiSchema):
     entriesCreated = fields.Integer(required=True)
 
 
+def _rounding_fields(required: bool) -> dict[str, fields.Field]:
+    return {
+        "mode": fields.String(
+            required=required,
+            validate=validate.OneOf(("none", "up", "down", "nearest")),
+            metadata={"description": "none (default), or up, down or to the nearest multiple"},
+        ),
+        "minutes": fields.Integer(
+            required=required,
+            strict=True,
+            validate=validate.Range(1, 60),
+            metadata={"description": "The multiple, 1 to 60 minutes (default 15)"},
+        ),
+        "scope": fields.String(
+            required=required,
+            validate=validate.OneOf(("entry", "dayTask")),
+            metadata={
+                "description": "entry (default): each time entry rounded on its own; dayTask: "
+                "each user's day on a task (a time-track record) as a whole"
+            },
+        ),
+    }
+
+
+RoundingSchema = ApiSchema.from_dict(_rounding_fields(True), name="Rounding")
+# A change names the parts it changes.
+RoundingUpdateSchema = ApiSchema.from_dict(_rounding_fields(False), name="RoundingUpdate")
+
+
+_ROUNDING = (
+    "How totals, the summary, projects and users reports and invoices report time: rounded "
+    "up, down or to the nearest multiple of `minutes` (halves up), per entry or per day and "
+    "task. A value already on a multiple stays as it is. The stored minutes never change: "
+    "entries, day records and the detailed report show them as tracked"
+)
+
+
 class TimeEntrySettingsSchema(ApiSchema):
     allowOverlaps = fields.Boolean(
         required=True,
@@ -276,7 +313,14 @@ class TimeEntrySettingsSchema(ApiSchema):
             "api.error.entries_overlap with the ids in the way. Default true"
         },
     )
+    rounding = fields.Nested(RoundingSchema, required=True, metadata={"description": _ROUNDING})
 
 
 class TimeEntrySettingsUpdateSchema(ApiSchema):
-    allowOverlaps = JsonBoolean(required=True)
+    allowOverlaps = JsonBoolean()
+    rounding = fields.Nested(RoundingUpdateSchema, metadata={"description": _ROUNDING})
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give allowOverlaps, rounding or both", "_schema")

@@ -193,8 +193,8 @@ class TimeTrackListSchema(PeriodListSchema):
 def BillableFilter() -> fields.Boolean:  # noqa: N802 - a field factory reads like a field class
     return fields.Boolean(
         metadata={
-            "description": "true: only records whose task's type of work is billable; false: "
-            "only the others"
+            "description": "true: only records holding billable minutes (of entries marked "
+            "billable, or following a billable type of work); false: only the others"
         }
     )
 

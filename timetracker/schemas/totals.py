@@ -23,7 +23,7 @@ from timetracker.schemas.departments import DepartmentSchema
 from timetracker.schemas.settings import TypeOfWorkSchema
 from timetracker.schemas.tags import TagSchema
 from timetracker.schemas.time_zone_groups import TimeZoneGroupSchema
-from timetracker.schemas.timetrack import BillableFilter, BilledFilter, map_of
+from timetracker.schemas.timetrack import BilledFilter, map_of
 from timetracker.schemas.users import UserListArgs, UserSchema
 
 DIMENSIONS = ("customer", "project", "task", "user", "department", "typeOfWork", "tag", "day")
@@ -39,7 +39,12 @@ class PeriodArgs(ApiSchema):
     typeOfWorkIds = IdList(
         attribute="type_of_work_ids", description="Only tasks with these types of work"
     )
-    billable = BillableFilter()
+    billable = fields.Boolean(
+        metadata={
+            "description": "true: only billable time (each entry's own billable flag, or its "
+            "task's type of work without one); false: only the rest. Summed from the entries"
+        }
+    )
     billed = BilledFilter()
     tagIds = IdList(
         attribute="tag_ids",
@@ -129,7 +134,11 @@ def _number(description: str) -> fields.Float:
 class TotalsSchema(ApiSchema):
     totalMinutes = fields.Integer(required=True)
     billableMinutes = fields.Integer(
-        required=True, metadata={"description": "Of tasks whose type of work is billable"}
+        required=True,
+        metadata={
+            "description": "Billable: of entries marked billable, and of entries without a "
+            "mark on tasks whose type of work is billable"
+        },
     )
     nonBillableMinutes = fields.Integer(required=True)
     billedMinutes = fields.Integer(required=True, metadata={"description": "Billed by invoices"})

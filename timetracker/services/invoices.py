@@ -1,7 +1,8 @@
 """Rules of invoices.
 
-An invoice marks every billable (its task's type of work is billable), not yet billed
-time-track record of a period, optionally of some customers, projects (which win over customers,
+An invoice marks every not yet billed time-track record of a period that holds billable
+minutes (of entries marked billable, or following a billable type of work), and those billable
+entries, optionally of some customers, projects (which win over customers,
 as in ``GET /timetrack``) and users, as billed by it. A billed record refuses changes
 (``services.timetrack``) and blocks deleting its task, project or customer
 (``services.catalogue``) until the invoice is deleted, which releases its records.
@@ -21,7 +22,7 @@ from sqlalchemy import Connection, RowMapping
 from timetracker import access
 from timetracker.access import Caller
 from timetracker.errors import access_denied, already_exists
-from timetracker.services import crud
+from timetracker.services import crud, rounding
 from timetracker.services.catalogue import ensure_users_exist
 from timetracker.services.periods import check_range
 from timetracker.services.users import users
@@ -80,7 +81,7 @@ class Invoices(crud.Resource):
         # The users' write locks, as approvals take them: a change of time racing the invoice
         # lands either before it (and is billed as changed) or after it (and is refused).
         hold_users(conn, store.billable_user_ids(conn, values, reach))
-        invoice_id = store.create(conn, values, caller.id, reach)
+        invoice_id = store.create(conn, values, caller.id, reach, rounding.of(conn))
         created = self.one(conn, caller, self.find(conn, invoice_id))
         self.record(conn, caller, "create", created, subjects=self.event_subjects(conn, created))
         return created

@@ -21,6 +21,7 @@ entries are never changed by a record write: a total below their sum is refused 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -31,7 +32,7 @@ from timetracker.access import Caller
 from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.errors import ApiError, not_found
 from timetracker.schemas.time_entries import instants_as_text
-from timetracker.services import catalogue, crud, events, timetrack
+from timetracker.services import catalogue, crud, events, rounding, timetrack
 from timetracker.services.tags import tags
 from timetracker.services.timetrack_events import change_event
 from timetracker.services.users import users
@@ -138,9 +139,13 @@ ALLOW_OVERLAPS = "allow_overlapping_entries"
 
 
 def entry_settings(conn: Connection) -> dict[str, Any]:
-    """The company's settings of time entries: ``allowOverlaps`` (default true)."""
+    """The company's settings of time entries: ``allowOverlaps`` (default true) and the
+    ``rounding`` of reported time (:mod:`timetracker.services.rounding`)."""
     stored = settings_store.company_settings_map(conn)
-    return {"allowOverlaps": stored.get(ALLOW_OVERLAPS, "true") == "true"}
+    return {
+        "allowOverlaps": stored.get(ALLOW_OVERLAPS, "true") == "true",
+        "rounding": rounding.setting(conn, stored),
+    }
 
 
 def change_entry_settings(conn: Connection, caller: Caller, values: Mapping[str, Any]):
@@ -148,6 +153,8 @@ def change_entry_settings(conn: Connection, caller: Caller, values: Mapping[str,
     if "allowOverlaps" in values:
         value = "true" if values["allowOverlaps"] else "false"
         settings_store.set_company_setting(conn, ALLOW_OVERLAPS, value)
+    if "rounding" in values:
+        rounding.change(conn, values["rounding"])
     return entry_settings(conn)
 
 
@@ -233,9 +240,15 @@ class TimeEntries(crud.Resource):
         return shown
 
     def export(self, engine, caller: Caller, args: Mapping[str, Any], columns) -> Iterator[tuple]:
-        """The list's rows for CSV and Excel: starts and ends as UTC instants, as the JSON."""
-        rows = super().export(engine, caller, args, columns)  # the query is made now
-        return instants_as_text(rows, columns)
+        """The list's rows for CSV and Excel: starts and ends as UTC instants, as the JSON, and
+        a last column ``tags`` (when asked for) with the names of the entry's tags, by name,
+        joined by ``"; "``."""
+        stored = [c for c in columns if c != TAG_NAMES]
+        rows = super().export(engine, caller, args, stored)  # the query is made now
+        rows = instants_as_text(rows, stored)
+        if TAG_NAMES not in columns:
+            return rows
+        return _with_tag_names(engine, rows, stored.index("id"))
 
     def count(self, conn: Connection, caller: Caller, args: Mapping[str, Any]) -> int:
         return super().count(conn, caller, {**args, "sort": None})
@@ -250,7 +263,9 @@ class TimeEntries(crud.Resource):
         tag_ids = tags.ensure_exist(conn, values.get("tag_ids") or ())
         records.hold_users(conn, [user["id"]])  # before the overlap check reads the user's time
         ensure_no_overlap(conn, None, user["id"], new)
-        change_cells(conn, caller, added=[(user, task, new)])
+        change_cells(
+            conn, caller, added=[(user, task, {**new, "billable": values.get("billable")})]
+        )
         entry_id = store.insert_entry(
             conn,
             {
@@ -298,7 +313,13 @@ class TimeEntries(crud.Resource):
         tag_ids = tags.ensure_exist(conn, values["tag_ids"]) if "tag_ids" in values else None
         records.hold_users(conn, [old_user["id"], user["id"]])  # in id order, as change_cells
         ensure_no_overlap(conn, row["id"], user["id"], new)
-        change_cells(conn, caller, [(old_user, old_task, row)], [(user, task, new)])
+        billable = values["billable"] if "billable" in values else row["billable"]
+        change_cells(
+            conn,
+            caller,
+            [(old_user, old_task, row)],
+            [(user, task, {**new, "billable": billable})],
+        )
         before = self.one(conn, caller, row)
         columns = {"user_id": user["id"], "task_id": task["id"], **new}
         for name in ("description", "billable"):
@@ -325,6 +346,20 @@ class TimeEntries(crud.Resource):
         self.record(conn, caller, "delete", shown)
 
 
+TAG_NAMES = "tags"  # the export's column of tag names
+_TAGGED_AT_ONCE = 500
+
+
+def _with_tag_names(engine, rows: Iterator[tuple], id_at: int) -> Iterator[tuple]:
+    """``rows`` with the names of their entry's tags added, read for a few hundred rows at a
+    time through a connection of their own (the rows' connection is streaming)."""
+    with engine.connect() as conn:
+        while chunk := list(itertools.islice(rows, _TAGGED_AT_ONCE)):
+            names = tag_store.names_of_entries(conn, (int(row[id_at]) for row in chunk))
+            for row in chunk:
+                yield (*row, "; ".join(names.get(int(row[id_at]), ())))
+
+
 def change_cells(
     conn: Connection,
     caller: Caller,
@@ -341,14 +376,18 @@ def change_cells(
     cells: dict[tuple, list] = {}
     for sides, sign in ((removed, -1), (added, 1)):
         for user, task, entry in sides:
-            cell = cells.setdefault((user["id"], entry["date"], task["id"]), [user, task, 0])
+            key = (user["id"], entry["date"], task["id"])
+            cell = cells.setdefault(key, [user, task, 0, {True: 0, False: 0}])
             cell[2] += sign * counted(entry)
+            if entry.get("billable") is not None:
+                cell[3][entry["billable"]] += sign * counted(entry)
     records.hold_users(conn, sorted({key[0] for key in cells}))
     opened = []
-    for (_, day, task_id), (user, task, change) in sorted(cells.items(), key=lambda c: c[0]):
+    for (_, day, task_id), (user, task, change, marks) in sorted(cells.items()):
         state = timetrack.open_day(conn, user, day, "time", task_id)
         record = state.entry
-        if change and record is not None and record["invoice_id"] is not None:
+        touched = change or any(marks.values())  # minutes, or what of them is billable
+        if touched and record is not None and record["invoice_id"] is not None:
             raise ApiError(
                 403,
                 "timetrack_billed",

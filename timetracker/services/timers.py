@@ -109,7 +109,7 @@ def _stop(
         after = change_cells(
             conn,
             caller,
-            added=[(user, task, part) for part in parts],
+            added=[(user, task, {**part, "billable": timer["billable"]}) for part in parts],
             comment=timer["description"] if add_comment else None,
         )
     except ApiError as refused:

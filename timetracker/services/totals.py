@@ -6,7 +6,8 @@ Totals count exactly the records ``GET /timetrack`` would list to the caller (th
 permission condition, in SQL), read from the totals kept per user, task and month
 (``store.totals``) for whole months and from the records for the days around them.
 
-- A record is **billable** when its task's type of work is; **billed** when an invoice billed it.
+- Time is **billable** when its entry is marked billable, or has no mark and its task's type of
+  work is billable; **billed** when an invoice billed it (an invoice bills billable entries).
 - **Tags** (``tagIds``, ``groupBy=tag``) are summed from the time entries: an entry carrying two
   tags counts in both tags' groups (so groups may add up to more than the overall totals, which
   count each entry once), entries without tags are grouped under tag null. Leave has no tags:
@@ -31,7 +32,7 @@ from sqlalchemy import Connection
 from timetracker import access
 from timetracker.access import Caller
 from timetracker.errors import ApiError
-from timetracker.services import catalogue
+from timetracker.services import catalogue, rounding
 from timetracker.services.approval import first_weekday
 from timetracker.services.crud import referenced_maps
 from timetracker.services.periods import check_range
@@ -152,6 +153,7 @@ def query_of(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> store
         first_weekday=first_weekday(conn) if "week" in group_by else 1,
         catalogue_visible=access.catalogue_filter(caller, "task"),
         leave_visible=access.leave_filter(caller),
+        rounding=rounding.of(conn),
     )
 
 

@@ -29,22 +29,26 @@ from timetracker.store.schema import (
     tasks,
     types_of_work,
 )
+from timetracker.store.totals import Rounding
 from timetracker.store.util import name_key, now_ms
 
 _OF_INVOICE = day_records.c.invoice_id == invoices.c.id
 # The totals are read from the records themselves: a billed record takes no change, so they are
 # the totals the invoice was made with (the index on invoice_id makes them cheap).
 _RECORDS = select(func.count()).where(_OF_INVOICE).scalar_subquery()
-_MINUTES = select(func.coalesce(func.sum(day_records.c.minutes), 0)).where(_OF_INVOICE)
+_MINUTES = select(func.coalesce(func.sum(day_records.c.billed_minutes), 0)).where(_OF_INVOICE)
 
 _WITH_CATALOGUE = TIME_WITH_CATALOGUE
+
+_BILLED = _MINUTES.scalar_subquery()
 
 INVOICES = Entity(
     table=invoices,
     base=select(
         invoices,
         _RECORDS.label("records"),
-        _MINUTES.scalar_subquery().label("billed_minutes"),
+        _BILLED.label("billed_minutes"),
+        func.coalesce(invoices.c.rounded_minutes, _BILLED).label("reported_minutes"),
     ),
     sort={"number": invoices.c.number_key, "created": invoices.c.created},
 )
@@ -56,8 +60,8 @@ def number_is_taken(conn: Connection, number: str) -> bool:
 
 
 def _billable_now(args: Mapping[str, Any], reach: ColumnElement | None) -> Any:
-    """The keys of the billable, not yet billed records of the period that match the filters
-    (``user_ids``, ``project_ids`` over ``customer_ids``) within ``reach``."""
+    """The keys of the not yet billed records of the period that hold billable minutes and
+    match the filters (``user_ids``, ``project_ids`` over ``customer_ids``) within ``reach``."""
     filters, _ = timetrack.filters(args)
     if reach is not None:
         filters.append(reach)
@@ -87,9 +91,11 @@ def create(
     values: Mapping[str, Any],
     created_by: int,
     reach: ColumnElement | None,
+    rounding: Rounding | None = None,
 ) -> int:
-    """Insert the invoice and mark the records it bills, in one statement each. The caller
-    holds the users' write locks (``timetrack.hold_users``)."""
+    """Insert the invoice and mark the records it bills (with their billable minutes, what
+    it bills of them) and their billable entries, in one statement each. The caller holds the
+    users' write locks (``timetrack.hold_users``)."""
     invoice_id = conn.execute(
         insert(invoices)
         .values(
@@ -110,9 +116,19 @@ def create(
     conn.execute(
         update(day_records)
         .where(key.in_(_billable_now(values, reach).correlate(None)))
-        .values(invoice_id=invoice_id)
+        .values(invoice_id=invoice_id, billed_minutes=timetrack.billable_minutes())
     )
     time_entries.bill(conn, invoice_id)
+    if rounding is not None:
+        if rounding.scope == "entry":
+            te = time_entries.te
+            billed = select(func.sum(rounding(te.c.minutes))).where(te.c.invoice_id == invoice_id)
+        else:
+            billed = select(func.sum(rounding(day_records.c.billed_minutes))).where(_OF_INVOICE)
+        rounded = func.coalesce(billed.scalar_subquery(), 0)
+        conn.execute(
+            update(invoices).where(invoices.c.id == invoice_id).values(rounded_minutes=rounded)
+        )
     return invoice_id
 
 
@@ -133,7 +149,9 @@ def billed_subjects(conn: Connection, invoice_id: int) -> list[dict[str, int]]:
 def release(conn: Connection, invoice_id: int) -> None:
     """The invoice's records become unbilled again."""
     conn.execute(
-        update(day_records).where(day_records.c.invoice_id == invoice_id).values(invoice_id=None)
+        update(day_records)
+        .where(day_records.c.invoice_id == invoice_id)
+        .values(invoice_id=None, billed_minutes=0)
     )
     time_entries.release(conn, invoice_id)
 
@@ -153,9 +171,9 @@ def has_billed_time(conn: Connection, kind: str, object_id: int) -> bool:
 
 
 def invoice_lines(conn: Connection, invoice_id: int) -> list[RowMapping]:
-    """The lines of an invoice's document: the minutes it billed per task (with its customer,
-    project and type of work, and that type of work's hourly rate, None without one), in the
-    order of customer, project and task names."""
+    """The lines of an invoice's document: the minutes it billed per task (the records' billed
+    minutes, with the task's customer, project and type of work, and that type of work's
+    hourly rate, None without one), in the order of customer, project and task names."""
     r = day_records
     stmt = (
         select(
@@ -166,7 +184,7 @@ def invoice_lines(conn: Connection, invoice_id: int) -> list[RowMapping]:
             tasks.c.name.label("task_name"),
             types_of_work.c.name.label("type_of_work_name"),
             types_of_work.c.rate,
-            func.sum(r.c.minutes).label("minutes"),
+            func.sum(r.c.billed_minutes).label("minutes"),
         )
         .select_from(r.join(tasks, tasks.c.id == r.c.task_id))
         .join(projects, projects.c.id == tasks.c.project_id)

@@ -355,6 +355,9 @@ invoices = Table(
     Column("user_ids", JSON),
     Column("created", BigInteger, nullable=False),
     Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    # The billed minutes as the company's rounding of reported time had them when it was made
+    # (NULL: not rounded, as every invoice made before rounding existed).
+    Column("rounded_minutes", Integer),
     CheckConstraint("date_from <= date_to", name="range"),
 )
 Index("uq_invoices_number_key", invoices.c.number_key, unique=True)
@@ -441,6 +444,14 @@ day_records = Table(
     # The invoice that billed the record (NULL: not billed). No cascade: an invoice is deleted
     # only after its records are released.
     Column("invoice_id", Integer, ForeignKey("invoices.id")),
+    # Of ``minutes``: those of the cell's entries marked billable, and marked not billable
+    # (kept by triggers on time_entries, migration 0017). The record's billable minutes are
+    # ``minutes - marked_unbillable`` on a task of a billable type of work, ``marked_billable``
+    # on any other.
+    Column("marked_billable", Integer, nullable=False, server_default="0"),
+    Column("marked_unbillable", Integer, nullable=False, server_default="0"),
+    # What the invoice billed of the record: its billable minutes then (0: not billed).
+    Column("billed_minutes", Integer, nullable=False, server_default="0"),
     CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes"),
 )
 Index("ix_day_records_date_user_id", day_records.c.date, day_records.c.user_id)
@@ -506,6 +517,8 @@ time_totals = Table(
     Column("billed_minutes", Integer, nullable=False),
     Column("cost_minute_cents", BigInteger, nullable=False),
     Column("billed_cost_minute_cents", BigInteger, nullable=False),
+    Column("marked_billable", Integer, nullable=False, server_default="0"),
+    Column("marked_unbillable", Integer, nullable=False, server_default="0"),
     sqlite_with_rowid=False,
 )
 Index("ix_time_totals_user_id", time_totals.c.user_id, time_totals.c.month)

@@ -19,18 +19,30 @@ TAGS = Entity(
 def of_entries(conn: Connection, entry_ids: Iterable[int]) -> dict[int, list[int]]:
     """The tag ids of each of these entries, sorted (one query however many entries; an entry
     without tags is left out)."""
+    link = time_entry_tags
+    return _by_entry(conn, entry_ids, select(link.c.time_entry_id, link.c.tag_id), link.c.tag_id)
+
+
+def names_of_entries(conn: Connection, entry_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The names of each of these entries' tags, by name (an entry without tags is left out)."""
+    link = time_entry_tags
+    named = select(link.c.time_entry_id, tags.c.name).join(tags, tags.c.id == link.c.tag_id)
+    return _by_entry(conn, entry_ids, named, tags.c.name_key)
+
+
+def _by_entry(conn: Connection, entry_ids: Iterable[int], stmt, order) -> dict[int, list]:
+    """``stmt`` ((entry id, value) of each entry's tags) for these entries, as lists of values
+    by entry, in ``order``."""
     ids = sorted(set(entry_ids))
-    found: dict[int, list[int]] = {}
+    found: dict[int, list] = {}
     if not ids:
         return found
     link = time_entry_tags
-    stmt = (
-        select(link.c.time_entry_id, link.c.tag_id)
-        .where(link.c.time_entry_id.in_(ids))
-        .order_by(link.c.time_entry_id, link.c.tag_id)
+    rows = conn.execute(
+        stmt.where(link.c.time_entry_id.in_(ids)).order_by(link.c.time_entry_id, order)
     )
-    for entry_id, tag_id in conn.execute(stmt):
-        found.setdefault(entry_id, []).append(tag_id)
+    for entry_id, value in rows:
+        found.setdefault(entry_id, []).append(value)
     return found
 
 

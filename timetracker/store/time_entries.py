@@ -18,6 +18,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    delete,
     except_,
     func,
     insert,
@@ -132,14 +133,21 @@ def delete_entries(conn: Connection, entry_ids: Iterable[int]) -> None:
 
 
 def bill(conn: Connection, invoice_id: int) -> None:
-    """Mark the counted entries of the day records the invoice bills as billed by it."""
+    """Mark the billable counted entries of the day records the invoice bills as billed by
+    it (those marked not billable, or following a type of work that is not, stay unbilled)."""
     key = tuple_(te.c.user_id, te.c.date, te.c.task_id)
     billed = select(day_records.c.user_id, day_records.c.date, day_records.c.task_id).where(
         day_records.c.invoice_id == invoice_id
     )
+    of_billable_work = te.c.task_id.in_(
+        select(tasks.c.id)
+        .join(types_of_work, types_of_work.c.id == tasks.c.type_of_work_id)
+        .where(types_of_work.c.billable.is_(True))
+    )
+    billable = case((te.c.billable.is_(None), of_billable_work), else_=te.c.billable)
     conn.execute(
         update(te)
-        .where(key.in_(billed), COUNTS)
+        .where(key.in_(billed), COUNTS, billable)
         .values(invoice_id=invoice_id, modified=_stamp(now_ms()))
     )
 
@@ -162,29 +170,79 @@ def purge_uncounted_of_user(conn: Connection, user_id: int) -> None:
 def disagreeing_cells(conn: Connection, limit: int = 20) -> list[tuple]:
     """Day records that are not the sum of their cell's counted entries, and cells whose
     entries add up to time without a record: (user_id, date, task_id) of each, at most
-    ``limit``. A record's invoice must also be every counted entry's. Empty: one truth."""
-    invoice = func.coalesce(te.c.invoice_id, 0)
+    ``limit``. A record's minutes, marks (entries marked billable, not billable) and billed
+    minutes must be its entries', and its invoice the one that billed its billed entries.
+    Empty: one truth."""
+
+    def of(condition) -> ColumnElement[int]:
+        return func.sum(case((condition, te.c.minutes), else_=0))
+
+    billed_by = te.c.invoice_id.is_not(None)
+    # The invoice of the billed entries (0: none); they must all have one (min and max agree).
+    first_invoice = func.coalesce(func.min(te.c.invoice_id), 0)
+    last_invoice = func.coalesce(func.max(te.c.invoice_id), 0)
     summed = (
         select(
             te.c.user_id,
             te.c.date,
             te.c.task_id,
             func.sum(te.c.minutes).label("minutes"),
-            func.min(invoice).label("invoice_id"),
+            last_invoice.label("invoice_id"),
+            of(billed_by).label("billed_minutes"),
+            of(te.c.billable.is_(True)).label("marked_billable"),
+            of(te.c.billable.is_(False)).label("marked_unbillable"),
         )
         .where(COUNTS)
         .group_by(te.c.user_id, te.c.date, te.c.task_id)
-        .having(func.sum(te.c.minutes) > 0, func.min(invoice) == func.max(invoice))
+        .having(
+            func.sum(te.c.minutes) > 0,
+            first_invoice == last_invoice,
+        )
     )
     dr = day_records
     kept = select(
-        dr.c.user_id, dr.c.date, dr.c.task_id, dr.c.minutes, func.coalesce(dr.c.invoice_id, 0)
+        dr.c.user_id,
+        dr.c.date,
+        dr.c.task_id,
+        dr.c.minutes,
+        func.coalesce(dr.c.invoice_id, 0),
+        dr.c.billed_minutes,
+        dr.c.marked_billable,
+        dr.c.marked_unbillable,
     )
     found: set[tuple] = set()
     for one, other in ((summed, kept), (kept, summed)):
         rows = conn.execute(except_(one, other).limit(limit)).all()
         found.update((r[0], r[1], r[2]) for r in rows)
     return sorted(found)[:limit]
+
+
+def resum_cells(conn: Connection, cells: Iterable[tuple]) -> None:
+    """Write the day records of ``cells`` ((user_id, date, task_id)) again as the sums of their
+    counted entries: minutes, marks, billed minutes and invoice; a cell without time loses its
+    record, one with time and no record gets one. A record's comment stays. (The kept monthly
+    totals follow through their triggers.)"""
+    dr = day_records
+
+    def of(condition) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, te.c.minutes), else_=0)), 0)
+
+    summed = select(
+        func.coalesce(func.sum(te.c.minutes), 0).label("minutes"),
+        of(te.c.billable.is_(True)).label("marked_billable"),
+        of(te.c.billable.is_(False)).label("marked_unbillable"),
+        of(te.c.invoice_id.is_not(None)).label("billed_minutes"),
+        func.max(te.c.invoice_id).label("invoice_id"),
+    )
+    for user_id, day, task_id in cells:
+        cell = and_(te.c.user_id == user_id, te.c.date == day, te.c.task_id == task_id, COUNTS)
+        of_cell = and_(dr.c.user_id == user_id, dr.c.date == day, dr.c.task_id == task_id)
+        sums = conn.execute(summed.where(cell)).one()._asdict()
+        if not sums["minutes"]:
+            conn.execute(delete(dr).where(of_cell))
+        elif conn.execute(update(dr).where(of_cell).values(**sums)).rowcount == 0:
+            key = {"user_id": user_id, "date": day, "task_id": task_id}
+            conn.execute(insert(dr).values(**key, **sums))
 
 
 # --- reading ------------------------------------------------------------------------------------

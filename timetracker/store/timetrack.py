@@ -12,6 +12,7 @@ from sqlalchemy import (
     Connection,
     and_,
     bindparam,
+    case,
     delete,
     func,
     insert,
@@ -219,13 +220,23 @@ def all_user_ids(conn: Connection, visible: ColumnElement[bool] | None = None) -
 # --- reading many records ---------------------------------------------------------------------
 
 
-def billable() -> ColumnElement[bool]:
-    """SQL: the entry's task has a billable type of work."""
-    return day_records.c.task_id.in_(
+def billable_minutes() -> ColumnElement[int]:
+    """SQL: the record's billable minutes. Its entries marked billable or not (``billable`` set)
+    count as marked; the others follow the task's type of work."""
+    of_billable_work = day_records.c.task_id.in_(
         select(tasks.c.id)
         .join(types_of_work, types_of_work.c.id == tasks.c.type_of_work_id)
         .where(types_of_work.c.billable.is_(True))
     )
+    return case(
+        (of_billable_work, day_records.c.minutes - day_records.c.marked_unbillable),
+        else_=day_records.c.marked_billable,
+    )
+
+
+def billable() -> ColumnElement[bool]:
+    """SQL: the record holds billable minutes."""
+    return billable_minutes() > 0
 
 
 def billed() -> ColumnElement[bool]:

@@ -8,9 +8,13 @@ last whole month, or for all of it when grouping by day or week. Each part is on
 the service adds the parts up. The permission matrix's condition on time entries applies to
 both: it names a record's user and task, which ``time_totals`` keeps.
 
-Neither knows tags: a question with a tag filter or grouped by tag is summed from the counted
-time entries themselves (live and not running: what the day records add up), in one part. An
-entry counts once in each of its tags' groups, and under tag None without tags.
+Both keep, beside the minutes, the minutes of entries marked billable and marked not billable
+(the rest follow their task's type of work) and the minutes an invoice billed.
+
+Neither knows tags, nor which of a record's entries are billable: a question with a tag filter,
+grouped by tag, or keeping only billable (or not billable) time is summed from the counted time
+entries themselves (live and not running: what the day records add up), in one part. An entry
+counts once in each of its tags' groups, and under tag None without tags.
 
 The module is too long for the 400-line rule on purpose: the question, its two sources and the
 queries over them read together.
@@ -31,6 +35,7 @@ from sqlalchemy import (
     Date,
     Engine,
     FromClause,
+    Integer,
     and_,
     bindparam,
     case,
@@ -39,6 +44,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     text,
@@ -66,7 +72,7 @@ from timetracker.store.tags import carrying_any
 from timetracker.store.time_entries import COUNTS
 from timetracker.store.util import month_start, week_start
 
-SUMS = ("minutes", "billed", "billable", "billable_billed", "cost", "revenue")
+SUMS = ("minutes", "billed", "billable", "cost", "revenue")
 # Dimensions a time grouping can name, and those that are properties of a task.
 DIMENSIONS = ("customer", "project", "task", "user", "department", "typeOfWork", "tag", "day")
 DIMENSIONS += ("week", "month")
@@ -88,6 +94,27 @@ def _rate_cents(user_id, day) -> ColumnElement:
 
 
 # --- what to add up ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """Reported time rounded ``up``, ``down`` or to the ``nearest`` multiple of ``minutes``
+    (halves up), per ``entry`` or per day record (``dayTask``: a user's day on a task). A value
+    on a multiple stays as it is; the stored minutes never change."""
+
+    mode: str
+    minutes: int
+    scope: str
+
+    def __call__(self, value: ColumnElement) -> ColumnElement:
+        """SQL: ``value`` (whole minutes, not negative) rounded. Integer division on both
+        databases; ``minutes`` is a validated integer, written into the statement."""
+        step = literal_column(str(int(self.minutes)), Integer)
+        if self.mode == "up":
+            return (value + step - 1) // step * step
+        if self.mode == "down":
+            return value // step * step
+        return (value + step // 2) // step * step
 
 
 @dataclass(frozen=True)
@@ -115,11 +142,13 @@ class Query:
     first_weekday: int = 1
     catalogue_visible: Any = None  # the caller's condition on tasks, for estimates
     leave_visible: Any = None  # the caller's condition on leave entries
+    rounding: Rounding | None = None  # the company's rounding of reported time (None: none)
 
     @property
     def of_entries(self) -> bool:
-        """Whether the question is about tags, which only the entries know."""
-        return self.tag_ids is not None or "tag" in self.group_by
+        """Whether the question is about tags, or keeps only billable (or only not billable)
+        time, which only the entries know: a day record may hold some of each."""
+        return self.tag_ids is not None or "tag" in self.group_by or self.billable is not None
 
 
 @dataclass(frozen=True)
@@ -134,17 +163,22 @@ class _Source:
     billed: Any
     cost: Any
     billed_cost: Any
+    marked_billable: Any  # of minutes: marked billable, and marked not billable
+    marked_unbillable: Any
     monthly: bool
     tag_id: Any = None  # the entry's tag, grouping by tag (entries only)
     where: tuple = ()  # conditions on the source's own rows
+    rate: Any = None  # the user's rate in cents on the day (by row; not for months)
+    filtered: bool = False  # the question's conditions on its own columns already apply
 
 
 def _days(money: bool) -> _Source:
     e = day_records
-    billed = case((e.c.invoice_id.is_not(None), e.c.minutes), else_=0)
+    billed = e.c.billed_minutes
     rate = _rate_cents(e.c.user_id, e.c.date) if money else literal(0)
     return _Source(e, e.c.user_id, e.c.task_id, e.c.date, e.c.minutes, billed,
-                   e.c.minutes * rate, billed * rate, monthly=False)  # fmt: skip
+                   e.c.minutes * rate, billed * rate, e.c.marked_billable,
+                   e.c.marked_unbillable, monthly=False, rate=rate)  # fmt: skip
 
 
 def _entries(query: Query) -> _Source:
@@ -162,11 +196,51 @@ def _entries(query: Query) -> _Source:
         tag_id = link.c.tag_id
     elif query.tag_ids is not None:
         where.append(carrying_any(named))
+    if query.billable is not None:
+        of_billable_work = e.c.task_id.in_(
+            select(tasks.c.id)
+            .join(types_of_work, types_of_work.c.id == tasks.c.type_of_work_id)
+            .where(types_of_work.c.billable.is_(True))
+        )
+        billable = case((e.c.billable.is_(None), of_billable_work), else_=e.c.billable)
+        where.append(billable if query.billable else ~billable)
     billed = case((e.c.invoice_id.is_not(None), e.c.minutes), else_=0)
     rate = _rate_cents(e.c.user_id, e.c.date) if query.money else literal(0)
+    marked_billable = case((e.c.billable.is_(True), e.c.minutes), else_=0)
+    marked_unbillable = case((e.c.billable.is_(False), e.c.minutes), else_=0)
     return _Source(table, e.c.user_id, e.c.task_id, e.c.date, e.c.minutes, billed,
-                   e.c.minutes * rate, billed * rate, monthly=False, tag_id=tag_id,
-                   where=tuple(where))  # fmt: skip
+                   e.c.minutes * rate, billed * rate, marked_billable, marked_unbillable,
+                   monthly=False, tag_id=tag_id, where=tuple(where), rate=rate)  # fmt: skip
+
+
+def _entry_cells(query: Query, has_from: bool, has_to: bool) -> _Source:
+    """The counted entries of :func:`_entries` added up per day record (user, day, task; and
+    tag when grouping by tag), the question's conditions applied: what is rounded per day and
+    task when only the entries know the answer."""
+    entries = _entries(query)
+    keys = [entries.user_id.label("user_id"), entries.task_id.label("task_id"),
+            entries.date.label("date")]  # fmt: skip
+    if entries.tag_id is not None:
+        keys.append(entries.tag_id.label("tag_id"))
+    cells = (
+        select(
+            *keys,
+            func.sum(entries.minutes).label("minutes"),
+            func.sum(entries.billed).label("billed"),
+            func.sum(entries.marked_billable).label("marked_billable"),
+            func.sum(entries.marked_unbillable).label("marked_unbillable"),
+        )
+        .select_from(entries.table)
+        .where(*entries.where, *_own_conditions(query, entries, has_from, has_to))
+        .group_by(*keys)
+        .subquery("cells")
+    )
+    c = cells.c
+    rate = _rate_cents(c.user_id, c.date) if query.money else literal(0)
+    tag_id = c.tag_id if entries.tag_id is not None else None
+    return _Source(cells, c.user_id, c.task_id, c.date, c.minutes, c.billed, c.minutes * rate,
+                   c.billed * rate, c.marked_billable, c.marked_unbillable, monthly=False,
+                   tag_id=tag_id, rate=rate, filtered=True)  # fmt: skip
 
 
 _MONTHS = _Source(
@@ -178,6 +252,8 @@ _MONTHS = _Source(
     time_totals.c.billed_minutes,
     time_totals.c.cost_minute_cents,
     time_totals.c.billed_cost_minute_cents,
+    time_totals.c.marked_billable,
+    time_totals.c.marked_unbillable,
     monthly=True,
 )
 
@@ -185,9 +261,10 @@ _MONTHS = _Source(
 def parts(query: Query) -> list[tuple[bool, dt.date | None, dt.date | None]]:
     """The period split into (monthly, from, to) parts: the whole months from ``time_totals``,
     the days at either end from the records. Grouping by day or week reads only records, and
-    a question about tags only entries."""
+    a question about tags only entries. Rounded time is read by day or by entry."""
     start, end = query.date_from, query.date_to
-    if PERIODS.intersection(query.group_by) - {"month"} or query.of_entries:
+    rounded = query.rounding is not None
+    if PERIODS.intersection(query.group_by) - {"month"} or query.of_entries or rounded:
         return [(False, start, end)]
     first_month = start if start is None or start.day == 1 else _next_month(start)
     after_last = end + dt.timedelta(days=1) if end is not None else None
@@ -232,10 +309,18 @@ def _time_select(query: Query, source: _Source, has_from: bool, has_to: bool):
     grouped as asked. Summing first keeps the joins off the large table."""
     minutes, billed = source.minutes, source.billed
     cost, billed_cost = source.cost, source.billed_cost
+    # The billable minutes were the task's type of work billable, and were it not.
+    on_billable_work = source.minutes - source.marked_unbillable
+    on_other_work = source.marked_billable
+    rounding = query.rounding
+    if rounding is not None:  # (never on months: see parts)
+        minutes, billed = rounding(minutes), rounding(billed)
+        cost, billed_cost = minutes * source.rate, billed * source.rate
+        on_billable_work, on_other_work = rounding(on_billable_work), rounding(on_other_work)
     if query.billed is True:
         minutes, cost = billed, billed_cost
     elif query.billed is False:
-        minutes, billed, cost = minutes - billed, literal(0), cost - billed_cost
+        minutes, cost = minutes - billed, cost - billed_cost
     per_user = (
         query.visible is not None
         or query.department_ids is not None
@@ -250,17 +335,16 @@ def _time_select(query: Query, source: _Source, has_from: bool, has_to: bool):
     if source.tag_id is not None:
         keys.append(source.tag_id.label("tag_id"))
     conditions = list(source.where)
-    if has_from:
-        conditions.append(source.date >= bindparam("date_from", type_=Date()))
-    if has_to:
-        conditions.append(source.date <= bindparam("date_to", type_=Date()))
-    if query.user_ids is not None:
-        conditions.append(source.user_id.in_(bindparam("user_ids", expanding=True)))
-    if query.task_ids is not None:
-        conditions.append(source.task_id.in_(bindparam("task_ids", expanding=True)))
+    if not source.filtered:
+        conditions += _own_conditions(query, source, has_from, has_to)
     if query.billed is not None:
         conditions.append(minutes != 0)
-    part_sums = [func.sum(minutes).label("minutes"), func.sum(billed).label("billed")]
+    part_sums = [
+        func.sum(minutes).label("minutes"),
+        func.sum(billed).label("billed"),
+        func.sum(on_billable_work).label("on_billable_work"),
+        func.sum(on_other_work).label("on_other_work"),
+    ]
     if query.money:
         part_sums.append(func.sum(cost).label("cost"))
     part = (
@@ -271,18 +355,17 @@ def _time_select(query: Query, source: _Source, has_from: bool, has_to: bool):
         .subquery("part")
     )
 
-    billable = types_of_work.c.billable.is_(True)
+    billable = _billable_minutes(query, part)
     sums = [
         func.sum(part.c.minutes).label("minutes"),
-        func.sum(part.c.billed).label("billed"),
-        func.sum(case((billable, part.c.minutes), else_=0)).label("billable"),
-        func.sum(case((billable, part.c.billed), else_=0)).label("billable_billed"),
+        func.sum(part.c.billed if query.billed is not False else literal(0)).label("billed"),
+        func.sum(billable).label("billable"),
     ]
     if query.money:
         revenue_rate = func.coalesce(cast(func.round(types_of_work.c.rate * 100), BigInteger), 0)
         sums += [
             func.sum(part.c.cost).label("cost"),
-            func.sum(case((billable, part.c.minutes * revenue_rate), else_=0)).label("revenue"),
+            func.sum(billable * revenue_rate).label("revenue"),
         ]
     dimensions = {
         "customer": projects.c.customer_id,
@@ -306,15 +389,51 @@ def _time_select(query: Query, source: _Source, has_from: bool, has_to: bool):
     outer = []
     if query.visible is not None:  # (then the part is summed per user too)
         outer.append(on_records(query.visible, part.c.user_id, part.c.task_id))
-    outer += _task_filters(query, None)
+    outer += _task_filters(query, None, time=True)
     if query.department_ids is not None:
         outer.append(users.c.department_id.in_(bindparam("department_ids", expanding=True)))
     stmt = select(*dims, *sums).select_from(joined).where(*outer)
     return stmt.group_by(*dims) if dims else stmt
 
 
-def _task_filters(query: Query, task_id) -> list:
-    """The filters on a record's task (tasks, projects and types of work joined)."""
+def _own_conditions(query: Query, source: _Source, has_from: bool, has_to: bool) -> list:
+    """The question's conditions on the source's own columns: period, users, tasks."""
+    conditions = []
+    if has_from:
+        conditions.append(source.date >= bindparam("date_from", type_=Date()))
+    if has_to:
+        conditions.append(source.date <= bindparam("date_to", type_=Date()))
+    if query.user_ids is not None:
+        conditions.append(source.user_id.in_(bindparam("user_ids", expanding=True)))
+    if query.task_ids is not None:
+        conditions.append(source.task_id.in_(bindparam("task_ids", expanding=True)))
+    return conditions
+
+
+def _billable_minutes(query: Query, part) -> ColumnElement[int]:
+    """SQL: the billable minutes of a part's row (of one task: its type of work is joined),
+    of the minutes the question counts (all, billed or not billed).
+
+    Entries marked billable or not count as marked; the others follow the type of work. What
+    an invoice billed was billable then, so the billed minutes are billable unless the type of
+    work stopped being billable since, when only those marked billable stay so."""
+    of_billable_work = types_of_work.c.billable.is_(True)
+    billable = case((of_billable_work, part.c.on_billable_work), else_=part.c.on_other_work)
+    billed_billable = case(
+        (of_billable_work, part.c.billed),
+        (part.c.billed < part.c.on_other_work, part.c.billed),
+        else_=part.c.on_other_work,
+    )
+    if query.billed is True:
+        return billed_billable
+    if query.billed is False:
+        return billable - billed_billable
+    return billable
+
+
+def _task_filters(query: Query, task_id, time: bool = False) -> list:
+    """The filters on a record's task (tasks, projects and types of work joined). ``time``:
+    for time, whose billable filter applies to each entry (the entries' part's own)."""
     pairs = (
         ("task_ids", task_id),
         ("project_ids", tasks.c.project_id),
@@ -326,7 +445,7 @@ def _task_filters(query: Query, task_id) -> list:
         for name, column in pairs
         if column is not None and getattr(query, name) is not None
     ]
-    if query.billable is not None:
+    if query.billable is not None and not time:
         conditions.append(types_of_work.c.billable.is_(query.billable))
     if query.archived is not None:
         # A project counts as archived when it or its customer is.
@@ -350,7 +469,7 @@ _LISTS += ("department_ids", "tag_ids")
 def _statement(query: Query, monthly: bool, has_from: bool, has_to: bool):
     key = (
         monthly, has_from, has_to, query.group_by, query.billable, query.billed,
-        query.archived, query.money, query.visible_key,
+        query.archived, query.money, query.visible_key, query.rounding,
         tuple(getattr(query, name) is not None for name in _LISTS),
     )  # fmt: skip
     stmt = _STATEMENTS.get(key)
@@ -358,7 +477,10 @@ def _statement(query: Query, monthly: bool, has_from: bool, has_to: bool):
         if len(_STATEMENTS) >= _STATEMENTS_KEPT:
             _STATEMENTS.clear()
         source = _MONTHS if monthly else _days(query.money)
-        if query.of_entries:
+        by_cell = query.rounding is not None and query.rounding.scope == "dayTask"
+        if query.of_entries and by_cell:
+            source = _entry_cells(query, has_from, has_to)
+        elif query.of_entries or (query.rounding is not None and not by_cell):
             source = _entries(query)
         stmt = _STATEMENTS[key] = _time_select(query, source, has_from, has_to)
     return stmt
@@ -484,7 +606,7 @@ def _rebuilt_rows(keep: list[int] | None, period: tuple[dt.date, dt.date] | None
     """SQL: the rows ``time_totals`` should hold (of the users ``keep``, of the whole months
     holding ``period``), summed from the records, in its column order."""
     e = day_records
-    billed = case((e.c.invoice_id.is_not(None), e.c.minutes), else_=0)
+    billed = e.c.billed_minutes
     rate = _rate_cents(e.c.user_id, e.c.date)
     month = month_start(e.c.date)
     rows = select(
@@ -495,6 +617,8 @@ def _rebuilt_rows(keep: list[int] | None, period: tuple[dt.date, dt.date] | None
         func.sum(billed).label("billed_minutes"),
         func.sum(e.c.minutes * rate).label("cost_minute_cents"),
         func.sum(billed * rate).label("billed_cost_minute_cents"),
+        func.sum(e.c.marked_billable).label("marked_billable"),
+        func.sum(e.c.marked_unbillable).label("marked_unbillable"),
     ).group_by(month, e.c.user_id, e.c.task_id)
     if keep is not None:
         rows = rows.where(e.c.user_id.in_(keep))
