@@ -33,6 +33,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 ADMIN_PASSWORD = "smoke-admin"
@@ -307,6 +308,7 @@ def commands(binary: Binary, args) -> None:
     )
     binary.run("export", "customers", "-o", "customers.csv")
     check("Smoke Customer" in text_of(work / "customers.csv"), "customers.csv")
+    documents(binary)
     backup = work / ("backup.dump" if args.db else "backup.db")
     binary.run("backup", backup.name)
     check(backup.is_file() and backup.stat().st_size > 0, f"{backup.name} written")
@@ -321,6 +323,29 @@ def commands(binary: Binary, args) -> None:
         text_of(work / "restored.csv") == text_of(work / "customers.csv") != "",
         "the restored database holds the same customers",
     )
+
+
+def documents(binary: Binary) -> None:
+    """The detailed report as Excel and as PDF (fonts, fpdf2 and HarfBuzz in the binary)."""
+    work = binary.workdir
+    dates = ("--date-from", "2026-01-01")
+    binary.run("export", "detailed", *dates, "--format", "xlsx", "-o", "detailed.xlsx")
+    with zipfile.ZipFile(work / "detailed.xlsx") as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    check("Smoke Customer" in sheet, "detailed.xlsx holds the imported line")
+    binary.run("export", "detailed", *dates, "--format", "pdf", "-o", "detailed.pdf")
+    pdf = (work / "detailed.pdf").read_bytes()
+    check(
+        pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF") and b"/FontFile2" in pdf,
+        "detailed.pdf is a PDF with its fonts embedded",
+        f"{len(pdf)} bytes",
+    )
+    if shutil.which("pdftotext"):  # poppler-utils, which CI installs
+        shown = subprocess.run(
+            ["pdftotext", str(work / "detailed.pdf"), "-"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        check("Smoke Customer" in shown and "Detailed report" in shown, "detailed.pdf's text")
 
 
 def binary_env(args) -> dict[str, str]:

@@ -53,6 +53,9 @@ SHARED = {
         "documents",
         "xlsx_parts",
         "xlsx_stream",
+        "pdf_document",
+        "pdf_charts",
+        "pdf_reports",
     },
     "services": {
         "__init__",

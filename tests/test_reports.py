@@ -178,7 +178,7 @@ def test_filters(admin, tracked, query, matches):
     [
         ("", 400, "api.error.invalid_argument"),  # dateFrom is required
         ("?dateFrom=2025-03-02&dateTo=2025-03-01", 400, "api.error.invalid_date_range"),
-        ("?dateFrom=2025-03-01&format=pdf", 400, "api.error.invalid_argument"),
+        ("?dateFrom=2025-03-01&format=docx", 400, "api.error.invalid_argument"),
         ("?dateFrom=2025-03-01&limit=1001", 400, "api.error.invalid_argument"),
         ("?dateFrom=2025-03-01&stopAfter=5", 400, "api.error.invalid_argument"),
         ("?dateFrom=2025-03-01&billable=maybe", 400, "api.error.invalid_argument"),

@@ -80,6 +80,7 @@ def test_the_index_names_each_view_and_the_service_it_calls(app):
     )
     # A module's function, called or handed on to a helper.
     assert index["GET", f"{API}/users/<user:object_id>/totals"].services == (
+        "timetracker.services.totals.narrowed_to",  # a PDF's
         "timetracker.services.totals.of_object",
     )
     assert index["GET", f"{API}/reports/users"].services == (

@@ -278,7 +278,7 @@ def test_the_file_is_written_as_it_is_sent_through_a_connection_given_back(app, 
     response.close()
 
 
-@pytest.mark.parametrize("value", ["pdf", "XLSX", "xls", ""])
+@pytest.mark.parametrize("value", ["docx", "PDF", "XLSX", "xls", ""])
 @pytest.mark.parametrize("path", ["/customers?", "/reports/detailed?dateFrom=2025-03-01&"])
 def test_unknown_formats_are_refused(admin, path, value):
     response = admin.get(f"{path}format={value}")

@@ -1,6 +1,6 @@
-"""``timetracker export``: the API's CSV or Excel file of the detailed report and of the
-customer, project and task lists, written to a file or standard output by the same code (one
-producer of rows, the API's response and a file as two sinks)."""
+"""``timetracker export``: the API's CSV or Excel file of the detailed report (or its PDF
+document) and of the customer, project and task lists, written to a file or standard output
+by the same code (one producer of rows, the API's response and a file as two sinks)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,17 @@ import click
 
 from timetracker.cli import _app, command_context, db_option, main
 
-# The documents the API answers besides JSON (``timetracker.api.documents.FORMATS``, which
-# this module does not import for the sake of the command's start-up time).
+# The documents the API answers besides JSON (``timetracker.api.documents.FORMATS`` and
+# ``REPORT_FORMATS``, which this module does not import for the sake of the command's start-up
+# time).
 FORMATS = ("csv", "xlsx")
+REPORT_FORMATS = ("csv", "xlsx", "pdf")
 
 
 @main.group("export")
 def export_group() -> None:
-    """Export data as CSV or Excel: the same files the API answers with format=csv or xlsx."""
+    """Export data as CSV, Excel or PDF: the same files the API answers with format=csv, xlsx
+    or pdf."""
 
 
 output_option = click.option(
@@ -36,18 +39,32 @@ format_option = click.option(
     show_default=True,
     help="csv, or xlsx for Excel.",
 )
+report_format_option = click.option(
+    "--format",
+    "chosen",
+    type=click.Choice(REPORT_FORMATS),
+    default="csv",
+    show_default=True,
+    help="csv, xlsx for Excel, or pdf.",
+)
 
 
-def _write(output, chosen: str, header, rows, total: int, label: str, schemas, name: str):
+def _write(output, chosen: str, header, rows, total: int, label: str, schemas, name: str, pdf=None):
     """Write the ``chosen`` document of ``rows`` with a progress bar on standard error: the
     bytes the API answers (``schemas`` and ``name`` as for
-    :func:`timetracker.api.documents.document_response`)."""
+    :func:`timetracker.api.documents.document_response`; ``pdf(on_rows)`` draws the PDF
+    document, telling ``on_rows`` of the rows drawn)."""
     from timetracker.api.csv_stream import CHUNK_ROWS, csv_chunks
     from timetracker.api.documents import sheet_name, typed_columns
     from timetracker.api.xlsx_stream import xlsx_chunks
 
     with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
-        if chosen == "xlsx":
+        if chosen == "pdf":
+            from timetracker.api.pdf_document import pdf_chunks
+
+            for block in pdf_chunks(lambda: pdf(bar.update)):
+                output.write(block)
+        elif chosen == "xlsx":
             columns = typed_columns(header, schemas)
             for block in xlsx_chunks(columns, rows, sheet_name(name), on_rows=bar.update):
                 output.write(block)
@@ -82,7 +99,7 @@ def _write(output, chosen: str, header, rows, total: int, label: str, schemas, n
     help="One line per day record or per time entry.",
 )
 @output_option
-@format_option
+@report_format_option
 @db_option
 def export_detailed(output, chosen: str, db: str | None, **options) -> None:
     """The detailed report: one line per time-track record or time entry (GET
@@ -121,13 +138,22 @@ def export_detailed(output, chosen: str, db: str | None, **options) -> None:
             args = DetailedReportArgs().load(query)
             with engine.connect() as conn:
                 total = reports.detailed_count(conn, caller, args)
+            if chosen == "pdf":
+                reports.check_pdf_rows(total)
             rows = reports.detailed_rows(engine, caller, args)
         except ValidationError as exc:
             raise click.UsageError(_problems(exc.messages)) from exc
         except ApiError as exc:
             raise click.UsageError(exc.message) from exc
     header, schemas = reports.detailed_header(args), [DetailedRowSchema]
-    _write(output, chosen, header, rows, total, "Time-track records", schemas, "detailed-report")
+
+    def pdf(on_rows):
+        from timetracker.api.pdf_reports import detailed_pdf
+
+        return detailed_pdf(header, rows, args, on_rows)
+
+    label = "Time-track records"
+    _write(output, chosen, header, rows, total, label, schemas, "detailed-report", pdf)
 
 
 def _problems(messages) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask.views import MethodView
 from marshmallow import Schema
@@ -73,6 +74,10 @@ class Crud:
     csv_example: str = ""
     # The list counts every match into X-Total-Count when asked (``withTotal=true``).
     counted: bool = False
+    # One object answers a document too: the GET's query arguments, the view's answer to
+    # them (the object's id after them; None: the JSON answer) and, given the blueprint, the
+    # decorator that documents the document.
+    item_document: tuple[type[Schema], Callable[..., Any], Callable] | None = None
 
     @property
     def collection(self) -> str:
@@ -132,12 +137,29 @@ def crud_blueprint(spec: Crud) -> Blueprint:
     if spec.extra_routes is not None:
         spec.extra_routes(blp)
 
+    if spec.item_document is not None:
+        item_args, answer_document, document_doc = spec.item_document
+
+        @blp.arguments(item_args, location="query")
+        @blp.response(200, spec.schema)
+        @document_doc(blp)
+        @errors("get")
+        @doc(spec.docs["get"])
+        def get_or_document(self, args, **path):
+            document = answer_document(args, path[param])
+            if document is not None:
+                return document
+            return service.get(get_db(), current_caller(), path[param])
+
     class Item(MethodView):
         @blp.response(200, spec.schema)
         @errors("get")
         @doc(spec.docs["get"])
         def get(self, **path):
             return service.get(get_db(), current_caller(), path[param])
+
+        if spec.item_document is not None:
+            get = get_or_document  # the same answer, or a document of it when asked
 
         if spec.update_schema is not None:
 

@@ -4,12 +4,14 @@ A list or report that offers documents answers JSON by default, CSV
 (:mod:`timetracker.api.csv_stream`) or Excel (:mod:`timetracker.api.xlsx_stream`) when the
 query says ``format=csv`` or ``format=xlsx``, or, without ``format``, when the ``Accept``
 header prefers their media type to JSON. Both files hold the same rows from the same
-generator; Excel types each cell by the field of the JSON answer its column shows.
+generator; Excel types each cell by the field of the JSON answer its column shows. The
+reports, the totals and the invoices answer PDF too (``format=pdf`` or ``Accept:
+application/pdf``; :mod:`timetracker.api.pdf_reports` draws them from the same answers).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from flask import Response, request
@@ -23,16 +25,20 @@ JSON_MEDIA_TYPE = "application/json"
 # The documents besides JSON, by ``format``; the command line's ``--format`` offers the same.
 MEDIA_TYPES = {"csv": CSV_MEDIA_TYPE, "xlsx": XLSX_MEDIA_TYPE}
 FORMATS = tuple(MEDIA_TYPES)
+PDF_MEDIA_TYPE = "application/pdf"  # pdf_document's, which this module imports only for a PDF
+# The reports' documents: the lists' and PDF.
+REPORT_MEDIA_TYPES = {**MEDIA_TYPES, "pdf": PDF_MEDIA_TYPE}
+REPORT_FORMATS = tuple(REPORT_MEDIA_TYPES)
 
 
-def export_format(args: dict[str, Any]) -> str | None:
-    """The document the request asks for (``csv`` or ``xlsx``), or None for JSON: ``format``
-    decides when given, otherwise the ``Accept`` header (JSON when it prefers none of them, or
-    JSON as much as another)."""
+def export_format(args: dict[str, Any], offered: Mapping[str, str] = MEDIA_TYPES) -> str | None:
+    """The document the request asks for (a name of ``offered``: by default ``csv`` or
+    ``xlsx``), or None for JSON: ``format`` decides when given, otherwise the ``Accept`` header
+    (JSON when it prefers none of them, or JSON as much as another)."""
     chosen = args.get("format")
     if chosen is None:
-        best = request.accept_mimetypes.best_match((JSON_MEDIA_TYPE, *MEDIA_TYPES.values()))
-        chosen = next((name for name, media in MEDIA_TYPES.items() if media == best), None)
+        best = request.accept_mimetypes.best_match((JSON_MEDIA_TYPE, *offered.values()))
+        chosen = next((name for name, media in offered.items() if media == best), None)
     return None if chosen == "json" else chosen
 
 
@@ -101,17 +107,40 @@ EXCEL_DESCRIPTION = (
 )
 
 
-def documented(blp, csv_example: str) -> Callable:
-    """Document the CSV and Excel answers of a 200 beside its JSON one."""
+def documented(blp, csv_example: str, pdf: str | None = None) -> Callable:
+    """Document the CSV and Excel answers of a 200 beside its JSON one, and with ``pdf`` (what
+    the PDF document holds) the PDF answer."""
+    content = {
+        CSV_MEDIA_TYPE: {"schema": {"type": "string"}, "example": csv_example},
+        XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+    }
+    description = (
+        "JSON by default; CSV with format=csv or Accept: text/csv (a header line, then one "
+        "line per row, streamed); " + EXCEL_DESCRIPTION
+    )
+    if pdf is not None:
+        content[PDF_MEDIA_TYPE] = {"schema": {"type": "string", "format": "binary"}}
+        description += "; " + pdf_description(pdf)
+    return blp.doc(responses={200: {"description": description, "content": content}})
+
+
+def pdf_description(holds: str, titled: bool = True) -> str:
+    title = "a title with the period and the filters, " if titled else ""
+    return (
+        "PDF with format=pdf or Accept: " + PDF_MEDIA_TYPE + " (A4, " + title + holds + ", "
+        "the table's header row repeated on every page, pages numbered; names in any script, "
+        "in fonts embedded in the file)"
+    )
+
+
+def pdf_documented(blp, holds: str, titled: bool = True) -> Callable:
+    """Document the PDF answer of a 200 beside its JSON one (``holds``: what the document
+    holds besides its title)."""
     return blp.doc(
         responses={
             200: {
-                "description": "JSON by default; CSV with format=csv or Accept: text/csv (a "
-                "header line, then one line per row, streamed); " + EXCEL_DESCRIPTION,
-                "content": {
-                    CSV_MEDIA_TYPE: {"schema": {"type": "string"}, "example": csv_example},
-                    XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
-                },
+                "description": "JSON by default; " + pdf_description(holds, titled),
+                "content": {PDF_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
             }
         }
     )

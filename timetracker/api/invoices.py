@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
+from flask import Response
+
+from timetracker.access import current_caller
 from timetracker.api.crud import Crud, crud_blueprint
+from timetracker.api.documents import PDF_MEDIA_TYPE, export_format, pdf_documented
 from timetracker.schemas import invoices as s
+from timetracker.schemas.totals import PdfArgs
+from timetracker.services import invoices as service
 from timetracker.services.invoices import invoices
+from timetracker.store.db import get_db
+
+PDF_INVOICE = (
+    "the invoice's document: its number, period and customers, a line per task it billed "
+    "(project, task, type of work, minutes, hours, the type of work's hourly rate and the "
+    "amount, hours x rate to the cent), a subtotal per project and the total"
+)
+
+
+def invoice_document(args, invoice_id: int) -> Response | None:
+    """The invoice as a PDF document when asked for (None: as JSON)."""
+    if not export_format(args, {"pdf": PDF_MEDIA_TYPE}):
+        return None
+    from timetracker.api.pdf_document import pdf_response
+    from timetracker.api.pdf_reports import invoice_pdf
+
+    invoice, lines, currency = service.document_of(get_db(), current_caller(), invoice_id)
+    shown = s.InvoiceSchema().dump(invoice)
+    return pdf_response(lambda: invoice_pdf(shown, lines, currency), f"invoice-{invoice_id}.pdf")
+
 
 blp = crud_blueprint(
     Crud(
@@ -39,12 +65,20 @@ blp = crud_blueprint(
             billing no record is made all the same. `number` is unique case-insensitively
             (400 api.error.invoice_exists).
             """,
-            "get": "Get an invoice",
+            "get": """Get an invoice
+
+            With format=pdf (or Accept: application/pdf), the invoice's document as PDF.
+            """,
             "delete": """Delete an invoice
 
             Its records become unbilled again: they take changes and can be billed anew.
             """,
         },
+        item_document=(
+            PdfArgs,
+            invoice_document,
+            lambda blp: pdf_documented(blp, PDF_INVOICE, titled=False),
+        ),
     )
 )
 

@@ -1,6 +1,6 @@
 """Reports over time-track: the detailed report (one row per record, JSON pages or a streamed
-CSV or Excel file of every matching record), and the summary, projects and users reports
-(totals, as JSON, CSV or Excel)."""
+CSV, Excel or PDF file of every matching record), and the summary, projects and users reports
+(totals, as JSON, CSV, Excel or PDF)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,25 @@ from flask.views import MethodView
 from timetracker.access import current_caller
 from timetracker.api import totals as totals_api
 from timetracker.api.common import Blueprint, doc
-from timetracker.api.documents import document_response, documented, export_format
+from timetracker.api.documents import (
+    REPORT_MEDIA_TYPES,
+    document_response,
+    documented,
+    export_format,
+)
 from timetracker.schemas import reports as s
 from timetracker.schemas import totals as ts
 from timetracker.schemas.common import MAX_QUERY_LIMIT
 from timetracker.services import reports, totals
 from timetracker.store.db import get_db, get_engine
 
+PDF_DETAILED = "a table of the rows, a subtotal under each day's and the total at the end"
+PDF_TOTALS = totals_api.PDF_TOTALS
+PDF_PER_OBJECT = (
+    "a table of every matching {kind} with its totals and the total at the end, then a chart "
+    "of their hours per day, week or month split by {kind} and one of each project's share"
+)
+_pdf = totals_api.pdf
 blp = Blueprint(
     "reports",
     __name__,
@@ -50,7 +62,7 @@ USERS_CSV_EXAMPLE = (
 class Detailed(MethodView):
     @blp.arguments(s.DetailedReportArgs, location="query")
     @blp.response(200, s.DetailedReportSchema)
-    @documented(blp, DETAILED_CSV_EXAMPLE)
+    @documented(blp, DETAILED_CSV_EXAMPLE, PDF_DETAILED)
     @blp.errors()
     @doc(
         """Detailed report: one row per time-track record
@@ -64,7 +76,9 @@ class Detailed(MethodView):
         CSV, streamed: a header line, then every matching record (no paging). Text starting
         with =, +, -, @, a tab or a carriage return is prefixed with ' so that spreadsheets do
         not run it as a formula. With format=xlsx (or the Accept header of Excel) the same rows
-        are an Excel file, with the minutes in hours too.
+        are an Excel file, with the minutes in hours too, and with format=pdf (or Accept:
+        application/pdf) a PDF document of them: at most 150,000 rows (400
+        api.error.too_many_rows beyond; CSV and Excel hold any number).
 
         With grain=entry the rows are the time entries the records add up (live and stopped),
         ordered by date, user, start (untimed first) and id, with `entryId`, `start`, `end`
@@ -74,9 +88,14 @@ class Detailed(MethodView):
     )
     def get(self, args):
         caller = current_caller()
-        if chosen := export_format(args):
+        if chosen := export_format(args, REPORT_MEDIA_TYPES):
             rows = reports.detailed_rows(get_engine(), caller, args)
             header, schemas = reports.detailed_header(args), [s.DetailedRowSchema]
+            if chosen == "pdf":
+                from timetracker.api.pdf_reports import detailed_pdf
+
+                reports.check_pdf_rows(reports.detailed_count(get_db(), caller, args))
+                return _pdf(lambda: detailed_pdf(header, rows, args), "detailed-report.pdf")
             return document_response(chosen, header, rows, "detailed-report", schemas)
         return reports.detailed(get_db(), caller, args)
 
@@ -94,13 +113,24 @@ def _pages(list_page, args) -> list:
 
 
 def _per_object(args, list_page, schema, item_schema, fields, name: str):
-    """A page of projects or users with their totals, or as CSV or Excel every matching one."""
+    """A page of projects or users with their totals, or as CSV, Excel or PDF every matching
+    one."""
     caller, conn = current_caller(), get_db()
-    chosen = export_format(args)
+    chosen = export_format(args, REPORT_MEDIA_TYPES)
     if not chosen:
         return list_page(conn, caller, args)
     dumped = schema().dump(_pages(lambda a: list_page(conn, caller, a), args))
     header, rows = reports.per_object_table(dumped, fields)
+    if chosen == "pdf":
+        from timetracker.api.pdf_reports import per_object_pdf
+
+        kind = name[:-1]
+        ids = [item["id"] for item in dumped["items"]]
+        chart = None
+        if ids:
+            narrowed = {**totals.list_filters(args, kind), f"{kind}_ids": ids}
+            chart = reports.chart_hours(conn, caller, narrowed, kind, ts.TotalsAnswerSchema().dump)
+        return _pdf(lambda: per_object_pdf(name, header, rows, args, chart), f"{name}-report.pdf")
     schemas = [item_schema, ts.TotalsSchema]
     return document_response(chosen, header, rows, f"{name}-report", schemas)
 
@@ -109,18 +139,21 @@ def _per_object(args, list_page, schema, item_schema, fields, name: str):
 class Summary(MethodView):
     @blp.arguments(s.SummaryReportArgs, location="query")
     @blp.response(200, ts.TotalsAnswerSchema, example=TOTALS_EXAMPLE)
-    @documented(blp, SUMMARY_CSV_EXAMPLE)
+    @documented(blp, SUMMARY_CSV_EXAMPLE, PDF_TOTALS)
     @blp.errors()
     @doc("""Summary report: totals grouped as asked
 
     The answer of GET /timetrack/totals (its filters, groupBy and rules). As CSV or Excel, one
     line per group (one line without groupBy): the group's ids and names, then its totals. A
     name is given where your own GET of the object answers it (as in includeReferenced) and
-    left empty for objects you may read the time of but not GET.
+    left empty for objects you may read the time of but not GET (in PDF: `#` and its id). As
+    PDF, the same groups, then charts of the same records' hours.
     """)
     def get(self, args):
         caller = current_caller()
-        if chosen := export_format(args):
+        if chosen := export_format(args, REPORT_MEDIA_TYPES):
+            if chosen == "pdf":
+                return totals_api.totals_pdf(args, "Summary report", "summary-report.pdf")
             header, rows = reports.summary_table(
                 get_db(), caller, args, ts.TotalsAnswerSchema().dump
             )
@@ -133,12 +166,12 @@ class Summary(MethodView):
 class Projects(MethodView):
     @blp.arguments(s.ProjectsReportArgs, location="query")
     @blp.response(200, ts.ProjectTotalsListSchema)
-    @documented(blp, PROJECTS_CSV_EXAMPLE)
+    @documented(blp, PROJECTS_CSV_EXAMPLE, PDF_PER_OBJECT.format(kind="project"))
     @blp.errors()
     @doc("""Projects report: each project's totals and estimates over a period
 
-    As GET /projects/totals (the projects list's filters, sort and paging). As CSV or Excel,
-    every matching project, one line each.
+    As GET /projects/totals (the projects list's filters, sort and paging). As CSV, Excel or
+    PDF, every matching project, one line each.
     """)
     def get(self, args):
         return _per_object(
@@ -155,7 +188,7 @@ class Projects(MethodView):
 class Users(MethodView):
     @blp.arguments(s.UsersReportArgs, location="query")
     @blp.response(200, ts.UserTotalsListSchema)
-    @documented(blp, USERS_CSV_EXAMPLE)
+    @documented(blp, USERS_CSV_EXAMPLE, PDF_PER_OBJECT.format(kind="user"))
     @blp.errors()
     @doc("""Users report: each user's totals (and leave) over a period
 

@@ -11,8 +11,9 @@ from flask.views import MethodView
 
 from timetracker.access import current_caller
 from timetracker.api.common import Blueprint, doc
+from timetracker.api.documents import PDF_MEDIA_TYPE, export_format, pdf_documented
 from timetracker.schemas import totals as s
-from timetracker.services import totals
+from timetracker.services import reports, totals
 from timetracker.store.db import get_db
 
 blp = Blueprint(
@@ -116,14 +117,46 @@ def answer_response(answer: dict[str, Any]) -> Response:
     return current_app.json.response(answer)
 
 
+PDF_TOTALS = (
+    "a table of the groups (a subtotal per value of the first dimension when grouped by more "
+    "than one) closed by the overall totals, then a chart of the hours per day, week or month "
+    "split by project (by user when grouped by user) and one of each project's share"
+)
+_PDF_ONLY = {"pdf": PDF_MEDIA_TYPE}
+
+
+def pdf(build, filename: str) -> Response:
+    """A PDF answer drawn by ``build`` (the PDF modules are imported when first asked for)."""
+    from timetracker.api.pdf_document import pdf_response
+
+    return pdf_response(build, filename)
+
+
+def totals_pdf(args, title: str, filename: str) -> Response:
+    """The PDF document of a totals answer (the totals', the summary report's): one totals
+    question for the table, one for the charts."""
+    from timetracker.api.pdf_reports import summary_pdf
+
+    caller, conn = current_caller(), get_db()
+    present = s.TotalsAnswerSchema().dump
+    header, rows, answer = reports.summary_answer(conn, caller, args, present)
+    split = "user" if "user" in (args.get("groupBy") or ()) else "project"
+    chart = reports.chart_hours(conn, caller, args, split, present)
+    return pdf(lambda: summary_pdf(title, header, rows, answer, args, chart, split), filename)
+
+
 @blp.route("/timetrack/totals")
 class Totals(MethodView):
-    @blp.arguments(s.TotalsArgs, location="query")
+    @blp.arguments(s.TotalsQueryArgs, location="query")
     @blp.response(200, s.TotalsAnswerSchema, example=EXAMPLE)
+    @pdf_documented(blp, PDF_TOTALS)
     @blp.errors()
     @doc("Totals of tracked time\n\nThe records you may read, over the period (all time when "
-         "dateFrom and dateTo are omitted), overall and per group.\n" + _RULES)  # fmt: skip
+         "dateFrom and dateTo are omitted), overall and per group. With format=pdf (or Accept: "
+         "application/pdf), a PDF document of the same answer.\n" + _RULES)  # fmt: skip
     def get(self, args):
+        if export_format(args, _PDF_ONLY):
+            return totals_pdf(args, "Totals", "totals.pdf")
         return answer_response(totals.totals(get_db(), current_caller(), args))
 
 
@@ -132,10 +165,14 @@ def _object_totals(kind: str, path: str, schema, label: str) -> None:
     class ObjectTotals(MethodView):
         @blp.arguments(schema, location="query")
         @blp.response(200, s.TotalsAnswerSchema, example=EXAMPLE)
+        @pdf_documented(blp, PDF_TOTALS)
         @blp.errors(404)
         @doc(f"Totals of a {label}\n\nAs GET /timetrack/totals, narrowed to the {label} "
              f"(404 when unknown, 403 when out of your reach).\n" + _RULES)  # fmt: skip
         def get(self, args, object_id):
+            if export_format(args, _PDF_ONLY):
+                narrowed = totals.narrowed_to(get_db(), current_caller(), kind, object_id, args)
+                return totals_pdf(narrowed, f"Totals of {label} {object_id}", f"{kind}-totals.pdf")
             return answer_response(
                 totals.of_object(get_db(), current_caller(), kind, object_id, args)
             )

@@ -7,7 +7,6 @@ from marshmallow import fields, validate
 from timetracker.schemas.base import ApiSchema
 from timetracker.schemas.common import (
     CalendarDate,
-    ExportArgs,
     IdList,
     PageArgs,
     UserIdList,
@@ -17,7 +16,20 @@ from timetracker.schemas.time_entries import Instant
 from timetracker.schemas.totals import ProjectListTotalsArgs, TotalsArgs, UserListTotalsArgs
 
 
-class DetailedReportArgs(PageArgs, ExportArgs):
+class ReportExportArgs(ApiSchema):
+    """The ``format`` of a report: JSON, CSV, Excel or a PDF document."""
+
+    format = fields.String(
+        validate=validate.OneOf(("json", "csv", "xlsx", "pdf")),
+        metadata={
+            "description": "json, csv, xlsx (Excel) or pdf. Without it the Accept header "
+            "decides; JSON is the default. CSV, Excel and PDF hold every matching row: offset, "
+            "limit and includeReferenced do not apply to them"
+        },
+    )
+
+
+class DetailedReportArgs(PageArgs, ReportExportArgs):
     dateFrom = CalendarDate(required=True)
     dateTo = CalendarDate(metadata={"description": "Default: no end (up to the last record)"})
     userIds = UserIdList(attribute="user_ids", description="Only these users' records")
@@ -90,13 +102,13 @@ class DetailedRowSchema(ApiSchema):
 DetailedReportSchema = list_envelope(DetailedRowSchema, name="DetailedReport")
 
 
-class SummaryReportArgs(TotalsArgs, ExportArgs):
+class SummaryReportArgs(TotalsArgs, ReportExportArgs):
     pass
 
 
-class ProjectsReportArgs(ProjectListTotalsArgs, ExportArgs):
+class ProjectsReportArgs(ReportExportArgs, ProjectListTotalsArgs):  # its format wins
     pass
 
 
-class UsersReportArgs(UserListTotalsArgs, ExportArgs):
+class UsersReportArgs(ReportExportArgs, UserListTotalsArgs):  # its format wins
     pass

@@ -93,22 +93,36 @@ class TotalsArgs(PeriodFilterArgs, TaskFilterArgs):
     includeReferenced = IncludeReferenced(REFERENCES)
 
 
-class CustomerTotalsArgs(TotalsArgs):
+class PdfArgs(ApiSchema):
+    """The ``format`` of an answer that is JSON or a PDF document (totals, an invoice)."""
+
+    format = fields.String(
+        validate=validate.OneOf(("json", "pdf")),
+        metadata={"description": "json or pdf. Without it the Accept header decides; JSON is "
+                  "the default"},
+    )  # fmt: skip
+
+
+class TotalsQueryArgs(TotalsArgs, PdfArgs):
+    """``GET /timetrack/totals`` and the totals of one object: JSON, or a PDF document."""
+
+
+class CustomerTotalsArgs(TotalsQueryArgs):
     class Meta:
         exclude = ("customerIds",)
 
 
-class ProjectTotalsArgs(TotalsArgs):
+class ProjectTotalsArgs(TotalsQueryArgs):
     class Meta:
         exclude = ("customerIds", "projectIds")
 
 
-class TaskTotalsArgs(TotalsArgs):
+class TaskTotalsArgs(TotalsQueryArgs):
     class Meta:
         exclude = ("customerIds", "projectIds", "taskIds")
 
 
-class UserTotalsArgs(TotalsArgs):
+class UserTotalsArgs(TotalsQueryArgs):
     class Meta:
         exclude = ("userIds", "departmentIds")
 

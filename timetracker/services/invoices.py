@@ -28,6 +28,7 @@ from timetracker.services.periods import check_range
 from timetracker.services.users import users
 from timetracker.store import entities
 from timetracker.store import invoices as store
+from timetracker.store import settings as settings_store
 from timetracker.store.catalogue import CUSTOMERS, PROJECTS
 from timetracker.store.invoices import INVOICES
 from timetracker.store.timetrack import hold_users
@@ -103,3 +104,12 @@ def _rows(conn: Connection, entity, ids, field: str) -> list[RowMapping]:
 
 
 invoices = Invoices()
+
+
+def document_of(conn: Connection, caller: Caller, invoice_id: int) -> tuple[Any, list, str]:
+    """An invoice as :meth:`Invoices.get` answers it (404 unknown, or out of the caller's
+    reach), the lines of its document (the minutes it billed per task, with each task's
+    customer, project, type of work and that type of work's rate) and the company currency."""
+    invoice = invoices.get(conn, caller, invoice_id)
+    currency = settings_store.company_settings_map(conn)["currency"]
+    return invoice, store.invoice_lines(conn, invoice_id), currency

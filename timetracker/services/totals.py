@@ -281,11 +281,19 @@ def of_object(
 ) -> dict[str, Any]:
     """Totals of one customer, project, task or user (404 unknown, 403 out of reach): the same
     answer as ``GET /timetrack/totals`` narrowed to it."""
+    return totals(conn, caller, narrowed_to(conn, caller, kind, object_id, args))
+
+
+def narrowed_to(
+    conn: Connection, caller: Caller, kind: str, object_id, args: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The arguments of ``GET /timetrack/totals`` narrowed to one customer, project, task or
+    user (404 unknown, 403 out of reach)."""
     if kind == "user":
         row = users.reachable(conn, caller, object_id)
-        return totals(conn, caller, {**args, "user_ids": [row["id"]]})
+        return {**args, "user_ids": [row["id"]]}
     row = catalogue.LEVELS[kind].reachable(conn, caller, object_id)
-    return totals(conn, caller, {**args, f"{kind}_ids": [row["id"]]})
+    return {**args, f"{kind}_ids": [row["id"]]}
 
 
 _PAGE = {"offset", "limit", "ids", "sort", "includeReferenced", "name", "words"}
@@ -310,7 +318,7 @@ def _with_totals(
     found: dict[int, dict[str, Any]] = {}
     if ids:
         # The list's own arguments chose the page; the rest are the totals' filters.
-        narrowed = {k: v for k, v in args.items() if k not in _LIST_ARGUMENTS[kind]}
+        narrowed = list_filters(args, kind)
         narrowed.update({filter_key: ids, "groupBy": [kind]})
         answer = totals(conn, caller, narrowed)
         found = {g[key]: g["totals"] for g in answer["groups"]}
@@ -325,6 +333,12 @@ def _with_totals(
     if money:
         page["currency"] = settings_store.company_settings_map(conn)["currency"]
     return page
+
+
+def list_filters(args: Mapping[str, Any], kind: str) -> dict[str, Any]:
+    """The totals' filters among the arguments of a projects or users list (``kind``), less
+    the list's own (which choose the page)."""
+    return {k: v for k, v in args.items() if k not in _LIST_ARGUMENTS[kind]}
 
 
 def project_list(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:

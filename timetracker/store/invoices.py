@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    RowMapping,
     exists,
     func,
     insert,
@@ -20,7 +21,14 @@ from sqlalchemy import (
 from timetracker.store import time_entries, timetrack
 from timetracker.store.entities import Entity
 from timetracker.store.permission_sql import TIME_WITH_CATALOGUE
-from timetracker.store.schema import day_records, invoices, projects, tasks
+from timetracker.store.schema import (
+    customers,
+    day_records,
+    invoices,
+    projects,
+    tasks,
+    types_of_work,
+)
 from timetracker.store.totals import Rounding
 from timetracker.store.util import name_key, now_ms
 
@@ -160,3 +168,38 @@ def has_billed_time(conn: Connection, kind: str, object_id: int) -> bool:
         )
     )
     return conn.execute(stmt).scalar_one()
+
+
+def invoice_lines(conn: Connection, invoice_id: int) -> list[RowMapping]:
+    """The lines of an invoice's document: the minutes it billed per task (the records' billed
+    minutes, with the task's customer, project and type of work, and that type of work's
+    hourly rate, None without one), in the order of customer, project and task names."""
+    r = day_records
+    stmt = (
+        select(
+            customers.c.name.label("customer_name"),
+            projects.c.id.label("project_id"),
+            projects.c.name.label("project_name"),
+            tasks.c.id.label("task_id"),
+            tasks.c.name.label("task_name"),
+            types_of_work.c.name.label("type_of_work_name"),
+            types_of_work.c.rate,
+            func.sum(r.c.billed_minutes).label("minutes"),
+        )
+        .select_from(r.join(tasks, tasks.c.id == r.c.task_id))
+        .join(projects, projects.c.id == tasks.c.project_id)
+        .join(customers, customers.c.id == projects.c.customer_id)
+        .join(types_of_work, types_of_work.c.id == tasks.c.type_of_work_id)
+        .where(r.c.invoice_id == invoice_id)
+        .group_by(
+            customers.c.name,
+            projects.c.id,
+            projects.c.name,
+            tasks.c.id,
+            tasks.c.name,
+            types_of_work.c.name,
+            types_of_work.c.rate,
+        )  # fmt: skip
+        .order_by(customers.c.name, projects.c.name, projects.c.id, tasks.c.name, tasks.c.id)
+    )
+    return list(conn.execute(stmt).mappings())
