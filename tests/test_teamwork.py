@@ -803,6 +803,122 @@ def test_time_on_an_archived_project_as_on_its_tasks(app, admin, ids):
     assert (shown["todo-item-id"], shown["project-status"]) == ("", "archived")
 
 
+# --- totals bounded by times of day --------------------------------------------------------------
+
+
+@pytest.fixture
+def timed_spread(app, admin, make_user, catalogue, ids):
+    """Entries around the edges of February-March 2025 of a New York user (worker, as admin)
+    and a Tokyo user, timed and untimed, billable and not, on tasks and on a project."""
+    internal = admin.ok("post", "/typesOfWork", {"name": "Internal", "billable": False})
+    admin.ok("patch", f"/tasks/{ids['build']}", {"typeOfWorkId": internal["id"]})
+    group = admin.ok("post", "/timeZoneGroups", {"name": "Tokyo", "timeZoneId": "Asia/Tokyo"})
+    new_york = make_user(ENTER_TIME_TRACK, username="worker", assign_all=True)
+    tokyo = make_user(ENTER_TIME_TRACK, username="tokyo", assign_all=True)
+    admin.ok("patch", f"/users/{tokyo.id}", {"timeZoneGroupId": group["id"]})
+    clients = {
+        "ny": Teamwork(new_york.client, "worker", "worker"),
+        "tokyo": Teamwork(tokyo.client, "tokyo", "tokyo"),
+    }
+    rows = [
+        ("ny", "design", "20250202", "23:30", 20),
+        ("ny", "design", "20250203", "07:00", 30),
+        ("ny", "design", "20250203", "09:00", 45),
+        ("ny", "build", "20250203", None, 60),
+        ("ny", "web", "20250203", "08:00", 25),  # on the project, at the minute
+        ("ny", "design", "20250210", "12:00", 15),
+        ("ny", "web", "20250215", None, 25),
+        ("ny", "build", "20250301", "10:00", 40),
+        ("ny", "design", "20250320", "16:00", 50),
+        ("ny", "design", "20250320", "17:00", 10),
+        ("ny", "design", "20250320", "18:00", 35),
+        ("ny", "build", "20250320", None, 5),
+        ("ny", "design", "20250321", "00:30", 5),
+        # Tokyo: 14 hours ahead of New York in February, 13 after March 9.
+        ("tokyo", "design", "20250204", "06:00", 11),  # Feb 3 16:00 in New York
+        ("tokyo", "web", "20250203", "20:00", 12),  # Feb 3 06:00 in New York
+        ("tokyo", "build", "20250202", None, 13),
+        ("tokyo", "design", "20250321", "05:00", 14),  # Mar 20 16:00 in New York
+        ("tokyo", "design", "20250321", "08:00", 16),  # Mar 20 19:00 in New York
+        ("tokyo", "build", "20250321", None, 17),
+        ("tokyo", "release", "20250305", "09:00", 18),
+    ]
+    for who, where, day, time, minutes in rows:
+        kind = "projects" if where == "web" else "tasks"
+        fields = {"date": day, "minutes": minutes, **({"time": time} if time else {})}
+        clients[who].ok("post", f"/{kind}/{ids[where]}/time_entries.json", {"time-entry": fields},
+                        201)  # fmt: skip
+    return {"ny": new_york.id, "tokyo": tokyo.id}
+
+
+def sum_listed(client, path: str, query: str) -> tuple[int, int, int]:
+    """All minutes, billable minutes and the number of the entries a list answers."""
+    answer = client.ok("get", f"{path}?{query}&pageSize=500")["time-entries"]
+    minutes = [int(e["hours"]) * 60 + int(e["minutes"]) for e in answer]
+    billable = [m for m, e in zip(minutes, answer, strict=True) if e["isbillable"] == "1"]
+    return sum(minutes), sum(billable), len(answer)
+
+
+WINDOWS = [
+    "fromdate=20250203&fromtime=08:00&todate=20250320&totime=17:00",
+    "fromdate=20250203&fromtime=08:00",
+    "todate=20250320&totime=17:00",
+    "fromdate=20250203&fromtime=05:00&todate=20250204&totime=10:00",
+    "fromdate=20250203&fromtime=08:00&todate=20250210",
+    "fromdate=20250201&todate=20250320&totime=16:59",
+    "fromdate=20250203&fromtime=16:00&todate=20250203&totime=16:00",
+    "fromdate=20250206&todate=20250321&totime=1:00",
+    "fromdate=20250203&todate=20250320",
+]
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+def test_totals_with_times_are_the_sums_of_the_listed_entries(
+    tw_admin, admin, timed_spread, ids, window
+):
+    minutes, billable, count = sum_listed(tw_admin, "/time_entries.json", window)
+    sums = tw_admin.ok("get", f"/time/total.json?{window}")["time-totals"]
+    assert (sums["total-mins-sum"], sums["billable-mins-sum"]) == (str(minutes), str(billable))
+    assert sums["non-billable-mins-sum"] == str(minutes - billable)
+    # Per project, per task, per task list, one user's, and the projects' page.
+    per_project = {
+        p["id"]: p for p in tw_admin.ok("get", f"/projects/time/total.json?{window}")["projects"]
+    }
+    for project in ("web", "app"):
+        path = f"/projects/{ids[project]}/time_entries.json"
+        minutes, billable, _ = sum_listed(tw_admin, path, window)
+        body = tw_admin.ok("get", f"/projects/{ids[project]}/time/total.json?{window}")
+        assert body["projects"][0]["time-totals"]["total-mins-sum"] == str(minutes)
+        assert body["projects"][0]["time-totals"]["billable-mins-sum"] == str(billable)
+        assert per_project[str(ids[project])]["totalMins"] == str(minutes)
+        assert per_project[str(ids[project])]["totalBillableMins"] == str(billable)
+        task_list = tw_admin.ok("get", f"/tasklists/{ids[project]}/time/total.json?{window}")
+        assert task_list["projects"][0]["tasklist"]["time-totals"]["total-mins-sum"] == str(minutes)
+    minutes, _, _ = sum_listed(tw_admin, f"/tasks/{ids['design']}/time_entries.json", window)
+    task = tw_admin.ok("get", f"/tasks/{ids['design']}/time/total.json?{window}")
+    assert task["projects"][0]["tasklist"]["task"]["time-totals"]["total-mins-sum"] == str(minutes)
+    tokyo = timed_spread["tokyo"]
+    minutes, _, _ = sum_listed(tw_admin, "/time_entries.json", f"{window}&userId={tokyo}")
+    sums = tw_admin.ok("get", f"/time/total.json?{window}&userId={tokyo}")["time-totals"]
+    assert sums["total-mins-sum"] == str(minutes)
+    assert count > 0
+
+
+def test_times_of_day_narrow_the_totals(tw_admin, admin, timed_spread):
+    """The windows above count different entries than whole days: the agreement is not that of
+    two answers ignoring the times."""
+    whole = tw_admin.ok("get", "/time/total.json?fromdate=20250203&todate=20250320")
+    timed = tw_admin.ok("get", f"/time/total.json?{WINDOWS[0]}")
+    # Whole days (each entry's own day): all but Feb 2 (20; 13 in Tokyo) and Mar 21 (5; 14,
+    # 16 and 17 in Tokyo).
+    assert whole["time-totals"]["total-mins-sum"] == "381"
+    # From Feb 3 08:00 to Mar 20 17:00 in New York: not Feb 3 07:00 (30), Tokyo's Feb 3 06:00
+    # here (12) nor Mar 20 18:00 (35); Tokyo's Mar 21 05:00 (Mar 20 16:00 here, 14) counts.
+    assert timed["time-totals"]["total-mins-sum"] == "318"
+    v1 = admin.ok("get", "/timetrack/totals?dateFrom=2025-02-03&dateTo=2025-03-20")["totals"]
+    assert v1["totalMinutes"] == 381
+
+
 # --- who may see what; authentication ------------------------------------------------------------
 
 

@@ -463,21 +463,25 @@ def _totalled(object_id: int, name: str, body: Mapping[str, Any], **more) -> dic
     }
 
 
-def _totals_filters(args: Mapping[str, Any]) -> dict[str, Any]:
-    """The totals service's filters for Teamwork's: whole days (the totals count days; a
-    ``fromTime``/``toTime`` is read and its day counted whole), a user, project status."""
+def _totals_filters(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
+    """The totals service's filters for Teamwork's: the period (``fromTime``/``toTime`` bound
+    it at moments of the caller's time zone, as the entry lists do), a user, project status."""
     filters: dict[str, Any] = {"archived": args.get("projectType") or "all"}
-    if args.get("fromdate") is not None:
-        filters["dateFrom"] = args["fromdate"]
-    if args.get("todate") is not None:
-        filters["dateTo"] = args["todate"]
+    period = _period(conn, caller, args)
+    for side, name in (("from", "dateFrom"), ("to", "dateTo")):
+        if f"date_{side}" in period:
+            filters[name] = period[f"date_{side}"]
+        if f"moment_{side}" in period:
+            filters[f"moment_{side}"] = period[f"moment_{side}"]
+            filters[name] = period[f"moment_{side}"][1]
     if args.get("userId"):
         filters["user_ids"] = [args["userId"]]
     return filters
 
 
 def _counted(conn: Connection, caller: Caller, args: Mapping[str, Any], **narrowed) -> dict:
-    return totals.totals(conn, caller, {**_totals_filters(args), **narrowed})["totals"]
+    filters = _totals_filters(conn, caller, args)
+    return totals.totals(conn, caller, {**filters, **narrowed})["totals"]
 
 
 def account_totals(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
@@ -531,7 +535,7 @@ def per_project_totals(conn: Connection, caller: Caller, args: Mapping[str, Any]
     status = args.get("projectType") or "all"
     if status != "all":
         listed["archived"] = status == "archived"
-    filters = {k: v for k, v in _totals_filters(args).items() if k != "archived"}
+    filters = {k: v for k, v in _totals_filters(conn, caller, args).items() if k != "archived"}
     page = totals.project_list(conn, caller, {**filters, **listed})
     projects = []
     for item in page["items"]:
