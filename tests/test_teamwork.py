@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import ADMIN_PASSWORD, basic
+from tests.conftest import ADMIN_PASSWORD, PG_URL, basic
 from timetracker.access import ENTER_TIME_TRACK
 from timetracker.schemas import teamwork as schemas
 
@@ -801,6 +801,48 @@ def test_time_on_an_archived_project_as_on_its_tasks(app, admin, ids):
         "time-entries"
     ][1:]
     assert (shown["todo-item-id"], shown["project-status"]) == ("", "archived")
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite serializes write transactions: none interleave")
+def test_two_first_entries_on_a_project_at_once_make_one_general_task(
+    unthrottled, make_user, monkeypatch
+):
+    """Two requests that both found no general task make it at once: one makes it, the other
+    waits for it and logs its time there; both answer 201."""
+    import threading
+
+    from timetracker.store import catalogue as catalogue_store
+
+    app, _admin, task = unthrottled
+    with app.extensions["timetracker"]["engine"].connect() as conn:
+        project = conn.execute(text(f"SELECT project_id FROM tasks WHERE id = {task}")).scalar()
+    both_looked = threading.Barrier(2, timeout=60)  # a failure before it: no hang
+    insert = catalogue_store.insert_general_task
+
+    def insert_after_both_looked(*args, **kwargs):
+        both_looked.wait()
+        return insert(*args, **kwargs)
+
+    monkeypatch.setattr(catalogue_store, "insert_general_task", insert_after_both_looked)
+    statuses = {}
+
+    def post(name: str) -> None:
+        make_user(ENTER_TIME_TRACK, username=name, assign_all=True)
+        client = Teamwork(app.test_client(), name, name)
+        path = f"/projects/{project}/time_entries.json"
+        statuses[name] = client.request("post", path, json=entry(minutes=5)).status_code
+
+    threads = [threading.Thread(target=post, args=(name,)) for name in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == {"first": 201, "second": 201}
+    [(general, _, name)] = general_tasks(app)
+    assert name == "General"
+    with app.extensions["timetracker"]["engine"].connect() as conn:
+        on_it = conn.execute(text("SELECT task_id FROM time_entries")).scalars().all()
+    assert on_it == [general, general]
 
 
 # --- totals bounded by times of day --------------------------------------------------------------
