@@ -946,6 +946,27 @@ def test_totals_with_times_are_the_sums_of_the_listed_entries(
     assert count > 0
 
 
+@pytest.mark.parametrize("scope", ["entry", "dayTask"])
+def test_totals_with_times_are_rounded_as_the_company_says(
+    tw_admin, admin, timed_spread, ids, scope
+):
+    """Rounded up to 15 minutes per entry, or per day and task: the listed entries' minutes
+    rounded so, added up."""
+    admin.ok("patch", "/timeEntrySettings", {"rounding": {"mode": "up", "minutes": 15,
+                                                          "scope": scope}})  # fmt: skip
+    v1 = {e["id"]: e for e in admin.ok("get", "/timeEntries?limit=1000")["items"]}
+    for window in WINDOWS[:4]:
+        listed_ids = listed(tw_admin, f"{window}&pageSize=500")
+        cells: dict[tuple, int] = {}
+        for entry_id in listed_ids:
+            one = v1[entry_id]
+            key = (entry_id,) if scope == "entry" else (one["userId"], one["date"], one["taskId"])
+            cells[key] = cells.get(key, 0) + one["minutes"]
+        rounded = sum(-(-minutes // 15) * 15 for minutes in cells.values())
+        sums = tw_admin.ok("get", f"/time/total.json?{window}")["time-totals"]
+        assert sums["total-mins-sum"] == str(rounded), window
+
+
 def test_times_of_day_narrow_the_totals(tw_admin, admin, timed_spread):
     """The windows above count different entries than whole days: the agreement is not that of
     two answers ignoring the times."""

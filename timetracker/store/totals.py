@@ -213,10 +213,10 @@ def _entries(query: Query) -> _Source:
                    monthly=False, tag_id=tag_id, where=tuple(where), rate=rate)  # fmt: skip
 
 
-def _entry_cells(query: Query, has_from: bool, has_to: bool) -> _Source:
+def _entry_cells(query: Query, has_from: bool, has_to: bool, where: tuple = ()) -> _Source:
     """The counted entries of :func:`_entries` added up per day record (user, day, task; and
     tag when grouping by tag), the question's conditions applied: what is rounded per day and
-    task when only the entries know the answer."""
+    task when only the entries know the answer. ``where``: more conditions on the entries."""
     entries = _entries(query)
     keys = [entries.user_id.label("user_id"), entries.task_id.label("task_id"),
             entries.date.label("date")]  # fmt: skip
@@ -231,7 +231,7 @@ def _entry_cells(query: Query, has_from: bool, has_to: bool) -> _Source:
             func.sum(entries.marked_unbillable).label("marked_unbillable"),
         )
         .select_from(entries.table)
-        .where(*entries.where, *_own_conditions(query, entries, has_from, has_to))
+        .where(*entries.where, *where, *_own_conditions(query, entries, has_from, has_to))
         .group_by(*keys)
         .subquery("cells")
     )
@@ -586,7 +586,8 @@ def _added_up(pieces: list[list[dict[str, Any]]], group_by) -> list[dict[str, An
 
 def _near_moments(query: Query, has_from: bool, has_to: bool):
     """The statement summing the counted entries of a few days near a moment: those the moments
-    bound (bound parameters ``moment_from``/``moment_to`` and their days)."""
+    bound (bound parameters ``moment_from``/``moment_to`` and their days), rounded as the
+    question says (per entry, or per day and task of the entries kept)."""
     e = time_entries
     conditions = []
     if has_from:
@@ -603,6 +604,9 @@ def _near_moments(query: Query, has_from: bool, has_to: bool):
                 e.c.started <= bindparam("moment_to", type_=BigInteger()),
             )
         )
+    if query.rounding is not None and query.rounding.scope == "dayTask":
+        # Rounded per day and task: the entries the moments keep, added up per day record.
+        return _time_select(query, _entry_cells(query, True, True, tuple(conditions)), True, True)
     source = _entries(query)
     source = replace(source, where=(*source.where, *conditions))
     return _time_select(query, source, True, True)
