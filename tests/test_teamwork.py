@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import ADMIN_PASSWORD, basic
+from tests.conftest import ADMIN_PASSWORD, PG_URL, basic
 from timetracker.access import ENTER_TIME_TRACK
 from timetracker.schemas import teamwork as schemas
 
@@ -325,10 +325,9 @@ def test_update_and_delete(app, tw, worker, admin, ids):
     tw.refused("delete", path, status=404)
 
 
-def test_a_project_post_needs_a_task_of_that_project(app, tw, ids):
+def test_a_task_named_in_a_project_post_is_a_task_of_that_project(app, tw, ids):
     before = stored(app)
     project = f"/projects/{ids['web']}/time_entries.json"
-    assert tw.refused("post", project, entry(minutes=5))["key"] == "api.error.task_required"
     tw.refused("post", project, entry(minutes=5, **{"todo-item-id": ids["release"]}), 404)
     tw.refused("post", f"/projects/{ids['app']}/time_entries.json", entry(minutes=5), 404)
     no_time = tw.refused("post", f"/tasks/{ids['design']}/time_entries.json", entry())
@@ -610,6 +609,377 @@ def test_totals_filters_agree_with_api_v1(tw_admin, admin, spread, ids):
                v1_totals(admin, v1))  # fmt: skip
     tw_admin.refused("get", "/time/total.json?fromDate=20250230")
     tw_admin.refused("get", f"/projects/{ids['web']}/time/total.json?fromTime=10:00")
+
+
+# --- time on a project, without a task -----------------------------------------------------------
+
+
+def general_tasks(app) -> list[tuple]:
+    with app.extensions["timetracker"]["engine"].connect() as conn:
+        rows = conn.execute(text("SELECT id, project_id, name FROM tasks WHERE general")).all()
+    return [tuple(r) for r in rows]
+
+
+def task_count(app) -> int:
+    with app.extensions["timetracker"]["engine"].connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM tasks")).scalar_one()
+
+
+def test_time_on_a_project_without_a_task(app, tw, worker, admin, ids):
+    project = f"/projects/{ids['web']}/time_entries.json"
+    left_out = int(tw.ok("post", project, entry(time="9:00", minutes=30), 201)["timeLogId"])
+    empty = int(tw.ok("post", project, entry(hours=1, **{"todo-item-id": ""}), 201)["timeLogId"])
+    zero = int(
+        tw.ok("post", project, entry("20250305", minutes=10, **{"todo-item-id": "0"}), 201)[
+            "timeLogId"
+        ]
+    )
+    on_task = int(
+        tw.ok("post", f"/tasks/{ids['design']}/time_entries.json", entry(minutes=5), 201)[
+            "timeLogId"
+        ]
+    )
+    # One general task for the project, made by the first entry (the worker has no right to
+    # change the catalogue), named as documented, an ordinary task of /api/v1.
+    [(general, project_id, name)] = general_tasks(app)
+    assert (project_id, name) == (ids["web"], "General")
+    task = admin.ok("get", f"/tasks/{general}")
+    assert (task["name"], task["projectId"], task["status"]) == ("General", ids["web"], "open")
+    listed = [t["id"] for t in admin.ok("get", f"/tasks?projectIds={ids['web']}")["items"]]
+    assert general in listed
+    assert general in [t["id"] for t in worker.ok("get", "/tasks")["items"]]
+
+    # Teamwork answers it as time on the project: no task, no task list.
+    for entry_id in (left_out, empty, zero):
+        shown = tw.ok("get", f"/time_entries/{entry_id}.json")["time-entry"]
+        assert (shown["todo-item-id"], shown["todo-item-name"]) == ("", "")
+        assert (shown["todo-list-id"], shown["todo-list-name"]) == ("", "")
+        assert (shown["project-id"], shown["project-name"]) == (str(ids["web"]), "Website")
+    listing = {e["id"]: e for e in tw.ok("get", project)["time-entries"]}
+    assert set(listing) == {str(left_out), str(empty), str(zero), str(on_task)}
+    assert listing[str(zero)]["todo-item-id"] == "" and listing[str(zero)]["todo-list-id"] == ""
+    assert listing[str(on_task)]["todo-item-id"] == str(ids["design"])
+    assert listing[str(on_task)]["todo-list-id"] == str(ids["web"])
+
+    # The same entries through /api/v1: on the general task, in /timeEntries and /timetrack.
+    v1 = {e["id"]: e for e in worker.ok("get", "/timeEntries")["items"]}
+    assert {v1[i]["taskId"] for i in (left_out, empty, zero)} == {general}
+    days = worker.ok("get", "/timetrack?dateFrom=2025-03-04&dateTo=2025-03-05")["data"]
+    cells = {(d["date"], r["taskId"]): r["time"] for d in days for r in d["records"]}
+    assert cells == {
+        ("2025-03-04", general): 90,
+        ("2025-03-05", general): 10,
+        ("2025-03-04", ids["design"]): 5,
+    }
+
+    # Totals: the project's hold it; the general task's /api/v1 totals are exactly it.
+    web = tw.ok("get", f"/projects/{ids['web']}/time/total.json")["projects"][0]["time-totals"]
+    assert web["total-mins-sum"] == "105"
+    agrees(web, v1_totals(admin, f"projectIds={ids['web']}"))
+    assert v1_totals(admin, f"taskIds={general}")["totalMinutes"] == 100
+    task_list = tw.ok("get", f"/tasklists/{ids['web']}/time/total.json")
+    assert task_list["projects"][0]["tasklist"]["time-totals"] == web
+    agrees(tw.ok("get", "/time/total.json")["time-totals"], v1_totals(admin, ""))
+
+    # It is no todo item here: left out of task lists, unknown at its own paths.
+    todo_ids = {t["id"] for t in tw.ok("get", f"/projects/{ids['web']}/tasks.json")["todo-items"]}
+    assert todo_ids == {str(ids["design"]), str(ids["build"])}
+    assert str(general) not in {t["id"] for t in tw.ok("get", "/tasks.json")["todo-items"]}
+    before = stored(app)
+    for method, path in (
+        ("get", f"/tasks/{general}.json"),
+        ("get", f"/tasks/{general}/time_entries.json"),
+        ("get", f"/todo_items/{general}/time_entries.json"),
+        ("get", f"/tasks/{general}/time/total.json"),
+        ("post", f"/tasks/{general}/time_entries.json"),
+    ):
+        tw.refused(method, path, entry(minutes=5) if method == "post" else None, 404)
+    tw.refused("post", project, entry(minutes=5, **{"todo-item-id": general}), 404)
+    assert stored(app) == before
+
+
+def test_time_on_a_project_is_updated_and_moved(app, tw, worker, admin, ids):
+    admin.ok("put", f"/users/{worker.id}/workAssignments", {"projectIds": [ids["web"], ids["app"]]})
+    entry_id = tw.ok("post", f"/projects/{ids['web']}/time_entries.json", entry(minutes=20), 201)[
+        "timeLogId"
+    ]
+    path = f"/time_entries/{entry_id}.json"
+    [(web_general, _, _)] = general_tasks(app)
+
+    def now() -> tuple:
+        shown = tw.ok("get", path)["time-entry"]
+        [v1] = worker.ok("get", "/timeEntries")["items"]
+        assert v1["id"] == int(entry_id)
+        return shown["project-id"], shown["todo-item-id"], v1["taskId"], v1["minutes"]
+
+    tw.ok("put", path, {"time-entry": {"hours": 1, "minutes": 5, "description": "Planning"}})
+    assert now() == (str(ids["web"]), "", web_general, 65)
+    # project-id moves time on a project to the other project's own time.
+    tw.ok("put", path, {"time-entry": {"project-id": ids["app"]}})
+    mobile_general = {p: t for t, p, _ in general_tasks(app)}[ids["app"]]
+    assert now() == (str(ids["app"]), "", mobile_general, 65)
+    totals = tw.ok("get", f"/projects/{ids['app']}/time/total.json")["projects"][0]
+    assert totals["time-totals"]["total-mins-sum"] == "65"
+    web = tw.ok("get", f"/projects/{ids['web']}/time/total.json")["projects"][0]
+    assert web["time-totals"]["total-mins-sum"] == "0"
+    # A task takes it onto the task; "" puts it back on its (new) project's own time.
+    tw.ok("put", path, {"time-entry": {"todo-item-id": str(ids["design"])}})
+    assert now() == (str(ids["web"]), str(ids["design"]), ids["design"], 65)
+    tw.ok("put", path, {"time-entry": {"todo-item-id": ""}})
+    assert now() == (str(ids["web"]), "", web_general, 65)
+    tw.ok("put", path, {"time-entry": {"project-id": ids["app"], "todo-item-id": 0}})
+    assert now() == (str(ids["app"]), "", mobile_general, 65)
+    assert len(general_tasks(app)) == 2  # the projects' general tasks are made once
+    # A task of another project than project-id is refused, and changes nothing.
+    before = stored(app)
+    answer = tw.refused(
+        "put", path, {"time-entry": {"project-id": ids["app"], "todo-item-id": ids["build"]}}
+    )
+    assert answer["key"] == "api.error.task_not_in_project"
+    tw.refused("put", path, {"time-entry": {"todo-item-id": web_general}}, 404)
+    assert stored(app) == before
+
+
+def test_who_may_log_time_on_a_project(app, tw, admin, make_user, ids):
+    # Assigned to one task only: the project's general task is not among their assignments,
+    # and Enter Time-Track reaches only those.
+    one_task = make_user(ENTER_TIME_TRACK, username="onetask")
+    admin.ok("put", f"/users/{one_task.id}/workAssignments", {"taskIds": [ids["design"]]})
+    theirs = Teamwork(one_task.client, "onetask", "onetask")
+    tasks_before, before = task_count(app), stored(app)
+    answer = theirs.refused(
+        "post", f"/projects/{ids['web']}/time_entries.json", entry(minutes=5), 403
+    )
+    assert answer["key"] == "api.error.access_denied"
+    # Refused whole: not even the general task was made.
+    assert (task_count(app), stored(app)) == (tasks_before, before)
+    # Assigned to the general task directly, they may.
+    tw.ok("post", f"/projects/{ids['web']}/time_entries.json", entry(minutes=5), 201)
+    [(general, _, _)] = general_tasks(app)
+    admin.ok("put", f"/tasks/{general}/assignedUsers", {"userIds": [one_task.id]})
+    theirs.ok("post", f"/projects/{ids['web']}/time_entries.json", entry(minutes=7), 201)
+    # Nobody logs on behalf of a user they do not see, on a project as on a task.
+    for path in (f"/projects/{ids['web']}/time_entries.json",
+                 f"/tasks/{ids['design']}/time_entries.json"):  # fmt: skip
+        refused = tw.refused("post", path, entry(minutes=5, **{"person-id": one_task.id}), 404)
+        assert refused["key"] == "api.error.object_not_found"
+
+
+def test_the_general_task_in_the_catalogue(app, tw, admin, ids):
+    # A task of the project named General already: the general task takes the next name.
+    admin.ok("post", "/tasks", {"projectId": ids["web"], "name": "general"})
+    tw.ok("post", f"/projects/{ids['web']}/time_entries.json", entry(minutes=5), 201)
+    [(general, _, name)] = general_tasks(app)
+    assert name == "General (2)"
+    todo_names = {t["content"] for t in tw.ok("get", "/tasks.json")["todo-items"]}
+    assert "general" in todo_names and "General (2)" not in todo_names
+    # Renamed, it stays the project's general task; moved, it is refused.
+    admin.ok("patch", f"/tasks/{general}", {"name": "Website, no task"})
+    [shown] = tw.ok("get", "/time_entries.json")["time-entries"]
+    assert shown["todo-item-id"] == ""
+    answer = admin.ok("patch", f"/tasks/{general}", {"projectId": ids["app"]}, 400)
+    assert answer["key"] == "api.error.general_task_move"
+    # Deleted with its time like any task, it is made again when time needs it.
+    admin.ok("delete", f"/tasks/{general}", status=204)
+    assert general_tasks(app) == []
+    tw.ok("post", f"/projects/{ids['web']}/time_entries.json", entry(minutes=5), 201)
+    [(_, project_id, name)] = general_tasks(app)
+    assert (project_id, name) == (ids["web"], "General (2)")
+
+
+def test_time_on_an_archived_project_as_on_its_tasks(app, admin, ids):
+    admin.ok("patch", f"/projects/{ids['erp']}", {"archived": True})
+    tw_admin = Teamwork(admin.client, "admin", ADMIN_PASSWORD)
+    on_task = tw_admin.request(
+        "post", f"/tasks/{ids['migrate']}/time_entries.json", json=entry(minutes=5)
+    )
+    on_project = tw_admin.request(
+        "post", f"/projects/{ids['erp']}/time_entries.json", json=entry(minutes=5)
+    )
+    assert on_task.status_code == on_project.status_code == 201
+    [shown] = tw_admin.ok("get", "/time_entries.json?projectType=archived&todate=20250304")[
+        "time-entries"
+    ][1:]
+    assert (shown["todo-item-id"], shown["project-status"]) == ("", "archived")
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite serializes write transactions: none interleave")
+def test_two_first_entries_on_a_project_at_once_make_one_general_task(
+    unthrottled, make_user, monkeypatch
+):
+    """Two requests that both found no general task make it at once: one makes it, the other
+    waits for it and logs its time there; both answer 201."""
+    import threading
+
+    from timetracker.store import catalogue as catalogue_store
+
+    app, _admin, task = unthrottled
+    with app.extensions["timetracker"]["engine"].connect() as conn:
+        project = conn.execute(text(f"SELECT project_id FROM tasks WHERE id = {task}")).scalar()
+    both_looked = threading.Barrier(2, timeout=60)  # a failure before it: no hang
+    insert = catalogue_store.insert_general_task
+
+    def insert_after_both_looked(*args, **kwargs):
+        both_looked.wait()
+        return insert(*args, **kwargs)
+
+    monkeypatch.setattr(catalogue_store, "insert_general_task", insert_after_both_looked)
+    statuses = {}
+
+    def post(name: str) -> None:
+        make_user(ENTER_TIME_TRACK, username=name, assign_all=True)
+        client = Teamwork(app.test_client(), name, name)
+        path = f"/projects/{project}/time_entries.json"
+        statuses[name] = client.request("post", path, json=entry(minutes=5)).status_code
+
+    threads = [threading.Thread(target=post, args=(name,)) for name in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == {"first": 201, "second": 201}
+    [(general, _, name)] = general_tasks(app)
+    assert name == "General"
+    with app.extensions["timetracker"]["engine"].connect() as conn:
+        on_it = conn.execute(text("SELECT task_id FROM time_entries")).scalars().all()
+    assert on_it == [general, general]
+
+
+# --- totals bounded by times of day --------------------------------------------------------------
+
+
+@pytest.fixture
+def timed_spread(app, admin, make_user, catalogue, ids):
+    """Entries around the edges of February-March 2025 of a New York user (worker, as admin)
+    and a Tokyo user, timed and untimed, billable and not, on tasks and on a project."""
+    internal = admin.ok("post", "/typesOfWork", {"name": "Internal", "billable": False})
+    admin.ok("patch", f"/tasks/{ids['build']}", {"typeOfWorkId": internal["id"]})
+    group = admin.ok("post", "/timeZoneGroups", {"name": "Tokyo", "timeZoneId": "Asia/Tokyo"})
+    new_york = make_user(ENTER_TIME_TRACK, username="worker", assign_all=True)
+    tokyo = make_user(ENTER_TIME_TRACK, username="tokyo", assign_all=True)
+    admin.ok("patch", f"/users/{tokyo.id}", {"timeZoneGroupId": group["id"]})
+    clients = {
+        "ny": Teamwork(new_york.client, "worker", "worker"),
+        "tokyo": Teamwork(tokyo.client, "tokyo", "tokyo"),
+    }
+    rows = [
+        ("ny", "design", "20250202", "23:30", 20),
+        ("ny", "design", "20250203", "07:00", 30),
+        ("ny", "design", "20250203", "09:00", 45),
+        ("ny", "build", "20250203", None, 60),
+        ("ny", "web", "20250203", "08:00", 25),  # on the project, at the minute
+        ("ny", "design", "20250210", "12:00", 15),
+        ("ny", "web", "20250215", None, 25),
+        ("ny", "build", "20250301", "10:00", 40),
+        ("ny", "design", "20250320", "16:00", 50),
+        ("ny", "design", "20250320", "17:00", 10),
+        ("ny", "design", "20250320", "18:00", 35),
+        ("ny", "build", "20250320", None, 5),
+        ("ny", "design", "20250321", "00:30", 5),
+        # Tokyo: 14 hours ahead of New York in February, 13 after March 9.
+        ("tokyo", "design", "20250204", "06:00", 11),  # Feb 3 16:00 in New York
+        ("tokyo", "web", "20250203", "20:00", 12),  # Feb 3 06:00 in New York
+        ("tokyo", "build", "20250202", None, 13),
+        ("tokyo", "design", "20250321", "05:00", 14),  # Mar 20 16:00 in New York
+        ("tokyo", "design", "20250321", "08:00", 16),  # Mar 20 19:00 in New York
+        ("tokyo", "build", "20250321", None, 17),
+        ("tokyo", "release", "20250305", "09:00", 18),
+    ]
+    for who, where, day, time, minutes in rows:
+        kind = "projects" if where == "web" else "tasks"
+        fields = {"date": day, "minutes": minutes, **({"time": time} if time else {})}
+        clients[who].ok("post", f"/{kind}/{ids[where]}/time_entries.json", {"time-entry": fields},
+                        201)  # fmt: skip
+    return {"ny": new_york.id, "tokyo": tokyo.id}
+
+
+def sum_listed(client, path: str, query: str) -> tuple[int, int, int]:
+    """All minutes, billable minutes and the number of the entries a list answers."""
+    answer = client.ok("get", f"{path}?{query}&pageSize=500")["time-entries"]
+    minutes = [int(e["hours"]) * 60 + int(e["minutes"]) for e in answer]
+    billable = [m for m, e in zip(minutes, answer, strict=True) if e["isbillable"] == "1"]
+    return sum(minutes), sum(billable), len(answer)
+
+
+WINDOWS = [
+    "fromdate=20250203&fromtime=08:00&todate=20250320&totime=17:00",
+    "fromdate=20250203&fromtime=08:00",
+    "todate=20250320&totime=17:00",
+    "fromdate=20250203&fromtime=05:00&todate=20250204&totime=10:00",
+    "fromdate=20250203&fromtime=08:00&todate=20250210",
+    "fromdate=20250201&todate=20250320&totime=16:59",
+    "fromdate=20250203&fromtime=16:00&todate=20250203&totime=16:00",
+    "fromdate=20250206&todate=20250321&totime=1:00",
+    "fromdate=20250203&todate=20250320",
+]
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+def test_totals_with_times_are_the_sums_of_the_listed_entries(
+    tw_admin, admin, timed_spread, ids, window
+):
+    minutes, billable, count = sum_listed(tw_admin, "/time_entries.json", window)
+    sums = tw_admin.ok("get", f"/time/total.json?{window}")["time-totals"]
+    assert (sums["total-mins-sum"], sums["billable-mins-sum"]) == (str(minutes), str(billable))
+    assert sums["non-billable-mins-sum"] == str(minutes - billable)
+    # Per project, per task, per task list, one user's, and the projects' page.
+    per_project = {
+        p["id"]: p for p in tw_admin.ok("get", f"/projects/time/total.json?{window}")["projects"]
+    }
+    for project in ("web", "app"):
+        path = f"/projects/{ids[project]}/time_entries.json"
+        minutes, billable, _ = sum_listed(tw_admin, path, window)
+        body = tw_admin.ok("get", f"/projects/{ids[project]}/time/total.json?{window}")
+        assert body["projects"][0]["time-totals"]["total-mins-sum"] == str(minutes)
+        assert body["projects"][0]["time-totals"]["billable-mins-sum"] == str(billable)
+        assert per_project[str(ids[project])]["totalMins"] == str(minutes)
+        assert per_project[str(ids[project])]["totalBillableMins"] == str(billable)
+        task_list = tw_admin.ok("get", f"/tasklists/{ids[project]}/time/total.json?{window}")
+        assert task_list["projects"][0]["tasklist"]["time-totals"]["total-mins-sum"] == str(minutes)
+    minutes, _, _ = sum_listed(tw_admin, f"/tasks/{ids['design']}/time_entries.json", window)
+    task = tw_admin.ok("get", f"/tasks/{ids['design']}/time/total.json?{window}")
+    assert task["projects"][0]["tasklist"]["task"]["time-totals"]["total-mins-sum"] == str(minutes)
+    tokyo = timed_spread["tokyo"]
+    minutes, _, _ = sum_listed(tw_admin, "/time_entries.json", f"{window}&userId={tokyo}")
+    sums = tw_admin.ok("get", f"/time/total.json?{window}&userId={tokyo}")["time-totals"]
+    assert sums["total-mins-sum"] == str(minutes)
+    assert count > 0
+
+
+@pytest.mark.parametrize("scope", ["entry", "dayTask"])
+def test_totals_with_times_are_rounded_as_the_company_says(
+    tw_admin, admin, timed_spread, ids, scope
+):
+    """Rounded up to 15 minutes per entry, or per day and task: the listed entries' minutes
+    rounded so, added up."""
+    admin.ok("patch", "/timeEntrySettings", {"rounding": {"mode": "up", "minutes": 15,
+                                                          "scope": scope}})  # fmt: skip
+    v1 = {e["id"]: e for e in admin.ok("get", "/timeEntries?limit=1000")["items"]}
+    for window in WINDOWS[:4]:
+        listed_ids = listed(tw_admin, f"{window}&pageSize=500")
+        cells: dict[tuple, int] = {}
+        for entry_id in listed_ids:
+            one = v1[entry_id]
+            key = (entry_id,) if scope == "entry" else (one["userId"], one["date"], one["taskId"])
+            cells[key] = cells.get(key, 0) + one["minutes"]
+        rounded = sum(-(-minutes // 15) * 15 for minutes in cells.values())
+        sums = tw_admin.ok("get", f"/time/total.json?{window}")["time-totals"]
+        assert sums["total-mins-sum"] == str(rounded), window
+
+
+def test_times_of_day_narrow_the_totals(tw_admin, admin, timed_spread):
+    """The windows above count different entries than whole days: the agreement is not that of
+    two answers ignoring the times."""
+    whole = tw_admin.ok("get", "/time/total.json?fromdate=20250203&todate=20250320")
+    timed = tw_admin.ok("get", f"/time/total.json?{WINDOWS[0]}")
+    # Whole days (each entry's own day): all but Feb 2 (20; 13 in Tokyo) and Mar 21 (5; 14,
+    # 16 and 17 in Tokyo).
+    assert whole["time-totals"]["total-mins-sum"] == "381"
+    # From Feb 3 08:00 to Mar 20 17:00 in New York: not Feb 3 07:00 (30), Tokyo's Feb 3 06:00
+    # here (12) nor Mar 20 18:00 (35); Tokyo's Mar 21 05:00 (Mar 20 16:00 here, 14) counts.
+    assert timed["time-totals"]["total-mins-sum"] == "318"
+    v1 = admin.ok("get", "/timetrack/totals?dateFrom=2025-02-03&dateTo=2025-03-20")["totals"]
+    assert v1["totalMinutes"] == 381
 
 
 # --- who may see what; authentication ------------------------------------------------------------

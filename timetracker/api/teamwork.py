@@ -122,8 +122,10 @@ class ProjectTimeEntries(MethodView):
     @blp.response(201, s.TeamworkCreatedSchema, headers=LOCATION)
     @blp.errors(404, 409, 413, 415)
     @doc(
-        "Create a time entry in a project\n\nEvery entry is on a task: name a task of the "
-        "project with todo-item-id. " + CREATE_DOC
+        "Create a time entry in a project\n\nOn a task of the project named by todo-item-id, "
+        'or, without it (or with "" or 0), on the project itself: kept on the project\'s '
+        "general task (made by the first such entry; an ordinary task of /api/v1), answered "
+        "with todo-item-id empty. " + CREATE_DOC
     )
     def post(self, body, id):
         return _created(teamwork.create_entry(get_db(), current_caller(), body, project_id=id))
@@ -180,9 +182,10 @@ class TimeEntry(MethodView):
     def put(self, body, id):
         """Update a time entry
 
-        The fields given change; project-id moves the entry when todo-item-id names a task
-        of that project (or its task is in it already). A new date without a time keeps the
-        start's time of day."""
+        The fields given change. project-id moves time on a project (todo-item-id empty) to
+        the other project, and an entry on a task when todo-item-id names a task of that
+        project (or its task is in it already); todo-item-id "" makes an entry time on its
+        project. A new date without a time keeps the start's time of day."""
         teamwork.update_entry(get_db(), current_caller(), id, body)
         return {"STATUS": "OK"}
 
@@ -197,8 +200,10 @@ class TimeEntry(MethodView):
 # --- totals --------------------------------------------------------------------------------------
 
 TOTALS_DOC = (
-    "Totals count whole days: fromDate and toDate bound them, and fromTime/toTime are read "
-    "but their days count whole. The same sums as GET /api/v1/timetrack/totals."
+    "Totals count the stopped entries the lists answer for the same filters: fromDate and "
+    "toDate bound them by day; with fromTime/toTime (your time zone), a timed entry counts when "
+    "its start is from the first moment up to and including the last, an untimed one by its "
+    "day. Without times, the same sums as GET /api/v1/timetrack/totals."
 )
 
 

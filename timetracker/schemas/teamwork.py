@@ -132,6 +132,22 @@ class BodyId(fields.Field):
         return value
 
 
+class TaskId(BodyId):
+    """A todo item's id in a body, or none: ``""``, ``0``, ``"0"`` or null (Teamwork's
+    project-level time, without a task) is read as None."""
+
+    NONE = ("", "0", 0, None)
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_none=True, **kwargs)
+        self.metadata["oneOf"] = [*self.metadata["oneOf"], {"type": "string", "enum": [""]}]
+
+    def _deserialize(self, value, attr, data, **kwargs) -> int | None:
+        if not isinstance(value, bool) and value in self.NONE:
+            return None
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class Flag(fields.Field):
     """Yes or no, as clients write it: ``"1"``/``"0"``, ``1``/``0``, ``true``/``false``, and
     ``"true"``/``"false"``."""
@@ -186,16 +202,19 @@ class TeamworkTimeEntryFields(ApiSchema):
             "those it had; names that do not exist are created (as POST /api/v1/tags)"
         },
     )
-    todo_item_id = BodyId(
+    todo_item_id = TaskId(
         data_key="todo-item-id",
-        metadata={"description": "The task (todo item) the time is on: needed when posting to a "
-                  "project (every entry here is on a task); on an update, moves the entry"},
+        metadata={"description": "The task (todo item) the time is on, posting to a project or "
+                  'updating (which moves the entry); "", 0 or leaving it out when posting to a '
+                  "project: time on the project itself, without a task (kept on the project's "
+                  "general task, answered with an empty todo-item-id)"},
     )  # fmt: skip
     project_id = BodyId(
         data_key="project-id",
         metadata={
-            "description": "On an update: the project to move the entry to (with todo-item-id "
-            "naming a task of it, unless the entry's task is already in it)"
+            "description": "On an update: the project to move the entry to. Time on a project "
+            "moves to the other project's own time; an entry on a task needs todo-item-id "
+            "naming a task of that project (unless its task is in it already)"
         },
     )
 
@@ -345,9 +364,10 @@ def _entry_fields(flag: fields.Field) -> dict[str, fields.Field]:
             ("project-status", "active or archived"),
             ("company-id", "The customer's id"),
             ("company-name", ""),
-            ("todo-list-id", "The project's id: a project's one task list"),
-            ("todo-list-name", "The project's name"),
-            ("todo-item-id", "The task's id"),
+            ("todo-list-id", "The project's id: a project's one task list (empty for time "
+             "on the project without a task)"),
+            ("todo-list-name", "The project's name (empty without a task)"),
+            ("todo-item-id", "The task's id; empty for time on the project without a task"),
             ("todo-item-name", ""),
             ("person-id", ""),
             ("person-first-name", ""),

@@ -6,6 +6,15 @@ caller's scope of work and work assignments; changing one needs Manage Scope of 
 it (creating at the top level: the whole catalogue), and a move needs rights at the target too.
 Every function runs inside the request's transaction and raises :class:`ApiError` on a rule it
 refuses, before anything is written.
+
+A project's **general task** holds the time logged on the project without a task (Teamwork's
+project-level time). It is an ordinary task in every other way (listed, renamed, assigned,
+deleted like any), flagged ``general``: one per project, made on demand by the first entry
+that needs it, named ``General`` (``General (2)``, ... when the project has a task of that
+name), with the open status and the default type of work. Making it needs no right of its own:
+the entry that needs it is judged as any entry on it (who may change that user's time, work
+assignments, ...), and when the entry is refused the task is not made (one transaction). It
+stays in its project: moving it is refused.
 """
 
 from __future__ import annotations
@@ -156,6 +165,16 @@ class Projects(CatalogueLevel):
 class Tasks(CatalogueLevel):
     kind, label, exists_key, entity = "task", "Task", "task_exists", TASKS
 
+    def prepare_update(self, conn, caller, row, values):
+        if row["general"] and values.get("project_id", row["project_id"]) != row["project_id"]:
+            raise ApiError(
+                400,
+                "general_task_move",
+                "The task holds its project's time logged without a task: it stays in its project",
+                fields="projectId",
+            )
+        return super().prepare_update(conn, caller, row, values)
+
     def references(self):
         return {
             "customers": (customers, "customer_id"),
@@ -226,6 +245,44 @@ def _resolve_type_of_work(
             )
         return row["id"]
     return settings.default_type_of_work(conn)["id"] if creating else None
+
+
+GENERAL_TASK_NAME = "General"
+# Names tried for a general task when the project has tasks named so: General, General (2), ...
+_GENERAL_NAMES_TRIED = 100
+
+
+def general_task(conn: Connection, caller: Caller, project: Mapping[str, Any]) -> RowMapping:
+    """The general task of ``project`` (a project row the caller sees), made now when it has
+    none (and its ``task.create`` event recorded, as the caller's)."""
+    task_id = store.general_task_id(conn, project["id"])
+    if task_id is not None:
+        return tasks.find(conn, task_id)
+    columns = {
+        "workflow_status_id": settings.builtin_status_id(conn, "open"),
+        "type_of_work_id": settings.default_type_of_work(conn)["id"],
+    }
+    for n in range(1, _GENERAL_NAMES_TRIED + 1):
+        name = GENERAL_TASK_NAME if n == 1 else f"{GENERAL_TASK_NAME} ({n})"
+        made = store.insert_general_task(conn, project["id"], name, columns)
+        if made is not None:
+            row = tasks.find(conn, made)
+            tasks.record(conn, caller, "create", tasks.one(conn, caller, row))
+            return row
+        task_id = store.general_task_id(conn, project["id"])
+        if task_id is not None:  # made meanwhile by another request
+            return tasks.find(conn, task_id)
+    raise ApiError(
+        409,
+        "general_task_name",
+        f"The project has tasks named {GENERAL_TASK_NAME} to {GENERAL_TASK_NAME} "
+        f"({_GENERAL_NAMES_TRIED}): rename one so that its time without a task has a task",
+    )
+
+
+def general_tasks_among(conn: Connection, task_ids) -> set[int]:
+    """Which of the tasks are their projects' general tasks."""
+    return store.general_among(conn, task_ids)
 
 
 def ensure_users_exist(conn: Connection, user_ids, field: str) -> None:

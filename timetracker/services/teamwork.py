@@ -7,6 +7,12 @@ Mapping: a company is a customer, a project a project, a todo item (task) a task
 has one task list, whose id and name are the project's. A time entry is an entry of
 ``/api/v1/timeEntries``. What the caller may not see answers 404, as an unknown id.
 
+Time on a project without a task (Teamwork's project-level time) is time on the project's
+general task (``catalogue.general_task``, made on demand by the catalogue): here such an entry
+answers ``todo-item-id``, ``todo-item-name``, ``todo-list-id`` and ``todo-list-name`` empty,
+as Teamwork answers project-level time, and the general task is no todo item (task lists leave
+it out, its paths answer 404). Its time counts in its project's totals.
+
 Tags are this server's tags (``/api/v1/tags``): an entry answers its tags as ``{id, name,
 color}``, ``tags`` in a body (names, comma-separated) replaces the entry's, creating the names
 that do not exist, and ``tagIds`` lists the entries carrying any of them.
@@ -63,6 +69,15 @@ def seen(resource: Resource, conn: Connection, caller: Caller, object_id) -> Row
         if exc.status == 403:
             raise not_found(resource.label, object_id) from None
         raise
+
+
+def todo_item(conn: Connection, caller: Caller, task_id) -> RowMapping:
+    """A task the caller may see that is a todo item here: a project's general task is not one
+    (its time is the project's own), so it answers 404 as an unknown id."""
+    row = seen(catalogue.tasks, conn, caller, task_id)
+    if row["general"]:
+        raise not_found(catalogue.tasks.label, task_id)
+    return row
 
 
 def _zone_finder(conn: Connection) -> Callable[[int], Any]:
@@ -136,6 +151,7 @@ def shown(conn: Connection, rows: list[Mapping[str, Any]], one: bool = False) ->
     ids = [row["id"] for row in rows]
     names = entry_store.described(conn, ids)
     tags = _tags_of(conn, ids)
+    project_level = catalogue.general_tasks_among(conn, {row["task_id"] for row in rows})
     zone = _zone_finder(conn)
     midnights: dict[tuple, str] = {}  # (user, day): an untimed entry's moment
     answer = []
@@ -149,6 +165,10 @@ def shown(conn: Connection, rows: list[Mapping[str, Any]], one: bool = False) ->
                 midnights[key] = _utc(_moment(row["date"], dt.time(), zone(row["user_id"])))
             moment = midnights[key]
         project_id, project_name = str(row["project_id"]), about["project_name"]
+        task_id, task_name = str(row["task_id"]), about["task_name"]
+        list_id, list_name = project_id, project_name
+        if row["task_id"] in project_level:  # as Teamwork answers time without a task
+            task_id = task_name = list_id = list_name = ""
         timed = row["started"] is not None
         answer.append(
             {
@@ -158,10 +178,10 @@ def shown(conn: Connection, rows: list[Mapping[str, Any]], one: bool = False) ->
                 "project-status": "archived" if about["project_archived"] else "active",
                 "company-id": str(row["customer_id"]),
                 "company-name": about["customer_name"],
-                "todo-list-id": project_id,
-                "todo-list-name": project_name,
-                "todo-item-id": str(row["task_id"]),
-                "todo-item-name": about["task_name"],
+                "todo-list-id": list_id,
+                "todo-list-name": list_name,
+                "todo-item-id": task_id,
+                "todo-item-name": task_name,
                 "person-id": str(row["user_id"]),
                 "person-first-name": about["first_name"],
                 "person-last-name": about["last_name"],
@@ -191,7 +211,7 @@ def entry_list(
     if project_id is not None:
         filters["project_ids"] = [seen(catalogue.projects, conn, caller, project_id)["id"]]
     if task_id is not None:
-        filters["task_ids"] = [seen(catalogue.tasks, conn, caller, task_id)["id"]]
+        filters["task_ids"] = [todo_item(conn, caller, task_id)["id"]]
     if args.get("userId"):
         filters["user_ids"] = [args["userId"]]
     billable = args.get("billableType", "all")
@@ -291,77 +311,104 @@ def create_entry(
     task_id: int | None = None,
 ) -> int:
     """A new entry on a task (named by the path, or by ``todo-item-id`` when posting to a
-    project); its id."""
+    project), or on the project itself (posting to a project without ``todo-item-id``, or with
+    ``""`` or ``0``): then on its general task. Its id."""
     given = body["time_entry"]
+    if "date" not in given:
+        raise _bad("date_required", "A time entry needs a date (YYYYMMDD)", "date")
+    if "hours" not in given and "minutes" not in given:
+        raise _bad("time_required", "A time entry needs hours or minutes", "minutes")
     if task_id is None:
         project = seen(catalogue.projects, conn, caller, project_id)
-        if "todo_item_id" not in given:
+        if given.get("project_id", project["id"]) != project["id"]:
             raise _bad(
-                "task_required",
-                "Every entry here is on a task: name it with todo-item-id (or post to "
-                "/tasks/{id}/time_entries.json)",
-                "todo-item-id",
+                "project_not_in_path",
+                "project-id names another project than the path",
+                "project-id",
             )
-        task = seen(catalogue.tasks, conn, caller, given["todo_item_id"])
-        if task["project_id"] != project["id"]:
+        if given.get("todo_item_id") is None:
+            task = None  # time on the project: its general task, once the entry is checked
+        else:
+            task = todo_item(conn, caller, given["todo_item_id"])
+            if task["project_id"] != project["id"]:
+                raise _bad(
+                    "task_not_in_project",
+                    f"Task {task['id']} is not in project {project['id']}",
+                    "todo-item-id",
+                )
+    else:
+        task = todo_item(conn, caller, task_id)
+        if given.get("todo_item_id", task["id"]) != task["id"]:
+            raise _bad(
+                "task_not_in_path", "todo-item-id names another task than the path", "todo-item-id"
+            )
+        if given.get("project_id", task["project_id"]) != task["project_id"]:
+            raise _bad(
+                "task_not_in_project",
+                f"Task {task['id']} is not in project {given['project_id']}",
+                "project-id",
+            )
+    user = _person(conn, caller, given.get("person_id", caller.id))
+    values = {
+        "user_id": user["id"],
+        **_timing(conn, user, given, None),
+        **_common(conn, caller, given),
+    }
+    if task is None:
+        task = catalogue.general_task(conn, caller, project)
+    created = time_entries.create(conn, caller, {**values, "task_id": task["id"]})
+    return created["id"]
+
+
+def _new_task(
+    conn: Connection, caller: Caller, row: Mapping[str, Any], given: Mapping[str, Any]
+) -> RowMapping | None:
+    """The task an update puts the entry on (None: it stays on its own). ``todo-item-id`` names
+    a task (``""``/``0``: none, the project's own time); ``project-id`` moves time on a project
+    to the other project's own time, and otherwise must be the project of the entry's task."""
+    current = catalogue.tasks.find(conn, row["task_id"])
+    project = None
+    if "project_id" in given:
+        project = seen(catalogue.projects, conn, caller, given["project_id"])
+    if "todo_item_id" in given and given["todo_item_id"] is not None:
+        task = todo_item(conn, caller, given["todo_item_id"])
+        if project is not None and task["project_id"] != project["id"]:
             raise _bad(
                 "task_not_in_project",
                 f"Task {task['id']} is not in project {project['id']}",
                 "todo-item-id",
             )
-    else:
-        task = seen(catalogue.tasks, conn, caller, task_id)
-        if given.get("todo_item_id", task["id"]) != task["id"]:
-            raise _bad(
-                "task_not_in_path", "todo-item-id names another task than the path", "todo-item-id"
-            )
-    if given.get("project_id", task["project_id"]) != task["project_id"]:
+        return task
+    if "todo_item_id" in given or current["general"]:  # time on a project, without a task
+        if project is None:
+            project = catalogue.projects.find(conn, current["project_id"])
+        return catalogue.general_task(conn, caller, project)
+    if project is not None and current["project_id"] != project["id"]:
         raise _bad(
-            "task_not_in_project",
-            f"Task {task['id']} is not in project {given['project_id']}",
-            "project-id",
+            "task_required",
+            f"The entry is on a task: name a task of project {project['id']} with "
+            'todo-item-id to move it there (or "" for time on the project)',
+            "todo-item-id",
         )
-    if "date" not in given:
-        raise _bad("date_required", "A time entry needs a date (YYYYMMDD)", "date")
-    if "hours" not in given and "minutes" not in given:
-        raise _bad("time_required", "A time entry needs hours or minutes", "minutes")
-    user = _person(conn, caller, given.get("person_id", caller.id))
-    values = {
-        "user_id": user["id"],
-        "task_id": task["id"],
-        **_timing(conn, user, given, None),
-        **_common(conn, caller, given),
-    }
-    created = time_entries.create(conn, caller, values)
-    return created["id"]
+    return None
 
 
 def update_entry(conn: Connection, caller: Caller, entry_id: int, body: Mapping[str, Any]) -> None:
     """Change an entry: its time, description, billable flag, person, or task (``todo-item-id``;
-    ``project-id`` alone moves it only when its task is in that project already)."""
+    ``project-id`` moves time on a project to another project, and an entry on a task only
+    with a ``todo-item-id`` of that project)."""
     given = body["time_entry"]
     row = seen(time_entries, conn, caller, entry_id)
     values: dict[str, Any] = {}
-    task_id = row["task_id"]
-    if "todo_item_id" in given:
-        task_id = seen(catalogue.tasks, conn, caller, given["todo_item_id"])["id"]
-        values["task_id"] = task_id
-    if "project_id" in given:
-        project = seen(catalogue.projects, conn, caller, given["project_id"])
-        task = catalogue.tasks.find(conn, task_id)
-        if task["project_id"] != project["id"]:
-            raise _bad(
-                "task_required",
-                f"Every entry here is on a task: name a task of project {project['id']} with "
-                "todo-item-id to move the entry there",
-                "todo-item-id",
-            )
     user = users.find(conn, row["user_id"])
     if "person_id" in given:
         user = _person(conn, caller, given["person_id"])
         values["user_id"] = user["id"]
     values.update(_timing(conn, user, given, row))
     values.update(_common(conn, caller, given))
+    task = _new_task(conn, caller, row, given)
+    if task is not None and task["id"] != row["task_id"]:
+        values["task_id"] = task["id"]
     time_entries.update(conn, caller, row["id"], values)
 
 
@@ -416,21 +463,25 @@ def _totalled(object_id: int, name: str, body: Mapping[str, Any], **more) -> dic
     }
 
 
-def _totals_filters(args: Mapping[str, Any]) -> dict[str, Any]:
-    """The totals service's filters for Teamwork's: whole days (the totals count days; a
-    ``fromTime``/``toTime`` is read and its day counted whole), a user, project status."""
+def _totals_filters(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
+    """The totals service's filters for Teamwork's: the period (``fromTime``/``toTime`` bound
+    it at moments of the caller's time zone, as the entry lists do), a user, project status."""
     filters: dict[str, Any] = {"archived": args.get("projectType") or "all"}
-    if args.get("fromdate") is not None:
-        filters["dateFrom"] = args["fromdate"]
-    if args.get("todate") is not None:
-        filters["dateTo"] = args["todate"]
+    period = _period(conn, caller, args)
+    for side, name in (("from", "dateFrom"), ("to", "dateTo")):
+        if f"date_{side}" in period:
+            filters[name] = period[f"date_{side}"]
+        if f"moment_{side}" in period:
+            filters[f"moment_{side}"] = period[f"moment_{side}"]
+            filters[name] = period[f"moment_{side}"][1]
     if args.get("userId"):
         filters["user_ids"] = [args["userId"]]
     return filters
 
 
 def _counted(conn: Connection, caller: Caller, args: Mapping[str, Any], **narrowed) -> dict:
-    return totals.totals(conn, caller, {**_totals_filters(args), **narrowed})["totals"]
+    filters = _totals_filters(conn, caller, args)
+    return totals.totals(conn, caller, {**filters, **narrowed})["totals"]
 
 
 def account_totals(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[str, Any]:
@@ -464,7 +515,7 @@ def task_list_totals(conn: Connection, caller: Caller, list_id: int, args) -> di
 
 
 def task_totals(conn: Connection, caller: Caller, task_id: int, args) -> dict[str, Any]:
-    task = seen(catalogue.tasks, conn, caller, task_id)
+    task = todo_item(conn, caller, task_id)
     body = _counted(conn, caller, args, task_ids=[task["id"]])
     task_body = _totalled(task["id"], task["name"], body)
     item = {
@@ -484,7 +535,7 @@ def per_project_totals(conn: Connection, caller: Caller, args: Mapping[str, Any]
     status = args.get("projectType") or "all"
     if status != "all":
         listed["archived"] = status == "archived"
-    filters = {k: v for k, v in _totals_filters(args).items() if k != "archived"}
+    filters = {k: v for k, v in _totals_filters(conn, caller, args).items() if k != "archived"}
     page = totals.project_list(conn, caller, {**filters, **listed})
     projects = []
     for item in page["items"]:
@@ -609,8 +660,9 @@ def _task_shown(row: Mapping[str, Any]) -> dict[str, Any]:
 def tasks(
     conn: Connection, caller: Caller, args: Mapping[str, Any], project_id: int | None = None
 ) -> dict[str, Any]:
-    """The tasks the caller may see (of a project, or of its one task list)."""
-    filters = _page(args)
+    """The tasks the caller may see (of a project, or of its one task list), but the projects'
+    general tasks."""
+    filters = {**_page(args), "general": False}
     if project_id is not None:
         filters["project_ids"] = [seen(catalogue.projects, conn, caller, project_id)["id"]]
     rows = catalogue.tasks.list(conn, caller, filters)["items"]
@@ -618,5 +670,5 @@ def tasks(
 
 
 def task(conn: Connection, caller: Caller, task_id: int) -> dict[str, Any]:
-    row = seen(catalogue.tasks, conn, caller, task_id)
+    row = todo_item(conn, caller, task_id)
     return {"todo_item": _task_shown(row), "STATUS": "OK"}

@@ -165,7 +165,7 @@ def totals(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[st
     """``GET /timetrack/totals``: the overall totals and one entry per group."""
     query = query_of(conn, caller, args)
     group_by = query.group_by
-    rows = store.time_totals_of(conn, query)
+    rows = _time_rows(conn, query, args)
     addresses_tasks = bool(set(group_by) & store.TASK_DIMENSIONS) or any(
         args.get(f) for f in _TASK_FILTERS
     )
@@ -210,7 +210,7 @@ def totals(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[st
     # By tag, an entry counts in each of its tags' groups, and once in the overall totals.
     overall_rows = rows
     if "tag" in group_by:
-        overall_rows = store.time_totals_of(conn, dataclasses.replace(query, group_by=()))
+        overall_rows = _time_rows(conn, dataclasses.replace(query, group_by=()), args)
     for row in overall_rows:
         for name in store.SUMS:
             if name in row:
@@ -248,6 +248,16 @@ def totals(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> dict[st
     answer["groups"] = entries
     answer.update(_referenced(conn, caller, set(args.get("includeReferenced") or ()), entries))
     return answer
+
+
+def _time_rows(conn: Connection, query: store.Query, args: Mapping[str, Any]) -> list:
+    """The time of the question, per group. ``moment_from``/``moment_to`` (epoch ms and its
+    day, which is ``dateFrom``/``dateTo``; another face's times of day) bound the period at a
+    moment, as the entry list bounds entries: timed entries by their start, untimed ones by
+    their day."""
+    if args.get("moment_from") is None and args.get("moment_to") is None:
+        return store.time_totals_of(conn, query)
+    return store.time_totals_within(conn, query, args.get("moment_from"), args.get("moment_to"))
 
 
 def _sort_key(key: tuple) -> tuple:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, RowMapping, insert, not_, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from timetracker.store.entities import Entity, replace_rows
 from timetracker.store.schema import (
@@ -19,7 +20,7 @@ from timetracker.store.schema import (
     work_assignments,
     workflow_statuses,
 )
-from timetracker.store.util import now_ms
+from timetracker.store.util import name_key, now_ms
 
 CUSTOMERS = Entity(
     table=customers,
@@ -70,9 +71,46 @@ TASKS = Entity(
         "type_of_work_ids": tasks.c.type_of_work_id,
         "workflow_status_ids": tasks.c.workflow_status_id,
     },
-    eq_filters={"status": workflow_statuses.c.type},
+    eq_filters={"status": workflow_statuses.c.type, "general": tasks.c.general},
     name_scope=tasks.c.project_id,
 )
+
+
+# --- a project's general task -------------------------------------------------------------------
+
+
+def general_task_id(conn: Connection, project_id: int) -> int | None:
+    """The id of the project's general task (the one holding time logged on the project without
+    a task); None while it has none."""
+    stmt = select(tasks.c.id).where(tasks.c.project_id == project_id, tasks.c.general)
+    return conn.execute(stmt).scalar()
+
+
+def insert_general_task(conn: Connection, project_id: int, name: str, columns) -> int | None:
+    """Make the project's general task named ``name`` (``columns``: its workflow status and type
+    of work); its id, or None when the name is taken in the project. A general task made at the
+    same time by another transaction is waited for and kept (one per project, by the unique
+    index): the caller reads it with :func:`general_task_id`."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    values = {
+        **columns,
+        "project_id": project_id,
+        "name": name,
+        "name_key": name_key(name),
+        "created": now_ms(),
+        "general": True,
+    }
+    stmt = dialect.insert(tasks).values(values).on_conflict_do_nothing().returning(tasks.c.id)
+    return conn.execute(stmt).scalar()
+
+
+def general_among(conn: Connection, task_ids: Iterable[int]) -> set[int]:
+    """Which of the tasks are their projects' general tasks."""
+    ids = sorted(set(task_ids))
+    if not ids:
+        return set()
+    stmt = select(tasks.c.id).where(tasks.c.id.in_(ids), tasks.c.general)
+    return set(conn.execute(stmt).scalars())
 
 
 # --- comments ---------------------------------------------------------------------------------

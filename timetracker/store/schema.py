@@ -241,8 +241,17 @@ tasks = Table(
     Column("deadline", Date),
     Column("estimated_time", Integer),
     modified(),
+    # The project's general task: it holds the time logged on the project without a task.
+    Column("general", Boolean, nullable=False, server_default=false()),
 )
 unique_names(tasks, tasks.c.project_id)
+Index(
+    "uq_tasks_general",
+    tasks.c.project_id,
+    unique=True,
+    sqlite_where=text("general"),
+    postgresql_where=text("general"),
+)
 Index("ix_tasks_workflow_status_id", tasks.c.workflow_status_id)
 Index("ix_tasks_type_of_work_id", tasks.c.type_of_work_id)
 Index("ix_tasks_modified", tasks.c.modified)

@@ -69,7 +69,7 @@ from timetracker.store.schema import (
     workflow_statuses,
 )
 from timetracker.store.tags import carrying_any
-from timetracker.store.time_entries import COUNTS
+from timetracker.store.time_entries import COUNTS, UNTIMED
 from timetracker.store.util import month_start, week_start
 
 SUMS = ("minutes", "billed", "billable", "cost", "revenue")
@@ -213,10 +213,10 @@ def _entries(query: Query) -> _Source:
                    monthly=False, tag_id=tag_id, where=tuple(where), rate=rate)  # fmt: skip
 
 
-def _entry_cells(query: Query, has_from: bool, has_to: bool) -> _Source:
+def _entry_cells(query: Query, has_from: bool, has_to: bool, where: tuple = ()) -> _Source:
     """The counted entries of :func:`_entries` added up per day record (user, day, task; and
     tag when grouping by tag), the question's conditions applied: what is rounded per day and
-    task when only the entries know the answer."""
+    task when only the entries know the answer. ``where``: more conditions on the entries."""
     entries = _entries(query)
     keys = [entries.user_id.label("user_id"), entries.task_id.label("task_id"),
             entries.date.label("date")]  # fmt: skip
@@ -231,7 +231,7 @@ def _entry_cells(query: Query, has_from: bool, has_to: bool) -> _Source:
             func.sum(entries.marked_unbillable).label("marked_unbillable"),
         )
         .select_from(entries.table)
-        .where(*entries.where, *_own_conditions(query, entries, has_from, has_to))
+        .where(*entries.where, *where, *_own_conditions(query, entries, has_from, has_to))
         .group_by(*keys)
         .subquery("cells")
     )
@@ -512,6 +512,104 @@ def time_totals_of(conn: Connection, query: Query) -> list[dict[str, Any]]:
                     if name in row:
                         total[name] += row[name]
     return [row for row in added.values() if row["minutes"]]
+
+
+# --- a period bounded by moments -----------------------------------------------------------------
+
+# A timed entry's day is the day of its start in its user's time zone, up to two days from the
+# day of the same moment in the asker's zone (UTC-12 to UTC+14): near a moment, entries of
+# those days too are read.
+_ZONE_DAYS = dt.timedelta(days=2)
+_DAY = dt.timedelta(days=1)
+
+
+def time_totals_within(
+    conn: Connection,
+    query: Query,
+    moment_from: tuple[int, dt.date] | None,
+    moment_to: tuple[int, dt.date] | None,
+) -> list[dict[str, Any]]:
+    """:func:`time_totals_of` for a period bounded at either end by a moment (epoch ms, with its
+    day in the asker's time zone, which is ``query``'s ``date_from`` or ``date_to``; None: that
+    end is a whole day), as the entry list bounds entries: timed entries by their start (from
+    the moment, up to and including the moment), untimed ones by their day. The days near a
+    moment are summed from the entries, the days between them as any period."""
+    low, high = query.date_from, query.date_to
+    near: list[tuple[dt.date | None, dt.date | None, bool, bool]] = []  # (first, last, from, to)
+    inner_low = low + _ZONE_DAYS + _DAY if moment_from is not None else low
+    inner_high = high - _ZONE_DAYS - _DAY if moment_to is not None else high
+    inner = inner_low is None or inner_high is None or inner_low <= inner_high
+    if moment_from is not None and moment_to is not None and not inner:
+        near.append((low - _ZONE_DAYS, high + _ZONE_DAYS, True, True))
+    else:
+        if moment_from is not None:
+            last = low + _ZONE_DAYS
+            if moment_to is None and high is not None:
+                last = min(last, high)
+            near.append((low - _ZONE_DAYS, last, True, False))
+        if moment_to is not None:
+            first = high - _ZONE_DAYS
+            if moment_from is None and low is not None:
+                first = max(first, low)
+            near.append((first, high + _ZONE_DAYS, False, True))
+    pieces: list[list[dict[str, Any]]] = []
+    if inner:
+        pieces.append(time_totals_of(conn, replace(query, date_from=inner_low, date_to=inner_high)))
+    for first, last, has_from, has_to in near:
+        values = bound(query, date_from=first, date_to=last)
+        if has_from:
+            values["moment_from"], values["moment_from_day"] = moment_from
+        if has_to:
+            values["moment_to"], values["moment_to_day"] = moment_to
+        stmt = _near_moments(query, has_from, has_to)
+        pieces.append([dict(r) for r in conn.execute(stmt, values).mappings()])
+    return _added_up(pieces, query.group_by)
+
+
+def _added_up(pieces: list[list[dict[str, Any]]], group_by) -> list[dict[str, Any]]:
+    """Rows of several pieces of a period added up per group; groups without time left out."""
+    added: dict[tuple, dict[str, Any]] = {}
+    for rows in pieces:
+        for row in rows:
+            if row["minutes"] is None:
+                continue
+            key = tuple(row[d] for d in group_by)
+            total = added.get(key)
+            if total is None:
+                added[key] = {**row}
+                continue
+            for name in SUMS:
+                if name in row:
+                    total[name] += row[name]
+    return [row for row in added.values() if row["minutes"]]
+
+
+def _near_moments(query: Query, has_from: bool, has_to: bool):
+    """The statement summing the counted entries of a few days near a moment: those the moments
+    bound (bound parameters ``moment_from``/``moment_to`` and their days), rounded as the
+    question says (per entry, or per day and task of the entries kept)."""
+    e = time_entries
+    conditions = []
+    if has_from:
+        conditions.append(
+            or_(
+                and_(UNTIMED, e.c.date >= bindparam("moment_from_day", type_=Date())),
+                e.c.started >= bindparam("moment_from", type_=BigInteger()),
+            )
+        )
+    if has_to:
+        conditions.append(
+            or_(
+                and_(UNTIMED, e.c.date <= bindparam("moment_to_day", type_=Date())),
+                e.c.started <= bindparam("moment_to", type_=BigInteger()),
+            )
+        )
+    if query.rounding is not None and query.rounding.scope == "dayTask":
+        # Rounded per day and task: the entries the moments keep, added up per day record.
+        return _time_select(query, _entry_cells(query, True, True, tuple(conditions)), True, True)
+    source = _entries(query)
+    source = replace(source, where=(*source.where, *conditions))
+    return _time_select(query, source, True, True)
 
 
 # --- estimates and leave ----------------------------------------------------------------------
