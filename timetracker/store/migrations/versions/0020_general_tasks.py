@@ -1,7 +1,7 @@
 """A project's general task: the task that holds time logged on the project without a task.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-07
 
 ``tasks.general`` marks it (false for every existing task); a partial unique index keeps one
@@ -13,8 +13,8 @@ per project. Going back drops the index and the column (the tasks stay, as ordin
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
