@@ -505,6 +505,43 @@ def test_an_import_makes_one_entry_per_line(app, admin, worker, catalogue):
     one_truth(app)
 
 
+def test_entries_go_out_and_come_back_with_their_tags(app, admin, worker, catalogue):
+    """The export writes the tags' names; an import takes them (separated by ";"), known ones
+    matched case-insensitively and new ones created."""
+    import csv
+    import io
+
+    design = catalogue["tasks"]["design"]["id"]
+    known = worker.ok("post", "/tags", {"name": "Client call"})["id"]
+    worker.ok("post", "/timeEntries", {"taskId": design, "date": DAY, "minutes": 30,
+                                       "tagIds": [known]})  # fmt: skip
+    [row] = csv.DictReader(
+        io.StringIO(worker.get("/timeEntries?format=csv").get_data(as_text=True))
+    )
+    assert row["tags"] == "Client call"
+    text = (
+        "username,customer,project,task,date,minutes,tags\n"
+        f"worker,Acme,Website,Design,2025-03-05,20,client CALL; Review ;{'x' * 3}\n"
+        "worker,Acme,Website,Build,2025-03-05,10,\n"
+    )
+    response = import_entries(worker, text)
+    assert response.status_code == 200, response.get_json()
+    names = {t["id"]: t["name"] for t in worker.ok("get", "/tags")["items"]}
+    assert sorted(names.values()) == ["Client call", "Review", "xxx"]
+    listed = worker.ok("get", "/timeEntries?dateFrom=2025-03-05&dateTo=2025-03-05")["items"]
+    tagged = {e["minutes"]: sorted(names[t] for t in e["tagIds"]) for e in listed}
+    assert tagged == {20: ["Client call", "Review", "xxx"], 10: []}
+    # A name too long for a tag is the line's problem, and nothing is imported.
+    response = import_entries(
+        worker,
+        "username,customer,project,task,date,minutes,tags\n"
+        f"worker,Acme,Website,Design,2025-03-06,5,{'y' * 256}\n",
+    )
+    assert response.status_code == 400
+    assert "Line 2: tags" in response.get_json()["message"]
+    assert len(worker.ok("get", "/tags")["items"]) == 3
+
+
 def test_an_import_with_bad_lines_names_them_and_imports_nothing(app, admin, worker, catalogue):
     admin.ok("post", "/timetrack/lock", {"dateFrom": "2025-03-10", "dateTo": "2025-03-10"})
     text = (

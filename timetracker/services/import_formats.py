@@ -362,6 +362,7 @@ def _read_own(cells: dict[str, str], line: Line, wrong: list[str]) -> None:
     _catalogue(line, cells, wrong, "task")
     line.description = item.get("description")
     line.billable = item.get("billable")
+    line.tags = item.get("tag_names", ())
     if item.get("started") is not None:
         ended = item.get("ended")
         if ended is None and item.get("minutes") is not None:

@@ -3,7 +3,9 @@
 Columns (the header names them, in any order): ``username``, ``customer``, ``project``,
 ``task`` (names, matched case-insensitively), then either ``date`` and ``minutes`` (an untimed
 entry) or ``start`` and ``end`` (ISO 8601 with an offset) or ``start`` and ``minutes``; and
-optionally ``description`` and ``billable`` (true/false, empty: the task's type of work). The
+optionally ``description``, ``billable`` (true/false, empty: the task's type of work) and
+``tags`` (names separated by ``;``, as the entries' export writes them; unknown names are
+created as ``POST /tags`` would). The
 lines go in as ``POST /timeEntries`` with an array would take them (``services.
 time_entries_many``): all or nothing, every problem listed with its line number.
 """
@@ -20,20 +22,24 @@ from timetracker import access
 from timetracker.access import Caller
 from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.services.csv_import import collector_paused, decode, read_lines, refuse_lines
+from timetracker.services.tags import tags
 from timetracker.services.time_entries_many import create_many
 from timetracker.store import imports as store
+from timetracker.store import tags as tag_store
+from timetracker.store.schema import NAME_LENGTH
 from timetracker.store.util import name_key
 
 COLUMNS = ("username", "customer", "project", "task", "date", "start", "end", "minutes")
-COLUMNS += ("description", "billable")
+COLUMNS += ("description", "billable", "tags")
 REQUIRED = ("username", "customer", "project", "task")
 TEMPLATE = (
-    "username,customer,project,task,date,start,end,minutes,description,billable\n"
+    "username,customer,project,task,date,start,end,minutes,description,billable,tags\n"
     "jsmith,Big Bang Company,Online Store,Checkout redesign,,2026-03-02T09:00:00+01:00,"
-    "2026-03-02T10:30:00+01:00,,Design review,\n"
-    "jsmith,Big Bang Company,Online Store,Load testing,2026-03-02,,,45,,false\n"
+    "2026-03-02T10:30:00+01:00,,Design review,,Client call; Design\n"
+    "jsmith,Big Bang Company,Online Store,Load testing,2026-03-02,,,45,,false,\n"
 )
 DESCRIPTION_LENGTH = 10_000
+TAG_SEPARATOR = ";"
 BOOLEANS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
 
 
@@ -55,7 +61,9 @@ def parse_line(cells: list[str], wrong: list[str]) -> dict[str, Any]:
     if stored:  # no database stores it, nor could a name hold it
         wrong.extend(f"{name}: Text must not contain NUL characters" for name, _ in stored)
         return {}
-    username, customer, project, task, date, start, end, minutes, description, billable = cells
+    username, customer, project, task, date, start, end, minutes, description, billable, tags = (
+        cells
+    )
     item: dict[str, Any] = {"user_key": name_key(username)}
     item["task_key"] = (name_key(customer), name_key(project), name_key(task))
     if date:
@@ -83,7 +91,24 @@ def parse_line(cells: list[str], wrong: list[str]) -> dict[str, Any]:
             wrong.append("billable: true or false (empty: as the task's type of work)")
         else:
             item["billable"] = BOOLEANS[billable.lower()]
+    names = tuple(dict.fromkeys(part.strip() for part in tags.split(TAG_SEPARATOR)))
+    if any(len(name) > NAME_LENGTH for name in names):
+        wrong.append(f"tags: a name has at most {NAME_LENGTH} characters")
+    item["tag_names"] = tuple(name for name in names if name)
     return item
+
+
+def _name_tags(conn: Connection, caller: Caller, items: list[dict[str, Any]]) -> None:
+    """Each item's ``tag_names`` as ``tag_ids``, the tags not known yet created (as
+    ``POST /tags`` would)."""
+    names = {name_key(n): n for item in items for n in item.get("tag_names", ())}
+    if names:
+        tags.ids_of_names(conn, caller, list(names.values()))
+    known = tag_store.by_name_keys(conn, names) if names else {}
+    for item in items:
+        wanted = item.pop("tag_names", ())
+        if wanted:
+            item["tag_ids"] = sorted({known[name_key(n)] for n in wanted})
 
 
 def import_csv(
@@ -116,5 +141,6 @@ def import_csv(
                 lines.append(line)
         if not items:
             raise refuse_lines(problems or {1: ["the file holds no entries"]})
+        _name_tags(conn, caller, items)
         created = create_many(conn, caller, items, lines, problems)
     return {"imported": len(table.lines), "entriesCreated": len(created)}
