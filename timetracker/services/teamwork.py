@@ -149,7 +149,9 @@ def shown(conn: Connection, rows: list[Mapping[str, Any]], one: bool = False) ->
     billable and billed. ``has-start-time`` is ``"1"``/``"0"`` in lists, a boolean for
     ``one`` entry, as documented."""
     ids = [row["id"] for row in rows]
-    names = entry_store.described(conn, ids)
+    # Rows of a described page carry their names; others are described in one more query.
+    named = not rows or "task_name" in rows[0]
+    names = {row["id"]: row for row in rows} if named else entry_store.described(conn, ids)
     tags = _tags_of(conn, ids)
     project_level = catalogue.general_tasks_among(conn, {row["task_id"] for row in rows})
     zone = _zone_finder(conn)
@@ -228,7 +230,7 @@ def entry_list(
     filters["offset"], filters["limit"] = (page - 1) * size, size
     if args.get("tagIds"):
         filters["tag_ids"] = args["tagIds"]
-    rows = time_entries.page(conn, caller, filters)
+    rows = time_entries.described_page(conn, caller, filters)
     records = time_entries.count(conn, caller, filters)
     paging = {"records": records, "pages": math.ceil(records / size), "page": page}
     return {"time-entries": shown(conn, rows), "STATUS": "OK"}, paging

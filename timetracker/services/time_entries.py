@@ -42,6 +42,7 @@ from timetracker.services import catalogue, crud, events, rounding, timetrack
 from timetracker.services.tags import tags
 from timetracker.services.timetrack_events import change_event
 from timetracker.services.users import users
+from timetracker.store import entities
 from timetracker.store import settings as settings_store
 from timetracker.store import tags as tag_store
 from timetracker.store import time_entries as store
@@ -228,6 +229,14 @@ class TimeEntries(crud.Resource):
     def visible(self, caller: Caller):
         return on_records(access.timetrack_filter(caller), te.c.user_id, te.c.task_id)
 
+    def described_page(
+        self, conn: Connection, caller: Caller, args: Mapping[str, Any]
+    ) -> list[RowMapping]:
+        """:meth:`page` with the names around each entry (``store.described``'s columns) in
+        the same rows: one query."""
+        filters, visible = self.list_filters(caller, args), self.list_condition(caller, args)
+        return entities.list_rows(conn, store.DESCRIBED_ENTRIES, filters, visible)
+
     def list_condition(self, caller: Caller, args: Mapping[str, Any]):
         return store.list_condition(args, self.visible(caller))
 
@@ -300,7 +309,10 @@ class TimeEntries(crud.Resource):
         return _with_tag_names(engine, rows, stored.index("id"))
 
     def count(self, conn: Connection, caller: Caller, args: Mapping[str, Any]) -> int:
-        return super().count(conn, caller, {**args, "sort": None})
+        args = {**args, "sort": None}
+        return store.count_listed(
+            conn, self.list_filters(caller, args), self.list_condition(caller, args)
+        )
 
     # --- writes -------------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import visitors
 
-from timetracker.store.entities import Entity, list_statement
+from timetracker.store.entities import Entity, count_matching, list_statement
 from timetracker.store.prepared import Prepared
 from timetracker.store.schema import (
     START_ORDER,
@@ -383,6 +383,25 @@ def _names_tables(condition, tables) -> bool:
     )
 
 
+# What a count of the list reads: the ids, with the names' tables joined only when the condition
+# names them.
+_COUNTED = {
+    joined: Entity(
+        table=te,
+        base=select(te.c.id).select_from(joined),
+        sort=TIME_ENTRIES.sort,
+        in_filters=TIME_ENTRIES.in_filters,
+    )
+    for joined in (WITH_CATALOGUE, _SORTED)
+}
+
+
+def count_listed(conn: Connection, args: Mapping[str, Any], visible) -> int:
+    """How many entries the list with ``args`` (no sort) and the condition ``visible`` has."""
+    joined = _SORTED if _names_tables(visible, _NAMED_ONLY_IN_SORTED) else WITH_CATALOGUE
+    return count_matching(conn, _COUNTED[joined], args, visible)
+
+
 def list_page(conn: Connection, args: Mapping[str, Any], visible, writing) -> list[Sequence[Any]]:
     """One page of the entry list (``args``: the entity's list arguments, with the sort
     :meth:`TimeEntries.list_filters` makes; ``visible``: the list's whole condition,
@@ -495,6 +514,18 @@ _DESCRIBED = select(
     customers.c.name.label("customer_name"),
     invoices.c.number.label("invoice_number"),
 ).select_from(_SORTED.outerjoin(invoices, invoices.c.id == te.c.invoice_id))
+
+
+# The list's rows with the names around each entry (:data:`_DESCRIBED`'s), in the one query:
+# for a face that shows the names (Teamwork's).
+DESCRIBED_ENTRIES = Entity(
+    table=te,
+    base=TIME_ENTRIES.base.add_columns(
+        *(column for column in _DESCRIBED.selected_columns if column.name != "id")
+    ).select_from(_SORTED.outerjoin(invoices, invoices.c.id == te.c.invoice_id)),
+    sort=TIME_ENTRIES.sort,
+    in_filters=TIME_ENTRIES.in_filters,
+)
 
 
 def described(conn: Connection, ids: Iterable[int]) -> dict[int, RowMapping]:
