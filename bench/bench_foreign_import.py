@@ -38,8 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_auth import server  # noqa: E402
-from bench_import import checkpoint, fresh_copy, post_csv  # noqa: E402
-from timetrack_dataset import PASSWORD, _users, catalogue, working_days  # noqa: E402
+from bench_import import checkpoint, company, fresh_copy, post_csv  # noqa: E402
+from timetrack_dataset import PASSWORD, working_days  # noqa: E402
 
 from timetracker import create_app  # noqa: E402
 from timetracker.startup import prepare_database  # noqa: E402
@@ -51,7 +51,6 @@ HEADER = (
     "User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,"
     "End time,Duration,Tags,Amount (USD)"
 )
-PROJECTS_PER_USER = 2
 
 
 def build(db: str, users: int, lines: int, seed: int = 1) -> tuple[bytes, list[dict]]:
@@ -61,28 +60,7 @@ def build(db: str, users: int, lines: int, seed: int = 1) -> tuple[bytes, list[d
     app = create_app({"DATABASE_URL": db, "ADMIN_PASSWORD": PASSWORD})
     engine = app.extensions["timetracker"]["engine"]
     with engine.begin() as conn:
-        now = now_ms()
-        password_hash = conn.execute(select(t.users.c.password_hash)).scalar_one()
-        tasks_of = catalogue(conn, now)
-        projects = sorted(tasks_of)
-        user_ids = _users(conn, users, password_hash, now)
-        links, assigned = [], {}
-        for index, user_id in enumerate(user_ids):
-            mine = [
-                projects[(index * PROJECTS_PER_USER + k) % len(projects)]
-                for k in range(PROJECTS_PER_USER)
-            ]
-            links += [{"user_id": user_id, "project_id": p} for p in mine]
-            assigned[user_id] = [task for p in mine for task in tasks_of[p]]
-        conn.execute(insert(t.work_assignments), links)
-        names = {
-            task_id: (customer, project, task)
-            for task_id, customer, project, task in conn.execute(
-                select(t.tasks.c.id, t.customers.c.name, t.projects.c.name, t.tasks.c.name)
-                .join(t.projects, t.projects.c.id == t.tasks.c.project_id)
-                .join(t.customers, t.customers.c.id == t.projects.c.customer_id)
-            )
-        }
+        user_ids, assigned, names = company(conn, users)
         people = {
             user_id: (f"{first} {last}", email)
             for user_id, first, last, email in conn.execute(

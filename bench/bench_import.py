@@ -52,6 +52,34 @@ from timetracker.store.util import now_ms  # noqa: E402
 PROJECTS_PER_USER, RECORDS_PER_DAY = 2, 2
 
 
+def company(conn, users: int) -> tuple[list[int], dict[int, list[int]], dict[int, tuple]]:
+    """The catalogue and ``users`` users, each assigned to two projects: the users' ids, each
+    one's tasks, and each task's (customer, project, task) names."""
+    now = now_ms()
+    password_hash = conn.execute(select(t.users.c.password_hash)).scalar_one()
+    tasks_of = catalogue(conn, now)
+    projects = sorted(tasks_of)
+    user_ids = _users(conn, users, password_hash, now)
+    links, assigned = [], {}
+    for index, user_id in enumerate(user_ids):
+        mine = [
+            projects[(index * PROJECTS_PER_USER + k) % len(projects)]
+            for k in range(PROJECTS_PER_USER)
+        ]
+        links += [{"user_id": user_id, "project_id": p} for p in mine]
+        assigned[user_id] = [task for p in mine for task in tasks_of[p]]
+    conn.execute(insert(t.work_assignments), links)
+    names = {
+        task_id: (customer, project, task)
+        for task_id, customer, project, task in conn.execute(
+            select(t.tasks.c.id, t.customers.c.name, t.projects.c.name, t.tasks.c.name)
+            .join(t.projects, t.projects.c.id == t.tasks.c.project_id)
+            .join(t.customers, t.customers.c.id == t.projects.c.customer_id)
+        )
+    }
+    return user_ids, assigned, names
+
+
 def build(db: str, users: int, lines: int, seed: int = 1) -> tuple[bytes, list[dict]]:
     """Fill an empty database; the CSV to import, and the same records as table rows."""
     rng = random.Random(seed)
@@ -59,28 +87,7 @@ def build(db: str, users: int, lines: int, seed: int = 1) -> tuple[bytes, list[d
     app = create_app({"DATABASE_URL": db, "ADMIN_PASSWORD": PASSWORD})
     engine = app.extensions["timetracker"]["engine"]
     with engine.begin() as conn:
-        now = now_ms()
-        password_hash = conn.execute(select(t.users.c.password_hash)).scalar_one()
-        tasks_of = catalogue(conn, now)
-        projects = sorted(tasks_of)
-        user_ids = _users(conn, users, password_hash, now)
-        links, assigned = [], {}
-        for index, user_id in enumerate(user_ids):
-            mine = [
-                projects[(index * PROJECTS_PER_USER + k) % len(projects)]
-                for k in range(PROJECTS_PER_USER)
-            ]
-            links += [{"user_id": user_id, "project_id": p} for p in mine]
-            assigned[user_id] = [task for p in mine for task in tasks_of[p]]
-        conn.execute(insert(t.work_assignments), links)
-        names = {
-            task_id: (customer, project, task)
-            for task_id, customer, project, task in conn.execute(
-                select(t.tasks.c.id, t.customers.c.name, t.projects.c.name, t.tasks.c.name)
-                .join(t.projects, t.projects.c.id == t.tasks.c.project_id)
-                .join(t.customers, t.customers.c.id == t.projects.c.customer_id)
-            )
-        }
+        user_ids, assigned, names = company(conn, users)
         usernames = dict(conn.execute(select(t.users.c.id, t.users.c.username)).all())
     engine.dispose()
     csv_lines = ["username,date,customer,project,task,minutes,comment"]

@@ -21,15 +21,14 @@ import os
 import re
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_export import PeakMemory, has_dataset, rss_mb, server_process  # noqa: E402
-from bench_xlsx import SMALL_DAYS, download, excel_rows  # noqa: E402
-from timetrack_dataset import build, working_days  # noqa: E402
+from bench_export import PeakMemory, rss_mb, server_process  # noqa: E402
+from bench_xlsx import SMALL_DAYS, download, excel_rows, ready_dataset  # noqa: E402
+from timetrack_dataset import working_days  # noqa: E402
 
 
 def pdf_facts(body: bytes) -> tuple[int, int, int]:
@@ -62,16 +61,7 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} CPUs)")
 
     with tempfile.TemporaryDirectory() as tmp:
-        db = args.db or str(Path(tmp) / "timetrack.db")
-        if has_dataset(db):
-            print(f"dataset: reusing {db}")
-        else:
-            started = time.perf_counter()
-            built = build(db, users=args.users, year=args.year)
-            print(
-                f"dataset: {built['records']:,} time-track records, built in "
-                f"{time.perf_counter() - started:.1f} s"
-            )
+        db = ready_dataset(args, tmp)
         with server_process(db) as (port, pid):
             report = "/api/v1/reports/detailed?dateFrom={}&dateTo={}&format={}"
             # Warm-up: one day of each, so that imports, fonts and pools are in place.

@@ -140,6 +140,22 @@ def traced_peak(db: str, date_from: str, date_to: str) -> tuple[int, float]:
     return count, peak / 1e6
 
 
+def ready_dataset(args, tmp: str) -> str:
+    """The dataset's database: ``--db`` (built there when it holds none) or one built in
+    ``tmp``."""
+    db = args.db or str(Path(tmp) / "timetrack.db")
+    if has_dataset(db):
+        print(f"dataset: reusing {db}")
+    else:
+        started = time.perf_counter()
+        built = build(db, users=args.users, year=args.year)
+        print(
+            f"dataset: {built['records']:,} time-track records, built in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+    return db
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", help="database path or URL (default: a temporary SQLite file)")
@@ -151,16 +167,7 @@ def main() -> None:
     small_to = working_days(args.year)[SMALL_DAYS - 1].isoformat()
 
     with tempfile.TemporaryDirectory() as tmp:
-        db = args.db or str(Path(tmp) / "timetrack.db")
-        if has_dataset(db):
-            print(f"dataset: reusing {db}")
-        else:
-            started = time.perf_counter()
-            built = build(db, users=args.users, year=args.year)
-            print(
-                f"dataset: {built['records']:,} time-track records, built in "
-                f"{time.perf_counter() - started:.1f} s"
-            )
+        db = ready_dataset(args, tmp)
         engine = create_engine(normalize_url(db))
         with server_process(db) as (port, pid):
             print(f"{os.cpu_count()} CPUs shared by server, client and baseline")
