@@ -383,8 +383,10 @@ def _names_tables(condition, tables) -> bool:
     )
 
 
-# What a count of the list reads: the ids, with the names' tables joined only when the condition
-# names them.
+# What a count of the list reads: the ids, with the catalogue joined only when the filters or the
+# condition name its tables, and the names' tables only when the condition names them. (Every
+# entry has a task, every task a project and a type of work: the joins drop no entry.)
+_CATALOGUE_TABLES = {tasks, projects, types_of_work}
 _COUNTED = {
     joined: Entity(
         table=te,
@@ -392,13 +394,18 @@ _COUNTED = {
         sort=TIME_ENTRIES.sort,
         in_filters=TIME_ENTRIES.in_filters,
     )
-    for joined in (WITH_CATALOGUE, _SORTED)
+    for joined in (te, WITH_CATALOGUE, _SORTED)
 }
 
 
 def count_listed(conn: Connection, args: Mapping[str, Any], visible) -> int:
     """How many entries the list with ``args`` (no sort) and the condition ``visible`` has."""
-    joined = _SORTED if _names_tables(visible, _NAMED_ONLY_IN_SORTED) else WITH_CATALOGUE
+    if _names_tables(visible, _NAMED_ONLY_IN_SORTED):
+        joined = _SORTED
+    elif args.get("project_ids") or args.get("customer_ids"):
+        joined = WITH_CATALOGUE
+    else:
+        joined = WITH_CATALOGUE if _names_tables(visible, _CATALOGUE_TABLES) else te
     return count_matching(conn, _COUNTED[joined], args, visible)
 
 
