@@ -49,6 +49,7 @@ from timetracker.store.schema import (
     users,
 )
 from timetracker.store.tags import carrying_any
+from timetracker.store.timetrack import of_billable_work
 from timetracker.store.util import now_ms
 
 te = time_entries
@@ -57,6 +58,25 @@ LIVE = te.c.deleted.is_(None)
 # Live and not running: what a day record adds up.
 COUNTS = and_(LIVE, or_(te.c.started.is_(None), te.c.ended.is_not(None)))
 UNTIMED = te.c.started.is_(None)
+# Whether an entry is billable (its own flag, else its task's type of work's) without the
+# catalogue joined. (Joined: BILLABLE, below.)
+UNJOINED_BILLABLE = case(
+    (te.c.billable.is_(None), of_billable_work(te.c.task_id)), else_=te.c.billable
+)
+
+
+def _minutes_where(condition) -> ColumnElement[int]:
+    """SQL: the sum of the minutes of the entries meeting ``condition`` (0 without any)."""
+    return func.coalesce(func.sum(case((condition, te.c.minutes), else_=0)), 0)
+
+
+# What a day record keeps of its cell's counted entries, each as the record's column is named.
+_CELL_SUMS = (
+    func.coalesce(func.sum(te.c.minutes), 0).label("minutes"),
+    _minutes_where(te.c.invoice_id.is_not(None)).label("billed_minutes"),
+    _minutes_where(te.c.billable.is_(True)).label("marked_billable"),
+    _minutes_where(te.c.billable.is_(False)).label("marked_unbillable"),
+)
 
 _CELL = and_(
     te.c.user_id == bindparam("user_id"),
@@ -171,15 +191,9 @@ def bill(conn: Connection, invoice_id: int) -> None:
     billed = select(day_records.c.user_id, day_records.c.date, day_records.c.task_id).where(
         day_records.c.invoice_id == invoice_id
     )
-    of_billable_work = te.c.task_id.in_(
-        select(tasks.c.id)
-        .join(types_of_work, types_of_work.c.id == tasks.c.type_of_work_id)
-        .where(types_of_work.c.billable.is_(True))
-    )
-    billable = case((te.c.billable.is_(None), of_billable_work), else_=te.c.billable)
     conn.execute(
         update(te)
-        .where(key.in_(billed), COUNTS, billable)
+        .where(key.in_(billed), COUNTS, UNJOINED_BILLABLE)
         .values(invoice_id=invoice_id, modified=_stamp(now_ms()))
     )
 
@@ -205,11 +219,6 @@ def disagreeing_cells(conn: Connection, limit: int = 20) -> list[tuple]:
     ``limit``. A record's minutes, marks (entries marked billable, not billable) and billed
     minutes must be its entries', and its invoice the one that billed its billed entries.
     Empty: one truth."""
-
-    def of(condition) -> ColumnElement[int]:
-        return func.sum(case((condition, te.c.minutes), else_=0))
-
-    billed_by = te.c.invoice_id.is_not(None)
     # The invoice of the billed entries (0: none); they must all have one (min and max agree).
     first_invoice = func.coalesce(func.min(te.c.invoice_id), 0)
     last_invoice = func.coalesce(func.max(te.c.invoice_id), 0)
@@ -218,11 +227,9 @@ def disagreeing_cells(conn: Connection, limit: int = 20) -> list[tuple]:
             te.c.user_id,
             te.c.date,
             te.c.task_id,
-            func.sum(te.c.minutes).label("minutes"),
+            _CELL_SUMS[0],
             last_invoice.label("invoice_id"),
-            of(billed_by).label("billed_minutes"),
-            of(te.c.billable.is_(True)).label("marked_billable"),
-            of(te.c.billable.is_(False)).label("marked_unbillable"),
+            *_CELL_SUMS[1:],
         )
         .where(COUNTS)
         .group_by(te.c.user_id, te.c.date, te.c.task_id)
@@ -255,17 +262,7 @@ def resum_cells(conn: Connection, cells: Iterable[tuple]) -> None:
     record, one with time and no record gets one. A record's comment stays. (The kept monthly
     totals follow through their triggers.)"""
     dr = day_records
-
-    def of(condition) -> ColumnElement[int]:
-        return func.coalesce(func.sum(case((condition, te.c.minutes), else_=0)), 0)
-
-    summed = select(
-        func.coalesce(func.sum(te.c.minutes), 0).label("minutes"),
-        of(te.c.billable.is_(True)).label("marked_billable"),
-        of(te.c.billable.is_(False)).label("marked_unbillable"),
-        of(te.c.invoice_id.is_not(None)).label("billed_minutes"),
-        func.max(te.c.invoice_id).label("invoice_id"),
-    )
+    summed = select(*_CELL_SUMS, func.max(te.c.invoice_id).label("invoice_id"))
     for user_id, day, task_id in cells:
         cell = and_(te.c.user_id == user_id, te.c.date == day, te.c.task_id == task_id, COUNTS)
         of_cell = and_(dr.c.user_id == user_id, dr.c.date == day, dr.c.task_id == task_id)

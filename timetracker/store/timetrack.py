@@ -220,16 +220,24 @@ def all_user_ids(conn: Connection, visible: ColumnElement[bool] | None = None) -
 # --- reading many records ---------------------------------------------------------------------
 
 
-def billable_minutes() -> ColumnElement[int]:
-    """SQL: the record's billable minutes. Its entries marked billable or not (``billable`` set)
-    count as marked; the others follow the task's type of work."""
-    of_billable_work = day_records.c.task_id.in_(
+def of_billable_work(task_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL: the task ``task_id`` (a column of the row at hand) has a billable type of work; a
+    subquery, so the catalogue need not be joined."""
+    return task_id.in_(
         select(tasks.c.id)
         .join(types_of_work, types_of_work.c.id == tasks.c.type_of_work_id)
         .where(types_of_work.c.billable.is_(True))
     )
+
+
+def billable_minutes() -> ColumnElement[int]:
+    """SQL: the record's billable minutes. Its entries marked billable or not (``billable`` set)
+    count as marked; the others follow the task's type of work."""
     return case(
-        (of_billable_work, day_records.c.minutes - day_records.c.marked_unbillable),
+        (
+            of_billable_work(day_records.c.task_id),
+            day_records.c.minutes - day_records.c.marked_unbillable,
+        ),
         else_=day_records.c.marked_billable,
     )
 

@@ -69,7 +69,7 @@ from timetracker.store.schema import (
     workflow_statuses,
 )
 from timetracker.store.tags import carrying_any
-from timetracker.store.time_entries import COUNTS, UNTIMED
+from timetracker.store.time_entries import COUNTS, UNJOINED_BILLABLE, UNTIMED
 from timetracker.store.util import month_start, week_start
 
 SUMS = ("minutes", "billed", "billable", "cost", "revenue")
@@ -197,13 +197,7 @@ def _entries(query: Query) -> _Source:
     elif query.tag_ids is not None:
         where.append(carrying_any(named))
     if query.billable is not None:
-        of_billable_work = e.c.task_id.in_(
-            select(tasks.c.id)
-            .join(types_of_work, types_of_work.c.id == tasks.c.type_of_work_id)
-            .where(types_of_work.c.billable.is_(True))
-        )
-        billable = case((e.c.billable.is_(None), of_billable_work), else_=e.c.billable)
-        where.append(billable if query.billable else ~billable)
+        where.append(UNJOINED_BILLABLE if query.billable else ~UNJOINED_BILLABLE)
     billed = case((e.c.invoice_id.is_not(None), e.c.minutes), else_=0)
     rate = _rate_cents(e.c.user_id, e.c.date) if query.money else literal(0)
     marked_billable = case((e.c.billable.is_(True), e.c.minutes), else_=0)
