@@ -71,7 +71,7 @@ SHARED = {
         "import_formats",
         "timetrack_events",
         "time_entries_many",
-        "rounding",
+        "entry_settings",
         "hook_delivery",
         "hook_http",
         "hook_senders",

@@ -13,10 +13,9 @@ from timetracker.api.csv_stream import csv_columns, csv_example
 from timetracker.errors import invalid, validation_error
 from timetracker.schemas import time_entries as s
 from timetracker.services import time_entry_import, timers
+from timetracker.services.entry_settings import change_entry_settings, entry_settings
 from timetracker.services.time_entries import (
     TAG_NAMES,
-    change_entry_settings,
-    entry_settings,
     time_entries,
 )
 from timetracker.services.time_entries_many import MAX_BULK, create_many

@@ -22,8 +22,9 @@ from sqlalchemy import Connection, RowMapping
 from timetracker import access
 from timetracker.access import Caller
 from timetracker.errors import access_denied, already_exists
-from timetracker.services import crud, rounding
+from timetracker.services import crud
 from timetracker.services.catalogue import ensure_users_exist
+from timetracker.services.entry_settings import rounding_of
 from timetracker.services.periods import check_range
 from timetracker.services.users import users
 from timetracker.store import entities
@@ -81,7 +82,7 @@ class Invoices(crud.Resource):
         # The users' write locks, as approvals take them: a change of time racing the invoice
         # lands either before it (and is billed as changed) or after it (and is refused).
         hold_users(conn, store.billable_user_ids(conn, values, reach))
-        invoice_id = store.create(conn, values, caller.id, reach, rounding.of(conn))
+        invoice_id = store.create(conn, values, caller.id, reach, rounding_of(conn))
         created = self.one(conn, caller, self.find(conn, invoice_id))
         self.record(conn, caller, "create", created, subjects=self.event_subjects(conn, created))
         return created

@@ -38,12 +38,12 @@ from timetracker.calendar_range import EARLIEST, LATEST
 from timetracker.errors import ApiError, not_found
 from timetracker.schemas.base import Rows
 from timetracker.schemas.time_entries import instants_as_text
-from timetracker.services import catalogue, crud, events, rounding, timetrack
+from timetracker.services import catalogue, crud, events, timetrack
+from timetracker.services.entry_settings import entry_settings
 from timetracker.services.tags import tags
 from timetracker.services.timetrack_events import change_event
 from timetracker.services.users import users
 from timetracker.store import entities
-from timetracker.store import settings as settings_store
 from timetracker.store import tags as tag_store
 from timetracker.store import time_entries as store
 from timetracker.store import timetrack as records
@@ -144,31 +144,6 @@ def counted(entry: Mapping[str, Any]) -> int:
     if entry["started"] is not None and entry["ended"] is None:
         return 0
     return entry["minutes"]
-
-
-# --- the company's entry settings ---------------------------------------------------------------
-
-ALLOW_OVERLAPS = "allow_overlapping_entries"
-
-
-def entry_settings(conn: Connection) -> dict[str, Any]:
-    """The company's settings of time entries: ``allowOverlaps`` (default true) and the
-    ``rounding`` of reported time (:mod:`timetracker.services.rounding`)."""
-    stored = settings_store.company_settings_map(conn)
-    return {
-        "allowOverlaps": stored.get(ALLOW_OVERLAPS, "true") == "true",
-        "rounding": rounding.setting(conn, stored),
-    }
-
-
-def change_entry_settings(conn: Connection, caller: Caller, values: Mapping[str, Any]):
-    access.ensure_can_manage_settings(caller, "the time entry settings")
-    if "allowOverlaps" in values:
-        value = "true" if values["allowOverlaps"] else "false"
-        settings_store.set_company_setting(conn, ALLOW_OVERLAPS, value)
-    if "rounding" in values:
-        rounding.change(conn, values["rounding"])
-    return entry_settings(conn)
 
 
 def overlaps(

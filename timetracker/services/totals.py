@@ -32,9 +32,10 @@ from sqlalchemy import Connection
 from timetracker import access
 from timetracker.access import Caller
 from timetracker.errors import ApiError
-from timetracker.services import catalogue, rounding
+from timetracker.services import catalogue
 from timetracker.services.approval import first_weekday
 from timetracker.services.crud import referenced_maps
+from timetracker.services.entry_settings import rounding_of
 from timetracker.services.periods import check_range
 from timetracker.services.referenced import named_sources
 from timetracker.services.users import users
@@ -153,7 +154,7 @@ def query_of(conn: Connection, caller: Caller, args: Mapping[str, Any]) -> store
         first_weekday=first_weekday(conn) if "week" in group_by else 1,
         catalogue_visible=access.catalogue_filter(caller, "task"),
         leave_visible=access.leave_filter(caller),
-        rounding=rounding.of(conn),
+        rounding=rounding_of(conn),
     )
 
 
