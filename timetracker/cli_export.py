@@ -31,22 +31,17 @@ output_option = click.option(
     show_default=True,
     help="File to write; - is standard output.",
 )
-format_option = click.option(
-    "--format",
-    "chosen",
-    type=click.Choice(FORMATS),
-    default="csv",
-    show_default=True,
-    help="csv, or xlsx for Excel.",
-)
-report_format_option = click.option(
-    "--format",
-    "chosen",
-    type=click.Choice(REPORT_FORMATS),
-    default="csv",
-    show_default=True,
-    help="csv, xlsx for Excel, or pdf.",
-)
+
+
+def _format_option(formats, help: str):
+    return click.option(
+        "--format", "chosen", type=click.Choice(formats), default="csv", show_default=True,
+        help=help,
+    )  # fmt: skip
+
+
+format_option = _format_option(FORMATS, "csv, or xlsx for Excel.")
+report_format_option = _format_option(REPORT_FORMATS, "csv, xlsx for Excel, or pdf.")
 
 
 def _write(output, chosen: str, header, rows, total: int, label: str, schemas, name: str, pdf=None):
