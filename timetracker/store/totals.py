@@ -23,7 +23,7 @@ queries over them read together.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -490,22 +490,12 @@ def bound(query: Query, **extra) -> dict[str, Any]:
 def time_totals_of(conn: Connection, query: Query) -> list[dict[str, Any]]:
     """One row per group (or one row without grouping), summed over every part of the period:
     the group's dimensions and SUMS. Groups without time are left out."""
-    added: dict[tuple, dict[str, Any]] = {}
+    pieces = []
     for monthly, date_from, date_to in parts(query):
         stmt = _statement(query, monthly, date_from is not None, date_to is not None)
         values = bound(query, date_from=date_from, date_to=date_to)
-        for row in conn.execute(stmt, values).mappings():
-            if row["minutes"] is None:
-                continue  # no time at all in this part (an ungrouped SUM over no rows)
-            key = tuple(row[d] for d in query.group_by)
-            total = added.get(key)
-            if total is None:
-                added[key] = {**row}
-            else:
-                for name in SUMS:
-                    if name in row:
-                        total[name] += row[name]
-    return [row for row in added.values() if row["minutes"]]
+        pieces.append(conn.execute(stmt, values).mappings().all())
+    return _added_up(pieces, query.group_by)
 
 
 # --- a period bounded by moments -----------------------------------------------------------------
@@ -560,13 +550,14 @@ def time_totals_within(
     return _added_up(pieces, query.group_by)
 
 
-def _added_up(pieces: list[list[dict[str, Any]]], group_by) -> list[dict[str, Any]]:
-    """Rows of several pieces of a period added up per group; groups without time left out."""
+def _added_up(pieces: list[Sequence[Mapping[str, Any]]], group_by) -> list[dict[str, Any]]:
+    """Rows of several pieces of a period added up per group (SUMS); groups without time are
+    left out."""
     added: dict[tuple, dict[str, Any]] = {}
     for rows in pieces:
         for row in rows:
             if row["minutes"] is None:
-                continue
+                continue  # no time at all in this piece (an ungrouped SUM over no rows)
             key = tuple(row[d] for d in group_by)
             total = added.get(key)
             if total is None:
