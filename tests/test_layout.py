@@ -88,6 +88,7 @@ SHARED = {
         "entities",
         "permission_sql",
         "imports",
+        "kept_totals",
         "backup",
         "pool",
         "prepared",

@@ -9,7 +9,7 @@ import random
 import pytest
 
 from timetracker.access import ENTER_TIME_TRACK, MANAGE_COST_BILLING
-from timetracker.store import totals as store
+from timetracker.store import kept_totals
 
 GROUPINGS = [
     (),
@@ -155,9 +155,9 @@ def task_infos(admin):
 def kept_equals_rebuilt(app) -> None:
     engine = app.extensions["timetracker"]["engine"]
     with engine.begin() as conn:
-        kept = store.kept_rows(conn)
-        store.rebuild(conn)
-        rebuilt = store.kept_rows(conn)
+        kept = kept_totals.kept_rows(conn)
+        kept_totals.rebuild(conn)
+        rebuilt = kept_totals.kept_rows(conn)
         conn.rollback()
     assert kept == rebuilt
 

@@ -92,7 +92,7 @@ def migrate(revision: str, db: str | None) -> None:
 
 def _check_records(engine, repair: bool) -> None:
     """The day records against their entries (see :func:`check`)."""
-    from timetracker.store import time_entries, totals
+    from timetracker.store import kept_totals, time_entries
 
     with engine.connect() as conn:
         cells = time_entries.disagreeing_cells(conn, limit=21)
@@ -107,7 +107,7 @@ def _check_records(engine, repair: bool) -> None:
         click.echo("Run `timetracker check --repair` to write them again from the entries.")
         raise SystemExit(1)
     while cells:
-        with totals.repairing(engine) as conn:
+        with kept_totals.repairing(engine) as conn:
             time_entries.resum_cells(conn, cells)
             cells = time_entries.disagreeing_cells(conn, limit=1000)
     click.echo("Repaired: the day records were written again from their entries.")
@@ -123,13 +123,13 @@ def check(repair: bool, db: str | None) -> None:
     billed minutes, cost per user, task and month) the sums of the records. Exits 1 when
     something disagrees; --repair writes the records and the kept totals again from the entries
     (the entries are never changed). Safe while the server runs."""
-    from timetracker.store import totals
+    from timetracker.store import kept_totals
 
     engine = _engine(db)
     try:
         _check_records(engine, repair)
         with engine.connect() as conn:
-            count, listed = totals.differences(conn)
+            count, listed = kept_totals.differences(conn)
         if not count:
             click.echo("Kept totals: every row equals the sum of its records.")
             return
@@ -146,9 +146,9 @@ def check(repair: bool, db: str | None) -> None:
         if not repair:
             click.echo("Run `timetracker check --repair` to compute them again from the records.")
             raise SystemExit(1)
-        with totals.repairing(engine) as conn:
-            totals.rebuild(conn)
-            count, _ = totals.differences(conn)
+        with kept_totals.repairing(engine) as conn:
+            kept_totals.rebuild(conn)
+            count, _ = kept_totals.differences(conn)
         if count:  # the rebuild is the definition of the totals: this is a bug
             raise click.ClickException(f"{count} row(s) still disagree after the repair")
         click.echo("Repaired: the kept totals were computed again from the records.")

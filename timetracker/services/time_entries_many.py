@@ -21,7 +21,7 @@ from timetracker.services.time_entries import (
     shape,
     time_entries,
 )
-from timetracker.store import entities, imports, totals
+from timetracker.store import entities, imports, kept_totals
 from timetracker.store import tags as tag_store
 from timetracker.store import time_entries as store
 from timetracker.store import timetrack as records
@@ -157,7 +157,7 @@ def _write_many(conn: Connection, caller: Caller, shaped: list, items: list, sto
             )
     days = [row["date"] for row in rows]
     now = now_ms()
-    with totals.bulk(conn, {row["user_id"] for row in rows}, min(days), max(days)):
+    with kept_totals.bulk(conn, {row["user_id"] for row in rows}, min(days), max(days)):
         ids = store.insert_many(conn, rows, now)
         tag_store.add_to_entries(
             conn,

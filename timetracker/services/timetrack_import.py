@@ -42,7 +42,7 @@ from timetracker.services import events, timetrack
 from timetracker.services.csv_import import collector_paused, decode, read_lines, refuse_lines
 from timetracker.services.timetrack import MINUTES_PER_DAY
 from timetracker.services.timetrack_events import change_events_encoded
-from timetracker.store import entities, totals
+from timetracker.store import entities, kept_totals
 from timetracker.store import imports as store
 from timetracker.store.approval import APPROVED
 from timetracker.store.catalogue import TASKS
@@ -382,7 +382,7 @@ def import_csv(
         written += [(r["key_user_id"], r["key_date"]) for r in plan.changed]
         if written:
             days = [day for _, day in written]
-            with totals.bulk(conn, {user for user, _ in written}, min(days), max(days)):
+            with kept_totals.bulk(conn, {user for user, _ in written}, min(days), max(days)):
                 store.write_day_records(conn, plan.new, plan.changed)
             timetrack.add_imported(conn, plan.new, plan.changed)
         record_events(conn, caller, plan.new, plan.changed)

@@ -545,7 +545,7 @@ week_approvals = Table(
 # Database triggers on
 # ``day_records`` (migration 0006) keep it in step in the same transaction as every change of
 # time, whatever makes it; a change of a user's rates rebuilds that user's rows
-# (``store.totals.rebuild``). Month first: a period of months is one range of the primary key.
+# (``store.kept_totals.rebuild``). Month first: a period of months is one range of the primary key.
 time_totals = Table(
     "time_totals",
     metadata,

@@ -16,6 +16,9 @@ grouped by tag, or keeping only billable (or not billable) time is summed from t
 entries themselves (live and not running: what the day records add up), in one part. An entry
 counts once in each of its tags' groups, and under tag None without tags.
 
+Keeping ``time_totals`` equal to the records (bulk writes, rebuilds, the check) is
+:mod:`timetracker.store.kept_totals`'s.
+
 The module is too long for the 400-line rule on purpose: the question, its two sources and the
 queries over them read together.
 """
@@ -23,8 +26,7 @@ queries over them read together.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -33,25 +35,19 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Date,
-    Engine,
     FromClause,
     Integer,
     and_,
     bindparam,
     case,
     cast,
-    delete,
     func,
-    insert,
     literal,
     literal_column,
     or_,
     select,
-    text,
-    union_all,
 )
 
-from timetracker.store.db import write_transaction
 from timetracker.store.permission_sql import on_records
 from timetracker.store.schema import (
     customers,
@@ -62,7 +58,6 @@ from timetracker.store.schema import (
     time_entries,
     time_entry_tags,
     time_totals,
-    time_totals_bulk,
     types_of_work,
     user_rates,
     users,
@@ -80,7 +75,7 @@ TASK_DIMENSIONS = frozenset({"customer", "project", "task", "typeOfWork"})
 PERIODS = frozenset({"day", "week", "month"})
 
 
-def _rate_cents(user_id, day) -> ColumnElement:
+def rate_cents(user_id, day) -> ColumnElement:
     """SQL: the user's regular rate on ``day`` in cents (0 without one), as the triggers
     compute it."""
     rate = (
@@ -175,7 +170,7 @@ class _Source:
 def _days(money: bool) -> _Source:
     e = day_records
     billed = e.c.billed_minutes
-    rate = _rate_cents(e.c.user_id, e.c.date) if money else literal(0)
+    rate = rate_cents(e.c.user_id, e.c.date) if money else literal(0)
     return _Source(e, e.c.user_id, e.c.task_id, e.c.date, e.c.minutes, billed,
                    e.c.minutes * rate, billed * rate, e.c.marked_billable,
                    e.c.marked_unbillable, monthly=False, rate=rate)  # fmt: skip
@@ -199,7 +194,7 @@ def _entries(query: Query) -> _Source:
     if query.billable is not None:
         where.append(UNJOINED_BILLABLE if query.billable else ~UNJOINED_BILLABLE)
     billed = case((e.c.invoice_id.is_not(None), e.c.minutes), else_=0)
-    rate = _rate_cents(e.c.user_id, e.c.date) if query.money else literal(0)
+    rate = rate_cents(e.c.user_id, e.c.date) if query.money else literal(0)
     marked_billable = case((e.c.billable.is_(True), e.c.minutes), else_=0)
     marked_unbillable = case((e.c.billable.is_(False), e.c.minutes), else_=0)
     return _Source(table, e.c.user_id, e.c.task_id, e.c.date, e.c.minutes, billed,
@@ -230,7 +225,7 @@ def _entry_cells(query: Query, has_from: bool, has_to: bool, where: tuple = ()) 
         .subquery("cells")
     )
     c = cells.c
-    rate = _rate_cents(c.user_id, c.date) if query.money else literal(0)
+    rate = rate_cents(c.user_id, c.date) if query.money else literal(0)
     tag_id = c.tag_id if entries.tag_id is not None else None
     return _Source(cells, c.user_id, c.task_id, c.date, c.minutes, c.billed, c.minutes * rate,
                    c.billed * rate, c.marked_billable, c.marked_unbillable, monthly=False,
@@ -260,7 +255,7 @@ def parts(query: Query) -> list[tuple[bool, dt.date | None, dt.date | None]]:
     rounded = query.rounding is not None
     if PERIODS.intersection(query.group_by) - {"month"} or query.of_entries or rounded:
         return [(False, start, end)]
-    first_month = start if start is None or start.day == 1 else _next_month(start)
+    first_month = start if start is None or start.day == 1 else next_month(start)
     after_last = end + dt.timedelta(days=1) if end is not None else None
     end_month = (
         after_last if after_last is None or after_last.day == 1 else after_last.replace(day=1)
@@ -277,7 +272,7 @@ def parts(query: Query) -> list[tuple[bool, dt.date | None, dt.date | None]]:
     return result
 
 
-def _next_month(day: dt.date) -> dt.date:
+def next_month(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
@@ -668,140 +663,3 @@ def leave(conn: Connection, query: Query) -> list[dict[str, Any]]:
         .group_by(*dims, le.c.leave_type_id)
     )
     return [dict(r) for r in conn.execute(stmt, bound(query)).mappings()]
-
-
-# --- keeping time_totals ----------------------------------------------------------------------
-
-
-@contextmanager
-def bulk(conn: Connection, user_ids: Iterable[int], date_from: dt.date, date_to: dt.date):
-    """Write many records of these users in this period without the per-record triggers, then
-    compute those users' totals of the months holding the period again in one statement: for an
-    import, many times faster than a trigger per record. The caller holds the users' write
-    locks."""
-    conn.execute(insert(time_totals_bulk).values(id=1))
-    yield
-    conn.execute(delete(time_totals_bulk))
-    rebuild(conn, user_ids, (date_from, date_to))
-
-
-def _rebuilt_rows(keep: list[int] | None, period: tuple[dt.date, dt.date] | None):
-    """SQL: the rows ``time_totals`` should hold (of the users ``keep``, of the whole months
-    holding ``period``), summed from the records, in its column order."""
-    e = day_records
-    billed = e.c.billed_minutes
-    rate = _rate_cents(e.c.user_id, e.c.date)
-    month = month_start(e.c.date)
-    rows = select(
-        month.label("month"),
-        e.c.user_id,
-        e.c.task_id,
-        func.sum(e.c.minutes).label("minutes"),
-        func.sum(billed).label("billed_minutes"),
-        func.sum(e.c.minutes * rate).label("cost_minute_cents"),
-        func.sum(billed * rate).label("billed_cost_minute_cents"),
-        func.sum(e.c.marked_billable).label("marked_billable"),
-        func.sum(e.c.marked_unbillable).label("marked_unbillable"),
-    ).group_by(month, e.c.user_id, e.c.task_id)
-    if keep is not None:
-        rows = rows.where(e.c.user_id.in_(keep))
-    if period is not None:
-        rows = rows.where(e.c.date >= period[0].replace(day=1), e.c.date < _next_month(period[1]))
-    return rows
-
-
-def rebuild(
-    conn: Connection,
-    user_ids: Iterable[int] | None = None,
-    period: tuple[dt.date, dt.date] | None = None,
-) -> None:
-    """Compute the users' (everyone's) rows of ``time_totals`` again from their records: of the
-    whole months that hold any day of ``period`` (first and last day), or of all months. After
-    a change of rates, which changes the cost of time already tracked, or a bulk write.
-
-    A row of ``time_totals`` sums a whole month, so it is wiped and added up again from every
-    record of that month, whatever days of it the period names."""
-    keep = None if user_ids is None else sorted(set(user_ids))
-    if keep == []:
-        return
-    wipe = delete(time_totals)
-    if keep is not None:
-        wipe = wipe.where(time_totals.c.user_id.in_(keep))
-    if period is not None:
-        wipe = wipe.where(
-            time_totals.c.month >= period[0].replace(day=1),
-            time_totals.c.month < _next_month(period[1]),
-        )
-    conn.execute(wipe)
-    columns = [c.name for c in time_totals.c]
-    conn.execute(insert(time_totals).from_select(columns, _rebuilt_rows(keep, period)))
-
-
-@dataclass(frozen=True)
-class Difference:
-    """A row of ``time_totals`` that disagrees with its records: what is kept and what the
-    records add up to (None: no such row)."""
-
-    month: dt.date
-    user_id: int
-    task_id: int
-    kept_minutes: int | None
-    record_minutes: int | None
-
-
-def differences(conn: Connection, limit: int = 20) -> tuple[int, list[Difference]]:
-    """How many rows of ``time_totals`` disagree with a sum of the records (missing, extra or
-    with other sums), and the first ``limit`` of them by month, user and task. One statement,
-    so it reads one moment of a database in use; its rows are counted as they come, so memory
-    holds ``limit`` of them however many there are."""
-    kept = select(*time_totals.c)
-    rebuilt = _rebuilt_rows(None, None)
-    only_kept = kept.except_(rebuilt).subquery()
-    only_rebuilt = rebuilt.except_(kept).subquery()
-    keys = ("month", "user_id", "task_id")
-    both = union_all(
-        select(*(only_kept.c[k] for k in keys), only_kept.c.minutes.label("kept"),
-               literal(None).label("records")),
-        select(*(only_rebuilt.c[k] for k in keys), literal(None).label("kept"),
-               only_rebuilt.c.minutes.label("records")),
-    ).subquery()  # fmt: skip
-    listed: list[Difference] = []
-    count, last = 0, None
-    rows = conn.execute(select(both).order_by(*(both.c[k] for k in keys))).mappings()
-    for row in rows:
-        key = (row["month"], row["user_id"], row["task_id"])
-        if key == last:  # the same row's other side (kept, then summed, or the other way)
-            if count <= limit:
-                listed[-1] = replace(
-                    listed[-1],
-                    kept_minutes=_first(listed[-1].kept_minutes, row["kept"]),
-                    record_minutes=_first(listed[-1].record_minutes, row["records"]),
-                )
-            continue
-        count, last = count + 1, key
-        if count <= limit:
-            listed.append(Difference(*key, row["kept"], row["records"]))
-    return count, listed
-
-
-@contextmanager
-def repairing(engine: Engine) -> Iterator[Connection]:
-    """A transaction to compute kept totals again in while the server may be writing: on SQLite
-    it holds the write lock; on PostgreSQL no record or rate changes until it ends, so nothing
-    lands between wiping a row and adding it up again."""
-    with write_transaction(engine) as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("LOCK TABLE day_records, user_rates IN SHARE MODE"))
-        yield conn
-
-
-def _first(value, other):
-    return other if value is None else value
-
-
-def kept_rows(conn: Connection) -> list[tuple]:
-    """Every row of ``time_totals``, in key order (for checking it against a rebuild)."""
-    stmt = select(time_totals).order_by(
-        time_totals.c.month, time_totals.c.user_id, time_totals.c.task_id
-    )
-    return [tuple(r) for r in conn.execute(stmt)]

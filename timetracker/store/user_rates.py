@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from timetracker.store import totals
+from timetracker.store import kept_totals
 from timetracker.store.entities import replace_rows
 from timetracker.store.schema import user_leave_rates, user_rates, users
 from timetracker.store.users import USERS
@@ -70,7 +70,7 @@ def set_rates(conn: Connection, user_id: int, rates: list[Mapping[str, Any]]) ->
         conn.execute(insert(user_leave_rates), leave)
     # The cost kept in the totals is minutes x the rate on each record's day: new rates change
     # it for time already tracked.
-    totals.rebuild(conn, [user_id])
+    kept_totals.rebuild(conn, [user_id])
 
 
 def rated_user_ids(conn: Connection, visible, args: Mapping[str, Any]) -> list[int]:
