@@ -215,6 +215,8 @@ def main() -> None:
                     load(port, path, 1, args.connections)  # warm up: pools, verification cache
                     used, (busy_before, total_before) = cpu_seconds(pid), machine_busy()
                     rate = load(port, path, args.seconds, args.connections)
+                    if not rate:
+                        raise SystemExit(f"{kind}: no request answered in {args.seconds:g} s")
                     used = cpu_seconds(pid) - used
                     busy_after, total_after = machine_busy()
                 if rate > best[kind]:
