@@ -25,7 +25,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from timetracker.store.util import like_escape, name_key
+from timetracker.store.util import among, like_escape, name_key
 
 
 def name_conditions(key_col: ColumnElement, args: Mapping[str, Any]) -> list[ColumnElement]:
@@ -81,7 +81,7 @@ def by_ids(conn: Connection, stmt: Select, id_col: ColumnElement, ids: Iterable[
     ids = sorted(set(ids))
     if not ids:
         return []
-    return list(conn.execute(stmt.where(id_col.in_(ids)).order_by(id_col)).mappings())
+    return list(conn.execute(stmt.where(among(id_col, ids)).order_by(id_col)).mappings())
 
 
 def name_taken(

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, Connection, delete, insert, select
 
 from timetracker.store.entities import Entity
 from timetracker.store.schema import tags, time_entries, time_entry_tags
+from timetracker.store.util import among
 
 TAGS = Entity(
     table=tags,
@@ -39,7 +40,7 @@ def _by_entry(conn: Connection, entry_ids: Iterable[int], stmt, order) -> dict[i
         return found
     link = time_entry_tags
     rows = conn.execute(
-        stmt.where(link.c.time_entry_id.in_(ids)).order_by(link.c.time_entry_id, order)
+        stmt.where(among(link.c.time_entry_id, ids)).order_by(link.c.time_entry_id, order)
     )
     for entry_id, value in rows:
         found.setdefault(entry_id, []).append(value)

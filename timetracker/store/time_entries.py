@@ -50,7 +50,7 @@ from timetracker.store.schema import (
 )
 from timetracker.store.tags import carrying_any
 from timetracker.store.timetrack import of_billable_work
-from timetracker.store.util import now_ms
+from timetracker.store.util import among, now_ms
 
 te = time_entries
 
@@ -539,5 +539,5 @@ def described(conn: Connection, ids: Iterable[int]) -> dict[int, RowMapping]:
     ids = sorted(set(ids))
     if not ids:
         return {}
-    rows = conn.execute(_DESCRIBED.where(te.c.id.in_(ids))).mappings()
+    rows = conn.execute(_DESCRIBED.where(among(te.c.id, ids))).mappings()
     return {row["id"]: row for row in rows}
