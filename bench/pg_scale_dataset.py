@@ -12,7 +12,7 @@ on it), upgrades it to the current schema and fills it:
 - --users users, each assigned to two projects (20 tasks), sharing the administrator's
   password hash;
 - on every working day (Monday to Friday) of the years, two or three timed entries per user
-  (three on 11 days of 20, by user and day: 2.55 on average, 9,983,475 entries for 5,000 users
+  (three on 11 days of 20, by user and day: 2.55 on average, 9,983,250 entries for 5,000 users
   over 2023-2025) on distinct tasks of the user's 20, starting at 08:00, 10:30 and 13:00 UTC and
   lasting 30 to 135 minutes, each with a description; one entry in twenty is marked not
   billable;

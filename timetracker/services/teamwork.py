@@ -156,41 +156,68 @@ def shown(conn: Connection, rows: list[Mapping[str, Any]], one: bool = False) ->
     project_level = catalogue.general_tasks_among(conn, {row["task_id"] for row in rows})
     zone = _zone_finder(conn)
     midnights: dict[tuple, str] = {}  # (user, day): an untimed entry's moment
+    # What an entry shows of its task (its project, company and list) and of its person, made
+    # once per task and per person of the page.
+    of_task: dict[int, tuple[str, ...]] = {}
+    of_person: dict[int, tuple[str, str, str]] = {}
     answer = []
     for row in rows:
         about = names[row["id"]]
-        if row["started"] is not None:
-            moment = _utc(row["started"])
+        started, user_id, task_id = row["started"], row["user_id"], row["task_id"]
+        if started is not None:
+            moment = _utc(started)
         else:
-            key = (row["user_id"], row["date"])
+            key = (user_id, row["date"])
             if key not in midnights:
-                midnights[key] = _utc(_moment(row["date"], dt.time(), zone(row["user_id"])))
+                midnights[key] = _utc(_moment(row["date"], dt.time(), zone(user_id)))
             moment = midnights[key]
-        project_id, project_name = str(row["project_id"]), about["project_name"]
-        task_id, task_name = str(row["task_id"]), about["task_name"]
-        list_id, list_name = project_id, project_name
-        if row["task_id"] in project_level:  # as Teamwork answers time without a task
-            task_id = task_name = list_id = list_name = ""
-        timed = row["started"] is not None
+        task = of_task.get(task_id)
+        if task is None:
+            project_id, project_name = str(row["project_id"]), about["project_name"]
+            if task_id in project_level:  # as Teamwork answers time without a task
+                item_id = item_name = list_id = list_name = ""
+            else:
+                item_id, item_name = str(task_id), about["task_name"]
+                list_id, list_name = project_id, project_name
+            task = of_task[task_id] = (
+                project_id,
+                project_name,
+                "archived" if about["project_archived"] else "active",
+                str(row["customer_id"]),
+                about["customer_name"],
+                list_id,
+                list_name,
+                item_id,
+                item_name,
+            )
+        person = of_person.get(user_id)
+        if person is None:
+            person = of_person[user_id] = (
+                str(user_id),
+                about["first_name"],
+                about["last_name"],
+            )
+        minutes = row["minutes"]
+        timed = started is not None
         answer.append(
             {
                 "id": str(row["id"]),
-                "project-id": project_id,
-                "project-name": project_name,
-                "project-status": "archived" if about["project_archived"] else "active",
-                "company-id": str(row["customer_id"]),
-                "company-name": about["customer_name"],
-                "todo-list-id": list_id,
-                "todo-list-name": list_name,
-                "todo-item-id": task_id,
-                "todo-item-name": task_name,
-                "person-id": str(row["user_id"]),
-                "person-first-name": about["first_name"],
-                "person-last-name": about["last_name"],
+                "project-id": task[0],
+                "project-name": task[1],
+                "project-status": task[2],
+                "company-id": task[3],
+                "company-name": task[4],
+                "todo-list-id": task[5],
+                "todo-list-name": task[6],
+                "todo-item-id": task[7],
+                "todo-item-name": task[8],
+                "person-id": person[0],
+                "person-first-name": person[1],
+                "person-last-name": person[2],
                 "description": row["description"] or "",
                 "date": moment,
-                "hours": str(row["minutes"] // 60),
-                "minutes": str(row["minutes"] % 60),
+                "hours": str(minutes // 60),
+                "minutes": str(minutes % 60),
                 "isbillable": "1" if row["effective_billable"] else "0",
                 "invoiceNo": about["invoice_number"] or "",
                 "tags": tags.get(row["id"], []),
