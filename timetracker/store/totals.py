@@ -65,7 +65,7 @@ from timetracker.store.schema import (
 )
 from timetracker.store.tags import carrying_any
 from timetracker.store.time_entries import COUNTS, UNJOINED_BILLABLE, UNTIMED
-from timetracker.store.util import month_start, week_start
+from timetracker.store.util import among_named, month_start, week_start
 
 SUMS = ("minutes", "billed", "billable", "cost", "revenue")
 # Dimensions a time grouping can name, and those that are properties of a task.
@@ -185,7 +185,7 @@ def _entries(query: Query) -> _Source:
     if "tag" in query.group_by:
         on = link.c.time_entry_id == e.c.id
         if query.tag_ids is not None:
-            table = e.join(link, and_(on, link.c.tag_id.in_(named)))
+            table = e.join(link, and_(on, among_named(link.c.tag_id, "tag_ids")))
         else:
             table = e.outerjoin(link, on)
         tag_id = link.c.tag_id
@@ -380,7 +380,7 @@ def _time_select(query: Query, source: _Source, has_from: bool, has_to: bool):
         outer.append(on_records(query.visible, part.c.user_id, part.c.task_id))
     outer += _task_filters(query, None, time=True)
     if query.department_ids is not None:
-        outer.append(users.c.department_id.in_(bindparam("department_ids", expanding=True)))
+        outer.append(among_named(users.c.department_id, "department_ids"))
     stmt = select(*dims, *sums).select_from(joined).where(*outer)
     return stmt.group_by(*dims) if dims else stmt
 
@@ -393,9 +393,9 @@ def _own_conditions(query: Query, source: _Source, has_from: bool, has_to: bool)
     if has_to:
         conditions.append(source.date <= bindparam("date_to", type_=Date()))
     if query.user_ids is not None:
-        conditions.append(source.user_id.in_(bindparam("user_ids", expanding=True)))
+        conditions.append(among_named(source.user_id, "user_ids"))
     if query.task_ids is not None:
-        conditions.append(source.task_id.in_(bindparam("task_ids", expanding=True)))
+        conditions.append(among_named(source.task_id, "task_ids"))
     return conditions
 
 
@@ -430,7 +430,7 @@ def _task_filters(query: Query, task_id, time: bool = False) -> list:
         ("type_of_work_ids", tasks.c.type_of_work_id),
     )
     conditions = [
-        column.in_(bindparam(name, expanding=True))
+        among_named(column, name)
         for name, column in pairs
         if column is not None and getattr(query, name) is not None
     ]

@@ -137,3 +137,9 @@ def among(column: ColumnElement, ids: Iterable[int]) -> ColumnElement[bool]:
     many ids there are, where ``in_`` renders a placeholder for each id at every execution
     (for a page of 500 entries, most of the cost of asking for their tags)."""
     return _among(column, bindparam(None, list(ids), type_=IdList()))
+
+
+def among_named(column: ColumnElement, name: str) -> ColumnElement[bool]:
+    """``column IN :name``, the ids given at execution as the parameter ``name`` (a list), in
+    one parameter as :func:`among`."""
+    return _among(column, bindparam(name, type_=IdList()))
