@@ -10,7 +10,8 @@ PostgreSQL in a schema of its own with --workers processes, default 2, and the t
 Redis) with the production settings: the throttle at its defaults (100 requests a second and
 1,000 a minute per user), so each client works as eight users in turns (256 users for 32
 clients) to stay within them; the access log on. As the administrator it makes a customer, a
-project of 20 tasks and the users, each assigned to the project.
+project of 20 tasks and the users, each assigned to the project; each user then asks for
+``/users/me`` once, so that the password checks of first logins (scrypt) are not in the figures.
 
 Then --clients threads, spread over two load processes, run for --minutes. Each request is, by
 turns, two writes out of three and one read:
@@ -84,7 +85,13 @@ class Connection:
 
 
 def admin_call(port: int, method: str, path: str, body=None):
-    status, data = Connection(port).send(method, path, ADMIN, body)
+    """The administrator's request (setting up, reading back), waiting as the throttle says
+    when it answers 429: the administrator is one user, held to the same limits."""
+    while True:
+        status, data = Connection(port).send(method, path, ADMIN, body)
+        if status != 429:
+            break
+        time.sleep(1)
     assert 200 <= status < 300, (method, path, status, data[:300])
     return json.loads(data) if data else None
 
@@ -123,6 +130,10 @@ def setup(port: int, users: int) -> tuple[list[int], list[dict]]:
             {"projectIds": [project["id"]]},
         )
         auth = "Basic " + base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()
+        # A user's first request verifies the password (scrypt, tenths of a second); the
+        # soak measures the steady state that follows.
+        status, _ = Connection(port).send("GET", "/api/v1/users/me", auth)
+        assert status == 200, status
         people.append({"id": user["id"], "auth": auth})
     return tasks, people
 
@@ -304,6 +315,18 @@ def main() -> None:
         for result in done:
             for user, minutes in result["acknowledged"].items():
                 acknowledged[user] = acknowledged.get(user, 0) + minutes
+        writes = [v for r in done for v in r["latencies"]["write"]]
+        reads = [v for r in done for v in r["latencies"]["read"]]
+        errors = [e for r in done for e in r["errors"]]
+        print(
+            f"{len(writes) + len(reads):,} answered requests in {elapsed:.0f} s "
+            f"({(len(writes) + len(reads)) / elapsed:.0f} req/s): {len(writes):,} writes, "
+            f"{len(reads):,} reads; errors: {len(errors)}; load average at the end {load:.1f}"
+        )
+        print(f"writes: {percentiles(writes)}")
+        print(f"reads:  {percentiles(reads)}", flush=True)
+        for error in errors[:10]:
+            print(f"  error: {error}")
         wrong = []
         for person in people:
             stored = admin_call(
@@ -317,18 +340,6 @@ def main() -> None:
             kept = stored["totals"]["totalMinutes"]
             if not kept == summed == expected:
                 wrong.append((person["id"], expected, kept, summed))
-    writes = [v for r in done for v in r["latencies"]["write"]]
-    reads = [v for r in done for v in r["latencies"]["read"]]
-    errors = [e for r in done for e in r["errors"]]
-    print(
-        f"{len(writes) + len(reads):,} answered requests in {elapsed:.0f} s "
-        f"({(len(writes) + len(reads)) / elapsed:.0f} req/s): {len(writes):,} writes, "
-        f"{len(reads):,} reads; errors: {len(errors)}; load average at the end {load:.1f}"
-    )
-    print(f"writes: {percentiles(writes)}")
-    print(f"reads:  {percentiles(reads)}")
-    for error in errors[:10]:
-        print(f"  error: {error}")
     print(
         f"stored sums (kept totals, entries) equal the acknowledged minutes for "
         f"{len(people) - len(wrong)} of {len(people)} users"
