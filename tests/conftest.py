@@ -25,6 +25,7 @@ import gc
 import os
 import shutil
 import sqlite3
+import sys
 import uuid
 import zoneinfo
 from contextlib import closing
@@ -40,6 +41,13 @@ from timetracker.access import ENTER_TIME_TRACK, PERMISSIONS
 from timetracker.services.accounts import create_user
 from timetracker.startup import prepare_database
 from timetracker.store.db import make_engine
+
+# The suite starts many Python processes (xdist's workers, servers, commands): with
+# PYTHONDONTWRITEBYTECODE set each of them would compile the package and the tests from source
+# again. Bytecode is written for them, next to the sources as Python does by default (in
+# __pycache__, which git ignores). Done here, before xdist starts its workers, which inherit it.
+if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
+    sys.dont_write_bytecode = False
 
 PG_URL = os.environ.get("TIMETRACKER_TEST_DATABASE_URL")
 RATELIMIT_STORAGE = os.environ.get("TIMETRACKER_RATELIMIT_STORAGE", "memory://")
