@@ -65,6 +65,18 @@ def pytest_configure(config):
     config.pluginmanager.register(Summary(), SUMMARY_PLUGIN)
 
 
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto`` (pyproject.toml): half as many workers again as there are CPUs. Some tests
+    spend seconds waiting, not computing (a server's deadlines and grace periods, slow clients
+    and receivers): while one waits, the other workers keep the CPUs busy. xdist's own
+    PYTEST_XDIST_AUTO_NUM_WORKERS, when set, decides instead."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpus = cpus or 1
+    return cpus + max(1, cpus // 2)
+
+
 def pytest_collection_modifyitems(items):
     """Tests marked ``long`` (tens of seconds each) first, the rest in their order: the xdist
     workers hand out tests in this order (after groups such as the bad-input corpus), so the
