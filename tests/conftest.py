@@ -65,6 +65,7 @@ def pytest_configure(config):
     config.pluginmanager.register(Summary(), SUMMARY_PLUGIN)
 
 
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: the suite also runs with -p no:xdist
 def pytest_xdist_auto_num_workers(config):
     """``-n auto`` (pyproject.toml): half as many workers again as there are CPUs. Some tests
     spend seconds waiting, not computing (a server's deadlines and grace periods, slow clients
