@@ -25,6 +25,7 @@ import gc
 import os
 import shutil
 import sqlite3
+import sys
 import uuid
 import zoneinfo
 from contextlib import closing
@@ -41,6 +42,13 @@ from timetracker.services.accounts import create_user
 from timetracker.startup import prepare_database
 from timetracker.store.db import make_engine
 
+# The suite starts many Python processes (xdist's workers, servers, commands): with
+# PYTHONDONTWRITEBYTECODE set each of them would compile the package and the tests from source
+# again. Bytecode is written for them, next to the sources as Python does by default (in
+# __pycache__, which git ignores). Done here, before xdist starts its workers, which inherit it.
+if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
+    sys.dont_write_bytecode = False
+
 PG_URL = os.environ.get("TIMETRACKER_TEST_DATABASE_URL")
 RATELIMIT_STORAGE = os.environ.get("TIMETRACKER_RATELIMIT_STORAGE", "memory://")
 ADMIN_PASSWORD = "manager"
@@ -55,6 +63,19 @@ def pytest_configure(config):
     # costs about 100 MB at the peak.
     gc.set_threshold(5_000, 10, 100)
     config.pluginmanager.register(Summary(), SUMMARY_PLUGIN)
+
+
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: the suite also runs with -p no:xdist
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto`` (pyproject.toml): half as many workers again as there are CPUs. Some tests
+    spend seconds waiting, not computing (a server's deadlines and grace periods, slow clients
+    and receivers): while one waits, the other workers keep the CPUs busy. xdist's own
+    PYTEST_XDIST_AUTO_NUM_WORKERS, when set, decides instead."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpus = cpus or 1
+    return cpus + max(1, cpus // 2)
 
 
 def pytest_collection_modifyitems(items):

@@ -5,7 +5,9 @@ Each operation gets the document's examples and schemathesis' deterministic "cov
 (boundary values, each constraint broken in turn), then random examples, valid and invalid. The
 operations fall into three groups that differ only in how many random examples they get: those
 whose only input is the path (one object by its id, or no input at all) need few, the writes
-that take a body the most.
+that take a body the most. Each group's operations are dealt into several tests (PARTS), each
+with an app and a database of its own, so that the xdist workers share a group out rather than
+one worker running all of it.
 """
 
 from __future__ import annotations
@@ -71,9 +73,15 @@ def api_schema(make_app):
     return schema
 
 
-def inputs(ctx) -> str:
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+# Into how many tests each group's operations are dealt, in turn in the document's order. A
+# test costs its own app and schema (close to a second of CPU), so a cheap group gets few.
+PARTS = {"path": 2, "query": 6, "body": 8}
+
+
+def inputs(definition: dict) -> str:
     """What an operation takes besides the path: "body", "query" or nothing ("path")."""
-    definition = ctx.operation.definition.raw
     if "requestBody" in definition:
         return "body"
     if any(parameter.get("in") == "query" for parameter in definition.get("parameters", [])):
@@ -81,10 +89,30 @@ def inputs(ctx) -> str:
     return "path"
 
 
+def inputs_of(ctx) -> str:
+    return inputs(ctx.operation.definition.raw)
+
+
+def part(ctx) -> int:
+    """The test of its group (0 to PARTS[group] - 1) that the operation is dealt to."""
+    group = inputs_of(ctx)
+    dealt = 0
+    for path, item in ctx.operation.schema.raw_schema["paths"].items():
+        for method, definition in item.items():
+            if method not in HTTP_METHODS or inputs(definition) != group:
+                continue
+            if f"{method.upper()} {path}" == ctx.operation.label:
+                return dealt % PARTS[group]
+            dealt += 1
+    raise AssertionError(f"{ctx.operation.label} is not in the document")
+
+
 schema = schemathesis.pytest.from_fixture("api_schema")
-path_only = schema.include(lambda ctx: inputs(ctx) == "path")
-with_query = schema.include(lambda ctx: inputs(ctx) == "query")
-with_body = schema.include(lambda ctx: inputs(ctx) == "body")
+
+
+def operations(group: str, k: int):
+    """The operations of a group ("path", "query" or "body") dealt to its test k."""
+    return schema.include(lambda ctx: inputs_of(ctx) == group and part(ctx) == k)
 
 
 def valid_input_is_not_called_invalid(ctx, response, case):
@@ -128,19 +156,26 @@ def examples(n: int) -> settings:
     )
 
 
-@path_only.parametrize()
-@examples(PATH_ONLY_EXAMPLES)
-def test_operations_on_the_path_alone_conform(case):
-    check(case)
+def conformance_tests(name: str, group: str, random_examples: int) -> dict:
+    """The group's tests, ``{name}_{k}`` for k = 1 to PARTS[group], each checking its operations
+    with the group's number of random examples."""
+    tests = {}
+    for k in range(PARTS[group]):
+
+        @operations(group, k).parametrize()
+        @examples(random_examples)
+        def test(case):
+            check(case)
+
+        test.__name__ = test.__qualname__ = f"{name}_{k + 1}"
+        tests[test.__name__] = test
+    return tests
 
 
-@with_query.parametrize()
-@examples(QUERY_EXAMPLES)
-def test_operations_with_query_parameters_conform(case):
-    check(case)
-
-
-@with_body.parametrize()
-@examples(BODY_EXAMPLES)
-def test_operations_with_a_body_conform(case):
-    check(case)
+globals().update(
+    conformance_tests("test_operations_on_the_path_alone_conform", "path", PATH_ONLY_EXAMPLES)
+)
+globals().update(
+    conformance_tests("test_operations_with_query_parameters_conform", "query", QUERY_EXAMPLES)
+)
+globals().update(conformance_tests("test_operations_with_a_body_conform", "body", BODY_EXAMPLES))

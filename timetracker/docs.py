@@ -3,6 +3,8 @@ served from the installed package so it works on a machine without internet."""
 
 from __future__ import annotations
 
+import threading
+
 from apispec import APISpec
 from flask import Flask, jsonify, redirect, url_for
 from flask_smorest import Api as SmorestApi
@@ -55,45 +57,84 @@ METRICS_TOKEN_SCHEME = {
 # Each document built in this process, by the settings that change the document: whether the
 # metrics are served (their operation and security scheme) and the Teamwork face's prefix (its
 # paths, or none); the rest of it comes from the views, schemas and converters, which every app
-# shares. The first app built with a setting
-# describes its routes and later ones take its document: a server builds one app, but a test
-# process builds hundreds, and describing the routes costs several times what routing them
-# does. Filled by init_app; a document is complete, and not changed, once stored here.
+# shares. A serving app only routes its views: the document of its settings is described when
+# first asked for (:func:`document`), by an app made for that alone, and kept here for every
+# later app. Describing the routes costs several times what routing them does (0.6 to 0.8 s
+# of CPU), and a server or a command started by the tests is seldom asked for the document.
+# A document is complete, and not changed, once stored here.
 _documents: dict[tuple[bool, str], APISpec] = {}
+_describing = threading.Lock()
 
 
 class Api(SmorestApi):
-    """flask-smorest's ``Api`` with the API's error shape, which takes the document an earlier
-    app of the process built with the same settings rather than describe the same routes again
-    (:attr:`built_document`)."""
+    """flask-smorest's ``Api`` with the API's error shape. Its blueprints are described only
+    when ``describes`` (:func:`describe`); an app's own Api serves the document of its settings
+    as its ``spec`` once the app is built (:func:`init_app`)."""
 
     ERROR_SCHEMA = ErrorSchema
 
-    def __init__(self, app: Flask, metrics_on: bool):
+    def __init__(self, app: Flask, metrics_on: bool, describes: bool = False):
         self.metrics_on = metrics_on
         self.document_key = (metrics_on, app.config.get("TEAMWORK_PREFIX") or "")
-        # When set, the blueprints registered on this Api are only routed, not described
-        # (timetracker.api.common.Blueprint.register_views_in_doc), and init_app serves this.
-        self.built_document = _documents.get(self.document_key)
+        # Read by timetracker.api.common.Blueprint.register_views_in_doc.
+        self.describes = describes
+        self.serving = False
         super().__init__(app)
+
+    @property
+    def spec(self) -> APISpec | None:
+        """While the app is built, the document being described (or, in a serving app, one
+        never filled); then the document of the app's settings."""
+        return document(self.document_key) if self.serving else self._spec
+
+    @spec.setter
+    def spec(self, value: APISpec | None) -> None:
+        self._spec = value
 
     def handle_http_exception(self, error):
         return error_response(http_exception_to_api_error(error))
 
     def _register_responses(self):
         # flask-smorest describes a response for every HTTP status in the new document (each
-        # with the error schema: a fifth of building an app). An app that takes a built
-        # document serves that one, which has them, and never reads its own. (A private hook
-        # of flask-smorest's: checked in tests/test_library_internals.py, bounded in
-        # pyproject.toml.)
-        if self.built_document is None:
+        # with the error schema: a fifth of building an app). A serving app never reads its
+        # own document. (A private hook of flask-smorest's: checked in
+        # tests/test_library_internals.py, bounded in pyproject.toml.)
+        if self.describes:
             super()._register_responses()
 
 
-def make_api(app: Flask, metrics_on: bool = False) -> Api:
+def document(key: tuple[bool, str]) -> APISpec:
+    """The document of these settings (metrics on, Teamwork prefix), described on first use in
+    the process."""
+    spec = _documents.get(key)
+    if spec is None:
+        with _describing:
+            spec = _documents.get(key)
+            if spec is None:
+                spec = _documents[key] = describe(*key)
+    return spec
+
+
+def describe(metrics_on: bool, teamwork_prefix: str) -> APISpec:
+    """Describe every route of an app with these settings, in an app made for that alone (the
+    routes are registered as in :func:`timetracker.create_app`; nothing else of an app is read
+    by the document)."""
+    from timetracker import App
+    from timetracker.api import register_routes
+
+    app = App(__name__, static_folder=None)
+    app.url_map.merge_slashes = False
+    app.config.update(
+        METRICS="token" if metrics_on else "disabled", TEAMWORK_PREFIX=teamwork_prefix
+    )
+    api = make_api(app, metrics_on, describes=True)
+    register_routes(app, api)
+    return api.spec
+
+
+def make_api(app: Flask, metrics_on: bool = False, describes: bool = False) -> Api:
     """The document's settings, and the :class:`Api` that the routes are registered on (from
-    :mod:`timetracker.api`) to be described, unless the document for these settings is built
-    already."""
+    :mod:`timetracker.api`): described when ``describes``, else only routed."""
     app.config.update(
         API_TITLE="timetracker",
         API_VERSION=__version__,
@@ -116,17 +157,15 @@ def make_api(app: Flask, metrics_on: bool = False) -> Api:
             },
         },
     )
-    return Api(app, metrics_on)
+    return Api(app, metrics_on, describes)
 
 
 def init_app(app: Flask, api: Api) -> None:
     """The document at ``/api/v1/openapi.json`` (and flask-smorest's ``swagger.json``), the
     Swagger UI, and the way to it from the server's root. Called once the routes are
-    registered: the document is then complete."""
-    if api.built_document is None:
-        _documents[api.document_key] = api.spec
-    else:
-        api.spec = api.built_document
+    registered: from then on ``api.spec`` is the document of the app's settings, described
+    when first read in the process."""
+    api.serving = True
 
     @public
     def openapi_json():

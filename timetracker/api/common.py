@@ -76,10 +76,10 @@ class Blueprint(flask_smorest.Blueprint):
         return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
 
     def register_views_in_doc(self, api, *args, **kwargs):
-        """As flask-smorest's, unless ``api`` takes the document an earlier app of the
-        process built with these views (:class:`timetracker.docs.Api`): describing them again
-        would give the same document."""
-        if getattr(api, "built_document", None) is None:
+        """As flask-smorest's, unless ``api`` only routes the views (a serving app's
+        :class:`timetracker.docs.Api`, which serves the document described once in the
+        process, when first asked for)."""
+        if getattr(api, "describes", True):
             super().register_views_in_doc(api, *args, **kwargs)
 
     def errors(self, *codes: int, public: bool = False) -> Callable:
