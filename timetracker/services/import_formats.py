@@ -349,7 +349,7 @@ def _read_timetagger(cells: dict[str, str], line: Line, wrong: list[str]) -> Non
 
 
 def _read_own(cells: dict[str, str], line: Line, wrong: list[str]) -> None:
-    """This server's entries CSV (``timetracker import entries``): read as that import reads it."""
+    """This server's entries CSV: each line read as ``POST /timeEntries/import`` reads it."""
     item = time_entry_import.parse_line(
         [cells.get(c, "") for c in time_entry_import.COLUMNS], wrong
     )

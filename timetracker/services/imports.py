@@ -125,7 +125,10 @@ class _People:
             if found is not None:
                 return found
         if line.username:
-            found = self.by_username.get(person_key(line.username))
+            # As written first (a username may hold two spaces in a row), then spaces collapsed.
+            found = self.by_username.get(name_key(line.username)) or self.by_username.get(
+                person_key(line.username)
+            )
             if found is not None:
                 return found
         if line.name:
