@@ -429,6 +429,100 @@ def test_the_command_line_imports_with_progress_and_a_dry_run(
     assert "Line 3: " in refused.output and "Nothing was imported" in refused.output
 
 
+def _entries_command(url: str, path: Path, *options: str):
+    return CliRunner().invoke(main, ["import", "entries", str(path), "--db", url, *options])
+
+
+def test_the_entries_command_has_a_dry_run_and_creates_nothing_twice(
+    migrated_database_url, tmp_path, app, admin, people
+):
+    """``timetracker import entries`` is the shared import of the entries CSV."""
+    export = tmp_path / "entries.csv"
+    export.write_bytes((FIXTURES / "entries.csv").read_bytes())
+    before = every_row(app)
+    dry = _entries_command(migrated_database_url, export, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "Read 4 lines: would create 4 entries (345 minutes)" in dry.output
+    assert "Would create 2 customers: Acme, Globex" in dry.output
+    assert "Would create 4 tasks: Acme / Mobile app / Release, Acme / Website / Build" in dry.output
+    assert "Would create 4 work assignments." in dry.output
+    assert every_row(app) == before  # nothing kept
+
+    result = _entries_command(migrated_database_url, export)
+    assert result.exit_code == 0, result.output
+    assert "Reading lines" in result.output  # the progress bar (standard error)
+    assert "Read 4 lines: created 4 entries (345 minutes); 0 imported before" in result.output
+    assert "Created 2 customers: Acme, Globex" in result.output
+    assert_totals_match_the_file(admin, people, "entries")
+
+    after = every_row(app)
+    again = _entries_command(migrated_database_url, export)
+    assert again.exit_code == 0, again.output
+    assert "created 0 entries (0 minutes); 4 imported before" in again.output
+    assert every_row(app) == after
+    assert_totals_match_the_file(admin, people, "entries")
+
+
+def test_the_entries_command_lists_every_bad_line_and_imports_nothing(
+    migrated_database_url, tmp_path, app, admin, people
+):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes((FIXTURES / ERROR_FILES["entries"]).read_bytes())
+    before = every_row(app)
+    refused = _entries_command(migrated_database_url, bad)
+    assert refused.exit_code == 1
+    assert "Nothing was imported: 6 problem(s)." in refused.output
+    printed = refused.output.splitlines()
+    for number, words in _expected_problems("entries").items():
+        [line] = [x for x in printed if x.startswith(f"Line {number}: ")]
+        assert words in line, (number, line)
+    assert not [x for x in printed if x.startswith("Line 2: ")]  # the good line
+    assert every_row(app) == before
+    # A dry run of it answers the same.
+    dry = _entries_command(migrated_database_url, bad, "--dry-run")
+    assert dry.exit_code == 1 and "Nothing was imported: 6 problem(s)." in dry.output
+
+
+def test_the_entries_command_takes_what_either_entries_import_took(
+    migrated_database_url, tmp_path, app, admin, people, make_user
+):
+    """The lines the older entries import took (exact lowercase headers, names matched
+    case-insensitively, a username as written, start and minutes, date with start and end,
+    tags separated by ';', the same line twice) and what the shared import takes besides
+    (headers in any case, columns it does not read, a catalogue it creates)."""
+    spaced = make_user(username="cy  ng")  # two spaces: matched as written
+    ann = people["ann@example.com"].id
+    text = (
+        "Username,Customer,Project,Task,Date,Start,End,Minutes,Description,Billable,Tags,Note\n"
+        "ann,Acme,Website,Design,,2026-03-02T09:00:00-05:00,2026-03-02T10:30:00-05:00,,Review,,"
+        "Client call; Design ,x\n"
+        "ANN,acme,WEBSITE,Build,2026-03-02,,,45,,false,,\n"
+        'ann,Acme,Website,Design,,2026-03-03T13:00:00Z,,20,"Notes, more",true,,\n'
+        "ann,Acme,Website,Build,2026-03-04,2026-03-04T13:00:00Z,2026-03-04T13:30:00Z,30,,,,\n"
+        "cy  ng,Acme,Website,Build,2026-03-04,,,15,,,,\n"
+        "cy  ng,Acme,Website,Build,2026-03-04,,,15,,,,\n"
+    )
+    export = tmp_path / "entries.csv"
+    export.write_text(text)
+    result = _entries_command(migrated_database_url, export)
+    assert result.exit_code == 0, result.output
+    assert "created 6 entries (215 minutes)" in result.output
+    assert "Created 2 tags: Client call, Design" in result.output
+    tags = {t["id"]: t["name"] for t in admin.ok("get", "/tags")["items"]}
+    shown = sorted(
+        (e["minutes"], e["start"], e.get("description"), e["billable"],
+         sorted(tags[t] for t in e["tagIds"]))
+        for e in entries_of(admin, ann)
+    )  # fmt: skip
+    assert shown == [
+        (20, "2026-03-03T13:00:00Z", "Notes, more", True, []),
+        (30, "2026-03-04T13:00:00Z", None, True, []),
+        (45, None, None, False, []),
+        (90, "2026-03-02T14:00:00Z", "Review", True, ["Client call", "Design"]),
+    ]
+    assert [e["minutes"] for e in entries_of(admin, spaced.id)] == [15, 15]
+
+
 def test_entries_for_others_need_the_right_to_change_their_time(app, admin, people, make_user):
     data = (FIXTURES / "toggl.csv").read_text()
     assert post_import(admin, "toggl", data).status_code == 200  # the catalogue exists now

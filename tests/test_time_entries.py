@@ -584,7 +584,7 @@ def test_the_command_line_imports_entries(app, admin, worker, catalogue, migrate
         main, ["import", "entries", str(csv_file), "--db", migrated_database_url]
     )
     assert result.exit_code == 0, result.output
-    assert "Imported 1 lines: 1 entries." in result.output
+    assert "Read 1 lines: created 1 entries (45 minutes)" in result.output
     assert [e["minutes"] for e in worker.ok("get", "/timeEntries")["items"]] == [45]
 
 

@@ -373,28 +373,6 @@ def import_timetrack(csv_file, assign: bool, db: str | None) -> None:
     )
 
 
-@import_group.command("entries")
-@click.argument("csv_file", type=click.File("rb"))
-@db_option
-def import_entries(csv_file, db: str | None) -> None:
-    """Import time entries from a CSV file (see the README).
-
-    Each line becomes one entry, checked as one created through the API would be; if any is
-    bad, every problem is listed with its line number and nothing is imported.
-    """
-    from timetracker.services import time_entry_import
-
-    data = csv_file.read()
-    result = _import_as_administrator(
-        db,
-        lambda connect, caller, config: time_entry_import.import_csv(
-            connect, caller, data, max_rows=config["TIMETRACK_IMPORT_MAX_ROWS"]
-        ),
-        "import entries",
-    )
-    click.echo(f"Imported {result['imported']} lines: {result['entriesCreated']} entries.")
-
-
-# The export, administration and history import commands live in their own modules;
-# importing them adds them to ``main``.
+# The export, administration and history import commands (``import entries`` among the
+# latter) live in their own modules; importing them adds them to ``main``.
 from timetracker import cli_admin, cli_export, cli_imports  # noqa: E402, F401

@@ -1,5 +1,7 @@
 """``timetracker import FORMAT FILE``: the exports of other time trackers (Toggl Track, Clockify,
-Harvest, Kimai, TimeTagger), one command per product, with progress bars on standard error."""
+Harvest, Kimai, TimeTagger) and this server's own entries CSV (``import entries``), one command
+per format, all through ``services.imports`` (a dry run, re-run keys), with progress bars on
+standard error."""
 
 from __future__ import annotations
 
@@ -30,11 +32,9 @@ class _Bars:
 
 
 def _history_command(format_name: str, title: str) -> None:
-    """``timetracker import FORMAT FILE`` of one product's export."""
+    """``timetracker import FORMAT FILE`` of one format's file."""
 
-    @import_group.command(
-        format_name, help=f"Import the time entries of an export of {title}; see the README."
-    )
+    @import_group.command(format_name, help=f"Import the time entries of {title}; see the README.")
     @click.argument("export_file", type=click.File("rb"))
     @click.option("--dry-run", is_flag=True, help="Judge the file and show what it would create.")
     @click.option(
@@ -85,15 +85,15 @@ def _history_command(format_name: str, title: str) -> None:
             if result[key]:
                 click.echo(f"{verb} {len(result[key])} {what}: {', '.join(result[key])}")
         if result["tasksAssigned"]:
-            click.echo(f"{verb[:-1]}d {result['tasksAssigned']} work assignments.")
+            click.echo(f"{verb} {result['tasksAssigned']} work assignments.")
 
 
 def _history_commands() -> None:
     from timetracker.services.import_formats import FORMATS
 
     for name, fmt in FORMATS.items():
-        if name != "entries":  # ``import entries`` reads that CSV (above)
-            _history_command(name, fmt.title)
+        title = "this server's entries CSV" if name == "entries" else f"an export of {fmt.title}"
+        _history_command(name, title)
 
 
 _history_commands()

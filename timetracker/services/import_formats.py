@@ -349,7 +349,7 @@ def _read_timetagger(cells: dict[str, str], line: Line, wrong: list[str]) -> Non
 
 
 def _read_own(cells: dict[str, str], line: Line, wrong: list[str]) -> None:
-    """This server's entries CSV (``timetracker import entries``): read as that import reads it."""
+    """This server's entries CSV: each line read as ``POST /timeEntries/import`` reads it."""
     item = time_entry_import.parse_line(
         [cells.get(c, "") for c in time_entry_import.COLUMNS], wrong
     )
@@ -542,18 +542,19 @@ def read(
     if missing and header:
         raise refuse_lines({1: [f"not a {fmt.title} export: missing columns {', '.join(missing)}"]})
     table: CsvLines = read_lines(text, names or ("",), (), max_rows, "lines", delimiter=delimiter)
-    position = {f: names.index(n) for f, n in fields_at.items()}
-    used = sorted(position.values())
+    # The fields in the order of their columns: a line's digest reads their cells in that order.
+    position = dict(sorted(((f, names.index(n)) for f, n in fields_at.items()), key=lambda x: x[1]))
     problems = table.problems
     lines: list[Line] = []
     seen: dict[str, int] = {}
+    may_hold_nul = "\x00" in text
     for number, cells in table.lines:
         by_field = {f: cells[i].strip() for f, i in position.items()}
         wrong: list[str] = []
-        if any("\x00" in v for v in by_field.values()):
+        if may_hold_nul and any("\x00" in v for v in by_field.values()):
             wrong.append("a value holds a NUL character")
         else:
-            identity = by_field.get("key") or _digest([cells[i].strip() for i in used])
+            identity = by_field.get("key") or _digest(list(by_field.values()))
             count = seen.get(identity, 0)
             seen[identity] = count + 1
             line = Line(number, identity if count == 0 else f"{identity}#{count}")

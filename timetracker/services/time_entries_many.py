@@ -3,6 +3,9 @@ by the rules of one, written in a constant number of statements."""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -171,25 +174,69 @@ def _write_many(conn: Connection, caller: Caller, shaped: list, items: list, sto
     timetrack_import.record_events(conn, caller, new, changed)
     shown = _as_written(conn, caller, shaped, items, rows, ids, now)
     tasks = {task["id"]: task for _, _, task, _ in shaped}
-    events.record(
-        conn,
-        caller,
-        *(
-            events.event(
-                "timeEntry.create",
-                entry_id,
-                data,
-                user_id=row["user_id"],
-                task_id=row["task_id"],
-                project_id=tasks[row["task_id"]]["project_id"],
-                customer_id=tasks[row["task_id"]]["customer_id"],
-            )
-            for entry_id, row, data in zip(
-                ids, rows, events.representations("timeEntry", shown), strict=True
-            )
-        ),
-    )
+    events.record(conn, caller, *_create_events(shown.tuples, tasks), encoded=True)
     return shown
+
+
+_json = json.JSONEncoder(separators=(",", ":")).encode
+_TRUE_FALSE = {True: "true", False: "false"}
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_text(days: int) -> str:
+    return (_EPOCH + dt.timedelta(days=days)).date().isoformat()
+
+
+def _instant_json(ms: int | None) -> str:
+    """``schemas.time_entries.instant_text`` of ``ms`` as a JSON string (or null), made from
+    the day's text and the time of day's digits."""
+    if ms is None:
+        return "null"
+    days, rest = divmod(ms, 86_400_000)
+    seconds, millis = divmod(rest, 1000)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    fraction = f".{millis:03d}" if millis else ""
+    return f'"{_day_text(days)}T{hour:02d}:{minute:02d}:{second:02d}{fraction}Z"'
+
+
+def _create_events(shown: list[tuple], tasks: Mapping[int, Mapping]) -> list[dict[str, Any]]:
+    """The ``timeEntry.create`` event of each new entry (``shown``: rows of ``LIST_ATTRIBUTES``),
+    its ``data`` the JSON text of ``events.representation("timeEntry", row)`` (the fields of
+    ``TimeEntrySchema`` in its order, ``allowedActions`` left out) for
+    ``events.record(..., encoded=True)``: joined from each value's text rather than dumped and
+    encoded key by key, which cost an import of 100,000 entries seconds."""
+    made = []
+    for (
+        entry_id, user_id, task_id, day, started, ended, minutes, running, description,
+        billable, invoice_id, created, modified, deleted, tag_ids, _,
+    ) in shown:  # fmt: skip
+        task = tasks[task_id]
+        data = (
+            f'{{"id":{entry_id},"userId":{user_id},"taskId":{task_id},'
+            f'"date":"{day.isoformat()}","start":{_instant_json(started)},'
+            f'"end":{_instant_json(ended)},"minutes":{minutes},'
+            f'"running":{_TRUE_FALSE[running]},'
+            f'"description":{"null" if description is None else _json(description)},'
+            f'"billable":{_TRUE_FALSE[billable]},'
+            f'"invoiceId":{"null" if invoice_id is None else invoice_id},'
+            f'"tagIds":[{",".join(map(str, tag_ids))}],"created":{created},'
+            f'"modified":{modified},"deleted":{_TRUE_FALSE[deleted]}}}'
+        )
+        made.append(
+            {
+                "name": "timeEntry.create",
+                "object_id": str(entry_id),
+                "data": data,
+                "changes": None,
+                "user_id": user_id,
+                "task_id": task_id,
+                "project_id": task["project_id"],
+                "customer_id": task["customer_id"],
+            }
+        )
+    return made
 
 
 def _as_written(conn, caller, shaped, items, rows, ids, now) -> Rows:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, bindparam, func, insert, select
 
+from timetracker.store.prepared import insert_tuples
 from timetracker.store.schema import (
     customers,
     day_records,
@@ -214,10 +216,11 @@ _UPDATE_MINUTES = (
 
 
 def write_day_records(conn: Connection, new: list[dict], changed: list[dict]) -> None:
-    """Insert ``new`` records (dicts of columns) and update ``changed`` ones (``key_*`` and
-    ``new_*`` parameters), each in one ``executemany``."""
+    """Insert ``new`` records (dicts of the same columns) and update ``changed`` ones (``key_*``
+    and ``new_*`` parameters), each in one ``executemany``."""
     if new:
-        conn.execute(insert(day_records), new)
+        columns = tuple(new[0])
+        insert_tuples(conn, day_records, columns, map(itemgetter(*columns), new))
     if changed:
         conn.execute(_UPDATE_MINUTES, changed)
 
@@ -260,9 +263,8 @@ def imported_keys(conn: Connection, source: str, keys: Iterable[str]) -> set[str
 
 def add_imported_keys(conn: Connection, source: str, pairs: list[tuple[str, int]]) -> None:
     """Remember that each (source key, time entry id) came from ``source``."""
-    if pairs:
-        rows = [{"source": source, "source_key": k, "time_entry_id": i} for k, i in pairs]
-        conn.execute(insert(imported_entries), rows)
+    columns = ("source", "source_key", "time_entry_id")
+    insert_tuples(conn, imported_entries, columns, ((source, k, i) for k, i in pairs))
 
 
 def users_by_identity(conn: Connection) -> list[RowMapping]:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from sqlalchemy import ColumnElement, Connection, delete, insert, select
 
 from timetracker.store.entities import Entity
+from timetracker.store.prepared import insert_tuples
 from timetracker.store.schema import tags, time_entries, time_entry_tags
 from timetracker.store.util import among
 
@@ -64,9 +65,7 @@ def carrying_any(tag_ids: Sequence[int], entry_id=time_entries.c.id) -> ColumnEl
 
 def add_to_entries(conn: Connection, links: Iterable[tuple[int, int]]) -> None:
     """Attach tags to new entries: (entry id, tag id) pairs, in one ``executemany``."""
-    rows = [{"time_entry_id": e, "tag_id": t} for e, t in sorted(set(links))]
-    if rows:
-        conn.execute(insert(time_entry_tags), rows)
+    insert_tuples(conn, time_entry_tags, ("time_entry_id", "tag_id"), sorted(set(links)))
 
 
 def existing_ids(conn: Connection, tag_ids: Iterable[int]) -> set[int]:

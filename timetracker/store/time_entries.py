@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import visitors
 
 from timetracker.store.entities import Entity, count_matching, list_statement
-from timetracker.store.prepared import Prepared
+from timetracker.store.prepared import Prepared, insert_tuples
 from timetracker.store.schema import (
     START_ORDER,
     customers,
@@ -134,25 +134,41 @@ def insert_untimed(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     conn.execute(insert(te), values)
 
 
+_INSERTED = ("id", "user_id", "task_id", "date", "started", "ended", "minutes", "description")
+_INSERTED += ("billable", "invoice_id", "created", "modified", "deleted")
+
+
 def insert_many(
     conn: Connection, rows: Sequence[Mapping[str, Any]], now: int | None = None
 ) -> list[int]:
     """Insert entries (columns without ``created``/``modified``, which are ``now``, by default
     the clock's) in one ``executemany``; their ids, in the order of ``rows``."""
     now = now_ms() if now is None else now
+    if conn.dialect.name == "sqlite" and len(rows) > 1:
+        # SQLAlchemy sends INSERT ... RETURNING in parameter order one row at a time on SQLite
+        # (a quarter of a 100,000-entry import); SQLite has one writer, so the ids that follow
+        # the largest are this transaction's to give, in one executemany (on the driver: a
+        # dict of parameters per row through SQLAlchemy cost more than the insert).
+        first = (conn.execute(select(func.max(te.c.id))).scalar() or 0) + 1
+        ids = list(range(first, first + len(rows)))
+        get = dict.get
+        insert_tuples(
+            conn,
+            te,
+            _INSERTED,
+            (
+                (entry_id, r["user_id"], r["task_id"], r["date"], get(r, "started"),
+                 get(r, "ended"), r["minutes"], get(r, "description"), get(r, "billable"),
+                 get(r, "invoice_id"), now, now, get(r, "deleted"))
+                for entry_id, r in zip(ids, rows, strict=True)
+            ),
+        )  # fmt: skip
+        return ids
     values = [
         {"started": None, "ended": None, "invoice_id": None, "deleted": None, **row}
         | {"created": now, "modified": now}
         for row in rows
     ]
-    if conn.dialect.name == "sqlite" and len(values) > 1:
-        # SQLAlchemy sends INSERT ... RETURNING in parameter order one row at a time on SQLite
-        # (a quarter of a 100,000-entry import); SQLite has one writer, so the ids that follow
-        # the largest are this transaction's to give, in one executemany.
-        first = (conn.execute(select(func.max(te.c.id))).scalar() or 0) + 1
-        ids = list(range(first, first + len(values)))
-        conn.execute(insert(te), [{**v, "id": i} for v, i in zip(values, ids, strict=True)])
-        return ids
     stmt = insert(te).returning(te.c.id, sort_by_parameter_order=True)
     return list(conn.execute(stmt, values).scalars())
 
