@@ -257,7 +257,11 @@ def entry_list(
     if args.get("tagIds"):
         filters["tag_ids"] = args["tagIds"]
     rows = time_entries.described_page(conn, caller, filters)
-    records = time_entries.count(conn, caller, filters)
+    if 0 < len(rows) < size or (not rows and page == 1):
+        # The last page (or none at all): the entries before it and its own are every match.
+        records = filters["offset"] + len(rows)
+    else:
+        records = time_entries.count(conn, caller, filters)
     paging = {"records": records, "pages": math.ceil(records / size), "page": page}
     return {"time-entries": shown(conn, rows), "STATUS": "OK"}, paging
 
