@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import PG_URL
+from tests.conftest import ADMIN_PASSWORD, PG_URL, ApiClient
+from timetracker.store import db
 from timetracker.store.db import finish_request_transaction, get_db
 
 
@@ -85,3 +86,44 @@ def test_reads_and_writes_through_http_after_one_another(admin):
     response = admin.post("/tags", {"name": "t0"})
     assert response.status_code == 400
     assert [t["name"] for t in admin.ok("get", "/tags")["items"]] == [f"t{n}" for n in range(5)]
+
+
+def backend_pid(app) -> int:
+    """The server process behind the app's one pooled connection."""
+    with app.extensions["timetracker"]["engine"].connect() as conn:
+        return conn.connection.driver_connection.info.backend_pid
+
+
+@pytest.mark.skipif(PG_URL is None, reason="SQLite has no connection to lose")
+def test_a_connection_lost_while_idle_is_replaced_before_a_request_gets_it(
+    make_app, monkeypatch, pg_admin_engine
+):
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 0.0)
+    app = make_app()
+    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    admin.ok("get", "/users/me")
+    lost = backend_pid(app)
+    with pg_admin_engine.begin() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": lost})
+    assert admin.ok("get", "/users/me")["username"] == "admin"
+    assert admin.ok("post", "/tags", {"name": "after"})["name"] == "after"
+    assert backend_pid(app) != lost
+
+
+@pytest.mark.skipif(PG_URL is None, reason="SQLite has no connection to lose")
+def test_a_connection_lost_within_the_moment_fails_one_request_with_503(
+    make_app, monkeypatch, pg_admin_engine
+):
+    """A connection given back a moment ago is handed out untried: if it died in that moment,
+    its request answers 503 in the error shape (nothing saved), and the next one is served."""
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 3600.0)
+    app = make_app()
+    admin = ApiClient(app.test_client(), "admin", ADMIN_PASSWORD)
+    admin.ok("get", "/users/me")
+    with pg_admin_engine.begin() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend_pid(app)})
+    response = admin.post("/tags", {"name": "lost"})
+    assert response.status_code == 503
+    assert response.get_json()["key"] == "api.error.database_unavailable"
+    assert admin.ok("post", "/tags", {"name": "kept"})["name"] == "kept"
+    assert [t["name"] for t in admin.ok("get", "/tags")["items"]] == ["kept"]
