@@ -113,7 +113,14 @@ def explain(engine, statement: str, parameters) -> str:
 
 
 def in_process(target: str, repeat: int, plans: Path, only: str | None) -> list[dict]:
-    app = create_app({"DATABASE_URL": target, "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {
+            "DATABASE_URL": target,
+            # Every question is asked many times a second: the throttle is not what is measured.
+            "RATELIMIT_PER_SECOND": 1_000_000,
+            "RATELIMIT_PER_MINUTE": 1_000_000,
+        }
+    )
     engine = app.extensions["timetracker"]["engine"]
     statements = Statements(engine)
     client = app.test_client()
