@@ -229,14 +229,7 @@ def template_database(request, tmp_path_factory):
 def migrated_database_url(request, tmp_path, template_database):
     """A database as the first start leaves it (migrated, with admin), for this test alone; or,
     when the test uses a fixture its module seeds (:func:`seed`), that seed's state."""
-    build = next(
-        (
-            SEEDS[(request.module.__name__, name)]
-            for name in request.fixturenames
-            if (request.module.__name__, name) in SEEDS
-        ),
-        None,
-    )
+    build = next((SEEDS[name] for name in request.fixturenames if _seeds(request, name)), None)
     if not PG_URL:
         path = tmp_path / "migrated.db"
         shutil.copyfile(template_database if build is None else _seeded(build), path)
@@ -251,9 +244,9 @@ def migrated_database_url(request, tmp_path, template_database):
 
 # --- seeds: a state many tests start from, made once ---------------------------------------
 
-# (module, fixture name) -> the function that builds the seed, and builder -> (the seeded
-# database: a SQLite file or a PostgreSQL snapshot, and what the builder answered).
-SEEDS: dict[tuple[str, str], Callable] = {}
+# fixture name -> the function that builds its seed, and builder -> (the seeded database: a
+# SQLite file or a PostgreSQL snapshot, and what the builder answered).
+SEEDS: dict[str, Callable] = {}
 _SEEDED: dict[Callable, tuple] = {}
 _SEED_TEMPLATE: list[Path] = []  # the SQLite template, for seeds to start from
 
@@ -266,10 +259,21 @@ def seed(fixture: str):
     :func:`seeded`. Users made by ``make_user`` have their name as password, as always."""
 
     def register(build: Callable) -> Callable:
-        SEEDS[(build.__module__, fixture)] = build
+        assert fixture not in SEEDS, f"two seeds of a fixture named {fixture}"
+        SEEDS[fixture] = build
         return build
 
     return register
+
+
+def _seeds(request, name: str) -> bool:
+    """Whether the test's fixture ``name`` is the one a seed was registered for: its module's
+    own, or imported from it (other modules use the permission matrix's company)."""
+    build = SEEDS.get(name)
+    if build is None:
+        return False
+    fixture = getattr(sys.modules[build.__module__], name, None)
+    return fixture is not None and getattr(request.module, name, None) is fixture
 
 
 def seeded(build: Callable, pg_admin=None, template=None):
