@@ -73,6 +73,9 @@ def wait_until_refused(port: int) -> None:
             socket.create_connection(("127.0.0.1", port), timeout=5).close()
         except ConnectionRefusedError:
             return
+        except ConnectionResetError:
+            # Queued as the listening socket closed: the server has stopped accepting too.
+            return
         time.sleep(0.02)
     raise AssertionError("the server still accepts connections 30 s after SIGTERM")
 
