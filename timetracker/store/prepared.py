@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import ColumnClause, ColumnElement, Connection, Executable, Label, Table
@@ -177,16 +178,11 @@ class Prepared:
 def insert_tuples(
     conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
-    """INSERT many rows of ``table``, each a tuple of the values of ``columns``, in one
-    executemany on the driver, each value converted as SQLAlchemy converts its column's (a date
-    on SQLite). For an import's hundred thousand rows: SQLAlchemy's own executemany builds,
+    """INSERT many rows of ``table``, each a tuple of the values of ``columns``, on the driver
+    (:func:`insert_rows`), each value converted as SQLAlchemy converts its column's (a date on
+    SQLite). For an import's hundred thousand rows: SQLAlchemy's own executemany builds,
     converts and checks a dict of parameters per row, which costs more than the insert."""
     dialect = conn.dialect
-    placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) "
-        f"VALUES ({', '.join([placeholder] * len(columns))})"
-    )
     converted = [
         (index, process)
         for index, name in enumerate(columns)
@@ -201,5 +197,36 @@ def insert_tuples(
             values.append(tuple(row))  # (SQLAlchemy takes many rows as tuples or dicts)
     else:
         values = [tuple(row) for row in rows]
-    if values:
-        conn.exec_driver_sql(sql, values)
+    insert_rows(conn, table.name, columns, values)
+
+
+# Rows a statement of insert_rows carries on SQLite, at most (and at most its limit of 32,766
+# bound parameters).
+SQLITE_ROWS_PER_INSERT = 2000
+_SQLITE_PARAMETERS = 32_766
+
+
+def insert_rows(
+    conn: Connection, table: str, columns: Sequence[str], values: Sequence[Sequence[Any]]
+) -> None:
+    """INSERT ``values`` (tuples of the driver's values of ``columns``) into ``table``: on
+    PostgreSQL in one ``executemany``; on SQLite in statements of up to
+    ``SQLITE_ROWS_PER_INSERT`` rows each (``VALUES (...), (...), ...``). SQLite runs a statement
+    of a table with triggers (``time_entries``, ``day_records``) inside a statement journal,
+    which copies every page the statement changes that the transaction had changed before: an
+    ``executemany`` is one statement per row, and that copying cost an import of 100,000
+    entries more than the inserts themselves; per 2,000 rows it costs next to nothing."""
+    if not values:
+        return
+    names = ", ".join(columns)
+    if conn.dialect.name != "sqlite":
+        placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join([placeholder] * len(columns))})"
+        conn.exec_driver_sql(sql, list(values))
+        return
+    one = "(" + ", ".join(["?"] * len(columns)) + ")"
+    per = max(1, min(SQLITE_ROWS_PER_INSERT, _SQLITE_PARAMETERS // len(columns)))
+    for start in range(0, len(values), per):
+        chunk = values[start : start + per]
+        sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))}"
+        conn.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
