@@ -14,6 +14,7 @@ SQLAlchemy.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -200,10 +201,9 @@ def insert_tuples(
     insert_rows(conn, table.name, columns, values)
 
 
-# Rows a statement of insert_rows carries on SQLite, at most (and at most its limit of 32,766
-# bound parameters).
+# Rows a statement of insert_rows carries on SQLite, at most (and within the library's limit of
+# bound parameters: 32,766 since SQLite 3.32, 999 before).
 SQLITE_ROWS_PER_INSERT = 2000
-_SQLITE_PARAMETERS = 32_766
 
 
 def insert_rows(
@@ -225,7 +225,9 @@ def insert_rows(
         conn.exec_driver_sql(sql, list(values))
         return
     one = "(" + ", ".join(["?"] * len(columns)) + ")"
-    per = max(1, min(SQLITE_ROWS_PER_INSERT, _SQLITE_PARAMETERS // len(columns)))
+    driver = conn.connection.driver_connection
+    limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per = max(1, min(SQLITE_ROWS_PER_INSERT, limit // len(columns)))
     for start in range(0, len(values), per):
         chunk = values[start : start + per]
         sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))}"
