@@ -201,21 +201,24 @@ def insert_tuples(
     insert_rows(conn, table.name, columns, values)
 
 
-# Rows a statement of insert_rows carries on SQLite, at most (and within the library's limit of
-# bound parameters: 32,766 since SQLite 3.32, 999 before).
-SQLITE_ROWS_PER_INSERT = 2000
+# Rows a statement of insert_rows carries on SQLite (within the library's limit of bound
+# parameters: 32,766 since SQLite 3.32, 999 before). The driver keeps each statement it ran
+# compiled (a statement of 250 rows of 13 values: about a third of a megabyte) until a hundred
+# and twenty-eight others came after it: so a few, always the same, of a moderate size.
+SQLITE_ROWS_PER_INSERT = 250
 
 
 def insert_rows(
     conn: Connection, table: str, columns: Sequence[str], values: Sequence[Sequence[Any]]
 ) -> None:
     """INSERT ``values`` (tuples of the driver's values of ``columns``) into ``table``: on
-    PostgreSQL in one ``executemany``; on SQLite in statements of up to
-    ``SQLITE_ROWS_PER_INSERT`` rows each (``VALUES (...), (...), ...``). SQLite runs a statement
-    of a table with triggers (``time_entries``, ``day_records``) inside a statement journal,
-    which copies every page the statement changes that the transaction had changed before: an
-    ``executemany`` is one statement per row, and that copying cost an import of 100,000
-    entries more than the inserts themselves; per 2,000 rows it costs next to nothing."""
+    PostgreSQL in one ``executemany``; on SQLite in one ``executemany`` of a statement of
+    ``SQLITE_ROWS_PER_INSERT`` rows (``VALUES (...), (...), ...``), then one of a row for the
+    rows left. SQLite runs a statement of a table with triggers (``time_entries``,
+    ``day_records``) inside a statement journal, which copies every page the statement changes
+    that the transaction had changed before: with a row per statement, that copying cost an
+    import of 100,000 entries more than the inserts themselves; per 250 rows, next to
+    nothing."""
     if not values:
         return
     names = ", ".join(columns)
@@ -225,10 +228,13 @@ def insert_rows(
         conn.exec_driver_sql(sql, list(values))
         return
     one = "(" + ", ".join(["?"] * len(columns)) + ")"
-    driver = conn.connection.driver_connection
-    limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    limit = conn.connection.driver_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     per = max(1, min(SQLITE_ROWS_PER_INSERT, limit // len(columns)))
-    for start in range(0, len(values), per):
-        chunk = values[start : start + per]
-        sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))}"
-        conn.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
+    whole = len(values) - len(values) % per
+    if whole:
+        chunks = [tuple(chain.from_iterable(values[k : k + per])) for k in range(0, whole, per)]
+        conn.exec_driver_sql(
+            f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * per)}", chunks
+        )
+    if whole < len(values):
+        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES {one}", list(values[whole:]))
