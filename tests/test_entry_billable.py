@@ -230,3 +230,86 @@ def test_records_listed_as_billable_hold_billable_minutes(app, admin, setup):
 
     assert listed("true") == {("2026-03-03", setup["build"])}
     assert listed("false") == {("2026-03-02", setup["design"]), ("2026-03-04", setup["build"])}
+
+
+def _marks_of_records(app) -> dict[tuple[str, int], tuple[int, int, int]]:
+    with app.extensions["timetracker"]["engine"].connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT date, task_id, minutes, marked_billable, marked_unbillable FROM day_records"
+        )
+        return {(str(day), task): (m, b, u) for day, task, m, b, u in rows}
+
+
+def test_a_bulk_write_keeps_the_marks_itself(app, admin, setup):
+    """An array of entries and an import leave the marks' triggers aside (migration 0021) and
+    write the marks of the records they make or add to themselves: the records' marks and the
+    kept totals are then what the cells' entries add up to, as a rebuild makes them, and the
+    triggers keep them again for the writes that follow."""
+    design, build = setup["design"], setup["build"]
+    entry(admin, design, "2026-03-02", 60, billable=False)  # a record with a mark, gaining more
+    entry(admin, build, "2026-03-03", 30)  # a record without marks, gaining some
+    entry(admin, build, "2026-03-05", 25, billable=True)  # a record gaining unmarked time only
+    untimed = {"taskId": build, "date": "2026-03-06", "minutes": 10, "billable": True}
+    gone = admin.ok("post", "/timeEntries", untimed)
+    admin.ok("delete", f"/timeEntries/{gone['id']}", status=204)  # deleted: no mark, no record
+    items = [
+        {"taskId": design, "date": "2026-03-02", "minutes": 15, "billable": True},
+        {"taskId": design, "date": "2026-03-02", "minutes": 10},
+        {"taskId": build, "date": "2026-03-03", "minutes": 20, "billable": True},
+        {"taskId": build, "date": "2026-03-03", "minutes": 5, "billable": False},
+        {"taskId": build, "date": "2026-03-05", "minutes": 35},
+        {"taskId": build, "date": "2026-03-06", "minutes": 40, "billable": False},
+        {"taskId": design, "date": "2026-04-01", "minutes": 50, "billable": True},
+        {"taskId": build, "date": "2026-04-01", "minutes": 45},
+        {
+            "taskId": build,
+            "start": "2026-04-02T09:00:00Z",
+            "end": "2026-04-02T10:30:00Z",
+            "billable": True,
+        },
+    ]
+    admin.ok("post", "/timeEntries", items)
+    records_are_the_sums_of_entries(app)
+    kept_equals_rebuilt(app)
+    assert _marks_of_records(app) == {
+        ("2026-03-02", design): (85, 15, 60),
+        ("2026-03-03", build): (55, 20, 5),
+        ("2026-03-05", build): (60, 25, 0),
+        ("2026-03-06", build): (40, 0, 40),
+        ("2026-04-01", design): (50, 50, 0),
+        ("2026-04-01", build): (45, 0, 0),
+        ("2026-04-02", build): (90, 90, 0),
+    }
+    whole = totals(admin)["totals"]
+    # Design is billable: all but what is marked not; Build is not: what is marked billable.
+    assert whole["billableMinutes"] == (85 - 60) + 20 + 25 + 0 + 50 + 0 + 90
+
+    # An import (this server's entries CSV) adds to the same cells and makes new ones.
+    csv = (
+        "username,customer,project,task,date,start,end,minutes,description,billable,tags\n"
+        "admin,Acme,Website,Design,2026-03-02,,,20,,false,\n"
+        "admin,Acme,Website,Build,2026-03-05,,,15,,true,\n"
+        "admin,Acme,Website,Build,2026-05-04,,,30,,,\n"
+        "admin,Acme,Website,Design,2026-05-04,,,25,,false,\n"
+    )
+    response = admin.client.post(
+        "/api/v1/imports/entries",
+        data=csv.encode(),
+        headers={**admin.headers, "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["entriesCreated"] == 4
+    records_are_the_sums_of_entries(app)
+    kept_equals_rebuilt(app)
+    marks = _marks_of_records(app)
+    assert marks[("2026-03-02", design)] == (105, 15, 80)
+    assert marks[("2026-03-05", build)] == (75, 40, 0)
+    assert marks[("2026-05-04", build)] == (30, 0, 0)
+    assert marks[("2026-05-04", design)] == (25, 0, 25)
+
+    # The triggers keep the marks again for a single change after the bulk writes.
+    one = entry(admin, build, "2026-05-04", 10, billable=True)
+    admin.ok("patch", f"/timeEntries/{one['id']}", {"billable": False})
+    assert _marks_of_records(app)[("2026-05-04", build)] == (40, 0, 10)
+    records_are_the_sums_of_entries(app)
+    kept_equals_rebuilt(app)

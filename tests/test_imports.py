@@ -543,3 +543,57 @@ def test_harvest_hours_may_be_written_as_hours_and_minutes(admin, people):
     assert response.status_code == 200, response.get_json()
     [entry] = entries_of(admin, people["ann@example.com"].id)
     assert (entry["date"], entry["minutes"], entry["start"]) == ("2026-03-05", 105, None)
+
+
+def test_a_file_longer_than_one_insert_statement_is_written_whole(app, admin, people):
+    """4,321 lines: more rows than a statement of the bulk write carries on SQLite (250), so
+    the entries, their records, source keys and events go in several, and the rows left after
+    the last whole statement one by one; each is written once, in the file's order, with the
+    records' sums and marks the entries'."""
+    from tests.test_totals import kept_equals_rebuilt
+    from tests.test_totals_integrity import records_are_the_sums_of_entries
+
+    header = (FIXTURES / "toggl.csv").read_text().splitlines()[0].split(",")
+    lines = [",".join(header)]
+    for i in range(4321):
+        person = ("Ann Lee", "ann@example.com") if i % 2 == 0 else ("Bo Chen", "bo@example.com")
+        day = dt.date(2026, 3, 2) + dt.timedelta(days=i // 150)
+        start = dt.datetime.combine(day, dt.time(8)) + dt.timedelta(minutes=5 * (i % 150 // 2))
+        end = start + dt.timedelta(minutes=4)
+        cells = {
+            "User": person[0],
+            "Email": person[1],
+            "Client": "Acme",
+            "Project": "Website",
+            "Task": "Design" if i % 3 else "Build",
+            "Description": f"Line {i + 2}",
+            "Billable": ("Yes", "No", "")[i % 3],
+            "Start date": str(day),
+            "Start time": f"{start:%H:%M:%S}",
+            "End date": str(day),
+            "End time": f"{end:%H:%M:%S}",
+            "Duration": "0:04:00",
+            "Tags": "review" if i % 7 == 0 else "",
+        }
+        lines.append(",".join(cells.get(h, "") for h in header))
+    data = "\n".join(lines) + "\n"
+
+    response = post_import(admin, "toggl", data)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["entriesCreated"] == 4321
+    assert response.get_json()["minutesCreated"] == 4321 * 4
+    with app.extensions["timetracker"]["engine"].connect() as conn:
+        in_order = "SELECT description FROM time_entries ORDER BY id"
+        descriptions = [row[0] for row in conn.exec_driver_sql(in_order)]
+        keys = conn.exec_driver_sql("SELECT COUNT(DISTINCT time_entry_id) FROM imported_entries")
+        created = conn.exec_driver_sql(
+            "SELECT COUNT(DISTINCT object_id) FROM events WHERE name = 'timeEntry.create'"
+        )
+        tagged = conn.exec_driver_sql("SELECT COUNT(*) FROM time_entry_tags")
+        assert (keys.scalar(), created.scalar(), tagged.scalar()) == (4321, 4321, 618)
+    assert descriptions == [f"Line {i + 2}" for i in range(4321)]  # ids in the file's order
+    records_are_the_sums_of_entries(app)
+    kept_equals_rebuilt(app)
+    again = post_import(admin, "toggl", data)
+    assert again.get_json()["alreadyImported"] == 4321
+    assert again.get_json()["entriesCreated"] == 0

@@ -264,7 +264,9 @@ def test_statements_do_not_grow_with_the_lines(app, admin, worker, tasks):
         assert import_csv(admin, text).status_code == 200
         return len(counted)
 
-    assert statements(2023, 2) == statements(2024, 300)
+    # 300 and 600 records (more than a statement of SQLite's bulk inserts carries, and some
+    # left after the last whole one) take the same statements; 4 records no more.
+    assert statements(2023, 2) <= statements(2024, 150) == statements(2025, 300)
 
 
 def test_the_template_imports(admin):

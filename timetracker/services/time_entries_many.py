@@ -139,27 +139,51 @@ def _write_many(conn: Connection, caller: Caller, shaped: list, items: list, sto
         for index, user, task, values in shaped
     ]
     added: dict[tuple, int] = {}
+    marked: dict[tuple, list[int]] = {}  # the new counted entries' marks of each cell
     for row in rows:
         key = (row["user_id"], row["date"], row["task_id"])
         added[key] = added.get(key, 0) + row["minutes"]
+        billable = row["billable"]
+        if billable is not None:
+            marks = marked.setdefault(key, [0, 0])
+            if row["started"] is None or row["ended"] is not None:  # not running
+                marks[0 if billable else 1] += row["minutes"]
+    days = [row["date"] for row in rows]
+    user_ids = {row["user_id"] for row in rows}
+    # The marks the triggers would sum for each record written: the stored entries' and the
+    # new ones' (a record whose cell gains no marked entry keeps its own).
+    stored_marks = imports.marked_minutes(
+        conn, user_ids, {row["task_id"] for row in rows}, min(days), max(days)
+    )
     new, changed = [], []
-    for (user_id, day, task_id), minutes in added.items():
-        record = stored.get((user_id, day, task_id))
+    for key, minutes in added.items():
+        if not minutes:
+            continue
+        user_id, day, task_id = key
+        record = stored.get(key)
+        before = stored_marks.get(key, (0, 0))
+        gained = marked.get(key)
         if record is None:
-            if minutes:
-                new.append(
-                    {"user_id": user_id, "date": day, "task_id": task_id, "minutes": minutes}
-                    | {"comment": None, "invoice_id": None}
-                )
-        elif minutes:
+            gained = gained or (0, 0)
+            new.append(
+                {"user_id": user_id, "date": day, "task_id": task_id, "minutes": minutes}
+                | {"comment": None, "invoice_id": None}
+                | {"marked_billable": before[0] + gained[0]}
+                | {"marked_unbillable": before[1] + gained[1]}
+            )
+        else:
+            if gained is None:
+                marks = (record["marked_billable"], record["marked_unbillable"])
+            else:
+                marks = (before[0] + gained[0], before[1] + gained[1])
             changed.append(
                 {"key_user_id": user_id, "key_date": day, "key_task_id": task_id}
                 | {"new_minutes": record["minutes"] + minutes, "new_comment": record["comment"]}
                 | {"old_minutes": record["minutes"], "old_comment": record["comment"]}
+                | {"new_marked_billable": marks[0], "new_marked_unbillable": marks[1]}
             )
-    days = [row["date"] for row in rows]
     now = now_ms()
-    with kept_totals.bulk(conn, {row["user_id"] for row in rows}, min(days), max(days)):
+    with kept_totals.bulk(conn, user_ids, min(days), max(days), marks=True):
         ids = store.insert_many(conn, rows, now)
         tag_store.add_to_entries(
             conn,

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, bindparam, insert, select, text
 
-from timetracker.store.prepared import Prepared
+from timetracker.store.prepared import Prepared, insert_rows
 from timetracker.store.schema import event_subjects, events
 
 BULK = 100  # from this many events on, one driver-level executemany
@@ -49,13 +49,8 @@ def append(
             else:
                 _append_with_subjects(conn, values, row["subjects"])
         return
-    # Many at once (an import): tuples as the driver takes them, in one executemany.
+    # Many at once (an import): tuples as the driver takes them (``insert_rows``).
     # SQLAlchemy's per-row parameter handling would cost more than the insert itself.
-    placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO events ({', '.join(_CONTEXT + _OWN)}) "
-        f"VALUES ({', '.join([placeholder] * (len(_CONTEXT) + len(_OWN)))})"
-    )
     dumps = _as_is if encoded else json.JSONEncoder(separators=(",", ":")).encode
     shared = tuple(context.get(c) for c in _CONTEXT)
     values = [
@@ -72,7 +67,7 @@ def append(
         )
         for row in rows
     ]
-    conn.exec_driver_sql(sql, values)
+    insert_rows(conn, "events", _CONTEXT + _OWN, values)
 
 
 def _append_with_subjects(

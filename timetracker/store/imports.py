@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, bindparam, func, insert, select
+from sqlalchemy import Connection, RowMapping, and_, bindparam, func, insert, or_, select
 
 from timetracker.store.prepared import insert_tuples
 from timetracker.store.schema import (
@@ -23,6 +23,7 @@ from timetracker.store.schema import (
     lock_events,
     projects,
     tasks,
+    time_entries,
     time_zone_groups,
     types_of_work,
     users,
@@ -170,6 +171,40 @@ def entries(
     return found
 
 
+def marked_minutes(
+    conn: Connection,
+    user_ids: Iterable[int],
+    task_ids: Iterable[int],
+    first: dt.date,
+    last: dt.date,
+) -> dict[tuple[int, dt.date, int], list[int]]:
+    """The stored entries' billable marks of the users on the tasks from ``first`` to ``last``:
+    by (user, day, task), the minutes of the counted entries (live, not running) marked
+    billable and marked not billable, as the marks' triggers sum them; cells without such an
+    entry are left out."""
+    found: dict[tuple[int, dt.date, int], list[int]] = {}
+    task_ids = sorted(set(task_ids))
+    e = time_entries
+    for user_chunk in _chunks(user_ids):
+        for task_chunk in _chunks(task_ids):
+            stmt = (
+                select(e.c.user_id, e.c.date, e.c.task_id, e.c.billable, func.sum(e.c.minutes))
+                .where(
+                    e.c.user_id.in_(user_chunk),
+                    e.c.task_id.in_(task_chunk),
+                    e.c.date.between(first, last),
+                    e.c.billable.is_not(None),
+                    e.c.deleted.is_(None),
+                    or_(e.c.started.is_(None), e.c.ended.is_not(None)),
+                )
+                .group_by(e.c.user_id, e.c.date, e.c.task_id, e.c.billable)
+            )
+            for user_id, day, task_id, billable, minutes in conn.execute(stmt):
+                marks = found.setdefault((user_id, day, task_id), [0, 0])
+                marks[0 if billable else 1] += int(minutes)
+    return found
+
+
 def lock_events_between(
     conn: Connection, user_ids: Iterable[int], first: dt.date, last: dt.date
 ) -> list[RowMapping]:
@@ -215,14 +250,26 @@ _UPDATE_MINUTES = (
 )
 
 
+# The same, with the record's billable marks (a bulk write of entries that keeps them itself).
+_UPDATE_MINUTES_AND_MARKS = _UPDATE_MINUTES.values(
+    marked_billable=bindparam("new_marked_billable"),
+    marked_unbillable=bindparam("new_marked_unbillable"),
+)
+
+
 def write_day_records(conn: Connection, new: list[dict], changed: list[dict]) -> None:
     """Insert ``new`` records (dicts of the same columns) and update ``changed`` ones (``key_*``
-    and ``new_*`` parameters), each in one ``executemany``."""
+    and ``new_*`` parameters; with ``new_marked_billable`` and ``new_marked_unbillable``, their
+    marks too), each in one ``executemany``."""
     if new:
         columns = tuple(new[0])
-        insert_tuples(conn, day_records, columns, map(itemgetter(*columns), new))
+        # In the primary key's order: each row then lands next to the one before it.
+        key = itemgetter(*(columns.index(c) for c in ("user_id", "date", "task_id")))
+        rows = sorted(map(itemgetter(*columns), new), key=key)
+        insert_tuples(conn, day_records, columns, rows)
     if changed:
-        conn.execute(_UPDATE_MINUTES, changed)
+        marks = "new_marked_billable" in changed[0]
+        conn.execute(_UPDATE_MINUTES_AND_MARKS if marks else _UPDATE_MINUTES, changed)
 
 
 def add_task_assignments(conn: Connection, pairs: Iterable[tuple[int, int]]) -> None:

@@ -2,7 +2,7 @@
 billable or not, per user, task and month) equal to the sums of the day records: a bulk write
 that suspends the triggers and sums its months again, a rebuild, and the check (and repair) of
 a database that disagrees. The triggers that keep it on every change of a record are the
-migrations' (0006, 0017); the queries that read it are in :mod:`timetracker.store.totals`.
+migrations' (0006, 0017, 0021); the queries that read it are in :mod:`timetracker.store.totals`.
 """
 
 from __future__ import annotations
@@ -15,19 +15,39 @@ from dataclasses import dataclass, replace
 from sqlalchemy import Connection, Engine, delete, func, insert, literal, select, text, union_all
 
 from timetracker.store.db import write_transaction
-from timetracker.store.schema import day_records, time_totals, time_totals_bulk
+from timetracker.store.schema import (
+    day_record_marks_bulk,
+    day_records,
+    time_totals,
+    time_totals_bulk,
+)
 from timetracker.store.totals import next_month, rate_cents
 from timetracker.store.util import month_start
 
 
 @contextmanager
-def bulk(conn: Connection, user_ids: Iterable[int], date_from: dt.date, date_to: dt.date):
+def bulk(
+    conn: Connection,
+    user_ids: Iterable[int],
+    date_from: dt.date,
+    date_to: dt.date,
+    marks: bool = False,
+):
     """Write many records of these users in this period without the per-record triggers, then
     compute those users' totals of the months holding the period again in one statement: for an
     import, many times faster than a trigger per record. The caller holds the users' write
-    locks."""
+    locks.
+
+    With ``marks``, the triggers that keep the records' billable marks (``marked_billable``,
+    ``marked_unbillable``: the minutes of the cell's counted entries marked billable or not)
+    are suspended too, and the caller writes the marks of every record whose cell gains or
+    loses an entry with a mark, as those triggers would have made them."""
     conn.execute(insert(time_totals_bulk).values(id=1))
+    if marks:
+        conn.execute(insert(day_record_marks_bulk).values(id=1))
     yield
+    if marks:
+        conn.execute(delete(day_record_marks_bulk))
     conn.execute(delete(time_totals_bulk))
     rebuild(conn, user_ids, (date_from, date_to))
 

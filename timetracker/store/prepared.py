@@ -14,9 +14,11 @@ SQLAlchemy.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import ColumnClause, ColumnElement, Connection, Executable, Label, Table
@@ -177,16 +179,11 @@ class Prepared:
 def insert_tuples(
     conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
-    """INSERT many rows of ``table``, each a tuple of the values of ``columns``, in one
-    executemany on the driver, each value converted as SQLAlchemy converts its column's (a date
-    on SQLite). For an import's hundred thousand rows: SQLAlchemy's own executemany builds,
+    """INSERT many rows of ``table``, each a tuple of the values of ``columns``, on the driver
+    (:func:`insert_rows`), each value converted as SQLAlchemy converts its column's (a date on
+    SQLite). For an import's hundred thousand rows: SQLAlchemy's own executemany builds,
     converts and checks a dict of parameters per row, which costs more than the insert."""
     dialect = conn.dialect
-    placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) "
-        f"VALUES ({', '.join([placeholder] * len(columns))})"
-    )
     converted = [
         (index, process)
         for index, name in enumerate(columns)
@@ -201,5 +198,43 @@ def insert_tuples(
             values.append(tuple(row))  # (SQLAlchemy takes many rows as tuples or dicts)
     else:
         values = [tuple(row) for row in rows]
-    if values:
-        conn.exec_driver_sql(sql, values)
+    insert_rows(conn, table.name, columns, values)
+
+
+# Rows a statement of insert_rows carries on SQLite (within the library's limit of bound
+# parameters: 32,766 since SQLite 3.32, 999 before). The driver keeps each statement it ran
+# compiled (a statement of 250 rows of 13 values: about a third of a megabyte) until a hundred
+# and twenty-eight others came after it: so a few, always the same, of a moderate size.
+SQLITE_ROWS_PER_INSERT = 250
+
+
+def insert_rows(
+    conn: Connection, table: str, columns: Sequence[str], values: Sequence[Sequence[Any]]
+) -> None:
+    """INSERT ``values`` (tuples of the driver's values of ``columns``) into ``table``: on
+    PostgreSQL in one ``executemany``; on SQLite in one ``executemany`` of a statement of
+    ``SQLITE_ROWS_PER_INSERT`` rows (``VALUES (...), (...), ...``), then one of a row for the
+    rows left. SQLite runs a statement of a table with triggers (``time_entries``,
+    ``day_records``) inside a statement journal, which copies every page the statement changes
+    that the transaction had changed before: with a row per statement, that copying cost an
+    import of 100,000 entries more than the inserts themselves; per 250 rows, next to
+    nothing."""
+    if not values:
+        return
+    names = ", ".join(columns)
+    if conn.dialect.name != "sqlite":
+        placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join([placeholder] * len(columns))})"
+        conn.exec_driver_sql(sql, list(values))
+        return
+    one = "(" + ", ".join(["?"] * len(columns)) + ")"
+    limit = conn.connection.driver_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per = max(1, min(SQLITE_ROWS_PER_INSERT, limit // len(columns)))
+    whole = len(values) - len(values) % per
+    if whole:
+        chunks = [tuple(chain.from_iterable(values[k : k + per])) for k in range(0, whole, per)]
+        conn.exec_driver_sql(
+            f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * per)}", chunks
+        )
+    if whole < len(values):
+        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES {one}", list(values[whole:]))

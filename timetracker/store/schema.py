@@ -563,6 +563,11 @@ time_totals = Table(
 Index("ix_time_totals_user_id", time_totals.c.user_id, time_totals.c.month)
 # While a transaction holds a row here, the triggers leave time_totals to it (bulk writes).
 time_totals_bulk = Table("time_totals_bulk", metadata, Column("id", Integer, primary_key=True))
+# While a transaction holds a row here, the triggers that keep the day records' billable marks
+# (migrations 0017, 0021) leave them to it: a bulk write of entries writes the marks it knows.
+day_record_marks_bulk = Table(
+    "day_record_marks_bulk", metadata, Column("id", Integer, primary_key=True)
+)
 Index("ix_time_totals_task_id", time_totals.c.task_id)
 
 # Personal API tokens: ``Authorization: Bearer <token>`` authenticates as the user, limited to
