@@ -3,8 +3,6 @@ by the rules of one, written in a constant number of statements."""
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -14,6 +12,7 @@ from sqlalchemy import Connection
 from timetracker.access import Caller
 from timetracker.errors import ApiError
 from timetracker.schemas.base import Rows
+from timetracker.schemas.time_entries import instant_text
 from timetracker.services import events, timetrack, timetrack_import
 from timetracker.services.csv_import import refuse_lines
 from timetracker.services.time_entries import (
@@ -180,25 +179,11 @@ def _write_many(conn: Connection, caller: Caller, shaped: list, items: list, sto
 
 _json = json.JSONEncoder(separators=(",", ":")).encode
 _TRUE_FALSE = {True: "true", False: "false"}
-_EPOCH = dt.datetime(1970, 1, 1)
-
-
-@functools.lru_cache(maxsize=4096)
-def _day_text(days: int) -> str:
-    return (_EPOCH + dt.timedelta(days=days)).date().isoformat()
 
 
 def _instant_json(ms: int | None) -> str:
-    """``schemas.time_entries.instant_text`` of ``ms`` as a JSON string (or null), made from
-    the day's text and the time of day's digits."""
-    if ms is None:
-        return "null"
-    days, rest = divmod(ms, 86_400_000)
-    seconds, millis = divmod(rest, 1000)
-    minutes, second = divmod(seconds, 60)
-    hour, minute = divmod(minutes, 60)
-    fraction = f".{millis:03d}" if millis else ""
-    return f'"{_day_text(days)}T{hour:02d}:{minute:02d}:{second:02d}{fraction}Z"'
+    """``schemas.time_entries.instant_text`` of ``ms`` as a JSON string (or null)."""
+    return "null" if ms is None else f'"{instant_text(ms)}"'
 
 
 def _create_events(shown: list[tuple], tasks: Mapping[int, Mapping]) -> list[dict[str, Any]]:
