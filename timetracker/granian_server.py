@@ -8,7 +8,8 @@ the BSDs, the one-file binary on them) each worker inherits the app, forgets the
 connections it inherited and opens its own; where they are spawned (Windows, macOS) each worker
 builds the app afresh from ``build_app`` (the database is ready by then: nothing is migrated or
 created twice). Each worker starts its own REST hooks deliverer in :func:`_worker_app` and stops
-it (writing its last outcomes) before it exits, see :class:`_WorkerWatch`.
+it (writing its last outcomes) before it exits, see :class:`_WorkerWatch`, which also makes sure
+that the worker acts on its stop signal at all and ends it should it outlast the grace.
 
 Everything used here is granian's documented ``Server`` API (``granian.server.Server``, its
 settings, ``serve(target_loader=...)``); the settings' meanings are measured by
@@ -19,6 +20,7 @@ release still behaves.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import functools
 import logging
 import os
@@ -27,6 +29,7 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 
 from flask import Flask
@@ -79,7 +82,12 @@ def run(
                 header_read_timeout=config["HEADER_TIMEOUT"] * 1000,
                 max_buffer_size=HEAD_BYTES_MAX // 2,  # (see timetracker.serving)
             ),
-            workers_kill_timeout=GRACE_SECONDS,
+            # No kill by granian after a grace: its check whether a worker still runs races
+            # with its own thread that reaps the worker (multiprocessing's ``is_alive`` then
+            # reports a worker that has just exited as alive), so a worker that stopped in time
+            # was now and then "killed after it refused to gracefully stop". Each worker keeps
+            # the grace itself instead (``_WorkerWatch``).
+            workers_kill_timeout=None,
             # Granian's own messages (workers started, stopped, killed) to standard error,
             # warnings and worse only: this server says itself where it listens.
             log_level=LogLevels.warning,
@@ -126,14 +134,29 @@ def _worker_app(build_app: Callable[[], Flask], _target: str) -> Flask:
 
 
 class _WorkerWatch(threading.Thread):
-    """Stops a worker's hook deliverer: it starts no more rounds from SIGTERM (or SIGINT) on,
-    so that its deliveries under way end (by their deadline) while the requests are answered,
-    and then it writes its last outcomes. A thread that is not a daemon, so the worker's
-    process waits for it before it exits (``multiprocessing`` joins such threads).
+    """Sees a worker through its stop, from SIGTERM (or SIGINT) on.
 
     The signal's handler is granian's; the thread learns of the signal through
-    ``signal.set_wakeup_fd``, to which Python writes the number of every signal it handles.
-    Should the worker end without a signal, the thread notices the main thread's end.
+    ``signal.set_wakeup_fd``, to which Python writes the number of every signal it handles, in
+    whichever thread the signal arrives. Then:
+
+    - It wakes the main thread (:func:`_wake_main_thread`), so that granian's handler runs at
+      all: Python runs handlers in the main thread only, and the kernel gives a signal sent to
+      the process to any thread that does not block it, now and then one of granian's or the
+      request threads. The main thread, parked in granian's wait for the server's end, was then
+      not woken: the worker never learnt of its stop, kept accepting connections, and was killed
+      when the grace ended.
+    - It stops the worker's hook deliverer: no more rounds from the signal on, so that its
+      deliveries under way end (by their deadline) while the requests are answered, and then it
+      writes its last outcomes.
+    - It keeps the grace: a worker still running :data:`GRACE_SECONDS` after the signal writes
+      the stacks of its threads to standard error and ends (exit status 1). Should the thread
+      itself not get to run then (Python's lock held for good), ``faulthandler``'s own thread,
+      which needs no lock, does the same a little later.
+
+    A thread that is not a daemon, so the worker's process waits for it before it exits
+    (``multiprocessing`` joins such threads). Should the worker end without a signal, the thread
+    notices the main thread's end.
 
     It also stops the worker (gracefully, by SIGTERM) when the first process is gone, killed
     without the chance to stop its workers: a worker serves nothing without its server."""
@@ -144,7 +167,10 @@ class _WorkerWatch(threading.Thread):
         self.parent = os.getppid()
         self.read_fd, write_fd = os.pipe()
         os.set_blocking(write_fd, False)
-        signal.set_wakeup_fd(write_fd)  # (in the worker's main thread: the loader runs there)
+        # (In the worker's main thread, where these two must be called: the loader runs there.)
+        signal.set_wakeup_fd(write_fd)
+        if WAKE_SIGNAL is not None:
+            signal.signal(WAKE_SIGNAL, _woken)
 
     def run(self) -> None:
         main = threading.main_thread()
@@ -159,14 +185,56 @@ class _WorkerWatch(threading.Thread):
                     orphaned = True
                     log.warning("the server's first process is gone: this worker stops")
                     os.kill(os.getpid(), signal.SIGTERM)
+            deadline = time.monotonic() + GRACE_SECONDS
+            _wake_main_thread()
+            with contextlib.suppress(RuntimeError, ValueError):  # (no standard error to write to)
+                faulthandler.dump_traceback_later(GRACE_SECONDS + BACKSTOP_SECONDS, exit=True)
             self.deliverer.begin_stop()
             self.deliverer.stop()
+            main.join(max(deadline - time.monotonic(), 0))
+            if main.is_alive():
+                _end_late_worker()
         finally:
-            os.close(self.read_fd)
+            # (The pipe stays open: Python writes every later signal to it, which a closed
+            # pipe would answer with an error on standard error.)
             _forget_worker_metrics()
 
 
 WATCH_SECONDS = 0.2
+# faulthandler's ending of a worker whose watch could not end it at the grace, this much later.
+BACKSTOP_SECONDS = 5
+# Sent to a worker's main thread to have it run the handlers of signals that arrived in
+# another thread. SIGURG: ignored unless handled, and nothing else here sends or handles it.
+WAKE_SIGNAL = getattr(signal, "SIGURG", None) if hasattr(signal, "pthread_kill") else None
+
+
+def _woken(_signum, _frame) -> None:
+    """The handler of WAKE_SIGNAL: nothing to do, the wakeup itself is its purpose."""
+
+
+def _wake_main_thread() -> None:
+    """Have the main thread run the Python handlers of the signals received so far.
+
+    A signal that the kernel hands to another thread only gets recorded there (and written to
+    the wakeup fd); a main thread blocked in a wait without timeout does not see it until
+    something interrupts that wait. WAKE_SIGNAL, sent to that thread only, does: its wait is
+    interrupted, Python runs every recorded handler (each once, as if the signal had come there),
+    and the wait resumes. Sent when the main thread already ran them, it changes nothing."""
+    if WAKE_SIGNAL is not None:
+        signal.pthread_kill(threading.main_thread().ident, WAKE_SIGNAL)
+
+
+def _end_late_worker() -> None:
+    """A worker that outlasted the grace: say so, with where each of its threads is, and end."""
+    log.warning(
+        "worker (pid %d) refused to gracefully stop within %d s: it is ended; its threads:",
+        os.getpid(),
+        GRACE_SECONDS,
+    )
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    faulthandler.dump_traceback(all_threads=True)
+    os._exit(1)
 
 
 # --- metrics across processes (timetracker.metrics, when present) ------------------------------

@@ -49,10 +49,12 @@ than queued), requests already received are answered in full (their transactions
 roll back as usual), idle keep-alive connections are closed, the hook deliverers write their
 last outcomes, and the process exits 0. A head already arriving when the signal comes is still
 read, until its header timeout: the stop waits for it that long at most (before, it got 2 s). A
-worker still running after :data:`GRACE_SECONDS` is killed (granian's
-``workers_kill_timeout``). The hook deliverers start no new deliveries from the signal on, and
-a delivery under way ends by its deadline (``TIMETRACKER_HOOK_TIMEOUT``, at most 20 s), so a
-receiver that never answers does not hold the stop.
+worker still running :data:`GRACE_SECONDS` after the signal writes the stacks of its threads to
+standard error and ends itself (``timetracker.granian_server._WorkerWatch``: granian's own
+``workers_kill_timeout`` is not used, see there why). The hook deliverers start no new
+deliveries from the signal on, and a delivery under way ends by its deadline
+(``TIMETRACKER_HOOK_TIMEOUT``, at most 20 s), so a receiver that never answers does not hold the
+stop.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ from typing import Any
 
 from flask import Flask
 
-GRACE_SECONDS = 30  # granian's workers_kill_timeout
+GRACE_SECONDS = 30  # after a worker's stop signal (timetracker.granian_server._WorkerWatch)
 # Largest request head (request line and headers) accepted; a larger one gets 431. A head is
 # held in memory while it arrives, so this also bounds what a slow client makes the server keep.
 HEAD_BYTES_MAX = 64 * 1024
