@@ -47,6 +47,7 @@ HEADERS = {"Authorization": "Basic " + base64.b64encode(f"admin:{PASSWORD}".enco
 YEAR = ("2025-01-01", "2025-12-31")
 MONTH = ("2025-06-01", "2025-06-30")
 WEEK = ("2025-06-09", "2025-06-15")
+HALF_YEAR = ("2025-01-01", "2025-06-30")
 DAY = "2025-06-11"
 
 
@@ -113,7 +114,14 @@ def explain(engine, statement: str, parameters) -> str:
 
 
 def in_process(target: str, repeat: int, plans: Path, only: str | None) -> list[dict]:
-    app = create_app({"DATABASE_URL": target, "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {
+            "DATABASE_URL": target,
+            # Every question is asked many times a second: the throttle is not what is measured.
+            "RATELIMIT_PER_SECOND": 1_000_000,
+            "RATELIMIT_PER_MINUTE": 1_000_000,
+        }
+    )
     engine = app.extensions["timetracker"]["engine"]
     statements = Statements(engine)
     client = app.test_client()
@@ -193,6 +201,8 @@ def exports(target: str) -> None:
     week = f"/api/v1/timeEntries?dateFrom={WEEK[0]}&dateTo={WEEK[1]}&format=csv"
     month = f"/api/v1/timeEntries?dateFrom={MONTH[0]}&dateTo={MONTH[1]}&format=csv"
     detailed = f"/api/v1/reports/detailed?dateFrom={MONTH[0]}&dateTo={MONTH[1]}&format=csv"
+    # Six times the month: the peak must not grow with the rows (flat memory).
+    half_year = f"/api/v1/timeEntries?dateFrom={HALF_YEAR[0]}&dateTo={HALF_YEAR[1]}&format=csv"
     with server_process(target) as (port, pid):
         download(port, f"/api/v1/timeEntries?dateFrom={DAY}&dateTo={DAY}&format=csv")
         before = rss_mb(pid)
@@ -201,8 +211,9 @@ def exports(target: str) -> None:
             ("entries CSV, a week of everyone", week),
             ("entries CSV, a month of everyone", month),
             ("detailed report CSV, a month of everyone", detailed),
+            ("entries CSV, half a year of everyone", half_year),
         ):
-            for run in (1, 2):
+            for run in (1,) if path == half_year else (1, 2):
                 with PeakMemory(pid) as memory:
                     rows, size, elapsed, encoding = download(port, path)
                 print(

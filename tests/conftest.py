@@ -11,6 +11,9 @@ Databases are SQLite files, or PostgreSQL schemas when TIMETRACKER_TEST_DATABASE
   clients use it, with AUTO_MIGRATE off: the schema is current and admin exists.
 - ``database_url`` (per test): an EMPTY database (a new file or schema), for the tests of the
   migrations, the command line and the server's first start.
+- :func:`seed`: a state that many tests of a module start from (a company of users, a month of
+  time), made through the API once per session and copied for each test that uses the fixture
+  it names, as the migrated template is.
 
 Run on xdist workers (the default: ``-n auto`` in pyproject.toml), each worker is a session of
 its own: its own template (a file under its own temporary directory, or a schema named with the
@@ -28,6 +31,7 @@ import sqlite3
 import sys
 import uuid
 import zoneinfo
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,6 +212,7 @@ def template_database(request, tmp_path_factory):
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         wal = Path(f"{path}-wal")
         assert not wal.exists() or wal.stat().st_size == 0
+        _SEED_TEMPLATE[:] = [path]
         yield path
         return
     schema = new_schema_name()
@@ -222,13 +227,86 @@ def template_database(request, tmp_path_factory):
 
 @pytest.fixture
 def migrated_database_url(request, tmp_path, template_database):
-    """A database as the first start leaves it (migrated, with admin), for this test alone."""
+    """A database as the first start leaves it (migrated, with admin), for this test alone; or,
+    when the test uses a fixture its module seeds (:func:`seed`), that seed's state."""
+    build = next((SEEDS[name] for name in request.fixturenames if _seeds(request, name)), None)
     if not PG_URL:
         path = tmp_path / "migrated.db"
-        shutil.copyfile(template_database, path)
+        shutil.copyfile(template_database if build is None else _seeded(build), path)
         return str(path)
-    template_database.restore(request.getfixturevalue("pg_admin_engine"))
+    admin = request.getfixturevalue("pg_admin_engine")
+    if build is None:
+        template_database.restore(admin)
+    else:
+        _seeded(build, admin, template_database).restore(admin)
     return schema_url(template_database.schema)
+
+
+# --- seeds: a state many tests start from, made once ---------------------------------------
+
+# fixture name -> the function that builds its seed, and builder -> (the seeded database: a
+# SQLite file or a PostgreSQL snapshot, and what the builder answered).
+SEEDS: dict[str, Callable] = {}
+_SEEDED: dict[Callable, tuple] = {}
+_SEED_TEMPLATE: list[Path] = []  # the SQLite template, for seeds to start from
+
+
+def seed(fixture: str):
+    """Register ``build(admin, make_user)`` as the state that the tests of its module that use
+    ``fixture`` start from. It runs once per session (per xdist worker), through the API of an
+    app of its own on a copy of the migrated template, and answers plain data (ids); each such
+    test then gets a copy of that database, and ``fixture`` reads the answer with
+    :func:`seeded`. Users made by ``make_user`` have their name as password, as always."""
+
+    def register(build: Callable) -> Callable:
+        assert fixture not in SEEDS, f"two seeds of a fixture named {fixture}"
+        SEEDS[fixture] = build
+        return build
+
+    return register
+
+
+def _seeds(request, name: str) -> bool:
+    """Whether the test's fixture ``name`` is the one a seed was registered for: its module's
+    own, or imported from it (other modules use the permission matrix's company)."""
+    build = SEEDS.get(name)
+    if build is None:
+        return False
+    fixture = getattr(sys.modules[build.__module__], name, None)
+    return fixture is not None and getattr(request.module, name, None) is fixture
+
+
+def seeded(build: Callable, pg_admin=None, template=None):
+    """What ``build`` answered; made now if it has not been (the database fixtures call this
+    first, and get the seeded database)."""
+    if build not in _SEEDED:
+        if not PG_URL:
+            path = _SEED_TEMPLATE[0].with_name(f"seed-{len(_SEEDED)}.db")
+            shutil.copyfile(_SEED_TEMPLATE[0], path)
+            value = _build_seed(str(path), build)
+            with closing(sqlite3.connect(path)) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            _SEEDED[build] = (path, value)
+        else:
+            template.restore(pg_admin)
+            value = _build_seed(schema_url(template.schema), build)
+            _SEEDED[build] = (SchemaSnapshot.capture(pg_admin, template.schema), value)
+    return _SEEDED[build][1]
+
+
+def _seeded(build: Callable, pg_admin=None, template=None):
+    """The seeded database of ``build``: a SQLite file, or a PostgreSQL snapshot."""
+    seeded(build, pg_admin, template)
+    return _SEEDED[build][0]
+
+
+def _build_seed(database_url: str, build: Callable):
+    app = create_app(app_settings(database_url, AUTO_MIGRATE=False))
+    client = app.test_client()
+    try:
+        return build(ApiClient(client, "admin", ADMIN_PASSWORD), user_factory(app, client))
+    finally:
+        app.extensions["timetracker"]["engine"].dispose()
 
 
 @pytest.fixture
@@ -320,6 +398,11 @@ def admin(client):
 @pytest.fixture
 def make_user(app, client):
     """Create a user with the given permissions and return a client logged in as them."""
+    return user_factory(app, client)
+
+
+def user_factory(app, client):
+    """``make_user`` for ``app`` and ``client``."""
     counter = iter(range(1, 10_000))
 
     def factory(*permissions: str, username: str | None = None, **flags) -> ApiClient:

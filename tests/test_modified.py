@@ -3,9 +3,12 @@ asks for what changed since the newest stamp it saw, whatever made the change.""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from timetracker.access import ENTER_TIME_TRACK, MANAGE_ACCOUNTS
+from timetracker.store.util import now_ms
 
 
 @pytest.fixture
@@ -96,7 +99,10 @@ def test_changes_made_as_a_side_effect_move_the_stamp(admin, make_user):
 def test_sort_by_modified(admin, catalogue):
     tasks = catalogue["tasks"]
     for key in ("release", "design", "build"):
-        admin.ok("patch", f"/tasks/{tasks[key]['id']}", {"description": key})
+        stamp = admin.ok("patch", f"/tasks/{tasks[key]['id']}", {"description": key})["modified"]
+        # Stamps are milliseconds: two changes in one millisecond tie, and a tie sorts by id.
+        while now_ms() <= stamp:
+            time.sleep(0.001)
     items = admin.ok("get", "/tasks?sort=-modified")["items"]
     assert [i["id"] for i in items[:3]] == [tasks[k]["id"] for k in ("build", "design", "release")]
     ascending = admin.ok("get", "/tasks?sort=%2Bmodified")["items"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import ApiClient, seed, seeded
 from timetracker.access import (
     ENTER_TIME_TRACK,
     LOCK_TIME_TRACK,
@@ -146,8 +147,10 @@ def app(make_app):
     return make_app(HOOK_ALLOWED_NETWORKS=["127.0.0.1:*"])
 
 
-@pytest.fixture
-def company(admin, make_user):
+@seed("company")
+def build_company(admin, make_user) -> dict[str, int]:
+    """The company of this module's docstring, made through the API: its objects' and its
+    users' ids by name."""
     ids = {"admin": 1}
     for name in ("Acme", "Globex"):
         ids[name] = admin.ok("post", "/customers", {"name": name})["id"]
@@ -162,15 +165,25 @@ def company(admin, make_user):
         ("ERP", "Migrate"),
     ):
         ids[task] = admin.ok("post", "/tasks", {"projectId": ids[project], "name": task})["id"]
-    clients = {"admin": admin}
     for role, (permissions, flags) in ROLES.items():
-        clients[role] = make_user(*permissions, username=role, **flags)
-        ids[role] = clients[role].id
+        ids[role] = make_user(*permissions, username=role, **flags).id
     admin.ok("put", f"/users/{ids['worker']}/workAssignments", {"projectIds": [ids["Web"]]})
     for manager in MANAGERS:
         admin.ok("put", f"/users/{ids[manager]}/team", {"userIds": [ids["worker"]]})
         admin.ok("put", f"/users/{ids[manager]}/scope", {"customerIds": [ids["Acme"]]})
-    return clients, ids
+    return ids
+
+
+@pytest.fixture
+def company(admin, client):
+    """The company (made once, see ``build_company``): a client logged in as each role, and
+    the ids by name."""
+    ids = seeded(build_company)
+    clients = {"admin": admin}
+    for role in ROLES:
+        clients[role] = ApiClient(client, role, role)
+        clients[role].id = ids[role]
+    return clients, dict(ids)
 
 
 def fill(template, ids):

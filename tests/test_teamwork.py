@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -533,6 +534,109 @@ def test_every_sort(tw_admin, spread, sort, first):
         descending = listed(tw_admin, f"{spelling}={sort}&sortOrder=desc")
         assert sorted(descending) == sorted(ascending)
     tw_admin.refused("get", "/time_entries.json?sortby=priority")
+
+
+def answered(entry_id, project, task, person, date, minutes, **more) -> dict:
+    """An entry as a list answers it, key for key in the answer's order: ``project`` (id, name,
+    status, company id, company name), ``task`` (id, name; None for time on the project),
+    ``person`` (id, first name, last name)."""
+    project_id, project_name, status, company_id, company_name = project
+    item_id, item_name = task or ("", "")
+    list_id, list_name = (str(project_id), project_name) if task else ("", "")
+    return {
+        "id": str(entry_id),
+        "project-id": str(project_id),
+        "project-name": project_name,
+        "project-status": status,
+        "company-id": str(company_id),
+        "company-name": company_name,
+        "todo-list-id": list_id,
+        "todo-list-name": list_name,
+        "todo-item-id": str(item_id) if task else "",
+        "todo-item-name": item_name,
+        "person-id": str(person[0]),
+        "person-first-name": person[1],
+        "person-last-name": person[2],
+        "description": more.get("description", ""),
+        "date": date,
+        "hours": str(minutes // 60),
+        "minutes": str(minutes % 60),
+        "isbillable": more.get("isbillable", "1"),
+        "invoiceNo": more.get("invoiceNo", ""),
+        "tags": more.get("tags", []),
+        "has-start-time": more.get("timed", "0"),
+    }
+
+
+def as_sent(body) -> bytes:
+    """JSON as the server writes it: compact, keys in order, UTF-8 unescaped."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def test_a_whole_page_byte_for_byte(app, tw_admin, admin, spread, catalogue, ids):
+    """Every kind of entry on one page (timed, untimed across a change of summer time, tagged,
+    billable and not, billed, on an archived project, time on a project without a task, deleted),
+    and single entries, exactly as answered: every key, in order, every value's type and text."""
+    made, people = spread["ids"], spread["users"]
+    admin.ok("patch", f"/users/{people['worker']}", {"firstName": "Wanda", "lastName": "Ölund"})
+    call = admin.ok("post", "/tags", {"name": "Call", "color": "#2f8de4"})
+    tw_admin.ok("put", f"/time_entries/{made['late']}.json",
+                {"time-entry": {"tags": "call, Follow-up"}})  # fmt: skip
+    follow_up = [t for t in admin.ok("get", "/tags")["items"] if t["name"] == "Follow-up"][0]
+    on_project = {"date": "20250311", "time": "23:30", "minutes": 90, "isbillable": "1",
+                  "person-id": str(people["worker"]), "description": 'Über "quoted"'}  # fmt: skip
+    general = int(tw_admin.ok("post", f"/projects/{ids['web']}/time_entries.json",
+                              {"time-entry": on_project}, 201)["timeLogId"])  # fmt: skip
+
+    acme, globex = (catalogue["customers"][c]["id"] for c in ("acme", "globex"))
+    web = (ids["web"], "Website", "active", acme, "Acme")
+    mobile = (ids["app"], "Mobile app", "active", acme, "Acme")
+    erp = (ids["erp"], "ERP", "archived", globex, "Globex")
+    wanda = (people["worker"], "Wanda", "Ölund")
+    other = (people["other"], "other", "")
+    tags = [
+        {"id": str(call["id"]), "name": "Call", "color": "#2f8de4"},
+        {"id": str(follow_up["id"]), "name": "Follow-up", "color": follow_up["color"]},
+    ]
+    # The people's time zone is New York's: untimed entries are at its midnight, in UTC.
+    entries = [
+        answered(made["billed"], mobile, (ids["release"], "Release"), wanda,
+                 "2025-02-01T05:00:00Z", 15, invoiceNo="INV-7"),
+        answered(made["early"], web, (ids["design"], "Design"), wanda,
+                 "2025-03-03T13:00:00Z", 30, timed="1"),
+        answered(made["late"], web, (ids["design"], "Design"), wanda,
+                 "2025-03-03T22:00:00Z", 45, timed="1", tags=tags),
+        answered(made["untimed"], web, (ids["build"], "Build"), wanda,
+                 "2025-03-10T04:00:00Z", 60, isbillable="0"),
+        answered(general, web, None, wanda, "2025-03-12T03:30:00Z", 90, timed="1",
+                 description='Über "quoted"'),
+        answered(made["other"], web, (ids["design"], "Design"), other,
+                 "2025-03-12T04:00:00Z", 20, description="b"),
+        answered(made["archived"], erp, (ids["migrate"], "Migrate data"), other,
+                 "2025-03-14T04:00:00Z", 10),
+        answered(made["gone"], web, (ids["design"], "Design"), wanda,
+                 "2025-03-20T04:00:00Z", 5),
+    ]  # fmt: skip
+
+    whole = tw_admin.request("get", "/time_entries.json?showDeleted=true")
+    assert whole.status_code == 200
+    assert whole.data == as_sent({"time-entries": entries, "STATUS": "OK"})
+    assert [whole.headers[h] for h in ("X-Records", "X-Pages", "X-Page")] == ["8", "1", "1"]
+    last = tw_admin.request("get", "/time_entries.json?showDeleted=true&pageSize=3&page=3")
+    assert last.data == as_sent({"time-entries": entries[6:], "STATUS": "OK"})
+    assert [last.headers[h] for h in ("X-Records", "X-Pages", "X-Page")] == ["8", "3", "3"]
+    beyond = tw_admin.request("get", "/time_entries.json?showDeleted=true&pageSize=3&page=4")
+    assert beyond.data == as_sent({"time-entries": [], "STATUS": "OK"})
+    assert [beyond.headers[h] for h in ("X-Records", "X-Pages", "X-Page")] == ["8", "3", "4"]
+    in_project = tw_admin.request("get", f"/projects/{ids['web']}/time_entries.json")
+    on_web = [e for e in entries[:-1] if e["project-id"] == str(ids["web"])]
+    assert in_project.data == as_sent({"time-entries": on_web, "STATUS": "OK"})
+
+    # One entry: the same keys and values, has-start-time a boolean.
+    for shown in entries[:-1]:
+        one = tw_admin.request("get", f"/time_entries/{shown['id']}.json")
+        single = {**shown, "has-start-time": shown["has-start-time"] == "1"}
+        assert one.data == as_sent({"time-entry": single, "STATUS": "OK"}), shown["id"]
 
 
 # --- totals --------------------------------------------------------------------------------------

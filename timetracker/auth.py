@@ -89,11 +89,12 @@ def verify_password(username: str, password: str) -> Caller | None:
     # A read: checking a (wrong) password is slow and must never hold the write lock. A name no
     # database can store (NUL) is nobody's, and PostgreSQL would refuse to look it up.
     storable = not unstorable(username)
+    decoy = decoy_hash()  # before the lookup: the first login of all pays for it, whoever it is
     user = user_store.find_for_login(get_db(write=False), username) if storable else None
     cache: VerifiedCredentials = current_app.extensions["timetracker"]["credentials"]
     if user is None:
         # Spend the same time as for a real user, so timing does not reveal which names exist.
-        check_password_hash(current_app.extensions["timetracker"]["dummy_hash"], password)
+        check_password_hash(decoy, password)
         g.auth_failure = "invalid"
         return None
     verified = cache.contains(username, password, user["password_hash"])
@@ -245,6 +246,21 @@ def init_app(app: Flask) -> None:
     app.extensions["timetracker"]["credentials"] = VerifiedCredentials(
         app.config["AUTH_CACHE_SIZE"]
     )
-    app.extensions["timetracker"]["dummy_hash"] = generate_password_hash(
-        secrets.token_urlsafe(16), method=app.config["PASSWORD_HASH_METHOD"]
-    )
+    app.extensions["timetracker"]["decoy_hash"] = None
+    app.extensions["timetracker"]["decoy_lock"] = threading.Lock()
+
+
+def decoy_hash() -> str:
+    """The hash a name that is nobody's is checked against: a random password's, made with the
+    configured method by the first login (a slow hash is some 70 ms the start need not wait
+    for), before that login looks its name up, so no login's timing tells whether it exists."""
+    extension = current_app.extensions["timetracker"]
+    decoy = extension["decoy_hash"]
+    if decoy is None:
+        with extension["decoy_lock"]:
+            decoy = extension["decoy_hash"]
+            if decoy is None:
+                decoy = extension["decoy_hash"] = generate_password_hash(
+                    secrets.token_urlsafe(16), method=current_app.config["PASSWORD_HASH_METHOD"]
+                )
+    return decoy

@@ -76,13 +76,13 @@ def instants_as_text(rows: Iterator[tuple], columns: Sequence[str]) -> Iterator[
         return rows
 
     def shown(row: tuple) -> tuple:
-        if all(row[i] is None for i in instants):
-            return row
-        cells = list(row)
+        cells = None
         for i in instants:
-            if cells[i] is not None:
-                cells[i] = instant_text(int(cells[i]))
-        return tuple(cells)
+            if row[i] is not None:
+                if cells is None:
+                    cells = list(row)
+                cells[i] = instant_text(int(row[i]))
+        return row if cells is None else tuple(cells)
 
     return map(shown, rows)
 
@@ -90,14 +90,18 @@ def instants_as_text(rows: Iterator[tuple], columns: Sequence[str]) -> Iterator[
 def instant_text(ms: int) -> str:
     """Epoch milliseconds as the API answers a moment: ``2026-03-04T09:30:00Z`` (with
     ``.250`` before the ``Z`` when it has milliseconds). Written from the day and the time of
-    day, the day's part made once: a list or an export writes two per entry."""
+    day, each part's text made once: a list or an export writes two per entry."""
     seconds, milli = divmod(ms, 1000)
     day, second = divmod(seconds, 86400)
-    minutes, second = divmod(second, 60)
-    hour, minute = divmod(minutes, 60)
+    minute, second = divmod(second, 60)
     if milli:
-        return f"{_day_text(day)}T{hour:02d}:{minute:02d}:{second:02d}.{milli:03d}Z"
-    return f"{_day_text(day)}T{hour:02d}:{minute:02d}:{second:02d}Z"
+        return f"{_day_text(day)}T{_HOUR_MINUTE[minute]}{_SECOND[second]}.{milli:03d}Z"
+    return f"{_day_text(day)}T{_HOUR_MINUTE[minute]}{_SECOND[second]}Z"
+
+
+# The time of day's text, by minute of the day and by second of the minute.
+_HOUR_MINUTE = tuple(f"{hour:02d}:{minute:02d}" for hour in range(24) for minute in range(60))
+_SECOND = tuple(f":{second:02d}" for second in range(60))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -280,11 +280,6 @@ def general_task(conn: Connection, caller: Caller, project: Mapping[str, Any]) -
     )
 
 
-def general_tasks_among(conn: Connection, task_ids) -> set[int]:
-    """Which of the tasks are their projects' general tasks."""
-    return store.general_among(conn, task_ids)
-
-
 def ensure_users_exist(conn: Connection, user_ids, field: str) -> None:
     """404 naming ``field`` when a body lists user ids that do not exist."""
     crud.ensure_exist(conn, USERS, user_ids, field, what="Users")

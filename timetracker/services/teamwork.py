@@ -143,48 +143,52 @@ def _utc(moment: int) -> str:
 _EPOCH = dt.datetime(1970, 1, 1)
 
 
-def shown(conn: Connection, rows: list[Mapping[str, Any]], one: bool = False) -> list[dict]:
-    """Entries (stored rows of the entries service) in Teamwork's shape, ready to answer (the
-    schemas document it): the names around each, its moment in UTC, hours and minutes,
-    billable and billed. ``has-start-time`` is ``"1"``/``"0"`` in lists, a boolean for
-    ``one`` entry, as documented."""
-    ids = [row["id"] for row in rows]
-    # Rows of a described page carry their names; others are described in one more query.
-    named = not rows or "task_name" in rows[0]
-    names = {row["id"]: row for row in rows} if named else entry_store.described(conn, ids)
-    tags = _tags_of(conn, ids)
-    project_level = catalogue.general_tasks_among(conn, {row["task_id"] for row in rows})
+# An entry's length as its hours and the minutes beyond them, as text, by minutes (an entry
+# lasts 0 to a day): made once, not per entry.
+_HOURS = tuple(str(minutes // 60) for minutes in range(MINUTES_PER_DAY + 1))
+_MINUTES = tuple(str(minutes % 60) for minutes in range(MINUTES_PER_DAY + 1))
+
+
+def shown(conn: Connection, rows: list, one: bool = False) -> list[dict]:
+    """Entries (rows of ``store.time_entries.DESCRIBED_COLUMNS``) in Teamwork's shape, ready
+    to answer (the schemas document it): the names around each, its moment in UTC, hours and
+    minutes, billable and billed. ``has-start-time`` is ``"1"``/``"0"`` in lists, a boolean
+    for ``one`` entry, as documented."""
+    tags = _tags_of(conn, [row[0] for row in rows])
     zone = _zone_finder(conn)
     midnights: dict[tuple, str] = {}  # (user, day): an untimed entry's moment
     # What an entry shows of its task (its project, company and list) and of its person, made
     # once per task and per person of the page.
     of_task: dict[int, tuple[str, ...]] = {}
     of_person: dict[int, tuple[str, str, str]] = {}
+    untagged: list = []
     answer = []
-    for row in rows:
-        about = names[row["id"]]
-        started, user_id, task_id = row["started"], row["user_id"], row["task_id"]
+    for (
+        entry_id, user_id, task_id, day, started, minutes, description, billable, project_id,
+        customer_id, first_name, last_name, task_name, general, project_name, archived,
+        customer_name, invoice_number,
+    ) in rows:  # fmt: skip
         if started is not None:
             moment = _utc(started)
         else:
-            key = (user_id, row["date"])
-            if key not in midnights:
-                midnights[key] = _utc(_moment(row["date"], dt.time(), zone(user_id)))
-            moment = midnights[key]
+            moment = midnights.get((user_id, day))
+            if moment is None:
+                moment = _utc(_moment(day, dt.time(), zone(user_id)))
+                midnights[user_id, day] = moment
         task = of_task.get(task_id)
         if task is None:
-            project_id, project_name = str(row["project_id"]), about["project_name"]
-            if task_id in project_level:  # as Teamwork answers time without a task
+            project = str(project_id)
+            if general:  # as Teamwork answers time without a task
                 item_id = item_name = list_id = list_name = ""
             else:
-                item_id, item_name = str(task_id), about["task_name"]
-                list_id, list_name = project_id, project_name
+                item_id, item_name = str(task_id), task_name
+                list_id, list_name = project, project_name
             task = of_task[task_id] = (
-                project_id,
+                project,
                 project_name,
-                "archived" if about["project_archived"] else "active",
-                str(row["customer_id"]),
-                about["customer_name"],
+                "archived" if archived else "active",
+                str(customer_id),
+                customer_name,
                 list_id,
                 list_name,
                 item_id,
@@ -192,16 +196,11 @@ def shown(conn: Connection, rows: list[Mapping[str, Any]], one: bool = False) ->
             )
         person = of_person.get(user_id)
         if person is None:
-            person = of_person[user_id] = (
-                str(user_id),
-                about["first_name"],
-                about["last_name"],
-            )
-        minutes = row["minutes"]
+            person = of_person[user_id] = (str(user_id), first_name, last_name)
         timed = started is not None
         answer.append(
             {
-                "id": str(row["id"]),
+                "id": str(entry_id),
                 "project-id": task[0],
                 "project-name": task[1],
                 "project-status": task[2],
@@ -214,13 +213,13 @@ def shown(conn: Connection, rows: list[Mapping[str, Any]], one: bool = False) ->
                 "person-id": person[0],
                 "person-first-name": person[1],
                 "person-last-name": person[2],
-                "description": row["description"] or "",
+                "description": description or "",
                 "date": moment,
-                "hours": str(minutes // 60),
-                "minutes": str(minutes % 60),
-                "isbillable": "1" if row["effective_billable"] else "0",
-                "invoiceNo": about["invoice_number"] or "",
-                "tags": tags.get(row["id"], []),
+                "hours": _HOURS[minutes],
+                "minutes": _MINUTES[minutes],
+                "isbillable": "1" if billable else "0",
+                "invoiceNo": invoice_number or "",
+                "tags": tags.get(entry_id, untagged),
                 "has-start-time": timed if one else ("1" if timed else "0"),
             }
         )
@@ -258,7 +257,11 @@ def entry_list(
     if args.get("tagIds"):
         filters["tag_ids"] = args["tagIds"]
     rows = time_entries.described_page(conn, caller, filters)
-    records = time_entries.count(conn, caller, filters)
+    if 0 < len(rows) < size or (not rows and page == 1):
+        # The last page (or none at all): the entries before it and its own are every match.
+        records = filters["offset"] + len(rows)
+    else:
+        records = time_entries.count(conn, caller, filters)
     paging = {"records": records, "pages": math.ceil(records / size), "page": page}
     return {"time-entries": shown(conn, rows), "STATUS": "OK"}, paging
 
@@ -269,7 +272,8 @@ def entry(conn: Connection, caller: Caller, entry_id: int) -> dict[str, Any]:
     row = seen(time_entries, conn, caller, entry_id)
     if row["deleted"] is not None:
         raise not_found(time_entries.label, entry_id)
-    return {"time-entry": shown(conn, [row], one=True)[0], "STATUS": "OK"}
+    described = entry_store.described(conn, [row["id"]])
+    return {"time-entry": shown(conn, described, one=True)[0], "STATUS": "OK"}
 
 
 # --- time entries: writing -----------------------------------------------------------------------

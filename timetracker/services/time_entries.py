@@ -43,7 +43,6 @@ from timetracker.services.entry_settings import entry_settings
 from timetracker.services.tags import tags
 from timetracker.services.timetrack_events import change_event
 from timetracker.services.users import users
-from timetracker.store import entities
 from timetracker.store import tags as tag_store
 from timetracker.store import time_entries as store
 from timetracker.store import timetrack as records
@@ -204,13 +203,11 @@ class TimeEntries(crud.Resource):
     def visible(self, caller: Caller):
         return on_records(access.timetrack_filter(caller), te.c.user_id, te.c.task_id)
 
-    def described_page(
-        self, conn: Connection, caller: Caller, args: Mapping[str, Any]
-    ) -> list[RowMapping]:
-        """:meth:`page` with the names around each entry (``store.described``'s columns) in
-        the same rows: one query."""
+    def described_page(self, conn: Connection, caller: Caller, args: Mapping[str, Any]) -> list:
+        """A page of the list with the names around each entry, one query: rows of
+        ``store.DESCRIBED_COLUMNS``, read as they come."""
         filters, visible = self.list_filters(caller, args), self.list_condition(caller, args)
-        return entities.list_rows(conn, store.DESCRIBED_ENTRIES, filters, visible)
+        return store.described_page(conn, filters, visible)
 
     def list_condition(self, caller: Caller, args: Mapping[str, Any]):
         return store.list_condition(args, self.visible(caller))

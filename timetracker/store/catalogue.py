@@ -104,15 +104,6 @@ def insert_general_task(conn: Connection, project_id: int, name: str, columns) -
     return conn.execute(stmt).scalar()
 
 
-def general_among(conn: Connection, task_ids: Iterable[int]) -> set[int]:
-    """Which of the tasks are their projects' general tasks."""
-    ids = sorted(set(task_ids))
-    if not ids:
-        return set()
-    stmt = select(tasks.c.id).where(tasks.c.id.in_(ids), tasks.c.general)
-    return set(conn.execute(stmt).scalars())
-
-
 # --- comments ---------------------------------------------------------------------------------
 
 # The API's object kind -> the owner column of the comments table.

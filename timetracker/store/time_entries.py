@@ -18,7 +18,6 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Connection,
-    RowMapping,
     and_,
     bindparam,
     case,
@@ -524,36 +523,53 @@ def timed_between(
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-_DESCRIBED = select(
+# What the Teamwork face shows of an entry: its own columns and the names around it (its user's
+# first and last name, its task's name and whether it is its project's general task, its
+# project's name and whether it is archived, its customer's name, its invoice's number), read by
+# position in this order (DESCRIBED_COLUMNS names them).
+_DESCRIBED_SELECTED = (
     te.c.id,
+    te.c.user_id,
+    te.c.task_id,
+    te.c.date,
+    te.c.started,
+    te.c.minutes,
+    te.c.description,
+    BILLABLE.label("billable"),
+    tasks.c.project_id,
+    projects.c.customer_id,
     users.c.first_name,
     users.c.last_name,
     tasks.c.name.label("task_name"),
+    tasks.c.general,
     projects.c.name.label("project_name"),
     projects.c.archived.label("project_archived"),
     customers.c.name.label("customer_name"),
     invoices.c.number.label("invoice_number"),
-).select_from(_SORTED.outerjoin(invoices, invoices.c.id == te.c.invoice_id))
-
-
-# The list's rows with the names around each entry (:data:`_DESCRIBED`'s), in the one query:
-# for a face that shows the names (Teamwork's).
+)
+DESCRIBED_COLUMNS = tuple(column.name for column in _DESCRIBED_SELECTED)
+_DESCRIBED = select(*_DESCRIBED_SELECTED).select_from(
+    _SORTED.outerjoin(invoices, invoices.c.id == te.c.invoice_id)
+)
+# The list's entries so described, a page in one query.
 DESCRIBED_ENTRIES = Entity(
     table=te,
-    base=TIME_ENTRIES.base.add_columns(
-        *(column for column in _DESCRIBED.selected_columns if column.name != "id")
-    ).select_from(_SORTED.outerjoin(invoices, invoices.c.id == te.c.invoice_id)),
+    base=_DESCRIBED,
     sort=TIME_ENTRIES.sort,
     in_filters=TIME_ENTRIES.in_filters,
 )
 
 
-def described(conn: Connection, ids: Iterable[int]) -> dict[int, RowMapping]:
-    """Per entry id: the names around the entry (its user's first and last name, its task's,
-    project's and customer's names, whether the project is archived, its invoice's number), in
-    one query. No visibility applies: the caller has the entries already."""
+def described_page(conn: Connection, args: Mapping[str, Any], visible) -> list[Sequence[Any]]:
+    """One page of the entry list (``args`` and ``visible`` as for :func:`list_page`), each
+    entry a row of ``DESCRIBED_COLUMNS``, read as it comes."""
+    return conn.execute(list_statement(DESCRIBED_ENTRIES, args, visible)).all()
+
+
+def described(conn: Connection, ids: Iterable[int]) -> list[Sequence[Any]]:
+    """The entries with these ids, in id order, as :func:`described_page` reads them. No
+    visibility applies: the caller has the entries already."""
     ids = sorted(set(ids))
     if not ids:
-        return {}
-    rows = conn.execute(_DESCRIBED.where(among(te.c.id, ids))).mappings()
-    return {row["id"]: row for row in rows}
+        return []
+    return conn.execute(_DESCRIBED.where(among(te.c.id, ids)).order_by(te.c.id)).all()
