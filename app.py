@@ -1,4 +1,4 @@
-"""WSGI entry point: ``waitress-serve app:app`` or ``flask --app app run``.
+"""WSGI entry point: ``granian --interface wsgi app:app`` or ``flask --app app run``.
 
 A start as ``timetracker serve`` makes it: the database readied (migrated, the first
 administrator created), then the app built."""

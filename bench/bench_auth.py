@@ -182,7 +182,7 @@ def main() -> None:
         _, uncached, _ = measure(db, args.seconds, args.clients, AUTH_CACHE_SIZE="0")
 
     print(
-        f"clients: {args.clients}, {args.seconds:.0f} s per measurement, SQLite, waitress "
+        f"clients: {args.clients}, {args.seconds:.0f} s per measurement, SQLite, granian "
         f"8 threads, {os.cpu_count()} CPUs"
     )
     print(f"GET /api/v1/health (no auth)             {health:8.0f} req/s")

@@ -186,7 +186,7 @@ def main() -> None:
             f"dataset: {args.users} users, 5000 tasks; CSV of {len(rows):,} lines, "
             f"{len(body) / 1e6:.1f} MB, built in {time.perf_counter() - started:.1f} s"
         )
-        print(f"{os.cpu_count()} CPUs shared by server and client; waitress 8 threads")
+        print(f"{os.cpu_count()} CPUs shared by server and client; granian 8 threads")
         path = "/api/v1/timetrack/import"
         bad = body + b"user0000,2024-02-30,Customer 0,Project 0,Task 0,60,\n"
         imports, refusals, again = [], [], []

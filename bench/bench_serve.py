@@ -3,7 +3,7 @@
     python bench/bench_serve.py [--seconds 5] [--repeat 3] [--batch 1000] [--also-threads 8]
                                 [--batch-against DIR]
 
-Starts, each in its own process with waitress and 4 threads (the server's default), a bare Flask
+Starts, each under granian with 4 threads (the server's default), a bare Flask
 app whose one endpoint answers a small JSON object, and ``timetracker serve`` on a new SQLite
 file. With ``wrk -t2 -c8``
 (or, without wrk, eight Python client threads) it measures requests per second of:
@@ -46,20 +46,23 @@ from bench_auth import AUTH, answering, call, free_port, rate, server  # noqa: E
 
 BARE_APP = textwrap.dedent(
     """
-    import logging
     import sys
 
-    import waitress
     from flask import Flask, jsonify
+    from granian.constants import HTTPModes, Interfaces
+    from granian.log import LogLevels
+    from granian.server import Server
 
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = Flask(__name__)
 
     @app.get("/")
     def index():
         return jsonify(status="ok")
 
-    waitress.serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=4, _quiet=True)
+    Server(
+        "bare", port=int(sys.argv[1]), interface=Interfaces.WSGI, blocking_threads=4,
+        http=HTTPModes.http1, log_level=LogLevels.warning,
+    ).serve(target_loader=lambda _target: app)
     """
 )
 
@@ -178,7 +181,7 @@ def main() -> None:
         health = statistics.median(figures["health"])
         get = statistics.median(figures["get"])
         batch = statistics.median(figures["batch"])
-        print(f"bare Flask + waitress JSON      {bare_rate:7.0f} req/s")
+        print(f"bare Flask + granian JSON       {bare_rate:7.0f} req/s")
         print(f"GET /api/v1/health              {health:7.0f} req/s  {health / bare_rate:5.0%}")
         print(
             f"authenticated GET customer      {get:7.0f} req/s  {get / bare_rate:5.0%}"

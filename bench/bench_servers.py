@@ -4,11 +4,11 @@ same server, in one run.
     python bench/bench_servers.py [--seconds 3] [--repeat 2] [--connections 8]
                                   [--only NAME ...] [--db URL --redis URL]
 
-Needs ``wrk`` and, besides the project's own waitress and gunicorn, ``pip install granian`` (not a
-dependency of the project: only this comparison uses it).
+Needs ``wrk`` and, besides the project's own granian, ``pip install waitress gunicorn`` (not
+dependencies of the project: only this comparison uses them).
 
-For each candidate (waitress as ``timetracker serve`` runs it, waitress with its own thread
-dispatch, gunicorn ``gthread``, granian's WSGI interface with threads and with processes) it
+For each candidate (granian as ``timetracker serve`` runs it, waitress, gunicorn ``gthread``,
+granian's own command with threads and with processes) it
 starts a bare Flask app (one endpoint answering a small JSON object) and this server on a
 SQLite file made for the run, and measures with ``wrk -t2 -c<connections>``:
 
@@ -106,8 +106,13 @@ def candidates(python_bin: Path) -> dict[str, dict[str, list[str]]]:
     granian += ["--no-access-log", "--log-level", "warning"]
     serve = [str(python_bin / "timetracker"), "serve", "--port", "{port}"]
     commands = {
-        "waitress (timetracker serve)": [*waitress, "{module}:app"],
-        "waitress (its own dispatch)": [*waitress, "{module}:app"],
+        f"granian (timetracker serve) 1x{THREADS}": [
+            *granian,
+            "--workers=1",
+            f"--blocking-threads={THREADS}",
+            "{module}:app",
+        ],  # fmt: skip
+        f"waitress-serve {THREADS} threads": [*waitress, "{module}:app"],
         f"gunicorn gthread 1x{THREADS}": [*gunicorn, "-w1", f"--threads={THREADS}", "{module}:app"],
         f"granian 1x{THREADS} threads": [
             *granian,
@@ -119,7 +124,7 @@ def candidates(python_bin: Path) -> dict[str, dict[str, list[str]]]:
         "gunicorn gthread 2x2": [*gunicorn, "-w2", "--threads=2", "{module}:app"],
     }
     chosen = {name: {"bare": command, "ours": command} for name, command in commands.items()}
-    chosen["waitress (timetracker serve)"]["ours"] = [*serve, f"--threads={THREADS}"]
+    chosen[f"granian (timetracker serve) 1x{THREADS}"]["ours"] = [*serve, f"--threads={THREADS}"]
     return chosen
 
 

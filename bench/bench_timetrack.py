@@ -148,7 +148,7 @@ def main() -> None:
         engine = create_engine(normalize_url(db))
         user = built["users"][len(built["users"]) // 2]
         with server(db) as port:
-            print(f"{os.cpu_count()} CPUs shared by server and client; waitress 8 threads")
+            print(f"{os.cpu_count()} CPUs shared by server and client; granian 8 threads")
             floor_client = Client(port)
             floor_client.send("GET", "/api/v1/users/me")
             floor, _ = median_time(lambda: floor_client.send("GET", "/api/v1/users/me"), 50)

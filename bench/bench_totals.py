@@ -148,7 +148,7 @@ def main() -> None:
         # run (seconds each on a busy machine): longer than the default 5 s the server gives
         # an idle connection to send its next request.
         with server(db, HEADER_TIMEOUT="300") as port:
-            print(f"{os.cpu_count()} CPUs shared by server and client; waitress 8 threads")
+            print(f"{os.cpu_count()} CPUs shared by server and client; granian 8 threads")
             admin = Client(port, AUTH)
             auth, team, customers = scoped_manager(admin, built)
             manager = Client(port, auth)

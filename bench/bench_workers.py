@@ -6,17 +6,16 @@ on the same machine.
                                   [--pg postgresql://postgres@127.0.0.1:5432/postgres]
                                   [--redis redis://127.0.0.1:6379]
 
-The servers are started here, in turns: ``timetracker serve`` (waitress, one process),
-``timetracker serve --workers 2`` (gunicorn, two processes), and, to tell the server from the
-processes apart, gunicorn with one worker; each with --threads threads a process (8, the
-default of ``serve``). Besides requests per second it prints the CPU time the server processes
-spent per request, how many CPUs it kept busy and how busy the whole machine was (from /proc):
-other load on the machine takes CPUs the second worker would use. Each serves the
-demo company (``timetracker demo``) and is asked ``GET /api/v1/customers/{id}`` with Basic
-auth over keep-alive connections. The database is PostgreSQL (a schema of its own in the --pg
-database, dropped at the end) when it answers, SQLite otherwise; the limits are in Redis (keys
-of their own), which several processes need. The load comes from ``wrk`` when it is installed,
-else from Python processes (one per CPU). The best of --runs of each counts.
+The servers are started here, in turns: ``timetracker serve`` (one granian worker process)
+and ``timetracker serve --workers 2`` (two); each with --threads threads a process (8).
+Besides requests per second it prints the CPU time the server processes spent per request,
+how many CPUs it kept busy and how busy the whole machine was (from /proc): other load on the
+machine takes CPUs the second worker would use. Each serves the demo company (``timetracker
+demo``) and is asked ``GET /api/v1/customers/{id}`` with Basic auth over keep-alive
+connections. The database is PostgreSQL (a schema of its own in the --pg database, dropped at
+the end) when it answers, SQLite otherwise; the limits are in Redis (keys of their own), which
+several processes need. The load comes from ``wrk`` when it is installed, else from Python
+processes (one per CPU). The best of --runs of each counts.
 Target: two workers at least 1.3x one on 2 CPUs, the load generator on the same machine.
 """
 
@@ -91,16 +90,6 @@ def server_env(redis_url: str) -> dict[str, str]:
     return env
 
 
-GUNICORN_ONE = (
-    "import sys; from timetracker import create_app; "
-    "from timetracker.gunicorn_server import GunicornServer; "
-    "from timetracker.startup import prepare_database; "
-    "prepare_database({'DATABASE_URL': sys.argv[1]}); "
-    "GunicornServer(create_app({'DATABASE_URL': sys.argv[1]}), bind=sys.argv[2], "
-    "workers=1, threads=int(sys.argv[3])).run()"
-)
-
-
 def cpu_seconds(pid: int) -> float:
     """CPU time (user and system) used so far by ``pid`` and its child processes (Linux)."""
     total = 0.0
@@ -126,15 +115,10 @@ def machine_busy() -> tuple[float, float]:
 
 @contextmanager
 def server(kind: str, db: str, env: dict[str, str], threads: int = 8):
-    """``kind``: waitress, gunicorn-2 or gunicorn-1; yields (port, pid) once it answers."""
+    """``kind``: workers-1 or workers-2; yields (port, pid) once it answers."""
     port = free_port()
-    if kind == "gunicorn-1":
-        command = [sys.executable, "-c", GUNICORN_ONE, db, f"127.0.0.1:{port}", str(threads)]
-    else:
-        command = [sys.executable, "-m", "timetracker", "serve", "--port", str(port), "--db", db]
-        command += ["--threads", str(threads)]
-        if kind == "gunicorn-2":
-            command += ["--workers", "2"]
+    command = [sys.executable, "-m", "timetracker", "serve", "--port", str(port), "--db", db]
+    command += ["--threads", str(threads), "--workers", kind.rpartition("-")[2]]
     with answering(command, port, timeout=60, env=env, cwd=ROOT) as process:
         yield port, process.pid
 
@@ -194,7 +178,7 @@ def main() -> None:
     load, generator = (wrk_rate, "wrk") if use_wrk else (python_rate, "Python")
 
     env = server_env(args.redis)
-    kinds = ("waitress", "gunicorn-2", "gunicorn-1")
+    kinds = ("workers-1", "workers-2")
     best = dict.fromkeys(kinds, 0.0)
     cpu_ms = dict.fromkeys(kinds, float("inf"))  # server CPU time per request
     cores = dict.fromkeys(kinds, 0.0)  # CPUs the server used (in the best run)
@@ -206,7 +190,7 @@ def main() -> None:
         )  # fmt: skip
         if demo.returncode != 0:
             raise SystemExit(demo.stdout + demo.stderr)
-        with server("waitress", db, env) as (port, _pid):
+        with server("workers-1", db, env) as (port, _pid):
             customer = call(port, "GET", "/api/v1/customers?limit=1", headers=AUTH)[1]
         path = f"/api/v1/customers/{customer['items'][0]['id']}"
         for _ in range(args.runs):
@@ -231,18 +215,14 @@ def main() -> None:
     )
     n = args.threads
     for kind, label in (
-        ("waitress", f"1 process (waitress, {n} threads)"),
-        ("gunicorn-2", f"--workers 2 (gunicorn, 2 x {n} threads)"),
-        ("gunicorn-1", f"  for comparison: gunicorn, 1 x {n} threads"),
+        ("workers-1", f"--workers 1 (granian, 1 x {n} threads)"),
+        ("workers-2", f"--workers 2 (granian, 2 x {n} threads)"),
     ):
         print(
             f"{label:42} {best[kind]:6.0f} req/s  {cpu_ms[kind]:5.2f} ms server CPU a request, "
             f"server on {cores[kind]:.2f} CPUs, machine {busy[kind]:.0%} busy"
         )
-    print(
-        f"2 workers / 1 process: {best['gunicorn-2'] / best['waitress']:.2f}x (target >= 1.3x); "
-        f"against gunicorn with 1 worker: {best['gunicorn-2'] / best['gunicorn-1']:.2f}x"
-    )
+    print(f"2 workers / 1: {best['workers-2'] / best['workers-1']:.2f}x (target >= 1.3x)")
 
 
 if __name__ == "__main__":

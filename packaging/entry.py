@@ -1,6 +1,7 @@
 """The one-file binary's entry point: the ``timetracker`` command, as the installed script runs
-it (``timetracker.cli:main``)."""
+it (``timetracker.cli:main``), and the start of a server worker process."""
 
+import multiprocessing
 import warnings
 
 from timetracker.cli import main
@@ -10,4 +11,7 @@ from timetracker.cli import main
 warnings.filterwarnings("ignore", message="Pillow could not be imported")
 
 if __name__ == "__main__":
+    # The server's workers are child processes (multiprocessing): where they are spawned rather
+    # than forked, each starts this binary again, and this makes that start a worker.
+    multiprocessing.freeze_support()
     main(prog_name="timetracker")

@@ -271,7 +271,7 @@ def run_page(browser: str, url: str, profile) -> str:
 
 @pytest.mark.parametrize("allowed", [True, False], ids=["cors-on", "cors-off"])
 def test_a_browser_page_of_another_origin_calls_the_api(database_url, tmp_path, allowed):
-    """The real server under waitress, a page from another origin, headless Chromium: the
+    """The real server, a page from another origin, headless Chromium: the
     page's script gets its answers when the origin is allowed, and nothing when it is not."""
     browser = find_browser()
     if browser is None:

@@ -10,10 +10,7 @@ test_connections.py, test_serving.py, test_bad_input.py, test_dump.py, test_rout
 from __future__ import annotations
 
 import inspect
-import sys
 from importlib.metadata import version
-
-import pytest
 
 
 def missing_names(owner, names) -> list[str]:
@@ -31,71 +28,6 @@ def report(library: str, user: str, missing: list[str]) -> None:
     assert not missing, (
         f"{library} {version(library)} no longer has what {user} uses: {', '.join(missing)}"
     )
-
-
-def test_waitress():
-    import waitress.server
-    from waitress import wasyncore
-    from waitress.adjustments import Adjustments
-    from waitress.channel import HTTPChannel
-    from waitress.parser import HTTPRequestParser
-    from waitress.server import BaseWSGIServer
-    from waitress.task import ThreadedTaskDispatcher
-
-    user = "timetracker/waitress_server.py"
-    parameters = inspect.signature(waitress.server.create_server).parameters
-    report(
-        "waitress",
-        user,
-        [f"create_server({p}=)" for p in ("map", "_dispatcher") if p not in parameters],
-    )
-    dispatcher = ThreadedTaskDispatcher()
-    report(
-        "waitress",
-        user,
-        missing_names(
-            dispatcher,
-            [
-                "handler_thread", "add_task", "set_thread_count", "shutdown", "lock", "queue",
-                "queue_cv", "thread_exit_cv", "threads", "stop_count", "logger", "queue_logger",
-            ],
-        ),
-    )  # fmt: skip
-    report(
-        "waitress",
-        user,
-        missing_names(HTTPChannel, ["parser_class", "readable", "will_close", "close_when_flushed"])
-        + missing_names(HTTPChannel, ["total_outbufs_len", "request"])
-        + assigned_in_source(HTTPChannel, ["requests"])
-        + missing_names(HTTPRequestParser, ["received", "headers_finished", "empty"])
-        + missing_names(wasyncore, ["loop", "close_all", "file_dispatcher"])
-        + missing_names(wasyncore.dispatcher, ["del_channel", "accepting"])
-        + missing_names(BaseWSGIServer, ["channel_class", "print_listen"])
-        + assigned_in_source(BaseWSGIServer, ["adj"])
-        + missing_names(
-            Adjustments(), ["connection_limit", "asyncore_loop_timeout", "asyncore_use_poll"]
-        ),
-    )
-
-
-def test_waitress_server_takes_our_socket_map_and_threads(app):
-    """``create_server`` puts its listening socket in the map given, and serves with the
-    threads given (the graceful stop and the head deadline rely on both)."""
-    import waitress
-    from waitress import wasyncore
-
-    from timetracker.waitress_server import SpilloverDispatcher
-
-    socket_map: dict = {}
-    dispatcher = SpilloverDispatcher()
-    server = waitress.create_server(
-        app, map=socket_map, host="127.0.0.1", port=0, threads=1, _dispatcher=dispatcher
-    )
-    try:
-        assert server in socket_map.values(), "waitress: create_server ignores map="
-        assert server.task_dispatcher is dispatcher, "waitress: create_server ignores _dispatcher="
-    finally:
-        wasyncore.close_all(socket_map)
 
 
 def test_sqlalchemy():
@@ -220,7 +152,6 @@ def test_werkzeug():
         )
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="gunicorn runs on Unix only")
 def test_werkzeug_parses_a_rule_in_one_method():
     """timetracker/routing.py keeps each parsed rule path: werkzeug's Rule.compile takes the
     parts from ``_parse_rule``, whose only other effects are on ``_trace``, ``_converters``
@@ -260,23 +191,3 @@ def test_werkzeug_parses_a_rule_in_one_method():
         adapter = url_map.bind("localhost")
         assert adapter.match("/things/7/parts/a/b") == ("e", {"thing_id": 7, "rest": "a/b"})
         assert adapter.build("e", {"thing_id": 7, "rest": "a/b"}) == "/things/7/parts/a/b"
-
-
-def test_gunicorn():
-    from gunicorn.workers import gthread
-
-    user = "timetracker/gunicorn_server.py"
-    report(
-        "gunicorn",
-        user,
-        missing_names(gthread, ["STOP_KEEPALIVE_LINGER", "TConn", "ThreadWorker"])
-        + missing_names(
-            gthread.ThreadWorker,
-            ["enqueue_req", "handle", "murder_pending", "handle_exit", "set_accept_enabled"],
-        )
-        + assigned_in_source(
-            gthread.ThreadWorker, ["poller", "nr_conns", "method_queue", "alive", "sockets"]
-        )
-        + missing_names(gthread.TConn, ["init", "close"])
-        + assigned_in_source(gthread.TConn, ["sock", "timeout", "parser", "data_ready"]),
-    )

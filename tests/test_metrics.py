@@ -239,7 +239,8 @@ def test_process_metrics(make_app):
 
 # A master that prepares the directory and forks two workers answering requests, as
 # ``serve --workers 2`` does: with "preload" the master builds the app and the workers inherit
-# it (gunicorn's preload_app), otherwise each worker builds its own. It prints the workers' pids.
+# it (as where workers are forked), otherwise each worker builds its own (as where they are
+# spawned). It prints the workers' pids.
 WORKERS = """
 import json, os, sys
 from timetracker import create_app, metrics
@@ -252,7 +253,7 @@ for n in (1, 2):
     if pid == 0:
         if app is None:
             app = create_app(config)
-        else:  # what gunicorn_server.post_fork does
+        else:  # what granian_server._worker_app does
             app.extensions["timetracker"]["engine"].dispose(close=False)
         client = app.test_client()
         for _ in range(n):

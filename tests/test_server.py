@@ -1,4 +1,4 @@
-"""The real server: `timetracker serve` under waitress on 127.0.0.1, driven over HTTP."""
+"""The real server: `timetracker serve` on 127.0.0.1, driven over HTTP."""
 
 from __future__ import annotations
 

@@ -1,27 +1,35 @@
-"""SIGTERM stops `timetracker serve` gracefully, under waitress (one process) and gunicorn
+"""SIGTERM stops `timetracker serve` gracefully, with one worker process and with two
 (`--workers 2`, which needs the limits in Redis): a request already being answered is answered
 in full, a new connection is refused meanwhile, the process exits 0 and the database is intact.
 
 The request is a CSV export of some 10 MB, read slowly by a client with a small receive buffer:
 more than the kernel's buffers on both sides hold, so when SIGTERM arrives the server still has
 most of the answer to send (in the task or in its output buffers), however fast the machine.
+
+The stop holds whichever of a worker's threads the kernel hands the signal to, and a worker
+that outlasts the grace says so and ends.
 """
 
 from __future__ import annotations
 
 import base64
+import ctypes
 import datetime as dt
 import http.client
+import os
 import signal
 import socket
 import sqlite3
+import subprocess
+import sys
+import textwrap
 import time
 
 import pytest
 from sqlalchemy import text
 
 from tests.conftest import RATELIMIT_STORAGE
-from tests.server_processes import SlowClients, serve
+from tests.server_processes import Connection, SlowClients, serve
 from tests.test_server import make_task, server_env
 from timetracker.serving import GRACE_SECONDS
 from timetracker.store.db import make_engine
@@ -142,14 +150,96 @@ def test_sigterm_lets_the_running_export_finish(database_url, workers):
 @workers_params
 def test_sigterm_is_not_held_by_heads_still_arriving(database_url, workers):
     """Connections that send nothing, trickle a head or idle after an answer do not hold the
-    stop until its grace ends, even with a header timeout longer than the grace: a head still
-    arriving gets 2 s more, and the server exits 0 well within the grace."""
-    env = server_env(TIMETRACKER_ADMIN_PASSWORD="pw", TIMETRACKER_HEADER_TIMEOUT="300")
+    stop until its grace ends: an idle one is closed at once, one whose head is still arriving
+    by its header timeout (granian keeps reading a head begun before the signal, so the
+    timeout, not a shorter linger, bounds it: ``timetracker.serving``), and the server exits 0
+    well within the grace, no worker killed."""
+    env = server_env(TIMETRACKER_ADMIN_PASSWORD="pw", TIMETRACKER_HEADER_TIMEOUT="5")
     with serve(database_url, env, "--workers", str(workers), "--threads", "2") as server:
         with SlowClients(server.port, count=12) as slow:
             slow.wait_until_opened()
             time.sleep(1)  # the trickling heads have begun
             server.process.send_signal(signal.SIGTERM)
             assert server.process.wait(timeout=GRACE_SECONDS) == 0
-        assert "stopping with requests still running" not in server.output()
+        assert "refused to gracefully stop" not in server.output()
         assert "Traceback" not in server.output()
+
+
+def _tgkill():
+    """glibc's ``tgkill`` (a signal to one thread of a process), or None where there is none."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).tgkill
+    except (OSError, AttributeError):
+        return None
+
+
+TGKILL = _tgkill()
+
+
+def process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.long
+@pytest.mark.skipif(TGKILL is None, reason="needs Linux's tgkill (glibc 2.30 or later)")
+def test_a_worker_stops_whichever_of_its_threads_takes_the_sigterm(database_url):
+    """The kernel hands a signal sent to a process to any of its threads that does not block
+    it, now and then not the main one, and Python runs the handler (granian's) in the main
+    thread only. A SIGTERM taken by another thread of a worker stops the worker all the same:
+    it stops accepting connections at once and exits. (Before, its main thread slept on, the
+    worker kept serving, and it was killed when the grace ended.)"""
+    env = server_env(TIMETRACKER_ADMIN_PASSWORD="pw")
+    with serve(database_url, env) as server:
+        _, _, _, request_id = Connection(server.port).call("GET", "/api/v1/health")
+        worker = server.pid_of(request_id)
+        others = sorted(int(t) for t in os.listdir(f"/proc/{worker}/task") if int(t) != worker)
+        assert TGKILL(worker, others[0], signal.SIGTERM) == 0
+
+        wait_until_refused(server.port)
+        deadline = time.monotonic() + 10
+        while process_exists(worker):
+            assert time.monotonic() < deadline, "the worker still runs 10 s after its SIGTERM"
+            time.sleep(0.05)
+    assert "refused to gracefully stop" not in server.output()
+    assert "Traceback" not in server.output()
+
+
+def test_a_worker_that_outlasts_the_grace_says_so_and_ends():
+    """A worker whose stop is not over when the grace ends writes that it refused to gracefully
+    stop and where each of its threads was, and ends with status 1. Shown on the worker's watch
+    alone, in a process of its own with a grace of 1 s, whose main thread (a server that does
+    not stop) never ends."""
+    script = textwrap.dedent(
+        """
+        import signal, time
+        from timetracker import granian_server
+
+        granian_server.GRACE_SECONDS = 1
+
+        class Deliverer:
+            def begin_stop(self):
+                pass
+
+            def stop(self):
+                pass
+
+        signal.signal(signal.SIGTERM, lambda signum, frame: None)  # (the stop never ends)
+        granian_server._WorkerWatch(Deliverer()).start()
+        print("watching", flush=True)
+        while True:
+            time.sleep(0.05)
+        """
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout.readline() == "watching\n"
+    process.send_signal(signal.SIGTERM)
+    _, errors = process.communicate(timeout=30)
+    assert process.returncode == 1
+    assert "refused to gracefully stop within 1 s" in errors
+    assert 'File "<string>"' in errors  # the main thread's stack: still in its loop

@@ -1,5 +1,5 @@
-"""`timetracker serve --workers 2`: two gunicorn processes on one port, sharing the throttle, the
-login ban and the database.
+"""`timetracker serve --workers 2`: two granian worker processes on one port, sharing the
+throttle, the login ban and the database.
 
 The limits count in Redis, so these tests need TIMETRACKER_RATELIMIT_STORAGE (they run on the
 test database, PostgreSQL or SQLite). Requests are sent over keep-alive connections known to

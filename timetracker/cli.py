@@ -3,6 +3,7 @@ backup, restore, migrate, check."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from contextlib import contextmanager
@@ -60,7 +61,7 @@ def _return_large_blocks() -> None:
     """Fix glibc's mmap threshold at its default (128 KiB).
 
     glibc raises the threshold each time a large block is freed; from then on large blocks (the
-    chunks of a streamed answer, waitress's output buffers) come from per-thread heaps that it
+    chunks of a streamed answer) come from per-thread heaps that it
     does not give back, so every worker thread kept some 20 MB after one large CSV export. A
     fixed threshold keeps large blocks mapped on their own and returned when freed. Elsewhere
     (no glibc) there is nothing to do.
@@ -92,10 +93,10 @@ def _return_large_blocks() -> None:
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Server processes; more than 1 runs gunicorn and needs the rate limits in Redis.",
+    help="Server processes (granian workers); more than 1 needs the rate limits in Redis.",
 )
 def serve(host: str, port: int, db: str | None, threads: int, workers: int) -> None:
-    """Run the API server (waitress; gunicorn with --workers), upgrading the database first
+    """Run the API server (granian), upgrading the database first
     (once, before any worker starts). SIGTERM stops it gracefully."""
     from timetracker import serving
     from timetracker.access_log import log_to_stderr
@@ -108,7 +109,7 @@ def serve(host: str, port: int, db: str | None, threads: int, workers: int) -> N
     if problem:
         raise click.ClickException(problem)
     _return_large_blocks()
-    logging.basicConfig()  # as waitress.serve does, so its messages are shown
+    logging.basicConfig()  # so that the server's warnings are shown
     log_to_stderr()
 
     def listening() -> None:
@@ -119,7 +120,7 @@ def serve(host: str, port: int, db: str | None, threads: int, workers: int) -> N
         )
 
     try:
-        serving.serve(lambda: _app(db), host, port, threads, workers, listening)
+        serving.serve(functools.partial(_app, db), host, port, threads, workers, listening)
     except serving.CannotListen as exc:
         raise click.ClickException(f"Cannot listen on {host}:{port}: {exc}") from None
 

@@ -84,9 +84,8 @@ def _check_hook_networks(entries: list[str]) -> str | None:
     return check_allowed_networks(entries)
 
 
-# Under waitress every connection is a file descriptor in one select() call, which takes
-# descriptors below 1024 only (the usual per-process limit too), and the server keeps a few
-# (its database files, its logs) beside them.
+# Every connection is a file descriptor of its worker, and the usual per-process limit is 1024;
+# the worker keeps a few (its database files, its logs) beside them.
 CONNECTION_LIMIT_MAX = 1000
 HEADER_TIMEOUT_MAX = 300
 HOOK_TIMEOUT_MAX = 20  # a stop waits for deliveries under way: below the 30 s of grace

@@ -177,7 +177,7 @@ class Metrics:
         if size is not None:
             self.pool_size.set(size)
             if multiprocess_dir() is not None:
-                # An app built in the master and forked (gunicorn's preload_app): each worker
+                # An app built in the first process and forked (the server's): each worker
                 # has a pool of that size, the master (alive, but serving nothing) none.
                 os.register_at_fork(
                     before=lambda: self.pool_size.set(0),
