@@ -16,6 +16,7 @@ Targets: at least 100,000 rows/s through the server, and less than 50 MB of memo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import http.client
 import os
@@ -68,14 +69,35 @@ def server_process(db: str):
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+    """The resident memory of the server: the process and every process under it (the
+    server's workers, which answer the requests, are its children)."""
+    total = 0.0
+    for process in _tree(pid):
+        try:
+            status = Path(f"/proc/{process}/status").read_text()
+        except FileNotFoundError:  # ended meanwhile
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+    return total
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants."""
+    found, todo = [], [pid]
+    while todo:
+        process = todo.pop()
+        found.append(process)
+        for task in Path(f"/proc/{process}/task").glob("*/children"):
+            with contextlib.suppress(FileNotFoundError):
+                todo.extend(int(child) for child in task.read_text().split())
+    return found
 
 
 class PeakMemory:
-    """Polls a process's VmRSS in a thread until stopped; keeps the peak."""
+    """Polls the server's resident memory (its processes' VmRSS) in a thread until stopped;
+    keeps the peak."""
 
     def __init__(self, pid: int, interval: float = 0.02):
         self.pid, self.interval = pid, interval
