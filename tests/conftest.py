@@ -212,7 +212,6 @@ def template_database(request, tmp_path_factory):
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         wal = Path(f"{path}-wal")
         assert not wal.exists() or wal.stat().st_size == 0
-        _SEED_TEMPLATE[:] = [path]
         yield path
         return
     schema = new_schema_name()
@@ -232,13 +231,15 @@ def migrated_database_url(request, tmp_path, template_database):
     build = next((SEEDS[name] for name in request.fixturenames if _seeds(request, name)), None)
     if not PG_URL:
         path = tmp_path / "migrated.db"
-        shutil.copyfile(template_database if build is None else _seeded(build), path)
+        shutil.copyfile(
+            template_database if build is None else _seeded(build, template_database), path
+        )
         return str(path)
     admin = request.getfixturevalue("pg_admin_engine")
     if build is None:
         template_database.restore(admin)
     else:
-        _seeded(build, admin, template_database).restore(admin)
+        _seeded(build, template_database, admin).restore(admin)
     return schema_url(template_database.schema)
 
 
@@ -248,7 +249,6 @@ def migrated_database_url(request, tmp_path, template_database):
 # SQLite file or a PostgreSQL snapshot, and what the builder answered).
 SEEDS: dict[str, Callable] = {}
 _SEEDED: dict[Callable, tuple] = {}
-_SEED_TEMPLATE: list[Path] = []  # the SQLite template, for seeds to start from
 
 
 def seed(fixture: str):
@@ -276,13 +276,18 @@ def _seeds(request, name: str) -> bool:
     return fixture is not None and getattr(request.module, name, None) is fixture
 
 
-def seeded(build: Callable, pg_admin=None, template=None):
-    """What ``build`` answered; made now if it has not been (the database fixtures call this
-    first, and get the seeded database)."""
+def seeded(build: Callable):
+    """What ``build`` answered (the database fixture made the seed first, for this test)."""
+    return _SEEDED[build][1]
+
+
+def _seeded(build: Callable, template, pg_admin=None):
+    """The seeded database of ``build``, made now if it has not been: a SQLite file (from the
+    template file) or a PostgreSQL snapshot (from the template's snapshot)."""
     if build not in _SEEDED:
         if not PG_URL:
-            path = _SEED_TEMPLATE[0].with_name(f"seed-{len(_SEEDED)}.db")
-            shutil.copyfile(_SEED_TEMPLATE[0], path)
+            path = template.with_name(f"seed-{len(_SEEDED)}.db")
+            shutil.copyfile(template, path)
             value = _build_seed(str(path), build)
             with closing(sqlite3.connect(path)) as conn:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -291,12 +296,6 @@ def seeded(build: Callable, pg_admin=None, template=None):
             template.restore(pg_admin)
             value = _build_seed(schema_url(template.schema), build)
             _SEEDED[build] = (SchemaSnapshot.capture(pg_admin, template.schema), value)
-    return _SEEDED[build][1]
-
-
-def _seeded(build: Callable, pg_admin=None, template=None):
-    """The seeded database of ``build``: a SQLite file, or a PostgreSQL snapshot."""
-    seeded(build, pg_admin, template)
     return _SEEDED[build][0]
 
 
