@@ -32,6 +32,7 @@ from sqlalchemy import Connection, RowMapping
 
 from timetracker.access import Caller
 from timetracker.errors import ApiError, not_found
+from timetracker.schemas.time_entries import instant_text
 from timetracker.services import catalogue, timetrack, totals
 from timetracker.services.crud import Resource
 from timetracker.services.tags import tags
@@ -136,11 +137,9 @@ def _tags_of(conn: Connection, entry_ids: list[int]) -> dict[int, list[dict[str,
 
 
 def _utc(moment: int) -> str:
-    """Epoch milliseconds as Teamwork writes a moment: ``2014-03-30T10:10:00Z``."""
-    return (_EPOCH + dt.timedelta(seconds=moment // MS_PER_SECOND)).isoformat() + "Z"
-
-
-_EPOCH = dt.datetime(1970, 1, 1)
+    """Epoch milliseconds as Teamwork writes a moment, to the second: ``2014-03-30T10:10:00Z``
+    (the API's own instant, without its milliseconds)."""
+    return instant_text(moment - moment % MS_PER_SECOND)
 
 
 # An entry's length as its hours and the minutes beyond them, as text, by minutes (an entry
